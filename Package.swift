@@ -1,0 +1,65 @@
+// swift-tools-version:6.0
+// Unmask: a Swift research playground for masked-diffusion language models.
+// Dependencies run one way: unmask -> Trace, Sampling, Models, Formats, Tokenizer -> Kernels -> C shims.
+import PackageDescription
+
+let package = Package(
+  name: "Unmask",
+  platforms: [.macOS(.v14)],
+  products: [
+    .library(name: "Unmask", targets: ["Unmask"]),
+    .executable(name: "unmask", targets: ["unmask"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+  ],
+  targets: [
+    // C edges: module maps and tiny shims.
+    .systemLibrary(
+      name: "CBLAS", pkgConfig: "openblas",
+      providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
+    .systemLibrary(
+      name: "CZstd", pkgConfig: "libzstd",
+      providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]),
+    .target(
+      name: "CPNG",
+      linkerSettings: [.linkedLibrary("png16")]),
+
+    // Swift modules.
+    .target(name: "UnmaskKernels", dependencies: ["CBLAS"]),
+    .target(name: "UnmaskFormats", dependencies: ["UnmaskKernels", "CZstd"]),
+    .target(name: "UnmaskTokenizer"),
+    .target(name: "UnmaskModels", dependencies: ["UnmaskKernels", "UnmaskFormats"]),
+    .target(name: "UnmaskSampling", dependencies: ["UnmaskKernels"]),
+    .target(name: "UnmaskTrace", dependencies: ["UnmaskSampling", "CPNG"]),
+    .target(
+      name: "Unmask",
+      dependencies: [
+        "UnmaskKernels", "UnmaskFormats", "UnmaskTokenizer", "UnmaskModels", "UnmaskSampling",
+        "UnmaskTrace",
+      ]),
+    .executableTarget(
+      name: "unmask",
+      dependencies: ["Unmask", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+
+    // Tests (Swift Testing). Fixtures and golden values live under each Resources/.
+    .testTarget(name: "UnmaskKernelsTests", dependencies: ["UnmaskKernels"]),
+    .testTarget(
+      name: "UnmaskFormatsTests", dependencies: ["UnmaskFormats"],
+      resources: [.copy("Resources")]),
+    .testTarget(
+      name: "UnmaskTokenizerTests", dependencies: ["UnmaskTokenizer"],
+      resources: [.copy("Resources")]),
+    .testTarget(
+      name: "UnmaskModelsTests", dependencies: ["UnmaskModels"],
+      resources: [.copy("Resources")]),
+    .testTarget(
+      name: "UnmaskSamplingTests", dependencies: ["UnmaskSampling"],
+      resources: [.copy("Resources")]),
+    .testTarget(name: "UnmaskTraceTests", dependencies: ["UnmaskTrace", "CPNG"]),
+    .testTarget(
+      name: "UnmaskTests", dependencies: ["Unmask"],
+      resources: [.copy("Resources")]),
+  ],
+  swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,1 @@
+// UnmaskFormats: see README.md in this folder.

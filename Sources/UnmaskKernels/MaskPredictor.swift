@@ -1,0 +1,13 @@
+/// Anything that maps a token canvas to logits: the only view of a model the sampler has.
+///
+/// LLaDA's reference code calls its model the "mask predictor"; Dream's model is one too once
+/// its logits are shifted, which conformers do themselves so that callers never have to know.
+public protocol MaskPredictor: AnyObject {
+  /// Number of logits per position (`V`).
+  var vocabularySize: Int { get }
+
+  /// Logits `[T, V]` for a canvas of `T` tokens; row `i` is the prediction for position `i`.
+  ///
+  /// - Throws: when a token is outside `0..<vocabularySize` or the canvas is empty.
+  func logits(for tokens: [Int32]) throws -> Matrix
+}

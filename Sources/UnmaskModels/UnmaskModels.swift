@@ -1,0 +1,1 @@
+// UnmaskModels: see README.md in this folder.

@@ -1,0 +1,1 @@
+// UnmaskTokenizer: see README.md in this folder.

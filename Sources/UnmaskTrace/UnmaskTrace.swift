@@ -1,0 +1,1 @@
+// UnmaskTrace: see README.md in this folder.

@@ -1,0 +1,1 @@
+// Tests for UnmaskFormats live in this folder.

@@ -1,0 +1,1 @@
+// Tests for UnmaskModels live in this folder.

@@ -1,0 +1,1 @@
+// Tests for UnmaskSampling live in this folder.

@@ -1,0 +1,1 @@
+// Tests for Unmask live in this folder.

@@ -1,0 +1,1 @@
+// Tests for UnmaskTokenizer live in this folder.

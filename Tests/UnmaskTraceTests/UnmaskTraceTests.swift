@@ -1,0 +1,1 @@
+// Tests for UnmaskTrace live in this folder.
