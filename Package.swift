@@ -26,12 +26,12 @@ let package = Package(
       linkerSettings: [.linkedLibrary("png16")]),
 
     // Swift modules.
-    .target(name: "UnmaskKernels", dependencies: ["CBLAS"]),
-    .target(name: "UnmaskFormats", dependencies: ["UnmaskKernels", "CZstd"]),
-    .target(name: "UnmaskTokenizer"),
-    .target(name: "UnmaskModels", dependencies: ["UnmaskKernels", "UnmaskFormats"]),
-    .target(name: "UnmaskSampling", dependencies: ["UnmaskKernels"]),
-    .target(name: "UnmaskTrace", dependencies: ["UnmaskSampling", "CPNG"]),
+    .target(name: "UnmaskKernels", exclude: ["README.md"], dependencies: ["CBLAS"]),
+    .target(name: "UnmaskFormats", exclude: ["README.md"], dependencies: ["UnmaskKernels", "CZstd"]),
+    .target(name: "UnmaskTokenizer", exclude: ["README.md"]),
+    .target(name: "UnmaskModels", exclude: ["README.md"], dependencies: ["UnmaskKernels", "UnmaskFormats"]),
+    .target(name: "UnmaskSampling", exclude: ["README.md"], dependencies: ["UnmaskKernels"]),
+    .target(name: "UnmaskTrace", exclude: ["README.md"], dependencies: ["UnmaskSampling", "CPNG"]),
     .target(
       name: "Unmask",
       dependencies: [
@@ -42,24 +42,15 @@ let package = Package(
       name: "unmask",
       dependencies: ["Unmask", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
-    // Tests (Swift Testing). Fixtures and golden values live under each Resources/.
+    // Tests (Swift Testing). Shared fixtures (tiny checkpoints, golden values) live in Tests/Fixtures
+    // and are found from #filePath, so large files are not copied into test bundles.
     .testTarget(name: "UnmaskKernelsTests", dependencies: ["UnmaskKernels"]),
-    .testTarget(
-      name: "UnmaskFormatsTests", dependencies: ["UnmaskFormats"],
-      resources: [.copy("Resources")]),
-    .testTarget(
-      name: "UnmaskTokenizerTests", dependencies: ["UnmaskTokenizer"],
-      resources: [.copy("Resources")]),
-    .testTarget(
-      name: "UnmaskModelsTests", dependencies: ["UnmaskModels"],
-      resources: [.copy("Resources")]),
-    .testTarget(
-      name: "UnmaskSamplingTests", dependencies: ["UnmaskSampling"],
-      resources: [.copy("Resources")]),
+    .testTarget(name: "UnmaskFormatsTests", dependencies: ["UnmaskFormats"]),
+    .testTarget(name: "UnmaskTokenizerTests", dependencies: ["UnmaskTokenizer"]),
+    .testTarget(name: "UnmaskModelsTests", dependencies: ["UnmaskModels"]),
+    .testTarget(name: "UnmaskSamplingTests", dependencies: ["UnmaskSampling"]),
     .testTarget(name: "UnmaskTraceTests", dependencies: ["UnmaskTrace", "CPNG"]),
-    .testTarget(
-      name: "UnmaskTests", dependencies: ["Unmask"],
-      resources: [.copy("Resources")]),
+    .testTarget(name: "UnmaskTests", dependencies: ["Unmask"]),
   ],
   swiftLanguageModes: [.v5]
 )
