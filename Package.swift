@@ -26,12 +26,12 @@ let package = Package(
       linkerSettings: [.linkedLibrary("png16")]),
 
     // Swift modules.
-    .target(name: "UnmaskKernels", exclude: ["README.md"], dependencies: ["CBLAS"]),
-    .target(name: "UnmaskFormats", exclude: ["README.md"], dependencies: ["UnmaskKernels", "CZstd"]),
+    .target(name: "UnmaskKernels", dependencies: ["CBLAS"], exclude: ["README.md"]),
+    .target(name: "UnmaskFormats", dependencies: ["UnmaskKernels", "CZstd"], exclude: ["README.md"]),
     .target(name: "UnmaskTokenizer", exclude: ["README.md"]),
-    .target(name: "UnmaskModels", exclude: ["README.md"], dependencies: ["UnmaskKernels", "UnmaskFormats"]),
-    .target(name: "UnmaskSampling", exclude: ["README.md"], dependencies: ["UnmaskKernels"]),
-    .target(name: "UnmaskTrace", exclude: ["README.md"], dependencies: ["UnmaskSampling", "CPNG"]),
+    .target(name: "UnmaskModels", dependencies: ["UnmaskKernels", "UnmaskFormats"], exclude: ["README.md"]),
+    .target(name: "UnmaskSampling", dependencies: ["UnmaskKernels"], exclude: ["README.md"]),
+    .target(name: "UnmaskTrace", dependencies: ["UnmaskSampling", "CPNG"], exclude: ["README.md"]),
     .target(
       name: "Unmask",
       dependencies: [
