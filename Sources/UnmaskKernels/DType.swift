@@ -1,6 +1,8 @@
-/// The element types a checkpoint tensor can hold, named as safetensors names them.
+/// The element types a tensor can hold.
 ///
-/// Floating types are converted to `Float` on use; integer types are read as such.
+/// The plain types are named as safetensors names them (`F32`, `BF16`, ...). The block-quantized
+/// types `Q8_0` and `Q4_0` are laid out as GGUF defines them and only occur in `.umk` files:
+/// 32 elements per block, each block an f16 scale `d` followed by the quantized values.
 public enum DType: String, Sendable, CaseIterable, Codable {
   case f64 = "F64"
   case f32 = "F32"
@@ -15,22 +17,46 @@ public enum DType: String, Sendable, CaseIterable, Codable {
   case u16 = "U16"
   case u8 = "U8"
   case bool = "BOOL"
+  /// GGUF q8_0: per block of 32, f16 `d` then 32 × int8 `q`; value = `d * q`.
+  case q8_0 = "Q8_0"
+  /// GGUF q4_0: per block of 32, f16 `d` then 16 bytes; element `j < 16` is the low nibble of
+  /// byte `j`, element `j + 16` its high nibble; value = `d * (nibble - 8)`.
+  case q4_0 = "Q4_0"
 
-  /// Bytes per element.
-  public var byteSize: Int {
+  /// Elements per quantization block (1 for plain types).
+  public var blockElements: Int { isQuantized ? 32 : 1 }
+
+  /// Bytes per block (per element for plain types).
+  public var blockBytes: Int {
     switch self {
     case .f64, .i64, .u64: return 8
     case .f32, .i32, .u32: return 4
     case .f16, .bf16, .i16, .u16: return 2
     case .i8, .u8, .bool: return 1
+    case .q8_0: return 2 + 32
+    case .q4_0: return 2 + 16
     }
   }
+
+  /// Whether this is a GGUF-style block-quantized type.
+  public var isQuantized: Bool { self == .q8_0 || self == .q4_0 }
 
   /// Whether values of this type can be widened to `Float` for compute.
   public var isFloatingPoint: Bool {
     switch self {
-    case .f64, .f32, .f16, .bf16: return true
+    case .f64, .f32, .f16, .bf16, .q8_0, .q4_0: return true
     default: return false
     }
+  }
+
+  /// The types a safetensors header may name.
+  public static let safetensorsTypes: Set<DType> = Set(allCases.filter { !$0.isQuantized })
+
+  /// Bytes needed for `elements` values, or nil when `elements` does not fill whole blocks or
+  /// the size overflows `Int`.
+  public func storageSize(elements: Int) -> Int? {
+    guard elements >= 0, elements % blockElements == 0 else { return nil }
+    let (bytes, overflow) = (elements / blockElements).multipliedReportingOverflow(by: blockBytes)
+    return overflow ? nil : bytes
   }
 }

@@ -1,0 +1,58 @@
+import Foundation
+
+/// A parsed JSON document of unknown shape, for headers whose keys are data (tensor names).
+///
+/// Integers and floats are kept apart so that validators can insist on integers.
+public enum JSONValue: Decodable, Equatable, Sendable {
+  case null
+  case bool(Bool)
+  case integer(Int)
+  case number(Double)
+  case string(String)
+  case array([JSONValue])
+  case object([String: JSONValue])
+
+  /// Decodes any JSON value.
+  public init(from decoder: Decoder) throws {
+    let container = try decoder.singleValueContainer()
+    if container.decodeNil() {
+      self = .null
+    } else if let value = try? container.decode(Bool.self) {
+      self = .bool(value)
+    } else if let value = try? container.decode(Int.self) {
+      self = .integer(value)
+    } else if let value = try? container.decode(Double.self) {
+      self = .number(value)
+    } else if let value = try? container.decode(String.self) {
+      self = .string(value)
+    } else if let value = try? container.decode([JSONValue].self) {
+      self = .array(value)
+    } else {
+      self = .object(try container.decode([String: JSONValue].self))
+    }
+  }
+
+  /// Parses `data`, or returns nil if it is not JSON.
+  public static func parse(_ data: Data) -> JSONValue? {
+    try? JSONDecoder().decode(JSONValue.self, from: data)
+  }
+
+  /// The string, if this is one.
+  public var stringValue: String? { if case .string(let s) = self { return s } else { return nil } }
+  /// The integer, if this is one.
+  public var intValue: Int? { if case .integer(let i) = self { return i } else { return nil } }
+  /// The elements, if this is an array.
+  public var arrayValue: [JSONValue]? { if case .array(let a) = self { return a } else { return nil } }
+  /// The members, if this is an object.
+  public var objectValue: [String: JSONValue]? { if case .object(let o) = self { return o } else { return nil } }
+  /// The integers, if this is an array of integers only.
+  public var integerArray: [Int]? {
+    guard let array = arrayValue else { return nil }
+    var result: [Int] = []
+    for element in array {
+      guard let value = element.intValue else { return nil }
+      result.append(value)
+    }
+    return result
+  }
+}

@@ -1,1 +1,0 @@
-// UnmaskFormats: see README.md in this folder.
