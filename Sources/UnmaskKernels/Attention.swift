@@ -1,0 +1,41 @@
+import CBLAS
+
+/// Bidirectional (non-causal) scaled dot-product attention with grouped-query heads.
+///
+/// For each query head `h` reading key/value head `h / (heads / kvHeads)` (PyTorch's
+/// `repeat_interleave` grouping, as LLaDA and Qwen2 use):
+/// `out_h = softmax(Q_h K_hᵀ / sqrt(d)) V_h`. Masked diffusion models see the whole canvas, so
+/// there is no causal mask. Heads run in parallel; each head's GEMMs read Q, K, V in place
+/// through BLAS leading dimensions, with no transposed copies.
+public enum Attention {
+  /// - Parameters:
+  ///   - q: `[T, heads · d]`, already rotated.
+  ///   - k: `[T, kvHeads · d]`, already rotated.
+  ///   - v: `[T, kvHeads · d]`.
+  ///   - out: `[T, heads · d]`, heads side by side as `attn_out`/`o_proj` expect.
+  public static func bidirectional(
+    q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
+    into out: UnsafeMutablePointer<Float>, tokens: Int, heads: Int, kvHeads: Int, headDimension: Int
+  ) {
+    let d = headDimension
+    let group = heads / kvHeads
+    let qStride = Int32(heads * d)
+    let kvStride = Int32(kvHeads * d)
+    let scale = 1 / Float(d).squareRoot()
+    let t = Int32(tokens)
+    ComputeThreads.parallelFor(heads) { h in
+      let kv = h / group
+      let scores = UnsafeMutablePointer<Float>.allocate(capacity: tokens * tokens)
+      defer { scores.deallocate() }
+      // scores[T, T] = scale · Q_h · K_kvᵀ
+      cblas_sgemm(
+        CblasRowMajor, CblasNoTrans, CblasTrans, t, t, Int32(d), scale, q + h * d, qStride,
+        k + kv * d, kvStride, 0, scores, t)
+      VectorMath.softmaxRows(scores, rows: tokens, columns: tokens)
+      // out_h[T, d] = scores · V_kv
+      cblas_sgemm(
+        CblasRowMajor, CblasNoTrans, CblasNoTrans, t, Int32(d), t, 1, scores, t, v + kv * d,
+        kvStride, 0, out + h * d, qStride)
+    }
+  }
+}

@@ -1,0 +1,162 @@
+import Foundation
+import UnmaskKernels
+
+// Dream (HKUNLP, 2025), as in `modeling_dream.py` (NVlabs/Fast-dLLM carries a copy): the Qwen2
+// layout — RMSNorm, rotate-half RoPE, grouped-query attention with q/k/v biases, SwiGLU MLP —
+// with attention made non-causal. What differs from LLaDA: Dream was trained to predict the
+// token at position i from output row i-1 (it keeps the autoregressive shift), so generation
+// reads `cat([logits[:, :1], logits[:, :-1]])`. This model applies that shift in `logits(for:)`
+// so the sampler never has to know; `rawLogits(for:)` gives the unshifted rows.
+
+/// Dream's `config.json` (Qwen2 field names), with the reference's defaults for missing keys.
+public struct DreamConfiguration: Codable, Sendable {
+  public var hiddenSize: Int
+  public var intermediateSize: Int
+  public var numHiddenLayers: Int
+  public var numAttentionHeads: Int
+  public var numKeyValueHeads: Int?
+  public var rmsNormEps: Double
+  public var ropeTheta: Double
+  public var vocabSize: Int
+  public var tieWordEmbeddings: Bool
+  public var hiddenAct: String
+  public var maskTokenID: Int?
+  public var eosTokenID: Int?
+  public var padTokenID: Int?
+  public var bosTokenID: Int?
+  public var ropeScaling: JSONNull?
+
+  enum CodingKeys: String, CodingKey {
+    case hiddenSize = "hidden_size", intermediateSize = "intermediate_size"
+    case numHiddenLayers = "num_hidden_layers", numAttentionHeads = "num_attention_heads"
+    case numKeyValueHeads = "num_key_value_heads", rmsNormEps = "rms_norm_eps"
+    case ropeTheta = "rope_theta", vocabSize = "vocab_size"
+    case tieWordEmbeddings = "tie_word_embeddings", hiddenAct = "hidden_act"
+    case maskTokenID = "mask_token_id", eosTokenID = "eos_token_id", padTokenID = "pad_token_id"
+    case bosTokenID = "bos_token_id", ropeScaling = "rope_scaling"
+  }
+
+  /// Decodes with `configuration_dream.py`'s defaults for absent keys.
+  public init(from decoder: Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    hiddenSize = try c.decodeIfPresent(Int.self, forKey: .hiddenSize) ?? 4096
+    intermediateSize = try c.decodeIfPresent(Int.self, forKey: .intermediateSize) ?? 22_016
+    numHiddenLayers = try c.decodeIfPresent(Int.self, forKey: .numHiddenLayers) ?? 32
+    numAttentionHeads = try c.decodeIfPresent(Int.self, forKey: .numAttentionHeads) ?? 32
+    numKeyValueHeads = try c.decodeIfPresent(Int.self, forKey: .numKeyValueHeads)
+    rmsNormEps = try c.decodeIfPresent(Double.self, forKey: .rmsNormEps) ?? 1e-6
+    ropeTheta = try c.decodeIfPresent(Double.self, forKey: .ropeTheta) ?? 10_000
+    vocabSize = try c.decodeIfPresent(Int.self, forKey: .vocabSize) ?? 151_936
+    tieWordEmbeddings = try c.decodeIfPresent(Bool.self, forKey: .tieWordEmbeddings) ?? false
+    hiddenAct = try c.decodeIfPresent(String.self, forKey: .hiddenAct) ?? "silu"
+    maskTokenID = try c.decodeIfPresent(Int.self, forKey: .maskTokenID)
+    eosTokenID = try c.decodeIfPresent(Int.self, forKey: .eosTokenID)
+    padTokenID = try c.decodeIfPresent(Int.self, forKey: .padTokenID)
+    bosTokenID = try c.decodeIfPresent(Int.self, forKey: .bosTokenID)
+    ropeScaling = try c.decodeIfPresent(JSONNull.self, forKey: .ropeScaling)
+  }
+
+  /// Key/value heads (`num_key_value_heads`, defaulting to the query heads).
+  public var kvHeads: Int { numKeyValueHeads ?? numAttentionHeads }
+}
+
+/// Accepts only JSON `null` (or absence): a field whose other values we do not implement.
+public struct JSONNull: Codable, Sendable {
+  public init(from decoder: Decoder) throws {
+    let c = try decoder.singleValueContainer()
+    guard c.decodeNil() else {
+      throw DecodingError.dataCorruptedError(in: c, debugDescription: "only null is supported")
+    }
+  }
+  public func encode(to encoder: Encoder) throws {
+    var c = encoder.singleValueContainer()
+    try c.encodeNil()
+  }
+}
+
+/// A Dream checkpoint ready to predict masked tokens.
+public final class DreamModel: MaskedDiffusionModel {
+  public static let modelTypes = ["Dream"]
+  /// The decoded config.
+  public let configuration: DreamConfiguration
+  /// The network.
+  public let stack: TransformerStack
+
+  public var architecture: String { "Dream" }
+  public var vocabularySize: Int { stack.vocabularySize }
+  public var maskTokenID: Int32? { configuration.maskTokenID.map(Int32.init) }
+  public var eosTokenID: Int32? { configuration.eosTokenID.map(Int32.init) }
+  public var parameterCount: Int { stack.parameterCount }
+  public func flops(tokens: Int) -> Double { stack.flops(tokens: tokens) }
+
+  /// The network's own rows: row i is trained to predict position i + 1.
+  public func rawLogits(for tokens: [Int32]) throws -> Matrix { try stack.logits(for: tokens) }
+
+  /// Logits as generation reads them: row i = raw row i - 1, row 0 = raw row 0
+  /// (`generation_utils.py`: `torch.cat([logits[:, :1], logits[:, :-1]], dim=1)`).
+  public func logits(for tokens: [Int32]) throws -> Matrix {
+    var logits = try rawLogits(for: tokens)
+    let v = logits.columns
+    logits.values.withUnsafeMutableBufferPointer { values in
+      guard let base = values.baseAddress, logits.rows > 1 else { return }
+      // Move rows 0..<T-1 down by one; row 0 keeps its own values.
+      (base + v).update(from: base, count: (logits.rows - 1) * v)
+    }
+    return logits
+  }
+
+  public init(configJSON: Data, configPath: String, weights: WeightLoader) throws {
+    let config: DreamConfiguration
+    do { config = try JSONDecoder().decode(DreamConfiguration.self, from: configJSON) } catch {
+      throw ModelError.invalidConfig(path: configPath, field: "config.json", problem: "\(error)")
+    }
+    func refuse(_ field: String, _ problem: String) -> ModelError {
+      .invalidConfig(path: configPath, field: field, problem: problem)
+    }
+    let d = config.hiddenSize
+    guard d > 0, config.numAttentionHeads > 0, d % config.numAttentionHeads == 0 else {
+      throw refuse("num_attention_heads", "hidden_size \(d) must be a positive multiple of it")
+    }
+    guard config.kvHeads > 0, config.numAttentionHeads % config.kvHeads == 0 else {
+      throw refuse("num_key_value_heads", "num_attention_heads must be a multiple of it")
+    }
+    guard (d / config.numAttentionHeads) % 2 == 0 else { throw refuse("num_attention_heads", "head dimension must be even for RoPE") }
+    guard config.hiddenAct == "silu" else { throw refuse("hidden_act", "'\(config.hiddenAct)' is not supported (only 'silu')") }
+    guard config.numHiddenLayers > 0, config.intermediateSize > 0, config.vocabSize > 0 else {
+      throw refuse("num_hidden_layers", "sizes must be positive")
+    }
+    configuration = config
+    let headDimension = d / config.numAttentionHeads
+    let shape = AttentionShape(heads: config.numAttentionHeads, kvHeads: config.kvHeads, headDimension: headDimension)
+    let kvWidth = shape.kvHeads * headDimension
+    let eps = Float(config.rmsNormEps)
+    let m = config.intermediateSize
+
+    let embedding = try weights.tensor("model.embed_tokens.weight", shape: [config.vocabSize, d])
+    var blocks: [TransformerBlock] = []
+    for i in 0..<config.numHiddenLayers {
+      let p = "model.layers.\(i)"
+      blocks.append(
+        TransformerBlock(
+          attentionNorm: try weights.rmsNorm("\(p).input_layernorm", dimension: d, epsilon: eps),
+          query: try weights.linear("\(p).self_attn.q_proj", out: d, in: d, bias: true),
+          key: try weights.linear("\(p).self_attn.k_proj", out: kvWidth, in: d, bias: true),
+          value: try weights.linear("\(p).self_attn.v_proj", out: kvWidth, in: d, bias: true),
+          output: try weights.linear("\(p).self_attn.o_proj", out: d, in: d, bias: false),
+          mlpNorm: try weights.rmsNorm("\(p).post_attention_layernorm", dimension: d, epsilon: eps),
+          gate: try weights.linear("\(p).mlp.gate_proj", out: m, in: d, bias: false),
+          up: try weights.linear("\(p).mlp.up_proj", out: m, in: d, bias: false),
+          down: try weights.linear("\(p).mlp.down_proj", out: d, in: m, bias: false)))
+    }
+    let finalNorm = try weights.rmsNorm("model.norm", dimension: d, epsilon: eps)
+    let head =
+      config.tieWordEmbeddings
+      ? try Linear(weight: embedding)
+      : try weights.linear("lm_head", out: config.vocabSize, in: d, bias: false)
+    try weights.finish()
+    stack = TransformerStack(
+      embedding: embedding, blocks: blocks, finalNorm: finalNorm, head: head, attention: shape,
+      rope: RotaryEmbedding(headDimension: headDimension, theta: config.ropeTheta),
+      embeddingScale: 1, logitScale: 1)
+  }
+}

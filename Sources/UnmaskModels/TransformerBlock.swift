@@ -1,0 +1,117 @@
+import UnmaskKernels
+
+/// The pre-norm Llama-style block that LLaDA (`LLaDALlamaBlock`) and Qwen2/Dream
+/// (`DreamDecoderLayer`) share, with bidirectional attention:
+///
+///     h = x + O · Attention(RoPE(Q · n₁(x)), RoPE(K · n₁(x)), V · n₁(x))
+///     y = h + Down · (silu(Gate · n₂(h)) ⊙ (Up · n₂(h)))
+///
+/// The architectures differ only in tensor names and config fields, which their own files map.
+public struct TransformerBlock: Sendable {
+  /// Norm before attention (`attn_norm` / `input_layernorm`).
+  public var attentionNorm: RMSNorm
+  /// Query projection `[heads · d, model]`.
+  public var query: Linear
+  /// Key projection `[kvHeads · d, model]`.
+  public var key: Linear
+  /// Value projection `[kvHeads · d, model]`.
+  public var value: Linear
+  /// Attention output projection `[model, heads · d]` (`attn_out` / `o_proj`).
+  public var output: Linear
+  /// Norm before the MLP (`ff_norm` / `post_attention_layernorm`).
+  public var mlpNorm: RMSNorm
+  /// SwiGLU gate projection (`ff_proj` / `gate_proj`).
+  public var gate: Linear
+  /// SwiGLU up projection (`up_proj`).
+  public var up: Linear
+  /// MLP down projection (`ff_out` / `down_proj`).
+  public var down: Linear
+
+  /// A block from its parts.
+  public init(
+    attentionNorm: RMSNorm, query: Linear, key: Linear, value: Linear, output: Linear,
+    mlpNorm: RMSNorm, gate: Linear, up: Linear, down: Linear
+  ) {
+    self.attentionNorm = attentionNorm
+    self.query = query
+    self.key = key
+    self.value = value
+    self.output = output
+    self.mlpNorm = mlpNorm
+    self.gate = gate
+    self.up = up
+    self.down = down
+  }
+}
+
+/// Attention geometry shared by every block of a model.
+public struct AttentionShape: Sendable, Equatable {
+  /// Query heads.
+  public var heads: Int
+  /// Key/value heads (equal to `heads` without grouped-query attention).
+  public var kvHeads: Int
+  /// Dimensions per head.
+  public var headDimension: Int
+
+  /// A geometry; `heads` must be a multiple of `kvHeads`.
+  public init(heads: Int, kvHeads: Int, headDimension: Int) {
+    self.heads = heads
+    self.kvHeads = kvHeads
+    self.headDimension = headDimension
+  }
+}
+
+/// Scratch buffers for one forward pass over `T` tokens, allocated once per pass.
+final class ForwardScratch {
+  let normed, query, key, value, attended, gate, up: UnsafeMutablePointer<Float>
+
+  init(tokens: Int, model: Int, attention: AttentionShape, mlp: Int) {
+    let kv = attention.kvHeads * attention.headDimension
+    let q = attention.heads * attention.headDimension
+    normed = .allocate(capacity: tokens * model)
+    query = .allocate(capacity: tokens * q)
+    key = .allocate(capacity: tokens * kv)
+    value = .allocate(capacity: tokens * kv)
+    attended = .allocate(capacity: tokens * q)
+    gate = .allocate(capacity: tokens * mlp)
+    up = .allocate(capacity: tokens * mlp)
+  }
+
+  deinit {
+    for buffer in [normed, query, key, value, attended, gate, up] { buffer.deallocate() }
+  }
+}
+
+extension TransformerBlock {
+  /// Runs the block in place on the residual stream `x` (`[T, model]`).
+  func forward(
+    _ x: UnsafeMutablePointer<Float>, tokens: Int, attention shape: AttentionShape,
+    rope: RotaryEmbedding, ropeTables: (cos: [Float], sin: [Float]), scratch s: ForwardScratch
+  ) {
+    let model = output.outFeatures
+    // Attention: [T, model] -> q [T, H·d], k/v [T, Hkv·d] -> [T, H·d] -> [T, model]
+    attentionNorm.apply(x, rows: tokens, into: s.normed)
+    query.apply(s.normed, rows: tokens, into: s.query)
+    key.apply(s.normed, rows: tokens, into: s.key)
+    value.apply(s.normed, rows: tokens, into: s.value)
+    rope.apply(s.query, rows: tokens, heads: shape.heads, tables: ropeTables)
+    rope.apply(s.key, rows: tokens, heads: shape.kvHeads, tables: ropeTables)
+    Attention.bidirectional(
+      q: s.query, k: s.key, v: s.value, into: s.attended, tokens: tokens, heads: shape.heads,
+      kvHeads: shape.kvHeads, headDimension: shape.headDimension)
+    output.apply(s.attended, rows: tokens, into: s.normed)
+    add(s.normed, into: x, count: tokens * model)
+
+    // MLP: [T, model] -> gate, up [T, mlp] -> [T, model]
+    mlpNorm.apply(x, rows: tokens, into: s.normed)
+    gate.apply(s.normed, rows: tokens, into: s.gate)
+    up.apply(s.normed, rows: tokens, into: s.up)
+    VectorMath.swiglu(s.gate, s.up, count: tokens * gate.outFeatures)
+    down.apply(s.gate, rows: tokens, into: s.normed)
+    add(s.normed, into: x, count: tokens * model)
+  }
+
+  private func add(_ source: UnsafePointer<Float>, into x: UnsafeMutablePointer<Float>, count: Int) {
+    for i in 0..<count { x[i] += source[i] }
+  }
+}

@@ -1,0 +1,85 @@
+import UnmaskKernels
+
+/// Embedding, blocks, final norm and output head: the forward pass both architectures run.
+///
+///     tokens [T] -> embed [T, model] -> blocks -> final norm -> head [T, V]
+public struct TransformerStack: Sendable {
+  /// Token embedding table `[V, model]`, used in place.
+  public var embedding: TensorView
+  /// The blocks, in order.
+  public var blocks: [TransformerBlock]
+  /// Norm after the last block.
+  public var finalNorm: RMSNorm
+  /// Output projection `[V, model]` (the embedding itself when weights are tied).
+  public var head: Linear
+  /// Attention geometry.
+  public var attention: AttentionShape
+  /// Rotary embedding.
+  public var rope: RotaryEmbedding
+  /// Multiplier on embeddings before the first block (LLaDA's `input_emb_norm`: sqrt(model)).
+  public var embeddingScale: Float
+  /// Multiplier on logits (LLaDA's `scale_logits`: 1/sqrt(model)).
+  public var logitScale: Float
+
+  /// Model width.
+  public var modelDimension: Int { embedding.shape[1] }
+  /// Rows of the embedding table: the ids a canvas may hold.
+  public var embeddingRows: Int { embedding.shape[0] }
+  /// Logits per position.
+  public var vocabularySize: Int { head.outFeatures }
+
+  /// Raw logits `[T, V]`: row `i` is the model's output at position `i`.
+  public func logits(for tokens: [Int32]) throws -> Matrix {
+    try ModelError.check(tokens, vocabularySize: embeddingRows)
+    let t = tokens.count
+    let d = modelDimension
+    let x = UnsafeMutablePointer<Float>.allocate(capacity: t * d)
+    defer { x.deallocate() }
+    for (position, token) in tokens.enumerated() {
+      embedding.convertRows(Int(token)..<(Int(token) + 1), into: x + position * d)
+    }
+    if embeddingScale != 1 { for i in 0..<(t * d) { x[i] *= embeddingScale } }
+
+    let mlp = blocks.first?.gate.outFeatures ?? 0
+    let scratch = ForwardScratch(tokens: t, model: d, attention: attention, mlp: mlp)
+    let tables = rope.tables(positions: t)
+    for block in blocks {
+      block.forward(x, tokens: t, attention: attention, rope: rope, ropeTables: tables, scratch: scratch)
+    }
+    finalNorm.apply(x, rows: t, into: x)
+    var result = Matrix(rows: t, columns: vocabularySize)
+    result.values.withUnsafeMutableBufferPointer { out in
+      guard let base = out.baseAddress else { return }
+      head.apply(x, rows: t, into: base)
+      if logitScale != 1 { for i in 0..<out.count { base[i] *= logitScale } }
+    }
+    return result
+  }
+
+  /// Weight elements in the stack (the embedding counted once when tied).
+  public var parameterCount: Int {
+    var total = embedding.elementCount + (finalNorm.weight?.count ?? 0)
+    if head.weight.name != embedding.name { total += head.weight.elementCount }
+    for block in blocks {
+      for linear in [block.query, block.key, block.value, block.output, block.gate, block.up, block.down] {
+        total += linear.weight.elementCount + (linear.bias?.count ?? 0)
+      }
+      total += (block.attentionNorm.weight?.count ?? 0) + (block.mlpNorm.weight?.count ?? 0)
+    }
+    return total
+  }
+
+  /// FLOPs of one forward pass over `tokens` positions: 2 per multiply-add in every projection
+  /// plus the attention products `QKᵀ` and `PV`.
+  public func flops(tokens: Int) -> Double {
+    var perToken = 0
+    for block in blocks {
+      for linear in [block.query, block.key, block.value, block.output, block.gate, block.up, block.down] {
+        perToken += linear.outFeatures * linear.inFeatures
+      }
+    }
+    perToken += head.outFeatures * head.inFeatures
+    let attentionProducts = blocks.count * 2 * tokens * attention.heads * attention.headDimension
+    return 2 * Double(tokens) * Double(perToken + attentionProducts)
+  }
+}

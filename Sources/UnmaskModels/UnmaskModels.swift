@@ -1,1 +1,0 @@
-// UnmaskModels: see README.md in this folder.

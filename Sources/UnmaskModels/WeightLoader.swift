@@ -1,0 +1,75 @@
+import UnmaskFormats
+import UnmaskKernels
+
+/// Strict weight loading: every tensor a model asks for must exist with the expected shape,
+/// and every tensor in the checkpoint must be asked for.
+///
+/// A missing or unexpected tensor is an error naming the file and the tensor, never a silent
+/// skip: a renamed layer that is quietly left at zero is the worst kind of bug to find later.
+public final class WeightLoader {
+  /// The checkpoint.
+  public let source: any TensorSource
+  private let available: Set<String>
+  private var used: Set<String> = []
+
+  /// A loader over `source`.
+  public init(source: any TensorSource) {
+    self.source = source
+    self.available = Set(source.tensorNames)
+  }
+
+  /// Tensor `name`, checked against `shape` when one is given.
+  public func tensor(_ name: String, shape: [Int]? = nil) throws -> TensorView {
+    guard available.contains(name) else {
+      throw CheckpointError(path: source.location, item: name, "missing tensor (the model's config needs it)")
+    }
+    let view = try source.tensor(named: name)
+    if let shape, view.shape != shape {
+      throw CheckpointError(path: source.location, item: name, "shape \(view.shape), expected \(shape)")
+    }
+    used.insert(name)
+    return view
+  }
+
+  /// Tensor `name` if the config says it exists (`present`), else nil; a tensor that is present
+  /// but not expected is caught by `finish()`.
+  public func tensor(_ name: String, shape: [Int]? = nil, if present: Bool) throws -> TensorView? {
+    present ? try tensor(name, shape: shape) : nil
+  }
+
+  /// A linear layer `name.weight` of shape `[out, in]` with `name.bias` when `bias` is true.
+  public func linear(_ name: String, out: Int, in inFeatures: Int, bias: Bool) throws -> Linear {
+    let weight = try tensor("\(name).weight")
+    guard weight.shape.count == 2 else {
+      throw CheckpointError(path: source.location, item: weight.name, "shape \(weight.shape), expected [\(out), \(inFeatures)]")
+    }
+    // Quantized tensors keep their logical shape in the table, so the check is the same.
+    if weight.shape != [out, inFeatures] {
+      throw CheckpointError(path: source.location, item: weight.name, "shape \(weight.shape), expected [\(out), \(inFeatures)]")
+    }
+    let biasView = try tensor("\(name).bias", shape: [out], if: bias)
+    do {
+      return try Linear(weight: weight, bias: biasView)
+    } catch let error as ShapeError {
+      throw CheckpointError(path: source.location, item: error.tensor, error.description)
+    }
+  }
+
+  /// An RMS norm over `dimension` features from `name.weight` (and `name.bias` if `bias`).
+  public func rmsNorm(_ name: String, dimension: Int, epsilon: Float, affine: Bool = true, bias: Bool = false) throws -> RMSNorm {
+    let weight = try tensor("\(name).weight", shape: [dimension], if: affine)
+    let shift = try tensor("\(name).bias", shape: [dimension], if: bias)
+    return try RMSNorm(weight: weight, bias: shift, dimension: dimension, epsilon: epsilon)
+  }
+
+  /// Throws if the checkpoint holds tensors nobody asked for (listing the first few).
+  public func finish() throws {
+    let unexpected = source.tensorNames.filter { !used.contains($0) }
+    guard unexpected.isEmpty else {
+      let shown = unexpected.prefix(5).joined(separator: ", ")
+      let more = unexpected.count > 5 ? " and \(unexpected.count - 5) more" : ""
+      throw CheckpointError(
+        path: source.location, "unexpected tensors the architecture does not use: \(shown)\(more)")
+    }
+  }
+}
