@@ -1,0 +1,71 @@
+import Foundation
+import UnmaskFormats
+import UnmaskKernels
+
+/// Random-weight checkpoints with a real architecture's names and shapes, built in memory:
+/// for benchmarks of a given shape and for tests that need a model but not a trained one.
+public enum SyntheticCheckpoint {
+  /// A LLaDA-layout model (`block_type: llama`, RMSNorm, RoPE, SwiGLU, untied head) with
+  /// weights drawn uniformly from ±`scale`, stored as `dtype`; deterministic for a `seed`.
+  public static func llada(
+    dModel: Int, layers: Int, heads: Int, kvHeads: Int? = nil, mlp: Int, vocabulary: Int,
+    dtype: DType = .f32, seed: UInt64 = 0, scale: Float = 0.05
+  ) throws -> LLaDAModel {
+    let kv = kvHeads ?? heads
+    let config: [String: Any] = [
+      "model_type": "llada", "d_model": dModel, "n_heads": heads, "n_kv_heads": kv,
+      "n_layers": layers, "mlp_hidden_size": mlp, "vocab_size": vocabulary,
+      "embedding_size": vocabulary, "block_type": "llama", "activation_type": "silu",
+      "layer_norm_type": "rms", "rope": true, "rope_theta": 500_000.0, "weight_tying": false,
+      "include_bias": false, "rms_norm_eps": 1e-5, "mask_token_id": vocabulary - 1,
+    ]
+    let configJSON = try JSONSerialization.data(withJSONObject: config)
+    let store = InMemoryTensors(location: "synthetic LLaDA d\(dModel) x\(layers)")
+    var generator = SplitMix64(seed: seed)
+    func add(_ name: String, _ shape: [Int], constant: Float? = nil) throws {
+      let count = shape.reduce(1, *)
+      let values = (0..<count).map { _ in constant ?? generator.nextUniform(scale: scale) }
+      try store.add(name, shape: shape, values: values, as: constant == nil ? dtype : .f32)
+    }
+    let headDimension = dModel / heads
+    try add("model.transformer.wte.weight", [vocabulary, dModel])
+    for i in 0..<layers {
+      let p = "model.transformer.blocks.\(i)"
+      try add("\(p).attn_norm.weight", [dModel], constant: 1)
+      try add("\(p).ff_norm.weight", [dModel], constant: 1)
+      try add("\(p).q_proj.weight", [dModel, dModel])
+      try add("\(p).k_proj.weight", [kv * headDimension, dModel])
+      try add("\(p).v_proj.weight", [kv * headDimension, dModel])
+      try add("\(p).attn_out.weight", [dModel, dModel])
+      try add("\(p).ff_proj.weight", [mlp, dModel])
+      try add("\(p).up_proj.weight", [mlp, dModel])
+      try add("\(p).ff_out.weight", [dModel, mlp])
+    }
+    try add("model.transformer.ln_f.weight", [dModel], constant: 1)
+    try add("model.transformer.ff_out.weight", [vocabulary, dModel])
+    return try LLaDAModel(configJSON: configJSON, configPath: store.location, weights: WeightLoader(source: store))
+  }
+}
+
+/// SplitMix64 (Steele, Lea and Flood, 2014): a tiny, seedable generator for synthetic weights.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+  private var state: UInt64
+
+  /// A generator starting from `seed`.
+  public init(seed: UInt64) { state = seed }
+
+  /// The next 64 random bits.
+  public mutating func next() -> UInt64 {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+  }
+
+  /// A float uniform in [-scale, scale).
+  public mutating func nextUniform(scale: Float) -> Float {
+    let unit = Float(next() >> 40) / Float(1 << 24)
+    return (unit * 2 - 1) * scale
+  }
+}

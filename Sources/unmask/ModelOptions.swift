@@ -1,0 +1,37 @@
+import ArgumentParser
+import Foundation
+import Unmask
+
+/// Flags every command that runs a model shares.
+struct ModelOptions: ParsableArguments {
+  @Option(name: .long, help: "Model folder (config.json, tokenizer.json, safetensors), .safetensors file or .umk file.")
+  var model: String
+
+  @Option(name: .long, help: "Compute threads (BLAS and Unmask's loops). Default: all cores.")
+  var threads: Int?
+
+  func validate() throws {
+    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+  }
+
+  /// Applies `--threads` and loads the model.
+  func load() throws -> (model: any MaskedDiffusionModel, bundle: ModelBundle) {
+    if let threads { ComputeThreads.set(threads) }
+    let bundle = try ModelBundle.open(URL(fileURLWithPath: model))
+    return (try ModelRegistry.load(bundle), bundle)
+  }
+}
+
+/// Parses `5,6,7` into token ids.
+func parseTokenList(_ text: String, flag: String) throws -> [Int32] {
+  let parts = text.split(separator: ",", omittingEmptySubsequences: false)
+  var tokens: [Int32] = []
+  for part in parts {
+    let trimmed = part.trimmingCharacters(in: .whitespaces)
+    guard let value = Int32(trimmed) else {
+      throw ValidationError("\(flag): '\(trimmed)' is not a token id (expected integers separated by commas)")
+    }
+    tokens.append(value)
+  }
+  return tokens
+}

@@ -1,1 +1,0 @@
-// Tests for UnmaskFormats live in this folder.
