@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Installs the C libraries Unmask links against (Debian/Ubuntu): OpenBLAS, zstd, libpng, and
+# pngcheck for the image tests. Needs root or sudo; does nothing when all are present.
+set -euo pipefail
+packages=(libopenblas-dev libzstd-dev libpng-dev pkg-config pngcheck)
+missing=()
+for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+[ ${#missing[@]} -eq 0 ] && exit 0
+run() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+export DEBIAN_FRONTEND=noninteractive
+run apt-get update -qq
+run apt-get install -y -qq --no-install-recommends "${missing[@]}"
