@@ -415,13 +415,13 @@ class Init:
         return 1.0 + self.normal((n,), 0.2)
 
 
-def shrink_and_boost(head, special_ids, shrink_ids, boost_ids):
-    """Make the mask token's output row small (a model never predicts [MASK]) and EOS/EoT rows
-    larger (so the EOS controls change something)."""
+def shrink_and_boost(head, special_ids, shrink_ids, boost):
+    """Make the mask token's output row small (a model never predicts [MASK]) and scale the EOS/EoT
+    rows up (so that they are proposed now and then and the EOS controls change something)."""
     for i in shrink_ids:
         head[i] *= 0.05
-    for i in boost_ids:
-        head[i] *= 1.6
+    for i, factor in boost.items():
+        head[i] *= factor
     return head
 
 
@@ -451,9 +451,9 @@ def llada_weights(cfg, ids, seed):
     eos, eot, mask = ids["<|endoftext|>"], ids["<|eot_id|>"], ids["<|mdm_mask|>"]
     if cfg["weight_tying"]:
         # The embedding doubles as the output head: scale its rows like an output head would be.
-        w[p + "wte.weight"] = shrink_and_boost(w[p + "wte.weight"] * 0.35, ids, [mask], [eos, eot])
+        w[p + "wte.weight"] = shrink_and_boost(w[p + "wte.weight"] * 0.35, ids, [mask], {eos: 1.6, eot: 1.6})
     else:
-        w[p + "ff_out.weight"] = shrink_and_boost(init.normal((v, d), 0.35), ids, [mask], [eos, eot])
+        w[p + "ff_out.weight"] = shrink_and_boost(init.normal((v, d), 0.35), ids, [mask], {eos: 2.2, eot: 1.6})
     return w
 
 
@@ -479,7 +479,7 @@ def dream_weights(cfg, ids, seed):
         w[b + "mlp.down_proj.weight"] = init.normal((d, h), 0.15)
     w["model.norm.weight"] = init.norm_weight(d)
     eos, mask = ids["<|endoftext|>"], ids["<|mask|>"]
-    w["lm_head.weight"] = shrink_and_boost(init.normal((v, d), 0.35), ids, [mask], [eos, ids["<|im_end|>"]])
+    w["lm_head.weight"] = shrink_and_boost(init.normal((v, d), 0.35), ids, [mask], {eos: 1.6, ids["<|im_end|>"]: 1.6})
     return w
 
 
