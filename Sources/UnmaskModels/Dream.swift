@@ -92,7 +92,7 @@ public struct JSONNull: Codable, Sendable {
 }
 
 /// A Dream checkpoint ready to predict masked tokens.
-public final class DreamModel: MaskedDiffusionModel {
+public final class DreamModel: TransformerStackModel {
   /// config.json `model_type` values this file reads.
   public static let modelTypes = ["Dream"]
   /// The decoded config.
@@ -102,16 +102,10 @@ public final class DreamModel: MaskedDiffusionModel {
 
   /// Human-readable architecture name.
   public var architecture: String { "Dream" }
-  /// Logits per position.
-  public var vocabularySize: Int { stack.vocabularySize }
   /// The `[MASK]` id from config.json.
   public var maskTokenID: Int32? { configuration.maskTokenID.map(Int32.init) }
   /// The end-of-sequence id from config.json.
   public var eosTokenID: Int32? { configuration.eosTokenID.map(Int32.init) }
-  /// Weight elements.
-  public var parameterCount: Int { stack.parameterCount }
-  /// FLOPs of one forward pass over `tokens` positions.
-  public func flops(tokens: Int) -> Double { stack.flops(tokens: tokens) }
 
   /// The network's own rows: row i is trained to predict position i + 1.
   public func rawLogits(for tokens: [Int32]) throws -> Matrix { try stack.logits(for: tokens) }

@@ -122,7 +122,7 @@ public struct LLaDAConfiguration: Codable, Sendable {
 }
 
 /// A LLaDA checkpoint ready to predict masked tokens.
-public final class LLaDAModel: MaskedDiffusionModel {
+public final class LLaDAModel: TransformerStackModel {
   /// config.json `model_type` values this file reads.
   public static let modelTypes = ["llada"]
   /// The decoded config.
@@ -132,16 +132,10 @@ public final class LLaDAModel: MaskedDiffusionModel {
 
   /// Human-readable architecture name.
   public var architecture: String { "LLaDA" }
-  /// Logits per position.
-  public var vocabularySize: Int { stack.vocabularySize }
   /// The `[MASK]` id from config.json.
   public var maskTokenID: Int32? { configuration.maskTokenID.map(Int32.init) }
   /// The end-of-sequence id from config.json.
   public var eosTokenID: Int32? { configuration.eosTokenID.map(Int32.init) }
-  /// Weight elements.
-  public var parameterCount: Int { stack.parameterCount }
-  /// FLOPs of one forward pass over `tokens` positions.
-  public func flops(tokens: Int) -> Double { stack.flops(tokens: tokens) }
 
   /// Logits `[T, V]`; LLaDA's row i already predicts position i.
   public func logits(for tokens: [Int32]) throws -> Matrix { try stack.logits(for: tokens) }
