@@ -11,13 +11,39 @@ enum Fixtures {
     .deletingLastPathComponent()  // Tests
     .appendingPathComponent("Fixtures/tokenizers")
 
-  /// The names of the trained fixture tokenizers (folders holding golden.json).
+  /// The names of the fixture tokenizers (folders holding golden.json): the ones trained by
+  /// make_tokenizer_fixtures.py and the real vocabularies (`gguf-*`) rebuilt by
+  /// make_gguf_vocab_fixtures.py. A compressed `tokenizer.json.zst` counts only when the
+  /// `zstd` tool is installed.
   static let names: [String] = {
-    let folders = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
-    return folders.filter {
-      FileManager.default.fileExists(atPath: root.appendingPathComponent("\($0)/golden.json").path)
+    let fm = FileManager.default
+    let folders = (try? fm.contentsOfDirectory(atPath: root.path)) ?? []
+    return folders.filter { name in
+      let folder = root.appendingPathComponent(name)
+      guard fm.fileExists(atPath: folder.appendingPathComponent("golden.json").path) else { return false }
+      if fm.fileExists(atPath: folder.appendingPathComponent("tokenizer.json").path) { return true }
+      return zstdPath != nil && fm.fileExists(atPath: folder.appendingPathComponent("tokenizer.json.zst").path)
     }.sorted()
   }()
+
+  /// The `zstd` command-line tool, if installed.
+  static let zstdPath: String? = ["/usr/bin/zstd", "/usr/local/bin/zstd", "/opt/homebrew/bin/zstd"]
+    .first { FileManager.default.isExecutableFile(atPath: $0) }
+
+  /// Decompresses a .zst file with the zstd tool (the test target links no zstd library).
+  static func unzstd(_ url: URL) throws -> Data {
+    guard let zstdPath else { throw CocoaError(.fileReadUnknown) }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: zstdPath)
+    process.arguments = ["-d", "-q", "-c", url.path]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { throw CocoaError(.fileReadCorruptFile) }
+    return data
+  }
 
   /// One golden case: `tokenizers`' outputs for `text`.
   struct Case: Decodable {
@@ -41,7 +67,14 @@ enum Fixtures {
     lock.lock()
     defer { lock.unlock() }
     if let t = tokenizers[name] { return t }
-    let t = try Tokenizer(contentsOf: root.appendingPathComponent(name))
+    let folder = root.appendingPathComponent(name)
+    let compressed = folder.appendingPathComponent("tokenizer.json.zst")
+    let t: Tokenizer
+    if FileManager.default.fileExists(atPath: folder.appendingPathComponent("tokenizer.json").path) {
+      t = try Tokenizer(contentsOf: folder)
+    } else {
+      t = try Tokenizer(tokenizerJSON: unzstd(compressed), tokenizerConfigJSON: nil, source: compressed.path)
+    }
     tokenizers[name] = t
     return t
   }
