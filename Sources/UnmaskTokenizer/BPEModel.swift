@@ -64,13 +64,15 @@ final class BPEModel: TokenizerModel, @unchecked Sendable {
       let unk = try unkNode.string()
       guard let id = vocab[Array(unk.utf8)] else {
         throw TokenizerError.invalidField(
-          file: node.file, field: unkNode.path, expected: "a token of the vocabulary (got '\(unk)')")
+          file: node.file, field: unkNode.path, expected: "a token of the vocabulary (got '\(unk)')"
+        )
       }
       unkID = id
     } else {
       unkID = nil
     }
-    merges = try Self.readMerges(node.required("merges"), vocab: vocab, prefix: continuingSubwordPrefix)
+    merges = try Self.readMerges(
+      node.required("merges"), vocab: vocab, prefix: continuingSubwordPrefix)
   }
 
   /// Reads merges in either form: `"a b"` strings (GPT-2 era) or `["a", "b"]` pairs.
@@ -139,7 +141,8 @@ final class BPEModel: TokenizerModel, @unchecked Sendable {
   }
 
   /// The id of one character, with the subword prefix/suffix applied when configured.
-  @inline(__always) private func lookup(_ scalar: Unicode.Scalar, first: Bool, last: Bool) -> Int32? {
+  @inline(__always) private func lookup(_ scalar: Unicode.Scalar, first: Bool, last: Bool) -> Int32?
+  {
     let prefix = first ? nil : continuingSubwordPrefix
     let suffix = last ? endOfWordSuffix : nil
     if prefix == nil && suffix == nil {

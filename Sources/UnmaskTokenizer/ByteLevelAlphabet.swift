@@ -7,7 +7,8 @@ enum ByteLevelAlphabet {
     var table = [Unicode.Scalar](repeating: " ", count: 256)
     var n: UInt32 = 0
     for b in 0..<256 {
-      let printable = (0x21...0x7E).contains(b) || (0xA1...0xAC).contains(b) || (0xAE...0xFF).contains(b)
+      let printable =
+        (0x21...0x7E).contains(b) || (0xA1...0xAC).contains(b) || (0xAE...0xFF).contains(b)
       if printable {
         table[b] = Unicode.Scalar(UInt8(b))
       } else {

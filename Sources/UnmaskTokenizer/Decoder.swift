@@ -29,7 +29,8 @@ public enum DecoderType: String, CaseIterable, Sendable {
     let name = try node.typeName()
     guard let kind = DecoderType(rawValue: name) else {
       throw TokenizerError.unsupportedType(
-        file: node.file, field: node.path + ".type", type: name, supported: allCases.map(\.rawValue))
+        file: node.file, field: node.path + ".type", type: name, supported: allCases.map(\.rawValue)
+      )
     }
     switch kind {
     case .byteLevel: return ByteLevelDecoder()
@@ -37,7 +38,8 @@ public enum DecoderType: String, CaseIterable, Sendable {
     case .replace:
       let patternNode = try node.required("pattern")
       guard let literal = try patternNode["String"]?.string() else {
-        throw patternNode.invalid("{\"String\": ...} (Regex patterns are not supported in decoders)")
+        throw patternNode.invalid(
+          "{\"String\": ...} (Regex patterns are not supported in decoders)")
       }
       return ReplaceDecoder(pattern: literal, content: try node.required("content").string())
     case .fuse: return FuseDecoder()

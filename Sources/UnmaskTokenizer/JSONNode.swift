@@ -44,7 +44,8 @@ struct JSONNode {
 
   /// Throws `invalidField` for this node.
   func invalid(_ expected: String) -> TokenizerError {
-    TokenizerError.invalidField(file: file, field: path.isEmpty ? "(top level)" : path, expected: expected)
+    TokenizerError.invalidField(
+      file: file, field: path.isEmpty ? "(top level)" : path, expected: expected)
   }
 
   /// This node as an object.

@@ -38,7 +38,8 @@ public enum NormalizerType: String, CaseIterable, Sendable {
     let name = try node.typeName()
     guard let kind = NormalizerType(rawValue: name) else {
       throw TokenizerError.unsupportedType(
-        file: node.file, field: node.path + ".type", type: name, supported: allCases.map(\.rawValue))
+        file: node.file, field: node.path + ".type", type: name, supported: allCases.map(\.rawValue)
+      )
     }
     switch kind {
     case .nfc: return UnicodeNormalizer(form: .nfc)
@@ -50,12 +51,14 @@ public enum NormalizerType: String, CaseIterable, Sendable {
       return SequenceNormalizer(stages: try node.required("normalizers").array().map(make))
     case .replace:
       return ReplaceNormalizer(
-        pattern: try SplitPattern(node.required("pattern")), content: try node.required("content").string())
+        pattern: try SplitPattern(node.required("pattern")),
+        content: try node.required("content").string())
     case .prepend:
       return PrependNormalizer(prefix: try node.required("prepend").string())
     case .strip:
       return StripNormalizer(
-        left: try node.bool("strip_left", default: true), right: try node.bool("strip_right", default: true))
+        left: try node.bool("strip_left", default: true),
+        right: try node.bool("strip_right", default: true))
     case .stripAccents:
       return StripAccentsNormalizer()
     }

@@ -25,7 +25,8 @@ public enum PostProcessorType: String, CaseIterable, Sendable {
     let name = try node.typeName()
     guard let kind = PostProcessorType(rawValue: name) else {
       throw TokenizerError.unsupportedType(
-        file: node.file, field: node.path + ".type", type: name, supported: allCases.map(\.rawValue))
+        file: node.file, field: node.path + ".type", type: name, supported: allCases.map(\.rawValue)
+      )
     }
     switch kind {
     case .byteLevel: return IdentityPostProcessor()
@@ -74,7 +75,8 @@ struct TemplatePostProcessor: PostProcessor {
             file: node.file, field: node.path + ".special_tokens",
             expected: "an entry for '\(name)', which the template uses")
         }
-        let entry = JSONNode(value: entryValue, file: node.file, path: node.path + ".special_tokens." + name)
+        let entry = JSONNode(
+          value: entryValue, file: node.file, path: node.path + ".special_tokens." + name)
         pieces.append(.special(try entry.required("ids").array().map { Int32(try $0.int()) }))
       } else {
         throw item.invalid("{\"Sequence\": ...} or {\"SpecialToken\": ...}")

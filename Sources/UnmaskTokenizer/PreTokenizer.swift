@@ -36,7 +36,8 @@ public enum PreTokenizerType: String, CaseIterable, Sendable {
     let name = try node.typeName()
     guard let kind = PreTokenizerType(rawValue: name) else {
       throw TokenizerError.unsupportedType(
-        file: node.file, field: node.path + ".type", type: name, supported: allCases.map(\.rawValue))
+        file: node.file, field: node.path + ".type", type: name, supported: allCases.map(\.rawValue)
+      )
     }
     switch kind {
     case .byteLevel:
@@ -62,7 +63,8 @@ public enum PreTokenizerType: String, CaseIterable, Sendable {
     case .sequence:
       return SequencePreTokenizer(stages: try node.required("pretokenizers").array().map(make))
     case .whitespaceSplit:
-      return SplitPreTokenizer(pattern: .scalar({ $0.isHFWhitespace }), behavior: .removed, invert: false)
+      return SplitPreTokenizer(
+        pattern: .scalar({ $0.isHFWhitespace }), behavior: .removed, invert: false)
     }
   }
 }
@@ -90,7 +92,8 @@ struct ByteLevelPreTokenizer: PreTokenizer {
 
   init(addPrefixSpace: Bool, useRegex: Bool, file: String, field: String) throws {
     self.addPrefixSpace = addPrefixSpace
-    regex = useRegex
+    regex =
+      useRegex
       ? try RegexMatcher(pattern: PretokenizerScanner.gpt2Pattern, file: file, field: field) : nil
   }
 

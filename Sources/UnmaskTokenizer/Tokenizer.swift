@@ -39,7 +39,9 @@ public final class Tokenizer: @unchecked Sendable {
     let exists = FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory)
     let folder = isDirectory.boolValue ? url : url.deletingLastPathComponent()
     let file = isDirectory.boolValue ? url.appendingPathComponent("tokenizer.json") : url
-    guard exists else { throw TokenizerError.unreadable(file: url.path, reason: "no such file or folder") }
+    guard exists else {
+      throw TokenizerError.unreadable(file: url.path, reason: "no such file or folder")
+    }
     let data: Data
     do {
       data = try Data(contentsOf: file)
@@ -76,12 +78,15 @@ public final class Tokenizer: @unchecked Sendable {
     var added: [AddedToken] = []
     for item in try root["added_tokens"]?.array() ?? [] {
       let id = try item.required("id").int()
-      guard id >= 0 && id < Int(Int32.max) else { throw try item.required("id").invalid("an id in 0..<2^31") }
+      guard id >= 0 && id < Int(Int32.max) else {
+        throw try item.required("id").invalid("an id in 0..<2^31")
+      }
       added.append(
         AddedToken(
           id: Int32(id), content: try item.required("content").string(),
           singleWord: try item.bool("single_word", default: false),
-          lstrip: try item.bool("lstrip", default: false), rstrip: try item.bool("rstrip", default: false),
+          lstrip: try item.bool("lstrip", default: false),
+          rstrip: try item.bool("rstrip", default: false),
           normalized: try item.bool("normalized", default: true),
           special: try item.bool("special", default: false)))
     }

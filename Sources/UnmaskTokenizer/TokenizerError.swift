@@ -34,7 +34,8 @@ public enum TokenizerError: Error, CustomStringConvertible, Equatable {
       return "\(file): field '\(field)': unsupported type '\(type)'; supported: "
         + supported.joined(separator: ", ")
     case .mergeUnknownToken(let file, let field, let token):
-      return "\(file): field '\(field)': merge refers to token '\(token)' that is not in the vocabulary"
+      return
+        "\(file): field '\(field)': merge refers to token '\(token)' that is not in the vocabulary"
     case .invalidRegex(let file, let field, let pattern, let reason):
       return "\(file): field '\(field)': regex '\(pattern)' does not compile (\(reason))"
     }

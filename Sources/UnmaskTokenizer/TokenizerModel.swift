@@ -23,7 +23,8 @@ public enum TokenizerModelType: String, CaseIterable, Sendable {
     let name = try node["type"]?.string() ?? (node["merges"] != nil ? "BPE" : "")
     guard let kind = TokenizerModelType(rawValue: name) else {
       throw TokenizerError.unsupportedType(
-        file: node.file, field: node.path + ".type", type: name, supported: allCases.map(\.rawValue))
+        file: node.file, field: node.path + ".type", type: name, supported: allCases.map(\.rawValue)
+      )
     }
     switch kind {
     case .bpe: return try BPEModel(node)

@@ -40,7 +40,8 @@ extension Unicode.Scalar {
   var isHFWordCharacter: Bool {
     let v = value
     if v < 0x80 {
-      return (v >= 0x30 && v <= 0x39) || (v >= 0x41 && v <= 0x5A) || (v >= 0x61 && v <= 0x7A) || v == 0x5F
+      return (v >= 0x30 && v <= 0x39) || (v >= 0x41 && v <= 0x5A) || (v >= 0x61 && v <= 0x7A)
+        || v == 0x5F
     }
     if properties.isAlphabetic || properties.isJoinControl { return true }
     switch properties.generalCategory {

@@ -7,7 +7,8 @@ import Unmask
 struct DetokenizeCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "detokenize",
-    abstract: "Decode token ids to text (one JSON array per stdin line → one JSON string per line).")
+    abstract: "Decode token ids to text (one JSON array per stdin line → one JSON string per line)."
+  )
 
   @OptionGroup var location: TokenizerLocation
 

@@ -6,7 +6,9 @@ import Unmask
 struct TokenizerLocation: ParsableArguments {
   @Option(
     name: .long,
-    help: "A model folder holding tokenizer.json (and tokenizer_config.json), or a tokenizer.json file.")
+    help:
+      "A model folder holding tokenizer.json (and tokenizer_config.json), or a tokenizer.json file."
+  )
   var model: String
 
   func validate() throws {
@@ -86,7 +88,8 @@ extension FileHandle: @retroactive TextOutputStream {
 struct TokenizeCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "tokenize",
-    abstract: "Encode text to token ids (one JSON string per stdin line → one JSON array per line).")
+    abstract: "Encode text to token ids (one JSON string per stdin line → one JSON array per line)."
+  )
 
   @OptionGroup var location: TokenizerLocation
 

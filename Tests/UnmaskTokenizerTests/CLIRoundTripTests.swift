@@ -18,7 +18,9 @@ struct CLIRoundTripTests {
     return nil
   }()
 
-  func run(_ arguments: [String], input: String) throws -> (status: Int32, stdout: String, stderr: String) {
+  func run(_ arguments: [String], input: String) throws -> (
+    status: Int32, stdout: String, stderr: String
+  ) {
     let process = Process()
     process.executableURL = try #require(Self.executable)
     process.arguments = arguments
@@ -36,17 +38,21 @@ struct CLIRoundTripTests {
     let out = stdout.fileHandleForReading.readDataToEndOfFile()
     let err = stderr.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+    return (
+      process.terminationStatus, String(decoding: out, as: UTF8.self),
+      String(decoding: err, as: UTF8.self)
+    )
   }
 
   @Test("tokenize then detokenize reproduces the goldens", .enabled(if: executable != nil))
   func roundTrip() throws {
     let model = Fixtures.root.appendingPathComponent("qwen2").path
     let cases = try Fixtures.golden("qwen2").cases
-    let input = try cases.map { c -> String in
-      let data = try JSONSerialization.data(withJSONObject: c.text, options: [.fragmentsAllowed])
-      return String(decoding: data, as: UTF8.self)
-    }.joined(separator: "\n") + "\n"
+    let input =
+      try cases.map { c -> String in
+        let data = try JSONSerialization.data(withJSONObject: c.text, options: [.fragmentsAllowed])
+        return String(decoding: data, as: UTF8.self)
+      }.joined(separator: "\n") + "\n"
     let encoded = try run(["tokenize", "--model", model], input: input)
     #expect(encoded.status == 0, "\(encoded.stderr)")
     let lines = encoded.stdout.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
@@ -55,11 +61,14 @@ struct CLIRoundTripTests {
       let ids = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [Int]
       #expect(ids == c.ids.map(Int.init), "text \(String(reflecting: c.text))")
     }
-    let decoded = try run(["detokenize", "--model", model], input: lines.joined(separator: "\n") + "\n")
+    let decoded = try run(
+      ["detokenize", "--model", model], input: lines.joined(separator: "\n") + "\n")
     #expect(decoded.status == 0, "\(decoded.stderr)")
     let texts = decoded.stdout.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
     for (line, c) in zip(texts, cases) {
-      let text = try JSONSerialization.jsonObject(with: Data(line.utf8), options: [.fragmentsAllowed]) as? String
+      let text =
+        try JSONSerialization.jsonObject(with: Data(line.utf8), options: [.fragmentsAllowed])
+        as? String
       #expect(text.map { Array($0.utf8) } == Array(c.decoded.utf8))
     }
   }

@@ -24,7 +24,8 @@ struct ChatTemplateTests {
 
   @Test("LLaDA single turn")
   func lladaSingleTurn() {
-    let text = ChatTemplate.llada.render([ChatMessage(role: "user", content: "Hi there")], addGenerationPrompt: true)
+    let text = ChatTemplate.llada.render(
+      [ChatMessage(role: "user", content: "Hi there")], addGenerationPrompt: true)
     #expect(
       text == "<|startoftext|><|start_header_id|>user<|end_header_id|>\n\nHi there<|eot_id|>"
         + "<|start_header_id|>assistant<|end_header_id|>\n\n")
@@ -48,9 +49,11 @@ struct ChatTemplateTests {
 
   @Test("Dream adds the default system turn")
   func dreamSingleTurn() {
-    let text = ChatTemplate.dream.render([ChatMessage(role: "user", content: "Hi")], addGenerationPrompt: true)
+    let text = ChatTemplate.dream.render(
+      [ChatMessage(role: "user", content: "Hi")], addGenerationPrompt: true)
     #expect(
-      text == "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n"
+      text
+        == "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n"
         + "<|im_start|>assistant\n")
   }
 
@@ -62,7 +65,8 @@ struct ChatTemplateTests {
     ]
     #expect(
       ChatTemplate.dream.render(messages, addGenerationPrompt: false)
-        == "<|im_start|>system\nSys<|im_end|>\n<|im_start|>user\n a <|im_end|>\n<|im_start|>assistant\nb<|im_end|>\n")
+        == "<|im_start|>system\nSys<|im_end|>\n<|im_start|>user\n a <|im_end|>\n<|im_start|>assistant\nb<|im_end|>\n"
+    )
   }
 
   @Test("templates are recognised from tokenizer_config.json")
@@ -85,7 +89,8 @@ struct ChatTemplateTests {
   @Test("rendered prompts encode with the special tokens as single ids")
   func renderedPromptEncodes() throws {
     let tokenizer = try Fixtures.tokenizer("llada")
-    let text = ChatTemplate.llada.render([ChatMessage(role: "user", content: "Hi")], addGenerationPrompt: true)
+    let text = ChatTemplate.llada.render(
+      [ChatMessage(role: "user", content: "Hi")], addGenerationPrompt: true)
     let ids = tokenizer.encode(text, addSpecialTokens: false)
     let bos = try #require(tokenizer.tokenID("<|startoftext|>"))
     let eot = try #require(tokenizer.tokenID("<|eot_id|>"))

@@ -20,9 +20,12 @@ enum Fixtures {
     let folders = (try? fm.contentsOfDirectory(atPath: root.path)) ?? []
     return folders.filter { name in
       let folder = root.appendingPathComponent(name)
-      guard fm.fileExists(atPath: folder.appendingPathComponent("golden.json").path) else { return false }
+      guard fm.fileExists(atPath: folder.appendingPathComponent("golden.json").path) else {
+        return false
+      }
       if fm.fileExists(atPath: folder.appendingPathComponent("tokenizer.json").path) { return true }
-      return zstdPath != nil && fm.fileExists(atPath: folder.appendingPathComponent("tokenizer.json.zst").path)
+      return zstdPath != nil
+        && fm.fileExists(atPath: folder.appendingPathComponent("tokenizer.json.zst").path)
     }.sorted()
   }()
 
@@ -70,10 +73,12 @@ enum Fixtures {
     let folder = root.appendingPathComponent(name)
     let compressed = folder.appendingPathComponent("tokenizer.json.zst")
     let t: Tokenizer
-    if FileManager.default.fileExists(atPath: folder.appendingPathComponent("tokenizer.json").path) {
+    if FileManager.default.fileExists(atPath: folder.appendingPathComponent("tokenizer.json").path)
+    {
       t = try Tokenizer(contentsOf: folder)
     } else {
-      t = try Tokenizer(tokenizerJSON: unzstd(compressed), tokenizerConfigJSON: nil, source: compressed.path)
+      t = try Tokenizer(
+        tokenizerJSON: unzstd(compressed), tokenizerConfigJSON: nil, source: compressed.path)
     }
     tokenizers[name] = t
     return t
@@ -104,8 +109,10 @@ enum Fixtures {
     while i < n && got[i] == want[i] { i += 1 }
     func show(_ ids: [Int32]) -> String {
       let lo = max(0, i - 3), hi = min(ids.count, i + 4)
-      return ids[lo..<hi].map { "\($0):\(tokenizer.token(for: $0).map { String(reflecting: $0) } ?? "?")" }
-        .joined(separator: " ")
+      return ids[lo..<hi].map {
+        "\($0):\(tokenizer.token(for: $0).map { String(reflecting: $0) } ?? "?")"
+      }
+      .joined(separator: " ")
     }
     return "first difference at index \(i) (got \(got.count) ids, want \(want.count)); "
       + "got [\(show(got))] want [\(show(want))]"

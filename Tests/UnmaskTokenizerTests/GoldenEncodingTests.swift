@@ -21,7 +21,9 @@ struct GoldenEncodingTests {
       if got != c.ids {
         failures += 1
         if failures <= 3 {
-          Issue.record("\(name): text \(String(reflecting: c.text)): \(Fixtures.firstMismatch(got, c.ids, tokenizer))")
+          Issue.record(
+            "\(name): text \(String(reflecting: c.text)): \(Fixtures.firstMismatch(got, c.ids, tokenizer))"
+          )
         }
       }
     }
@@ -37,27 +39,34 @@ struct GoldenEncodingTests {
       if got != c.ids_no_special {
         failures += 1
         if failures <= 3 {
-          Issue.record("\(name): text \(String(reflecting: c.text)): \(Fixtures.firstMismatch(got, c.ids_no_special, tokenizer))")
+          Issue.record(
+            "\(name): text \(String(reflecting: c.text)): \(Fixtures.firstMismatch(got, c.ids_no_special, tokenizer))"
+          )
         }
       }
     }
     #expect(failures == 0, "\(name): \(failures) texts differ")
   }
 
-  @Test("decode matches tokenizers' decode, with and without skipping specials", arguments: Fixtures.names)
+  @Test(
+    "decode matches tokenizers' decode, with and without skipping specials",
+    arguments: Fixtures.names)
   func decode(name: String) throws {
     let tokenizer = try Fixtures.tokenizer(name)
     var failures = 0
     for c in try Fixtures.golden(name).cases {
       let plain = tokenizer.decode(c.ids)
       let skipped = tokenizer.decode(c.ids, skipSpecialTokens: true)
-      if plain.utf8.elementsEqual(c.decoded.utf8) && skipped.utf8.elementsEqual(c.decoded_skip_special.utf8) {
+      if plain.utf8.elementsEqual(c.decoded.utf8)
+        && skipped.utf8.elementsEqual(c.decoded_skip_special.utf8)
+      {
         continue
       }
       failures += 1
       if failures <= 3 {
         let got = "\(String(reflecting: plain)) / \(String(reflecting: skipped))"
-        let want = "\(String(reflecting: c.decoded)) / \(String(reflecting: c.decoded_skip_special))"
+        let want =
+          "\(String(reflecting: c.decoded)) / \(String(reflecting: c.decoded_skip_special))"
         Issue.record("\(name): ids \(c.ids): got \(got), want \(want)")
       }
     }

@@ -23,7 +23,9 @@ struct LoadingErrorTests {
 
   @Test("malformed JSON")
   func malformed() {
-    #expect(throws: TokenizerError.self) { try Tokenizer(data: Data("{oops".utf8), source: "t.json") }
+    #expect(throws: TokenizerError.self) {
+      try Tokenizer(data: Data("{oops".utf8), source: "t.json")
+    }
   }
 
   @Test("unknown stage types list the supported ones")
@@ -49,7 +51,10 @@ struct LoadingErrorTests {
     }
     var wordPiece = Self.minimal
     wordPiece["model"] = ["type": "WordPiece", "vocab": [:]]
-    #expect(throws: TokenizerError.unsupportedType(file: "t.json", field: "model.type", type: "WordPiece", supported: ["BPE"])) {
+    #expect(
+      throws: TokenizerError.unsupportedType(
+        file: "t.json", field: "model.type", type: "WordPiece", supported: ["BPE"])
+    ) {
       try load(wordPiece)
     }
   }
@@ -58,11 +63,16 @@ struct LoadingErrorTests {
   func badMerges() {
     var object = Self.minimal
     object["model"] = ["type": "BPE", "vocab": ["a": 0, "b": 1], "merges": [["a", "b"]]]
-    #expect(throws: TokenizerError.mergeUnknownToken(file: "t.json", field: "model.merges[0]", token: "ab")) {
+    #expect(
+      throws: TokenizerError.mergeUnknownToken(
+        file: "t.json", field: "model.merges[0]", token: "ab")
+    ) {
       try load(object)
     }
     object["model"] = ["type": "BPE", "vocab": ["a": 0], "merges": ["a z"]]
-    #expect(throws: TokenizerError.mergeUnknownToken(file: "t.json", field: "model.merges[0]", token: "z")) {
+    #expect(
+      throws: TokenizerError.mergeUnknownToken(file: "t.json", field: "model.merges[0]", token: "z")
+    ) {
       try load(object)
     }
   }
@@ -72,11 +82,16 @@ struct LoadingErrorTests {
     #expect(throws: TokenizerError.missingField(file: "t.json", field: "model")) { try load([:]) }
     var object = Self.minimal
     object["added_tokens"] = [["id": "x", "content": "<s>"]]
-    #expect(throws: TokenizerError.invalidField(file: "t.json", field: "added_tokens[0].id", expected: "an integer")) {
+    #expect(
+      throws: TokenizerError.invalidField(
+        file: "t.json", field: "added_tokens[0].id", expected: "an integer")
+    ) {
       try load(object)
     }
     object = Self.minimal
-    object["pre_tokenizer"] = ["type": "Split", "pattern": ["Regex": "(unclosed"], "behavior": "Isolated"]
+    object["pre_tokenizer"] = [
+      "type": "Split", "pattern": ["Regex": "(unclosed"], "behavior": "Isolated",
+    ]
     #expect(throws: TokenizerError.self) { try load(object) }
   }
 

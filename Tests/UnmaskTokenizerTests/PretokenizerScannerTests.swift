@@ -33,8 +33,10 @@ struct PretokenizerScannerTests {
       if fast != slow {
         failures += 1
         if failures <= 3 {
-          let show = { (r: [Range<Int>]) in r.map { String(reflecting: String(text.utf8Slice($0))) } }
-          Issue.record("text \(String(reflecting: text)): scanner \(show(fast)) regex \(show(slow))")
+          let show = { (r: [Range<Int>]) in r.map { String(reflecting: String(text.utf8Slice($0))) }
+          }
+          Issue.record(
+            "text \(String(reflecting: text)): scanner \(show(fast)) regex \(show(slow))")
         }
       }
     }
