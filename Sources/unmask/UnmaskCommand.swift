@@ -10,6 +10,8 @@ struct UnmaskCommand: ParsableCommand {
     version: "0.1.0",
     subcommands: [
       LogitsCommand.self,
+      TokenizeCommand.self,
+      DetokenizeCommand.self,
       BenchCommand.self,
     ]
   )
