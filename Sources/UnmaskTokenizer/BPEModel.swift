@@ -33,10 +33,16 @@ final class BPEModel: TokenizerModel, @unchecked Sendable {
     let vocabNode = try node.required("vocab")
     var vocab: [[UInt8]: Int32] = [:]
     var maxID: Int32 = -1
-    for (token, value) in try vocabNode.object() {
-      let field = JSONNode(value: value, file: node.file, path: vocabNode.path + "." + token)
-      let id = try field.int()
-      guard id >= 0 && id < Int(Int32.max) else { throw field.invalid("an id in 0..<2^31") }
+    let members = try vocabNode.rawMembers()
+    vocab.reserveCapacity(members.count)
+    for (token, value) in members {
+      guard case .number(let number) = value, number >= 0, number < Double(Int32.max),
+        number.rounded() == number
+      else {
+        throw TokenizerError.invalidField(
+          file: node.file, field: vocabNode.path + "." + token, expected: "an id in 0..<2^31")
+      }
+      let id = Int(number)
       vocab[Array(token.utf8)] = Int32(id)
       maxID = max(maxID, Int32(id))
     }
@@ -79,24 +85,27 @@ final class BPEModel: TokenizerModel, @unchecked Sendable {
   private static func readMerges(
     _ node: JSONNode, vocab: [[UInt8]: Int32], prefix: String?
   ) throws -> [UInt64: Merge] {
-    let items = try node.array()
+    let items = try node.rawArray()
     var merges: [UInt64: Merge] = [:]
     merges.reserveCapacity(items.count)
     let prefixLength = prefix?.utf8.count ?? 0
-    for (rank, item) in items.enumerated() {
+    for (rank, value) in items.enumerated() {
       let a: String, b: String
-      if let line = item.value as? String {
-        guard let space = line.firstIndex(of: " ") else {
+      var item: JSONNode { node.item(rank, value) }
+      switch value {
+      case .string(let line):
+        // Split at the first space byte (not Character: " \u{301}" is one Character).
+        guard let space = line.utf8.firstIndex(of: 0x20) else {
           throw item.invalid("a merge \"a b\" with one space")
         }
         a = String(line[..<space])
-        b = String(line[line.index(after: space)...])
-      } else if let pair = item.value as? [Any], pair.count == 2,
-        let first = pair[0] as? String, let second = pair[1] as? String
-      {
+        b = String(line[line.utf8.index(after: space)...])
+      case .array(let pair):
+        guard pair.count == 2, case .string(let first) = pair[0], case .string(let second) = pair[1]
+        else { throw item.invalid("a merge: \"a b\" or [\"a\", \"b\"]") }
         a = first
         b = second
-      } else {
+      default:
         throw item.invalid("a merge: \"a b\" or [\"a\", \"b\"]")
       }
       func id(_ token: [UInt8], _ text: String) throws -> Int32 {

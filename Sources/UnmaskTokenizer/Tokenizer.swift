@@ -67,7 +67,7 @@ public final class Tokenizer: @unchecked Sendable {
     configSource: String = "tokenizer_config.json"
   ) throws {
     let root = try JSONNode.parse(tokenizerJSON, file: source)
-    _ = try root.object()
+    _ = try root.members()
     normalizer = try root["normalizer"].map(NormalizerType.make)
     preTokenizer = try root["pre_tokenizer"].map(PreTokenizerType.make)
     model = try TokenizerModelType.make(root.required("model"))
