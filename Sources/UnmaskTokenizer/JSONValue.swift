@@ -85,7 +85,9 @@ enum JSONValue: Sendable {
         }
         let key = try parseString()
         skipWhitespace()
-        guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
+        guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else {
+          throw error("expected ':'")
+        }
         index += 1
         skipWhitespace()
         pairs.append((key, try parseValue(depth: depth + 1)))
@@ -129,7 +131,8 @@ enum JSONValue: Sendable {
     mutating func parseNumber() throws -> Double {
       let start = index
       while index < bytes.count && Self.isNumberByte(bytes[index]) { index += 1 }
-      let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+      let text = String(
+        decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
       guard !text.isEmpty, let value = Double(text) else {
         index = start
         throw error("invalid value")
@@ -166,7 +169,8 @@ enum JSONValue: Sendable {
       while index < bytes.count {
         let b = bytes[index]
         if b == UInt8(ascii: "\"") {
-          let s = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+          let s = String(
+            decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
           index += 1
           return s
         }
