@@ -203,6 +203,20 @@ def byte_level_trainer(vocab_size, special):
                                special_tokens=special)
 
 
+def small_alphabet_trainer(vocab_size, special):
+    return trainers.BpeTrainer(vocab_size=vocab_size, min_frequency=2, show_progress=False,
+                               limit_alphabet=90, special_tokens=special)
+
+
+def add_byte_tokens(tok):
+    """Appends <0x00>..<0xFF> to the model vocabulary, as Llama-2's tokenizer.json has them."""
+    data = json.loads(tok.to_str())
+    vocab = data["model"]["vocab"]
+    for b in range(256):
+        vocab.setdefault(f"<0x{b:02X}>", len(vocab))
+    return Tokenizer.from_str(json.dumps(data, ensure_ascii=False))
+
+
 def make_gpt2():
     tok = Tokenizer(models.BPE())
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
@@ -291,6 +305,22 @@ def make_nfkd_split_removed():
     return tok, ["[CLS]", "[SEP]"], 700
 
 
+def make_sentencepiece_like(byte_fallback):
+    # Llama-2-style BPE without the byte-level alphabet: spaces become "▁", characters outside
+    # the (deliberately small) alphabet fall back to <0xXX> byte tokens, or to <unk>.
+    def make():
+        tok = Tokenizer(models.BPE(unk_token="<unk>", byte_fallback=byte_fallback,
+                                   fuse_unk=not byte_fallback))
+        tok.normalizer = normalizers.Sequence([normalizers.Prepend("▁"), normalizers.Replace(" ", "▁")])
+        decoders_list = [decoders.Replace("▁", " ")]
+        if byte_fallback:
+            decoders_list.append(decoders.ByteFallback())
+        decoders_list += [decoders.Fuse(), decoders.Strip(" ", 1, 0)]
+        tok.decoder = decoders.Sequence(decoders_list)
+        return tok, ["<unk>", "<s>", "</s>"], 700
+    return make
+
+
 STYLES = {
     "gpt2": make_gpt2,
     "qwen2": make_qwen2,
@@ -299,6 +329,8 @@ STYLES = {
     "nfkc": make_nfkc,
     "mixed": make_mixed,
     "nfkd": make_nfkd_split_removed,
+    "bytefallback": make_sentencepiece_like(True),
+    "unk": make_sentencepiece_like(False),
 }
 
 
@@ -351,7 +383,12 @@ def main():
     texts = fixed_texts() + corpus_texts(corpus, rng, 60) + random_texts(rng, 300)
     for name, make in STYLES.items():
         tok, specials, vocab_size = make()
-        tok.train_from_iterator(corpus, trainer=byte_level_trainer(vocab_size, specials))
+        if name in ("bytefallback", "unk"):
+            tok.train_from_iterator(corpus, trainer=small_alphabet_trainer(vocab_size, specials))
+            if name == "bytefallback":
+                tok = add_byte_tokens(tok)
+        else:
+            tok.train_from_iterator(corpus, trainer=byte_level_trainer(vocab_size, specials))
         add_extra_tokens(tok, name)
         set_post_processor(name, tok)
         data = post_edit(name, json.loads(tok.to_str()))

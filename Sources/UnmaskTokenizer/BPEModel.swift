@@ -10,7 +10,7 @@ import Foundation
 final class BPEModel: TokenizerModel, @unchecked Sendable {
   /// Vocabulary keyed by the token's UTF-8 bytes (not `String`, whose equality is canonical
   /// equivalence: "é" and "e\u{301}" are different tokens).
-  private let vocab: [[UInt8]: Int32]
+  private let vocab: [TokenKey: Int32]
   /// Token text by id; nil for unused ids.
   private let tokens: [String?]
   /// Ids of single-scalar tokens below U+0400 (covers the byte-level alphabet); -1 if none.
@@ -31,20 +31,26 @@ final class BPEModel: TokenizerModel, @unchecked Sendable {
 
   init(_ node: JSONNode) throws {
     let vocabNode = try node.required("vocab")
-    var vocab: [[UInt8]: Int32] = [:]
+    var vocab: [TokenKey: Int32] = [:]
     var maxID: Int32 = -1
-    for (token, value) in try vocabNode.object() {
-      let field = JSONNode(value: value, file: node.file, path: vocabNode.path + "." + token)
-      let id = try field.int()
-      guard id >= 0 && id < Int(Int32.max) else { throw field.invalid("an id in 0..<2^31") }
-      vocab[Array(token.utf8)] = Int32(id)
+    let members = try vocabNode.rawMembers()
+    vocab.reserveCapacity(members.count)
+    for (token, value) in members {
+      guard case .number(let number) = value, number >= 0, number < Double(Int32.max),
+        number.rounded() == number
+      else {
+        throw TokenizerError.invalidField(
+          file: node.file, field: vocabNode.path + "." + token, expected: "an id in 0..<2^31")
+      }
+      let id = Int(number)
+      vocab[TokenKey(token)] = Int32(id)
       maxID = max(maxID, Int32(id))
     }
     var tokens = [String?](repeating: nil, count: Int(maxID) + 1)
     var small = [Int32](repeating: -1, count: 0x400)
     var scalarIDs: [UInt32: Int32] = [:]
-    for (bytes, id) in vocab {
-      let text = String(decoding: bytes, as: UTF8.self)
+    for (key, id) in vocab {
+      let text = String(decoding: key.bytes, as: UTF8.self)
       tokens[Int(id)] = text
       let scalars = text.unicodeScalars
       if scalars.count == 1, let s = scalars.first {
@@ -62,7 +68,7 @@ final class BPEModel: TokenizerModel, @unchecked Sendable {
     ignoreMerges = try node.bool("ignore_merges", default: false)
     if let unkNode = node["unk_token"] {
       let unk = try unkNode.string()
-      guard let id = vocab[Array(unk.utf8)] else {
+      guard let id = vocab[TokenKey(unk)] else {
         throw TokenizerError.invalidField(
           file: node.file, field: unkNode.path, expected: "a token of the vocabulary (got '\(unk)')"
         )
@@ -77,30 +83,33 @@ final class BPEModel: TokenizerModel, @unchecked Sendable {
 
   /// Reads merges in either form: `"a b"` strings (GPT-2 era) or `["a", "b"]` pairs.
   private static func readMerges(
-    _ node: JSONNode, vocab: [[UInt8]: Int32], prefix: String?
+    _ node: JSONNode, vocab: [TokenKey: Int32], prefix: String?
   ) throws -> [UInt64: Merge] {
-    let items = try node.array()
+    let items = try node.rawArray()
     var merges: [UInt64: Merge] = [:]
     merges.reserveCapacity(items.count)
     let prefixLength = prefix?.utf8.count ?? 0
-    for (rank, item) in items.enumerated() {
+    for (rank, value) in items.enumerated() {
       let a: String, b: String
-      if let line = item.value as? String {
-        guard let space = line.firstIndex(of: " ") else {
+      var item: JSONNode { node.item(rank, value) }
+      switch value {
+      case .string(let line):
+        // Split at the first space byte (not Character: " \u{301}" is one Character).
+        guard let space = line.utf8.firstIndex(of: 0x20) else {
           throw item.invalid("a merge \"a b\" with one space")
         }
         a = String(line[..<space])
-        b = String(line[line.index(after: space)...])
-      } else if let pair = item.value as? [Any], pair.count == 2,
-        let first = pair[0] as? String, let second = pair[1] as? String
-      {
+        b = String(line[line.utf8.index(after: space)...])
+      case .array(let pair):
+        guard pair.count == 2, case .string(let first) = pair[0], case .string(let second) = pair[1]
+        else { throw item.invalid("a merge: \"a b\" or [\"a\", \"b\"]") }
         a = first
         b = second
-      } else {
+      default:
         throw item.invalid("a merge: \"a b\" or [\"a\", \"b\"]")
       }
       func id(_ token: [UInt8], _ text: String) throws -> Int32 {
-        guard let id = vocab[token] else {
+        guard let id = vocab[TokenKey(token)] else {
           throw TokenizerError.mergeUnknownToken(file: item.file, field: item.path, token: text)
         }
         return id
@@ -118,7 +127,7 @@ final class BPEModel: TokenizerModel, @unchecked Sendable {
 
   var vocabularySize: Int { tokens.count }
 
-  func tokenID(_ token: String) -> Int32? { vocab[Array(token.utf8)] }
+  func tokenID(_ token: String) -> Int32? { vocab[TokenKey(token)] }
 
   func token(for id: Int32) -> String? {
     id >= 0 && Int(id) < tokens.count ? tokens[Int(id)] : nil
@@ -126,7 +135,7 @@ final class BPEModel: TokenizerModel, @unchecked Sendable {
 
   func tokenize(_ piece: String, into output: inout [Int32]) {
     if piece.isEmpty { return }
-    let key = Array(piece.utf8)
+    let key = TokenKey(piece)
     if ignoreMerges, let id = vocab[key] {
       output.append(id)
       return
@@ -136,7 +145,7 @@ final class BPEModel: TokenizerModel, @unchecked Sendable {
       return
     }
     let ids = mergeAll(initialSymbols(piece))
-    if key.count < 256 { cache[key] = ids }
+    if key.bytes.count < 256 { cache[key] = ids }
     output.append(contentsOf: ids)
   }
 
@@ -155,7 +164,7 @@ final class BPEModel: TokenizerModel, @unchecked Sendable {
     var text = prefix ?? ""
     text.unicodeScalars.append(scalar)
     text += suffix ?? ""
-    return vocab[Array(text.utf8)]
+    return vocab[TokenKey(text)]
   }
 
   /// The characters of `piece` as ids, following `BPE::merge_word` (byte fallback, unknown
@@ -184,7 +193,7 @@ final class BPEModel: TokenizerModel, @unchecked Sendable {
         text.unicodeScalars.append(scalar)
         if last { text += endOfWordSuffix ?? "" }
         utf8 = Array(text.utf8)
-        let ids = utf8.map { vocab[Array(String(format: "<0x%02X>", $0).utf8)] }
+        let ids = utf8.map { vocab[TokenKey(String(format: "<0x%02X>", $0))] }
         if ids.allSatisfy({ $0 != nil }) {
           // tokenizers does not flush a pending unknown here; it joins the next one.
           symbols.append(contentsOf: ids.compactMap { $0 })
@@ -291,13 +300,13 @@ struct MergeHeap {
 
 /// A thread-safe piece → ids cache that stops growing at `capacity`, as tokenizers' does.
 final class PieceCache: @unchecked Sendable {
-  private var storage: [[UInt8]: [Int32]] = [:]
+  private var storage: [TokenKey: [Int32]] = [:]
   private let lock = NSLock()
   private let capacity: Int
 
   init(capacity: Int) { self.capacity = capacity }
 
-  subscript(key: [UInt8]) -> [Int32]? {
+  subscript(key: TokenKey) -> [Int32]? {
     get {
       lock.lock()
       defer { lock.unlock() }
@@ -307,6 +316,29 @@ final class PieceCache: @unchecked Sendable {
       lock.lock()
       defer { lock.unlock() }
       if storage.count < capacity { storage[key] = newValue }
+    }
+  }
+}
+
+/// A token's UTF-8 bytes as a dictionary key, hashed in one call rather than byte by byte
+/// (which is what `[UInt8]`'s own `Hashable` does, and which dominated load time).
+struct TokenKey: Hashable, Sendable {
+  let bytes: [UInt8]
+
+  init(_ bytes: [UInt8]) { self.bytes = bytes }
+  init(_ text: String) { bytes = Array(text.utf8) }
+
+  func hash(into hasher: inout Hasher) {
+    bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+  }
+
+  static func == (a: TokenKey, b: TokenKey) -> Bool {
+    guard a.bytes.count == b.bytes.count else { return false }
+    return a.bytes.withUnsafeBytes { x in
+      b.bytes.withUnsafeBytes { y in
+        guard let p = x.baseAddress, let q = y.baseAddress else { return true }  // both empty
+        return memcmp(p, q, x.count) == 0
+      }
     }
   }
 }

@@ -26,11 +26,31 @@ enum ByteLevelAlphabet {
     return table
   }()
 
+  /// The UTF-8 encoding of each byte's stand-in character, packed: low byte first, and the
+  /// length (1 or 2) in bits 16...
+  private static let byteToUTF8: [UInt32] = byteToScalar.map { scalar in
+    let bytes = Array(String(Character(scalar)).utf8)
+    return bytes.count == 1
+      ? UInt32(bytes[0]) | 1 << 16 : UInt32(bytes[0]) | UInt32(bytes[1]) << 8 | 2 << 16
+  }
+
   /// Maps the UTF-8 bytes of `text` to their stand-in characters.
   static func encode(_ text: Substring) -> String {
-    var out = String.UnicodeScalarView()
-    for b in text.utf8 { out.append(byteToScalar[Int(b)]) }
-    return String(out)
+    let count = text.utf8.count
+    return String(unsafeUninitializedCapacity: count * 2) { buffer in
+      var n = 0
+      for b in text.utf8 {
+        let packed = byteToUTF8[Int(b)]
+        buffer[n] = UInt8(truncatingIfNeeded: packed)
+        if packed >> 16 == 2 {
+          buffer[n + 1] = UInt8(truncatingIfNeeded: packed >> 8)
+          n += 2
+        } else {
+          n += 1
+        }
+      }
+      return n
+    }
   }
 
   /// The byte that `scalar` stands for, or nil when it is not in the table.

@@ -70,9 +70,20 @@ struct UnicodeNormalizer: Normalizer {
   enum Form: Sendable { case nfc, nfd, nfkc, nfkd }
   let form: Form
 
+  /// Scalars that NFC leaves alone whatever surrounds them: NFC_Quick_Check=Yes, combining
+  /// class 0, and never the second half of a canonical composition. Text made only of these
+  /// (Latin-1 and the rest below U+0300, CJK ideographs, Hangul syllables, emoji) is already
+  /// NFC, which saves the NSString round trip for most text.
+  @inline(__always) static func isStableUnderNFC(_ s: Unicode.Scalar) -> Bool {
+    let v = s.value
+    return v < 0x300 || (0x4E00...0x9FFF).contains(v) || (0xAC00...0xD7A3).contains(v)
+      || (0x1F000...0x1FAFF).contains(v)
+  }
+
   func normalize(_ text: String) -> String {
     // ASCII is invariant under all four forms; skip the round trip through NSString.
     if text.utf8.allSatisfy({ $0 < 0x80 }) { return text }
+    if form == .nfc && text.unicodeScalars.allSatisfy(Self.isStableUnderNFC) { return text }
     switch form {
     case .nfc: return text.precomposedStringWithCanonicalMapping
     case .nfd: return text.decomposedStringWithCanonicalMapping

@@ -63,20 +63,18 @@ struct TemplatePostProcessor: PostProcessor {
   let pieces: [Piece]
 
   init(_ node: JSONNode) throws {
-    let specials = try node["special_tokens"]?.object() ?? [:]
+    let specials = node["special_tokens"]
     var pieces: [Piece] = []
     for item in try node.required("single").array() {
       if item["Sequence"] != nil {
         pieces.append(.sequence)
       } else if let special = item["SpecialToken"] {
         let name = try special.required("id").string()
-        guard let entryValue = specials[name] else {
+        guard let entry = specials?[name] else {
           throw TokenizerError.invalidField(
             file: node.file, field: node.path + ".special_tokens",
             expected: "an entry for '\(name)', which the template uses")
         }
-        let entry = JSONNode(
-          value: entryValue, file: node.file, path: node.path + ".special_tokens." + name)
         pieces.append(.special(try entry.required("ids").array().map { Int32(try $0.int()) }))
       } else {
         throw item.invalid("{\"Sequence\": ...} or {\"SpecialToken\": ...}")

@@ -49,7 +49,15 @@ public final class Tokenizer: @unchecked Sendable {
       throw TokenizerError.unreadable(file: file.path, reason: error.localizedDescription)
     }
     let configURL = folder.appendingPathComponent("tokenizer_config.json")
-    let config = try? Data(contentsOf: configURL)
+    // A missing tokenizer_config.json is fine; an unreadable or malformed one is an error.
+    var config: Data?
+    if FileManager.default.fileExists(atPath: configURL.path) {
+      do {
+        config = try Data(contentsOf: configURL)
+      } catch {
+        throw TokenizerError.unreadable(file: configURL.path, reason: error.localizedDescription)
+      }
+    }
     try self.init(
       tokenizerJSON: data, tokenizerConfigJSON: config, source: file.path,
       configSource: configURL.path)
@@ -67,7 +75,7 @@ public final class Tokenizer: @unchecked Sendable {
     configSource: String = "tokenizer_config.json"
   ) throws {
     let root = try JSONNode.parse(tokenizerJSON, file: source)
-    _ = try root.object()
+    _ = try root.members()
     normalizer = try root["normalizer"].map(NormalizerType.make)
     preTokenizer = try root["pre_tokenizer"].map(PreTokenizerType.make)
     model = try TokenizerModelType.make(root.required("model"))
@@ -91,6 +99,7 @@ public final class Tokenizer: @unchecked Sendable {
           special: try item.bool("special", default: false)))
     }
     addedTokens = added
+    specialTokenIDs = Set(added.filter(\.special).map(\.id))
     addedByID = Dictionary(added.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
     addedByContent = Dictionary(
       added.map { (Array($0.content.utf8), $0.id) }, uniquingKeysWith: { first, _ in first })
@@ -177,9 +186,7 @@ public final class Tokenizer: @unchecked Sendable {
   }
 
   /// The ids of the added tokens marked `special`.
-  public var specialTokenIDs: Set<Int32> {
-    Set(addedTokens.filter(\.special).map(\.id))
-  }
+  public let specialTokenIDs: Set<Int32>
 
   /// The chat template for this tokenizer: recognised from tokenizer_config.json's
   /// `chat_template`, else nil.

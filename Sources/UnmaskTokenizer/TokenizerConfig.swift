@@ -21,7 +21,7 @@ public struct TokenizerConfig: Sendable, Equatable {
   /// Parses tokenizer_config.json; `source` names it in errors.
   public init(data: Data, source: String = "tokenizer_config.json") throws {
     let root = try JSONNode.parse(data, file: source)
-    _ = try root.object()
+    _ = try root.members()
     chatTemplate = try Self.template(root["chat_template"])
     bosToken = try Self.tokenText(root["bos_token"])
     eosToken = try Self.tokenText(root["eos_token"])
@@ -49,14 +49,14 @@ public struct TokenizerConfig: Sendable, Equatable {
   /// A special token is written either as a string or as an AddedToken object with `content`.
   private static func tokenText(_ node: JSONNode?) throws -> String? {
     guard let node else { return nil }
-    if let text = node.value as? String { return text }
+    if let text = node.stringValue { return text }
     return try node.required("content").string()
   }
 
   /// `chat_template` is a string, or a list of `{name, template}` of which `default` is used.
   private static func template(_ node: JSONNode?) throws -> String? {
     guard let node else { return nil }
-    if let text = node.value as? String { return text }
+    if let text = node.stringValue { return text }
     let entries = try node.array()
     for entry in entries where try entry["name"]?.string() == "default" {
       return try entry.required("template").string()

@@ -22,7 +22,8 @@ struct CLIRoundTripTests {
     status: Int32, stdout: String, stderr: String
   ) {
     let process = Process()
-    process.executableURL = try #require(Self.executable)
+    guard let executable = Self.executable else { throw CocoaError(.fileNoSuchFile) }
+    process.executableURL = executable
     process.arguments = arguments
     let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
     process.standardInput = stdin

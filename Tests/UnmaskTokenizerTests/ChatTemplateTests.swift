@@ -84,6 +84,13 @@ struct ChatTemplateTests {
     #expect(ChatTemplate(config: dream) == .dream)
     #expect(dream.eosToken == "<|endoftext|>")
     #expect(ChatTemplate(jinja: "{{ messages }}", bosToken: nil) == nil)
+    // Qwen2.5-style template (tools branch first), with "\\n" escapes left in the text.
+    let qwen25 =
+      "{%- if tools %}{{- '<|im_start|>system\\n' }}{%- if messages[0]['role'] == 'system' %}"
+      + "{{- messages[0]['content'] }}{%- endif %}{%- else %}{%- if messages[0]['role'] == 'system' %}"
+      + "{{- '<|im_start|>system\\n' + messages[0]['content'] + '<|im_end|>\\n' }}{%- else %}"
+      + "{{- '<|im_start|>system\\nYou are a helpful assistant.<|im_end|>\\n' }}{%- endif %}{%- endif %}"
+    #expect(ChatTemplate(jinja: qwen25, bosToken: nil) == .dream)
   }
 
   @Test("rendered prompts encode with the special tokens as single ids")
