@@ -46,6 +46,7 @@ public struct CommitCounter: Sendable {
     if let plan { return min(max(plan[i], 0), maskedNow) }
     let t = times[i]
     let s = times[i + 1]
+    guard schedule.maskedFraction(at: t) > 0 else { return maskedNow }
     switch rounding {
     case .truncate:
       let ratio = Float(schedule.maskedFraction(at: s)) / Float(schedule.maskedFraction(at: t))

@@ -113,9 +113,10 @@ struct Run {
     let candidates = (promptLength..<range.upperBound).filter { canvas[$0] == settings.maskID }
     let maskedBefore = canvas.reduce(0) { $0 + ($1 == settings.maskID ? 1 : 0) }
     let proposals = propose(logits: logits, at: candidates)
-    let lastTimeIndex = min(stepInBlock, counter.times.count - 2)
-    let time = counter.times[max(lastTimeIndex, 0)]
-    let nextTime = counter.times[max(lastTimeIndex, 0) + 1 < counter.times.count ? max(lastTimeIndex, 0) + 1 : counter.times.count - 1]
+    // Threshold-style strategies may run past the grid: they stay on its last interval.
+    let timeIndex = min(stepInBlock, counter.times.count - 2)
+    let time = counter.times[timeIndex]
+    let nextTime = counter.times[timeIndex + 1]
     let count = counter.count(step: stepInBlock, maskedNow: candidates.count, rng: &rng)
     let context = StepContext(
       canvasLength: canvas.count, proposals: proposals, count: min(count, proposals.count), time: time,

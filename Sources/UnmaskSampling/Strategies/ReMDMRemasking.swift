@@ -5,11 +5,17 @@ import Foundation
 /// step may be masked again with probability sigma_t, so the model can correct it later.
 ///
 /// With `alpha(t) = 1 - maskedFraction(t)` and `sigma_max = min(1, (1 - alpha_s) / alpha_t)`:
-/// `cap`: sigma = min(eta, sigma_max); `rescale`: sigma = eta * sigma_max; `conf`: the per-token
-/// probability is `eta * sigma_max * n * softmax(-c)_i` over the n remaskable tokens with
-/// commit-time confidences c (low confidence first); `loop`: sigma = eta inside the window
-/// `remdmLoopEnd < t <= remdmLoopStart`, none outside. Nothing is remasked at a block's last
-/// step, so every block ends complete. Remasked tokens return to the schedule's pool.
+/// `cap`: sigma = min(eta, sigma_max); `rescale`: sigma = eta * sigma_max; `conf`: token i is
+/// remasked with probability `sigma_max * softmax(-c)_i` over the committed tokens, c being the
+/// probability the token had when committed (so the least confident go first; eta unused, as in
+/// the reference's `remdm-conf`); `loop`: sigma = eta inside the window
+/// `remdmLoopEnd < t <= remdmLoopStart` (t_off, t_on), none outside.
+/// These are the sigma formulas of `_ddpm_caching_update` in kuleshov-group/remdm diffusion.py.
+/// Adaptation: the reference is an ancestral sampler (each masked token unmasks with probability
+/// `(alpha_s - (1 - sigma) alpha_t) / (1 - alpha_t)`); here the schedule's count decides how many
+/// are committed, applied to the masks left, so pair ReMDM with `truncate` or `stochastic`
+/// rounding to re-commit remasked tokens gradually (with `even`, they wait for the block's last
+/// step). Nothing is remasked at a block's last step, so every block ends complete.
 public struct ReMDMRemasking: RemaskingStrategy {
   private var settings: DenoisingSettings
   private var committedConfidence: [Int: Double] = [:]
@@ -49,8 +55,7 @@ public struct ReMDMRemasking: RemaskingStrategy {
       let m = scores.max() ?? 0
       let weights = scores.map { exp($0 - m) }
       let total = weights.reduce(0, +)
-      let n = Double(eligible.count)
-      probability = weights.map { min(1, settings.eta * sigmaMax * n * $0 / total) }
+      probability = weights.map { sigmaMax * $0 / total }
     }
     var remasked: [Int] = []
     for (i, position) in eligible.enumerated() where rng.nextUniform() < probability[i] {
