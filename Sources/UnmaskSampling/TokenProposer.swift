@@ -48,7 +48,8 @@ public struct TokenProposer {
       var best = -Double.infinity
       for j in 0..<v {
         let u = rng.nextUniform()
-        let noisy = exp(Double(work[j])) / pow(-log(u), settings.temperature)
+        let noise = -log(u)
+        let noisy = exp(Double(work[j])) / (settings.temperature == 1 ? noise : pow(noise, settings.temperature))
         if noisy > best {
           best = noisy
           token = j
@@ -189,21 +190,33 @@ public struct TokenProposer {
 
   /// `top_p_logits`: sort descending, cumulative softmax; drop tokens once the cumulative
   /// probability before them exceeds `p` (the first token always stays).
+  ///
+  /// Only logits within 30 nats of the maximum are sorted when their mass already exceeds `p`
+  /// (then the crossing happens among them and every other token is dropped, exactly as a
+  /// full sort would); otherwise the whole row is sorted.
   mutating func applyTopP(_ p: Float, floor: Float) {
     let v = work.count
-    order = Array(0..<v)
+    var maxLogit = -Double.infinity
+    for j in 0..<v { maxLogit = max(maxLogit, Double(work[j])) }
+    var sum = 0.0
+    for j in 0..<v { sum += exp(Double(work[j]) - maxLogit) }
+    order.removeAll(keepingCapacity: true)
+    for j in 0..<v where Double(work[j]) >= maxLogit - 30 { order.append(j) }
+    var head = 0.0
+    for j in order { head += exp(Double(work[j]) - maxLogit) / sum }
+    let partial = Float(head) > p
+    if !partial { order = Array(0..<v) }
     let w = work
     order.sort { w[$0] > w[$1] || (w[$0] == w[$1] && $0 < $1) }
-    let maxLogit = Double(w[order[0]])
-    var sum = 0.0
-    for j in 0..<v { sum += exp(Double(w[j]) - maxLogit) }
+    var keptCount = 0
     var cumulative = 0.0
-    var previousExceeded = false
-    for (rank, j) in order.enumerated() {
-      if rank > 0 && previousExceeded { work[j] = floor }
+    for j in order {
+      keptCount += 1
       cumulative += exp(Double(w[j]) - maxLogit) / sum
-      previousExceeded = Float(cumulative) > p
+      if Float(cumulative) > p { break }  // the next token on is removed
     }
+    for j in 0..<v { work[j] = floor }
+    for j in order[0..<keptCount] { work[j] = w[j] }
   }
 
   /// Index of the first maximum (torch.argmax's choice among equal values).
