@@ -23,14 +23,17 @@ public final class Denoiser {
     try settings.validate()
     if Int(settings.maskID) >= model.vocabularySize {
       throw SamplingError.invalidSetting(
-        field: "mask-id", message: "\(settings.maskID) is outside the vocabulary (\(model.vocabularySize))")
+        field: "mask-id",
+        message: "\(settings.maskID) is outside the vocabulary (\(model.vocabularySize))")
     }
     self.model = model
     self.settings = settings
   }
 
   /// Generates `settings.length` tokens after `prompt`; observers see every step and may stop.
-  public func generate(prompt: [Int32], observers: [DenoisingObserver] = []) throws -> DenoisingResult {
+  public func generate(prompt: [Int32], observers: [DenoisingObserver] = []) throws
+    -> DenoisingResult
+  {
     if prompt.contains(settings.maskID) {
       throw SamplingError.invalidPrompt("it contains the mask id \(settings.maskID)")
     }
@@ -43,10 +46,13 @@ public final class Denoiser {
       let counter = CommitCounter(settings: settings, maskedAtStart: run.maskCount(in: range))
       var stepInBlock = 0
       while run.shouldContinue(stepInBlock: stepInBlock, block: range) {
-        let step = try run.step(model: model, block: block, range: range, stepInBlock: stepInBlock, counter: counter)
+        let step = try run.step(
+          model: model, block: block, range: range, stepInBlock: stepInBlock, counter: counter)
         stepInBlock += 1
         var decision = ObserverDecision.proceed
-        for observer in observers where observer.denoisingDidFinish(step) == .stop { decision = .stop }
+        for observer in observers where observer.denoisingDidFinish(step) == .stop {
+          decision = .stop
+        }
         if decision == .stop {
           stopped = true
           break blocks
@@ -56,8 +62,10 @@ public final class Denoiser {
     observers.forEach { $0.denoisingDidEnd(canvas: run.canvas) }
     let elapsed = ContinuousClock.now - start
     return DenoisingResult(
-      canvas: run.canvas, generated: Array(run.canvas[prompt.count...]), forwardPasses: run.forwardPasses,
-      steps: run.stepIndex, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
+      canvas: run.canvas, generated: Array(run.canvas[prompt.count...]),
+      forwardPasses: run.forwardPasses,
+      steps: run.stepIndex,
+      seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
       stoppedEarly: stopped)
   }
 }
@@ -119,7 +127,8 @@ struct Run {
     let nextTime = counter.times[timeIndex + 1]
     let count = counter.count(step: stepInBlock, maskedNow: candidates.count, rng: &rng)
     let context = StepContext(
-      canvasLength: canvas.count, proposals: proposals, count: min(count, proposals.count), time: time,
+      canvasLength: canvas.count, proposals: proposals, count: min(count, proposals.count),
+      time: time,
       nextTime: nextTime, isLastStep: stepInBlock >= settings.stepsPerBlock - 1, settings: settings,
       canvas: canvas, generatedRange: promptLength..<range.upperBound)
     let chosen = strategy.selectCommits(context, rng: &rng)
@@ -130,7 +139,8 @@ struct Run {
     return makeEvent(
       block: block, range: range, stepInBlock: stepInBlock, time: time, nextTime: nextTime,
       maskedBefore: maskedBefore, proposals: proposals, commits: commits, remasked: remasked,
-      modelSeconds: Double(modelTime.components.seconds) + Double(modelTime.components.attoseconds) * 1e-18)
+      modelSeconds: Double(modelTime.components.seconds) + Double(modelTime.components.attoseconds)
+        * 1e-18)
   }
 
   /// Logits `[T, V]`, with LLaDA's classifier-free guidance when `cfgScale > 0`:
@@ -156,7 +166,8 @@ struct Run {
   func checkShape(_ m: Matrix, vocabularySize: Int) throws {
     guard m.rows == canvas.count, m.columns == vocabularySize, vocabularySize > 0 else {
       throw SamplingError.badLogits(
-        expectedRows: canvas.count, expectedColumns: vocabularySize, rows: m.rows, columns: m.columns)
+        expectedRows: canvas.count, expectedColumns: vocabularySize, rows: m.rows,
+        columns: m.columns)
     }
   }
 
@@ -173,7 +184,8 @@ struct Run {
     return proposals
   }
 
-  mutating func commit(_ chosen: [ScoredPosition], proposals: [Proposal]) -> [DenoisingStep.Commit] {
+  mutating func commit(_ chosen: [ScoredPosition], proposals: [Proposal]) -> [DenoisingStep.Commit]
+  {
     var tokenAt: [Int: Int32] = [:]
     for p in proposals { tokenAt[p.position] = p.token }
     var commits: [DenoisingStep.Commit] = []
@@ -186,7 +198,8 @@ struct Run {
   }
 
   func makeEvent(
-    block: Int, range: Range<Int>, stepInBlock: Int, time: Double, nextTime: Double, maskedBefore: Int,
+    block: Int, range: Range<Int>, stepInBlock: Int, time: Double, nextTime: Double,
+    maskedBefore: Int,
     proposals: [Proposal], commits: [DenoisingStep.Commit], remasked: [Int], modelSeconds: Double
   ) -> DenoisingStep {
     var confidence = [Float](repeating: .nan, count: canvas.count)
@@ -200,7 +213,8 @@ struct Run {
     return DenoisingStep(
       index: stepIndex, block: block, stepInBlock: stepInBlock, time: time, nextTime: nextTime,
       promptLength: promptLength, blockRange: range, maskedBefore: maskedBefore, canvas: canvas,
-      committed: commits, remasked: remasked, confidence: confidence, margin: margin, entropy: entropy,
+      committed: commits, remasked: remasked, confidence: confidence, margin: margin,
+      entropy: entropy,
       modelSeconds: modelSeconds)
   }
 }

@@ -14,7 +14,10 @@ public struct DenoisingResult: Sendable, Equatable {
   public var stoppedEarly: Bool
 
   /// A result with every field given.
-  public init(canvas: [Int32], generated: [Int32], forwardPasses: Int, steps: Int, seconds: Double, stoppedEarly: Bool) {
+  public init(
+    canvas: [Int32], generated: [Int32], forwardPasses: Int, steps: Int, seconds: Double,
+    stoppedEarly: Bool
+  ) {
     self.canvas = canvas
     self.generated = generated
     self.forwardPasses = forwardPasses

@@ -16,7 +16,8 @@ extension DenoisingSettings {
       throw fail("block-length", "\(blockLength) does not divide length \(length)")
     }
     guard steps % blockCount == 0 else {
-      throw fail("steps", "\(steps) is not divisible by the \(blockCount) blocks (length / block-length)")
+      throw fail(
+        "steps", "\(steps) is not divisible by the \(blockCount) blocks (length / block-length)")
     }
     guard temperature.isFinite, temperature >= 0 else {
       throw fail("temperature", "must be finite and >= 0, got \(temperature)")
@@ -36,9 +37,13 @@ extension DenoisingSettings {
     guard entropyBound.isFinite, entropyBound >= 0 else {
       throw fail("entropy-bound", "must be >= 0, got \(entropyBound)")
     }
-    guard eta.isFinite, eta >= 0, eta <= 1 else { throw fail("eta", "must be in [0, 1], got \(eta)") }
+    guard eta.isFinite, eta >= 0, eta <= 1 else {
+      throw fail("eta", "must be in [0, 1], got \(eta)")
+    }
     guard remdmLoopEnd >= 0, remdmLoopStart <= 1, remdmLoopEnd < remdmLoopStart else {
-      throw fail("remdm-loop", "needs 0 <= end < start <= 1, got start \(remdmLoopStart) end \(remdmLoopEnd)")
+      throw fail(
+        "remdm-loop", "needs 0 <= end < start <= 1, got start \(remdmLoopStart) end \(remdmLoopEnd)"
+      )
     }
     guard eps > 0, eps < 1 else { throw fail("eps", "must be in (0, 1), got \(eps)") }
     guard sigmaMin > 0, sigmaMax > sigmaMin else {
@@ -52,7 +57,9 @@ extension DenoisingSettings {
         throw fail("schedule-file", "the explicit schedule needs a list of counts")
       }
       guard counts.count == stepsPerBlock else {
-        throw fail("schedule-file", "has \(counts.count) counts, expected one per step of a block (\(stepsPerBlock))")
+        throw fail(
+          "schedule-file",
+          "has \(counts.count) counts, expected one per step of a block (\(stepsPerBlock))")
       }
       if let bad = counts.first(where: { $0 < 0 }) {
         throw fail("schedule-file", "counts must be >= 0, got \(bad)")
@@ -63,7 +70,8 @@ extension DenoisingSettings {
       throw fail("logits-eos-inf", "needs the EOS id, which the tokenizer did not give")
     }
     if confidenceEosEotInf && eosID == nil && eotID == nil {
-      throw fail("confidence-eos-eot-inf", "needs an EOS or EoT id, which the tokenizer did not give")
+      throw fail(
+        "confidence-eos-eot-inf", "needs an EOS or EoT id, which the tokenizer did not give")
     }
   }
 }

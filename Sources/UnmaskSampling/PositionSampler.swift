@@ -4,7 +4,9 @@ import Foundation
 /// replacement. Positions scored `-inf` have probability 0 and are never drawn.
 enum PositionSampler {
   /// `k` distinct positions drawn one after another in proportion to `exp(score / temperature)`.
-  static func sample(_ row: [Double], k: Int, temperature: Double, rng: inout SeededGenerator) -> [Int] {
+  static func sample(_ row: [Double], k: Int, temperature: Double, rng: inout SeededGenerator)
+    -> [Int]
+  {
     let finite = row.filter { $0.isFinite }
     guard let m = finite.max() else { return [] }
     var weights = row.map { $0.isFinite ? exp(($0 - m) / temperature) : 0 }

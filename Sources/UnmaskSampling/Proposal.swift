@@ -15,7 +15,9 @@ public struct Proposal: Sendable, Equatable {
   public var negativeEntropy: Double
 
   /// A proposal with every statistic given.
-  public init(position: Int, token: Int32, confidence: Double, margin: Double, negativeEntropy: Double) {
+  public init(
+    position: Int, token: Int32, confidence: Double, margin: Double, negativeEntropy: Double
+  ) {
     self.position = position
     self.token = token
     self.confidence = confidence

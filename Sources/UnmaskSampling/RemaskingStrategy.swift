@@ -66,7 +66,8 @@ public protocol RemaskingStrategy {
   /// (threshold-style strategies that ignore the schedule's count).
   var runsUntilBlockComplete: Bool { get }
   /// Positions to commit this step, in the order chosen.
-  mutating func selectCommits(_ context: StepContext, rng: inout SeededGenerator) -> [ScoredPosition]
+  mutating func selectCommits(_ context: StepContext, rng: inout SeededGenerator)
+    -> [ScoredPosition]
   /// Committed positions to mask again after this step's commits (default: none).
   mutating func selectRemasks(
     _ context: StepContext, committed: [ScoredPosition], rng: inout SeededGenerator

@@ -36,7 +36,9 @@ public struct TokenProposer {
   /// argmax at T = 0), confidence `softmax(l)[x0]` in float64 from the logits before noise.
   /// With `confidenceEosEotInf` that softmax has the EOS and EoT logits at -inf. Optional
   /// top-k/top-p (not in LLaDA) filter the logits first, as Dream does.
-  mutating func proposeLLaDA(row: UnsafeBufferPointer<Float>, position: Int, rng: inout SeededGenerator) -> Proposal {
+  mutating func proposeLLaDA(
+    row: UnsafeBufferPointer<Float>, position: Int, rng: inout SeededGenerator
+  ) -> Proposal {
     let v = row.count
     for j in 0..<v { work[j] = row[j] }
     applyFilters()
@@ -49,7 +51,9 @@ public struct TokenProposer {
       for j in 0..<v {
         let u = rng.nextUniform()
         let noise = -log(u)
-        let noisy = exp(Double(work[j])) / (settings.temperature == 1 ? noise : pow(noise, settings.temperature))
+        let noisy =
+          exp(Double(work[j]))
+          / (settings.temperature == 1 ? noise : pow(noise, settings.temperature))
         if noisy > best {
           best = noisy
           token = j
@@ -96,7 +100,9 @@ public struct TokenProposer {
   /// token; margin `p1 - p2` in float32; negative entropy `sum p * log(p + 1e-10)` in float32
   /// terms. Probabilities are computed in float64 and rounded to float32: torch's vectorised
   /// float32 kernel can differ in the last bit (see docs/STRATEGIES.md).
-  mutating func proposeDream(row: UnsafeBufferPointer<Float>, position: Int, rng: inout SeededGenerator) -> Proposal {
+  mutating func proposeDream(
+    row: UnsafeBufferPointer<Float>, position: Int, rng: inout SeededGenerator
+  ) -> Proposal {
     let v = row.count
     if settings.temperature > 0 {
       let t = Float(settings.temperature)

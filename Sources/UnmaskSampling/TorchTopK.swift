@@ -126,7 +126,11 @@ public enum TorchTopK {
 
     mutating func moveMedianToFirst(_ result: Int, _ a: Int, _ b: Int, _ c: Int) {
       if before(a, b) {
-        if before(b, c) { swapAt(result, b) } else if before(a, c) { swapAt(result, c) } else {
+        if before(b, c) {
+          swapAt(result, b)
+        } else if before(a, c) {
+          swapAt(result, c)
+        } else {
           swapAt(result, a)
         }
       } else if before(a, c) {

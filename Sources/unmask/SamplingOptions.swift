@@ -24,7 +24,8 @@ struct SamplingOptions: ParsableArguments {
   @Option(help: "Denoising steps in total, split evenly across blocks. Default 128.")
   var steps: Int?
 
-  @Option(help: "Semi-autoregressive block length; must divide --length. Default: --length (one block).")
+  @Option(
+    help: "Semi-autoregressive block length; must divide --length. Default: --length (one block).")
   var blockLength: Int?
 
   @Option(help: "Which masked positions to commit each step.")
@@ -33,10 +34,13 @@ struct SamplingOptions: ParsableArguments {
   @Option(help: "How the masked fraction falls over time (how many to commit per step).")
   var schedule: ScheduleName?
 
-  @Option(help: "How fractional counts round to whole commits: even (LLaDA), truncate (Dream), stochastic.")
+  @Option(
+    help:
+      "How fractional counts round to whole commits: even (LLaDA), truncate (Dream), stochastic.")
   var rounding: RoundingRule?
 
-  @Option(help: "Token proposal numerics: llada (Gumbel float64) or dream (filtered float32 softmax).")
+  @Option(
+    help: "Token proposal numerics: llada (Gumbel float64) or dream (filtered float32 softmax).")
   var proposal: ProposalRule?
 
   @Option(help: "Sampling temperature; 0 is greedy.")
@@ -48,7 +52,8 @@ struct SamplingOptions: ParsableArguments {
   @Option(help: "Nucleus filtering: keep the smallest set of tokens with probability above p.")
   var topP: Double?
 
-  @Option(help: "Classifier-free guidance scale (unconditional pass with the prompt masked); 0 is off.")
+  @Option(
+    help: "Classifier-free guidance scale (unconditional pass with the prompt masked); 0 is off.")
   var cfgScale: Double?
 
   @Option(help: "Sample positions from softmax(score / alg-temp) instead of taking the top ones.")
@@ -57,7 +62,8 @@ struct SamplingOptions: ParsableArguments {
   @Option(help: "Confidence needed to commit in parallel (threshold strategy), in (0, 1].")
   var threshold: Double?
 
-  @Option(help: "Factor f of the factor strategy: commit n while the n-th confidence >= 1 - f/(n+1).")
+  @Option(
+    help: "Factor f of the factor strategy: commit n while the n-th confidence >= 1 - f/(n+1).")
   var factor: Double?
 
   @Option(help: "EB-sampler entropy bound gamma (nats).")
@@ -87,7 +93,10 @@ struct SamplingOptions: ParsableArguments {
   @Option(help: "Polynomial schedule exponent (masked fraction t^exponent).")
   var exponent: Double?
 
-  @Option(help: "File of commits per step of a block (integers separated by spaces, commas or lines); implies --schedule explicit.")
+  @Option(
+    help:
+      "File of commits per step of a block (integers separated by spaces, commas or lines); implies --schedule explicit."
+  )
   var scheduleFile: String?
 
   @Option(help: "Seed of the run's random generator; the same seed reproduces a run bit for bit.")
@@ -96,7 +105,9 @@ struct SamplingOptions: ParsableArguments {
   @Flag(help: "Set the EOS logit to -inf before proposing (LLaDA logits_eos_inf).")
   var logitsEosInf = false
 
-  @Flag(help: "Score EOS and EoT proposals with confidence 0 (LLaDA confidence_eos_eot_inf, as intended).")
+  @Flag(
+    help:
+      "Score EOS and EoT proposals with confidence 0 (LLaDA confidence_eos_eot_inf, as intended).")
   var confidenceEosEotInf = false
 
   @Flag(inversion: .prefixedNo, help: "Stop a block as soon as it has no mask left (Fast-dLLM).")
@@ -162,7 +173,8 @@ struct SamplingOptions: ParsableArguments {
     }
     var counts: [Int] = []
     for line in text.split(whereSeparator: \.isNewline) {
-      let content = line.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+      let content =
+        line.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
       for field in content.split(whereSeparator: { " ,\t[]".contains($0) }) {
         guard let n = Int(field) else {
           throw SamplingError.scheduleFile(path: path, message: "'\(field)' is not an integer")
@@ -170,7 +182,9 @@ struct SamplingOptions: ParsableArguments {
         counts.append(n)
       }
     }
-    guard !counts.isEmpty else { throw SamplingError.scheduleFile(path: path, message: "holds no counts") }
+    guard !counts.isEmpty else {
+      throw SamplingError.scheduleFile(path: path, message: "holds no counts")
+    }
     return counts
   }
 }

@@ -34,15 +34,21 @@ struct DenoiserTests {
   func everyStrategyFinishesAndReportsSteps(strategy: StrategyName) throws {
     let model = try ToyPredictor.load()
     let recorder = Recorder()
-    let result = try Denoiser(model: model, settings: settings(strategy)).generate(prompt: [4, 5, 6], observers: [recorder])
+    let result = try Denoiser(model: model, settings: settings(strategy)).generate(
+      prompt: [4, 5, 6], observers: [recorder])
     #expect(!result.generated.contains(111))
     #expect(recorder.started && recorder.ended)
     #expect(recorder.steps.count == result.steps)
-    let committed = recorder.steps.reduce(0) { $0 + $1.committed.count } - recorder.steps.reduce(0) { $0 + $1.remasked.count }
+    let committed =
+      recorder.steps.reduce(0) { $0 + $1.committed.count }
+      - recorder.steps.reduce(0) { $0 + $1.remasked.count }
     #expect(committed == 24)
     for step in recorder.steps {
       #expect(step.confidence.count == 27)
-      for i in 0..<27 where step.canvas[i] != 111 && !step.committed.contains(where: { $0.position == i }) && i < step.promptLength {
+      for i in 0..<27
+      where step.canvas[i] != 111 && !step.committed.contains(where: { $0.position == i })
+        && i < step.promptLength
+      {
         #expect(step.confidence[i].isNaN && step.entropy[i].isNaN && step.margin[i].isNaN)
       }
       for c in step.committed { #expect(!step.confidence[c.position].isNaN) }
@@ -53,7 +59,8 @@ struct DenoiserTests {
     let model = try ToyPredictor.load()
     let recorder = Recorder()
     recorder.stopAfter = 2
-    let result = try Denoiser(model: model, settings: settings(.confidence)).generate(prompt: [4, 5], observers: [recorder])
+    let result = try Denoiser(model: model, settings: settings(.confidence)).generate(
+      prompt: [4, 5], observers: [recorder])
     #expect(result.stoppedEarly && result.steps == 2 && recorder.steps.count == 2)
     #expect(result.generated.contains(111))
   }

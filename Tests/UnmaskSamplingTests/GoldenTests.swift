@@ -29,8 +29,12 @@ struct GoldenTests {
     let model = try ToyPredictor.load(dreamShift: golden.dream_shift)
     let denoiser = try Denoiser(model: model, settings: golden.settings)
     let result = try denoiser.generate(prompt: golden.prompt)
-    let firstDifference = zip(result.generated, golden.generated).enumerated().first { $0.element.0 != $0.element.1 }
-    #expect(result.generated == golden.generated, "first difference at \(String(describing: firstDifference?.offset))")
+    let firstDifference = zip(result.generated, golden.generated).enumerated().first {
+      $0.element.0 != $0.element.1
+    }
+    #expect(
+      result.generated == golden.generated,
+      "first difference at \(String(describing: firstDifference?.offset))")
     #expect(result.forwardPasses == golden.forward_passes)
     #expect(result.canvas.count == golden.prompt.count + golden.settings.length)
   }

@@ -31,7 +31,9 @@ struct ScheduleTests {
       var left = shape.block
       for i in 0..<s.stepsPerBlock {
         let n = counter.count(step: i, maskedNow: left, rng: &rng)
-        #expect(n >= 0 && n <= left, "\(schedule) \(rounding) \(shape): step \(i) count \(n) with \(left) left")
+        #expect(
+          n >= 0 && n <= left,
+          "\(schedule) \(rounding) \(shape): step \(i) count \(n) with \(left) left")
         left -= n
       }
       #expect(left == 0, "\(schedule) \(rounding) \(shape): \(left) masks left after the last step")
@@ -40,8 +42,10 @@ struct ScheduleTests {
 
   @Test func evenLinearIsLLaDAGetNumTransferTokens() {
     let times = (0...4).map { 1 - Double($0) / 4 }
-    #expect(CommitCounter.evenPlan(masked: 10, times: times, schedule: LinearSchedule()) == [3, 3, 2, 2])
-    #expect(CommitCounter.evenPlan(masked: 3, times: times, schedule: LinearSchedule()) == [1, 1, 1, 0])
+    #expect(
+      CommitCounter.evenPlan(masked: 10, times: times, schedule: LinearSchedule()) == [3, 3, 2, 2])
+    #expect(
+      CommitCounter.evenPlan(masked: 3, times: times, schedule: LinearSchedule()) == [1, 1, 1, 0])
   }
 
   @Test func dreamTruncationCommitsNothingFirstWhenStepsEqualLength() {
@@ -69,7 +73,9 @@ struct ScheduleTests {
     #expect(counter.count(step: 2, maskedNow: 4, rng: &rng) == 4)
   }
 
-  @Test(arguments: [ScheduleName.linear, .cosine, .cosineSquared, .logLinear, .geometric, .polynomial])
+  @Test(arguments: [
+    ScheduleName.linear, .cosine, .cosineSquared, .logLinear, .geometric, .polynomial,
+  ])
   func maskedFractionFallsFromOneToZero(schedule: ScheduleName) {
     var s = DenoisingSettings()
     s.schedule = schedule

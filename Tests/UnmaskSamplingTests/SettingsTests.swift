@@ -21,7 +21,12 @@ struct SettingsTests {
     ("steps", { $0.steps = 0 }),
     ("length", { $0.length = 0 }),
     ("block-length", { $0.blockLength = 48 }),
-    ("steps", { $0.blockLength = 32; $0.steps = 6 }),
+    (
+      "steps",
+      {
+        $0.blockLength = 32; $0.steps = 6
+      }
+    ),
     ("threshold", { $0.threshold = 0 }),
     ("threshold", { $0.threshold = 1.5 }),
     ("top-p", { $0.topP = 0 }),
@@ -52,7 +57,8 @@ struct SettingsTests {
     s.explicitCounts = [1, 2]
     let data = try JSONEncoder().encode(s)
     #expect(try JSONDecoder().decode(DenoisingSettings.self, from: data) == s)
-    let partial = try JSONDecoder().decode(DenoisingSettings.self, from: Data(#"{"steps": 64, "top_k": 5}"#.utf8))
+    let partial = try JSONDecoder().decode(
+      DenoisingSettings.self, from: Data(#"{"steps": 64, "top_k": 5}"#.utf8))
     #expect(partial.steps == 64 && partial.topK == 5 && partial.length == 128)
   }
 

@@ -7,14 +7,47 @@ import UnmaskKernels
 struct StochasticTests {
   static let stochastic: [(String, (inout DenoisingSettings) -> Void)] = [
     ("llada T=1", { $0.temperature = 1 }),
-    ("dream T=0.7", { $0 = .preset(.dream); $0.temperature = 0.7; $0.length = 32; $0.steps = 16; $0.blockLength = 32 }),
+    (
+      "dream T=0.7",
+      {
+        $0 = .preset(.dream); $0.temperature = 0.7; $0.length = 32; $0.steps = 16;
+        $0.blockLength = 32
+      }
+    ),
     ("random", { $0.strategy = .random }),
-    ("origin", { $0 = .preset(.dream); $0.strategy = .origin; $0.length = 32; $0.steps = 16; $0.blockLength = 32 }),
-    ("alg-temp", { $0 = .preset(.dream); $0.algTemperature = 0.5; $0.length = 32; $0.steps = 16; $0.blockLength = 32 }),
+    (
+      "origin",
+      {
+        $0 = .preset(.dream); $0.strategy = .origin; $0.length = 32; $0.steps = 16;
+        $0.blockLength = 32
+      }
+    ),
+    (
+      "alg-temp",
+      {
+        $0 = .preset(.dream); $0.algTemperature = 0.5; $0.length = 32; $0.steps = 16;
+        $0.blockLength = 32
+      }
+    ),
     ("stochastic rounding", { $0.rounding = .stochastic }),
-    ("remdm cap", { $0.strategy = .remdm; $0.rounding = .truncate; $0.eta = 0.2 }),
-    ("remdm conf", { $0.strategy = .remdm; $0.remdmSchedule = .conf; $0.rounding = .truncate; $0.eta = 0.5 }),
-    ("remdm loop", { $0.strategy = .remdm; $0.remdmSchedule = .loop; $0.rounding = .truncate; $0.eta = 0.3 }),
+    (
+      "remdm cap",
+      {
+        $0.strategy = .remdm; $0.rounding = .truncate; $0.eta = 0.2
+      }
+    ),
+    (
+      "remdm conf",
+      {
+        $0.strategy = .remdm; $0.remdmSchedule = .conf; $0.rounding = .truncate; $0.eta = 0.5
+      }
+    ),
+    (
+      "remdm loop",
+      {
+        $0.strategy = .remdm; $0.remdmSchedule = .loop; $0.rounding = .truncate; $0.eta = 0.3
+      }
+    ),
   ]
 
   func settings(_ index: Int, seed: UInt64) -> DenoisingSettings {
@@ -34,12 +67,19 @@ struct StochasticTests {
   @Test(arguments: 0..<stochastic.count)
   func sameSeedSameOutput(index: Int) throws {
     let model = try ToyPredictor.load()
-    let a = try Denoiser(model: model, settings: settings(index, seed: 7)).generate(prompt: [1, 2, 3])
-    let b = try Denoiser(model: model, settings: settings(index, seed: 7)).generate(prompt: [1, 2, 3])
+    let a = try Denoiser(model: model, settings: settings(index, seed: 7)).generate(prompt: [
+      1, 2, 3,
+    ])
+    let b = try Denoiser(model: model, settings: settings(index, seed: 7)).generate(prompt: [
+      1, 2, 3,
+    ])
     #expect(a.canvas == b.canvas)
     #expect(!a.generated.contains(111), "\(Self.stochastic[index].0) left masks")
     var differs = false
-    for seed in 8..<16 where try Denoiser(model: model, settings: settings(index, seed: UInt64(seed))).generate(prompt: [1, 2, 3]).canvas != a.canvas {
+    for seed in 8..<16
+    where try Denoiser(model: model, settings: settings(index, seed: UInt64(seed))).generate(
+      prompt: [1, 2, 3]).canvas != a.canvas
+    {
       differs = true
     }
     #expect(differs, "\(Self.stochastic[index].0): the seed changes nothing")

@@ -35,7 +35,9 @@ struct TorchTopKTests {
   @Test func dreamTimestepsMatchTorchLinspace() throws {
     let cases = try Fixtures.load([LinspaceCase].self, "linspace.json")
     for c in cases {
-      let mine = CommitCounter.dreamTimesteps(count: c.count, eps: 1e-3).map { Int32(bitPattern: $0.bitPattern) }
+      let mine = CommitCounter.dreamTimesteps(count: c.count, eps: 1e-3).map {
+        Int32(bitPattern: $0.bitPattern)
+      }
       #expect(mine == c.bits, "linspace(1, 1e-3, \(c.count)) differs")
     }
   }

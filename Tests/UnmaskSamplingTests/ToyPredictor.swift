@@ -75,6 +75,8 @@ final class FixedPredictor: MaskPredictor {
   var vocabularySize: Int { row.count }
   init(row: [Float]) { self.row = row }
   func logits(for tokens: [Int32]) throws -> Matrix {
-    Matrix(rows: tokens.count, columns: row.count, values: Array((0..<tokens.count).map { _ in row }.joined()))
+    Matrix(
+      rows: tokens.count, columns: row.count,
+      values: Array((0..<tokens.count).map { _ in row }.joined()))
   }
 }

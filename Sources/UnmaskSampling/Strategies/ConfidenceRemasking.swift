@@ -6,7 +6,9 @@ public struct ConfidenceRemasking: RemaskingStrategy {
   /// `.confidence`.
   public var name: StrategyName { .confidence }
   /// `topk(where(candidate, p(x0), -inf), count)`.
-  public mutating func selectCommits(_ context: StepContext, rng: inout SeededGenerator) -> [ScoredPosition] {
+  public mutating func selectCommits(_ context: StepContext, rng: inout SeededGenerator)
+    -> [ScoredPosition]
+  {
     context.pick(context.scoreRow { $0.confidence }, k: context.count, rng: &rng)
   }
 }

@@ -14,7 +14,9 @@ public struct EntropyBoundedRemasking: RemaskingStrategy {
   /// Runs until the block is complete.
   public var runsUntilBlockComplete: Bool { true }
   /// The longest low-entropy prefix within the bound.
-  public mutating func selectCommits(_ context: StepContext, rng: inout SeededGenerator) -> [ScoredPosition] {
+  public mutating func selectCommits(_ context: StepContext, rng: inout SeededGenerator)
+    -> [ScoredPosition]
+  {
     let row = context.scoreRow { $0.negativeEntropy }
     let ranked = TorchTopK.indices(of: row, k: context.proposals.count)
     var chosen: [ScoredPosition] = []

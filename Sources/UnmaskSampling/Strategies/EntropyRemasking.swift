@@ -6,7 +6,9 @@ public struct EntropyRemasking: RemaskingStrategy {
   /// `.entropy`.
   public var name: StrategyName { .entropy }
   /// `topk(where(candidate, -H, -inf), count)`.
-  public mutating func selectCommits(_ context: StepContext, rng: inout SeededGenerator) -> [ScoredPosition] {
+  public mutating func selectCommits(_ context: StepContext, rng: inout SeededGenerator)
+    -> [ScoredPosition]
+  {
     context.pick(context.scoreRow { $0.negativeEntropy }, k: context.count, rng: &rng)
   }
 }

@@ -14,7 +14,9 @@ public struct FactorRemasking: RemaskingStrategy {
   /// Runs until the block is complete.
   public var runsUntilBlockComplete: Bool { true }
   /// `topk(confidence, top_i)` with `top_i` from the reference's loop.
-  public mutating func selectCommits(_ context: StepContext, rng: inout SeededGenerator) -> [ScoredPosition] {
+  public mutating func selectCommits(_ context: StepContext, rng: inout SeededGenerator)
+    -> [ScoredPosition]
+  {
     let n = context.proposals.count
     guard n > 0 else { return [] }
     let sorted = context.proposals.map(\.confidence).sorted(by: >)

@@ -6,7 +6,9 @@ public struct MarginRemasking: RemaskingStrategy {
   /// `.margin`.
   public var name: StrategyName { .margin }
   /// `topk(where(candidate, p1 - p2, -inf), count)`.
-  public mutating func selectCommits(_ context: StepContext, rng: inout SeededGenerator) -> [ScoredPosition] {
+  public mutating func selectCommits(_ context: StepContext, rng: inout SeededGenerator)
+    -> [ScoredPosition]
+  {
     context.pick(context.scoreRow { $0.margin }, k: context.count, rng: &rng)
   }
 }

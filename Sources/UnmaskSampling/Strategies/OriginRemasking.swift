@@ -9,7 +9,9 @@ public struct OriginRemasking: RemaskingStrategy {
   /// `.origin`.
   public var name: StrategyName { .origin }
   /// Bernoulli(1 - f(s)/f(t)) per candidate, in ascending position order.
-  public mutating func selectCommits(_ context: StepContext, rng: inout SeededGenerator) -> [ScoredPosition] {
+  public mutating func selectCommits(_ context: StepContext, rng: inout SeededGenerator)
+    -> [ScoredPosition]
+  {
     let schedule = context.settings.makeSchedule()
     let ft = Float(schedule.maskedFraction(at: context.time))
     let fs = Float(schedule.maskedFraction(at: context.nextTime))

@@ -6,7 +6,9 @@ public struct RandomRemasking: RemaskingStrategy {
   /// `.random`.
   public var name: StrategyName { .random }
   /// `topk(where(candidate, u, -inf), count)`.
-  public mutating func selectCommits(_ context: StepContext, rng: inout SeededGenerator) -> [ScoredPosition] {
+  public mutating func selectCommits(_ context: StepContext, rng: inout SeededGenerator)
+    -> [ScoredPosition]
+  {
     var row = [Double](repeating: -.infinity, count: context.canvasLength)
     for p in context.proposals { row[p.position] = rng.nextUniform() }
     return context.pick(row, k: context.count, rng: &rng)

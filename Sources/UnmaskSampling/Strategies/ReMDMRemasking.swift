@@ -26,7 +26,9 @@ public struct ReMDMRemasking: RemaskingStrategy {
   public var name: StrategyName { .remdm }
 
   /// Confidence-ranked commits (as `ConfidenceRemasking`).
-  public mutating func selectCommits(_ context: StepContext, rng: inout SeededGenerator) -> [ScoredPosition] {
+  public mutating func selectCommits(_ context: StepContext, rng: inout SeededGenerator)
+    -> [ScoredPosition]
+  {
     context.pick(context.scoreRow { $0.confidence }, k: context.count, rng: &rng)
   }
 
@@ -37,7 +39,9 @@ public struct ReMDMRemasking: RemaskingStrategy {
     defer { for c in committed { committedConfidence[c.position] = c.score } }
     guard !context.isLastStep else { return [] }
     let mask = settings.maskID
-    let eligible = context.generatedRange.filter { context.canvas[$0] != mask && committedConfidence[$0] != nil }
+    let eligible = context.generatedRange.filter {
+      context.canvas[$0] != mask && committedConfidence[$0] != nil
+    }
     guard !eligible.isEmpty else { return [] }
     let schedule = settings.makeSchedule()
     let alphaT = 1 - schedule.maskedFraction(at: context.time)

@@ -14,7 +14,9 @@ public struct ThresholdRemasking: RemaskingStrategy {
   /// Runs until the block is complete.
   public var runsUntilBlockComplete: Bool { true }
   /// The top candidate plus every other with confidence >= threshold.
-  public mutating func selectCommits(_ context: StepContext, rng: inout SeededGenerator) -> [ScoredPosition] {
+  public mutating func selectCommits(_ context: StepContext, rng: inout SeededGenerator)
+    -> [ScoredPosition]
+  {
     let row = context.scoreRow { $0.confidence }
     let ranked = TorchTopK.indices(of: row, k: context.proposals.count)
     var chosen: [ScoredPosition] = []
