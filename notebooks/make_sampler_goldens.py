@@ -16,7 +16,7 @@ Usage (reference code is never committed; point the script at checkouts):
 
 FAST_DLLM_EXT_FILE holds `get_transfer_index_dynamic` (the factor rule) and
 `generate_with_eb_sampler` from a later Fast-dLLM-derived llada/generate.py.
-Writes Tests/Fixtures/sampler/{toy_model,goldens,topk_ties,linspace}.json.
+Writes Tests/Fixtures/sampler/{toy_model,goldens,topk_ties,linspace,softmax}.json.
 """
 import importlib.util
 import json
@@ -61,8 +61,11 @@ P = torch.tensor(tables["P"], dtype=torch.float32) / 32
 C = torch.tensor(tables["C"], dtype=torch.float32) / 256
 
 
-def toy_logits(x):
-    """[B, T] ids -> [B, T, V] float32 logits (raw rows, no Dream shift)."""
+def toy_logits(x, scale=1.0):
+    """[B, T] ids -> [B, T, V] float32 logits (raw rows, no Dream shift), times `scale`.
+
+    A power-of-two scale keeps every logit exact; scale 16 makes the distributions so peaked
+    that many confidences are exactly 1.0, so torch.topk's tie order decides the commits."""
     T = x.shape[1]
     left = torch.roll(x, 1, dims=1)
     right = torch.roll(x, -1, dims=1)
@@ -70,14 +73,19 @@ def toy_logits(x):
     out = E[x] + A[left][..., None] * B + D[right][..., None] * G
     out = out + P[:T]
     out = out + m[:, None, None] * C
+    if scale != 1.0:
+        out = out * scale
     return out
 
 
 class ToyLLaDA:
     device = torch.device("cpu")
 
+    def __init__(self, scale=1.0):
+        self.scale = scale
+
     def __call__(self, x, attention_mask=None, **kwargs):
-        return types.SimpleNamespace(logits=toy_logits(x))
+        return types.SimpleNamespace(logits=toy_logits(x, self.scale))
 
 
 # ---------------------------------------------------------------- references
@@ -98,6 +106,11 @@ llada = load_module("llada_generate", os.path.join(LLADA_DIR, "generate.py"), [
     ("p = F.softmax(logits, dim=-1)", "p = F.softmax(logits.to(torch.float64), dim=-1)"),
 ])
 
+# The same function unpatched except for the ids: its softmax runs in the logits' dtype (float32).
+llada_f32 = load_module("llada_generate_f32", os.path.join(LLADA_DIR, "generate.py"), [
+    ("126081", str(EOS)), ("126348", str(EOT)),
+])
+
 sys.path.insert(0, os.path.join(FAST_DLLM_DIR, "llada"))
 try:
     import model.modeling_llada  # noqa: F401
@@ -114,17 +127,20 @@ dream_utils = load_module("dream_generation_utils",
 class ToyDream(dream_utils.DreamGenerationMixin):
     device = torch.device("cpu")
 
+    def __init__(self, scale=1.0):
+        self.scale = scale
+
     def __call__(self, x, attention_mask=None, tok_idx=None):
-        return types.SimpleNamespace(logits=toy_logits(x))
+        return types.SimpleNamespace(logits=toy_logits(x, self.scale))
 
 
-def run_dream(prompt, length, steps, alg, top_k=50, top_p=None, alg_temp=None):
+def run_dream(prompt, length, steps, alg, top_k=50, top_p=None, alg_temp=None, scale=1.0):
     cfg = dream_utils.DreamGenerationConfig(
         temperature=0.0, top_p=top_p, top_k=top_k, steps=steps, eps=1e-3, alg=alg,
         alg_temp=alg_temp, max_length=prompt.shape[1] + length, mask_token_id=MASK)
     import contextlib, io
     with contextlib.redirect_stdout(io.StringIO()):
-        x = ToyDream()._sample(prompt, attention_mask=None, generation_config=cfg,
+        x = ToyDream(scale)._sample(prompt, attention_mask=None, generation_config=cfg,
                                generation_tokens_hook_func=lambda s, x, l: x,
                                generation_logits_hook_func=lambda s, x, l: l, threshold=0.9)
     return x, steps
@@ -141,12 +157,12 @@ def base_settings(**kw):
     return s
 
 cases = []
-def add(name, reference, prompt, settings, x, nfe, dream_shift=False):
+def add(name, reference, prompt, settings, x, nfe, dream_shift=False, scale=1.0):
     out = x[0, prompt.shape[1]:].tolist()
     assert MASK not in out, name
     cases.append({"name": name, "reference": reference, "prompt": prompt[0].tolist(),
-                  "settings": settings, "dream_shift": dream_shift, "generated": out,
-                  "forward_passes": nfe})
+                  "settings": settings, "dream_shift": dream_shift, "scale": scale,
+                  "generated": out, "forward_passes": nfe})
 
 shapes = [  # (prompt length, length, steps, block length)
     (8, 32, 32, 32), (8, 32, 16, 8), (5, 40, 20, 10), (6, 24, 8, 24), (10, 32, 12, 16),
@@ -216,6 +232,34 @@ for si, (pl, n, steps) in enumerate(dream_shapes):
                               proposal="dream", top_k=top_k, top_p=top_p, eps=1e-3),
                 x, nfe, dream_shift=True)
 
+# Peaked logits (scale 16): exact ties at confidence 1.0, broken as torch.topk breaks them.
+SCALE = 16.0
+for si, (pl, n, steps, bl) in enumerate(shapes):
+    prompt = prompt_of(pl, 200 + si)
+    for cfg in (0.0, 1.5):
+        for module, precision in ((llada, "float64"), (llada_f32, "float32")):
+            x = module.generate(ToyLLaDA(SCALE), prompt, attention_mask=torch.ones_like(prompt), steps=steps,
+                                gen_length=n, block_length=bl, temperature=0.0, cfg_scale=cfg,
+                                remasking="low_confidence", mask_id=MASK)
+            add(f"peaked/llada-{precision}/{si}/cfg{cfg}", "llada", prompt,
+                base_settings(length=n, steps=steps, block_length=bl, strategy="confidence",
+                              cfg_scale=cfg, confidence_precision=precision),
+                x, steps * (2 if cfg > 0 else 1), scale=SCALE)
+    for th in (0.9, 0.5):
+        x, nfe = fast.generate(ToyLLaDA(SCALE), prompt, steps=steps, gen_length=n, block_length=bl,
+                               temperature=0.0, remasking="low_confidence", mask_id=MASK, threshold=th)
+        add(f"peaked/fast-dllm/{si}/threshold{th}", "fast-dllm", prompt,
+            base_settings(length=n, steps=steps, block_length=bl, strategy="threshold", threshold=th,
+                          stop_when_block_complete=True), x, nfe, scale=SCALE)
+for si, (pl, n, steps) in enumerate(dream_shapes):
+    prompt = prompt_of(pl, 300 + si)
+    for alg, strategy in algs.items():
+        x, nfe = run_dream(prompt, n, steps, alg, top_k=50, scale=SCALE)
+        add(f"peaked/dream/{si}/{alg}", "dream", prompt,
+            base_settings(length=n, steps=steps, block_length=n, strategy=strategy, rounding="truncate",
+                          proposal="dream", top_k=50, eps=1e-3),
+            x, nfe, dream_shift=True, scale=SCALE)
+
 # ---------------------------------------------------------------- small fixtures
 g = np.random.default_rng(7)
 ties = []
@@ -226,6 +270,17 @@ for trial in range(160):
     k = int(g.integers(1, n + 1)) if g.random() < 0.5 else int(g.integers(1, min(n, 5) + 1))
     idx = torch.topk(torch.tensor(vals, dtype=torch.float64), k).indices.tolist()
     ties.append({"values": [v if v != float("-inf") else None for v in vals], "k": k, "indices": idx})
+
+# torch.softmax float32 rows (TorchSoftmax): several widths (tails, fewer than 8 lanes) and scales.
+gs = torch.Generator().manual_seed(11)
+softmax_rows = []
+for width in (5, 13, 112, 300):
+    for scale in (1.0, 8.0, 40.0):
+        rows = torch.randn(5, width, generator=gs) * scale
+        rows[0, 1] = float("-inf")
+        for row in rows:
+            softmax_rows.append({"logits": row.view(torch.int32).tolist(),
+                                 "probabilities": torch.softmax(row, -1).view(torch.int32).tolist()})
 
 counts = list(range(2, 70)) + [100, 129, 257, 513, 1025]
 linspace = [{"count": c, "bits": torch.linspace(1, 1e-3, c).view(torch.int32).tolist()} for c in counts]
@@ -238,4 +293,5 @@ dump("toy_model.json", {k: (v.tolist() if isinstance(v, np.ndarray) else v) for 
 dump("goldens.json", {"torch": torch.__version__, "cases": cases})
 dump("topk_ties.json", ties)
 dump("linspace.json", linspace)
+dump("softmax.json", softmax_rows)
 print(f"{len(cases)} golden cases written to {OUT}")

@@ -17,6 +17,8 @@ public struct DenoisingSettings: Codable, Equatable, Sendable {
   public var rounding: RoundingRule = .even
   /// How tokens are proposed and scored (LLaDA's Gumbel float64 or Dream's filtered float32).
   public var proposal: ProposalRule = .llada
+  /// Precision of LLaDA-style confidences (`ProposalRule.llada` only).
+  public var confidencePrecision: ConfidencePrecision = .float64
   /// Sampling temperature; 0 = greedy argmax.
   public var temperature: Double = 0
   /// Keep only the `topK` largest logits (Dream `top_k_logits`); nil = no filtering.
@@ -78,6 +80,7 @@ public struct DenoisingSettings: Codable, Equatable, Sendable {
 
   private enum CodingKeys: String, CodingKey {
     case length, steps, blockLength = "block_length", strategy, schedule, rounding, proposal
+    case confidencePrecision = "confidence_precision"
     case temperature, topK = "top_k", topP = "top_p", cfgScale = "cfg_scale"
     case algTemperature = "alg_temp", threshold, factor, entropyBound = "entropy_bound", eta
     case remdmSchedule = "remdm_schedule", remdmLoopStart = "remdm_loop_start"
@@ -105,6 +108,7 @@ public struct DenoisingSettings: Codable, Equatable, Sendable {
     try get(.schedule, &s.schedule)
     try get(.rounding, &s.rounding)
     try get(.proposal, &s.proposal)
+    try get(.confidencePrecision, &s.confidencePrecision)
     try get(.temperature, &s.temperature)
     try getOptional(.topK, &s.topK)
     try getOptional(.topP, &s.topP)
@@ -142,6 +146,7 @@ public struct DenoisingSettings: Codable, Equatable, Sendable {
     try c.encode(schedule, forKey: .schedule)
     try c.encode(rounding, forKey: .rounding)
     try c.encode(proposal, forKey: .proposal)
+    try c.encode(confidencePrecision, forKey: .confidencePrecision)
     try c.encode(temperature, forKey: .temperature)
     try c.encode(topK, forKey: .topK)
     try c.encode(topP, forKey: .topP)

@@ -76,3 +76,32 @@ public enum ReMDMSchedule: String, CaseIterable, Codable, Sendable {
   /// Remask only inside the loop window [t_on, t_off] with sigma = eta, plain decoding elsewhere.
   case loop
 }
+
+/// The floating-point type LLaDA-style confidences are rounded to before ranking.
+///
+/// LLaDA's `generate()` computed `softmax(logits)` in float64 until 2025-06 (and Fast-dLLM
+/// still does); since then it uses the logits' own dtype: float32, or bfloat16 for a bf16 model.
+/// Rounding matters only at near ties, but with peaked distributions many confidences round to
+/// exactly 1.0 and `torch.topk`'s tie order (see `TorchTopK`) then decides.
+public enum ConfidencePrecision: String, CaseIterable, Codable, Sendable {
+  /// Keep the float64 softmax (Fast-dLLM, LLaDA before 2025-06). The default.
+  case float64
+  /// Round each probability to float32 (current LLaDA with float32 logits).
+  case float32
+  /// Round each probability to bfloat16 (current LLaDA with bf16 logits).
+  case bfloat16
+
+  /// `p` rounded to this precision (round to nearest even), back as a `Double`.
+  public func round(_ p: Double) -> Double {
+    switch self {
+    case .float64: return p
+    case .float32: return Double(Float(p))
+    case .bfloat16:
+      let f = Float(p)
+      guard f.isFinite else { return Double(f) }
+      let bits = f.bitPattern
+      let rounded = (bits &+ 0x7FFF &+ ((bits >> 16) & 1)) & 0xFFFF_0000
+      return Double(Float(bitPattern: rounded))
+    }
+  }
+}

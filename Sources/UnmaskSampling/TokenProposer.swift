@@ -8,6 +8,7 @@ public struct TokenProposer {
   private let settings: DenoisingSettings
   private var work: [Float]
   private var probabilities: [Double]
+  private var floatProbabilities: [Float]
   private var kthBuffer: [Float]
   private var order: [Int]
 
@@ -16,6 +17,7 @@ public struct TokenProposer {
     self.settings = settings
     work = [Float](repeating: 0, count: vocabularySize)
     probabilities = [Double](repeating: 0, count: vocabularySize)
+    floatProbabilities = [Float](repeating: 0, count: vocabularySize)
     kthBuffer = []
     order = []
   }
@@ -34,7 +36,9 @@ public struct TokenProposer {
 
   /// LLaDA `generate()`: `x0 = argmax(exp(l) / (-log u)^T)` with u uniform float64 (plain
   /// argmax at T = 0), confidence `softmax(l)[x0]` in float64 from the logits before noise.
-  /// With `confidenceEosEotInf` that softmax has the EOS and EoT logits at -inf. Optional
+  /// With `confidenceEosEotInf` that softmax has the EOS and EoT logits at -inf. With
+  /// `confidencePrecision` float32 it is torch's float32 kernel (`TorchSoftmax`), with bfloat16
+  /// the float64 result rounded to bf16 (an approximation of torch's bf16 path). Optional
   /// top-k/top-p (not in LLaDA) filter the logits first, as Dream does.
   mutating func proposeLLaDA(
     row: UnsafeBufferPointer<Float>, position: Int, rng: inout SeededGenerator
@@ -64,20 +68,27 @@ public struct TokenProposer {
       if let e = settings.eosID, Int(e) < v, e >= 0 { work[Int(e)] = -.infinity }
       if let e = settings.eotID, Int(e) < v, e >= 0 { work[Int(e)] = -.infinity }
     }
-    // float64 softmax and statistics.
-    var maxLogit = -Double.infinity
-    for j in 0..<v { maxLogit = max(maxLogit, Double(work[j])) }
-    var sum = 0.0
-    for j in 0..<v {
-      let e = exp(Double(work[j]) - maxLogit)
-      probabilities[j] = e
-      sum += e
+    // float64 softmax (or torch's float32 kernel) and statistics.
+    var sum = 1.0
+    let precision = settings.confidencePrecision
+    if precision == .float32 {
+      work.withUnsafeBufferPointer { TorchSoftmax.softmax($0, into: &floatProbabilities) }
+      for j in 0..<v { probabilities[j] = Double(floatProbabilities[j]) }
+    } else {
+      var maxLogit = -Double.infinity
+      for j in 0..<v { maxLogit = max(maxLogit, Double(work[j])) }
+      sum = 0
+      for j in 0..<v {
+        let e = exp(Double(work[j]) - maxLogit)
+        probabilities[j] = e
+        sum += e
+      }
     }
     var top1 = 0.0
     var top2 = 0.0
     var negEntropy = 0.0
     for j in 0..<v {
-      let p = probabilities[j] / sum
+      let p = precision == .float32 ? probabilities[j] : precision.round(probabilities[j] / sum)
       probabilities[j] = p
       if p > top1 {
         top2 = top1
@@ -98,8 +109,9 @@ public struct TokenProposer {
   /// set to the float32 minimum), float32 softmax, then argmax (first index, like
   /// `probs.max(-1)`) at T = 0 or a categorical draw. Confidence is the probability of the
   /// token; margin `p1 - p2` in float32; negative entropy `sum p * log(p + 1e-10)` in float32
-  /// terms. Probabilities are computed in float64 and rounded to float32: torch's vectorised
-  /// float32 kernel can differ in the last bit (see docs/STRATEGIES.md).
+  /// terms summed in float64. The softmax is torch's float32 kernel bit for bit
+  /// (`TorchSoftmax`); the entropy sum's order differs from torch's, which matters only when
+  /// two positions' entropies are within an ulp.
   mutating func proposeDream(
     row: UnsafeBufferPointer<Float>, position: Int, rng: inout SeededGenerator
   ) -> Proposal {
@@ -111,20 +123,13 @@ public struct TokenProposer {
       for j in 0..<v { work[j] = row[j] }
     }
     applyFilters()
-    var maxLogit = -Double.infinity
-    for j in 0..<v { maxLogit = max(maxLogit, Double(work[j])) }
-    var sum = 0.0
-    for j in 0..<v {
-      let e = exp(Double(work[j]) - maxLogit)
-      probabilities[j] = e
-      sum += e
-    }
+    work.withUnsafeBufferPointer { TorchSoftmax.softmax($0, into: &floatProbabilities) }
     var top1: Float = -1
     var top2: Float = -1
     var argmax = 0
     var negEntropy = 0.0
     for j in 0..<v {
-      let p = Float(probabilities[j] / sum)
+      let p = floatProbabilities[j]
       probabilities[j] = Double(p)
       if p > top1 {
         top2 = top1

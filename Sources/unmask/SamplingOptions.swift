@@ -8,6 +8,7 @@ extension ScheduleName: ExpressibleByArgument {}
 extension RoundingRule: ExpressibleByArgument {}
 extension ProposalRule: ExpressibleByArgument {}
 extension ReMDMSchedule: ExpressibleByArgument {}
+extension ConfidencePrecision: ExpressibleByArgument {}
 
 /// Every sampler flag, shared by the commands that denoise (`@OptionGroup var sampling: SamplingOptions`).
 ///
@@ -42,6 +43,12 @@ struct SamplingOptions: ParsableArguments {
   @Option(
     help: "Token proposal numerics: llada (Gumbel float64) or dream (filtered float32 softmax).")
   var proposal: ProposalRule?
+
+  @Option(
+    help:
+      "Precision of LLaDA confidences: float64 (Fast-dLLM, LLaDA before 2025-06), float32 or bfloat16 (current LLaDA, the logits' dtype)."
+  )
+  var confidencePrecision: ConfidencePrecision?
 
   @Option(help: "Sampling temperature; 0 is greedy.")
   var temperature: Double?
@@ -138,6 +145,7 @@ struct SamplingOptions: ParsableArguments {
     if let schedule { s.schedule = schedule }
     if let rounding { s.rounding = rounding }
     if let proposal { s.proposal = proposal }
+    if let confidencePrecision { s.confidencePrecision = confidencePrecision }
     if let temperature { s.temperature = temperature }
     if let topK { s.topK = topK }
     if let topP { s.topP = topP }

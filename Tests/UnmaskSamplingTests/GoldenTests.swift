@@ -10,6 +10,7 @@ struct GoldenCase: Decodable, Sendable, CustomTestStringConvertible {
   var prompt: [Int32]
   var settings: DenoisingSettings
   var dream_shift: Bool
+  var scale: Float
   var generated: [Int32]
   var forward_passes: Int
   var testDescription: String { name }
@@ -21,12 +22,12 @@ struct GoldenCase: Decodable, Sendable, CustomTestStringConvertible {
 @Suite("Golden runs against LLaDA, Fast-dLLM, Dream and EB-sampler reference code")
 struct GoldenTests {
   @Test func goldensArePresent() {
-    #expect(GoldenCase.all.count >= 200)
+    #expect(GoldenCase.all.count >= 280)
   }
 
   @Test(arguments: GoldenCase.all)
   func generatedIdsEqualReference(_ golden: GoldenCase) throws {
-    let model = try ToyPredictor.load(dreamShift: golden.dream_shift)
+    let model = try ToyPredictor.load(dreamShift: golden.dream_shift, scale: golden.scale)
     let denoiser = try Denoiser(model: model, settings: golden.settings)
     let result = try denoiser.generate(prompt: golden.prompt)
     let firstDifference = zip(result.generated, golden.generated).enumerated().first {

@@ -42,3 +42,27 @@ struct TorchTopKTests {
     }
   }
 }
+
+@Suite("torch.softmax float32 reproduced bit for bit")
+struct TorchSoftmaxTests {
+  struct Row: Decodable, Sendable {
+    var logits: [Int32]
+    var probabilities: [Int32]
+  }
+
+  @Test func softmaxMatchesTorchBitForBit() throws {
+    let rows = try Fixtures.load([Row].self, "softmax.json")
+    #expect(rows.count >= 50)
+    var worstUlps: Int32 = 0
+    for row in rows {
+      let x = row.logits.map { Float(bitPattern: UInt32(bitPattern: $0)) }
+      var out = [Float](repeating: 0, count: x.count)
+      x.withUnsafeBufferPointer { TorchSoftmax.softmax($0, into: &out) }
+      for (mine, theirs) in zip(out, row.probabilities) {
+        worstUlps = max(worstUlps, abs(Int32(bitPattern: mine.bitPattern) - theirs))
+      }
+    }
+    print("softmax: worst gap \(worstUlps) ulp over \(rows.count) rows")
+    #expect(worstUlps == 0)
+  }
+}

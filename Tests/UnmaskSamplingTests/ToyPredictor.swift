@@ -4,7 +4,7 @@ import UnmaskKernels
 /// The toy mask predictor of notebooks/make_sampler_goldens.py, bit for bit:
 /// `logits[i, v] = E[x_i, v] + a[x_{i-1}] * B[v] + d[x_{i+1}] * G[v] + P[i, v] + m * C[v]`
 /// in float32 (neighbours cyclic, m = masks in the canvas). All table values are dyadic, so
-/// every logit is exact. With `dreamShift`, row i is the raw row i - 1 (row 0 kept), as Dream.
+/// every logit is exact (a power-of-two `scale` keeps it so). With `dreamShift`, row i is the raw row i - 1 (row 0 kept), as Dream.
 final class ToyPredictor: MaskPredictor {
   struct Tables: Decodable {
     var vocabulary: Int
@@ -22,10 +22,12 @@ final class ToyPredictor: MaskPredictor {
   let vocabularySize: Int
   let maskID: Int32
   let dreamShift: Bool
+  let scale: Float
   private let e: [Float], a: [Float], b: [Float], d: [Float], g: [Float], p: [Float], c: [Float]
   private(set) var calls = 0
 
-  init(tables t: Tables, dreamShift: Bool) {
+  init(tables t: Tables, dreamShift: Bool, scale: Float = 1) {
+    self.scale = scale
     vocabularySize = t.vocabulary
     maskID = Int32(t.mask_id)
     self.dreamShift = dreamShift
@@ -38,8 +40,10 @@ final class ToyPredictor: MaskPredictor {
     c = t.C.map { Float($0) / 256 }
   }
 
-  static func load(dreamShift: Bool = false) throws -> ToyPredictor {
-    ToyPredictor(tables: try Fixtures.load(Tables.self, "toy_model.json"), dreamShift: dreamShift)
+  static func load(dreamShift: Bool = false, scale: Float = 1) throws -> ToyPredictor {
+    ToyPredictor(
+      tables: try Fixtures.load(Tables.self, "toy_model.json"), dreamShift: dreamShift, scale: scale
+    )
   }
 
   func logits(for tokens: [Int32]) throws -> Matrix {
@@ -57,6 +61,7 @@ final class ToyPredictor: MaskPredictor {
         value = value + d[right] * g[j]
         value = value + p[i * v + j]
         value = value + m * c[j]
+        if scale != 1 { value = value * scale }
         raw.values[i * v + j] = value
       }
     }
