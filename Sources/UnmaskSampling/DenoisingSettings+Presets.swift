@@ -17,7 +17,9 @@ extension DenoisingSettings {
   /// - `dream`: Dream `_sample` numerics: float32 `linspace(1, 1e-3, steps + 1)`, truncating
   ///   counts over the whole canvas (one block), float32 filtered softmax with top_k = 50,
   ///   strategy `entropy` (the README's alg), mask 151666, EOS 151643, EoT 151645.
-  ///   (`diffusion_generate`'s own defaults are steps 512 and alg 'origin'; pass those as flags.)
+  ///   Called with nothing, `diffusion_generate` would run steps 512, alg 'origin' and the
+  ///   temperature 1.0 it also inherits; the preset is greedy (temperature 0), as the goldens
+  ///   pass it. Use `--temperature 1 --strategy origin --steps 512` for the bare call.
   /// - `fast-dllm`: LLaDA's numerics with threshold 0.9 and blocks stopped as soon as complete.
   public static func preset(_ name: PresetName) -> DenoisingSettings {
     var s = DenoisingSettings()
