@@ -12,15 +12,19 @@ public struct CommitCounter: Sendable {
   private let rounding: RoundingRule
   private let steps: Int
 
-  /// A counter for a block with `maskedAtStart` masks.
+  /// A counter for a block with `maskedAtStart` masks, for `schedule` (default: the one the
+  /// settings name).
   ///
   /// Time grid: with `truncate` rounding, Dream's `torch.linspace(1, eps, steps + 1)` in float32
   /// (see `dreamTimesteps`); otherwise `t_i = 1 - i / steps`.
-  public init(settings: DenoisingSettings, maskedAtStart: Int) {
+  public init(
+    settings: DenoisingSettings, maskedAtStart: Int, schedule: (any NoiseSchedule)? = nil
+  ) {
     let n = settings.stepsPerBlock
     steps = n
     rounding = settings.rounding
-    schedule = settings.makeSchedule()
+    let schedule = schedule ?? settings.makeSchedule()
+    self.schedule = schedule
     if settings.rounding == .truncate {
       times = Self.dreamTimesteps(count: n + 1, eps: Float(settings.eps)).map(Double.init)
     } else {

@@ -18,8 +18,25 @@ public final class Denoiser {
   /// The validated settings of every run of this denoiser.
   public let settings: DenoisingSettings
 
+  /// The strategy every run starts from (a fresh copy per run).
+  public let strategy: any RemaskingStrategy
+  /// The schedule every run uses.
+  public let schedule: any NoiseSchedule
+
   /// A denoiser; throws `SamplingError` when the settings are impossible.
-  public init(model: MaskPredictor, settings: DenoisingSettings) throws {
+  public convenience init(model: MaskPredictor, settings: DenoisingSettings) throws {
+    try self.init(
+      model: model, settings: settings, strategy: settings.makeStrategy(),
+      schedule: settings.makeSchedule())
+  }
+
+  /// A denoiser with a strategy or schedule of your own (an experiment not yet in the enums).
+  /// Traces record `settings`, so set `settings.strategy` / `settings.schedule` to the closest
+  /// name and say in the run's notes what was plugged in.
+  public init(
+    model: MaskPredictor, settings: DenoisingSettings, strategy: any RemaskingStrategy,
+    schedule: any NoiseSchedule
+  ) throws {
     try settings.validate()
     if Int(settings.maskID) >= model.vocabularySize {
       throw SamplingError.invalidSetting(
@@ -28,6 +45,8 @@ public final class Denoiser {
     }
     self.model = model
     self.settings = settings
+    self.strategy = strategy
+    self.schedule = schedule
   }
 
   /// Generates `settings.length` tokens after `prompt`; observers see every step and may stop.
@@ -38,12 +57,15 @@ public final class Denoiser {
       throw SamplingError.invalidPrompt("it contains the mask id \(settings.maskID)")
     }
     let start = ContinuousClock.now
-    var run = Run(settings: settings, prompt: prompt, vocabularySize: model.vocabularySize)
+    var run = Run(
+      settings: settings, prompt: prompt, vocabularySize: model.vocabularySize,
+      strategy: strategy, schedule: schedule)
     observers.forEach { $0.denoisingWillStart(canvas: run.canvas, promptLength: prompt.count) }
     var stopped = false
     blocks: for block in 0..<settings.blockCount {
       let range = run.blockRange(block)
-      let counter = CommitCounter(settings: settings, maskedAtStart: run.maskCount(in: range))
+      let counter = CommitCounter(
+        settings: settings, maskedAtStart: run.maskCount(in: range), schedule: schedule)
       var stepInBlock = 0
       while run.shouldContinue(stepInBlock: stepInBlock, block: range) {
         let step = try run.step(
@@ -77,16 +99,21 @@ struct Run {
   var canvas: [Int32]
   var rng: SeededGenerator
   var strategy: any RemaskingStrategy
+  let schedule: any NoiseSchedule
   var proposer: TokenProposer
   var forwardPasses = 0
   var stepIndex = 0
 
-  init(settings: DenoisingSettings, prompt: [Int32], vocabularySize: Int) {
+  init(
+    settings: DenoisingSettings, prompt: [Int32], vocabularySize: Int,
+    strategy: any RemaskingStrategy, schedule: any NoiseSchedule
+  ) {
     self.settings = settings
     promptLength = prompt.count
     canvas = prompt + [Int32](repeating: settings.maskID, count: settings.length)
     rng = SeededGenerator(seed: settings.seed)
-    strategy = settings.makeStrategy()
+    self.strategy = strategy
+    self.schedule = schedule
     proposer = TokenProposer(settings: settings, vocabularySize: vocabularySize)
   }
 
@@ -130,7 +157,7 @@ struct Run {
       canvasLength: canvas.count, proposals: proposals, count: min(count, proposals.count),
       time: time,
       nextTime: nextTime, isLastStep: stepInBlock >= settings.stepsPerBlock - 1, settings: settings,
-      canvas: canvas, generatedRange: promptLength..<range.upperBound)
+      schedule: schedule, canvas: canvas, generatedRange: promptLength..<range.upperBound)
     let chosen = strategy.selectCommits(context, rng: &rng)
     let remasked = strategy.selectRemasks(context, committed: chosen, rng: &rng)
     let commits = commit(chosen, proposals: proposals)

@@ -27,6 +27,8 @@ public struct StepContext {
   public var isLastStep: Bool
   /// The run's settings.
   public var settings: DenoisingSettings
+  /// The run's noise schedule (the one `settings.schedule` names, or a custom one).
+  public var schedule: any NoiseSchedule
   /// The canvas before the step's commits.
   public var canvas: [Int32]
   /// Generated positions `promptLength..<blockEnd` (ReMDM may remask committed ones there).

@@ -120,3 +120,32 @@ struct StrategyBehaviourTests {
       try Denoiser(model: model, settings: s).generate(prompt: [5, 6]).canvas == plain.canvas)
   }
 }
+
+/// The docs/STRATEGIES.md example: a strategy of one's own, plugged in without an enum case.
+struct LeftToRightRemasking: RemaskingStrategy {
+  var name: StrategyName { .confidence }
+  mutating func selectCommits(_ context: StepContext, rng: inout SeededGenerator)
+    -> [ScoredPosition]
+  {
+    context.pick(context.scoreRow { -Double($0.position) }, k: context.count, rng: &rng)
+  }
+}
+
+@Suite("Custom strategies and schedules")
+struct CustomPluginTests {
+  @Test func customStrategyAndScheduleRun() throws {
+    var s = DenoisingSettings()
+    s.length = 12
+    s.steps = 12
+    s.blockLength = 12
+    s.maskID = 111
+    let model = try ToyPredictor.load()
+    let recorder = Recorder()
+    let denoiser = try Denoiser(
+      model: model, settings: s, strategy: LeftToRightRemasking(),
+      schedule: PolynomialSchedule(exponent: 1))
+    let result = try denoiser.generate(prompt: [7], observers: [recorder])
+    #expect(!result.generated.contains(111))
+    #expect(recorder.steps.map { $0.committed.first?.position ?? -1 } == Array(1...12))
+  }
+}

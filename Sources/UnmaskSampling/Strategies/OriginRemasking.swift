@@ -12,7 +12,7 @@ public struct OriginRemasking: RemaskingStrategy {
   public mutating func selectCommits(_ context: StepContext, rng: inout SeededGenerator)
     -> [ScoredPosition]
   {
-    let schedule = context.settings.makeSchedule()
+    let schedule = context.schedule
     let ft = Float(schedule.maskedFraction(at: context.time))
     let fs = Float(schedule.maskedFraction(at: context.nextTime))
     let p: Float = context.isLastStep || ft <= 0 ? 1 : 1 - fs / ft

@@ -43,7 +43,7 @@ public struct ReMDMRemasking: RemaskingStrategy {
       context.canvas[$0] != mask && committedConfidence[$0] != nil
     }
     guard !eligible.isEmpty else { return [] }
-    let schedule = settings.makeSchedule()
+    let schedule = context.schedule
     let alphaT = 1 - schedule.maskedFraction(at: context.time)
     let alphaS = 1 - schedule.maskedFraction(at: context.nextTime)
     let sigmaMax = alphaT > 0 ? min(1, (1 - alphaS) / alphaT) : 0
