@@ -14,7 +14,7 @@
 /// that dispatches AVX-512 kernels sums over 16 lanes and can differ in the last bit.
 public enum TorchSoftmax {
   /// Lanes of torch's vectorised reduction (AVX2: 8 floats).
-  public static let lanes = 8
+  public static let lanes = 8  // SIMD8 below
 
   /// Softmax of `x` into `out` (same count); `out` is overwritten.
   public static func softmax(_ x: UnsafeBufferPointer<Float>, into out: inout [Float]) {
@@ -36,22 +36,19 @@ public enum TorchSoftmax {
       for j in 1..<n { acc = acc + e[j] }
       return acc
     }
-    var acc = [Float](e[0..<lanes])
+    var acc = SIMD8<Float>(e[0..<8])
     var d = lanes
     while d + lanes <= n {
-      for l in 0..<lanes { acc[l] = acc[l] + e[d + l] }
+      acc = acc + SIMD8<Float>(e[d..<(d + 8)])
       d += lanes
     }
     if d < n {
       for l in 0..<(n - d) { acc[l] = acc[l] + e[d + l] }
     }
     // _mm256 shuffle tree: 128-bit halves, then 64-bit, then 32-bit pairs.
-    let a0 = acc[0] + acc[4]
-    let a1 = acc[1] + acc[5]
-    let a2 = acc[2] + acc[6]
-    let a3 = acc[3] + acc[7]
-    let b0 = a0 + a2
-    let b1 = a1 + a3
+    let a = acc.lowHalf + acc.highHalf  // (l0+l4, l1+l5, l2+l6, l3+l7)
+    let b0 = a[0] + a[2]
+    let b1 = a[1] + a[3]
     return b0 + b1
   }
 
