@@ -71,11 +71,9 @@ public final class Denoiser {
         let step = try run.step(
           model: model, block: block, range: range, stepInBlock: stepInBlock, counter: counter)
         stepInBlock += 1
-        var decision = ObserverDecision.proceed
-        for observer in observers where observer.denoisingDidFinish(step) == .stop {
-          decision = .stop
-        }
-        if decision == .stop {
+        // Every observer sees the step, in order; any one of them may stop the run.
+        let decisions = observers.map { $0.denoisingDidFinish(step) }
+        if decisions.contains(.stop) {
           stopped = true
           break blocks
         }
@@ -87,7 +85,7 @@ public final class Denoiser {
       canvas: run.canvas, generated: Array(run.canvas[prompt.count...]),
       forwardPasses: run.forwardPasses,
       steps: run.stepIndex,
-      seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
+      seconds: elapsed.seconds,
       stoppedEarly: stopped)
   }
 }
@@ -159,6 +157,10 @@ struct Run {
       nextTime: nextTime, isLastStep: stepInBlock >= settings.stepsPerBlock - 1, settings: settings,
       schedule: schedule, canvas: canvas, generatedRange: promptLength..<range.upperBound)
     let chosen = strategy.selectCommits(context, rng: &rng)
+    if strategy.runsUntilBlockComplete && chosen.isEmpty && !proposals.isEmpty {
+      // The block would never complete: a strategy that ignores the count must commit.
+      throw SamplingError.noProgress(strategy: strategy.name.rawValue, step: stepIndex)
+    }
     let remasked = strategy.selectRemasks(context, committed: chosen, rng: &rng)
     let commits = commit(chosen, proposals: proposals)
     for position in remasked { canvas[position] = settings.maskID }
@@ -166,8 +168,7 @@ struct Run {
     return makeEvent(
       block: block, range: range, stepInBlock: stepInBlock, time: time, nextTime: nextTime,
       maskedBefore: maskedBefore, proposals: proposals, commits: commits, remasked: remasked,
-      modelSeconds: Double(modelTime.components.seconds) + Double(modelTime.components.attoseconds)
-        * 1e-18)
+      modelSeconds: modelTime.seconds)
   }
 
   /// Logits `[T, V]`, with LLaDA's classifier-free guidance when `cfgScale > 0`:
@@ -243,5 +244,12 @@ struct Run {
       committed: commits, remasked: remasked, confidence: confidence, margin: margin,
       entropy: entropy,
       modelSeconds: modelSeconds)
+  }
+}
+
+extension Duration {
+  /// The duration in seconds.
+  var seconds: Double {
+    Double(components.seconds) + Double(components.attoseconds) * 1e-18
   }
 }

@@ -8,6 +8,8 @@ public enum SamplingError: Error, Equatable, CustomStringConvertible, Sendable {
   case invalidPrompt(String)
   /// The model returned logits of the wrong shape.
   case badLogits(expectedRows: Int, expectedColumns: Int, rows: Int, columns: Int)
+  /// A strategy that runs until its block is complete committed nothing.
+  case noProgress(strategy: String, step: Int)
   /// A schedule file could not be read or parsed.
   case scheduleFile(path: String, message: String)
 
@@ -22,6 +24,9 @@ public enum SamplingError: Error, Equatable, CustomStringConvertible, Sendable {
       return "invalid prompt: \(message)"
     case .badLogits(let er, let ec, let r, let c):
       return "model returned logits [\(r), \(c)], expected [\(er), \(ec)]"
+    case .noProgress(let strategy, let step):
+      return
+        "strategy \(strategy) committed nothing at step \(step); its block would never complete"
     case .scheduleFile(let path, let message):
       return "schedule file \(path): \(message)"
     }
