@@ -134,7 +134,7 @@ class ToyDream(dream_utils.DreamGenerationMixin):
         return types.SimpleNamespace(logits=toy_logits(x, self.scale))
 
 
-def run_dream(prompt, length, steps, alg, top_k=50, top_p=None, alg_temp=None, scale=1.0):
+def run_dream(prompt, length, steps, alg, top_k=50, top_p=None, alg_temp=None, scale=1.0, threshold=0.9):
     cfg = dream_utils.DreamGenerationConfig(
         temperature=0.0, top_p=top_p, top_k=top_k, steps=steps, eps=1e-3, alg=alg,
         alg_temp=alg_temp, max_length=prompt.shape[1] + length, mask_token_id=MASK)
@@ -142,7 +142,9 @@ def run_dream(prompt, length, steps, alg, top_k=50, top_p=None, alg_temp=None, s
     with contextlib.redirect_stdout(io.StringIO()):
         x = ToyDream(scale)._sample(prompt, attention_mask=None, generation_config=cfg,
                                generation_tokens_hook_func=lambda s, x, l: x,
-                               generation_logits_hook_func=lambda s, x, l: l, threshold=0.9)
+                               generation_logits_hook_func=lambda s, x, l: l, threshold=threshold)
+    if alg == "confidence_threshold":  # _sample may add steps; count the forward passes
+        return x, None
     return x, steps
 
 
@@ -231,6 +233,38 @@ for si, (pl, n, steps) in enumerate(dream_shapes):
                 base_settings(length=n, steps=steps, block_length=n, strategy=strategy, rounding="truncate",
                               proposal="dream", top_k=top_k, top_p=top_p, eps=1e-3),
                 x, nfe, dream_shift=True)
+
+# Fast-dLLM's Dream confidence_threshold (budget M/steps, deferrals, extra steps).
+class CountingDream(ToyDream):
+    def __init__(self, scale=1.0):
+        super().__init__(scale)
+        self.calls = 0
+
+    def __call__(self, x, attention_mask=None, tok_idx=None):
+        self.calls += 1
+        return super().__call__(x, attention_mask, tok_idx)
+
+def run_dream_threshold(prompt, length, steps, threshold, scale=1.0):
+    model = CountingDream(scale)
+    cfg = dream_utils.DreamGenerationConfig(
+        temperature=0.0, top_p=None, top_k=50, steps=steps, eps=1e-3, alg="confidence_threshold",
+        alg_temp=None, max_length=prompt.shape[1] + length, mask_token_id=MASK)
+    import contextlib, io
+    with contextlib.redirect_stdout(io.StringIO()):
+        x = model._sample(prompt, attention_mask=None, generation_config=cfg,
+                          generation_tokens_hook_func=lambda s, x, l: x,
+                          generation_logits_hook_func=lambda s, x, l: l, threshold=threshold)
+    return x, model.calls
+
+for si, (pl, n, steps) in enumerate([(8, 32, 32), (8, 32, 8), (5, 40, 10), (6, 24, 4), (4, 48, 16)]):
+    for scale in (1.0, 16.0):
+        prompt = prompt_of(pl, 400 + si)
+        for th in (0.9, 0.5, 0.2):
+            x, nfe = run_dream_threshold(prompt, n, steps, th, scale)
+            add(f"dream-threshold/{si}/x{scale}/threshold{th}", "dream-confidence-threshold", prompt,
+                base_settings(length=n, steps=steps, block_length=n, strategy="dream-threshold",
+                              threshold=th, rounding="truncate", proposal="dream", top_k=50, eps=1e-3),
+                x, nfe, dream_shift=True, scale=scale)
 
 # Peaked logits (scale 16): exact ties at confidence 1.0, broken as torch.topk breaks them.
 SCALE = 16.0

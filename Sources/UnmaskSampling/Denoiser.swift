@@ -154,7 +154,8 @@ struct Run {
     let context = StepContext(
       canvasLength: canvas.count, proposals: proposals, count: min(count, proposals.count),
       time: time,
-      nextTime: nextTime, isLastStep: stepInBlock >= settings.stepsPerBlock - 1, settings: settings,
+      nextTime: nextTime, stepInBlock: stepInBlock,
+      isLastStep: stepInBlock >= settings.stepsPerBlock - 1, settings: settings,
       schedule: schedule, canvas: canvas, generatedRange: promptLength..<range.upperBound)
     let chosen = strategy.selectCommits(context, rng: &rng)
     if strategy.runsUntilBlockComplete && chosen.isEmpty && !proposals.isEmpty {

@@ -65,6 +65,12 @@ extension DenoisingSettings {
         throw fail("schedule-file", "counts must be >= 0, got \(bad)")
       }
     }
+    if strategy == .dreamThreshold && blockLength % stepsPerBlock != 0 {
+      throw fail(
+        "steps",
+        "dream-threshold needs the block's \(blockLength) masks divisible by its \(stepsPerBlock) steps"
+      )
+    }
     guard maskID >= 0 else { throw fail("mask-id", "must be >= 0, got \(maskID)") }
     if logitsEosInf && eosID == nil {
       throw fail("logits-eos-inf", "needs the EOS id, which the tokenizer did not give")

@@ -23,6 +23,8 @@ public struct StepContext {
   public var time: Double
   /// Schedule time after the step (`s`).
   public var nextTime: Double
+  /// 0-based step inside the current block (0 = a new block begins).
+  public var stepInBlock: Int
   /// Whether this is the block's last scheduled step.
   public var isLastStep: Bool
   /// The run's settings.
@@ -96,6 +98,8 @@ extension DenoisingSettings {
     case .origin: return OriginRemasking()
     case .threshold: return ThresholdRemasking(threshold: threshold)
     case .factor: return FactorRemasking(factor: factor)
+    case .dreamThreshold:
+      return DreamThresholdRemasking(threshold: threshold, stepsPerBlock: stepsPerBlock)
     case .entropyBounded: return EntropyBoundedRemasking(gamma: entropyBound)
     case .remdm: return ReMDMRemasking(settings: self)
     }

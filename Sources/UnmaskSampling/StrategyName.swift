@@ -15,6 +15,9 @@ public enum StrategyName: String, CaseIterable, Codable, Sendable {
   case origin
   /// Fast-dLLM parallel decoding: every candidate with confidence >= threshold, at least one.
   case threshold
+  /// Fast-dLLM's Dream `confidence_threshold`: a budget of M/steps per step, the first always
+  /// committed, the others if confidence >= threshold, the rest deferred.
+  case dreamThreshold = "dream-threshold"
   /// Fast-dLLM's factor rule: commit the n best while the n-th confidence >= 1 - factor/(n+1).
   case factor
   /// EB-sampler: commit lowest-entropy positions while their summed entropy stays <= gamma.

@@ -22,7 +22,7 @@ struct GoldenCase: Decodable, Sendable, CustomTestStringConvertible {
 @Suite("Golden runs against LLaDA, Fast-dLLM, Dream and EB-sampler reference code")
 struct GoldenTests {
   @Test func goldensArePresent() {
-    #expect(GoldenCase.all.count >= 280)
+    #expect(GoldenCase.all.count >= 310)
   }
 
   @Test(arguments: GoldenCase.all)
