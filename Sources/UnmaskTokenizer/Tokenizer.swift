@@ -19,7 +19,7 @@ public final class Tokenizer: @unchecked Sendable {
   /// The model (BPE).
   public let model: any TokenizerModel
   /// The decoder, if the file has one.
-  public let decoder: (any Decoder)?
+  public let decoder: (any TokenDecoder)?
   /// The post-processor, if the file has one.
   public let postProcessor: (any PostProcessor)?
   /// The `added_tokens` of the file, in file order.

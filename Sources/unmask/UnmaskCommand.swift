@@ -9,6 +9,7 @@ struct UnmaskCommand: ParsableCommand {
     abstract: "Run, convert and trace masked-diffusion language models (LLaDA, Dream).",
     version: "0.1.0",
     subcommands: [
+      GenerateCommand.self,
       LogitsCommand.self,
       TokenizeCommand.self,
       DetokenizeCommand.self,

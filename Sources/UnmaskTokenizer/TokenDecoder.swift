@@ -3,13 +3,13 @@ import Foundation
 /// The decoder stage of tokenizer.json: turns the token strings of an id sequence back into
 /// text (`decode_chain` in `tokenizers`: each stage maps a list of strings to a list of
 /// strings; the tokenizer joins the final list).
-public protocol Decoder: Sendable {
+public protocol TokenDecoder: Sendable {
   /// Transforms the token strings.
   func decodeChain(_ tokens: [String]) -> [String]
 }
 
 /// The decoder `type` values this module understands; the JSON `type` picks the case.
-/// Adding one: write a struct conforming to `Decoder` and add a case here.
+/// Adding one: write a struct conforming to `TokenDecoder` and add a case here.
 public enum DecoderType: String, CaseIterable, Sendable {
   /// Maps the byte-level alphabet back to bytes and decodes UTF-8 (lossily).
   case byteLevel = "ByteLevel"
@@ -25,7 +25,7 @@ public enum DecoderType: String, CaseIterable, Sendable {
   case byteFallback = "ByteFallback"
 
   /// Builds the decoder described by `node`.
-  static func make(_ node: JSONNode) throws -> any Decoder {
+  static func make(_ node: JSONNode) throws -> any TokenDecoder {
     let name = try node.typeName()
     guard let kind = DecoderType(rawValue: name) else {
       throw TokenizerError.unsupportedType(
@@ -55,7 +55,7 @@ public enum DecoderType: String, CaseIterable, Sendable {
 /// ByteLevel: concatenates all tokens' bytes (each character of the byte-level alphabet is one
 /// byte; a token with any other character contributes its own UTF-8, as added tokens do) and
 /// decodes the result as UTF-8, replacing invalid sequences with U+FFFD.
-struct ByteLevelDecoder: Decoder {
+struct ByteLevelDecoder: TokenDecoder {
   func decodeChain(_ tokens: [String]) -> [String] {
     var bytes: [UInt8] = []
     for token in tokens {
@@ -78,15 +78,15 @@ struct ByteLevelDecoder: Decoder {
 }
 
 /// Applies its stages in order.
-struct SequenceDecoder: Decoder {
-  let stages: [any Decoder]
+struct SequenceDecoder: TokenDecoder {
+  let stages: [any TokenDecoder]
   func decodeChain(_ tokens: [String]) -> [String] {
     stages.reduce(tokens) { $1.decodeChain($0) }
   }
 }
 
 /// Replaces every occurrence of `pattern` with `content` in each token.
-struct ReplaceDecoder: Decoder {
+struct ReplaceDecoder: TokenDecoder {
   let pattern: String
   let content: String
   func decodeChain(_ tokens: [String]) -> [String] {
@@ -102,12 +102,12 @@ struct ReplaceDecoder: Decoder {
 }
 
 /// Joins all tokens into one string.
-struct FuseDecoder: Decoder {
+struct FuseDecoder: TokenDecoder {
   func decodeChain(_ tokens: [String]) -> [String] { [tokens.joined()] }
 }
 
 /// Removes up to `start` leading and `stop` trailing occurrences of the character `content`.
-struct StripDecoder: Decoder {
+struct StripDecoder: TokenDecoder {
   let content: String
   let start: Int
   let stop: Int
@@ -126,7 +126,7 @@ struct StripDecoder: Decoder {
 
 /// Collects runs of `<0xXX>` tokens into bytes and decodes them as UTF-8; an invalid run
 /// becomes one U+FFFD per byte, as `tokenizers` does.
-struct ByteFallbackDecoder: Decoder {
+struct ByteFallbackDecoder: TokenDecoder {
   func decodeChain(_ tokens: [String]) -> [String] {
     var out: [String] = []
     var pending: [UInt8] = []
