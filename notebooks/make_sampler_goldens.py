@@ -119,6 +119,12 @@ except Exception:  # the model file is not needed: stub it
     sub.LLaDAModelLM = object; pkg.modeling_llada = sub
     sys.modules["model"] = pkg; sys.modules["model.modeling_llada"] = sub
 fast = load_module("fast_generate", os.path.join(FAST_DLLM_DIR, "llada", "generate.py"))
+if not os.path.exists(FAST_DLLM_EXT_FILE):
+    sys.exit(f"error: FAST_DLLM_EXT_FILE={FAST_DLLM_EXT_FILE} does not exist. It must define "
+             "get_transfer_index_dynamic(logits, temperature, remasking, mask_index, x, "
+             "num_transfer_tokens, factor) and generate_with_eb_sampler(model, prompt, gamma, "
+             "gen_length, temperature, cfg_scale, mask_id) -> (x, nfe), taken from a Fast-dLLM-derived "
+             "llada/generate.py that has them (the NVlabs snapshot used here predates both).")
 ext = load_module("fast_ext", FAST_DLLM_EXT_FILE)
 dream_utils = load_module("dream_generation_utils",
                           os.path.join(FAST_DLLM_DIR, "dream", "model", "generation_utils.py"))

@@ -146,6 +146,8 @@ struct Run {
     let candidates = (promptLength..<range.upperBound).filter { canvas[$0] == settings.maskID }
     let maskedBefore = canvas.reduce(0) { $0 + ($1 == settings.maskID ? 1 : 0) }
     let proposals = propose(logits: logits, at: candidates)
+    let laterProposals =
+      settings.scoreAllMasked ? proposeBeyondBlock(logits: logits, from: range.upperBound) : []
     // Threshold-style strategies may run past the grid: they stay on its last interval.
     let timeIndex = min(stepInBlock, counter.times.count - 2)
     let time = counter.times[timeIndex]
@@ -168,7 +170,8 @@ struct Run {
     defer { stepIndex += 1 }
     return makeEvent(
       block: block, range: range, stepInBlock: stepInBlock, time: time, nextTime: nextTime,
-      maskedBefore: maskedBefore, proposals: proposals, commits: commits, remasked: remasked,
+      maskedBefore: maskedBefore, proposals: proposals + laterProposals, commits: commits,
+      remasked: remasked,
       modelSeconds: modelTime.seconds)
   }
 
@@ -211,6 +214,15 @@ struct Run {
       }
     }
     return proposals
+  }
+
+  /// Statistics at the masked positions after the block, for observers only: drawn from a copy
+  /// of the generator, so the run's random stream and its commits do not change.
+  mutating func proposeBeyondBlock(logits: Matrix, from start: Int) -> [Proposal] {
+    let later = (start..<canvas.count).filter { canvas[$0] == settings.maskID }
+    let saved = rng
+    defer { rng = saved }
+    return propose(logits: logits, at: later)
   }
 
   mutating func commit(_ chosen: [ScoredPosition], proposals: [Proposal]) -> [DenoisingStep.Commit]

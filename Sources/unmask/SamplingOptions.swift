@@ -120,6 +120,9 @@ struct SamplingOptions: ParsableArguments {
   @Flag(inversion: .prefixedNo, help: "Stop a block as soon as it has no mask left (Fast-dLLM).")
   var earlyStop: Bool?
 
+  @Flag(help: "Also score masked positions beyond the current block in step events (traces).")
+  var scoreAllMasked = false
+
   /// Checks the flags as the denoiser would, with placeholder token ids.
   func validate() throws {
     do {
@@ -166,6 +169,7 @@ struct SamplingOptions: ParsableArguments {
     if logitsEosInf { s.logitsEosInf = true }
     if confidenceEosEotInf { s.confidenceEosEotInf = true }
     if let earlyStop { s.stopWhenBlockComplete = earlyStop }
+    if scoreAllMasked { s.scoreAllMasked = true }
     if let scheduleFile {
       s.explicitCounts = try Self.readCounts(path: scheduleFile)
       if schedule == nil { s.schedule = .explicit }

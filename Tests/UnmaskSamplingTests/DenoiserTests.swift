@@ -55,6 +55,22 @@ struct DenoiserTests {
     }
   }
 
+  @Test func scoringAllMaskedChangesNothingButTheEvents() throws {
+    let model = try ToyPredictor.load()
+    var s = settings(.confidence)
+    s.temperature = 1
+    s.seed = 3
+    let plain = Recorder()
+    let a = try Denoiser(model: model, settings: s).generate(prompt: [4], observers: [plain])
+    s.scoreAllMasked = true
+    let all = Recorder()
+    let b = try Denoiser(model: model, settings: s).generate(prompt: [4], observers: [all])
+    #expect(a.canvas == b.canvas)
+    // First step: block 0 is positions 1...8; later masks are scored only with the flag.
+    #expect(plain.steps[0].confidence[20].isNaN)
+    #expect(!all.steps[0].confidence[20].isNaN)
+  }
+
   @Test func observerCanStopTheRun() throws {
     let model = try ToyPredictor.load()
     let recorder = Recorder()
