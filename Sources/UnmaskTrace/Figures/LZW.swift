@@ -1,0 +1,58 @@
+/// GIF's variable-width LZW (codes of 9 to 12 bits for 8-bit pixels, packed LSB first), with a
+/// clear code at the start and whenever the 4096-entry table fills.
+enum LZW {
+  /// Compresses `indices` (each below `1 << minimumCodeSize`).
+  static func encode(_ indices: [UInt8], minimumCodeSize: Int) -> [UInt8] {
+    let clear = 1 << minimumCodeSize
+    let end = clear + 1
+    var codeSize = minimumCodeSize + 1
+    var next = end + 1
+    // Table: (prefix code << 8 | byte) -> code.
+    var table: [Int: Int] = [:]
+    table.reserveCapacity(4096)
+    var output: [UInt8] = []
+    output.reserveCapacity(indices.count / 2 + 16)
+    var buffer = 0
+    var bits = 0
+    func emit(_ code: Int) {
+      buffer |= code << bits
+      bits += codeSize
+      while bits >= 8 {
+        output.append(UInt8(buffer & 0xFF))
+        buffer >>= 8
+        bits -= 8
+      }
+    }
+    emit(clear)
+    guard let first = indices.first else {
+      emit(end)
+      if bits > 0 { output.append(UInt8(buffer & 0xFF)) }
+      return output
+    }
+    var prefix = Int(first)
+    for byte in indices.dropFirst() {
+      let key = prefix << 8 | Int(byte)
+      if let code = table[key] {
+        prefix = code
+        continue
+      }
+      emit(prefix)
+      if next < 4096 {
+        table[key] = next
+        // Grow when the code just assigned no longer fits (the decoder grows in step).
+        if next == (1 << codeSize) && codeSize < 12 { codeSize += 1 }
+        next += 1
+      } else {
+        emit(clear)
+        table.removeAll(keepingCapacity: true)
+        codeSize = minimumCodeSize + 1
+        next = end + 1
+      }
+      prefix = Int(byte)
+    }
+    emit(prefix)
+    emit(end)
+    if bits > 0 { output.append(UInt8(buffer & 0xFF)) }
+    return output
+  }
+}
