@@ -8,6 +8,6 @@ struct UnmaskCommand: ParsableCommand {
     commandName: "unmask",
     abstract: "Run, convert and trace masked-diffusion language models (LLaDA, Dream).",
     version: "0.1.0",
-    subcommands: []
+    subcommands: [TraceCommand.self]
   )
 }

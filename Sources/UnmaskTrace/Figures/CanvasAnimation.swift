@@ -81,7 +81,9 @@ public enum CanvasAnimation {
     let stride = max(1, (steps + max(options.maxFrames - 1, 1) - 1) / max(options.maxFrames - 1, 1))
     var previousFrameStep = -1
     for (s, record) in trace.steps.enumerated() {
-      for token in record.committed where token.pos < texts.count { texts[token.pos] = token.text }
+      for token in record.committed where token.pos < texts.count {
+        texts[token.pos] = OrderLayout.display(token.text).text
+      }
       for token in record.remasked where token.pos < texts.count { texts[token.pos] = "" }
       guard s % stride == stride - 1 || s == steps - 1 else { continue }
       for item in layout.items {

@@ -35,11 +35,9 @@ public enum HeatmapRenderer {
   public static func render(_ trace: Trace, options: FigureOptions = FigureOptions()) throws
     -> PNGImage
   {
-    let layout = try GridLayout.make(for: trace, options: options)
+    let chrome = try self.chrome(for: trace, options: options)
+    let layout = chrome.layout
     let legend = Legend.heatmap
-    let chrome = GridChrome(
-      layout: layout, title: "\(trace.run.strategy): state per step - \(trace.run.model)",
-      rightPanel: 8, legendWidth: legend.width, legendHeight: legend.height)
     var image = chrome.makeImage()
     let steps = trace.stepCount
     for row in 0..<layout.rows {
@@ -55,6 +53,15 @@ public enum HeatmapRenderer {
     chrome.drawBoundaries(for: trace, into: &image)
     legend.draw(x: chrome.gridX, y: chrome.legendY, into: &image)
     return image
+  }
+
+  /// Where the grid and its cells go.
+  static func chrome(for trace: Trace, options: FigureOptions) throws -> GridChrome {
+    let layout = try GridLayout.make(for: trace, options: options)
+    let legend = Legend.heatmap
+    return GridChrome(
+      layout: layout, title: "\(trace.run.strategy): state per step - \(trace.run.model)",
+      rightPanel: 8, legendWidth: legend.width, legendHeight: legend.height)
   }
 
   /// One drawn cell, aggregating a block of matrix cells by priority: committed at its step,

@@ -34,20 +34,29 @@ public enum ScalarGridRenderer {
     return colorMap.color((Double(value) - range.lowerBound) / (span > 0 ? span : 1))
   }
 
-  /// Draws `quantity` of `trace`.
-  public static func render(
-    _ trace: Trace, quantity: Quantity, options: FigureOptions = FigureOptions()
-  ) throws -> PNGImage {
+  /// Frame, colour bar and legend of the figure.
+  static func parts(for trace: Trace, quantity: Quantity, options: FigureOptions) throws
+    -> (GridChrome, ColorBar, Legend)
+  {
     let layout = try GridLayout.make(for: trace, options: options)
-    let matrix = quantity == .confidence ? trace.confidence : trace.entropy
-    let range = range(of: quantity, in: trace)
     let bar = ColorBar(
-      colorMap: options.colorMap, range: range, height: max(layout.height, 60),
-      caption: quantity == .confidence ? "p" : "nats")
+      colorMap: options.colorMap, range: range(of: quantity, in: trace),
+      height: max(layout.height, 60), caption: quantity == .confidence ? "p" : "nats")
     let legend = Legend(entries: [Legend.Entry(colors: [notMaskedColor], label: "not masked")])
     let chrome = GridChrome(
       layout: layout, title: "\(trace.run.strategy): \(quantity.rawValue) - \(trace.run.model)",
       rightPanel: 12 + bar.width, legendWidth: legend.width, legendHeight: legend.height)
+    return (chrome, bar, legend)
+  }
+
+  /// Draws `quantity` of `trace`.
+  public static func render(
+    _ trace: Trace, quantity: Quantity, options: FigureOptions = FigureOptions()
+  ) throws -> PNGImage {
+    let (chrome, bar, legend) = try parts(for: trace, quantity: quantity, options: options)
+    let layout = chrome.layout
+    let matrix = quantity == .confidence ? trace.confidence : trace.entropy
+    let range = bar.range
     var image = chrome.makeImage()
     for row in 0..<layout.rows {
       let steps = layout.stepRange(row: row)
