@@ -7,7 +7,7 @@ struct TraceCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "trace",
     abstract: "Redraw and compare denoising traces written by `unmask generate --trace`.",
-    subcommands: [Render.self, Compare.self]
+    subcommands: [Render.self, Compare.self, Bench.self]
   )
 }
 
@@ -102,6 +102,30 @@ extension TraceCommand {
       } catch let error as TraceError {
         throw ValidationError(error.description)
       }
+    }
+  }
+}
+
+extension TraceCommand {
+  /// `unmask trace bench`: the tracer's own cost on synthetic steps (no model).
+  struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Time the tracer alone on synthetic steps, to compare with generation time.")
+
+    @Option(help: "Steps to replay.")
+    var steps: Int = 128
+
+    @Option(help: "Canvas positions (prompt included).")
+    var positions: Int = 256
+
+    func validate() throws {
+      guard steps >= 1, positions >= 2 else {
+        throw ValidationError("--steps must be >= 1 and --positions >= 2")
+      }
+    }
+
+    func run() throws {
+      print(try TraceBenchmark.run(steps: steps, positions: positions))
     }
   }
 }

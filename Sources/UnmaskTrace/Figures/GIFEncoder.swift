@@ -54,11 +54,26 @@ struct GIFEncoder {
     let y0 = max(0, min(y, image.height - 1))
     let w = max(1, min(w, image.width - x0))
     let h = max(1, min(h, image.height - y0))
-    var indices = [UInt8]()
-    indices.reserveCapacity(w * h)
-    for row in y0..<(y0 + h) {
-      for column in x0..<(x0 + w) {
-        indices.append(index(of: image.pixel(x: column, y: row)))
+    var indices = [UInt8](repeating: 0, count: w * h)
+    // Consecutive pixels usually share a colour: remember the last one to skip the lookup.
+    var last = image.pixel(x: x0, y: y0)
+    var lastIndex = index(of: last)
+    image.pixels.withUnsafeBufferPointer { pixels in
+      var out = 0
+      for row in y0..<(y0 + h) {
+        var i = (row * image.width + x0) * 3
+        for _ in 0..<w {
+          let r = pixels[i]
+          let g = pixels[i + 1]
+          let b = pixels[i + 2]
+          if r != last.r || g != last.g || b != last.b {
+            last = RGB(r, g, b)
+            lastIndex = index(of: last)
+          }
+          indices[out] = lastIndex
+          out += 1
+          i += 3
+        }
       }
     }
     frames.append(Frame(x: x0, y: y0, width: w, height: h, indices: indices, delay: delay))

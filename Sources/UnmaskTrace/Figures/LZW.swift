@@ -7,9 +7,10 @@ enum LZW {
     let end = clear + 1
     var codeSize = minimumCodeSize + 1
     var next = end + 1
-    // Table: (prefix code << 8 | byte) -> code.
-    var table: [Int: Int] = [:]
-    table.reserveCapacity(4096)
+    // Table: (prefix code << 8 | byte) -> code, stamped with a generation so a clear code
+    // resets it in O(1): an entry is live when its high bits equal `generation`.
+    var table = [UInt32](repeating: 0, count: 4096 << 8)
+    var generation: UInt32 = 1
     var output: [UInt8] = []
     output.reserveCapacity(indices.count / 2 + 16)
     var buffer = 0
@@ -32,19 +33,24 @@ enum LZW {
     var prefix = Int(first)
     for byte in indices.dropFirst() {
       let key = prefix << 8 | Int(byte)
-      if let code = table[key] {
-        prefix = code
+      let entry = table[key]
+      if entry >> 12 == generation {
+        prefix = Int(entry & 0xFFF)
         continue
       }
       emit(prefix)
       if next < 4096 {
-        table[key] = next
+        table[key] = generation << 12 | UInt32(next)
         // Grow when the code just assigned no longer fits (the decoder grows in step).
         if next == (1 << codeSize) && codeSize < 12 { codeSize += 1 }
         next += 1
       } else {
         emit(clear)
-        table.removeAll(keepingCapacity: true)
+        generation += 1
+        if generation == 1 << 20 {  // stamps exhausted (over a billion codes): wipe the table
+          table = [UInt32](repeating: 0, count: 4096 << 8)
+          generation = 1
+        }
         codeSize = minimumCodeSize + 1
         next = end + 1
       }
