@@ -26,7 +26,9 @@ struct FigureFlags: ParsableArguments {
   var block: Int?
 
   func validate() throws {
-    if let cell, cell < 1 || cell > 256 { throw ValidationError("--cell must be between 1 and 256") }
+    if let cell, cell < 1 || cell > 256 {
+      throw ValidationError("--cell must be between 1 and 256")
+    }
     if let block, block < 0 { throw ValidationError("--block must be 0 or more") }
   }
 

@@ -39,7 +39,8 @@ import Testing
   @Test func confidenceUsesExactViridis() throws {
     let (directory, trace) = try TraceFixture.record()
     defer { try? FileManager.default.removeItem(at: directory) }
-    let image = try PNGImage.read(contentsOf: directory.appendingPathComponent("confidence.png").path)
+    let image = try PNGImage.read(
+      contentsOf: directory.appendingPathComponent("confidence.png").path)
     let (chrome, _, _) = try ScalarGridRenderer.parts(
       for: trace, quantity: .confidence, options: FigureOptions())
     #expect(image.width == chrome.width && image.height == chrome.height)
@@ -64,7 +65,9 @@ import Testing
   @Test func everyFigureIsWrittenAndPassesPngcheck() throws {
     let (directory, _) = try TraceFixture.record()
     defer { try? FileManager.default.removeItem(at: directory) }
-    let names = ["heatmap.png", "confidence.png", "entropy.png", "order.png", "order.svg", "denoise.gif"]
+    let names = [
+      "heatmap.png", "confidence.png", "entropy.png", "order.png", "order.svg", "denoise.gif",
+    ]
     for name in names {
       #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent(name).path))
     }
@@ -102,7 +105,8 @@ import Testing
       try? FileManager.default.removeItem(at: b)
     }
     let single = try HeatmapRenderer.render(traceA)
-    let image = try TraceComparison.render(traceA, titled: "a", traceB, titled: "b", figure: .heatmap)
+    let image = try TraceComparison.render(
+      traceA, titled: "a", traceB, titled: "b", figure: .heatmap)
     #expect(image.width == 2 * single.width + 24)
     #expect(image.height == single.height + GridChrome.font.lineHeight + 8)
   }
@@ -148,7 +152,8 @@ import Testing
     }
     let run = TraceRunFile(
       format: TraceRunFile.formatName, version: 1, model: "huge", strategy: "synthetic",
-      promptIds: [Int32](repeating: 1, count: prompt), promptText: [String](repeating: "p", count: prompt),
+      promptIds: [Int32](repeating: 1, count: prompt),
+      promptText: [String](repeating: "p", count: prompt),
       canvasLength: positions, steps: steps, blocks: 4, settings: .null, finalIds: [], timings: [:],
       startedAt: "", extra: [:])
     let trace = Trace(

@@ -6,7 +6,8 @@ import Testing
   @Test func writeThenReadBack() throws {
     var image = PNGImage(width: 7, height: 5, background: RGB(1, 2, 3))
     image.setPixel(x: 6, y: 4, RGB(250, 128, 7))
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("unmask-\(UUID().uuidString).png")
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "unmask-\(UUID().uuidString).png")
     defer { try? FileManager.default.removeItem(at: url) }
     try PNGWriter.write(image, to: url)
     let back = try PNGImage.read(contentsOf: url.path)
@@ -17,7 +18,8 @@ import Testing
 
   @Test func errorsNameTheFile() {
     #expect(throws: TraceError.self) {
-      try PNGWriter.write(PNGImage(width: 2, height: 2), to: URL(fileURLWithPath: "/nonexistent/dir/x.png"))
+      try PNGWriter.write(
+        PNGImage(width: 2, height: 2), to: URL(fileURLWithPath: "/nonexistent/dir/x.png"))
     }
     #expect(throws: TraceError.self) { _ = try PNGImage.read(contentsOf: "/nonexistent.png") }
   }

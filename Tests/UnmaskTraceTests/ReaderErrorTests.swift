@@ -13,7 +13,9 @@ import Testing
   @Test func wrongTypeNamesFileLineAndField() throws {
     let (directory, _) = try TraceFixture.record(figures: false)
     defer { try? FileManager.default.removeItem(at: directory) }
-    try rewriteLine(directory, line: 3) { $0.replacingOccurrences(of: "\"block\":0", with: "\"block\":\"x\"") }
+    try rewriteLine(directory, line: 3) {
+      $0.replacingOccurrences(of: "\"block\":0", with: "\"block\":\"x\"")
+    }
     do {
       _ = try TraceReader.load(directory)
       Issue.record("expected an error")
@@ -51,7 +53,9 @@ import Testing
   @Test func outOfRangePositionIsRejected() throws {
     let (directory, _) = try TraceFixture.record(figures: false)
     defer { try? FileManager.default.removeItem(at: directory) }
-    try rewriteLine(directory, line: 4) { $0.replacingOccurrences(of: "\"pos\":8", with: "\"pos\":99") }
+    try rewriteLine(directory, line: 4) {
+      $0.replacingOccurrences(of: "\"pos\":8", with: "\"pos\":99")
+    }
     #expect(throws: TraceError.self) { _ = try TraceReader.load(directory) }
     do {
       _ = try TraceReader.load(directory)

@@ -18,7 +18,8 @@ import Testing
   @Test func jsonlRecordsCarryCommitsRemasksAndScores() throws {
     let (directory, _) = try TraceFixture.record(figures: false)
     defer { try? FileManager.default.removeItem(at: directory) }
-    let text = try String(contentsOf: directory.appendingPathComponent("trace.jsonl"), encoding: .utf8)
+    let text = try String(
+      contentsOf: directory.appendingPathComponent("trace.jsonl"), encoding: .utf8)
     let lines = text.split(separator: "\n")
     #expect(lines.count == 6)
     let object = try #require(

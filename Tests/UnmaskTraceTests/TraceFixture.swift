@@ -99,4 +99,3 @@ enum TraceFixture {
     return (directory, trace)
   }
 }
-

@@ -49,7 +49,8 @@ public enum CanvasAnimation {
     }
     func header(_ text: String) {
       image.fill(x: 0, y: 0, width: width, height: top - 2, .white)
-      small.draw(BitmapFont.printable(text), x: margin, y: margin, color: GridChrome.ink, into: &image)
+      small.draw(
+        BitmapFont.printable(text), x: margin, y: margin, color: GridChrome.ink, into: &image)
       mark(0, 0, width, top - 2)
     }
     func draw(_ item: OrderLayout.Item, color: RGB, text: String) {
@@ -67,7 +68,8 @@ public enum CanvasAnimation {
     }
     func flush(delay: Int) {
       guard let d = dirty else { return }
-      gif.addFrame(from: image, x: d.x0, y: d.y0, width: d.x1 - d.x0, height: d.y1 - d.y0, delay: delay)
+      gif.addFrame(
+        from: image, x: d.x0, y: d.y0, width: d.x1 - d.x0, height: d.y1 - d.y0, delay: delay)
       dirty = nil
     }
 

@@ -26,9 +26,12 @@ struct ColorBar {
       let t = height > 1 ? 1 - Double(row) / Double(height - 1) : 1
       image.fill(x: x, y: y + row, width: ColorBar.barWidth, height: 1, colorMap.color(t))
     }
-    image.strokeRect(x: x - 1, y: y - 1, width: ColorBar.barWidth + 2, height: height + 2, GridChrome.ink)
+    image.strokeRect(
+      x: x - 1, y: y - 1, width: ColorBar.barWidth + 2, height: height + 2, GridChrome.ink)
     let middle = (range.lowerBound + range.upperBound) / 2
-    for (value, offset) in [(range.upperBound, 0), (middle, height / 2), (range.lowerBound, height - 1)] {
+    for (value, offset) in [
+      (range.upperBound, 0), (middle, height / 2), (range.lowerBound, height - 1),
+    ] {
       image.fill(x: x + ColorBar.barWidth + 1, y: y + offset, width: 2, height: 1, GridChrome.ink)
       font.draw(
         ColorBar.label(value), x: x + ColorBar.barWidth + 4, y: y + offset - font.glyphHeight / 2,

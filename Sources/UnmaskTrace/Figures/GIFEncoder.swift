@@ -49,7 +49,9 @@ struct GIFEncoder {
   }
 
   /// Adds the rectangle `(x, y, w, h)` of `image` as a frame.
-  mutating func addFrame(from image: PNGImage, x: Int, y: Int, width w: Int, height h: Int, delay: Int) {
+  mutating func addFrame(
+    from image: PNGImage, x: Int, y: Int, width w: Int, height h: Int, delay: Int
+  ) {
     let x0 = max(0, min(x, image.width - 1))
     let y0 = max(0, min(y, image.height - 1))
     let w = max(1, min(w, image.width - x0))

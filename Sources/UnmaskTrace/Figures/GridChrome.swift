@@ -26,7 +26,8 @@ struct GridChrome {
     gridX = 4 + font.lineHeight + 4 + maxLabel + 6
     gridY = 4 + font.lineHeight + 10
     legendY = gridY + layout.height + 6 + font.lineHeight + font.lineHeight + 8
-    width = max(gridX + layout.width + rightPanel + 10, legendWidth + 20, font.width(of: self.title) + 20)
+    width = max(
+      gridX + layout.width + rightPanel + 10, legendWidth + 20, font.width(of: self.title) + 20)
     height = legendY + legendHeight + 8
   }
 
@@ -62,7 +63,8 @@ struct GridChrome {
       let x = gridX + Int(Double(position - layout.positions.lowerBound) * perPixel + perPixel / 2)
       image.fill(x: x, y: y + 1, width: 1, height: 3, GridChrome.ink)
       let label = String(position)
-      font.draw(label, x: x - font.width(of: label) / 2, y: y + 6, color: GridChrome.ink, into: &image)
+      font.draw(
+        label, x: x - font.width(of: label) / 2, y: y + 6, color: GridChrome.ink, into: &image)
       position += step
     }
     let caption = "position"
@@ -95,7 +97,9 @@ struct GridChrome {
   /// when cells are at least 4 pixels (so small cells keep their colours).
   func drawBoundaries(for trace: Trace, into image: inout PNGImage) {
     var columnMarks: [(Int, RGB)] = []
-    if trace.promptLength > layout.positions.lowerBound, trace.promptLength < layout.positions.upperBound {
+    if trace.promptLength > layout.positions.lowerBound,
+      trace.promptLength < layout.positions.upperBound
+    {
       columnMarks.append((trace.promptLength, RGB(hex: 0x2CA02C)))
     }
     var rowMarks: [Int] = []
@@ -105,7 +109,8 @@ struct GridChrome {
         rowMarks.append(step.step)
       }
       if previous?.blockStart != step.blockStart || previous == nil {
-        if step.blockStart > layout.positions.lowerBound, step.blockStart < layout.positions.upperBound,
+        if step.blockStart > layout.positions.lowerBound,
+          step.blockStart < layout.positions.upperBound,
           step.blockStart != trace.promptLength
         {
           columnMarks.append((step.blockStart, GridChrome.ink))

@@ -39,7 +39,9 @@ struct GridLayout {
   }
 
   /// Pixel offset (from the grid's left) of matrix column `position`'s drawn cell.
-  func x(ofPosition position: Int) -> Int { (position - positions.lowerBound) / positionsPerCell * cell }
+  func x(ofPosition position: Int) -> Int {
+    (position - positions.lowerBound) / positionsPerCell * cell
+  }
   /// Pixel offset (from the grid's top) of matrix row `step`'s drawn cell.
   func y(ofStep step: Int) -> Int { (step - steps.lowerBound) / stepsPerCell * cell }
 

@@ -41,7 +41,8 @@ struct Legend {
     var penX = x
     for entry in entries {
       for (i, color) in entry.colors.enumerated() {
-        image.fill(x: penX + i * Legend.swatch, y: y, width: Legend.swatch, height: Legend.swatch, color)
+        image.fill(
+          x: penX + i * Legend.swatch, y: y, width: Legend.swatch, height: Legend.swatch, color)
       }
       let w = Legend.swatchWidth(entry)
       image.strokeRect(x: penX, y: y, width: w, height: Legend.swatch, GridChrome.subtle)

@@ -22,8 +22,10 @@ struct OrderLayout {
   /// Display form of a token: line breaks shown as a break in the layout, tabs as spaces.
   static func display(_ text: String) -> (text: String, breaksLine: Bool) {
     let breaks = text.contains("\n")
-    let flat = text.replacingOccurrences(of: "\n", with: "").replacingOccurrences(of: "\t", with: " ")
-      .replacingOccurrences(of: "\r", with: "")
+    let flat = text.replacingOccurrences(of: "\n", with: "").replacingOccurrences(
+      of: "\t", with: " "
+    )
+    .replacingOccurrences(of: "\r", with: "")
     return (flat, breaks)
   }
 
@@ -48,14 +50,16 @@ struct OrderLayout {
         line += 1
         column = 0
       }
-      items.append(Item(position: position, text: shown.text, chars: chars, line: line, column: column))
+      items.append(
+        Item(position: position, text: shown.text, chars: chars, line: line, column: column))
       column += chars + 1
       if shown.breaksLine || sized.breaksLine {
         line += 1
         column = 0
       }
     }
-    return OrderLayout(items: items, lines: column == 0 && line > 0 ? line : line + 1, columns: width)
+    return OrderLayout(
+      items: items, lines: column == 0 && line > 0 ? line : line + 1, columns: width)
   }
 
   /// Final text per position: prompt text, then the last committed text (masks empty).

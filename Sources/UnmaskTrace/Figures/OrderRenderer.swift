@@ -13,7 +13,8 @@ public enum OrderRenderer {
   }
 
   /// Draws order.png with the bitmap font at twice its size.
-  public static func renderPNG(_ trace: Trace, options: FigureOptions = FigureOptions()) -> PNGImage {
+  public static func renderPNG(_ trace: Trace, options: FigureOptions = FigureOptions()) -> PNGImage
+  {
     let font = BitmapFont(scale: 2)
     let small = GridChrome.font
     let layout = OrderLayout.make(
@@ -29,7 +30,8 @@ public enum OrderRenderer {
     let height = top + layout.lines * rowHeight + 12 + barHeight + small.lineHeight + margin
     var image = PNGImage(width: width, height: height, background: .white)
     small.draw(
-      BitmapFont.printable("\(trace.run.strategy): tokens coloured by commit step - \(trace.run.model)"),
+      BitmapFont.printable(
+        "\(trace.run.strategy): tokens coloured by commit step - \(trace.run.model)"),
       x: margin, y: margin, color: GridChrome.ink, into: &image)
     for item in layout.items {
       let x = margin + item.column * font.advance
@@ -94,7 +96,8 @@ public enum OrderRenderer {
         box = maskedColor
       }
       svg += "<g><title>\(title)</title>"
-      svg += "<rect x=\"\(format(x))\" y=\"\(format(y))\" width=\"\(format(Double(item.chars) * advance - 1))\" "
+      svg +=
+        "<rect x=\"\(format(x))\" y=\"\(format(y))\" width=\"\(format(Double(item.chars) * advance - 1))\" "
       svg += "height=\"18\" fill=\"\(box)\"/>"
       svg += "<text x=\"\(format(x))\" y=\"\(format(y + 14))\" fill=\"\(box.contrastingText)\" "
       svg += "xml:space=\"preserve\">\(escape(item.text))</text></g>\n"

@@ -8,8 +8,10 @@ public enum TraceComparison {
   ) throws -> PNGImage {
     func draw(_ trace: Trace) throws -> PNGImage {
       switch figure {
-      case .confidence: return try ScalarGridRenderer.render(trace, quantity: .confidence, options: options)
-      case .entropy: return try ScalarGridRenderer.render(trace, quantity: .entropy, options: options)
+      case .confidence:
+        return try ScalarGridRenderer.render(trace, quantity: .confidence, options: options)
+      case .entropy:
+        return try ScalarGridRenderer.render(trace, quantity: .entropy, options: options)
       case .heatmap, .order, .animation: return try HeatmapRenderer.render(trace, options: options)
       }
     }
@@ -29,7 +31,9 @@ public enum TraceComparison {
       color: GridChrome.ink, into: &image)
     image.draw(left, x: 0, y: captionHeight)
     image.draw(right, x: left.width + gap, y: captionHeight)
-    image.fill(x: left.width + gap / 2, y: captionHeight, width: 1, height: image.height - captionHeight, GridChrome.subtle)
+    image.fill(
+      x: left.width + gap / 2, y: captionHeight, width: 1, height: image.height - captionHeight,
+      GridChrome.subtle)
     return image
   }
 }

@@ -19,10 +19,12 @@ public enum TraceFigures {
     }
     if options.kinds.contains(.confidence) {
       try png(
-        "confidence.png", try ScalarGridRenderer.render(trace, quantity: .confidence, options: options))
+        "confidence.png",
+        try ScalarGridRenderer.render(trace, quantity: .confidence, options: options))
     }
     if options.kinds.contains(.entropy) {
-      try png("entropy.png", try ScalarGridRenderer.render(trace, quantity: .entropy, options: options))
+      try png(
+        "entropy.png", try ScalarGridRenderer.render(trace, quantity: .entropy, options: options))
     }
     if options.kinds.contains(.order) {
       try png("order.png", OrderRenderer.renderPNG(trace, options: options))

@@ -42,8 +42,7 @@ public struct BitmapFont: Sendable {
 
   /// Draws `text` rotated 90 degrees counter-clockwise (reading bottom to top), its
   /// bounding box's top-left corner at `(x, y)`; used for vertical axis titles.
-  public func drawVertical(_ text: String, x: Int, y: Int, color: RGB, into image: inout PNGImage)
-  {
+  public func drawVertical(_ text: String, x: Int, y: Int, color: RGB, into image: inout PNGImage) {
     let length = width(of: text)
     var offset = 0
     for scalar in text.unicodeScalars {
@@ -62,7 +61,9 @@ public struct BitmapFont: Sendable {
 
   /// Replaces characters the font lacks with `?` (what `draw` shows for them).
   public static func printable(_ text: String) -> String {
-    String(String.UnicodeScalarView(text.unicodeScalars.map { $0.value >= 32 && $0.value < 127 ? $0 : "?" }))
+    String(
+      String.UnicodeScalarView(
+        text.unicodeScalars.map { $0.value >= 32 && $0.value < 127 ? $0 : "?" }))
   }
 
   /// The 7 row bitmaps (low 5 bits, bit 4 = leftmost column) of `scalar`.

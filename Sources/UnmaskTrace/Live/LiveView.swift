@@ -64,7 +64,8 @@ public final class LiveView: DenoisingObserver {
   /// Progress bar of `width` cells: `[#####.....]`.
   public static func progressBar(done: Int, total: Int, width: Int = 30) -> String {
     let filled = total > 0 ? min(width, done * width / total) : width
-    return "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "]"
+    return "[" + String(repeating: "#", count: filled)
+      + String(repeating: ".", count: width - filled) + "]"
   }
 
   private func frame(_ step: DenoisingStep, done: Int) -> String {

@@ -34,7 +34,9 @@ enum NPYReader {
     try read(path, descr: "<f4", as: Float.self)
   }
 
-  private static func read<T: Sendable>(_ path: String, descr: String, as: T.Type) throws -> NPYMatrix<T> {
+  private static func read<T: Sendable>(_ path: String, descr: String, as: T.Type) throws
+    -> NPYMatrix<T>
+  {
     guard FileManager.default.fileExists(atPath: path) else {
       throw TraceError.missingFile(file: path)
     }

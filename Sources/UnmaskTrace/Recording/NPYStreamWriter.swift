@@ -38,7 +38,8 @@ final class NPYStreamWriter {
 
   /// The header bytes for `rows x columns`.
   static func header(dtype: DType, rows: Int, columns: Int) -> [UInt8] {
-    var dict = "{'descr': '\(dtype.rawValue)', 'fortran_order': False, 'shape': (\(rows), \(columns)), }"
+    var dict =
+      "{'descr': '\(dtype.rawValue)', 'fortran_order': False, 'shape': (\(rows), \(columns)), }"
     let prefix = 10  // magic (6) + version (2) + header length (2)
     while prefix + dict.utf8.count + 1 < headerSize { dict += " " }
     dict += "\n"

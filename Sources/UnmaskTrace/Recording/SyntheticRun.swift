@@ -31,7 +31,9 @@ public struct SyntheticRun: Sendable {
   /// Token committed at `position`.
   public static func token(at position: Int) -> Int32 { Int32(100 + position % 50) }
   /// Final canvas.
-  public var final: [Int32] { (0..<positions).map { $0 < promptLength ? Int32($0 + 1) : SyntheticRun.token(at: $0) } }
+  public var final: [Int32] {
+    (0..<positions).map { $0 < promptLength ? Int32($0 + 1) : SyntheticRun.token(at: $0) }
+  }
 
   /// Every step event, collected (small runs; large ones use `forEachStep`).
   public func steps() -> [DenoisingStep] {
@@ -63,7 +65,10 @@ public struct SyntheticRun: Sendable {
         let count = (remaining.count + (blockSteps - inBlock) - 1) / max(blockSteps - inBlock, 1)
         let chosen = remaining.prefix(count)
         remaining.removeFirst(chosen.count)
-        let commits = chosen.map { DenoisingStep.Commit(position: $0, token: SyntheticRun.token(at: $0), score: confidence[$0]) }
+        let commits = chosen.map {
+          DenoisingStep.Commit(
+            position: $0, token: SyntheticRun.token(at: $0), score: confidence[$0])
+        }
         for commit in commits { canvas[commit.position] = commit.token }
         try body(
           DenoisingStep(

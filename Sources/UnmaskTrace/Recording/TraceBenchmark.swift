@@ -33,7 +33,8 @@ public enum TraceBenchmark {
   ) throws -> Result {
     let folder = directory.appendingPathComponent("unmask-trace-bench-\(UUID().uuidString)")
     defer { if !keep { try? FileManager.default.removeItem(at: folder) } }
-    let events = SyntheticRun(positions: positions, promptLength: min(16, positions / 2), steps: steps, blocks: 4)
+    let events = SyntheticRun(
+      positions: positions, promptLength: min(16, positions / 2), steps: steps, blocks: 4)
     let recorder = try TraceRecorder(
       directory: folder,
       run: TraceRunInfo(model: "synthetic", promptTokens: events.prompt, strategy: "benchmark"))
@@ -49,6 +50,7 @@ public enum TraceBenchmark {
     let drawn = DispatchTime.now().uptimeNanoseconds
     return Result(
       steps: steps, positions: positions, recordSeconds: Double(recorded - start) / 1e9,
-      finishSeconds: Double(finished - recorded) / 1e9, figureSeconds: Double(drawn - finished) / 1e9)
+      finishSeconds: Double(finished - recorded) / 1e9,
+      figureSeconds: Double(drawn - finished) / 1e9)
   }
 }

@@ -26,7 +26,8 @@ public enum TraceDirectory {
       let v = value ?? 0
       return v < 10 ? "0\(v)" : "\(v)"
     }
-    let stamp = "\(c.year ?? 0)\(two(c.month))\(two(c.day))-\(two(c.hour))\(two(c.minute))\(two(c.second))"
+    let stamp =
+      "\(c.year ?? 0)\(two(c.month))\(two(c.day))-\(two(c.hour))\(two(c.minute))\(two(c.second))"
     let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
     let name = String(strategy.map { allowed.contains($0) ? $0 : "_" })
     return root.appendingPathComponent("traces").appendingPathComponent(

@@ -123,7 +123,8 @@ public enum TraceReader {
     switch error {
     case .keyNotFound(let key, let context):
       return .malformed(
-        file: file, line: line, field: name(context.codingPath + [key]), expected: "a value (missing)")
+        file: file, line: line, field: name(context.codingPath + [key]),
+        expected: "a value (missing)")
     case .typeMismatch(let type, let context):
       return .malformed(
         file: file, line: line, field: name(context.codingPath), expected: "\(type)")

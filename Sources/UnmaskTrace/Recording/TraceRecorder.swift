@@ -139,7 +139,8 @@ public final class TraceRecorder: DenoisingObserver {
     var remasked: [TraceStepRecord.Token] = []
     var row = state
     for position in step.remasked where position >= 0 && position < count {
-      remasked.append(.init(pos: position, token: canvas[position], text: run.tokenText(canvas[position])))
+      remasked.append(
+        .init(pos: position, token: canvas[position], text: run.tokenText(canvas[position])))
       state[position] = CellState.masked
       row[position] = CellState.remasked
     }
@@ -147,7 +148,8 @@ public final class TraceRecorder: DenoisingObserver {
     let maskedAfter = state.reduce(0) { $0 + ($1 == CellState.masked ? 1 : 0) }
     let record = TraceStepRecord(
       step: step.index, block: step.block, stepInBlock: step.stepInBlock, t: step.time,
-      s: step.nextTime, blockStart: step.blockRange.lowerBound, blockEnd: step.blockRange.upperBound,
+      s: step.nextTime, blockStart: step.blockRange.lowerBound,
+      blockEnd: step.blockRange.upperBound,
       maskedBefore: step.maskedBefore, maskedAfter: maskedAfter, committed: committed,
       remasked: remasked, positions: positions, confidence: scores(step.confidence),
       margin: scores(step.margin), entropy: scores(step.entropy), modelSeconds: step.modelSeconds)
