@@ -56,14 +56,11 @@ extension TraceCommand {
     var out: String?
 
     func run() throws {
-      do {
-        let trace = try TraceReader.load(URL(fileURLWithPath: directory))
-        let target = URL(fileURLWithPath: out ?? directory)
-        for url in try TraceFigures.renderAll(trace, options: figures.options, to: target) {
-          print(url.path)
-        }
-      } catch let error as TraceError {
-        throw ValidationError(error.description)
+      // TraceError prints as one line naming the file, line and field.
+      let trace = try TraceReader.load(URL(fileURLWithPath: directory))
+      let target = URL(fileURLWithPath: out ?? directory)
+      for url in try TraceFigures.renderAll(trace, options: figures.options, to: target) {
+        print(url.path)
       }
     }
   }
@@ -94,16 +91,13 @@ extension TraceCommand {
     }
 
     func run() throws {
-      do {
-        let a = try TraceReader.load(URL(fileURLWithPath: first))
-        let b = try TraceReader.load(URL(fileURLWithPath: second))
-        let image = try TraceComparison.render(
-          a, titled: first, b, titled: second, figure: figure, options: figures.options)
-        try PNGWriter.write(image, to: URL(fileURLWithPath: out))
-        print(out)
-      } catch let error as TraceError {
-        throw ValidationError(error.description)
-      }
+      let a = try TraceReader.load(URL(fileURLWithPath: first))
+      let b = try TraceReader.load(URL(fileURLWithPath: second))
+      let image = try TraceComparison.render(
+        a, titled: first, b, titled: second, figure: figure, options: figures.options)
+      try PNGWriter.write(image, to: URL(fileURLWithPath: out))
+      print(out)
+
     }
   }
 }
