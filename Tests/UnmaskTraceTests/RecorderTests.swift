@@ -110,3 +110,42 @@ import Testing
     #expect(result.recordSeconds >= 0)
   }
 }
+
+@Suite struct RecorderLifecycleTests {
+  @Test func finishTwiceReturnsTheSameTrace() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "unmask-trace-twice-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let recorder = try TraceRecorder(
+      directory: directory,
+      run: TraceRunInfo(model: "m", promptTokens: TraceFixture.prompt, strategy: "s"))
+    recorder.figures.enabled = false
+    let (_, steps, _) = TraceFixture.events()
+    // No start event: the recorder assumes prompt-then-masks.
+    for step in steps { _ = recorder.denoisingDidFinish(step) }
+    let first = try recorder.finish()
+    let second = try recorder.finish()
+    #expect(first.state.values == second.state.values)
+    #expect(first.state.rows == 6)
+    #expect(try TraceReader.load(directory).stepCount == 6)
+  }
+}
+
+@Suite struct JSONLineTests {
+  @Test func handWrittenLineDecodesToTheSameRecord() throws {
+    let record = TraceStepRecord(
+      step: 3, block: 1, stepInBlock: 0, t: 0.75, s: nil, blockStart: 8, blockEnd: 12,
+      maskedBefore: 4, maskedAfter: 2,
+      committed: [
+        .init(pos: 9, token: 7, text: "say \"hi\"\n\\ é\u{1}", score: 0.1),
+        .init(pos: 10, token: 8, text: "", score: nil),
+      ],
+      remasked: [.init(pos: 11, token: 5, text: "x")], positions: [8, 9, 10, 11],
+      confidence: [0.1, nil, 1e-8, 0.333333343], margin: [0, 0, 0, 0], entropy: [1, 2, 3, 4.5],
+      modelSeconds: 0.125)
+    let line = record.jsonLine()
+    #expect(line.last == 0x0A)
+    let decoded = try JSONDecoder().decode(TraceStepRecord.self, from: Data(line.dropLast()))
+    #expect(decoded == record)
+  }
+}

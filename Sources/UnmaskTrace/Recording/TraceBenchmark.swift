@@ -16,12 +16,17 @@ public enum TraceBenchmark {
     public var finishSeconds: Double
     /// Seconds drawing every figure.
     public var figureSeconds: Double
+    /// Seconds per figure kind (`FigureKind.rawValue`).
+    public var figureBreakdown: [String: Double]
 
     /// One line summary.
     public var description: String {
       "trace benchmark: \(steps) steps x \(positions) positions: record "
         + "\(String(format: "%.3f", recordSeconds)) s, finish \(String(format: "%.3f", finishSeconds)) s, "
-        + "figures \(String(format: "%.3f", figureSeconds)) s"
+        + "figures \(String(format: "%.3f", figureSeconds)) s ("
+        + figureBreakdown.sorted { $0.key < $1.key }.map {
+          "\($0.key) \(String(format: "%.3f", $0.value))"
+        }.joined(separator: ", ") + ")"
     }
   }
 
@@ -46,11 +51,18 @@ public enum TraceBenchmark {
     let recorded = DispatchTime.now().uptimeNanoseconds
     let trace = try recorder.finish()
     let finished = DispatchTime.now().uptimeNanoseconds
-    try TraceFigures.renderAll(trace, options: FigureOptions(), to: folder)
+    var breakdown: [String: Double] = [:]
+    for kind in FigureKind.allCases {
+      var options = FigureOptions()
+      options.kinds = [kind]
+      let before = DispatchTime.now().uptimeNanoseconds
+      try TraceFigures.renderAll(trace, options: options, to: folder)
+      breakdown[kind.rawValue] = Double(DispatchTime.now().uptimeNanoseconds - before) / 1e9
+    }
     let drawn = DispatchTime.now().uptimeNanoseconds
     return Result(
       steps: steps, positions: positions, recordSeconds: Double(recorded - start) / 1e9,
       finishSeconds: Double(finished - recorded) / 1e9,
-      figureSeconds: Double(drawn - finished) / 1e9)
+      figureSeconds: Double(drawn - finished) / 1e9, figureBreakdown: breakdown)
   }
 }

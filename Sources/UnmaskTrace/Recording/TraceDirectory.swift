@@ -16,7 +16,8 @@ public enum TraceDirectory {
   public static let entropyFile = "entropy.npy"
 
   /// `traces/<yyyyMMdd-HHmmss>-<strategy>/` under `base` (default: the current directory),
-  /// in UTC; the strategy is reduced to `[A-Za-z0-9._-]`.
+  /// in UTC; the strategy is reduced to `[A-Za-z0-9._-]`. If that folder exists, `-2`, `-3`,
+  /// ... is appended.
   public static func defaultURL(strategy: String, base: URL? = nil, date: Date = Date()) -> URL {
     let root = base ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
     var calendar = Calendar(identifier: .gregorian)
@@ -30,7 +31,15 @@ public enum TraceDirectory {
       "\(c.year ?? 0)\(two(c.month))\(two(c.day))-\(two(c.hour))\(two(c.minute))\(two(c.second))"
     let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
     let name = String(strategy.map { allowed.contains($0) ? $0 : "_" })
-    return root.appendingPathComponent("traces").appendingPathComponent(
-      "\(stamp)-\(name.isEmpty ? "run" : name)")
+    let folder = "\(stamp)-\(name.isEmpty ? "run" : name)"
+    let traces = root.appendingPathComponent("traces")
+    // Two runs in the same second get -2, -3, ... rather than overwriting each other.
+    var url = traces.appendingPathComponent(folder)
+    var suffix = 2
+    while FileManager.default.fileExists(atPath: url.path) {
+      url = traces.appendingPathComponent("\(folder)-\(suffix)")
+      suffix += 1
+    }
+    return url
   }
 }

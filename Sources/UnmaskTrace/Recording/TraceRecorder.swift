@@ -27,7 +27,7 @@ public final class TraceRecorder: DenoisingObserver {
   private var startNanoseconds: UInt64 = 0
   private var startDate = Date()
   private var finalCanvas: [Int32]?
-  private let encoder = JSONEncoder()
+  private var finished: Trace?
 
   /// Creates `directory` (and parents) for a run described by `run`.
   public init(directory: URL, run: TraceRunInfo, figures: FigureOptions = FigureOptions()) throws {
@@ -52,7 +52,7 @@ public final class TraceRecorder: DenoisingObserver {
 
   /// Opens the files and takes the starting canvas (prompt, then masks).
   public func denoisingWillStart(canvas: [Int32], promptLength: Int) {
-    guard stepsFile == nil, firstError == nil else { return }
+    guard stepsFile == nil, firstError == nil, finished == nil else { return }
     let begin = DispatchTime.now().uptimeNanoseconds
     do {
       try open(canvas: canvas, promptLength: promptLength)
@@ -66,7 +66,7 @@ public final class TraceRecorder: DenoisingObserver {
   public func denoisingDidFinish(_ step: DenoisingStep) -> ObserverDecision {
     let begin = DispatchTime.now().uptimeNanoseconds
     defer { traceNanoseconds += DispatchTime.now().uptimeNanoseconds - begin }
-    guard firstError == nil else { return .proceed }
+    guard firstError == nil, finished == nil else { return .proceed }
     do {
       if stepsFile == nil {
         // No start event: assume the documented starting canvas (prompt, then masks).
@@ -164,8 +164,7 @@ public final class TraceRecorder: DenoisingObserver {
 
   private func writeLine(_ record: TraceStepRecord) throws {
     guard let stepsFile else { return }
-    var data = try encoder.encode(record)
-    data.append(0x0A)
+    let data = record.jsonLine()
     let written = data.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, stepsFile) }
     guard written == data.count else {
       throw TraceError.io(file: file(TraceDirectory.stepsFile), message: "short write (disk full?)")
@@ -181,6 +180,7 @@ public final class TraceRecorder: DenoisingObserver {
   @discardableResult
   public func finish(timings: [String: Double] = [:]) throws -> Trace {
     if let firstError { throw firstError }
+    if let finished { return finished }  // a second call changes nothing
     if stepsFile == nil { try open(canvas: run.promptTokens, promptLength: run.promptTokens.count) }
     let begin = DispatchTime.now().uptimeNanoseconds
     if let stepsFile {
@@ -201,6 +201,7 @@ public final class TraceRecorder: DenoisingObserver {
       try TraceFigures.renderAll(trace, options: figures, to: directory)
     }
     traceNanoseconds += DispatchTime.now().uptimeNanoseconds - begin
+    finished = trace
     return trace
   }
 
