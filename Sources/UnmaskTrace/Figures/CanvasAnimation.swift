@@ -1,5 +1,6 @@
 /// denoise.gif: the generated canvas step by step, masks as grey boxes, tokens committed since
 /// the previous frame highlighted, re-masked positions in red, then the final canvas held.
+/// The title line names the strategy, model and step count.
 ///
 /// Frames: the starting canvas, then one per step; runs longer than `options.maxFrames` show
 /// every k-th step (k = ceil(steps / (maxFrames - 1))) and always the last. Only boxes that
@@ -75,7 +76,9 @@ public enum CanvasAnimation {
 
     let steps = trace.stepCount
     let title = "\(trace.run.strategy) - \(trace.run.model)"
-    header("\(title)   step 0/\(steps)")
+    // The title is static: a per-step counter would widen every frame's changed rectangle to
+    // span from the title to the new tokens, multiplying the GIF's size and encoding time.
+    header("\(title)   \(steps) steps")
     for item in layout.items { draw(item, color: maskedColor, text: "") }
     flush(delay: 50)
     guard steps > 0 else { return gif.encode() }
@@ -98,7 +101,6 @@ public enum CanvasAnimation {
           draw(item, color: fresh ? newColor : committedColor, text: texts[item.position])
         }
       }
-      header("\(title)   step \(s + 1)/\(steps)   masked \(record.maskedAfter)")
       flush(delay: 12)
       previousFrameStep = s
     }

@@ -88,6 +88,7 @@ struct GIFEncoder {
 
   /// The file bytes.
   func encode() -> [UInt8] {
+    var lzw = LZW()
     var out: [UInt8] = Array("GIF89a".utf8)
     func u16(_ value: Int) {
       out.append(UInt8(value & 0xFF))
@@ -115,7 +116,7 @@ struct GIFEncoder {
       u16(frame.height)
       out.append(0x00)
       out.append(8)  // LZW minimum code size for 8-bit indices
-      let data = LZW.encode(frame.indices, minimumCodeSize: 8)
+      let data = lzw.encode(frame.indices, minimumCodeSize: 8)
       var offset = 0
       while offset < data.count {
         let count = min(255, data.count - offset)

@@ -1,16 +1,34 @@
 /// GIF's variable-width LZW (codes of 9 to 12 bits for 8-bit pixels, packed LSB first), with a
 /// clear code at the start and whenever the 4096-entry table fills.
-enum LZW {
-  /// Compresses `indices` (each below `1 << minimumCodeSize`).
+///
+/// The string table is a flat `[prefix << 8 | byte]` array stamped with a generation, so a
+/// clear costs O(1) and one encoder reuses its 4 MiB table across all frames of a GIF.
+struct LZW {
+  private var table = [UInt32](repeating: 0, count: 4096 << 8)
+  private var generation: UInt32 = 0
+
+  /// Compresses `indices` (each below `1 << minimumCodeSize`) with a throwaway encoder.
   static func encode(_ indices: [UInt8], minimumCodeSize: Int) -> [UInt8] {
+    var encoder = LZW()
+    return encoder.encode(indices, minimumCodeSize: minimumCodeSize)
+  }
+
+  /// Starts a fresh string table.
+  private mutating func reset() {
+    generation += 1
+    if generation == 1 << 20 {  // stamps exhausted: wipe the table
+      table = [UInt32](repeating: 0, count: 4096 << 8)
+      generation = 1
+    }
+  }
+
+  /// Compresses `indices` (each below `1 << minimumCodeSize`).
+  mutating func encode(_ indices: [UInt8], minimumCodeSize: Int) -> [UInt8] {
+    reset()
     let clear = 1 << minimumCodeSize
     let end = clear + 1
     var codeSize = minimumCodeSize + 1
     var next = end + 1
-    // Table: (prefix code << 8 | byte) -> code, stamped with a generation so a clear code
-    // resets it in O(1): an entry is live when its high bits equal `generation`.
-    var table = [UInt32](repeating: 0, count: 4096 << 8)
-    var generation: UInt32 = 1
     var output: [UInt8] = []
     output.reserveCapacity(indices.count / 2 + 16)
     var buffer = 0
@@ -46,11 +64,7 @@ enum LZW {
         next += 1
       } else {
         emit(clear)
-        generation += 1
-        if generation == 1 << 20 {  // stamps exhausted (over a billion codes): wipe the table
-          table = [UInt32](repeating: 0, count: 4096 << 8)
-          generation = 1
-        }
+        reset()
         codeSize = minimumCodeSize + 1
         next = end + 1
       }
