@@ -149,3 +149,37 @@ import Testing
     #expect(decoded == record)
   }
 }
+
+@Suite struct NumPyInteropTests {
+  /// numpy reads the matrices directly (skipped when python3 with numpy is not installed).
+  @Test func numpyLoadsTheMatrices() throws {
+    let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin"
+    let python = path.split(separator: ":").map { "\($0)/python3" }.first {
+      FileManager.default.isExecutableFile(atPath: $0)
+    }
+    guard let python else { return }
+    let probe = Process()
+    probe.executableURL = URL(fileURLWithPath: python)
+    probe.arguments = ["-c", "import numpy"]
+    probe.standardError = FileHandle.nullDevice
+    try probe.run()
+    probe.waitUntilExit()
+    guard probe.terminationStatus == 0 else { return }
+    let (directory, _) = try TraceFixture.record(figures: false)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let script = """
+      import numpy as np, sys
+      d = sys.argv[1]
+      s = np.load(d + '/state.npy'); c = np.load(d + '/confidence.npy')
+      assert s.shape == (6, 12) and s.dtype == np.int32, (s.shape, s.dtype)
+      assert s[1, 5] == -2 and s[5, 11] == 5 and s[0, 0] == -3
+      assert c.dtype == np.float32 and c[0, 8] == 0.5 and np.isnan(c[1, 6])
+      """
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: python)
+    process.arguments = ["-c", script, directory.path]
+    try process.run()
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 0)
+  }
+}
