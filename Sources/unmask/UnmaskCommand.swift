@@ -13,6 +13,7 @@ struct UnmaskCommand: ParsableCommand {
       LogitsCommand.self,
       TokenizeCommand.self,
       DetokenizeCommand.self,
+      TraceCommand.self,
       BenchCommand.self,
     ]
   )
