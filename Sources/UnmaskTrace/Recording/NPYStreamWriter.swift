@@ -1,4 +1,5 @@
 import Foundation
+import UnmaskKernels
 
 /// Streams a 2-D little-endian NumPy array (`.npy`, format 1.0) to disk one row at a time.
 ///
@@ -36,16 +37,9 @@ final class NPYStreamWriter {
     if let file { fclose(file) }
   }
 
-  /// The header bytes for `rows x columns`.
+  /// The header bytes for `rows x columns`, always `headerSize` long so it can be rewritten.
   static func header(dtype: DType, rows: Int, columns: Int) -> [UInt8] {
-    var dict =
-      "{'descr': '\(dtype.rawValue)', 'fortran_order': False, 'shape': (\(rows), \(columns)), }"
-    let prefix = 10  // magic (6) + version (2) + header length (2)
-    while prefix + dict.utf8.count + 1 < headerSize { dict += " " }
-    dict += "\n"
-    let length = UInt16(dict.utf8.count)
-    return [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(length & 0xFF), UInt8(length >> 8)]
-      + Array(dict.utf8)
+    [UInt8](NumPyFile.header(descr: dtype.rawValue, shape: [rows, columns], minimumLength: headerSize))
   }
 
   private func writeHeader() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import UnmaskKernels
 import UnmaskSampling
 
 /// Records a denoising run into a trace folder as the steps arrive (see README.md).

@@ -1,3 +1,5 @@
+import UnmaskKernels
+
 /// The contents of run.json: what ran, with which settings, and how long it took.
 public struct TraceRunFile: Codable, Equatable, Sendable {
   /// Always "unmask-trace".

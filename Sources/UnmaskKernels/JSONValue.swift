@@ -1,9 +1,10 @@
 import Foundation
 
-/// A parsed JSON document of unknown shape, for headers whose keys are data (tensor names).
+/// A JSON document of unknown shape: checkpoint headers whose keys are data (tensor names), and
+/// settings kept as JSON by modules that do not know their type (a trace's run.json).
 ///
 /// Integers and floats are kept apart so that validators can insist on integers.
-public enum JSONValue: Decodable, Equatable, Sendable {
+public enum JSONValue: Codable, Equatable, Sendable {
   /// JSON `null`.
   case null
   /// `true` or `false`.
@@ -39,6 +40,32 @@ public enum JSONValue: Decodable, Equatable, Sendable {
     }
   }
 
+  /// Encodes the value as the JSON type it holds.
+  public func encode(to encoder: Encoder) throws {
+    var container = encoder.singleValueContainer()
+    switch self {
+    case .null: try container.encodeNil()
+    case .bool(let value): try container.encode(value)
+    case .integer(let value): try container.encode(value)
+    case .number(let value): try container.encode(value)
+    case .string(let value): try container.encode(value)
+    case .array(let value): try container.encode(value)
+    case .object(let value): try container.encode(value)
+    }
+  }
+
+  /// The JSON tree of any `Encodable` (e.g. the sampler's settings).
+  public static func encoding(_ value: any Encodable) throws -> JSONValue {
+    let data = try JSONEncoder().encode(EncodableBox(value))
+    return try JSONDecoder().decode(JSONValue.self, from: data)
+  }
+
+  /// The member at `key` when this is an object holding one.
+  public subscript(key: String) -> JSONValue? {
+    if case .object(let members) = self { return members[key] }
+    return nil
+  }
+
   /// Parses `data`, or returns nil if it is not JSON.
   public static func parse(_ data: Data) -> JSONValue? {
     try? JSONDecoder().decode(JSONValue.self, from: data)
@@ -62,4 +89,11 @@ public enum JSONValue: Decodable, Equatable, Sendable {
     }
     return result
   }
+}
+
+/// Lets `JSONEncoder` encode an existential.
+private struct EncodableBox: Encodable {
+  let value: any Encodable
+  init(_ value: any Encodable) { self.value = value }
+  func encode(to encoder: Encoder) throws { try value.encode(to: encoder) }
 }
