@@ -32,7 +32,10 @@ struct GenerateCommand: ParsableCommand {
   @Flag(help: "Print one JSON object: tokens, text, steps, seconds and every setting used.")
   var json = false
 
-  @Option(help: ArgumentHelp("Record every step and draw figures into DIR (default traces/<timestamp>-<strategy>/ when no folder is given).", valueName: "DIR"))
+  @Option(
+    help: ArgumentHelp(
+      "Record every step and draw figures into DIR; a bare --trace writes to traces/<timestamp>-<strategy>/.",
+      valueName: "DIR"))
   var trace: String?
 
   @Flag(help: "No live view, even on a terminal.")
@@ -46,7 +49,9 @@ struct GenerateCommand: ParsableCommand {
   }
 
   func run() throws {
+    let loadStart = Date()
     let (model, bundle) = try modelOptions.load()
+    let loadSeconds = Date().timeIntervalSince(loadStart)
     let tokenizer = try bundle.tokenizerJSON.map {
       try Tokenizer(tokenizerJSON: $0, tokenizerConfigJSON: bundle.tokenizerConfigJSON)
     }
@@ -55,9 +60,33 @@ struct GenerateCommand: ParsableCommand {
     let settings = try sampling.settings(maskID: ids.mask, eosID: ids.eos, eotID: ids.eot)
     let denoiser = try Denoiser(model: model, settings: settings)
 
-    let observers: [DenoisingObserver] = []
+    let tokenText: (Int32) -> String = { id in tokenizer?.decode([id]) ?? "#\(id)" }
+    var observers: [DenoisingObserver] = []
+    if !json && !quiet {
+      // On a terminal the canvas is redrawn in place; otherwise progress lines go to stderr so
+      // that stdout carries only the generated text.
+      let terminal = isatty(STDOUT_FILENO) != 0
+      observers.append(
+        LiveView(
+          tokenText: tokenText, ansi: terminal,
+          write: { text in (terminal ? FileHandle.standardOutput : FileHandle.standardError).write(Data(text.utf8)) }))
+    }
+    let recorder = try trace.map { folder in
+      try TraceRecorder(
+        directory: folder == UnmaskCommand.defaultTraceFolder
+          ? TraceDirectory.defaultURL(strategy: settings.strategy.rawValue) : URL(fileURLWithPath: folder),
+        run: TraceRunInfo(
+          model: bundle.location.path, promptTokens: promptIDs, strategy: settings.strategy.rawValue,
+          settings: settings, extra: ["architecture": model.architecture, "command": CommandLine.arguments.joined(separator: " ")],
+          tokenText: tokenText))
+    }
+    if let recorder { observers.append(recorder) }
     let result = try denoiser.generate(prompt: promptIDs, observers: observers)
     let output = tokenizer?.decode(result.generated, skipSpecialTokens: true) ?? ""
+    if let recorder {
+      try recorder.finish(timings: ["load": loadSeconds, "generate": result.seconds])
+      if !json { FileHandle.standardError.write(Data("trace: \(recorder.directory.path)\n".utf8)) }
+    }
     if json {
       let report = GenerateReport(
         model: bundle.location.path, architecture: model.architecture, promptTokens: promptIDs,

@@ -17,4 +17,22 @@ struct UnmaskCommand: ParsableCommand {
       BenchCommand.self,
     ]
   )
+
+  /// Runs the tool. `--trace` may stand without a folder (argument-parser options always take a
+  /// value), so a bare `--trace` is rewritten to name `defaultTraceFolder` before parsing.
+  static func main() {
+    main(Self.expandingBareTrace(Array(CommandLine.arguments.dropFirst())))
+  }
+
+  /// Stands for "the default folder" after a bare `--trace`.
+  static let defaultTraceFolder = "<default>"
+
+  static func expandingBareTrace(_ arguments: [String]) -> [String] {
+    var result = arguments
+    for (index, argument) in arguments.enumerated() where argument == "--trace" {
+      let next = index + 1 < arguments.count ? arguments[index + 1] : nil
+      if next == nil || next?.hasPrefix("-") == true { result[index] = "--trace=" + defaultTraceFolder }
+    }
+    return result
+  }
 }
