@@ -11,6 +11,10 @@ struct UnmaskCommand: ParsableCommand {
     subcommands: [
       LogitsCommand.self,
       BenchCommand.self,
+      ConvertCommand.self,
+      InspectCommand.self,
+      VerifyCommand.self,
+      ExportCommand.self,
     ]
   )
 }
