@@ -28,7 +28,7 @@ struct InspectCommand: ParsableCommand {
     for blob in umk.header.blobs {
       print("  file \(blob.name): \(blob.length) bytes, stored \(blob.storedLength) (\(blob.codec.name))")
     }
-    print(String(format: "%-48@ %-10@ %-16@ %-22@ %12@ %12@ %7@", "tensor", "dtype", "shape", "encoding", "bytes", "stored", "ratio"))
+    print(pad("tensor", 48), pad("dtype", 10), pad("shape", 16), pad("encoding", 24), pad("bytes", -12), pad("stored", -12), pad("ratio", -7))
     var decoded = 0
     var stored = 0
     for t in umk.header.tensors {
@@ -40,9 +40,9 @@ struct InspectCommand: ParsableCommand {
       }
       let dtype = t.dtype == t.sourceDType ? t.dtype.rawValue : "\(t.sourceDType.rawValue)>\(t.dtype.rawValue)"
       print(
-        String(
-          format: "%-48@ %-10@ %-16@ %-22@ %12d %12d %6.1f%%", t.name, dtype, "\(t.shape)", encoding, t.byteCount,
-          t.storedLength, 100 * Double(t.storedLength) / Double(max(t.byteCount, 1))))
+        pad(t.name, 48), pad(dtype, 10), pad("\(t.shape)", 16), pad(encoding, 24), pad("\(t.byteCount)", -12),
+        pad("\(t.storedLength)", -12),
+        pad(String(format: "%.1f%%", 100 * Double(t.storedLength) / Double(max(t.byteCount, 1))), -7))
       decoded += t.byteCount
       stored += t.storedLength
     }
@@ -55,13 +55,20 @@ struct InspectCommand: ParsableCommand {
 
   private func inspect(_ source: any TensorSource) throws {
     print("\(source.location): safetensors")
-    print(String(format: "%-48@ %-10@ %-16@ %12@", "tensor", "dtype", "shape", "bytes"))
+    print(pad("tensor", 48), pad("dtype", 10), pad("shape", 16), pad("bytes", -12))
     var total = 0
     for name in source.tensorNames {
       let t = try source.tensor(named: name)
-      print(String(format: "%-48@ %-10@ %-16@ %12d", name, t.dtype.rawValue, "\(t.shape)", t.bytes.count))
+      print(pad(name, 48), pad(t.dtype.rawValue, 10), pad("\(t.shape)", 16), pad("\(t.bytes.count)", -12))
       total += t.bytes.count
     }
     print("\(source.tensorNames.count) tensors, \(total) bytes")
   }
+}
+
+/// `text` padded with spaces to `width` columns: left-aligned for a positive width,
+/// right-aligned for a negative one; never truncated.
+func pad(_ text: String, _ width: Int) -> String {
+  let gap = String(repeating: " ", count: max(0, abs(width) - text.count))
+  return width < 0 ? gap + text : text + gap
 }

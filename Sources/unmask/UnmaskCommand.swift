@@ -15,6 +15,7 @@ struct UnmaskCommand: ParsableCommand {
       InspectCommand.self,
       VerifyCommand.self,
       ExportCommand.self,
+      BenchConvertCommand.self,
     ]
   )
 }

@@ -122,14 +122,14 @@ public final class UMKFile: TensorSource {
     return view(entry, owned)
   }
 
-  /// Decodes tensor `entry` into a fresh buffer (not cached).
-  public func decode(_ entry: UMKTensorEntry, checkChunks: Bool) throws -> OwnedBytes {
+  /// Decodes tensor `entry` into a fresh buffer (not cached), chunks spread over `threads`.
+  public func decode(_ entry: UMKTensorEntry, checkChunks: Bool, threads: Int = ComputeThreads.count) throws -> OwnedBytes {
     let owned = OwnedBytes(count: entry.byteCount)
     if let base = owned.bytes.baseAddress {
       do {
         try PlanesDecoder.decode(
           entry, stored: file.slice(entry.offset..<(entry.offset + entry.storedLength)), into: base,
-          checkChunks: checkChunks)
+          checkChunks: checkChunks, threads: threads)
       } catch let error as UMKParseError {
         throw CheckpointError(path: location, item: error.field, error.problem)
       }
