@@ -120,11 +120,15 @@ def rans_decode(stream, count):
     if total != 4096:
         raise UMKError("rANS: frequencies do not sum to 4096")
     x = list(r.take("<4I"))
-    if any(not (1 << 23) <= v < (1 << 31) for v in x):
+    if any(v < (1 << 16) for v in x):
         raise UMKError("rANS: bad initial state")
-    data, p, end = bytes(stream), r.pos, len(stream)
+    words_bytes = bytes(stream[r.pos:])
+    if len(words_bytes) % 2:
+        raise UMKError("rANS: odd number of renormalization bytes")
+    words = struct.unpack("<%dH" % (len(words_bytes) // 2), words_bytes)
+    p, end = 0, len(words)
     out = bytearray(count)
-    lower = 1 << 23
+    lower = 1 << 16
     for i in range(count):
         j = i & 3
         v = x[j]
@@ -132,10 +136,10 @@ def rans_decode(stream, count):
         s = slot_symbol[slot]
         out[i] = s
         v = freq[s] * (v >> 12) + slot - start[s]
-        while v < lower:
+        if v < lower:
             if p >= end:
                 raise UMKError("rANS: stream ends early")
-            v = (v << 8) | data[p]
+            v = (v << 16) | words[p]
             p += 1
         x[j] = v
     if p != end or any(v != lower for v in x):

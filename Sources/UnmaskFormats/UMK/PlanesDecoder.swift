@@ -34,6 +34,12 @@ final class ChunkDecoder {
     guard let base = stored.baseAddress?.assumingMemoryBound(to: UInt8.self) else {
       return n == 0 ? nil : "no stored bytes"
     }
+    // The common bf16 case (rANS exponent, raw mantissa) decodes straight into the output.
+    if width == 2, transform == .rotateSign, chunk.codecs[0] == .rans, chunk.codecs[1] == .raw {
+      let stream = UnsafeRawBufferPointer(start: base, count: chunk.lengths[0])
+      let sink = Rotated16Sink(low: base + chunk.lengths[0], out: destination.assumingMemoryBound(to: UInt16.self))
+      return RANS.decode(stream, count: n, sink: sink) ? nil : "plane 0: rANS stream is corrupt"
+    }
     reserve(width * n)
     var pointers: [UnsafePointer<UInt8>] = []
     var offset = 0

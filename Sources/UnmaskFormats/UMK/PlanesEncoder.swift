@@ -31,6 +31,8 @@ final class ChunkEncoder {
   private let scratch: UnsafeMutablePointer<UInt8>
   private let scratchCapacity: Int
   private let chunkElements: Int
+  /// Bytes of a plane zstd compresses first to judge whether the whole plane is worth it.
+  static let probe = 16384
 
   init(chunkElements: Int) {
     self.chunkElements = chunkElements
@@ -57,7 +59,7 @@ final class ChunkEncoder {
       let plane = planes + k * n
       var best: (codec: UMKPlaneCodec, length: Int) = (.raw, n)
       var bestBytes = UnsafeRawBufferPointer(start: plane, count: n)
-      let tryZstd: Bool
+      var tryZstd: Bool
       switch options.policy {
       case .zstdOnly:
         tryZstd = true
@@ -72,6 +74,14 @@ final class ChunkEncoder {
           best = (.rans, length)
           bestBytes = UnsafeRawBufferPointer(start: scratch, count: length)
         }
+      }
+      // zstd only wins over order-0 rANS on planes with repeats (constant runs, structured
+      // integers). A 16 KiB probe decides whether the whole plane is worth zstd's time.
+      if tryZstd, options.policy == .auto, best.codec == .rans, n > 4 * Self.probe {
+        let room = UnsafeMutableRawBufferPointer(start: scratch + best.length, count: scratchCapacity - best.length)
+        let sample = UnsafeRawBufferPointer(start: plane, count: Self.probe)
+        let probeLength = zstd.compress(sample, into: room, level: options.level) ?? Self.probe
+        if Double(probeLength) > 0.97 * Double(best.length) * Double(Self.probe) / Double(n) { tryZstd = false }
       }
       if tryZstd && options.level != 0 {
         // zstd writes after the rANS stream in the same scratch when rANS is the current best.

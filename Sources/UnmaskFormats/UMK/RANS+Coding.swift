@@ -1,32 +1,26 @@
-extension RANS {
-  /// Precomputed encoder constants for one symbol (Giesen's reciprocal trick: the division
-  /// `x / freq` becomes a multiply and a shift).
-  struct EncoderSymbol {
-    var xMax: UInt32 = 0
-    var reciprocal: UInt32 = 0
-    var bias: UInt32 = 0
-    var complement: UInt32 = 0
-    var shift: UInt32 = 0
+/// Where decoded rANS symbols go: a plane, or straight into bf16 elements.
+protocol RANSSink {
+  func put(_ index: Int, _ symbol: UInt8)
+}
 
-    init() {}
+/// Symbols into a byte plane.
+struct PlaneSink: RANSSink {
+  let out: UnsafeMutablePointer<UInt8>
+  @inline(__always) func put(_ index: Int, _ symbol: UInt8) { out[index] = symbol }
+}
 
-    init(start: Int, frequency: Int) {
-      xMax = ((RANS.lower >> RANS.scaleBits) << 8) &* UInt32(frequency)
-      complement = UInt32(RANS.scale - frequency)
-      if frequency < 2 {
-        reciprocal = ~0
-        shift = 0
-        bias = UInt32(start + RANS.scale - 1)
-      } else {
-        var s: UInt32 = 0
-        while UInt32(frequency) > (1 << s) { s += 1 }
-        reciprocal = UInt32(((UInt64(1) << (s + 31)) + UInt64(frequency) - 1) / UInt64(frequency))
-        shift = s - 1
-        bias = UInt32(start)
-      }
-    }
+/// Exponent symbols joined with a raw mantissa plane into rotated 16-bit floats: the common
+/// bf16 case, fused so the planes are never written out and merged in a second pass.
+struct Rotated16Sink: RANSSink {
+  let low: UnsafePointer<UInt8>
+  let out: UnsafeMutablePointer<UInt16>
+  @inline(__always) func put(_ index: Int, _ symbol: UInt8) {
+    let v = UInt16(symbol) << 8 | UInt16(low[index])
+    out[index] = ((v >> 1) | (v << 15)).littleEndian
   }
+}
 
+extension RANS {
   /// Encodes `count` bytes at `data` into `out` (capacity `capacity`); returns the stream
   /// length, or nil if it would exceed `limit` bytes (the caller then stores the plane raw).
   static func encode(
@@ -35,54 +29,60 @@ extension RANS {
   ) -> Int? {
     guard count > 0 else { return nil }
     let freq = normalize(histogram, count: count)
-    var symbols = [EncoderSymbol](repeating: EncoderSymbol(), count: 256)
+    var start = [UInt32](repeating: 0, count: 256)
+    var xMax = [UInt64](repeating: 0, count: 256)
     var present = 0
-    var start = 0
+    var total: UInt32 = 0
     for s in 0..<256 where freq[s] > 0 {
-      symbols[s] = EncoderSymbol(start: start, frequency: freq[s])
-      start += freq[s]
+      start[s] = total
+      // x must stay below 2^32 after encoding: x < ((L >> 12) << 16) * freq.
+      xMax[s] = UInt64((lower >> scaleBits) << 16) * UInt64(freq[s])
+      total += UInt32(freq[s])
       present += 1
     }
-    let tableLength = 2 + 3 * present
-    let headLength = tableLength + 16
+    let headLength = 2 + 3 * present + 16
     guard capacity >= headLength + 2 * count + 8 else { return nil }
-    // Renormalization bytes are written backwards from the end of `out`.
+    // Renormalization words are written backwards from the end of `out`.
     let end = out + capacity
     var ptr = end
     let floor = end - max(0, min(limit, capacity) - headLength)
     var x0 = lower, x1 = lower, x2 = lower, x3 = lower
-    let ok: Bool = symbols.withUnsafeBufferPointer { table in
-      @inline(__always) func put(_ x: inout UInt32, _ byte: UInt8) {
-        let s = table[Int(byte)]
-        var v = x
-        while v >= s.xMax {
-          ptr -= 1
-          ptr.pointee = UInt8(truncatingIfNeeded: v)
-          v >>= 8
+    let ok: Bool = freq.withUnsafeBufferPointer { freq in
+      start.withUnsafeBufferPointer { start in
+        xMax.withUnsafeBufferPointer { xMax in
+          @inline(__always) func put(_ x: inout UInt32, _ byte: UInt8) {
+            let s = Int(byte)
+            var v = x
+            if UInt64(v) >= xMax[s] {
+              ptr -= 2
+              UnsafeMutableRawPointer(ptr).storeBytes(of: UInt16(truncatingIfNeeded: v).littleEndian, as: UInt16.self)
+              v >>= 16
+            }
+            let f = UInt32(truncatingIfNeeded: freq[s])
+            x = (v / f) << scaleBits &+ (v % f) &+ start[s]
+          }
+          let n4 = count & ~3
+          var i = count - 1
+          while i >= n4 {
+            switch i & 3 {
+            case 0: put(&x0, data[i])
+            case 1: put(&x1, data[i])
+            default: put(&x2, data[i])
+            }
+            i -= 1
+          }
+          var b = n4 - 4
+          while b >= 0 {
+            put(&x3, data[b + 3])
+            put(&x2, data[b + 2])
+            put(&x1, data[b + 1])
+            put(&x0, data[b])
+            if ptr < floor { return false }
+            b -= 4
+          }
+          return true
         }
-        let q = UInt32(truncatingIfNeeded: (UInt64(v) &* UInt64(s.reciprocal)) >> 32) >> s.shift
-        x = v &+ s.bias &+ q &* s.complement
       }
-      let n4 = count & ~3
-      var i = count - 1
-      while i >= n4 {
-        switch i & 3 {
-        case 0: put(&x0, data[i])
-        case 1: put(&x1, data[i])
-        default: put(&x2, data[i])
-        }
-        i -= 1
-      }
-      var b = n4 - 4
-      while b >= 0 {
-        put(&x3, data[b + 3])
-        put(&x2, data[b + 2])
-        put(&x1, data[b + 1])
-        put(&x0, data[b])
-        if ptr < floor { return false }
-        b -= 4
-      }
-      return true
     }
     guard ok else { return nil }
     let body = end - ptr
@@ -100,8 +100,14 @@ extension RANS {
   }
 
   /// Decodes a stream made by `encode` into exactly `count` bytes; false if the stream is
-  /// malformed (bad table, out of bytes, bytes left over, or final states not back at `L`).
+  /// malformed (bad table, out of words, bytes left over, or final states not back at `L`).
   static func decode(_ stream: UnsafeRawBufferPointer, count: Int, into out: UnsafeMutablePointer<UInt8>) -> Bool {
+    decode(stream, count: count, sink: PlaneSink(out: out))
+  }
+
+  /// Decodes into any sink; specialized per sink type.
+  @inline(__always)
+  static func decode<Sink: RANSSink>(_ stream: UnsafeRawBufferPointer, count: Int, sink: Sink) -> Bool {
     var r = ByteReader(stream)
     guard let present = try? r.u16("symbols"), present >= 1, present <= 256 else { return false }
     return withUnsafeTemporaryAllocation(of: UInt32.self, capacity: scale) { slots -> Bool in
@@ -113,39 +119,44 @@ extension RANS {
         else { return false }
         previous = Int(symbol)
         let frequency = Int(f)
+        // Slot entry: symbol | (slot - start) << 8 | (frequency - 1) << 20.
         for slot in start..<(start + frequency) {
           slots[slot] = UInt32(symbol) | UInt32(slot - start) << 8 | UInt32(frequency - 1) << 20
         }
         start += frequency
       }
       guard start == scale else { return false }
-      var states: [UInt32] = []
-      for _ in 0..<4 {
-        guard let x = try? r.u32("state"), x >= lower, x < lower << 8 else { return false }
-        states.append(x)
-      }
-      guard let base = stream.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return false }
+      var states: (UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0)
+      guard let s0 = try? r.u32("state"), let s1 = try? r.u32("state"), let s2 = try? r.u32("state"),
+        let s3 = try? r.u32("state"), min(s0, s1, s2, s3) >= lower
+      else { return false }
+      states = (s0, s1, s2, s3)
+      guard let base = stream.baseAddress else { return false }
       var p = base + r.offset
       let end = base + stream.count
-      var x0 = states[0], x1 = states[1], x2 = states[2], x3 = states[3]
+      guard (end - p) % 2 == 0 else { return false }
+      var (x0, x1, x2, x3) = states
+      guard let tableBase = slots.baseAddress else { return false }
+      let table = UnsafePointer(tableBase)
       let lower = RANS.lower
-      @inline(__always) func step(_ x: inout UInt32) -> UInt8 {
-        let e = slots[Int(x & 0xFFF)]
+      // One step: x stays in [2^16, 2^32); a step reads at most one 16-bit word, chosen
+      // without a branch (the word is loaded either way; the fast path keeps 8 bytes in hand).
+      @inline(__always) func step(_ x: inout UInt32, _ i: Int) {
+        let e = table[Int(x & 0xFFF)]
         x = ((e >> 20) &+ 1) &* (x >> 12) &+ ((e >> 8) & 0xFFF)
-        return UInt8(truncatingIfNeeded: e)
+        sink.put(i, UInt8(truncatingIfNeeded: e))
+        let word = UInt32(UInt16(littleEndian: p.loadUnaligned(as: UInt16.self)))
+        let need = x < lower
+        x = need ? (x << 16) | word : x
+        p += need ? 2 : 0
       }
       var i = 0
       let n4 = count & ~3
-      // Fast path: each state reads at most 2 bytes per symbol, so 8 bytes cover a block.
       while i < n4 && end - p >= 8 {
-        out[i] = step(&x0)
-        while x0 < lower { x0 = x0 << 8 | UInt32(p.pointee); p += 1 }
-        out[i + 1] = step(&x1)
-        while x1 < lower { x1 = x1 << 8 | UInt32(p.pointee); p += 1 }
-        out[i + 2] = step(&x2)
-        while x2 < lower { x2 = x2 << 8 | UInt32(p.pointee); p += 1 }
-        out[i + 3] = step(&x3)
-        while x3 < lower { x3 = x3 << 8 | UInt32(p.pointee); p += 1 }
+        step(&x0, i)
+        step(&x1, i + 1)
+        step(&x2, i + 2)
+        step(&x3, i + 3)
         i += 4
       }
       // Checked path for the tail of the stream.
@@ -157,11 +168,13 @@ extension RANS {
         case 2: x = x2
         default: x = x3
         }
-        out[i] = step(&x)
-        while x < lower {
-          guard p < end else { return false }
-          x = x << 8 | UInt32(p.pointee)
-          p += 1
+        let e = table[Int(x & 0xFFF)]
+        x = ((e >> 20) &+ 1) &* (x >> 12) &+ ((e >> 8) & 0xFFF)
+        sink.put(i, UInt8(truncatingIfNeeded: e))
+        if x < lower {
+          guard end - p >= 2 else { return false }
+          x = (x << 16) | UInt32(UInt16(littleEndian: p.loadUnaligned(as: UInt16.self)))
+          p += 2
         }
         switch i & 3 {
         case 0: x0 = x

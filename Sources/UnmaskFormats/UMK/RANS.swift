@@ -1,13 +1,14 @@
 import Foundation
 
-/// Order-0 rANS (Duda's asymmetric numeral systems, in the byte-renormalizing form of
-/// Giesen's public-domain `rans_byte.h`, rewritten here), with four interleaved states so the
-/// decoder's dependency chains overlap.
+/// Order-0 rANS (Duda's asymmetric numeral systems; the structure follows Giesen's public
+/// write-ups, rewritten here) with 32-bit states renormalized by 16-bit words, so a decode step
+/// reads at most one word and needs no loop, and four interleaved states so the decoder's
+/// dependency chains overlap.
 ///
 /// Stream layout (little-endian):
 /// ```
 /// u16 n (1...256) | n x (u8 symbol, u16 frequency), symbols increasing, frequencies summing
-/// to 4096 | 4 x u32 final states | renormalization bytes, in decoding order
+/// to 4096 | 4 x u32 initial decoder states | u16 renormalization words, in decoding order
 /// ```
 /// Symbol `i` of the plane uses state `i % 4`. The decoder checks every read against the end
 /// of the stream, that all bytes are consumed, and that each state returns to `L`; so a
@@ -15,7 +16,7 @@ import Foundation
 enum RANS {
   static let scaleBits: UInt32 = 12
   static let scale = 1 << 12
-  static let lower: UInt32 = 1 << 23
+  static let lower: UInt32 = 1 << 16
 
   /// Counts byte values.
   static func histogram(_ data: UnsafePointer<UInt8>, count: Int) -> [Int] {

@@ -71,7 +71,7 @@ public struct UMKConvertOptions: Sendable {
   /// Cast of floating tensors.
   public var dtype: UMKDTypeChoice = .keep
   /// zstd level for embedded files.
-  public var blobLevel = 19
+  public var blobLevel = 9
 
   /// Default options: lossless planes, level 3.
   public init() {}
