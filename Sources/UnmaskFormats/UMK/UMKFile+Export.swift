@@ -55,10 +55,16 @@ extension UMKFile {
   /// tensor's XXH64; dequantized to the source type if quantized).
   func exportBytes(_ name: String, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
     guard let entry = entry(named: name) else { throw CheckpointError(path: location, item: name, "no such tensor") }
-    let view = try tensor(named: name)
+    // Decoded without caching, so exporting a large model holds one tensor at a time.
+    let owned = entry.encoding == .planes ? try decode(entry, checkChunks: true) : nil
+    let bytes =
+      owned.map { UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer($0.bytes)[0..<entry.byteCount]) }
+      ?? file.slice(entry.offset..<(entry.offset + entry.storedLength))
+    let view = TensorView(name: name, dtype: entry.dtype, shape: entry.shape, bytes: bytes, owner: owned ?? file)
     guard XXH64.hash(view.bytes) == entry.checksum else {
       throw CheckpointError(path: location, item: name, "checksum mismatch")
     }
+    defer { withExtendedLifetime(owned) {} }
     guard entry.dtype.isQuantized else { return try body(view.bytes) }
     let values = view.floats()
     switch entry.sourceDType {

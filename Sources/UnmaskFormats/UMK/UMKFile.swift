@@ -35,11 +35,7 @@ public final class UMKFile: TensorSource {
 
   private let index: [String: Int]
   private let lock = NSLock()
-  private var decoded: [String: WeakOwned] = [:]
-
-  private struct WeakOwned {
-    weak var value: OwnedBytes?
-  }
+  private var decoded: [String: OwnedBytes] = [:]
 
   /// The file's path.
   public var location: String { file.path }
@@ -102,7 +98,7 @@ public final class UMKFile: TensorSource {
   }
 
   /// Tensor `name`: a view into the mapping for raw tensors; for compressed ones, a buffer
-  /// decoded once and shared while any view of it lives.
+  /// decoded on first use and kept (by this file and by every view) until `releaseDecoded()`.
   public func tensor(named name: String) throws -> TensorView {
     guard let i = index[name] else { throw CheckpointError(path: location, item: name, "no such tensor") }
     let entry = header.tensors[i]
@@ -112,14 +108,21 @@ public final class UMKFile: TensorSource {
         bytes: file.slice(entry.offset..<(entry.offset + entry.storedLength)), owner: file)
     }
     lock.lock()
-    let cached = decoded[name]?.value
+    let cached = decoded[name]
     lock.unlock()
     if let cached { return view(entry, cached) }
     let owned = try decode(entry, checkChunks: checkChunksOnLoad)
     lock.lock()
-    decoded[name] = WeakOwned(value: owned)
+    decoded[name] = owned
     lock.unlock()
     return view(entry, owned)
+  }
+
+  /// Drops this file's references to decoded tensors; views already handed out keep theirs.
+  public func releaseDecoded() {
+    lock.lock()
+    decoded.removeAll()
+    lock.unlock()
   }
 
   /// Decodes tensor `entry` into a fresh buffer (not cached), chunks spread over `threads`.
