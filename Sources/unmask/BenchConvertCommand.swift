@@ -11,7 +11,7 @@ struct BenchConvertCommand: ParsableCommand {
     discussion: """
       PATH is a .safetensors file, e.g. all-MiniLM-L6-v2 cast to bf16 with \
       notebooks/cast_safetensors_bf16.py. Ratios are of the safetensors file size. Speeds are \
-      per core (one thread) unless noted. The load benchmark builds a random-weight bf16 LLaDA \
+      per core (one thread) unless noted; conversion is timed without the final fsync. The load benchmark builds a random-weight bf16 LLaDA \
       and times open + first forward pass from a folder and from a lossless .umk.
       """)
 
@@ -45,6 +45,7 @@ struct BenchConvertCommand: ParsableCommand {
     }
     row(try UMKBenchmark.plainZstd(source, level: 3, headerBytes: headerBytes))
     var split = UMKConvertOptions()
+    split.durable = false
     split.encode.policy = .zstdOnly
     split.encode.level = 1
     split.encode.threads = 1
@@ -52,11 +53,13 @@ struct BenchConvertCommand: ParsableCommand {
     split.encode.level = 19
     row(try UMKBenchmark.umk(source, to: folder.appendingPathComponent("split19.umk"), options: split, name: "byte-split zstd-19 (.umk, 1 thread)", threads: 1))
     var ours = UMKConvertOptions()
+    ours.durable = false
     ours.encode.threads = 1
     row(try UMKBenchmark.umk(source, to: folder.appendingPathComponent("ours1.umk"), options: ours, name: "umk default: rANS/zstd-3 (1 thread)", threads: 1))
     ours.encode.level = 1
     row(try UMKBenchmark.umk(source, to: folder.appendingPathComponent("oursL1.umk"), options: ours, name: "umk rANS/zstd-1 (1 thread)", threads: 1))
     ours = UMKConvertOptions()
+    ours.durable = false
     let all = ComputeThreads.count
     row(try UMKBenchmark.umk(source, to: folder.appendingPathComponent("ours.umk"), options: ours, name: "umk default (\(all) threads)", threads: all))
   }

@@ -139,24 +139,34 @@ extension RANS {
       guard let tableBase = slots.baseAddress else { return false }
       let table = UnsafePointer(tableBase)
       let lower = RANS.lower
-      // One step: x stays in [2^16, 2^32); a step reads at most one 16-bit word, chosen
-      // without a branch (the word is loaded either way; the fast path keeps 8 bytes in hand).
-      @inline(__always) func step(_ x: inout UInt32, _ i: Int) {
+      // One step: x stays in [2^16, 2^32) and then may need one 16-bit word. The four states
+      // decode independently; their words are then taken, in state order, from one 8-byte
+      // load with shifts, so no load waits on another state's renormalization.
+      @inline(__always) func decodeStep(_ x: inout UInt32, _ i: Int) {
         let e = table[Int(x & 0xFFF)]
         x = ((e >> 20) &+ 1) &* (x >> 12) &+ ((e >> 8) & 0xFFF)
         sink.put(i, UInt8(truncatingIfNeeded: e))
-        let word = UInt32(UInt16(littleEndian: p.loadUnaligned(as: UInt16.self)))
+      }
+      @inline(__always) func refill(_ x: inout UInt32, _ words: UInt64, _ shift: inout UInt64) {
         let need = x < lower
+        let word = UInt32(truncatingIfNeeded: words >> shift) & 0xFFFF
         x = need ? (x << 16) | word : x
-        p += need ? 2 : 0
+        shift &+= need ? 16 : 0
       }
       var i = 0
       let n4 = count & ~3
       while i < n4 && end - p >= 8 {
-        step(&x0, i)
-        step(&x1, i + 1)
-        step(&x2, i + 2)
-        step(&x3, i + 3)
+        decodeStep(&x0, i)
+        decodeStep(&x1, i + 1)
+        decodeStep(&x2, i + 2)
+        decodeStep(&x3, i + 3)
+        let words = UInt64(littleEndian: p.loadUnaligned(as: UInt64.self))
+        var shift: UInt64 = 0
+        refill(&x0, words, &shift)
+        refill(&x1, words, &shift)
+        refill(&x2, words, &shift)
+        refill(&x3, words, &shift)
+        p += Int(shift >> 3)
         i += 4
       }
       // Checked path for the tail of the stream.

@@ -111,7 +111,7 @@ public enum UMKWriter {
       headerOffset: headerOffset, headerLength: header.count, headerChecksum: XXH64.hash(header),
       fileLength: sink.position)
     try sink.write(preamble.serialized(), at: 0)
-    try sink.sync()
+    if options.durable { try sink.sync() }
     let fileBytes = sink.position
     // rename(2) replaces the destination atomically.
     guard rename(temporary, destination.path) == 0 else {
