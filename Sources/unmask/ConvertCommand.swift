@@ -57,6 +57,17 @@ struct ConvertCommand: ParsableCommand {
     options.encode.level = level
     options.encode.chunkElements = chunk
     if let threads { options.encode.threads = threads }
+    // Ctrl-C removes the half-written temporary file (the writer's own cleanup covers errors).
+    let temporary = destination + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
+    signal(SIGINT, SIG_IGN)
+    let interrupt = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+    interrupt.setEventHandler {
+      unlink(temporary)
+      FileHandle.standardError.write(Data("\ninterrupted: no \(destination) written\n".utf8))
+      Foundation.exit(130)
+    }
+    interrupt.resume()
+    defer { interrupt.cancel() }
     let bar = ProgressBar()
     let summary = try UMKWriter.convert(
       weights: input.weights, files: input.files, to: URL(fileURLWithPath: destination), options: options
