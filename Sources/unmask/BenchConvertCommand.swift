@@ -7,7 +7,8 @@ import Unmask
 struct BenchConvertCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "bench-convert",
-    abstract: "Compression ratio and speed of .umk against plain and byte-split zstd, and load time against safetensors.",
+    abstract:
+      "Compression ratio and speed of .umk against plain and byte-split zstd, and load time against safetensors.",
     discussion: """
       PATH is a .safetensors file, e.g. all-MiniLM-L6-v2 cast to bf16 with \
       notebooks/cast_safetensors_bf16.py. Ratios are of the safetensors file size. Speeds are \
@@ -25,7 +26,8 @@ struct BenchConvertCommand: ParsableCommand {
   var skipLoad = false
 
   func run() throws {
-    let folder = URL(fileURLWithPath: scratch ?? NSTemporaryDirectory()).appendingPathComponent("unmask-bench-\(getpid())")
+    let folder = URL(fileURLWithPath: scratch ?? NSTemporaryDirectory()).appendingPathComponent(
+      "unmask-bench-\(getpid())")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: folder) }
     if let path { try compression(URL(fileURLWithPath: path), folder: folder) }
@@ -41,7 +43,9 @@ struct BenchConvertCommand: ParsableCommand {
     func row(_ f: UMKBenchmark.Figures) {
       print(
         pad(f.name, 38),
-        String(format: "%6.2f%%   %13.0f   %15.0f", 100 * Double(f.bytes) / Double(fileSize), f.compressMBps, f.decompressMBps))
+        String(
+          format: "%6.2f%%   %13.0f   %15.0f", 100 * Double(f.bytes) / Double(fileSize),
+          f.compressMBps, f.decompressMBps))
     }
     row(try UMKBenchmark.plainZstd(source, level: 3, headerBytes: headerBytes))
     var split = UMKConvertOptions()
@@ -49,35 +53,53 @@ struct BenchConvertCommand: ParsableCommand {
     split.encode.policy = .zstdOnly
     split.encode.level = 1
     split.encode.threads = 1
-    row(try UMKBenchmark.umk(source, to: folder.appendingPathComponent("split1.umk"), options: split, name: "byte-split zstd-1 (.umk, 1 thread)", threads: 1))
+    row(
+      try UMKBenchmark.umk(
+        source, to: folder.appendingPathComponent("split1.umk"), options: split,
+        name: "byte-split zstd-1 (.umk, 1 thread)", threads: 1))
     split.encode.level = 19
-    row(try UMKBenchmark.umk(source, to: folder.appendingPathComponent("split19.umk"), options: split, name: "byte-split zstd-19 (.umk, 1 thread)", threads: 1))
+    row(
+      try UMKBenchmark.umk(
+        source, to: folder.appendingPathComponent("split19.umk"), options: split,
+        name: "byte-split zstd-19 (.umk, 1 thread)", threads: 1))
     var ours = UMKConvertOptions()
     ours.durable = false
     ours.encode.threads = 1
-    row(try UMKBenchmark.umk(source, to: folder.appendingPathComponent("ours1.umk"), options: ours, name: "umk default: rANS/zstd-3 (1 thread)", threads: 1))
+    row(
+      try UMKBenchmark.umk(
+        source, to: folder.appendingPathComponent("ours1.umk"), options: ours,
+        name: "umk default: rANS/zstd-3 (1 thread)", threads: 1))
     ours.encode.level = 1
-    row(try UMKBenchmark.umk(source, to: folder.appendingPathComponent("oursL1.umk"), options: ours, name: "umk rANS/zstd-1 (1 thread)", threads: 1))
+    row(
+      try UMKBenchmark.umk(
+        source, to: folder.appendingPathComponent("oursL1.umk"), options: ours,
+        name: "umk rANS/zstd-1 (1 thread)", threads: 1))
     ours = UMKConvertOptions()
     ours.durable = false
     let all = ComputeThreads.count
-    row(try UMKBenchmark.umk(source, to: folder.appendingPathComponent("ours.umk"), options: ours, name: "umk default (\(all) threads)", threads: all))
+    row(
+      try UMKBenchmark.umk(
+        source, to: folder.appendingPathComponent("ours.umk"), options: ours,
+        name: "umk default (\(all) threads)", threads: all))
   }
 
   private func load(folder: URL) throws {
     let model = folder.appendingPathComponent("llada")
     try FileManager.default.createDirectory(at: model, withIntermediateDirectories: true)
-    let (store, config) = try BenchLLaDA.checkpoint(dModel: 512, layers: 4, heads: 8, mlp: 1408, vocabulary: 8192)
+    let (store, config) = try BenchLLaDA.checkpoint(
+      dModel: 512, layers: 4, heads: 8, mlp: 1408, vocabulary: 8192)
     try config.write(to: model.appendingPathComponent("config.json"))
     // Write safetensors through a raw .umk and export (the export path is the same code users get).
     var raw = UMKConvertOptions()
     raw.codec = .raw
     let staging = folder.appendingPathComponent("staging.umk")
     _ = try UMKWriter.convert(weights: store, files: [], to: staging, options: raw)
-    _ = try UMKFile(url: staging).exportSafetensors(to: model.appendingPathComponent("model.safetensors"))
+    _ = try UMKFile(url: staging).exportSafetensors(
+      to: model.appendingPathComponent("model.safetensors"))
     let input = try ConversionInput.open(model)
     let umkURL = folder.appendingPathComponent("llada.umk")
-    _ = try UMKWriter.convert(weights: input.weights, files: input.files, to: umkURL, options: UMKConvertOptions())
+    _ = try UMKWriter.convert(
+      weights: input.weights, files: input.files, to: umkURL, options: UMKConvertOptions())
     let canvas = (0..<64).map { Int32(($0 * 7919) % 8192) }
     func timeLoad(_ url: URL) throws -> (Double, [Float]) {
       var best = Double.infinity
@@ -93,10 +115,13 @@ struct BenchConvertCommand: ParsableCommand {
     let (safetensorsTime, a) = try timeLoad(model)
     let (umkTime, b) = try timeLoad(umkURL)
     let size = (try? FileManager.default.attributesOfItem(atPath: umkURL.path)[.size] as? Int) ?? 0
-    let original = (try? FileManager.default.attributesOfItem(atPath: model.appendingPathComponent("model.safetensors").path)[.size] as? Int) ?? 1
+    let original =
+      (try? FileManager.default.attributesOfItem(
+        atPath: model.appendingPathComponent("model.safetensors").path)[.size] as? Int) ?? 1
     print(
       String(
-        format: "load + first forward (random bf16 LLaDA d512 x4, %.1f MB, warm page cache, best of 3): safetensors %.1f ms, .umk %.1f ms (%.2fx; file %.1f%%); logits identical: %@",
+        format:
+          "load + first forward (random bf16 LLaDA d512 x4, %.1f MB, warm page cache, best of 3): safetensors %.1f ms, .umk %.1f ms (%.2fx; file %.1f%%); logits identical: %@",
         Double(original) / 1e6, safetensorsTime * 1000, umkTime * 1000, umkTime / safetensorsTime,
         100 * Double(size) / Double(original), a == b ? "yes" : "NO"))
   }
@@ -105,7 +130,9 @@ struct BenchConvertCommand: ParsableCommand {
 /// A LLaDA-layout random checkpoint as tensors and config (names and shapes as the engine's
 /// `SyntheticCheckpoint.llada`), with weights roughly Gaussian like trained ones.
 enum BenchLLaDA {
-  static func checkpoint(dModel: Int, layers: Int, heads: Int, mlp: Int, vocabulary: Int) throws -> (InMemoryTensors, Data) {
+  static func checkpoint(dModel: Int, layers: Int, heads: Int, mlp: Int, vocabulary: Int) throws
+    -> (InMemoryTensors, Data)
+  {
     let config: [String: Any] = [
       "model_type": "llada", "d_model": dModel, "n_heads": heads, "n_kv_heads": heads,
       "n_layers": layers, "mlp_hidden_size": mlp, "vocab_size": vocabulary,
@@ -128,7 +155,9 @@ enum BenchLLaDA {
       let p = "model.transformer.blocks.\(i)"
       try add("\(p).attn_norm.weight", [dModel], constant: 1)
       try add("\(p).ff_norm.weight", [dModel], constant: 1)
-      for name in ["q_proj", "k_proj", "v_proj", "attn_out"] { try add("\(p).\(name).weight", [dModel, dModel]) }
+      for name in ["q_proj", "k_proj", "v_proj", "attn_out"] {
+        try add("\(p).\(name).weight", [dModel, dModel])
+      }
       try add("\(p).ff_proj.weight", [mlp, dModel])
       try add("\(p).up_proj.weight", [mlp, dModel])
       try add("\(p).ff_out.weight", [dModel, mlp])

@@ -43,8 +43,12 @@ struct ConvertCommand: ParsableCommand {
   var threads: Int?
 
   func validate() throws {
-    guard (0...22).contains(level) else { throw ValidationError("--level must be in 0...22, got \(level)") }
-    guard (1024...(1 << 20)).contains(chunk) else { throw ValidationError("--chunk must be in 1024...1048576") }
+    guard (0...22).contains(level) else {
+      throw ValidationError("--level must be in 0...22, got \(level)")
+    }
+    guard (1024...(1 << 20)).contains(chunk) else {
+      throw ValidationError("--chunk must be in 1024...1048576")
+    }
     if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
   }
 
@@ -70,14 +74,16 @@ struct ConvertCommand: ParsableCommand {
     defer { interrupt.cancel() }
     let bar = ProgressBar()
     let summary = try UMKWriter.convert(
-      weights: input.weights, files: input.files, to: URL(fileURLWithPath: destination), options: options
+      weights: input.weights, files: input.files, to: URL(fileURLWithPath: destination),
+      options: options
     ) { bar.update($0) }
     bar.finish()
     print(
       String(
         format: "%@: %d tensors (%d quantized), %.1f MB -> %.1f MB (%.1f%%), %.1f MB/s",
         destination, summary.tensors, summary.quantized, Double(summary.bytesIn) / 1e6,
-        Double(summary.fileBytes) / 1e6, 100 * Double(summary.fileBytes) / Double(max(summary.bytesIn, 1)),
+        Double(summary.fileBytes) / 1e6,
+        100 * Double(summary.fileBytes) / Double(max(summary.bytesIn, 1)),
         Double(summary.bytesIn) / 1e6 / max(summary.seconds, 1e-9)))
   }
 }
@@ -97,8 +103,10 @@ final class ProgressBar {
     let filled = Int(fraction * 30)
     let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: 30 - filled)
     let line = String(
-      format: "\r[%@] %.1f/%.1f MB  %.0f MB/s  ratio %.1f%%", bar, Double(p.bytesIn) / 1e6, Double(p.totalIn) / 1e6,
-      Double(p.bytesIn) / 1e6 / max(p.seconds, 1e-9), 100 * Double(p.bytesOut) / Double(max(p.bytesIn, 1)))
+      format: "\r[%@] %.1f/%.1f MB  %.0f MB/s  ratio %.1f%%", bar, Double(p.bytesIn) / 1e6,
+      Double(p.totalIn) / 1e6,
+      Double(p.bytesIn) / 1e6 / max(p.seconds, 1e-9),
+      100 * Double(p.bytesOut) / Double(max(p.bytesIn, 1)))
     FileHandle.standardError.write(Data(line.utf8))
   }
 

@@ -6,8 +6,10 @@ import Unmask
 struct ExportCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "export",
-    abstract: "Write a .umk file's tensors back as one .safetensors file (bit-exact when lossless).",
-    discussion: "Embedded config and tokenizer files are written beside the output when --files is given.")
+    abstract:
+      "Write a .umk file's tensors back as one .safetensors file (bit-exact when lossless).",
+    discussion:
+      "Embedded config and tokenizer files are written beside the output when --files is given.")
 
   @Argument(help: "The .umk file.")
   var file: String
@@ -25,10 +27,13 @@ struct ExportCommand: ParsableCommand {
     if files {
       for name in umk.blobNames where name != UMKWriter.sourceHeaderBlob {
         if let data = try umk.blob(named: name) {
-          try writeAtomically(data, to: out.deletingLastPathComponent().appendingPathComponent(name).path)
+          try writeAtomically(
+            data, to: out.deletingLastPathComponent().appendingPathComponent(name).path)
         }
       }
     }
-    print("\(output): \(umk.tensorNames.count) tensors, \(layout == .original ? "byte-identical to the source file" : "canonical header")")
+    print(
+      "\(output): \(umk.tensorNames.count) tensors, \(layout == .original ? "byte-identical to the source file" : "canonical header")"
+    )
   }
 }

@@ -15,6 +15,7 @@ struct VerifyCommand: ParsableCommand {
     let umk = try UMKFile(url: URL(fileURLWithPath: file))
     let report = try umk.verify()
     print(
-      "\(file): OK: \(report.tensors) tensors, \(report.chunks) chunks, \(report.blobs) embedded files, \(report.bytes) bytes checked")
+      "\(file): OK: \(report.tensors) tensors, \(report.chunks) chunks, \(report.blobs) embedded files, \(report.bytes) bytes checked"
+    )
   }
 }

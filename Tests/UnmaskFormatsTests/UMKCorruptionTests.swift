@@ -13,7 +13,10 @@ func validUMK() throws -> (bytes: [UInt8], header: UMKHeader) {
 }
 
 /// Expects opening (or verifying) `bytes` to fail with a one-line error containing `message`.
-func expectRejected(_ bytes: [UInt8], _ message: String, verify: Bool = false, sourceLocation: SourceLocation = #_sourceLocation) throws {
+func expectRejected(
+  _ bytes: [UInt8], _ message: String, verify: Bool = false,
+  sourceLocation: SourceLocation = #_sourceLocation
+) throws {
   let url = try writeTemporary(bytes)
   do {
     let file = try UMKFile(url: url)
@@ -64,7 +67,10 @@ func expectRejected(_ bytes: [UInt8], _ message: String, verify: Bool = false, s
 }
 
 @Test func wrongMajorVersionNamesTheFix() throws {
-  var preamble = UMKPreamble(headerOffset: 64, headerLength: 8, headerChecksum: XXH64.hash([UInt8](repeating: 0, count: 8)), fileLength: 72).serialized()
+  var preamble = UMKPreamble(
+    headerOffset: 64, headerLength: 8, headerChecksum: XXH64.hash([UInt8](repeating: 0, count: 8)),
+    fileLength: 72
+  ).serialized()
   preamble[8] = 2
   let checksum = XXH64.hash(Array(preamble[0..<56]))
   withUnsafeBytes(of: checksum.littleEndian) { for k in 0..<8 { preamble[56 + k] = $0[k] } }
@@ -74,7 +80,8 @@ func expectRejected(_ bytes: [UInt8], _ message: String, verify: Bool = false, s
 /// Hand-written headers with valid checksums whose content lies.
 @Test func lyingHeadersAreClearErrors() throws {
   func tensor(
-    name: String = "t", dtype: UInt8 = 1, encoding: UInt8 = 0, shape: [UInt64] = [4], offset: UInt64 = 4096,
+    name: String = "t", dtype: UInt8 = 1, encoding: UInt8 = 0, shape: [UInt64] = [4],
+    offset: UInt64 = 4096,
     stored: UInt64 = 16, extra: (inout ByteWriter) -> Void = { _ in }
   ) -> ByteWriter {
     var w = ByteWriter()
@@ -97,18 +104,27 @@ func expectRejected(_ bytes: [UInt8], _ message: String, verify: Bool = false, s
   let url = try writeTemporary(craftedUMK(header: tensor().bytes, data: data))
   #expect(try UMKFile(url: url).tensor(named: "t").floats() == [0, 0, 0, 0])
 
-  try expectRejected(craftedUMK(header: tensor(offset: 1 << 40).bytes, data: data), "outside the data section")
-  try expectRejected(craftedUMK(header: tensor(offset: UInt64.max - 3).bytes, data: data), "exceeds the limit")
-  try expectRejected(craftedUMK(header: tensor(stored: 1 << 20).bytes, data: data), "outside the data section")
+  try expectRejected(
+    craftedUMK(header: tensor(offset: 1 << 40).bytes, data: data), "outside the data section")
+  try expectRejected(
+    craftedUMK(header: tensor(offset: UInt64.max - 3).bytes, data: data), "exceeds the limit")
+  try expectRejected(
+    craftedUMK(header: tensor(stored: 1 << 20).bytes, data: data), "outside the data section")
   try expectRejected(craftedUMK(header: tensor(shape: [5]).bytes, data: data), "needs 20")
-  try expectRejected(craftedUMK(header: tensor(shape: [1 << 30, 1 << 30]).bytes, data: data), "overflows the limit")
-  try expectRejected(craftedUMK(header: tensor(shape: [UInt64.max]).bytes, data: data), "exceeds the limit")
-  try expectRejected(craftedUMK(header: tensor(shape: Array(repeating: 1, count: 9)).bytes, data: data), "rank 9")
+  try expectRejected(
+    craftedUMK(header: tensor(shape: [1 << 30, 1 << 30]).bytes, data: data), "overflows the limit")
+  try expectRejected(
+    craftedUMK(header: tensor(shape: [UInt64.max]).bytes, data: data), "exceeds the limit")
+  try expectRejected(
+    craftedUMK(header: tensor(shape: Array(repeating: 1, count: 9)).bytes, data: data), "rank 9")
   try expectRejected(craftedUMK(header: tensor(dtype: 99).bytes, data: data), "unknown dtype")
   try expectRejected(craftedUMK(header: tensor(encoding: 7).bytes, data: data), "unknown encoding")
-  try expectRejected(craftedUMK(header: tensor(offset: 4100).bytes, data: data + [0, 0, 0, 0]), "not a multiple of 4096")
+  try expectRejected(
+    craftedUMK(header: tensor(offset: 4100).bytes, data: data + [0, 0, 0, 0]),
+    "not a multiple of 4096")
   try expectRejected(craftedUMK(header: tensor().bytes + [0], data: data), "left over")
-  try expectRejected(craftedUMK(header: Array(tensor().bytes.dropLast(3)), data: data), "remain in the header")
+  try expectRejected(
+    craftedUMK(header: Array(tensor().bytes.dropLast(3)), data: data), "remain in the header")
 
   // Absurd counts are rejected before anything is allocated from them.
   var absurd = ByteWriter()

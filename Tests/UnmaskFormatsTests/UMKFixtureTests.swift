@@ -3,7 +3,8 @@ import Testing
 @testable import UnmaskFormats
 
 /// Tests/Fixtures/umk, found from this file's path (see Tests/Fixtures/README.md).
-let umkFixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+let umkFixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+  .deletingLastPathComponent()
   .appendingPathComponent("Fixtures/umk")
 
 /// The committed file was written by an earlier build: it must still open, verify and match
@@ -13,10 +14,14 @@ let umkFixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().de
   let reference = try SafetensorsFile(url: umkFixtures.appendingPathComponent("tiny.safetensors"))
   #expect(file.tensorNames == reference.tensorNames)
   for name in reference.tensorNames {
-    #expect(Array(try file.tensor(named: name).bytes) == Array(try reference.tensor(named: name).bytes), "\(name)")
+    #expect(
+      Array(try file.tensor(named: name).bytes) == Array(try reference.tensor(named: name).bytes),
+      "\(name)")
   }
   #expect(try file.verify().tensors == 6)
-  #expect(try file.blob(named: "config.json") == Data(contentsOf: umkFixtures.appendingPathComponent("config.json")))
+  #expect(
+    try file.blob(named: "config.json")
+      == Data(contentsOf: umkFixtures.appendingPathComponent("config.json")))
 }
 
 /// Whether `python3` can import numpy and zstandard.
@@ -44,7 +49,8 @@ func runPython(_ arguments: [String]) throws -> (status: Int32, output: String) 
     print("note: python3 with numpy and zstandard not importable; skipping the python/umk.py check")
     return
   }
-  let script = umkFixtures.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+  let script = umkFixtures.deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
     .appendingPathComponent("python/test_umk.py").path
   let store = try everyDTypeStore()
   for quantize in [UMKQuantization.none, .q8_0, .q4_0] {
@@ -52,7 +58,8 @@ func runPython(_ arguments: [String]) throws -> (status: Int32, output: String) 
     var options = smallChunkOptions()
     options.quantize = quantize
     let umkURL = folder.appendingPathComponent("py.umk")
-    _ = try UMKWriter.convert(weights: store, files: [("config.json", Data("{}".utf8))], to: umkURL, options: options)
+    _ = try UMKWriter.convert(
+      weights: store, files: [("config.json", Data("{}".utf8))], to: umkURL, options: options)
     // The reference is the lossless source, exported through a raw .umk.
     var raw = UMKConvertOptions()
     raw.codec = .raw

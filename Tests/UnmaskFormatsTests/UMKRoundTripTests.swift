@@ -8,7 +8,8 @@ func everyDTypeRoundTripsBitExact(codec: UMKCodec, level: Int) throws {
   let store = try everyDTypeStore()
   let url = try temporaryFolder().appendingPathComponent("all.umk")
   let summary = try UMKWriter.convert(
-    weights: store, files: [("config.json", Data("{}".utf8))], to: url, options: smallChunkOptions(codec: codec, level: level))
+    weights: store, files: [("config.json", Data("{}".utf8))], to: url,
+    options: smallChunkOptions(codec: codec, level: level))
   #expect(summary.tensors == store.tensorNames.count)
   let umk = try UMKFile(url: url)
   #expect(umk.tensorNames == store.tensorNames)
@@ -18,7 +19,9 @@ func everyDTypeRoundTripsBitExact(codec: UMKCodec, level: Int) throws {
     #expect(a.dtype == b.dtype && a.shape == b.shape, "\(name)")
     #expect(Array(a.bytes) == Array(b.bytes), "\(name) differs after \(codec) level \(level)")
     if codec == .raw || b.bytes.isEmpty {
-      #expect(Int(bitPattern: b.bytes.baseAddress) % UMKLayout.alignment == 0 || b.bytes.isEmpty, "\(name) is aligned")
+      #expect(
+        Int(bitPattern: b.bytes.baseAddress) % UMKLayout.alignment == 0 || b.bytes.isEmpty,
+        "\(name) is aligned")
     }
   }
   let report = try umk.verify()
@@ -36,7 +39,9 @@ func everyDTypeRoundTripsBitExact(codec: UMKCodec, level: Int) throws {
   #expect(try umk.exportSafetensors(to: exported) == .canonical)
   let back = try SafetensorsFile(url: exported)
   for name in store.tensorNames {
-    #expect(Array(try back.tensor(named: name).bytes) == Array(try store.tensor(named: name).bytes), "\(name)")
+    #expect(
+      Array(try back.tensor(named: name).bytes) == Array(try store.tensor(named: name).bytes),
+      "\(name)")
   }
 }
 
@@ -45,13 +50,15 @@ func everyDTypeRoundTripsBitExact(codec: UMKCodec, level: Int) throws {
   var rng = SplitMix64(seed: 3)
   let values = gaussian(2048, scale: 0.1, rng: &rng)
   let floats = values.withUnsafeBytes { Array($0) }
-  let header = #"{"__metadata__":{"format":"pt"},"w":{"dtype":"F32","shape":[32,64],"data_offsets":[0,8192]}}"#
+  let header =
+    #"{"__metadata__":{"format":"pt"},"w":{"dtype":"F32","shape":[32,64],"data_offsets":[0,8192]}}"#
   let source = folder.appendingPathComponent("model.safetensors")
   try safetensorsBytes(header: header, data: floats).write(to: source)
   try Data(#"{"model_type":"llada"}"#.utf8).write(to: folder.appendingPathComponent("config.json"))
   let input = try ConversionInput.open(source)
   let umkURL = folder.appendingPathComponent("m.umk")
-  _ = try UMKWriter.convert(weights: input.weights, files: input.files, to: umkURL, options: smallChunkOptions())
+  _ = try UMKWriter.convert(
+    weights: input.weights, files: input.files, to: umkURL, options: smallChunkOptions())
   let exported = folder.appendingPathComponent("out.safetensors")
   #expect(try UMKFile(url: umkURL).exportSafetensors(to: exported) == .original)
   #expect(try Data(contentsOf: exported) == Data(contentsOf: source))
@@ -76,7 +83,9 @@ func quantizedWeightsStayWithinTheBlockErrorBound(quantize: UMKQuantization) thr
     let original = try store.tensor(named: name).floats()
     let originalShape = try store.tensor(named: name).shape
     #expect(q.dtype == quantize.dtype && q.shape == originalShape)
-    #expect(Int(bitPattern: q.bytes.baseAddress) % UMKLayout.alignment == 0, "quantized tensors are used in place")
+    #expect(
+      Int(bitPattern: q.bytes.baseAddress) % UMKLayout.alignment == 0,
+      "quantized tensors are used in place")
     let restored = q.floats()
     var worst: Float = 0
     for block in 0..<(original.count / 32) {
@@ -88,14 +97,17 @@ func quantizedWeightsStayWithinTheBlockErrorBound(quantize: UMKQuantization) thr
       for j in slice.indices {
         let gap = abs(restored[j] - original[j])
         worst = max(worst, gap / max(step, 1e-12))
-        #expect(gap <= step * 0.5 + amax * 2e-3 + 1e-7, "\(name)[\(j)]: \(restored[j]) vs \(original[j])")
+        #expect(
+          gap <= step * 0.5 + amax * 2e-3 + 1e-7, "\(name)[\(j)]: \(restored[j]) vs \(original[j])")
       }
     }
     print("\(quantize) \(name): worst error \(worst) quantization steps")
   }
   // Norms, embeddings and non-matrix tensors are untouched.
   #expect(try umk.tensor(named: "layers.0.norm.weight").dtype == .bf16)
-  #expect(UMKQuantization.applies(name: "model.embed_tokens.weight", dtype: .bf16, shape: [64, 64]) == false)
+  #expect(
+    UMKQuantization.applies(name: "model.embed_tokens.weight", dtype: .bf16, shape: [64, 64])
+      == false)
   #expect(UMKQuantization.applies(name: "x.weight", dtype: .bf16, shape: [64, 33]) == false)
   #expect(try umk.verify().tensors == store.tensorNames.count)
   // Export dequantizes to the source type.
@@ -113,7 +125,8 @@ func quantizedWeightsStayWithinTheBlockErrorBound(quantize: UMKQuantization) thr
   let umk = try UMKFile(url: url)
   #expect(try umk.tensor(named: "layers.0.attn.weight").dtype == .bf16)
   #expect(try umk.tensor(named: "random.I32").dtype == .i32)
-  let a = try store.tensor(named: "layers.0.attn.weight").floats().map(FloatConversion.bfloat16(from:))
+  let a = try store.tensor(named: "layers.0.attn.weight").floats().map(
+    FloatConversion.bfloat16(from:))
   let view = try umk.tensor(named: "layers.0.attn.weight")  // keeps the decoded buffer alive
   #expect(a == Array(view.bytes.bindMemory(to: UInt16.self)))
 }
@@ -136,7 +149,9 @@ final class FailingSource: TensorSource {
   let folder = try temporaryFolder()
   let url = folder.appendingPathComponent("x.umk")
   #expect(throws: CheckpointError.self) {
-    try UMKWriter.convert(weights: FailingSource(try everyDTypeStore()), files: [], to: url, options: smallChunkOptions())
+    try UMKWriter.convert(
+      weights: FailingSource(try everyDTypeStore()), files: [], to: url,
+      options: smallChunkOptions())
   }
   #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
 }

@@ -17,7 +17,8 @@ struct SplitMix64: RandomNumberGenerator {
 
 /// A fresh temporary folder.
 func temporaryFolder() throws -> URL {
-  let folder = FileManager.default.temporaryDirectory.appendingPathComponent("unmask-umk-\(UUID().uuidString)")
+  let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+    "unmask-umk-\(UUID().uuidString)")
   try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
   return folder
 }
@@ -38,15 +39,26 @@ func everyDTypeStore(seed: UInt64 = 7) throws -> InMemoryTensors {
   let store = InMemoryTensors(location: "synthetic")
   for dtype in DType.allCases where !dtype.isQuantized {
     let shape = [3, 1000 + Int(dtype.blockBytes)]
-    let bytes = (0..<(shape[0] * shape[1] * dtype.blockBytes)).map { _ in UInt8.random(in: 0...255, using: &rng) }
-    try bytes.withUnsafeBytes { try store.add("random.\(dtype.rawValue)", dtype: dtype, shape: shape, bytes: $0) }
+    let bytes = (0..<(shape[0] * shape[1] * dtype.blockBytes)).map { _ in
+      UInt8.random(in: 0...255, using: &rng)
+    }
+    try bytes.withUnsafeBytes {
+      try store.add("random.\(dtype.rawValue)", dtype: dtype, shape: shape, bytes: $0)
+    }
   }
-  try store.add("layers.0.mlp.weight", shape: [64, 96], values: gaussian(64 * 96, scale: 0.02, rng: &rng), as: .bf16)
-  try store.add("layers.0.attn.weight", shape: [32, 64], values: gaussian(32 * 64, scale: 0.05, rng: &rng), as: .f32)
-  try store.add("layers.0.norm.weight", shape: [64], values: [Float](repeating: 1, count: 64), as: .bf16)
+  try store.add(
+    "layers.0.mlp.weight", shape: [64, 96], values: gaussian(64 * 96, scale: 0.02, rng: &rng),
+    as: .bf16)
+  try store.add(
+    "layers.0.attn.weight", shape: [32, 64], values: gaussian(32 * 64, scale: 0.05, rng: &rng),
+    as: .f32)
+  try store.add(
+    "layers.0.norm.weight", shape: [64], values: [Float](repeating: 1, count: 64), as: .bf16)
   try store.add("zeros", shape: [5000], values: [Float](repeating: 0, count: 5000), as: .f16)
   try [UInt8]().withUnsafeBytes { try store.add("empty", dtype: .f32, shape: [0, 4], bytes: $0) }
-  try [UInt8](repeating: 9, count: 2).withUnsafeBytes { try store.add("scalar", dtype: .bf16, shape: [], bytes: $0) }
+  try [UInt8](repeating: 9, count: 2).withUnsafeBytes {
+    try store.add("scalar", dtype: .bf16, shape: [], bytes: $0)
+  }
   return store
 }
 

@@ -37,7 +37,9 @@ enum BytePlanes {
       for i in 0..<count {
         var v = source.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self)
         if rotate { v = (v << 1) | (v >> 63) }
-        for k in 0..<8 { planes[k * count + i] = UInt8(truncatingIfNeeded: v >> UInt64(56 - 8 * k)) }
+        for k in 0..<8 {
+          planes[k * count + i] = UInt8(truncatingIfNeeded: v >> UInt64(56 - 8 * k))
+        }
       }
     default:  // width 1: one plane, the bytes themselves
       let bytes = source.assumingMemoryBound(to: UInt8.self)

@@ -15,7 +15,8 @@ struct ByteReader {
 
   mutating func require(_ count: Int, _ what: String) throws {
     guard count >= 0, count <= remaining else {
-      throw UMKParseError(field: what, "needs \(count) bytes but only \(remaining) remain in the header")
+      throw UMKParseError(
+        field: what, "needs \(count) bytes but only \(remaining) remain in the header")
     }
   }
 
@@ -78,9 +79,15 @@ struct UMKParseError: Error {
 struct ByteWriter {
   var bytes: [UInt8] = []
   mutating func u8(_ v: UInt8) { bytes.append(v) }
-  mutating func u16(_ v: UInt16) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
-  mutating func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
-  mutating func u64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
+  mutating func u16(_ v: UInt16) {
+    withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) }
+  }
+  mutating func u32(_ v: UInt32) {
+    withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) }
+  }
+  mutating func u64(_ v: UInt64) {
+    withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) }
+  }
   mutating func int(_ v: Int) { u64(UInt64(v)) }
   mutating func string16(_ s: String) {
     let utf8 = Array(s.utf8)

@@ -35,11 +35,16 @@ public struct ConversionInput {
       folder = url.deletingLastPathComponent()
     }
     var files: [(name: String, data: Data)] = []
-    for name in ["config.json", "tokenizer.json", "tokenizer_config.json", "generation_config.json"] {
-      if let data = try? Data(contentsOf: folder.appendingPathComponent(name)) { files.append((name, data)) }
+    for name in [
+      "config.json", "tokenizer.json", "tokenizer_config.json", "generation_config.json",
+    ] {
+      if let data = try? Data(contentsOf: folder.appendingPathComponent(name)) {
+        files.append((name, data))
+      }
     }
     if let single = weights as? SafetensorsFile {
-      let length = Int(single.file.bytes.loadUnaligned(as: UInt64.self).littleEndian)  // validated at open
+      // The header length was validated when the file was opened.
+      let length = Int(single.file.bytes.loadUnaligned(as: UInt64.self).littleEndian)
       files.append((UMKWriter.sourceHeaderBlob, Data(single.file.slice(8..<(8 + length)))))
     }
     return ConversionInput(weights: weights, files: files)

@@ -29,7 +29,9 @@ final class FileSink {
     while left > 0 {
       let n = systemWrite(fd, base, left)
       if n < 0 && errno == EINTR { continue }
-      guard n > 0 else { throw CheckpointError(path: path, "write failed: \(String(cString: strerror(errno)))") }
+      guard n > 0 else {
+        throw CheckpointError(path: path, "write failed: \(String(cString: strerror(errno)))")
+      }
       base += n
       left -= n
       position += n
@@ -49,12 +51,16 @@ final class FileSink {
   /// Overwrites bytes at `offset` without moving the position.
   func write(_ bytes: [UInt8], at offset: Int) throws {
     let n = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(offset)) }
-    guard n == bytes.count else { throw CheckpointError(path: path, "write failed: \(String(cString: strerror(errno)))") }
+    guard n == bytes.count else {
+      throw CheckpointError(path: path, "write failed: \(String(cString: strerror(errno)))")
+    }
   }
 
   /// Flushes to disk.
   func sync() throws {
-    guard fsync(fd) == 0 else { throw CheckpointError(path: path, "fsync failed: \(String(cString: strerror(errno)))") }
+    guard fsync(fd) == 0 else {
+      throw CheckpointError(path: path, "fsync failed: \(String(cString: strerror(errno)))")
+    }
   }
 }
 

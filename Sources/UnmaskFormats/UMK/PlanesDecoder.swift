@@ -37,7 +37,8 @@ final class ChunkDecoder {
     // The common bf16 case (rANS exponent, raw mantissa) decodes straight into the output.
     if width == 2, transform == .rotateSign, chunk.codecs[0] == .rans, chunk.codecs[1] == .raw {
       let stream = UnsafeRawBufferPointer(start: base, count: chunk.lengths[0])
-      let sink = Rotated16Sink(low: base + chunk.lengths[0], out: destination.assumingMemoryBound(to: UInt16.self))
+      let sink = Rotated16Sink(
+        low: base + chunk.lengths[0], out: destination.assumingMemoryBound(to: UInt16.self))
       return RANS.decode(stream, count: n, sink: sink) ? nil : "plane 0: rANS stream is corrupt"
     }
     reserve(width * n)
@@ -53,7 +54,8 @@ final class ChunkDecoder {
         pointers.append(base + offset - length)
         continue
       case .zstd:
-        guard zstd.decompress(source, into: UnsafeMutableRawBufferPointer(start: target, count: n)) else {
+        guard zstd.decompress(source, into: UnsafeMutableRawBufferPointer(start: target, count: n))
+        else {
           return "plane \(k): zstd frame does not decode to \(n) bytes"
         }
       case .rans:
@@ -76,7 +78,8 @@ public enum PlanesDecoder {
   ///
   /// Throws a `UMKParseError` naming the first bad chunk.
   static func decode(
-    _ entry: UMKTensorEntry, stored: UnsafeRawBufferPointer, into destination: UnsafeMutableRawPointer,
+    _ entry: UMKTensorEntry, stored: UnsafeRawBufferPointer,
+    into destination: UnsafeMutableRawPointer,
     checkChunks: Bool, threads: Int = ComputeThreads.count
   ) throws {
     let chunks = entry.chunks
@@ -96,8 +99,10 @@ public enum PlanesDecoder {
       for c in stride(from: w, to: chunks.count, by: active) {
         let chunk = chunks[c]
         failures[c] = decoder.decode(
-          chunk, stored: UnsafeRawBufferPointer(start: base + chunk.offset, count: chunk.storedLength),
-          width: width, transform: transform, into: destination + c * per * width, checkChecksum: checkChunks)
+          chunk,
+          stored: UnsafeRawBufferPointer(start: base + chunk.offset, count: chunk.storedLength),
+          width: width, transform: transform, into: destination + c * per * width,
+          checkChecksum: checkChunks)
       }
     }
     for (c, failure) in failures.enumerated() {

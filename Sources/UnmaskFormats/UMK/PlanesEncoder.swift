@@ -48,7 +48,8 @@ final class ChunkEncoder {
 
   /// Encodes `elements` (at most `chunkElements`) elements of `width` bytes at `source`.
   func encode(
-    _ source: UnsafeRawPointer, elements n: Int, width: Int, transform: UMKTransform, options: UMKEncodeOptions
+    _ source: UnsafeRawPointer, elements n: Int, width: Int, transform: UMKTransform,
+    options: UMKEncodeOptions
   ) -> (UMKChunk, [UInt8]) {
     BytePlanes.split(source, count: n, width: width, transform: transform, into: planes)
     var out: [UInt8] = []
@@ -69,7 +70,9 @@ final class ChunkEncoder {
         // A plane already near 8 bits per byte (mantissas) is not worth a compressor's time.
         tryZstd = estimate < n - n / 32 || transform == .none
         if estimate < n - n / 32,
-          let length = RANS.encode(plane, count: n, histogram: histogram, into: scratch, capacity: scratchCapacity, limit: n - 1)
+          let length = RANS.encode(
+            plane, count: n, histogram: histogram, into: scratch, capacity: scratchCapacity,
+            limit: n - 1)
         {
           best = (.rans, length)
           bestBytes = UnsafeRawBufferPointer(start: scratch, count: length)
@@ -78,17 +81,22 @@ final class ChunkEncoder {
       // zstd only wins over order-0 rANS on planes with repeats (constant runs, structured
       // integers). A 16 KiB probe decides whether the whole plane is worth zstd's time.
       if tryZstd, options.policy == .auto, best.codec == .rans, n > 4 * Self.probe {
-        let room = UnsafeMutableRawBufferPointer(start: scratch + best.length, count: scratchCapacity - best.length)
+        let room = UnsafeMutableRawBufferPointer(
+          start: scratch + best.length, count: scratchCapacity - best.length)
         let sample = UnsafeRawBufferPointer(start: plane, count: Self.probe)
         let probeLength = zstd.compress(sample, into: room, level: options.level) ?? Self.probe
-        if Double(probeLength) > 0.97 * Double(best.length) * Double(Self.probe) / Double(n) { tryZstd = false }
+        if Double(probeLength) > 0.97 * Double(best.length) * Double(Self.probe) / Double(n) {
+          tryZstd = false
+        }
       }
       if tryZstd && options.level != 0 {
         // zstd writes after the rANS stream in the same scratch when rANS is the current best.
         let offset = best.codec == .rans ? best.length : 0
-        let room = UnsafeMutableRawBufferPointer(start: scratch + offset, count: scratchCapacity - offset)
+        let room = UnsafeMutableRawBufferPointer(
+          start: scratch + offset, count: scratchCapacity - offset)
         if room.count >= ZstdContext.bound(n),
-          let length = zstd.compress(UnsafeRawBufferPointer(start: plane, count: n), into: room, level: options.level),
+          let length = zstd.compress(
+            UnsafeRawBufferPointer(start: plane, count: n), into: room, level: options.level),
           length < best.length, n <= length * UMKLayout.maximumExpansion
         {
           best = (.zstd, length)
@@ -113,14 +121,17 @@ public final class PlanesEncoder {
   /// An encoder with `options` (chunk size clamped to the format's range).
   public init(options: UMKEncodeOptions) {
     var options = options
-    options.chunkElements = min(max(options.chunkElements, 1024), UMKLayout.chunkElementRange.upperBound)
+    options.chunkElements = min(
+      max(options.chunkElements, 1024), UMKLayout.chunkElementRange.upperBound)
     options.threads = max(1, options.threads)
     self.options = options
     workers = (0..<options.threads).map { _ in ChunkEncoder(chunkElements: options.chunkElements) }
   }
 
   /// Encodes `bytes` (`elements` elements of `dtype`): chunk records and their bytes, in order.
-  public func encode(_ bytes: UnsafeRawBufferPointer, dtype: DTypeWidth) -> (chunks: [UMKChunk], data: [[UInt8]]) {
+  public func encode(_ bytes: UnsafeRawBufferPointer, dtype: DTypeWidth) -> (
+    chunks: [UMKChunk], data: [[UInt8]]
+  ) {
     let n = dtype.elements
     let per = options.chunkElements
     let count = (n + per - 1) / per
@@ -139,7 +150,8 @@ public final class PlanesEncoder {
         let first = c * per
         let elements = min(per, n - first)
         results[c] = workers[w].encode(
-          base + first * dtype.width, elements: elements, width: dtype.width, transform: dtype.transform, options: options)
+          base + first * dtype.width, elements: elements, width: dtype.width,
+          transform: dtype.transform, options: options)
       }
     }
     var chunks: [UMKChunk] = []

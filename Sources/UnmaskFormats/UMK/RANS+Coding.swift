@@ -55,7 +55,8 @@ extension RANS {
             var v = x
             if UInt64(v) >= xMax[s] {
               ptr -= 2
-              UnsafeMutableRawPointer(ptr).storeBytes(of: UInt16(truncatingIfNeeded: v).littleEndian, as: UInt16.self)
+              UnsafeMutableRawPointer(ptr).storeBytes(
+                of: UInt16(truncatingIfNeeded: v).littleEndian, as: UInt16.self)
               v >>= 16
             }
             let f = UInt32(truncatingIfNeeded: freq[s])
@@ -101,13 +102,17 @@ extension RANS {
 
   /// Decodes a stream made by `encode` into exactly `count` bytes; false if the stream is
   /// malformed (bad table, out of words, bytes left over, or final states not back at `L`).
-  static func decode(_ stream: UnsafeRawBufferPointer, count: Int, into out: UnsafeMutablePointer<UInt8>) -> Bool {
+  static func decode(
+    _ stream: UnsafeRawBufferPointer, count: Int, into out: UnsafeMutablePointer<UInt8>
+  ) -> Bool {
     decode(stream, count: count, sink: PlaneSink(out: out))
   }
 
   /// Decodes into any sink; specialized per sink type.
   @inline(__always)
-  static func decode<Sink: RANSSink>(_ stream: UnsafeRawBufferPointer, count: Int, sink: Sink) -> Bool {
+  static func decode<Sink: RANSSink>(_ stream: UnsafeRawBufferPointer, count: Int, sink: Sink)
+    -> Bool
+  {
     var r = ByteReader(stream)
     guard let present = try? r.u16("symbols"), present >= 1, present <= 256 else { return false }
     return withUnsafeTemporaryAllocation(of: UInt32.self, capacity: scale) { slots -> Bool in
@@ -127,7 +132,8 @@ extension RANS {
       }
       guard start == scale else { return false }
       var states: (UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0)
-      guard let s0 = try? r.u32("state"), let s1 = try? r.u32("state"), let s2 = try? r.u32("state"),
+      guard let s0 = try? r.u32("state"), let s1 = try? r.u32("state"),
+        let s2 = try? r.u32("state"),
         let s3 = try? r.u32("state"), min(s0, s1, s2, s3) >= lower
       else { return false }
       states = (s0, s1, s2, s3)

@@ -18,7 +18,9 @@ public enum UMKBenchmark {
 
   /// Plain zstd at `level` on each tensor's bytes (one frame per tensor, one thread), plus the
   /// safetensors header: what `zstd -level` on the file would roughly give.
-  public static func plainZstd(_ source: any TensorSource, level: Int, headerBytes: Int) throws -> Figures {
+  public static func plainZstd(_ source: any TensorSource, level: Int, headerBytes: Int) throws
+    -> Figures
+  {
     let context = ZstdContext()
     var total = headerBytes
     var input = 0
@@ -26,8 +28,10 @@ public enum UMKBenchmark {
     var decompressTime = 0.0
     for name in source.tensorNames {
       let view = try source.tensor(named: name)
-      let room = UnsafeMutableRawBufferPointer.allocate(byteCount: ZstdContext.bound(view.bytes.count), alignment: 64)
-      let back = UnsafeMutableRawBufferPointer.allocate(byteCount: max(view.bytes.count, 1), alignment: 64)
+      let room = UnsafeMutableRawBufferPointer.allocate(
+        byteCount: ZstdContext.bound(view.bytes.count), alignment: 64)
+      let back = UnsafeMutableRawBufferPointer.allocate(
+        byteCount: max(view.bytes.count, 1), alignment: 64)
       defer {
         room.deallocate()
         back.deallocate()
@@ -44,7 +48,8 @@ public enum UMKBenchmark {
       input += view.bytes.count
     }
     return Figures(
-      name: "zstd-\(level) (plain, per tensor)", bytes: total, compressMBps: Double(input) / 1e6 / compressTime,
+      name: "zstd-\(level) (plain, per tensor)", bytes: total,
+      compressMBps: Double(input) / 1e6 / compressTime,
       decompressMBps: Double(input) / 1e6 / decompressTime)
   }
 
@@ -63,7 +68,8 @@ public enum UMKBenchmark {
       withExtendedLifetime(owned) {}
     }
     return Figures(
-      name: name, bytes: summary.fileBytes, compressMBps: Double(summary.bytesIn) / 1e6 / summary.seconds,
+      name: name, bytes: summary.fileBytes,
+      compressMBps: Double(summary.bytesIn) / 1e6 / summary.seconds,
       decompressMBps: Double(summary.bytesIn) / 1e6 / max(decodeTime, 1e-9))
   }
 

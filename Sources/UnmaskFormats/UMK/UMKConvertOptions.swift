@@ -30,7 +30,8 @@ public enum UMKQuantization: String, Sendable, CaseIterable {
   /// multiple of 32 elements, except embeddings and norms (names containing `embed`, `norm`,
   /// `wte`, `wpe` or `ln_`), which stay as they are. Everything else is kept unchanged.
   public static func applies(name: String, dtype: DType, shape: [Int]) -> Bool {
-    guard shape.count == 2, dtype.isFloatingPoint, !dtype.isQuantized, shape[1] % 32 == 0, shape[1] > 0,
+    guard shape.count == 2, dtype.isFloatingPoint, !dtype.isQuantized, shape[1] % 32 == 0,
+      shape[1] > 0,
       name.hasSuffix(".weight")
     else { return false }
     let lower = name.lowercased()

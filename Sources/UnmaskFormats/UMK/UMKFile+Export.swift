@@ -27,7 +27,8 @@ extension UMKFile {
       headerBytes = original
       placement = layout
     } else {
-      let metadata = original.flatMap { JSONValue.parse($0)?.objectValue?["__metadata__"]?.objectValue } ?? [:]
+      let metadata =
+        original.flatMap { JSONValue.parse($0)?.objectValue?["__metadata__"]?.objectValue } ?? [:]
       (headerBytes, placement) = canonicalHeader(metadata: metadata)
     }
     let temporary = url.path + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
@@ -45,7 +46,9 @@ extension UMKFile {
     }
     try sink.sync()
     guard rename(temporary, url.path) == 0 else {
-      throw CheckpointError(path: url.path, "cannot move the finished file into place: \(String(cString: strerror(errno)))")
+      throw CheckpointError(
+        path: url.path,
+        "cannot move the finished file into place: \(String(cString: strerror(errno)))")
     }
     finished = true
     return layout == nil ? .canonical : .original
@@ -54,13 +57,18 @@ extension UMKFile {
   /// Calls `body` with tensor `name`'s bytes as safetensors stores them (checked against the
   /// tensor's XXH64; dequantized to the source type if quantized).
   func exportBytes(_ name: String, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
-    guard let entry = entry(named: name) else { throw CheckpointError(path: location, item: name, "no such tensor") }
+    guard let entry = entry(named: name) else {
+      throw CheckpointError(path: location, item: name, "no such tensor")
+    }
     // Decoded without caching, so exporting a large model holds one tensor at a time.
     let owned = entry.encoding == .planes ? try decode(entry, checkChunks: true) : nil
     let bytes =
-      owned.map { UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer($0.bytes)[0..<entry.byteCount]) }
+      owned.map {
+        UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer($0.bytes)[0..<entry.byteCount])
+      }
       ?? file.slice(entry.offset..<(entry.offset + entry.storedLength))
-    let view = TensorView(name: name, dtype: entry.dtype, shape: entry.shape, bytes: bytes, owner: owned ?? file)
+    let view = TensorView(
+      name: name, dtype: entry.dtype, shape: entry.shape, bytes: bytes, owner: owned ?? file)
     guard XXH64.hash(view.bytes) == entry.checksum else {
       throw CheckpointError(path: location, item: name, "checksum mismatch")
     }
@@ -86,7 +94,8 @@ extension UMKFile {
     var placement: [(name: String, range: Range<Int>)] = []
     for (name, value) in table where name != "__metadata__" {
       guard let object = value.objectValue, let entry = entry(named: name),
-        object["dtype"]?.stringValue == entry.dtype.rawValue, object["shape"]?.integerArray == entry.shape,
+        object["dtype"]?.stringValue == entry.dtype.rawValue,
+        object["shape"]?.integerArray == entry.shape,
         let offsets = object["data_offsets"]?.integerArray, offsets.count == 2, offsets[0] >= 0,
         offsets[1] - offsets[0] == entry.byteCount
       else { return nil }
@@ -94,11 +103,15 @@ extension UMKFile {
     }
     guard placement.count == header.tensors.count else { return nil }
     let sorted = placement.sorted { $0.range.lowerBound < $1.range.lowerBound }
-    for (a, b) in zip(sorted, sorted.dropFirst()) where b.range.lowerBound < a.range.upperBound { return nil }
+    for (a, b) in zip(sorted, sorted.dropFirst()) where b.range.lowerBound < a.range.upperBound {
+      return nil
+    }
     return placement
   }
 
-  private func canonicalHeader(metadata: [String: JSONValue]) -> (Data, [(name: String, range: Range<Int>)]) {
+  private func canonicalHeader(metadata: [String: JSONValue]) -> (
+    Data, [(name: String, range: Range<Int>)]
+  ) {
     var parts: [String] = []
     if !metadata.isEmpty {
       let items = metadata.keys.sorted().compactMap { key in
@@ -115,7 +128,8 @@ extension UMKFile {
       placement.append((name, offset..<(offset + size)))
       let shape = entry.shape.map(String.init).joined(separator: ",")
       parts.append(
-        "\(jsonString(name)):{\"dtype\":\"\(dtype.rawValue)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(offset + size)]}")
+        "\(jsonString(name)):{\"dtype\":\"\(dtype.rawValue)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(offset + size)]}"
+      )
       offset += size
     }
     var text = "{" + parts.joined(separator: ",") + "}"

@@ -30,13 +30,17 @@ extension UMKFile {
         digest = XXH64.hash(file.slice(entry.offset..<(entry.offset + entry.storedLength)))
       case .planes:
         let owned = try decode(entry, checkChunks: true)
-        digest = XXH64.hash(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(owned.bytes)[0..<entry.byteCount]))
+        digest = XXH64.hash(
+          UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(owned.bytes)[0..<entry.byteCount])
+        )
         report.chunks += entry.chunks.count
       }
       guard digest == entry.checksum else {
         throw CheckpointError(
           path: location, item: entry.name,
-          String(format: "checksum mismatch: decoded bytes hash to %016llx, the table says %016llx", digest, entry.checksum))
+          String(
+            format: "checksum mismatch: decoded bytes hash to %016llx, the table says %016llx",
+            digest, entry.checksum))
       }
       report.tensors += 1
       report.bytes += entry.byteCount

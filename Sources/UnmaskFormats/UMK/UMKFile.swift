@@ -56,7 +56,8 @@ public final class UMKFile: TensorSource {
         throw UMKParseError(field: "header", "checksum mismatch (the tensor table is corrupt)")
       }
       self.preamble = preamble
-      header = try UMKHeader.parse(headerBytes, data: UMKLayout.preambleSize..<preamble.headerOffset)
+      header = try UMKHeader.parse(
+        headerBytes, data: UMKLayout.preambleSize..<preamble.headerOffset)
     } catch let error as UMKParseError {
       throw CheckpointError(path: file.path, item: error.field, error.problem)
     }
@@ -92,7 +93,8 @@ public final class UMKFile: TensorSource {
       }
     }
     guard ok, data.withUnsafeBytes({ XXH64.hash($0) }) == blob.checksum else {
-      throw CheckpointError(path: location, item: name, "embedded file is corrupt (does not decode to its checksum)")
+      throw CheckpointError(
+        path: location, item: name, "embedded file is corrupt (does not decode to its checksum)")
     }
     return data
   }
@@ -100,7 +102,9 @@ public final class UMKFile: TensorSource {
   /// Tensor `name`: a view into the mapping for raw tensors; for compressed ones, a buffer
   /// decoded on first use and kept (by this file and by every view) until `releaseDecoded()`.
   public func tensor(named name: String) throws -> TensorView {
-    guard let i = index[name] else { throw CheckpointError(path: location, item: name, "no such tensor") }
+    guard let i = index[name] else {
+      throw CheckpointError(path: location, item: name, "no such tensor")
+    }
     let entry = header.tensors[i]
     if entry.encoding == .raw {
       return TensorView(
@@ -126,7 +130,9 @@ public final class UMKFile: TensorSource {
   }
 
   /// Decodes tensor `entry` into a fresh buffer (not cached), chunks spread over `threads`.
-  public func decode(_ entry: UMKTensorEntry, checkChunks: Bool, threads: Int = ComputeThreads.count) throws -> OwnedBytes {
+  public func decode(
+    _ entry: UMKTensorEntry, checkChunks: Bool, threads: Int = ComputeThreads.count
+  ) throws -> OwnedBytes {
     let owned = OwnedBytes(count: entry.byteCount)
     if let base = owned.bytes.baseAddress {
       do {
@@ -143,7 +149,8 @@ public final class UMKFile: TensorSource {
   private func view(_ entry: UMKTensorEntry, _ owned: OwnedBytes) -> TensorView {
     TensorView(
       name: entry.name, dtype: entry.dtype, shape: entry.shape,
-      bytes: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(owned.bytes)[0..<entry.byteCount]), owner: owned)
+      bytes: UnsafeRawBufferPointer(
+        rebasing: UnsafeRawBufferPointer(owned.bytes)[0..<entry.byteCount]), owner: owned)
   }
 
   /// Whether `url` starts with the `.umk` magic number.

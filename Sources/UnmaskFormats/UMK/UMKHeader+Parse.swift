@@ -14,25 +14,31 @@ extension UMKHeader {
     let tensorCount = Int(try r.u32("tensor count"))
     let blobCount = Int(try r.u32("blob count"))
     guard tensorCount <= UMKLayout.maximumTensorCount else {
-      throw UMKParseError(field: "tensor count", "\(tensorCount) exceeds the limit \(UMKLayout.maximumTensorCount)")
+      throw UMKParseError(
+        field: "tensor count", "\(tensorCount) exceeds the limit \(UMKLayout.maximumTensorCount)")
     }
     guard blobCount <= UMKLayout.maximumBlobCount else {
-      throw UMKParseError(field: "blob count", "\(blobCount) exceeds the limit \(UMKLayout.maximumBlobCount)")
+      throw UMKParseError(
+        field: "blob count", "\(blobCount) exceeds the limit \(UMKLayout.maximumBlobCount)")
     }
     // Every tensor record takes at least 2 + 4 + 24 bytes; a count the header cannot hold is
     // rejected before any array is sized from it.
     guard tensorCount * 30 + blobCount * 35 <= r.remaining else {
-      throw UMKParseError(field: "tensor count", "\(tensorCount) tensors cannot fit in \(r.remaining) header bytes")
+      throw UMKParseError(
+        field: "tensor count", "\(tensorCount) tensors cannot fit in \(r.remaining) header bytes")
     }
     var names = Set<String>()
     var blobs: [UMKBlobEntry] = []
     blobs.reserveCapacity(blobCount)
     for index in 0..<blobCount {
       let name = try parseName(&r, "blob \(index) name")
-      guard names.insert("blob:" + name).inserted else { throw UMKParseError(field: name, "duplicate embedded file") }
+      guard names.insert("blob:" + name).inserted else {
+        throw UMKParseError(field: name, "duplicate embedded file")
+      }
       let codecCode = try r.u8("\(name): codec")
       guard let codec = UMKPlaneCodec(rawValue: codecCode), codec != .rans else {
-        throw UMKParseError(field: name, "unknown blob codec \(codecCode) (expected 0 raw or 1 zstd)")
+        throw UMKParseError(
+          field: name, "unknown blob codec \(codecCode) (expected 0 raw or 1 zstd)")
       }
       let offset = try r.int("\(name): offset")
       let stored = try r.int("\(name): stored length")
@@ -43,7 +49,10 @@ extension UMKHeader {
         throw UMKParseError(field: name, "raw blob stores \(stored) bytes but declares \(length)")
       }
       try checkExpansion(decoded: length, stored: stored, name)
-      blobs.append(UMKBlobEntry(name: name, codec: codec, offset: offset, storedLength: stored, length: length, checksum: checksum))
+      blobs.append(
+        UMKBlobEntry(
+          name: name, codec: codec, offset: offset, storedLength: stored, length: length,
+          checksum: checksum))
     }
     var tensors: [UMKTensorEntry] = []
     tensors.reserveCapacity(tensorCount)
@@ -65,23 +74,32 @@ extension UMKHeader {
   private static func parseName(_ r: inout ByteReader, _ what: String) throws -> String {
     let length = Int(try r.u16(what))
     guard length > 0, length <= UMKLayout.maximumNameLength else {
-      throw UMKParseError(field: what, "length \(length) outside 1...\(UMKLayout.maximumNameLength)")
+      throw UMKParseError(
+        field: what, "length \(length) outside 1...\(UMKLayout.maximumNameLength)")
     }
     return try r.string(count: length, what)
   }
 
-  private static func checkRange(_ offset: Int, _ length: Int, inside data: Range<Int>, _ name: String) throws {
+  private static func checkRange(
+    _ offset: Int, _ length: Int, inside data: Range<Int>, _ name: String
+  ) throws {
     let (end, overflow) = offset.addingReportingOverflow(length)
     guard !overflow, offset >= data.lowerBound, end <= data.upperBound else {
       throw UMKParseError(
-        field: name, "bytes [\(offset), \(offset &+ length)) lie outside the data section [\(data.lowerBound), \(data.upperBound))")
+        field: name,
+        "bytes [\(offset), \(offset &+ length)) lie outside the data section [\(data.lowerBound), \(data.upperBound))"
+      )
     }
   }
 
   private static func checkExpansion(decoded: Int, stored: Int, _ name: String) throws {
-    let (limit, overflow) = max(stored, 1).multipliedReportingOverflow(by: UMKLayout.maximumExpansion)
+    let (limit, overflow) = max(stored, 1).multipliedReportingOverflow(
+      by: UMKLayout.maximumExpansion)
     guard overflow || decoded <= limit else {
-      throw UMKParseError(field: name, "claims \(decoded) decoded bytes from \(stored) stored (more than \(UMKLayout.maximumExpansion)x)")
+      throw UMKParseError(
+        field: name,
+        "claims \(decoded) decoded bytes from \(stored) stored (more than \(UMKLayout.maximumExpansion)x)"
+      )
     }
   }
 
@@ -89,16 +107,22 @@ extension UMKHeader {
     _ r: inout ByteReader, index: Int, data: Range<Int>, names: inout Set<String>
   ) throws -> UMKTensorEntry {
     let name = try parseName(&r, "tensor \(index) name")
-    guard names.insert(name).inserted else { throw UMKParseError(field: name, "duplicate tensor name") }
+    guard names.insert(name).inserted else {
+      throw UMKParseError(field: name, "duplicate tensor name")
+    }
     let dtypeCode = try r.u8("\(name): dtype")
     let sourceCode = try r.u8("\(name): source dtype")
     let encodingCode = try r.u8("\(name): encoding")
     let rank = Int(try r.u8("\(name): rank"))
-    guard let dtype = DType(umkCode: dtypeCode), let source = DType(umkCode: sourceCode), !source.isQuantized else {
-      throw UMKParseError(field: name, "unknown dtype code \(dtypeCode) or source dtype code \(sourceCode)")
+    guard let dtype = DType(umkCode: dtypeCode), let source = DType(umkCode: sourceCode),
+      !source.isQuantized
+    else {
+      throw UMKParseError(
+        field: name, "unknown dtype code \(dtypeCode) or source dtype code \(sourceCode)")
     }
     guard let encoding = UMKEncoding(rawValue: encodingCode) else {
-      throw UMKParseError(field: name, "unknown encoding \(encodingCode) (expected 0 raw or 1 planes)")
+      throw UMKParseError(
+        field: name, "unknown encoding \(encodingCode) (expected 0 raw or 1 planes)")
     }
     guard rank <= UMKLayout.maximumRank else {
       throw UMKParseError(field: name, "rank \(rank) exceeds the limit \(UMKLayout.maximumRank)")
@@ -109,28 +133,35 @@ extension UMKHeader {
       let dimension = try r.int("\(name): dimension \(axis)", limit: UMKLayout.maximumElements)
       let (product, overflow) = elements.multipliedReportingOverflow(by: dimension)
       guard !overflow, product <= UMKLayout.maximumElements else {
-        throw UMKParseError(field: name, "shape overflows the limit of \(UMKLayout.maximumElements) elements")
+        throw UMKParseError(
+          field: name, "shape overflows the limit of \(UMKLayout.maximumElements) elements")
       }
       elements = product
       shape.append(dimension)
     }
     guard let byteCount = dtype.storageSize(elements: elements) else {
-      throw UMKParseError(field: name, "\(elements) elements do not fill whole \(dtype.rawValue) blocks")
+      throw UMKParseError(
+        field: name, "\(elements) elements do not fill whole \(dtype.rawValue) blocks")
     }
     let offset = try r.int("\(name): offset")
     let stored = try r.int("\(name): stored length")
     let checksum = try r.u64("\(name): checksum")
     try checkRange(offset, stored, inside: data, name)
     var entry = UMKTensorEntry(
-      name: name, dtype: dtype, sourceDType: source, encoding: encoding, shape: shape, offset: offset,
+      name: name, dtype: dtype, sourceDType: source, encoding: encoding, shape: shape,
+      offset: offset,
       storedLength: stored, checksum: checksum)
     switch encoding {
     case .raw:
       guard stored == byteCount else {
-        throw UMKParseError(field: name, "raw tensor stores \(stored) bytes but shape \(shape) of \(dtype.rawValue) needs \(byteCount)")
+        throw UMKParseError(
+          field: name,
+          "raw tensor stores \(stored) bytes but shape \(shape) of \(dtype.rawValue) needs \(byteCount)"
+        )
       }
       guard byteCount == 0 || offset % UMKLayout.alignment == 0 else {
-        throw UMKParseError(field: name, "raw tensor offset \(offset) is not a multiple of \(UMKLayout.alignment)")
+        throw UMKParseError(
+          field: name, "raw tensor offset \(offset) is not a multiple of \(UMKLayout.alignment)")
       }
     case .planes:
       try parseChunks(&r, into: &entry, elements: elements)
@@ -138,7 +169,9 @@ extension UMKHeader {
     return entry
   }
 
-  private static func parseChunks(_ r: inout ByteReader, into entry: inout UMKTensorEntry, elements: Int) throws {
+  private static func parseChunks(
+    _ r: inout ByteReader, into entry: inout UMKTensorEntry, elements: Int
+  ) throws {
     let name = entry.name
     let planes = Int(try r.u8("\(name): plane count"))
     let transformCode = try r.u8("\(name): transform")
@@ -146,20 +179,31 @@ extension UMKHeader {
     let chunkElements = Int(try r.u32("\(name): chunk elements"))
     let chunkCount = Int(try r.u32("\(name): chunk count"))
     guard !entry.dtype.isQuantized, planes == entry.dtype.blockBytes else {
-      throw UMKParseError(field: name, "planes encoding of \(entry.dtype.rawValue) needs \(entry.dtype.blockBytes) planes, not \(planes)")
+      throw UMKParseError(
+        field: name,
+        "planes encoding of \(entry.dtype.rawValue) needs \(entry.dtype.blockBytes) planes, not \(planes)"
+      )
     }
-    guard let transform = UMKTransform(rawValue: transformCode), transform == .none || entry.dtype.isFloatingPoint else {
-      throw UMKParseError(field: name, "unknown transform \(transformCode) for \(entry.dtype.rawValue)")
+    guard let transform = UMKTransform(rawValue: transformCode),
+      transform == .none || entry.dtype.isFloatingPoint
+    else {
+      throw UMKParseError(
+        field: name, "unknown transform \(transformCode) for \(entry.dtype.rawValue)")
     }
     guard UMKLayout.chunkElementRange.contains(chunkElements) else {
-      throw UMKParseError(field: name, "chunk size \(chunkElements) outside \(UMKLayout.chunkElementRange)")
+      throw UMKParseError(
+        field: name, "chunk size \(chunkElements) outside \(UMKLayout.chunkElementRange)")
     }
     let expected = (elements + chunkElements - 1) / chunkElements
     guard chunkCount == expected else {
-      throw UMKParseError(field: name, "\(chunkCount) chunks, but \(elements) elements in chunks of \(chunkElements) need \(expected)")
+      throw UMKParseError(
+        field: name,
+        "\(chunkCount) chunks, but \(elements) elements in chunks of \(chunkElements) need \(expected)"
+      )
     }
     guard chunkCount * (8 + 5 * planes) <= r.remaining else {
-      throw UMKParseError(field: name, "\(chunkCount) chunk records cannot fit in \(r.remaining) header bytes")
+      throw UMKParseError(
+        field: name, "\(chunkCount) chunk records cannot fit in \(r.remaining) header bytes")
     }
     var chunks: [UMKChunk] = []
     chunks.reserveCapacity(chunkCount)
@@ -176,7 +220,9 @@ extension UMKHeader {
           throw UMKParseError(field: name, "chunk \(index) plane \(plane): unknown codec \(code)")
         }
         if codec == .raw, length != count {
-          throw UMKParseError(field: name, "chunk \(index) plane \(plane): raw plane of \(count) bytes stores \(length)")
+          throw UMKParseError(
+            field: name,
+            "chunk \(index) plane \(plane): raw plane of \(count) bytes stores \(length)")
         }
         try checkExpansion(decoded: count, stored: length, "\(name) chunk \(index)")
         codecs.append(codec)
@@ -189,7 +235,8 @@ extension UMKHeader {
       chunks.append(chunk)
     }
     guard position == entry.storedLength else {
-      throw UMKParseError(field: name, "chunks store \(position) bytes but the tensor declares \(entry.storedLength)")
+      throw UMKParseError(
+        field: name, "chunks store \(position) bytes but the tensor declares \(entry.storedLength)")
     }
     entry.planeCount = planes
     entry.transform = transform

@@ -46,7 +46,9 @@ public struct UMKPreamble: Sendable, Equatable {
   /// checksum, the file length and the header range.
   static func parse(_ file: UnsafeRawBufferPointer) throws -> UMKPreamble {
     guard file.count >= UMKLayout.preambleSize else {
-      throw UMKParseError(field: "preamble", "truncated: \(file.count) bytes, a .umk file starts with \(UMKLayout.preambleSize)")
+      throw UMKParseError(
+        field: "preamble",
+        "truncated: \(file.count) bytes, a .umk file starts with \(UMKLayout.preambleSize)")
     }
     guard file.prefix(8).elementsEqual(UMKLayout.magic) else {
       throw UMKParseError(field: "magic", "not a .umk file (bad magic number)")
@@ -56,7 +58,10 @@ public struct UMKPreamble: Sendable, Equatable {
     let major = try r.u16("major version")
     let minor = try r.u16("minor version")
     guard major == UMKLayout.majorVersion else {
-      throw UMKParseError(field: "version", "format version \(major).\(minor); this reader reads version \(UMKLayout.majorVersion).x (convert the checkpoint again with this unmask)")
+      throw UMKParseError(
+        field: "version",
+        "format version \(major).\(minor); this reader reads version \(UMKLayout.majorVersion).x (convert the checkpoint again with this unmask)"
+      )
     }
     _ = try r.u32("flags")
     let headerOffset = try r.int("header offset")
@@ -71,12 +76,20 @@ public struct UMKPreamble: Sendable, Equatable {
     guard fileLength == file.count else {
       throw UMKParseError(
         field: "file length",
-        fileLength > file.count ? "truncated: the file has \(file.count) bytes, its preamble says \(fileLength)" : "the file has \(file.count) bytes, its preamble says \(fileLength)")
+        fileLength > file.count
+          ? "truncated: the file has \(file.count) bytes, its preamble says \(fileLength)"
+          : "the file has \(file.count) bytes, its preamble says \(fileLength)")
     }
-    guard headerOffset >= UMKLayout.preambleSize, headerOffset <= fileLength, headerLength <= fileLength - headerOffset else {
-      throw UMKParseError(field: "header", "range [\(headerOffset), +\(headerLength)) lies outside the file of \(fileLength) bytes")
+    guard headerOffset >= UMKLayout.preambleSize, headerOffset <= fileLength,
+      headerLength <= fileLength - headerOffset
+    else {
+      throw UMKParseError(
+        field: "header",
+        "range [\(headerOffset), +\(headerLength)) lies outside the file of \(fileLength) bytes")
     }
-    var preamble = UMKPreamble(headerOffset: headerOffset, headerLength: headerLength, headerChecksum: headerChecksum, fileLength: fileLength)
+    var preamble = UMKPreamble(
+      headerOffset: headerOffset, headerLength: headerLength, headerChecksum: headerChecksum,
+      fileLength: fileLength)
     preamble.minorVersion = minor
     return preamble
   }

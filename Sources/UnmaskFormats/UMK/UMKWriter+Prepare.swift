@@ -10,7 +10,8 @@ struct PreparedTensor {
 
   func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
     if let owned {
-      return try body(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(owned.bytes)[0..<count]))
+      return try body(
+        UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(owned.bytes)[0..<count]))
     }
     return try body(view.bytes)
   }
@@ -19,10 +20,16 @@ struct PreparedTensor {
 extension UMKWriter {
   /// Applies `--dtype` and `--quantize` to one tensor (floating tensors only; the rule for
   /// quantization is `UMKQuantization.applies`).
-  static func prepare(_ view: TensorView, options: UMKConvertOptions, location: String) throws -> PreparedTensor {
+  static func prepare(_ view: TensorView, options: UMKConvertOptions, location: String) throws
+    -> PreparedTensor
+  {
     var target = view.dtype
-    if view.dtype.isFloatingPoint, !view.dtype.isQuantized, let cast = options.dtype.dtype { target = cast }
-    if let q = options.quantize.dtype, UMKQuantization.applies(name: view.name, dtype: view.dtype, shape: view.shape) {
+    if view.dtype.isFloatingPoint, !view.dtype.isQuantized, let cast = options.dtype.dtype {
+      target = cast
+    }
+    if let q = options.quantize.dtype,
+      UMKQuantization.applies(name: view.name, dtype: view.dtype, shape: view.shape)
+    {
       target = q
     }
     guard target != view.dtype else {
@@ -30,7 +37,8 @@ extension UMKWriter {
     }
     let n = view.elementCount
     guard let size = target.storageSize(elements: n) else {
-      throw CheckpointError(path: location, item: view.name, "\(n) elements cannot be stored as \(target.rawValue)")
+      throw CheckpointError(
+        path: location, item: view.name, "\(n) elements cannot be stored as \(target.rawValue)")
     }
     let owned = OwnedBytes(count: size)
     // Widen in slices so a large matrix never needs a full Float copy at once.
@@ -44,9 +52,11 @@ extension UMKWriter {
         view.convertElements(done..<(done + m), into: fp)
         switch target {
         case .q8_0:
-          Quantization.quantizeQ8_0(fp, blocks: m / 32, into: out + (done / 32) * DType.q8_0.blockBytes)
+          Quantization.quantizeQ8_0(
+            fp, blocks: m / 32, into: out + (done / 32) * DType.q8_0.blockBytes)
         case .q4_0:
-          Quantization.quantizeQ4_0(fp, blocks: m / 32, into: out + (done / 32) * DType.q4_0.blockBytes)
+          Quantization.quantizeQ4_0(
+            fp, blocks: m / 32, into: out + (done / 32) * DType.q4_0.blockBytes)
         case .bf16:
           let o = out.assumingMemoryBound(to: UInt16.self) + done
           for i in 0..<m { o[i] = FloatConversion.bfloat16(from: fp[i]).littleEndian }

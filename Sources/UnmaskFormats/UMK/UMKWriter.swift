@@ -31,7 +31,8 @@ public enum UMKWriter {
     for (name, data) in files {
       try sink.pad(to: 8)
       let entry = try data.withUnsafeBytes { raw -> UMKBlobEntry in
-        let room = UnsafeMutableRawBufferPointer.allocate(byteCount: ZstdContext.bound(raw.count), alignment: 16)
+        let room = UnsafeMutableRawBufferPointer.allocate(
+          byteCount: ZstdContext.bound(raw.count), alignment: 16)
         defer { room.deallocate() }
         var codec = UMKPlaneCodec.raw
         var stored = raw
@@ -42,7 +43,8 @@ public enum UMKWriter {
           stored = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(room)[0..<n])
         }
         let entry = UMKBlobEntry(
-          name: name, codec: codec, offset: sink.position, storedLength: stored.count, length: raw.count,
+          name: name, codec: codec, offset: sink.position, storedLength: stored.count,
+          length: raw.count,
           checksum: XXH64.hash(raw))
         try sink.write(stored)
         return entry
@@ -67,7 +69,8 @@ public enum UMKWriter {
       if prepared.dtype.isQuantized { quantized += 1 }
       let entry = try prepared.withBytes { bytes -> UMKTensorEntry in
         var entry = UMKTensorEntry(
-          name: view.name, dtype: prepared.dtype, sourceDType: view.dtype, encoding: .raw, shape: view.shape,
+          name: view.name, dtype: prepared.dtype, sourceDType: view.dtype, encoding: .raw,
+          shape: view.shape,
           offset: 0, storedLength: bytes.count, checksum: XXH64.hash(bytes))
         if let encoder, !prepared.dtype.isQuantized {
           try sink.pad(to: 8)
@@ -100,7 +103,9 @@ public enum UMKWriter {
       }
       tensors.append(entry)
       bytesIn += view.bytes.count
-      progress?(UMKConvertProgress(bytesIn: bytesIn, totalIn: totalIn, bytesOut: sink.position, seconds: seconds()))
+      progress?(
+        UMKConvertProgress(
+          bytesIn: bytesIn, totalIn: totalIn, bytesOut: sink.position, seconds: seconds()))
     }
 
     try sink.pad(to: 8)
@@ -115,10 +120,13 @@ public enum UMKWriter {
     let fileBytes = sink.position
     // rename(2) replaces the destination atomically.
     guard rename(temporary, destination.path) == 0 else {
-      throw CheckpointError(path: destination.path, "cannot move the finished file into place: \(String(cString: strerror(errno)))")
+      throw CheckpointError(
+        path: destination.path,
+        "cannot move the finished file into place: \(String(cString: strerror(errno)))")
     }
     finished = true
     return UMKConvertSummary(
-      tensors: tensors.count, quantized: quantized, bytesIn: totalIn, fileBytes: fileBytes, seconds: seconds())
+      tensors: tensors.count, quantized: quantized, bytesIn: totalIn, fileBytes: fileBytes,
+      seconds: seconds())
   }
 }

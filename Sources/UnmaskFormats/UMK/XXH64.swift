@@ -38,10 +38,16 @@ public enum XXH64 {
       var v4 = seed &- p1
       let limit = count - 32
       while offset <= limit {
-        v1 = round(v1, UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt64.self)))
-        v2 = round(v2, UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset + 8, as: UInt64.self)))
-        v3 = round(v3, UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset + 16, as: UInt64.self)))
-        v4 = round(v4, UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset + 24, as: UInt64.self)))
+        v1 = round(
+          v1, UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt64.self)))
+        v2 = round(
+          v2, UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset + 8, as: UInt64.self)))
+        v3 = round(
+          v3, UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset + 16, as: UInt64.self))
+        )
+        v4 = round(
+          v4, UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset + 24, as: UInt64.self))
+        )
         offset += 32
       }
       h = rotl(v1, 1) &+ rotl(v2, 7) &+ rotl(v3, 12) &+ rotl(v4, 18)
@@ -59,7 +65,8 @@ public enum XXH64 {
       offset += 8
     }
     if offset + 4 <= count {
-      let k = UInt64(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
+      let k = UInt64(
+        UInt32(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
       h = rotl(h ^ (k &* p1), 23) &* p2 &+ p3
       offset += 4
     }

@@ -21,16 +21,22 @@ final class ZstdContext {
 
   /// Compresses `source` into `destination` (room for `bound(source.count)`); returns the
   /// frame's length, or nil on failure.
-  func compress(_ source: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer, level: Int) -> Int? {
+  func compress(
+    _ source: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer, level: Int
+  ) -> Int? {
     let written = ZSTD_compressCCtx(
-      cctx, destination.baseAddress, destination.count, source.baseAddress, source.count, Int32(level))
+      cctx, destination.baseAddress, destination.count, source.baseAddress, source.count,
+      Int32(level))
     return ZSTD_isError(written) != 0 ? nil : written
   }
 
   /// Decompresses one frame that must produce exactly `destination.count` bytes.
-  func decompress(_ source: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer) -> Bool {
+  func decompress(_ source: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer)
+    -> Bool
+  {
     guard let src = source.baseAddress else { return destination.isEmpty }
-    let written = ZSTD_decompressDCtx(dctx, destination.baseAddress, destination.count, src, source.count)
+    let written = ZSTD_decompressDCtx(
+      dctx, destination.baseAddress, destination.count, src, source.count)
     return ZSTD_isError(written) == 0 && written == destination.count
   }
 }
