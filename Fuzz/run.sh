@@ -29,4 +29,4 @@ open("Fuzz/corpus/file", "wb").write(b"\x02" + bytes(whole))
 open("Fuzz/corpus/safetensors", "wb").write(b"\x04" + open("Tests/Fixtures/umk/tiny.safetensors", "rb").read())
 PY
 fi
-"$out/umk-fuzz" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 -print_final_stats=1 Fuzz/corpus 2>&1 | tail -25
+"$out/umk-fuzz" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 -print_final_stats=1 Fuzz/corpus 2>&1 | grep -vE "^(#[0-9]+ +(NEW|REDUCE|pulse)|\"|###)" | tail -15
