@@ -26,7 +26,11 @@ let package = Package(
       linkerSettings: [.linkedLibrary("png16")]),
 
     // Swift modules.
-    .target(name: "UnmaskKernels", dependencies: ["CBLAS"], exclude: ["README.md"]),
+    .target(
+      name: "UnmaskKernels",
+      // Apple platforms use Accelerate's BLAS instead (see #if canImport(Accelerate)).
+      dependencies: [.target(name: "CBLAS", condition: .when(platforms: [.linux]))],
+      exclude: ["README.md"]),
     .target(name: "UnmaskFormats", dependencies: ["UnmaskKernels", "CZstd"], exclude: ["README.md"]),
     .target(name: "UnmaskTokenizer", exclude: ["README.md"]),
     .target(name: "UnmaskModels", dependencies: ["UnmaskKernels", "UnmaskFormats"], exclude: ["README.md"]),

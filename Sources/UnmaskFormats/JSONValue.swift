@@ -4,12 +4,19 @@ import Foundation
 ///
 /// Integers and floats are kept apart so that validators can insist on integers.
 public enum JSONValue: Decodable, Equatable, Sendable {
+  /// JSON `null`.
   case null
+  /// `true` or `false`.
   case bool(Bool)
+  /// A number without fraction or exponent that fits `Int`.
   case integer(Int)
+  /// Any other number.
   case number(Double)
+  /// A string.
   case string(String)
+  /// An array.
   case array([JSONValue])
+  /// An object.
   case object([String: JSONValue])
 
   /// Decodes any JSON value.

@@ -1,4 +1,8 @@
-import CBLAS
+#if canImport(Accelerate)
+  import Accelerate
+#else
+  import CBLAS
+#endif
 
 /// Bidirectional (non-causal) scaled dot-product attention with grouped-query heads.
 ///

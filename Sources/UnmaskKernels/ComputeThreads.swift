@@ -1,4 +1,8 @@
-import CBLAS
+#if canImport(Accelerate)
+  import Accelerate
+#else
+  import CBLAS
+#endif
 import Dispatch
 import Foundation
 

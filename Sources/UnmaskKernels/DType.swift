@@ -4,18 +4,31 @@
 /// types `Q8_0` and `Q4_0` are laid out as GGUF defines them and only occur in `.umk` files:
 /// 32 elements per block, each block an f16 scale `d` followed by the quantized values.
 public enum DType: String, Sendable, CaseIterable, Codable {
+  /// IEEE double.
   case f64 = "F64"
+  /// IEEE single.
   case f32 = "F32"
+  /// IEEE half.
   case f16 = "F16"
+  /// bfloat16 (the top half of an IEEE single).
   case bf16 = "BF16"
+  /// Signed 64-bit integer.
   case i64 = "I64"
+  /// Signed 32-bit integer.
   case i32 = "I32"
+  /// Signed 16-bit integer.
   case i16 = "I16"
+  /// Signed byte.
   case i8 = "I8"
+  /// Unsigned 64-bit integer.
   case u64 = "U64"
+  /// Unsigned 32-bit integer.
   case u32 = "U32"
+  /// Unsigned 16-bit integer.
   case u16 = "U16"
+  /// Unsigned byte.
   case u8 = "U8"
+  /// Boolean byte.
   case bool = "BOOL"
   /// GGUF q8_0: per block of 32, f16 `d` then 32 × int8 `q`; value = `d * q`.
   case q8_0 = "Q8_0"

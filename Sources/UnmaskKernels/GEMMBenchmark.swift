@@ -1,4 +1,8 @@
-import CBLAS
+#if canImport(Accelerate)
+  import Accelerate
+#else
+  import CBLAS
+#endif
 import Foundation
 
 /// Measures the BLAS baseline that forward-pass speed is reported against, in the same run.

@@ -1,4 +1,8 @@
-import CBLAS
+#if canImport(Accelerate)
+  import Accelerate
+#else
+  import CBLAS
+#endif
 
 /// A weight matrix `W` of shape `[out, in]` (PyTorch's `nn.Linear` layout), used in place from
 /// the checkpoint, with an optional bias.

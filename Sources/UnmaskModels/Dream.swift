@@ -10,20 +10,35 @@ import UnmaskKernels
 
 /// Dream's `config.json` (Qwen2 field names), with the reference's defaults for missing keys.
 public struct DreamConfiguration: Codable, Sendable {
+  /// Model width (`hidden_size`).
   public var hiddenSize: Int
+  /// MLP width (`intermediate_size`).
   public var intermediateSize: Int
+  /// Blocks.
   public var numHiddenLayers: Int
+  /// Query heads.
   public var numAttentionHeads: Int
+  /// Key/value heads (nil: same as query heads).
   public var numKeyValueHeads: Int?
+  /// Epsilon of the RMS norms.
   public var rmsNormEps: Double
+  /// RoPE base `θ`.
   public var ropeTheta: Double
+  /// Rows of the embedding and head.
   public var vocabSize: Int
+  /// Output head reuses the embedding.
   public var tieWordEmbeddings: Bool
+  /// MLP activation (only `silu`).
   public var hiddenAct: String
+  /// The `[MASK]` id diffusion starts from.
   public var maskTokenID: Int?
+  /// End-of-sequence id.
   public var eosTokenID: Int?
+  /// Padding id.
   public var padTokenID: Int?
+  /// Beginning-of-sequence id.
   public var bosTokenID: Int?
+  /// RoPE scaling (only `null` is supported).
   public var ropeScaling: JSONNull?
 
   enum CodingKeys: String, CodingKey {
@@ -62,12 +77,14 @@ public struct DreamConfiguration: Codable, Sendable {
 
 /// Accepts only JSON `null` (or absence): a field whose other values we do not implement.
 public struct JSONNull: Codable, Sendable {
+  /// Decodes `null`; anything else is an error.
   public init(from decoder: Decoder) throws {
     let c = try decoder.singleValueContainer()
     guard c.decodeNil() else {
       throw DecodingError.dataCorruptedError(in: c, debugDescription: "only null is supported")
     }
   }
+  /// Encodes `null`.
   public func encode(to encoder: Encoder) throws {
     var c = encoder.singleValueContainer()
     try c.encodeNil()
@@ -75,19 +92,20 @@ public struct JSONNull: Codable, Sendable {
 }
 
 /// A Dream checkpoint ready to predict masked tokens.
-public final class DreamModel: MaskedDiffusionModel {
+public final class DreamModel: TransformerStackModel {
+  /// config.json `model_type` values this file reads.
   public static let modelTypes = ["Dream"]
   /// The decoded config.
   public let configuration: DreamConfiguration
   /// The network.
   public let stack: TransformerStack
 
+  /// Human-readable architecture name.
   public var architecture: String { "Dream" }
-  public var vocabularySize: Int { stack.vocabularySize }
+  /// The `[MASK]` id from config.json.
   public var maskTokenID: Int32? { configuration.maskTokenID.map(Int32.init) }
+  /// The end-of-sequence id from config.json.
   public var eosTokenID: Int32? { configuration.eosTokenID.map(Int32.init) }
-  public var parameterCount: Int { stack.parameterCount }
-  public func flops(tokens: Int) -> Double { stack.flops(tokens: tokens) }
 
   /// The network's own rows: row i is trained to predict position i + 1.
   public func rawLogits(for tokens: [Int32]) throws -> Matrix { try stack.logits(for: tokens) }
@@ -105,6 +123,7 @@ public final class DreamModel: MaskedDiffusionModel {
     return logits
   }
 
+  /// Builds the model from config.json and its weights, strictly (see `WeightLoader`).
   public init(configJSON: Data, configPath: String, weights: WeightLoader) throws {
     let config: DreamConfiguration
     do { config = try JSONDecoder().decode(DreamConfiguration.self, from: configJSON) } catch {

@@ -10,32 +10,59 @@ import UnmaskKernels
 
 /// LLaDA's `config.json`, with the reference's defaults for missing keys.
 public struct LLaDAConfiguration: Codable, Sendable {
+  /// Model width (`d_model`).
   public var dModel: Int
+  /// Query heads (`n_heads`).
   public var nHeads: Int
+  /// Key/value heads (`n_kv_heads`); nil means derived, see `effectiveKVHeads`.
   public var nKVHeads: Int?
+  /// Blocks (`n_layers`).
   public var nLayers: Int
+  /// MLP width as a multiple of `d_model` when `mlp_hidden_size` is absent.
   public var mlpRatio: Int
+  /// MLP width (`mlp_hidden_size`).
   public var mlpHiddenSize: Int?
+  /// MLP activation (`activation_type`; only `silu` with llama blocks).
   public var activationType: String
+  /// Block layout (`block_type`; only `llama`).
   public var blockType: String
+  /// ALiBi attention bias (unsupported; refused).
   public var alibi: Bool
+  /// Rotary embeddings on (required).
   public var rope: Bool
+  /// RoPE base `θ` (`rope_theta`).
   public var ropeTheta: Double
+  /// q/k layer norms (unsupported; refused).
   public var attentionLayerNorm: Bool
+  /// Legacy multi-query flag (one key/value head).
   public var multiQueryAttention: Bool?
+  /// Scale embeddings by sqrt(d_model) before the first block.
   public var inputEmbNorm: Bool
+  /// Norm kind (`layer_norm_type`; only `rms`).
   public var layerNormType: String
+  /// Norms carry a weight.
   public var layerNormWithAffine: Bool
+  /// Epsilon of the RMS norms.
   public var rmsNormEps: Double
+  /// Biases on q/k/v projections.
   public var includeQKVBias: Bool
+  /// Biases on every linear layer.
   public var includeBias: Bool
+  /// Norms carry a bias (nil: same as `include_bias`).
   public var biasForLayerNorm: Bool?
+  /// Multiply logits by 1/sqrt(d_model).
   public var scaleLogits: Bool
+  /// Tokenizer vocabulary (`vocab_size`).
   public var vocabSize: Int
+  /// Rows of the embedding and head (`embedding_size`, may pad `vocab_size`).
   public var embeddingSize: Int?
+  /// Output head reuses the embedding.
   public var weightTying: Bool
+  /// End-of-sequence id.
   public var eosTokenID: Int?
+  /// Padding id.
   public var padTokenID: Int?
+  /// The `[MASK]` id diffusion starts from.
   public var maskTokenID: Int?
 
   enum CodingKeys: String, CodingKey {
@@ -95,23 +122,25 @@ public struct LLaDAConfiguration: Codable, Sendable {
 }
 
 /// A LLaDA checkpoint ready to predict masked tokens.
-public final class LLaDAModel: MaskedDiffusionModel {
+public final class LLaDAModel: TransformerStackModel {
+  /// config.json `model_type` values this file reads.
   public static let modelTypes = ["llada"]
   /// The decoded config.
   public let configuration: LLaDAConfiguration
   /// The network.
   public let stack: TransformerStack
 
+  /// Human-readable architecture name.
   public var architecture: String { "LLaDA" }
-  public var vocabularySize: Int { stack.vocabularySize }
+  /// The `[MASK]` id from config.json.
   public var maskTokenID: Int32? { configuration.maskTokenID.map(Int32.init) }
+  /// The end-of-sequence id from config.json.
   public var eosTokenID: Int32? { configuration.eosTokenID.map(Int32.init) }
-  public var parameterCount: Int { stack.parameterCount }
-  public func flops(tokens: Int) -> Double { stack.flops(tokens: tokens) }
 
   /// Logits `[T, V]`; LLaDA's row i already predicts position i.
   public func logits(for tokens: [Int32]) throws -> Matrix { try stack.logits(for: tokens) }
 
+  /// Builds the model from config.json and its weights, strictly (see `WeightLoader`).
   public init(configJSON: Data, configPath: String, weights: WeightLoader) throws {
     let config: LLaDAConfiguration
     do { config = try JSONDecoder().decode(LLaDAConfiguration.self, from: configJSON) } catch {

@@ -21,3 +21,18 @@ public protocol MaskedDiffusionModel: MaskPredictor {
   /// count the benchmark divides by time.
   func flops(tokens: Int) -> Double
 }
+
+/// An architecture whose network is a `TransformerStack`: the bookkeeping comes with it.
+public protocol TransformerStackModel: MaskedDiffusionModel {
+  /// The network.
+  var stack: TransformerStack { get }
+}
+
+extension TransformerStackModel {
+  /// Logits per position (rows of the output head).
+  public var vocabularySize: Int { stack.vocabularySize }
+  /// Weight elements.
+  public var parameterCount: Int { stack.parameterCount }
+  /// FLOPs of one forward pass over `tokens` positions.
+  public func flops(tokens: Int) -> Double { stack.flops(tokens: tokens) }
+}

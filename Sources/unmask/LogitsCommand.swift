@@ -43,6 +43,6 @@ func writeAtomically(_ data: Data, to path: String) throws {
   do {
     try data.write(to: URL(fileURLWithPath: path), options: .atomic)
   } catch {
-    throw ValidationError("\(path): cannot write (\(error.localizedDescription))")
+    throw CommandError("\(path): cannot write (\(error.localizedDescription))")
   }
 }

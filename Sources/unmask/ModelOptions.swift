@@ -22,14 +22,23 @@ struct ModelOptions: ParsableArguments {
   }
 }
 
+/// A problem found while running a command: printed as one line (`Error: ...`), exit 1.
+struct CommandError: Error, CustomStringConvertible {
+  var description: String
+  init(_ description: String) { self.description = description }
+}
+
 /// Parses `5,6,7` into token ids.
 func parseTokenList(_ text: String, flag: String) throws -> [Int32] {
+  guard !text.trimmingCharacters(in: .whitespaces).isEmpty else {
+    throw CommandError("\(flag) is empty; give token ids separated by commas, e.g. 5,6,7")
+  }
   let parts = text.split(separator: ",", omittingEmptySubsequences: false)
   var tokens: [Int32] = []
   for part in parts {
     let trimmed = part.trimmingCharacters(in: .whitespaces)
     guard let value = Int32(trimmed) else {
-      throw ValidationError("\(flag): '\(trimmed)' is not a token id (expected integers separated by commas)")
+      throw CommandError("\(flag): '\(trimmed)' is not a token id (expected integers separated by commas)")
     }
     tokens.append(value)
   }

@@ -9,7 +9,11 @@ struct UnmaskCommand: ParsableCommand {
     abstract: "Run, convert and trace masked-diffusion language models (LLaDA, Dream).",
     version: "0.1.0",
     subcommands: [
+      GenerateCommand.self,
       LogitsCommand.self,
+      TokenizeCommand.self,
+      DetokenizeCommand.self,
+      TraceCommand.self,
       BenchCommand.self,
       ConvertCommand.self,
       InspectCommand.self,

@@ -1,0 +1,268 @@
+import UnmaskKernels
+
+/// Runs masked-diffusion generation: a model, a remasking strategy, a schedule and options.
+///
+/// The loop (LLaDA `generate()`, Fast-dLLM `generate()`, Dream `_sample()` in one):
+/// canvas = prompt + `length` masks; for each semi-autoregressive block, for each step:
+/// logits (with guidance) -> EOS control -> proposals at the candidates (masked positions up to
+/// the block's end) -> the schedule's count -> the strategy's commits (and remasks) -> a
+/// `DenoisingStep` to every observer.
+///
+/// ```swift
+/// let denoiser = try Denoiser(model: model, settings: .preset(.llada))
+/// let result = try denoiser.generate(prompt: ids)
+/// ```
+public final class Denoiser {
+  /// The model, as "tokens in, logits out".
+  public let model: MaskPredictor
+  /// The validated settings of every run of this denoiser.
+  public let settings: DenoisingSettings
+
+  /// The strategy every run starts from (a fresh copy per run).
+  public let strategy: any RemaskingStrategy
+  /// The schedule every run uses.
+  public let schedule: any NoiseSchedule
+
+  /// A denoiser; throws `SamplingError` when the settings are impossible.
+  public convenience init(model: MaskPredictor, settings: DenoisingSettings) throws {
+    try self.init(
+      model: model, settings: settings, strategy: settings.makeStrategy(),
+      schedule: settings.makeSchedule())
+  }
+
+  /// A denoiser with a strategy or schedule of your own (an experiment not yet in the enums).
+  /// Traces record `settings`, so set `settings.strategy` / `settings.schedule` to the closest
+  /// name and say in the run's notes what was plugged in.
+  public init(
+    model: MaskPredictor, settings: DenoisingSettings, strategy: any RemaskingStrategy,
+    schedule: any NoiseSchedule
+  ) throws {
+    try settings.validate()
+    if Int(settings.maskID) >= model.vocabularySize {
+      throw SamplingError.invalidSetting(
+        field: "mask-id",
+        message: "\(settings.maskID) is outside the vocabulary (\(model.vocabularySize))")
+    }
+    self.model = model
+    self.settings = settings
+    self.strategy = strategy
+    self.schedule = schedule
+  }
+
+  /// Generates `settings.length` tokens after `prompt`; observers see every step and may stop.
+  public func generate(prompt: [Int32], observers: [DenoisingObserver] = []) throws
+    -> DenoisingResult
+  {
+    if prompt.contains(settings.maskID) {
+      throw SamplingError.invalidPrompt("it contains the mask id \(settings.maskID)")
+    }
+    let start = ContinuousClock.now
+    var run = Run(
+      settings: settings, prompt: prompt, vocabularySize: model.vocabularySize,
+      strategy: strategy, schedule: schedule)
+    observers.forEach { $0.denoisingWillStart(canvas: run.canvas, promptLength: prompt.count) }
+    var stopped = false
+    blocks: for block in 0..<settings.blockCount {
+      let range = run.blockRange(block)
+      let counter = CommitCounter(
+        settings: settings, maskedAtStart: run.maskCount(in: range), schedule: schedule)
+      var stepInBlock = 0
+      while run.shouldContinue(stepInBlock: stepInBlock, block: range) {
+        let step = try run.step(
+          model: model, block: block, range: range, stepInBlock: stepInBlock, counter: counter)
+        stepInBlock += 1
+        // Every observer sees the step, in order; any one of them may stop the run.
+        let decisions = observers.map { $0.denoisingDidFinish(step) }
+        if decisions.contains(.stop) {
+          stopped = true
+          break blocks
+        }
+      }
+    }
+    observers.forEach { $0.denoisingDidEnd(canvas: run.canvas) }
+    let elapsed = ContinuousClock.now - start
+    return DenoisingResult(
+      canvas: run.canvas, generated: Array(run.canvas[prompt.count...]),
+      forwardPasses: run.forwardPasses,
+      steps: run.stepIndex,
+      seconds: elapsed.seconds,
+      stoppedEarly: stopped)
+  }
+}
+
+/// The state of one run: canvas, generator, strategy, proposer and counters.
+struct Run {
+  let settings: DenoisingSettings
+  let promptLength: Int
+  var canvas: [Int32]
+  var rng: SeededGenerator
+  var strategy: any RemaskingStrategy
+  let schedule: any NoiseSchedule
+  var proposer: TokenProposer
+  var forwardPasses = 0
+  var stepIndex = 0
+
+  init(
+    settings: DenoisingSettings, prompt: [Int32], vocabularySize: Int,
+    strategy: any RemaskingStrategy, schedule: any NoiseSchedule
+  ) {
+    self.settings = settings
+    promptLength = prompt.count
+    canvas = prompt + [Int32](repeating: settings.maskID, count: settings.length)
+    rng = SeededGenerator(seed: settings.seed)
+    self.strategy = strategy
+    self.schedule = schedule
+    proposer = TokenProposer(settings: settings, vocabularySize: vocabularySize)
+  }
+
+  func blockRange(_ block: Int) -> Range<Int> {
+    let lower = promptLength + block * settings.blockLength
+    return lower..<(lower + settings.blockLength)
+  }
+
+  func maskCount(in range: Range<Int>) -> Int {
+    range.reduce(0) { $0 + (canvas[$1] == settings.maskID ? 1 : 0) }
+  }
+
+  /// Counting strategies run the block's steps (Fast-dLLM: fewer once the block is complete);
+  /// threshold-style strategies run until the block is complete.
+  func shouldContinue(stepInBlock: Int, block: Range<Int>) -> Bool {
+    let complete = maskCount(in: block) == 0
+    if strategy.runsUntilBlockComplete { return !complete }
+    if settings.stopWhenBlockComplete && complete { return false }
+    return stepInBlock < settings.stepsPerBlock
+  }
+
+  /// One denoising step: logits, proposals, count, commits, remasks, and the step event.
+  mutating func step(
+    model: MaskPredictor, block: Int, range: Range<Int>, stepInBlock: Int, counter: CommitCounter
+  ) throws -> DenoisingStep {
+    let modelStart = ContinuousClock.now
+    var logits = try guidedLogits(model: model)
+    let modelTime = ContinuousClock.now - modelStart
+    if settings.logitsEosInf, let eos = settings.eosID, Int(eos) < logits.columns {
+      for row in 0..<logits.rows { logits[row, Int(eos)] = -.infinity }
+    }
+    let candidates = (promptLength..<range.upperBound).filter { canvas[$0] == settings.maskID }
+    let maskedBefore = canvas.reduce(0) { $0 + ($1 == settings.maskID ? 1 : 0) }
+    let proposals = propose(logits: logits, at: candidates)
+    let laterProposals =
+      settings.scoreAllMasked ? proposeBeyondBlock(logits: logits, from: range.upperBound) : []
+    // Threshold-style strategies may run past the grid: they stay on its last interval.
+    let timeIndex = min(stepInBlock, counter.times.count - 2)
+    let time = counter.times[timeIndex]
+    let nextTime = counter.times[timeIndex + 1]
+    let count = counter.count(step: stepInBlock, maskedNow: candidates.count, rng: &rng)
+    let context = StepContext(
+      canvasLength: canvas.count, proposals: proposals, count: min(count, proposals.count),
+      time: time,
+      nextTime: nextTime, stepInBlock: stepInBlock,
+      isLastStep: stepInBlock >= settings.stepsPerBlock - 1, settings: settings,
+      schedule: schedule, canvas: canvas, generatedRange: promptLength..<range.upperBound)
+    let chosen = strategy.selectCommits(context, rng: &rng)
+    if strategy.runsUntilBlockComplete && chosen.isEmpty && !proposals.isEmpty {
+      // The block would never complete: a strategy that ignores the count must commit.
+      throw SamplingError.noProgress(strategy: strategy.name.rawValue, step: stepIndex)
+    }
+    let remasked = strategy.selectRemasks(context, committed: chosen, rng: &rng)
+    let commits = commit(chosen, proposals: proposals)
+    for position in remasked { canvas[position] = settings.maskID }
+    defer { stepIndex += 1 }
+    return makeEvent(
+      block: block, range: range, stepInBlock: stepInBlock, time: time, nextTime: nextTime,
+      maskedBefore: maskedBefore, proposals: proposals + laterProposals, commits: commits,
+      remasked: remasked,
+      modelSeconds: modelTime.seconds)
+  }
+
+  /// Logits `[T, V]`, with LLaDA's classifier-free guidance when `cfgScale > 0`:
+  /// the unconditional canvas masks the prompt, `un + (cfg + 1) * (cond - un)` in float32.
+  mutating func guidedLogits(model: MaskPredictor) throws -> Matrix {
+    var cond = try model.logits(for: canvas)
+    forwardPasses += 1
+    try checkShape(cond, vocabularySize: model.vocabularySize)
+    guard settings.cfgScale > 0 else { return cond }
+    var unconditional = canvas
+    for i in 0..<promptLength { unconditional[i] = settings.maskID }
+    let un = try model.logits(for: unconditional)
+    forwardPasses += 1
+    try checkShape(un, vocabularySize: model.vocabularySize)
+    let scale = Float(settings.cfgScale + 1)
+    for i in 0..<cond.values.count {
+      let u = un.values[i]
+      cond.values[i] = u + scale * (cond.values[i] - u)
+    }
+    return cond
+  }
+
+  func checkShape(_ m: Matrix, vocabularySize: Int) throws {
+    guard m.rows == canvas.count, m.columns == vocabularySize, vocabularySize > 0 else {
+      throw SamplingError.badLogits(
+        expectedRows: canvas.count, expectedColumns: vocabularySize, rows: m.rows,
+        columns: m.columns)
+    }
+  }
+
+  mutating func propose(logits: Matrix, at candidates: [Int]) -> [Proposal] {
+    var proposals: [Proposal] = []
+    proposals.reserveCapacity(candidates.count)
+    let v = logits.columns
+    logits.values.withUnsafeBufferPointer { all in
+      for position in candidates {
+        let row = UnsafeBufferPointer(rebasing: all[(position * v)..<((position + 1) * v)])
+        proposals.append(proposer.propose(row: row, position: position, rng: &rng))
+      }
+    }
+    return proposals
+  }
+
+  /// Statistics at the masked positions after the block, for observers only: drawn from a copy
+  /// of the generator, so the run's random stream and its commits do not change.
+  mutating func proposeBeyondBlock(logits: Matrix, from start: Int) -> [Proposal] {
+    let later = (start..<canvas.count).filter { canvas[$0] == settings.maskID }
+    let saved = rng
+    defer { rng = saved }
+    return propose(logits: logits, at: later)
+  }
+
+  mutating func commit(_ chosen: [ScoredPosition], proposals: [Proposal]) -> [DenoisingStep.Commit]
+  {
+    var tokenAt: [Int: Int32] = [:]
+    for p in proposals { tokenAt[p.position] = p.token }
+    var commits: [DenoisingStep.Commit] = []
+    for c in chosen {
+      guard let token = tokenAt[c.position], canvas[c.position] == settings.maskID else { continue }
+      canvas[c.position] = token
+      commits.append(.init(position: c.position, token: token, score: Float(c.score)))
+    }
+    return commits
+  }
+
+  func makeEvent(
+    block: Int, range: Range<Int>, stepInBlock: Int, time: Double, nextTime: Double,
+    maskedBefore: Int,
+    proposals: [Proposal], commits: [DenoisingStep.Commit], remasked: [Int], modelSeconds: Double
+  ) -> DenoisingStep {
+    var confidence = [Float](repeating: .nan, count: canvas.count)
+    var margin = confidence
+    var entropy = confidence
+    for p in proposals {
+      confidence[p.position] = Float(p.confidence)
+      margin[p.position] = Float(p.margin)
+      entropy[p.position] = Float(-p.negativeEntropy)
+    }
+    return DenoisingStep(
+      index: stepIndex, block: block, stepInBlock: stepInBlock, time: time, nextTime: nextTime,
+      promptLength: promptLength, blockRange: range, maskedBefore: maskedBefore, canvas: canvas,
+      committed: commits, remasked: remasked, confidence: confidence, margin: margin,
+      entropy: entropy,
+      modelSeconds: modelSeconds)
+  }
+}
+
+extension Duration {
+  /// The duration in seconds.
+  var seconds: Double {
+    Double(components.seconds) + Double(components.attoseconds) * 1e-18
+  }
+}

@@ -1,0 +1,83 @@
+extension DenoisingSettings {
+  /// Checks every setting; throws `SamplingError.invalidSetting` with a one-line reason.
+  ///
+  /// The rules mirror the references' asserts (`gen_length % block_length == 0`,
+  /// `steps % num_blocks == 0`) plus range checks the references leave implicit.
+  public func validate() throws {
+    func fail(_ field: String, _ message: String) -> SamplingError {
+      .invalidSetting(field: field, message: message)
+    }
+    guard length >= 1 else { throw fail("length", "must be at least 1, got \(length)") }
+    guard steps >= 1 else { throw fail("steps", "must be at least 1, got \(steps)") }
+    guard blockLength >= 1 else {
+      throw fail("block-length", "must be at least 1, got \(blockLength)")
+    }
+    guard length % blockLength == 0 else {
+      throw fail("block-length", "\(blockLength) does not divide length \(length)")
+    }
+    guard steps % blockCount == 0 else {
+      throw fail(
+        "steps", "\(steps) is not divisible by the \(blockCount) blocks (length / block-length)")
+    }
+    guard temperature.isFinite, temperature >= 0 else {
+      throw fail("temperature", "must be finite and >= 0, got \(temperature)")
+    }
+    if let k = topK, k < 1 { throw fail("top-k", "must be at least 1, got \(k)") }
+    if let p = topP, !(p > 0 && p <= 1) { throw fail("top-p", "must be in (0, 1], got \(p)") }
+    guard cfgScale.isFinite, cfgScale >= 0 else {
+      throw fail("cfg-scale", "must be finite and >= 0, got \(cfgScale)")
+    }
+    if let a = algTemperature, !(a.isFinite && a >= 0) {
+      throw fail("alg-temp", "must be finite and >= 0, got \(a)")
+    }
+    guard threshold > 0 && threshold <= 1 else {
+      throw fail("threshold", "must be in (0, 1], got \(threshold)")
+    }
+    guard factor.isFinite, factor > 0 else { throw fail("factor", "must be > 0, got \(factor)") }
+    guard entropyBound.isFinite, entropyBound >= 0 else {
+      throw fail("entropy-bound", "must be >= 0, got \(entropyBound)")
+    }
+    guard eta.isFinite, eta >= 0, eta <= 1 else {
+      throw fail("eta", "must be in [0, 1], got \(eta)")
+    }
+    guard remdmLoopEnd >= 0, remdmLoopStart <= 1, remdmLoopEnd < remdmLoopStart else {
+      throw fail(
+        "remdm-loop", "needs 0 <= end < start <= 1, got start \(remdmLoopStart) end \(remdmLoopEnd)"
+      )
+    }
+    guard eps > 0, eps < 1 else { throw fail("eps", "must be in (0, 1), got \(eps)") }
+    guard sigmaMin > 0, sigmaMax > sigmaMin else {
+      throw fail("sigma", "needs 0 < sigma-min < sigma-max, got \(sigmaMin), \(sigmaMax)")
+    }
+    guard exponent.isFinite, exponent > 0 else {
+      throw fail("exponent", "must be > 0, got \(exponent)")
+    }
+    if schedule == .explicit {
+      guard let counts = explicitCounts else {
+        throw fail("schedule-file", "the explicit schedule needs a list of counts")
+      }
+      guard counts.count == stepsPerBlock else {
+        throw fail(
+          "schedule-file",
+          "has \(counts.count) counts, expected one per step of a block (\(stepsPerBlock))")
+      }
+      if let bad = counts.first(where: { $0 < 0 }) {
+        throw fail("schedule-file", "counts must be >= 0, got \(bad)")
+      }
+    }
+    if strategy == .dreamThreshold && blockLength % stepsPerBlock != 0 {
+      throw fail(
+        "steps",
+        "dream-threshold needs the block's \(blockLength) masks divisible by its \(stepsPerBlock) steps"
+      )
+    }
+    guard maskID >= 0 else { throw fail("mask-id", "must be >= 0, got \(maskID)") }
+    if logitsEosInf && eosID == nil {
+      throw fail("logits-eos-inf", "needs the EOS id, which the tokenizer did not give")
+    }
+    if confidenceEosEotInf && eosID == nil && eotID == nil {
+      throw fail(
+        "confidence-eos-eot-inf", "needs an EOS or EoT id, which the tokenizer did not give")
+    }
+  }
+}

@@ -1,0 +1,107 @@
+/// A position picked for commit, with the score that ranked it (higher first).
+public struct ScoredPosition: Sendable, Equatable {
+  /// Canvas position.
+  public var position: Int
+  /// The strategy's score.
+  public var score: Double
+  /// A position and its score.
+  public init(position: Int, score: Double) {
+    self.position = position
+    self.score = score
+  }
+}
+
+/// Everything a strategy may look at when it picks a step's commits.
+public struct StepContext {
+  /// Canvas length `T` (prompt + generated).
+  public var canvasLength: Int
+  /// Proposals at the candidate positions (masked, up to the end of the block), ascending.
+  public var proposals: [Proposal]
+  /// How many the schedule says to commit (0...proposals.count).
+  public var count: Int
+  /// Schedule time before the step (`t`).
+  public var time: Double
+  /// Schedule time after the step (`s`).
+  public var nextTime: Double
+  /// 0-based step inside the current block (0 = a new block begins).
+  public var stepInBlock: Int
+  /// Whether this is the block's last scheduled step.
+  public var isLastStep: Bool
+  /// The run's settings.
+  public var settings: DenoisingSettings
+  /// The run's noise schedule (the one `settings.schedule` names, or a custom one).
+  public var schedule: any NoiseSchedule
+  /// The canvas before the step's commits.
+  public var canvas: [Int32]
+  /// Generated positions `promptLength..<blockEnd` (ReMDM may remask committed ones there).
+  public var generatedRange: Range<Int>
+
+  /// A full-length score row `[T]`: `score` at candidates, `-inf` elsewhere, as the references
+  /// build `confidence = where(mask_index, x0_p, -inf)` before `torch.topk`.
+  public func scoreRow(_ score: (Proposal) -> Double) -> [Double] {
+    var row = [Double](repeating: -.infinity, count: canvasLength)
+    for p in proposals { row[p.position] = score(p) }
+    return row
+  }
+
+  /// The `k` positions to commit from a score row: `torch.topk(row, k)` (ties as torch breaks
+  /// them, see `TorchTopK`), or with `algTemperature > 0` Dream's
+  /// `multinomial(softmax(row / alg_temp), k)` without replacement.
+  public func pick(_ row: [Double], k: Int, rng: inout SeededGenerator) -> [ScoredPosition] {
+    let k = min(k, proposals.count)
+    guard k > 0 else { return [] }
+    if let a = settings.algTemperature, a > 0 {
+      return PositionSampler.sample(row, k: k, temperature: a, rng: &rng)
+        .map { ScoredPosition(position: $0, score: row[$0]) }
+    }
+    return TorchTopK.indices(of: row, k: k).map { ScoredPosition(position: $0, score: row[$0]) }
+  }
+}
+
+/// Picks which masked positions to commit at a step (and, for correction strategies, which
+/// committed positions to mask again).
+///
+/// Conformers are small value types, one file each under `Strategies/`, chosen by
+/// `StrategyName`. Adding one: see docs/STRATEGIES.md.
+public protocol RemaskingStrategy {
+  /// The name in configs and traces.
+  var name: StrategyName { get }
+  /// Whether the block runs until it has no mask left rather than for a fixed number of steps
+  /// (threshold-style strategies that ignore the schedule's count).
+  var runsUntilBlockComplete: Bool { get }
+  /// Positions to commit this step, in the order chosen.
+  mutating func selectCommits(_ context: StepContext, rng: inout SeededGenerator)
+    -> [ScoredPosition]
+  /// Committed positions to mask again after this step's commits (default: none).
+  mutating func selectRemasks(
+    _ context: StepContext, committed: [ScoredPosition], rng: inout SeededGenerator
+  ) -> [Int]
+}
+
+extension RemaskingStrategy {
+  /// Counting strategies run the schedule's steps.
+  public var runsUntilBlockComplete: Bool { false }
+  /// No correction by default.
+  public func selectRemasks(
+    _ context: StepContext, committed: [ScoredPosition], rng: inout SeededGenerator
+  ) -> [Int] { [] }
+}
+
+extension DenoisingSettings {
+  /// The strategy these settings name, ready for a run.
+  public func makeStrategy() -> any RemaskingStrategy {
+    switch strategy {
+    case .confidence: return ConfidenceRemasking()
+    case .margin: return MarginRemasking()
+    case .entropy: return EntropyRemasking()
+    case .random: return RandomRemasking()
+    case .origin: return OriginRemasking()
+    case .threshold: return ThresholdRemasking(threshold: threshold)
+    case .factor: return FactorRemasking(factor: factor)
+    case .dreamThreshold:
+      return DreamThresholdRemasking(threshold: threshold, stepsPerBlock: stepsPerBlock)
+    case .entropyBounded: return EntropyBoundedRemasking(gamma: entropyBound)
+    case .remdm: return ReMDMRemasking(settings: self)
+    }
+  }
+}

@@ -1,0 +1,56 @@
+/// Fast-dLLM's threshold rule for Dream (`alg='confidence_threshold'` in NVlabs/Fast-dLLM
+/// dream/model/generation_utils.py): each step has a budget of `M / steps` commits plus those
+/// deferred before; of the budget's top-confidence candidates the first is always committed and
+/// the others only if their confidence is at least `threshold`; the rest are deferred to the
+/// next step. A deferral at the last step adds a step with no new budget, so the block runs
+/// until it is complete. Requires `M % steps == 0` for the block's M masks, as the reference.
+public struct DreamThresholdRemasking: RemaskingStrategy {
+  /// Confidence needed to commit beyond the first, in (0, 1].
+  public var threshold: Double
+  private var perStep: Int?
+  private var deferred = 0
+  private var step = 0
+  private var steps: Int
+  private let stepsPerBlock: Int
+
+  /// A Dream threshold strategy for blocks of `stepsPerBlock` steps.
+  public init(threshold: Double, stepsPerBlock: Int) {
+    self.threshold = threshold
+    self.stepsPerBlock = stepsPerBlock
+    self.steps = stepsPerBlock
+  }
+  /// `.dreamThreshold`.
+  public var name: StrategyName { .dreamThreshold }
+  /// Runs until the block is complete (steps are added while tokens are deferred).
+  public var runsUntilBlockComplete: Bool { true }
+
+  /// `topk(confidence, budget)`: the first, then every other at or above the threshold.
+  public mutating func selectCommits(_ context: StepContext, rng: inout SeededGenerator)
+    -> [ScoredPosition]
+  {
+    if context.stepInBlock == 0 {  // a new block: a new budget (the reference has one block)
+      steps = stepsPerBlock
+      step = 0
+      deferred = 0
+      perStep = context.proposals.count / max(steps, 1)
+    }
+    let budget = (perStep ?? 0) + deferred
+    deferred = 0
+    let row = context.scoreRow { $0.confidence }
+    let ranked = TorchTopK.indices(of: row, k: budget)
+    var chosen: [ScoredPosition] = []
+    for (rank, position) in ranked.enumerated() {
+      if rank == 0 || !(row[position] < threshold) {
+        chosen.append(ScoredPosition(position: position, score: row[position]))
+      } else if step < steps - 1 {
+        deferred += 1
+      } else {
+        perStep = 0
+        steps += 1
+        deferred += 1
+      }
+    }
+    step += 1
+    return chosen
+  }
+}

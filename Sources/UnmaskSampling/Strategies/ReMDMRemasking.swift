@@ -1,0 +1,71 @@
+import Foundation
+
+/// ReMDM (Wang et al., "Remasking Discrete Diffusion Models with Inference-Time Scaling",
+/// 2025; kuleshov-group/remdm): confidence commits, then every token committed at an earlier
+/// step may be masked again with probability sigma_t, so the model can correct it later.
+///
+/// With `alpha(t) = 1 - maskedFraction(t)` and `sigma_max = min(1, (1 - alpha_s) / alpha_t)`:
+/// `cap`: sigma = min(eta, sigma_max); `rescale`: sigma = eta * sigma_max; `conf`: token i is
+/// remasked with probability `sigma_max * softmax(-c)_i` over the committed tokens, c being the
+/// probability the token had when committed (so the least confident go first; eta unused, as in
+/// the reference's `remdm-conf`); `loop`: sigma = eta inside the window
+/// `remdmLoopEnd < t <= remdmLoopStart` (t_off, t_on), none outside.
+/// These are the sigma formulas of `_ddpm_caching_update` in kuleshov-group/remdm diffusion.py.
+/// Adaptation: the reference is an ancestral sampler (each masked token unmasks with probability
+/// `(alpha_s - (1 - sigma) alpha_t) / (1 - alpha_t)`); here the schedule's count decides how many
+/// are committed, applied to the masks left, so pair ReMDM with `truncate` or `stochastic`
+/// rounding to re-commit remasked tokens gradually (with `even`, they wait for the block's last
+/// step). Nothing is remasked at a block's last step, so every block ends complete.
+public struct ReMDMRemasking: RemaskingStrategy {
+  private var settings: DenoisingSettings
+  private var committedConfidence: [Int: Double] = [:]
+
+  /// A ReMDM strategy with the settings' eta and schedule.
+  public init(settings: DenoisingSettings) { self.settings = settings }
+  /// `.remdm`.
+  public var name: StrategyName { .remdm }
+
+  /// Confidence-ranked commits (as `ConfidenceRemasking`).
+  public mutating func selectCommits(_ context: StepContext, rng: inout SeededGenerator)
+    -> [ScoredPosition]
+  {
+    context.pick(context.scoreRow { $0.confidence }, k: context.count, rng: &rng)
+  }
+
+  /// Tokens committed at earlier steps of the generated region, each remasked with sigma_t.
+  public mutating func selectRemasks(
+    _ context: StepContext, committed: [ScoredPosition], rng: inout SeededGenerator
+  ) -> [Int] {
+    defer { for c in committed { committedConfidence[c.position] = c.score } }
+    guard !context.isLastStep else { return [] }
+    let mask = settings.maskID
+    let eligible = context.generatedRange.filter {
+      context.canvas[$0] != mask && committedConfidence[$0] != nil
+    }
+    guard !eligible.isEmpty else { return [] }
+    let schedule = context.schedule
+    let alphaT = 1 - schedule.maskedFraction(at: context.time)
+    let alphaS = 1 - schedule.maskedFraction(at: context.nextTime)
+    let sigmaMax = alphaT > 0 ? min(1, (1 - alphaS) / alphaT) : 0
+    var probability = [Double](repeating: 0, count: eligible.count)
+    switch settings.remdmSchedule {
+    case .cap: probability = probability.map { _ in min(settings.eta, sigmaMax) }
+    case .rescale: probability = probability.map { _ in settings.eta * sigmaMax }
+    case .loop:
+      let inside = context.time <= settings.remdmLoopStart && context.time > settings.remdmLoopEnd
+      probability = probability.map { _ in inside ? settings.eta : 0 }
+    case .conf:
+      let scores = eligible.map { -(committedConfidence[$0] ?? 0) }
+      let m = scores.max() ?? 0
+      let weights = scores.map { exp($0 - m) }
+      let total = weights.reduce(0, +)
+      probability = weights.map { sigmaMax * $0 / total }
+    }
+    var remasked: [Int] = []
+    for (i, position) in eligible.enumerated() where rng.nextUniform() < probability[i] {
+      remasked.append(position)
+      committedConfidence[position] = nil
+    }
+    return remasked
+  }
+}

@@ -1,0 +1,110 @@
+/// The remasking strategies, by the names the CLI, config files and traces share.
+///
+/// A strategy decides *which* masked positions are committed at a step; the schedule
+/// (`ScheduleName`) decides *how many*. Scores are "higher commits first".
+public enum StrategyName: String, CaseIterable, Codable, Sendable {
+  /// Probability of the proposed token: LLaDA `low_confidence`, Dream `maskgit_plus`.
+  case confidence
+  /// Top-1 minus top-2 probability: Dream `topk_margin`.
+  case margin
+  /// Lowest entropy first (score = sum p log p): Dream `entropy`.
+  case entropy
+  /// A uniform random score per position: LLaDA `random`.
+  case random
+  /// Each masked position moves independently with probability `1 - s/t`: Dream/D3PM `origin`.
+  case origin
+  /// Fast-dLLM parallel decoding: every candidate with confidence >= threshold, at least one.
+  case threshold
+  /// Fast-dLLM's Dream `confidence_threshold`: a budget of M/steps per step, the first always
+  /// committed, the others if confidence >= threshold, the rest deferred.
+  case dreamThreshold = "dream-threshold"
+  /// Fast-dLLM's factor rule: commit the n best while the n-th confidence >= 1 - factor/(n+1).
+  case factor
+  /// EB-sampler: commit lowest-entropy positions while their summed entropy stays <= gamma.
+  case entropyBounded = "entropy-bounded"
+  /// ReMDM: confidence commits plus remasking of committed tokens (cap/rescale/conf/loop).
+  case remdm
+}
+
+/// The noise schedules (masking rate over time), by their shared names.
+public enum ScheduleName: String, CaseIterable, Codable, Sendable {
+  /// Masked fraction `t` (LLaDA, Dream).
+  case linear
+  /// Masked fraction `cos(pi/2 * (1 - t))` (MaskGIT).
+  case cosine
+  /// Masked fraction `cos^2(pi/2 * (1 - t))`.
+  case cosineSquared = "cosine-squared"
+  /// Masked fraction `(1 - eps) * t` (MDLM log-linear: sigma(t) = -log(1 - (1 - eps) t)).
+  case logLinear = "log-linear"
+  /// Masked fraction `1 - exp(-sigma_min^(1-t) * sigma_max^t)` (MDLM/SEDD geometric).
+  case geometric
+  /// Masked fraction `t^exponent`.
+  case polynomial
+  /// Per-step counts given explicitly (`DenoisingSettings.explicitCounts`, `--schedule-file`).
+  case explicit
+}
+
+/// How a schedule's fractional token counts become whole commits per step.
+public enum RoundingRule: String, CaseIterable, Codable, Sendable {
+  /// LLaDA `get_num_transfer_tokens`: at the start of each block, `M // steps` per step and
+  /// the remainder one each to the first steps (for a non-linear schedule: the floor of each
+  /// step's expected count, remainder to the first steps).
+  case even
+  /// Dream: `int(M * (1 - s/t))` in float32 over `linspace(1, eps, steps + 1)` with `M` the
+  /// masks left, everything left on the last step.
+  case truncate
+  /// Binomial: each candidate moves with probability `1 - alpha-ratio`, drawn from the seed;
+  /// everything left on the last step.
+  case stochastic
+}
+
+/// How tokens are proposed and scored from logits: the two reference code bases differ.
+public enum ProposalRule: String, CaseIterable, Codable, Sendable {
+  /// LLaDA `generate()`: Gumbel-max in float64 on the raw logits (`exp(l) / (-log u)^T`),
+  /// confidence from a float64 softmax of the logits before noise.
+  case llada
+  /// Dream `sample_tokens`: logits / T, top-p, top-k (to float32 min), float32 softmax,
+  /// categorical sample (argmax at T = 0); scores from those filtered probabilities.
+  case dream
+}
+
+/// Which ReMDM remasking schedule sets the per-step remasking probability sigma_t.
+public enum ReMDMSchedule: String, CaseIterable, Codable, Sendable {
+  /// sigma_t = min(eta, (1 - alpha_s) / alpha_t).
+  case cap
+  /// sigma_t = eta * (1 - alpha_s) / alpha_t.
+  case rescale
+  /// sigma_t = eta * sigma_max scaled per token by softmax(-confidence) (low confidence first).
+  case conf
+  /// Remask only inside the loop window [t_on, t_off] with sigma = eta, plain decoding elsewhere.
+  case loop
+}
+
+/// The floating-point type LLaDA-style confidences are rounded to before ranking.
+///
+/// LLaDA's `generate()` computed `softmax(logits)` in float64 until 2025-06 (and Fast-dLLM
+/// still does); since then it uses the logits' own dtype: float32, or bfloat16 for a bf16 model.
+/// Rounding matters only at near ties, but with peaked distributions many confidences round to
+/// exactly 1.0 and `torch.topk`'s tie order (see `TorchTopK`) then decides.
+public enum ConfidencePrecision: String, CaseIterable, Codable, Sendable {
+  /// Keep the float64 softmax (Fast-dLLM, LLaDA before 2025-06). The default.
+  case float64
+  /// Round each probability to float32 (current LLaDA with float32 logits).
+  case float32
+  /// Round each probability to bfloat16 (current LLaDA with bf16 logits).
+  case bfloat16
+
+  /// `p` rounded to this precision (round to nearest even), back as a `Double`.
+  public func round(_ p: Double) -> Double {
+    switch self {
+    case .float64: return p
+    case .float32: return Double(Float(p))
+    case .bfloat16:
+      let f = Float(p)
+      guard f.isFinite else { return Double(f) }
+      let bits = f.bitPattern
+      let rounded = (bits &+ 0x7FFF &+ ((bits >> 16) & 1)) & 0xFFFF_0000
+      return Double(Float(bitPattern: rounded))
+    }
+  }
+}

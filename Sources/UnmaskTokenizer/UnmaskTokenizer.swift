@@ -1,1 +1,0 @@
-// UnmaskTokenizer: see README.md in this folder.

@@ -1,1 +1,0 @@
-// UnmaskTrace: see README.md in this folder.

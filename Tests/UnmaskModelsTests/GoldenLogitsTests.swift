@@ -1,0 +1,76 @@
+import Foundation
+import Testing
+import UnmaskFormats
+import UnmaskKernels
+@testable import UnmaskModels
+
+/// One golden sequence from `Tests/Fixtures/golden/logits-<model>.json`, written by
+/// `notebooks/make_model_fixtures.py` with the reference PyTorch modeling code.
+struct GoldenSequence: Decodable {
+  var name: String
+  var input_ids: [Int32]
+  var shape: [Int]
+  var file: String?
+  var raw_file: String?
+  var shifted_file: String?
+}
+
+struct GoldenLogits: Decodable {
+  var fixture: String
+  var sequences: [GoldenSequence]
+}
+
+/// The tolerance the engine issue sets: max |ours - reference| <= 1e-3 × max |reference|.
+let relativeTolerance: Float = 1e-3
+
+func worstGap(_ ours: [Float], _ reference: [Float]) -> (gap: Float, scale: Float) {
+  var gap: Float = 0
+  var scale: Float = 0
+  for (a, b) in zip(ours, reference) {
+    gap = max(gap, abs(a - b))
+    scale = max(scale, abs(b))
+  }
+  return (gap, scale)
+}
+
+@Test(arguments: ["llada", "llada-gqa", "dream"])
+func logitsMatchTheReferenceModelingCode(model name: String) throws {
+  let golden = try JSONDecoder().decode(
+    GoldenLogits.self, from: Data(contentsOf: Fixtures.golden("logits-\(name).json")))
+  let model = try ModelRegistry.load(contentsOf: Fixtures.model(golden.fixture))
+  for sequence in golden.sequences {
+    // What the sampler sees: shifted for Dream, the plain rows for LLaDA.
+    let file = try #require(sequence.shifted_file ?? sequence.file)
+    let reference = try NumPyFile.readFloat32(Data(contentsOf: Fixtures.golden(file)), source: file)
+    let ours = try model.logits(for: sequence.input_ids)
+    #expect([ours.rows, ours.columns] == reference.shape.suffix(2))
+    let (gap, scale) = worstGap(ours.values, reference.values)
+    print("\(name) \(sequence.name): worst gap \(gap) (\(gap / scale) of max |logit| \(scale))")
+    #expect(gap <= relativeTolerance * scale, "\(name) \(sequence.name)")
+
+    if let rawFile = sequence.raw_file, let dream = model as? DreamModel {
+      let raw = try NumPyFile.readFloat32(Data(contentsOf: Fixtures.golden(rawFile)), source: rawFile)
+      let (rawGap, rawScale) = worstGap(try dream.rawLogits(for: sequence.input_ids).values, raw.values)
+      #expect(rawGap <= relativeTolerance * rawScale, "\(name) \(sequence.name) raw")
+    }
+  }
+}
+
+@Test func loadsAShardedBFloat16CheckpointStrictly() throws {
+  let model = try ModelRegistry.load(contentsOf: Fixtures.model("tiny-llada-gqa"))
+  let llada = try #require(model as? LLaDAModel)
+  #expect(llada.stack.attention.kvHeads < llada.stack.attention.heads)
+  #expect(llada.stack.embedding.dtype == .bf16)
+  #expect(llada.configuration.weightTying)
+}
+
+@Test func canvasErrorsAreClear() throws {
+  let model = try ModelRegistry.load(contentsOf: Fixtures.model("tiny-llada"))
+  #expect(throws: ModelError.emptyCanvas) { try model.logits(for: []) }
+  do {
+    _ = try model.logits(for: [1, Int32(model.vocabularySize)])
+    Issue.record("expected an out-of-range error")
+  } catch let error as ModelError {
+    #expect(error.description.contains("position 1"))
+  }
+}

@@ -1,1 +1,0 @@
-// Tests for UnmaskModels live in this folder.

@@ -1,1 +1,0 @@
-// Tests for UnmaskSampling live in this folder.

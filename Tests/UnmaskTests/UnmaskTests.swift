@@ -1,1 +1,0 @@
-// Tests for Unmask live in this folder.

@@ -1,1 +1,0 @@
-// Tests for UnmaskTokenizer live in this folder.

@@ -1,1 +1,0 @@
-// Tests for UnmaskTrace live in this folder.
