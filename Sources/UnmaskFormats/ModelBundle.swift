@@ -5,7 +5,7 @@ import Foundation
 ///
 /// `open` accepts a Hugging Face folder (config.json, tokenizer.json, tokenizer_config.json and
 /// `model.safetensors` or a sharded `model.safetensors.index.json`) or a single `.safetensors`
-/// file with config.json beside it.
+/// file with config.json beside it, or a `.umk` file (which embeds them all).
 public struct ModelBundle {
   /// The model's `config.json`.
   public var configJSON: Data
@@ -37,6 +37,7 @@ public struct ModelBundle {
       throw CheckpointError(path: url.path, "no such file or folder")
     }
     if isDirectory.boolValue { return try openFolder(url) }
+    if url.pathExtension == "umk" || UMKFile.hasMagic(url) { return try openUMK(url) }
     if url.pathExtension == "safetensors" {
       let folder = url.deletingLastPathComponent()
       return ModelBundle(
@@ -46,6 +47,17 @@ public struct ModelBundle {
         weights: try SafetensorsFile(url: url), location: url)
     }
     throw CheckpointError(path: url.path, "not a model folder or a .safetensors file")
+  }
+
+  /// A `.umk` file is a whole model: config and tokenizer files are embedded in it.
+  private static func openUMK(_ url: URL) throws -> ModelBundle {
+    let file = try UMKFile(url: url)
+    guard let config = try file.blob(named: "config.json") else {
+      throw CheckpointError(path: url.path, item: "config.json", "not embedded (convert from a folder with a config.json)")
+    }
+    return ModelBundle(
+      configJSON: config, tokenizerJSON: try file.blob(named: "tokenizer.json"),
+      tokenizerConfigJSON: try file.blob(named: "tokenizer_config.json"), weights: file, location: url)
   }
 
   private static func openFolder(_ folder: URL) throws -> ModelBundle {

@@ -15,6 +15,11 @@ struct UnmaskCommand: ParsableCommand {
       DetokenizeCommand.self,
       TraceCommand.self,
       BenchCommand.self,
+      ConvertCommand.self,
+      InspectCommand.self,
+      VerifyCommand.self,
+      ExportCommand.self,
+      BenchConvertCommand.self,
     ]
   )
 

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer harness for the .umk and safetensors parsers and runs it.
+#   Fuzz/run.sh [SECONDS]     (default 60)
+# Needs swiftc with -sanitize=fuzzer (the Linux toolchain ships libFuzzer), libzstd, openblas.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds="${1:-60}"
+out=Fuzz/.build
+mkdir -p "$out" Fuzz/corpus
+flags=(-O -sanitize=fuzzer,address -parse-as-library -swift-version 5)
+# UnmaskKernels (DType, TensorView, ...) as a static library the harness links against.
+swiftc "${flags[@]}" -emit-module -emit-library -static -module-name UnmaskKernels \
+  -I Sources/CBLAS Sources/UnmaskKernels/*.swift -emit-module-path "$out/UnmaskKernels.swiftmodule" \
+  -o "$out/libUnmaskKernels.a"
+# UnmaskFormats plus the harness in one module, so internal parsers are reachable.
+swiftc "${flags[@]}" -module-name UnmaskFormats -I "$out" -I Sources/CZstd -I Sources/CBLAS \
+  $(find Sources/UnmaskFormats -name '*.swift') Fuzz/UMKFuzz.swift \
+  -L "$out" -lUnmaskKernels -lzstd -lopenblas -o "$out/umk-fuzz"
+# Seeds: the committed fixture (as a whole file and as a header), a safetensors file.
+if [ -z "$(ls -A Fuzz/corpus)" ]; then
+  python3 - <<'PY'
+import struct
+umk = open("Tests/Fixtures/umk/tiny.umk", "rb").read()
+hoff, hlen = struct.unpack_from("<QQ", umk, 16)
+open("Fuzz/corpus/preamble", "wb").write(b"\x00" + umk[:64])
+open("Fuzz/corpus/header", "wb").write(b"\x01" + umk[hoff:hoff + hlen])
+whole = bytearray(umk); whole[16:18] = struct.pack("<H", hlen)
+open("Fuzz/corpus/file", "wb").write(b"\x02" + bytes(whole))
+open("Fuzz/corpus/safetensors", "wb").write(b"\x04" + open("Tests/Fixtures/umk/tiny.safetensors", "rb").read())
+PY
+fi
+"$out/umk-fuzz" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 -print_final_stats=1 Fuzz/corpus 2>&1 | grep -vE "^(#[0-9]+ +(NEW|REDUCE|pulse)|\"|###)" | tail -15

@@ -1,0 +1,52 @@
+import Foundation
+
+/// What `convert` reads: weights and the files to embed beside them.
+public struct ConversionInput {
+  /// The tensors.
+  public var weights: any TensorSource
+  /// Files to embed (config.json, tokenizer files, the source's safetensors header).
+  public var files: [(name: String, data: Data)]
+
+  /// Opens a model folder, a `.safetensors` file (config and tokenizer files beside it are
+  /// embedded when present; none is required) or a `.umk` file (its embedded files carry over).
+  public static func open(_ url: URL) throws -> ConversionInput {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
+      throw CheckpointError(path: url.path, "no such file or folder")
+    }
+    if !isDirectory.boolValue, url.pathExtension == "umk" || UMKFile.hasMagic(url) {
+      let file = try UMKFile(url: url)
+      var files: [(name: String, data: Data)] = []
+      for name in file.blobNames {
+        if let data = try file.blob(named: name) { files.append((name, data)) }
+      }
+      return ConversionInput(weights: file, files: files)
+    }
+    let weights: any TensorSource
+    let folder: URL
+    if isDirectory.boolValue {
+      weights = try ModelBundle.open(url).weights
+      folder = url
+    } else {
+      guard url.pathExtension == "safetensors" else {
+        throw CheckpointError(path: url.path, "not a model folder, .safetensors or .umk file")
+      }
+      weights = try SafetensorsFile(url: url)
+      folder = url.deletingLastPathComponent()
+    }
+    var files: [(name: String, data: Data)] = []
+    for name in [
+      "config.json", "tokenizer.json", "tokenizer_config.json", "generation_config.json",
+    ] {
+      if let data = try? Data(contentsOf: folder.appendingPathComponent(name)) {
+        files.append((name, data))
+      }
+    }
+    if let single = weights as? SafetensorsFile {
+      // The header length was validated when the file was opened.
+      let length = Int(single.file.bytes.loadUnaligned(as: UInt64.self).littleEndian)
+      files.append((UMKWriter.sourceHeaderBlob, Data(single.file.slice(8..<(8 + length)))))
+    }
+    return ConversionInput(weights: weights, files: files)
+  }
+}

@@ -1,0 +1,112 @@
+import Foundation
+import UnmaskKernels
+
+/// One worker's reusable state for decoding chunks.
+final class ChunkDecoder {
+  private let zstd = ZstdContext()
+  private var planes: UnsafeMutablePointer<UInt8>
+  private var capacity: Int
+
+  init() {
+    capacity = 0
+    planes = .allocate(capacity: 1)
+  }
+
+  deinit { planes.deallocate() }
+
+  private func reserve(_ bytes: Int) {
+    guard bytes > capacity else { return }
+    planes.deallocate()
+    planes = .allocate(capacity: bytes)
+    capacity = bytes
+  }
+
+  /// Decodes one chunk whose stored bytes are `stored` into `destination`; returns a
+  /// description of the problem, or nil on success.
+  func decode(
+    _ chunk: UMKChunk, stored: UnsafeRawBufferPointer, width: Int, transform: UMKTransform,
+    into destination: UnsafeMutableRawPointer, checkChecksum: Bool
+  ) -> String? {
+    let n = chunk.elements
+    if checkChecksum, XXH64.hash(stored) != chunk.checksum {
+      return "checksum mismatch in the stored bytes"
+    }
+    guard let base = stored.baseAddress?.assumingMemoryBound(to: UInt8.self) else {
+      return n == 0 ? nil : "no stored bytes"
+    }
+    // The common bf16 case (rANS exponent, raw mantissa) decodes straight into the output.
+    if width == 2, transform == .rotateSign, chunk.codecs[0] == .rans, chunk.codecs[1] == .raw {
+      let stream = UnsafeRawBufferPointer(start: base, count: chunk.lengths[0])
+      let sink = Rotated16Sink(
+        low: base + chunk.lengths[0], out: destination.assumingMemoryBound(to: UInt16.self))
+      return RANS.decode(stream, count: n, sink: sink) ? nil : "plane 0: rANS stream is corrupt"
+    }
+    reserve(width * n)
+    var pointers: [UnsafePointer<UInt8>] = []
+    var offset = 0
+    for k in 0..<width {
+      let length = chunk.lengths[k]
+      let source = UnsafeRawBufferPointer(start: base + offset, count: length)
+      offset += length
+      let target = planes + k * n
+      switch chunk.codecs[k] {
+      case .raw:
+        pointers.append(base + offset - length)
+        continue
+      case .zstd:
+        guard zstd.decompress(source, into: UnsafeMutableRawBufferPointer(start: target, count: n))
+        else {
+          return "plane \(k): zstd frame does not decode to \(n) bytes"
+        }
+      case .rans:
+        guard RANS.decode(source, count: n, into: target) else {
+          return "plane \(k): rANS stream is corrupt"
+        }
+      }
+      pointers.append(UnsafePointer(target))
+    }
+    BytePlanes.merge(pointers, count: n, width: width, transform: transform, into: destination)
+    return nil
+  }
+}
+
+/// Decodes planes-encoded tensors, chunks in parallel across workers.
+public enum PlanesDecoder {
+  /// Decodes `entry` (whose stored bytes are `stored`, already checked to lie in the file)
+  /// into `destination` (`entry.byteCount` bytes, aligned for the element type).
+  /// `checkChunks` verifies each chunk's XXH64 before decoding it.
+  ///
+  /// Throws a `UMKParseError` naming the first bad chunk.
+  static func decode(
+    _ entry: UMKTensorEntry, stored: UnsafeRawBufferPointer,
+    into destination: UnsafeMutableRawPointer,
+    checkChunks: Bool, threads: Int = ComputeThreads.count
+  ) throws {
+    let chunks = entry.chunks
+    guard !chunks.isEmpty, let base = stored.baseAddress else { return }
+    let active = max(1, min(threads, chunks.count))
+    let failures = UnsafeMutableBufferPointer<String?>.allocate(capacity: chunks.count)
+    failures.initialize(repeating: nil)
+    defer {
+      failures.deinitialize()
+      failures.deallocate()
+    }
+    let width = entry.planeCount
+    let transform = entry.transform
+    let per = entry.chunkElements
+    DispatchQueue.concurrentPerform(iterations: active) { w in
+      let decoder = ChunkDecoder()
+      for c in stride(from: w, to: chunks.count, by: active) {
+        let chunk = chunks[c]
+        failures[c] = decoder.decode(
+          chunk,
+          stored: UnsafeRawBufferPointer(start: base + chunk.offset, count: chunk.storedLength),
+          width: width, transform: transform, into: destination + c * per * width,
+          checkChecksum: checkChunks)
+      }
+    }
+    for (c, failure) in failures.enumerated() {
+      if let failure { throw UMKParseError(field: entry.name, "chunk \(c): \(failure)") }
+    }
+  }
+}

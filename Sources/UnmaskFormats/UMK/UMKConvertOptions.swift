@@ -1,0 +1,109 @@
+import UnmaskKernels
+
+/// How `convert` stores tensor data.
+public enum UMKCodec: String, Sendable, CaseIterable {
+  /// Every tensor raw and aligned: the fastest load, no compression.
+  case raw
+  /// Byte planes in chunks, each plane raw, zstd or rANS (lossless).
+  case zstd
+}
+
+/// Optional lossy quantization of weight matrices.
+public enum UMKQuantization: String, Sendable, CaseIterable {
+  /// Keep every tensor as it is.
+  case none
+  /// GGUF q8_0 (8.5 bits per weight).
+  case q8_0
+  /// GGUF q4_0 (4.5 bits per weight).
+  case q4_0
+
+  /// The stored type, if any.
+  public var dtype: DType? {
+    switch self {
+    case .none: return nil
+    case .q8_0: return .q8_0
+    case .q4_0: return .q4_0
+    }
+  }
+
+  /// Which tensors are quantized: 2-D floating matrices named `*.weight` whose rows are a
+  /// multiple of 32 elements, except embeddings and norms (names containing `embed`, `norm`,
+  /// `wte`, `wpe` or `ln_`), which stay as they are. Everything else is kept unchanged.
+  public static func applies(name: String, dtype: DType, shape: [Int]) -> Bool {
+    guard shape.count == 2, dtype.isFloatingPoint, !dtype.isQuantized, shape[1] % 32 == 0,
+      shape[1] > 0,
+      name.hasSuffix(".weight")
+    else { return false }
+    let lower = name.lowercased()
+    return !["embed", "norm", "wte", "wpe", "ln_"].contains { lower.contains($0) }
+  }
+}
+
+/// A float type to cast floating tensors to before storing.
+public enum UMKDTypeChoice: String, Sendable, CaseIterable {
+  /// Keep each tensor's type.
+  case keep
+  /// bfloat16 (round to nearest even).
+  case bf16
+  /// IEEE half.
+  case f16
+  /// IEEE single.
+  case f32
+
+  /// The target type, if any.
+  public var dtype: DType? {
+    switch self {
+    case .keep: return nil
+    case .bf16: return .bf16
+    case .f16: return .f16
+    case .f32: return .f32
+    }
+  }
+}
+
+/// Everything `UMKWriter.convert` needs to know.
+public struct UMKConvertOptions: Sendable {
+  /// Storage of tensor data.
+  public var codec: UMKCodec = .zstd
+  /// Planes settings (level, policy, chunk size, threads).
+  public var encode = UMKEncodeOptions()
+  /// Lossy quantization of weight matrices.
+  public var quantize: UMKQuantization = .none
+  /// Cast of floating tensors.
+  public var dtype: UMKDTypeChoice = .keep
+  /// zstd level for embedded files (tokenizer.json is the only large one; level 3 is within
+  /// 0.05% of the model size of level 19 and 40x faster).
+  public var blobLevel = 3
+  /// Whether to fsync before the final rename (on by default: a renamed file is a complete
+  /// file even after a crash). Benchmarks turn it off to time the codec rather than the disk.
+  public var durable = true
+
+  /// Default options: lossless planes, level 3.
+  public init() {}
+}
+
+/// Progress of a conversion, reported after each tensor.
+public struct UMKConvertProgress: Sendable {
+  /// Source tensor bytes read so far.
+  public var bytesIn: Int
+  /// Source tensor bytes in total.
+  public var totalIn: Int
+  /// Bytes written to the `.umk` so far.
+  public var bytesOut: Int
+  /// Seconds since the start.
+  public var seconds: Double
+}
+
+/// What a conversion produced.
+public struct UMKConvertSummary: Sendable {
+  /// Tensors written.
+  public var tensors: Int
+  /// Tensors quantized.
+  public var quantized: Int
+  /// Source tensor bytes.
+  public var bytesIn: Int
+  /// Final file size.
+  public var fileBytes: Int
+  /// Wall time in seconds.
+  public var seconds: Double
+}

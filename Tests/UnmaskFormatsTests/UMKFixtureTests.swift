@@ -1,0 +1,75 @@
+import Foundation
+import Testing
+@testable import UnmaskFormats
+
+/// Tests/Fixtures/umk, found from this file's path (see Tests/Fixtures/README.md).
+let umkFixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+  .deletingLastPathComponent()
+  .appendingPathComponent("Fixtures/umk")
+
+/// The committed file was written by an earlier build: it must still open, verify and match
+/// its safetensors source bit for bit, so a format change that breaks old files fails here.
+@Test func committedFixtureStillReadsBitExact() throws {
+  let file = try UMKFile(url: umkFixtures.appendingPathComponent("tiny.umk"))
+  let reference = try SafetensorsFile(url: umkFixtures.appendingPathComponent("tiny.safetensors"))
+  #expect(file.tensorNames == reference.tensorNames)
+  for name in reference.tensorNames {
+    #expect(
+      Array(try file.tensor(named: name).bytes) == Array(try reference.tensor(named: name).bytes),
+      "\(name)")
+  }
+  #expect(try file.verify().tensors == 6)
+  #expect(
+    try file.blob(named: "config.json")
+      == Data(contentsOf: umkFixtures.appendingPathComponent("config.json")))
+}
+
+/// Whether `python3` can import numpy and zstandard.
+func pythonReaderAvailable() -> Bool {
+  (try? runPython(["-c", "import numpy, zstandard"]))?.status == 0
+}
+
+func runPython(_ arguments: [String]) throws -> (status: Int32, output: String) {
+  let process = Process()
+  process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+  process.arguments = ["python3"] + arguments
+  let pipe = Pipe()
+  process.standardOutput = pipe
+  process.standardError = pipe
+  try process.run()
+  let data = pipe.fileHandleForReading.readDataToEndOfFile()
+  process.waitUntilExit()
+  return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
+/// python/umk.py reads what the Swift writer writes: every dtype, every plane codec, and a
+/// quantized file. Skipped (with a note) where python3 with numpy and zstandard is missing.
+@Test func pythonReaderMatchesTheSwiftWriter() throws {
+  guard pythonReaderAvailable() else {
+    print("note: python3 with numpy and zstandard not importable; skipping the python/umk.py check")
+    return
+  }
+  let script = umkFixtures.deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
+    .appendingPathComponent("python/test_umk.py").path
+  let store = try everyDTypeStore()
+  for quantize in [UMKQuantization.none, .q8_0, .q4_0] {
+    let folder = try temporaryFolder()
+    var options = smallChunkOptions()
+    options.quantize = quantize
+    let umkURL = folder.appendingPathComponent("py.umk")
+    _ = try UMKWriter.convert(
+      weights: store, files: [("config.json", Data("{}".utf8))], to: umkURL, options: options)
+    // The reference is the lossless source, exported through a raw .umk.
+    var raw = UMKConvertOptions()
+    raw.codec = .raw
+    let staging = folder.appendingPathComponent("raw.umk")
+    _ = try UMKWriter.convert(weights: store, files: [], to: staging, options: raw)
+    let reference = folder.appendingPathComponent("ref.safetensors")
+    _ = try UMKFile(url: staging).exportSafetensors(to: reference)
+    let (status, output) = try runPython([script, umkURL.path, reference.path])
+    #expect(status == 0, "\(quantize): \(output)")
+  }
+  let (status, output) = try runPython([script])
+  #expect(status == 0, "fixture: \(output)")
+}

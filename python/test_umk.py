@@ -1,0 +1,65 @@
+"""Checks python/umk.py against files written by the Swift tool.
+
+    python3 python/test_umk.py                      # XXH64 vectors + the committed fixture
+    python3 python/test_umk.py FILE.umk REF.safetensors   # every tensor bit-exact vs a reference
+
+The Swift test `pythonReaderMatchesTheSwiftWriter` runs the second form on a fresh file.
+"""
+import json
+import os
+import struct
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import umk  # noqa: E402
+
+
+def read_safetensors(path):
+    with open(path, "rb") as f:
+        blob = f.read()
+    (n,) = struct.unpack("<Q", blob[:8])
+    header = json.loads(blob[8:8 + n])
+    header.pop("__metadata__", None)
+    data = blob[8 + n:]
+    return {k: (v["dtype"], v["shape"], data[v["data_offsets"][0]:v["data_offsets"][1]]) for k, v in header.items()}
+
+
+def compare(umk_path, reference_path):
+    f = umk.UMKFile(umk_path)
+    ref = read_safetensors(reference_path)
+    assert sorted(ref) == f.names, (sorted(ref), f.names)
+    worst = 0.0
+    for name in f.names:
+        dtype, shape, data = ref[name]
+        t = f.tensors[name]
+        assert list(shape) == t["shape"], name
+        if t["dtype"] in umk.BLOCK:
+            values = f.tensor(name).astype(np.float64)
+            if dtype == "BF16":
+                expected = (np.frombuffer(data, "<u2").astype(np.uint32) << 16).view(np.float32)
+            else:
+                expected = np.frombuffer(data, umk.NUMPY[dtype])
+            worst = max(worst, float(np.max(np.abs(values.reshape(-1) - expected.astype(np.float64)))))
+        else:
+            assert dtype == t["dtype"], name
+            assert f.tensor_bytes(name) == data, "%s differs" % name
+            f.tensor(name)  # the numpy view works too
+    f.verify()
+    print("ok: %d tensors bit-exact (quantized worst abs error %.3g), blobs %s" % (len(f.names), worst, sorted(f.blobs)))
+
+
+def self_check():
+    assert umk.xxh64(b"") == 0xEF46DB3751D8E999
+    assert umk.xxh64(b"abc") == 0x44BC2CF5AD770999
+    assert umk.xxh64(b"Nobody inspects the spammish repetition") == 0xFBCEA83C8A378BF1
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "Fixtures", "umk")
+    compare(os.path.join(root, "tiny.umk"), os.path.join(root, "tiny.safetensors"))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3:
+        compare(sys.argv[1], sys.argv[2])
+    else:
+        self_check()
