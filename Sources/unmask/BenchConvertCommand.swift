@@ -2,11 +2,11 @@ import ArgumentParser
 import Foundation
 import Unmask
 
-/// `unmask bench-convert`: .umk size and speed next to plain zstd and byte-split zstd, and
+/// `unmask bench convert`: .umk size and speed next to plain zstd and byte-split zstd, and
 /// model load time from .umk next to safetensors, all measured in the same run.
 struct BenchConvertCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "bench-convert",
+    commandName: "convert",
     abstract:
       "Compression ratio and speed of .umk against plain and byte-split zstd, and load time against safetensors.",
     discussion: """

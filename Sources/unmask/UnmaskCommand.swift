@@ -19,7 +19,6 @@ struct UnmaskCommand: ParsableCommand {
       InspectCommand.self,
       VerifyCommand.self,
       ExportCommand.self,
-      BenchConvertCommand.self,
     ]
   )
 

@@ -1,7 +1,7 @@
 import Foundation
 import UnmaskKernels
 
-/// Measurements behind `unmask bench-convert`: each codec's size and speed on the same
+/// Measurements behind `unmask bench convert`: each codec's size and speed on the same
 /// tensors in the same run, so figures are comparable on whatever machine runs them.
 public enum UMKBenchmark {
   /// One codec's figures.
