@@ -1,3 +1,4 @@
+import UnmaskKernels
 /// A small, explicit, seeded random number generator: xoshiro256** seeded through SplitMix64.
 ///
 /// Every random draw of the sampler (Gumbel noise, categorical sampling, random remasking,
@@ -15,18 +16,12 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable {
 
   /// A generator whose whole stream is decided by `seed`.
   public init(seed: UInt64) {
-    var x = seed
-    func splitMix() -> UInt64 {
-      x &+= 0x9E37_79B9_7F4A_7C15
-      var z = x
-      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-      return z ^ (z >> 31)
-    }
-    s0 = splitMix()
-    s1 = splitMix()
-    s2 = splitMix()
-    s3 = splitMix()
+    // xoshiro's authors recommend seeding its state from SplitMix64.
+    var seeder = SplitMix64(seed: seed)
+    s0 = seeder.next()
+    s1 = seeder.next()
+    s2 = seeder.next()
+    s3 = seeder.next()
   }
 
   /// The next 64 random bits (xoshiro256**).

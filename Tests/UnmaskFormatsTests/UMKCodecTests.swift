@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import UnmaskKernels
 @testable import UnmaskFormats
 
 @Test func xxh64MatchesPublishedVectors() {

@@ -15,7 +15,7 @@ import Testing
 
 @Test(arguments: [DType.q8_0, .q4_0])
 func quantizationRoundTripStaysWithinHalfAStep(dtype: DType) throws {
-  var generator = SplitMix64Test(seed: 7)
+  var generator = SplitMix64(seed: 7)
   let values = (0..<(32 * 8)).map { _ in generator.nextFloat() * 4 - 2 }
   var packed = [UInt8](repeating: 0, count: dtype.storageSize(elements: values.count)!)
   values.withUnsafeBufferPointer { source in
@@ -45,7 +45,7 @@ func quantizationRoundTripStaysWithinHalfAStep(dtype: DType) throws {
 }
 
 @Test func linearGivesTheSameResultFromBFloat16AndItsFloat32Widening() throws {
-  var generator = SplitMix64Test(seed: 3)
+  var generator = SplitMix64(seed: 3)
   let out = 70, inFeatures = 48, rows = 5
   let bits = (0..<(out * inFeatures)).map { _ in FloatConversion.bfloat16(from: generator.nextFloat() - 0.5) }
   let widened = bits.map(FloatConversion.float(fromBFloat16:))

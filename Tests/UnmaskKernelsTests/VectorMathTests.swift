@@ -21,7 +21,7 @@ import Testing
 
 @Test(arguments: [1, 7, 16, 33, 160])
 func softmaxRowsSumToOneAndMatchDoubleReference(columns: Int) {
-  var generator = SplitMix64Test(seed: UInt64(columns))
+  var generator = SplitMix64(seed: UInt64(columns))
   var values = (0..<(3 * columns)).map { _ in generator.nextFloat() * 20 - 10 }
   let reference = values
   values.withUnsafeMutableBufferPointer { VectorMath.softmaxRows($0.baseAddress!, rows: 3, columns: columns) }
@@ -44,18 +44,4 @@ func softmaxRowsSumToOneAndMatchDoubleReference(columns: Int) {
     up.withUnsafeBufferPointer { VectorMath.swiglu(g.baseAddress!, $0.baseAddress!, count: 37) }
   }
   for (a, b) in zip(gate, expected) { #expect(abs(a - b) <= 4 * max(abs(b).ulp, Float.ulpOfOne)) }
-}
-
-/// A deterministic generator for test data.
-struct SplitMix64Test {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-  mutating func nextFloat() -> Float { Float(next() >> 40) / Float(1 << 24) }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import UnmaskKernels
 @testable import UnmaskTrace
 
 @Suite struct AnimationTests {
@@ -108,25 +109,12 @@ import Testing
   }
 
   @Test(arguments: [0, 1, 300, 5000, 70000]) func lzwRoundTrips(count: Int) {
-    var generator = SplitMix(seed: UInt64(count))
+    var generator = SplitMix64(seed: UInt64(count))
     // Mix of runs and noise, so the table fills and resets for the long inputs.
     let input: [UInt8] = (0..<count).map { i in
       i % 97 < 40 ? UInt8(i / 97 % 4) : UInt8(generator.next() % 256)
     }
     let encoded = LZW.encode(input, minimumCodeSize: 8)
     #expect(decode(encoded, minimumCodeSize: 8) == input)
-  }
-}
-
-/// Small deterministic generator for test data.
-struct SplitMix {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
   }
 }
