@@ -198,14 +198,13 @@ def write_json(path, obj):
         f.write("\n")
 
 
-def make_llada_tokenizer(lines):
+def make_llada_tokenizer(lines, total=448, bpe=400):
     """Llama-3 style byte-level BPE with LLaDA's special tokens after the BPE vocabulary.
 
     Like LLaDA-8B, special tokens follow the BPE ids (<|startoftext|>, <|endoftext|>, reserved tokens,
     <|mdm_mask|>, <|start_header_id|>, <|end_header_id|>, <|eot_id|>); reserved tokens pad the total
-    to 448 = 7 * 64, which is also the model's vocab_size and embedding_size.
+    (448 = 7 * 64 for the fixtures), which is also the model's vocab_size and embedding_size.
     """
-    total, bpe = 448, 400
     tok = train_bpe(lines, bpe, LLAMA3_REGEX, ignore_merges=True, nfc=False)
     head = ["<|startoftext|>", "<|endoftext|>"]
     tail = ["<|mdm_mask|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>"]
