@@ -16,25 +16,23 @@ struct DetokenizeCommand: ParsableCommand {
   var skipSpecialTokens = false
 
   func run() throws {
-    try JSONLines.reportingFailures {
-      let tokenizer = try location.load()
-      try JSONLines.forEachLine { line, _ in
-        guard let items = try JSONLines.parse(line) as? [Any] else {
-          throw CLIFailure(message: "expected a JSON array of integer ids")
-        }
-        var ids: [Int32] = []
-        ids.reserveCapacity(items.count)
-        for (index, item) in items.enumerated() {
-          // JSON true/false arrive as NSNumbers of type "c"; integers as "i"/"q".
-          guard let number = item as? NSNumber, String(cString: number.objCType) != "c",
-            let id = Int32(exactly: number.doubleValue), id >= 0
-          else {
-            throw CLIFailure(message: "element \(index) is not a non-negative integer id")
-          }
-          ids.append(id)
-        }
-        return try JSONLines.quote(tokenizer.decode(ids, skipSpecialTokens: skipSpecialTokens))
+    let tokenizer = try location.load()
+    try JSONLines.forEachLine { line, _ in
+      guard let items = try JSONLines.parse(line) as? [Any] else {
+        throw CommandError("expected a JSON array of integer ids")
       }
+      var ids: [Int32] = []
+      ids.reserveCapacity(items.count)
+      for (index, item) in items.enumerated() {
+        // JSON true/false arrive as NSNumbers of type "c"; integers as "i"/"q".
+        guard let number = item as? NSNumber, String(cString: number.objCType) != "c",
+          let id = Int32(exactly: number.doubleValue), id >= 0
+        else {
+          throw CommandError("element \(index) is not a non-negative integer id")
+        }
+        ids.append(id)
+      }
+      return try JSONLines.quote(tokenizer.decode(ids, skipSpecialTokens: skipSpecialTokens))
     }
   }
 }

@@ -7,7 +7,7 @@ struct TokenizerLocation: ParsableArguments {
   @Option(
     name: .long,
     help:
-      "A model folder holding tokenizer.json (and tokenizer_config.json), or a tokenizer.json file."
+      "A model folder holding tokenizer.json (and tokenizer_config.json), a tokenizer.json file, or a .umk file."
   )
   var model: String
 
@@ -19,18 +19,20 @@ struct TokenizerLocation: ParsableArguments {
 
   /// Loads the tokenizer, turning load errors into one-line CLI failures.
   func load() throws -> Tokenizer {
+    let url = URL(fileURLWithPath: model)
+    if url.pathExtension == "umk" {
+      let bundle = try ModelBundle.open(url)
+      guard let json = bundle.tokenizerJSON else {
+        throw CommandError("\(model): the file embeds no tokenizer.json")
+      }
+      return try Tokenizer(tokenizerJSON: json, tokenizerConfigJSON: bundle.tokenizerConfigJSON, source: model)
+    }
     do {
-      return try Tokenizer(contentsOf: URL(fileURLWithPath: model))
+      return try Tokenizer(contentsOf: url)
     } catch {
-      throw CLIFailure(message: "\(error)")
+      throw CommandError("\(error)")
     }
   }
-}
-
-/// A failure reported as one line on standard error, with exit status 1.
-struct CLIFailure: Error, CustomStringConvertible {
-  let message: String
-  var description: String { message }
 }
 
 /// Line-oriented JSON I/O shared by the two commands.
@@ -44,8 +46,8 @@ enum JSONLines {
       number += 1
       do {
         print(try body(line, number), to: &out)
-      } catch let failure as CLIFailure {
-        throw CLIFailure(message: "line \(number): \(failure.message)")
+      } catch let failure as CommandError {
+        throw CommandError("line \(number): \(failure.description)")
       }
     }
   }
@@ -55,7 +57,7 @@ enum JSONLines {
     do {
       return try JSONSerialization.jsonObject(with: Data(line.utf8), options: [.fragmentsAllowed])
     } catch {
-      throw CLIFailure(message: "not valid JSON")
+      throw CommandError("not valid JSON")
     }
   }
 
@@ -64,17 +66,6 @@ enum JSONLines {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.withoutEscapingSlashes]
     return String(decoding: try encoder.encode(text), as: UTF8.self)
-  }
-
-  /// Runs `body`, printing a `CLIFailure` as one line on standard error and exiting non-zero.
-  static func reportingFailures(_ body: () throws -> Void) throws {
-    do {
-      try body()
-    } catch let failure as CLIFailure {
-      var err = FileHandle.standardError
-      print("error: \(failure.message)", to: &err)
-      throw ExitCode.failure
-    }
   }
 }
 
@@ -97,15 +88,13 @@ struct TokenizeCommand: ParsableCommand {
   var noSpecialTokens = false
 
   func run() throws {
-    try JSONLines.reportingFailures {
-      let tokenizer = try location.load()
-      try JSONLines.forEachLine { line, _ in
-        guard let text = try JSONLines.parse(line) as? String else {
-          throw CLIFailure(message: "expected a JSON string")
-        }
-        let ids = tokenizer.encode(text, addSpecialTokens: !noSpecialTokens)
-        return "[" + ids.map(String.init).joined(separator: ",") + "]"
+    let tokenizer = try location.load()
+    try JSONLines.forEachLine { line, _ in
+      guard let text = try JSONLines.parse(line) as? String else {
+        throw CommandError("expected a JSON string")
       }
+      let ids = tokenizer.encode(text, addSpecialTokens: !noSpecialTokens)
+      return "[" + ids.map(String.init).joined(separator: ",") + "]"
     }
   }
 }
