@@ -56,7 +56,10 @@ static int cpng_write_rows(png_structp png, png_infop info, const uint8_t *pixel
   png_set_IHDR(png, info, width, height, 8,
                channels == 4 ? PNG_COLOR_TYPE_RGB_ALPHA : PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
                PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-  png_set_compression_level(png, 3);  // figures are flat colour: level 3 is nearly as small, faster
+  // Figures are flat colour in horizontal bands: the Up filter alone (rows repeat) at zlib level 1
+  // is nearly as small as adaptive filtering at level 6 and several times faster.
+  png_set_filter(png, 0, PNG_FILTER_UP);
+  png_set_compression_level(png, 1);
   png_write_info(png, info);
   for (uint32_t y = 0; y < height; y++) {
     png_write_row(png, (png_const_bytep)(pixels + (size_t)y * stride));
