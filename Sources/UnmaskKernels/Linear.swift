@@ -61,7 +61,7 @@ public struct Linear: @unchecked Sendable {
       let w = base.assumingMemoryBound(to: Float.self)
       gemmTransposed(x, rows: rows, w, wRows: outFeatures, into: y, ldy: outFeatures)
     } else {
-      let tile = UnsafeMutablePointer<Float>.allocate(capacity: tileRows * inFeatures)
+      let tile = UnsafeMutablePointer<Float>.allocate(capacity: min(tileRows, outFeatures) * inFeatures)
       defer { tile.deallocate() }
       var start = 0
       while start < outFeatures {

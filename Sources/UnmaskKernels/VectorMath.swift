@@ -8,9 +8,14 @@ public enum VectorMath {
   /// eˣ for 16 lanes.
   @inlinable @inline(__always)
   public static func exp(_ input: SIMD16<Float>) -> SIMD16<Float> {
-    let x = input.clamped(
-      lowerBound: SIMD16(repeating: -87), upperBound: SIMD16(repeating: 88.376_262_664_794_9))
-    let n = (x * 1.442_695_040_888_963_4 + 0.5).rounded(.down)
+    let x = pointwiseMin(
+      pointwiseMax(input, SIMD16(repeating: -87)), SIMD16(repeating: 88.376_262_664_794_9))
+    // n = round(x / ln 2) by the 1.5·2²³ trick: the sum's low mantissa bits hold n, so a bit
+    // cast reads n back as an integer. (Swift's generic SIMD rounding and float-to-int
+    // conversions are not vectorised: they called floorf per lane.)
+    let magic = SIMD16<Float>(repeating: 12_582_912)
+    let shifted = x * 1.442_695_040_888_963_4 + magic
+    let n = shifted - magic
     var r = x - n * 0.693_359_375
     r = r + n * 2.121_944_4e-4
     let r2 = r * r
@@ -21,7 +26,7 @@ public enum VectorMath {
     p = p * r + 1.666_666_545_9e-1
     p = p * r + 5.000_000_120_1e-1
     let y = p * r2 + r + 1
-    let exponent = (SIMD16<Int32>(n, rounding: .towardZero) &+ 127) &<< 23
+    let exponent = ((unsafeBitCast(shifted, to: SIMD16<Int32>.self) &- 0x4B40_0000) &+ 127) &<< 23
     return y * unsafeBitCast(exponent, to: SIMD16<Float>.self)
   }
 
