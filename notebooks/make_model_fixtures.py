@@ -1018,10 +1018,7 @@ LLADA_NOTES = [
     "commit_step[p] is the 0-based forward pass after which generated position p was unmasked.",
     "LLaDA generate.py hard-codes LLaDA-8B's EOS 126081 and EoT 126348; the script patched those "
     "literals at run time to the fixture's eos_id / eot_id.",
-    "confidence_eos_eot_inf as written in LLaDA's generate.py (issue 137): `logits_with_noise[:, :, EOS] = "
-    "logits[:, :, EoT] = -inf` runs after the argmax, so only EoT is affected: its probability becomes 0, "
-    "so a position that proposed EoT gets confidence 0 (not -inf), and a position that proposed EOS keeps "
-    "its confidence. The goldens record what the reference does.",
+    "confidence_eos_eot_inf as written in LLaDA's generate.py: `logits_with_noise[:, :, EOS] = logits[:, :, EoT] = -inf` runs after the argmax. At temperature 0 add_gumbel_noise returns `logits` itself, so both assignments land in `logits` and EOS and EoT both get probability 0 in the confidence softmax (a position that proposed either gets confidence 0, not -inf). At temperature > 0 the EOS assignment lands in the noisy copy, which is no longer read (LLaDA issue 137). These goldens are all temperature 0. The goldens record what the reference does.",
     "min_commit_gap: smallest (k-th committed score - best uncommitted candidate score) over all steps "
     "(top-k steps only). min_argmax_logit_gap: smallest top-1 minus top-2 logit at committed positions. "
     "min_threshold_margin: smallest |confidence - threshold| among candidates after the first (threshold "
