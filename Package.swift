@@ -41,10 +41,12 @@ let package = Package(
       dependencies: [
         "UnmaskKernels", "UnmaskFormats", "UnmaskTokenizer", "UnmaskModels", "UnmaskSampling",
         "UnmaskTrace",
-      ]),
+      ],
+      exclude: ["README.md"]),
     .executableTarget(
       name: "unmask",
-      dependencies: ["Unmask", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+      dependencies: ["Unmask", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+      exclude: ["README.md"]),
 
     // Tests (Swift Testing). Shared fixtures (tiny checkpoints, golden values) live in Tests/Fixtures
     // and are found from #filePath, so large files are not copied into test bundles.
