@@ -21,7 +21,8 @@ public struct Linear: @unchecked Sendable {
   /// Bias `[out]`, widened to float32, if the layer has one.
   public let bias: [Float]?
 
-  /// Rows of `W` widened per tile: about 1 MiB of float32, a multiple of 16 rows.
+  /// Rows of `W` widened per tile: about 4 MiB of float32 (stays in L3 for the GEMM that reads
+  /// it; smaller tiles cost more in BLAS thread hand-offs than they save), a multiple of 16.
   let tileRows: Int
 
   /// A layer over `weight` (`[out, in]`) and an optional `bias` (`[out]`); shapes are checked.
@@ -46,7 +47,7 @@ public struct Linear: @unchecked Sendable {
     } else {
       self.bias = nil
     }
-    tileRows = max(16, (262_144 / max(1, inFeatures)) / 16 * 16)
+    tileRows = max(16, (1_048_576 / max(1, inFeatures)) / 16 * 16)
   }
 
   /// Whether float32 weights can be handed to BLAS without a copy (aligned for `Float`).

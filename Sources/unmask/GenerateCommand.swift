@@ -76,7 +76,7 @@ struct GenerateCommand: ParsableCommand {
         directory: folder == UnmaskCommand.defaultTraceFolder
           ? TraceDirectory.defaultURL(strategy: settings.strategy.rawValue) : URL(fileURLWithPath: folder),
         run: TraceRunInfo(
-          model: bundle.location.path, promptTokens: promptIDs, strategy: settings.strategy.rawValue,
+          model: modelOptions.model, promptTokens: promptIDs, strategy: settings.strategy.rawValue,
           settings: settings, extra: ["architecture": model.architecture, "command": CommandLine.arguments.joined(separator: " ")],
           tokenText: tokenText))
     }
