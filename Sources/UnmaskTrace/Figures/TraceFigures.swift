@@ -8,36 +8,40 @@ public enum TraceFigures {
     -> [URL]
   {
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    var written: [URL] = []
-    func png(_ name: String, _ image: PNGImage) throws {
-      let url = directory.appendingPathComponent(name)
-      try PNGWriter.write(image, to: url)
-      written.append(url)
+    // Each figure is independent: draw them on every core (figures are most of a traced run's
+    // overhead), then report the files in a fixed order.
+    var jobs: [(names: [String], draw: () throws -> Void)] = []
+    func png(_ name: String, _ render: @escaping () throws -> PNGImage) {
+      jobs.append(([name], { try PNGWriter.write(try render(), to: directory.appendingPathComponent(name)) }))
     }
     if options.kinds.contains(.heatmap) {
-      try png("heatmap.png", try HeatmapRenderer.render(trace, options: options))
+      png("heatmap.png") { try HeatmapRenderer.render(trace, options: options) }
     }
     if options.kinds.contains(.confidence) {
-      try png(
-        "confidence.png",
-        try ScalarGridRenderer.render(trace, quantity: .confidence, options: options))
+      png("confidence.png") { try ScalarGridRenderer.render(trace, quantity: .confidence, options: options) }
     }
     if options.kinds.contains(.entropy) {
-      try png(
-        "entropy.png", try ScalarGridRenderer.render(trace, quantity: .entropy, options: options))
+      png("entropy.png") { try ScalarGridRenderer.render(trace, quantity: .entropy, options: options) }
     }
     if options.kinds.contains(.order) {
-      try png("order.png", OrderRenderer.renderPNG(trace, options: options))
-      let url = directory.appendingPathComponent("order.svg")
-      try write(OrderRenderer.renderSVG(trace, options: options), to: url)
-      written.append(url)
+      jobs.append((["order.png", "order.svg"], {
+        try PNGWriter.write(OrderRenderer.renderPNG(trace, options: options), to: directory.appendingPathComponent("order.png"))
+        try write(OrderRenderer.renderSVG(trace, options: options), to: directory.appendingPathComponent("order.svg"))
+      }))
     }
     if options.kinds.contains(.animation) {
-      let url = directory.appendingPathComponent("denoise.gif")
-      try write(Data(CanvasAnimation.render(trace, options: options)), to: url)
-      written.append(url)
+      jobs.append((["denoise.gif"], {
+        try write(Data(CanvasAnimation.render(trace, options: options)), to: directory.appendingPathComponent("denoise.gif"))
+      }))
     }
-    return written
+    var failures = [Error?](repeating: nil, count: jobs.count)
+    failures.withUnsafeMutableBufferPointer { slots in
+      DispatchQueue.concurrentPerform(iterations: jobs.count) { index in
+        do { try jobs[index].draw() } catch { slots[index] = error }
+      }
+    }
+    if let failure = failures.compactMap({ $0 }).first { throw failure }
+    return jobs.flatMap { $0.names.map { directory.appendingPathComponent($0) } }
   }
 
   /// Writes `text` or bytes atomically, mapping failures to `TraceError.io`.
