@@ -11,9 +11,9 @@ public struct FigureOptions: Sendable {
   public var block: Int?
   /// Largest grid side in pixels (before margins); longer canvases aggregate cells.
   public var maxGridSide: Int = 2048
-  /// Grid side that the automatic cell size aims for (720 keeps figures legible and their
+  /// Grid side that the automatic cell size aims for (600 keeps figures legible and their
   /// drawing within a few percent of a short run's generation time).
-  public var autoGridSide: Int = 720
+  public var autoGridSide: Int = 600
   /// Most frames in denoise.gif; longer runs show every k-th step (and always the last).
   public var maxFrames: Int = 240
   /// Which figures `TraceFigures.renderAll` writes.
