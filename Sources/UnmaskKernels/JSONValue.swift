@@ -73,6 +73,16 @@ public enum JSONValue: Codable, Equatable, Sendable {
 
   /// The string, if this is one.
   public var stringValue: String? { if case .string(let s) = self { return s } else { return nil } }
+  /// The boolean, if this is one.
+  public var boolValue: Bool? { if case .bool(let b) = self { return b } else { return nil } }
+  /// The number as a `Double`, if this is an integer or a number.
+  public var doubleValue: Double? {
+    switch self {
+    case .integer(let i): return Double(i)
+    case .number(let d): return d
+    default: return nil
+    }
+  }
   /// The integer, if this is one.
   public var intValue: Int? { if case .integer(let i) = self { return i } else { return nil } }
   /// The elements, if this is an array.

@@ -39,14 +39,8 @@ public final class WeightLoader {
 
   /// A linear layer `name.weight` of shape `[out, in]` with `name.bias` when `bias` is true.
   public func linear(_ name: String, out: Int, in inFeatures: Int, bias: Bool) throws -> Linear {
-    let weight = try tensor("\(name).weight")
-    guard weight.shape.count == 2 else {
-      throw CheckpointError(path: source.location, item: weight.name, "shape \(weight.shape), expected [\(out), \(inFeatures)]")
-    }
     // Quantized tensors keep their logical shape in the table, so the check is the same.
-    if weight.shape != [out, inFeatures] {
-      throw CheckpointError(path: source.location, item: weight.name, "shape \(weight.shape), expected [\(out), \(inFeatures)]")
-    }
+    let weight = try tensor("\(name).weight", shape: [out, inFeatures])
     let biasView = try tensor("\(name).bias", shape: [out], if: bias)
     do {
       return try Linear(weight: weight, bias: biasView)

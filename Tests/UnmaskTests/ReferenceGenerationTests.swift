@@ -10,9 +10,9 @@ struct ReferenceGeneration: Decodable {
   struct Case: Decodable {
     var name: String
     var generator: String
-    var settings: [String: JSONSetting]
+    var settings: [String: JSONValue]
     var confidence_dtype: String?
-    var effective_generation_config: [String: JSONSetting]?
+    var effective_generation_config: [String: JSONValue]?
     var mask_id: Int32?
     var prompt_ids: [Int32]
     var output_ids: [Int32]
@@ -23,38 +23,21 @@ struct ReferenceGeneration: Decodable {
   var cases: [Case]
 }
 
-/// A JSON scalar from the settings dictionaries.
-enum JSONSetting: Decodable {
-  case number(Double), bool(Bool), string(String), null
-  init(from decoder: Decoder) throws {
-    let c = try decoder.singleValueContainer()
-    if c.decodeNil() { self = .null }
-    else if let b = try? c.decode(Bool.self) { self = .bool(b) }
-    else if let d = try? c.decode(Double.self) { self = .number(d) }
-    else { self = .string(try c.decode(String.self)) }
-  }
-  var number: Double? { if case .number(let d) = self { return d } else { return nil } }
-  var int: Int? { number.map { Int($0) } }
-  var bool: Bool { if case .bool(let b) = self { return b } else { return false } }
-  var string: String? { if case .string(let s) = self { return s } else { return nil } }
-  var isNull: Bool { if case .null = self { return true } else { return false } }
-}
-
 /// Maps one reference call to the Swift sampler's settings.
 func settings(for testCase: ReferenceGeneration.Case, special: [String: Int32]) throws -> DenoisingSettings {
   let s = testCase.settings
   if testCase.generator.hasPrefix("LLaDA generate.py") || testCase.generator.hasPrefix("Fast-dLLM llada") {
     let fast = testCase.generator.hasPrefix("Fast-dLLM")
     var settings = DenoisingSettings.preset(.llada)
-    settings.length = try #require(s["gen_length"]?.int)
-    settings.steps = try #require(s["steps"]?.int)
-    settings.blockLength = try #require(s["block_length"]?.int)
-    settings.cfgScale = s["cfg_scale"]?.number ?? 0
+    settings.length = try #require(s["gen_length"]?.intValue)
+    settings.steps = try #require(s["steps"]?.intValue)
+    settings.blockLength = try #require(s["block_length"]?.intValue)
+    settings.cfgScale = s["cfg_scale"]?.doubleValue ?? 0
     settings.maskID = try #require(special["mask"])
     settings.eosID = special["eos"]
     settings.eotID = special["eot"]
-    settings.logitsEosInf = s["logits_eos_inf"]?.bool ?? false
-    settings.confidenceEosEotInf = s["confidence_eos_eot_inf"]?.bool ?? false
+    settings.logitsEosInf = s["logits_eos_inf"]?.boolValue ?? false
+    settings.confidenceEosEotInf = s["confidence_eos_eot_inf"]?.boolValue ?? false
     // LLaDA's generate.py writes `logits_with_noise[.., EOS] = logits[.., EoT] = -inf`; at
     // temperature 0 both names are one tensor, so EOS and EoT both reach the confidence softmax:
     // the intended rule Unmask implements (LLaDA issue 137 bites only at temperature > 0).
@@ -62,7 +45,7 @@ func settings(for testCase: ReferenceGeneration.Case, special: [String: Int32]) 
     if fast {
       // Fast-dLLM's copy stops a block as soon as it has no mask left.
       settings.stopWhenBlockComplete = true
-      if let threshold = s["threshold"]?.number {
+      if let threshold = s["threshold"]?.doubleValue {
         settings.strategy = .threshold
         settings.threshold = threshold
       }
@@ -72,23 +55,23 @@ func settings(for testCase: ReferenceGeneration.Case, special: [String: Int32]) 
   // Dream diffusion_generate(): the effective config records what _sample() really ran with.
   var settings = DenoisingSettings.preset(.dream)
   let effective = testCase.effective_generation_config ?? [:]
-  settings.length = try #require(s["max_new_tokens"]?.int)
+  settings.length = try #require(s["max_new_tokens"]?.intValue)
   settings.blockLength = settings.length
-  settings.steps = try #require(s["steps"]?.int)
+  settings.steps = try #require(s["steps"]?.intValue)
   settings.maskID = try #require(testCase.mask_id ?? special["mask"])
   settings.eosID = special["eos"]
   settings.eotID = special["eot"]
-  settings.topK = effective["top_k"]?.int
-  settings.topP = effective["top_p"]?.number
-  settings.temperature = effective["temperature"]?.number ?? 0
-  settings.eps = effective["eps"]?.number ?? 1e-3
-  switch s["alg"]?.string {
+  settings.topK = effective["top_k"]?.intValue
+  settings.topP = effective["top_p"]?.doubleValue
+  settings.temperature = effective["temperature"]?.doubleValue ?? 0
+  settings.eps = effective["eps"]?.doubleValue ?? 1e-3
+  switch s["alg"]?.stringValue {
   case "maskgit_plus": settings.strategy = .confidence
   case "topk_margin": settings.strategy = .margin
   case "entropy": settings.strategy = .entropy
   case "confidence_threshold":
     settings.strategy = .dreamThreshold
-    settings.threshold = s["threshold"]?.number ?? 0.9
+    settings.threshold = s["threshold"]?.doubleValue ?? 0.9
   case let other: Issue.record("unmapped Dream alg \(other ?? "nil")")
   }
   return settings
