@@ -15,7 +15,7 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
   guard size > 0 else { return 0 }
   // The first byte picks the target so one corpus exercises every parser.
   let body = UnsafeRawBufferPointer(rebasing: bytes[1...])
-  switch data[0] % 5 {
+  switch data[0] % 6 {
   case 0:
     // The preamble, as at the start of a file.
     _ = try? UMKPreamble.parse(body)
@@ -52,11 +52,18 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let out = UnsafeMutablePointer<UInt8>.allocate(capacity: max(count, 1))
     defer { out.deallocate() }
     _ = RANS.decode(UnsafeRawBufferPointer(rebasing: body.dropFirst()), count: count, into: out)
-  default:
+  case 4:
     // The safetensors header parser.
     if FileManager.default.createFile(atPath: scratchPath, contents: Data(body)) {
       _ = try? SafetensorsFile(url: URL(fileURLWithPath: scratchPath))
     }
+  default:
+    // Huffman streams of a size taken from the input (exactly that many bytes of output, so
+    // AddressSanitizer catches any write past it).
+    let count = Int(body.first ?? 0) * 37 + 1
+    let out = UnsafeMutablePointer<UInt8>.allocate(capacity: count)
+    defer { out.deallocate() }
+    _ = Huffman.decode(UnsafeRawBufferPointer(rebasing: body.dropFirst()), count: count, into: out)
   }
   return 0
 }

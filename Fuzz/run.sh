@@ -16,9 +16,9 @@ swiftc "${flags[@]}" -emit-module -emit-library -static -module-name UnmaskKerne
 swiftc "${flags[@]}" -module-name UnmaskFormats -I "$out" -I Sources/CZstd -I Sources/CBLAS \
   $(find Sources/UnmaskFormats -name '*.swift') Fuzz/UMKFuzz.swift \
   -L "$out" -lUnmaskKernels -lzstd -lopenblas -o "$out/umk-fuzz"
-# Seeds: the committed fixture (as a whole file and as a header), a safetensors file.
-if [ -z "$(ls -A Fuzz/corpus)" ]; then
-  python3 - <<'PY'
+# Seeds: the committed fixtures (as whole files and as a header), a safetensors file, a Huffman
+# stream; added to an existing corpus when missing.
+python3 - <<'PY'
 import struct
 umk = open("Tests/Fixtures/umk/tiny.umk", "rb").read()
 hoff, hlen = struct.unpack_from("<QQ", umk, 16)
@@ -27,6 +27,14 @@ open("Fuzz/corpus/header", "wb").write(b"\x01" + umk[hoff:hoff + hlen])
 whole = bytearray(umk); whole[16:18] = struct.pack("<H", hlen)
 open("Fuzz/corpus/file", "wb").write(b"\x02" + bytes(whole))
 open("Fuzz/corpus/safetensors", "wb").write(b"\x04" + open("Tests/Fixtures/umk/tiny.safetensors", "rb").read())
+huffman = bytearray(open("Tests/Fixtures/umk/tiny-huffman.umk", "rb").read())
+hoff, hlen = struct.unpack_from("<QQ", huffman, 16)
+huffman[16:18] = struct.pack("<H", hlen)
+open("Fuzz/corpus/file-huffman", "wb").write(b"\x02" + bytes(huffman))
+# "abracadabra, abracadabra!" (25 bytes: count byte 0 gives 1 symbol; the stream still seeds
+# the table and segment parsing), the stream pinned by HuffmanTests.
+open("Fuzz/corpus/huffman", "wb").write(bytes([5, 0]) + bytes.fromhex(
+    "20725500000000000400000000000000000000000000000000000000000000000000104304000000"
+    "0000000303000000030000000300000052eb0052f300a97500a90f"))
 PY
-fi
 "$out/umk-fuzz" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 -print_final_stats=1 Fuzz/corpus 2>&1 | grep -vE "^(#[0-9]+ +(NEW|REDUCE|pulse)|\"|###)" | tail -15

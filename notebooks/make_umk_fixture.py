@@ -3,7 +3,8 @@ by the Swift tool and both are committed, so that a format change that breaks ol
 the tests (Swift and python/test_umk.py):
 
     python3 notebooks/make_umk_fixture.py
-    unmask convert Tests/Fixtures/umk/tiny.safetensors Tests/Fixtures/umk/tiny.umk --chunk 1024
+    unmask convert Tests/Fixtures/umk/tiny.safetensors Tests/Fixtures/umk/tiny.umk --chunk 1024 --entropy rans
+    unmask convert Tests/Fixtures/umk/tiny.safetensors Tests/Fixtures/umk/tiny-huffman.umk --chunk 1024
 """
 import json
 import os

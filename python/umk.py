@@ -11,8 +11,8 @@
 Quantized tensors (Q8_0/Q4_0) are dequantized to float32. `to_torch(f, name)` gives a torch
 tensor (bf16 kept as bf16) when PyTorch is installed. The format is specified in
 docs/FORMAT.md; this reader follows it field by field and checks every offset against the file.
-rANS planes are decoded in pure Python (about a million symbols per second): fine for small
-models and tests; use the Swift tool (`unmask export`) for large ones.
+rANS and Huffman planes are decoded in pure Python (about a million symbols per second): fine
+for small models and tests; use the Swift tool (`unmask export`) for large ones.
 """
 import mmap
 import struct
@@ -147,6 +147,70 @@ def rans_decode(stream, count):
     return bytes(out)
 
 
+def huffman_decode(stream, count):
+    """Decodes a Huffman plane (docs/FORMAT.md) into `count` bytes."""
+    stream = bytes(stream)
+    if len(stream) < 2:
+        raise UMKError("Huffman: stream too short")
+    first, last = stream[0], stream[1]
+    if first == last:
+        if len(stream) != 2:
+            raise UMKError("Huffman: constant plane with trailing bytes")
+        return bytes([first]) * count
+    if first > last:
+        raise UMKError("Huffman: bad symbol range")
+    nibbles = (last - first + 2) // 2
+    head = 2 + nibbles + 12
+    if len(stream) < head:
+        raise UMKError("Huffman: stream too short")
+    lengths = {}
+    for k in range(first, last + 1):
+        b = stream[2 + (k - first) // 2]
+        length = b & 15 if (k - first) % 2 == 0 else b >> 4
+        if length > 11:
+            raise UMKError("Huffman: code longer than 11 bits")
+        if length:
+            lengths[k] = length
+    padding = stream[1 + nibbles] >> 4 if (last - first) % 2 == 0 else 0
+    if padding or first not in lengths or last not in lengths or \
+            sum(1 << (11 - v) for v in lengths.values()) != 2048:
+        raise UMKError("Huffman: bad code lengths")
+    # Canonical codes (DEFLATE order: by length, then symbol), read least significant bit first,
+    # so each code is looked up bit-reversed in a table of 11-bit windows.
+    table = [None] * 2048
+    code, previous = 0, 0
+    for s, length in sorted(lengths.items(), key=lambda kv: (kv[1], kv[0])):
+        code <<= length - previous
+        previous = length
+        reversed_code = int(format(code, "0%db" % length)[::-1], 2)
+        for window in range(reversed_code, 2048, 1 << length):
+            table[window] = (s, length)
+        code += 1
+    starts = [head]
+    for size in struct.unpack("<3I", stream[2 + nibbles:head]):
+        starts.append(starts[-1] + size)
+    starts.append(len(stream))
+    if starts[3] > len(stream):
+        raise UMKError("Huffman: segment lengths exceed the stream")
+    out = bytearray(count)
+    per = (count + 3) // 4
+    for k in range(4):
+        segment = stream[starts[k]:starts[k + 1]]
+        bits, filled, p = 0, 0, 0
+        for i in range(min(k * per, count), min((k + 1) * per, count)):
+            while filled < 11:
+                bits |= (segment[p] if p < len(segment) else 0) << filled
+                p, filled = p + 1, filled + 8
+            s, length = table[bits & 2047]
+            out[i] = s
+            bits >>= length
+            filled -= length
+        consumed = 8 * p - filled
+        if not 8 * (len(segment) - 1) < consumed <= 8 * len(segment):
+            raise UMKError("Huffman: segment %d does not end in its last byte" % k)
+    return bytes(out)
+
+
 def _merge(planes, width, rotate):
     """Inverse of the writer's split: planes (width, n) uint8 -> little-endian element bytes."""
     kinds = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
@@ -266,6 +330,8 @@ class UMKFile:
                     plane = z.decompress(piece, max_output_size=count)
                 elif codec == 2:
                     plane = rans_decode(piece, count)
+                elif codec == 3:
+                    plane = huffman_decode(piece, count)
                 else:
                     raise UMKError("%s: '%s': unknown codec %d" % (self.path, name, codec))
                 if len(plane) != count:

@@ -68,12 +68,12 @@ struct BenchConvertCommand: ParsableCommand {
     row(
       try UMKBenchmark.umk(
         source, to: folder.appendingPathComponent("ours1.umk"), options: ours,
-        name: "umk default: rANS/zstd-3 (1 thread)", threads: 1))
-    ours.encode.level = 1
+        name: "umk default: Huffman/zstd-3 (1 thread)", threads: 1))
+    ours.encode.entropy = .rans
     row(
       try UMKBenchmark.umk(
-        source, to: folder.appendingPathComponent("oursL1.umk"), options: ours,
-        name: "umk rANS/zstd-1 (1 thread)", threads: 1))
+        source, to: folder.appendingPathComponent("oursRANS.umk"), options: ours,
+        name: "umk --entropy rans (1 thread)", threads: 1))
     ours = UMKConvertOptions()
     ours.durable = false
     let all = ComputeThreads.count

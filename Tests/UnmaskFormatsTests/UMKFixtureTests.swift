@@ -7,10 +7,12 @@ let umkFixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
   .deletingLastPathComponent()
   .appendingPathComponent("Fixtures/umk")
 
-/// The committed file was written by an earlier build: it must still open, verify and match
-/// its safetensors source bit for bit, so a format change that breaks old files fails here.
-@Test func committedFixtureStillReadsBitExact() throws {
-  let file = try UMKFile(url: umkFixtures.appendingPathComponent("tiny.umk"))
+/// The committed files were written by earlier builds (`tiny.umk` with rANS exponent planes,
+/// `tiny-huffman.umk` with the Huffman default): each must still open, verify and match its
+/// safetensors source bit for bit, so a format change that breaks old files fails here.
+@Test(arguments: ["tiny.umk", "tiny-huffman.umk"])
+func committedFixtureStillReadsBitExact(fixture: String) throws {
+  let file = try UMKFile(url: umkFixtures.appendingPathComponent(fixture))
   let reference = try SafetensorsFile(url: umkFixtures.appendingPathComponent("tiny.safetensors"))
   #expect(file.tensorNames == reference.tensorNames)
   for name in reference.tensorNames {

@@ -4,6 +4,7 @@ import UnmaskKernels
 /// One worker's reusable state for decoding chunks.
 final class ChunkDecoder {
   private let zstd = ZstdContext()
+  private let huffman = HuffmanTables()
   private var planes: UnsafeMutablePointer<UInt8>
   private var capacity: Int
 
@@ -61,6 +62,10 @@ final class ChunkDecoder {
       case .rans:
         guard RANS.decode(source, count: n, into: target) else {
           return "plane \(k): rANS stream is corrupt"
+        }
+      case .huffman:
+        guard Huffman.decode(source, count: n, into: target, tables: huffman) else {
+          return "plane \(k): Huffman stream is corrupt"
         }
       }
       pointers.append(UnsafePointer(target))

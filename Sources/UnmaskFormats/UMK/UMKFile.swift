@@ -88,7 +88,7 @@ public final class UMKFile: TensorSource {
         return true
       case .zstd:
         return ZstdContext().decompress(stored, into: out)
-      case .rans:
+      case .rans, .huffman:  // not blob codecs: the header parser rejects them
         return false
       }
     }

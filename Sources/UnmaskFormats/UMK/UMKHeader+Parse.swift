@@ -36,7 +36,7 @@ extension UMKHeader {
         throw UMKParseError(field: name, "duplicate embedded file")
       }
       let codecCode = try r.u8("\(name): codec")
-      guard let codec = UMKPlaneCodec(rawValue: codecCode), codec != .rans else {
+      guard let codec = UMKPlaneCodec(rawValue: codecCode), codec == .raw || codec == .zstd else {
         throw UMKParseError(
           field: name, "unknown blob codec \(codecCode) (expected 0 raw or 1 zstd)")
       }

@@ -56,6 +56,8 @@ public enum UMKPlaneCodec: UInt8, Sendable, CaseIterable {
   case zstd = 1
   /// Order-0 rANS, 4 interleaved states, 12-bit frequency table stored in the stream.
   case rans = 2
+  /// Canonical Huffman, codes of at most 11 bits, four interleaved bit streams.
+  case huffman = 3
 
   /// Name shown by `inspect`.
   public var name: String {
@@ -63,6 +65,7 @@ public enum UMKPlaneCodec: UInt8, Sendable, CaseIterable {
     case .raw: return "raw"
     case .zstd: return "zstd"
     case .rans: return "rans"
+    case .huffman: return "huffman"
     }
   }
 }
