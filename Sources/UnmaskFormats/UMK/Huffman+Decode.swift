@@ -65,17 +65,17 @@ extension Huffman {
     let lastLoad = streamLength - 8
     while c0.output + room <= c0.outputEnd, c1.output + room <= c1.outputEnd,
       c2.output + room <= c2.outputEnd, c3.output + room <= c3.outputEnd,
-      max(c0.position, c1.position, c2.position, c3.position) <= lastLoad
+      max(c0.bitPosition, c1.bitPosition, c2.bitPosition, c3.bitPosition) >> 3 <= lastLoad
     {
-      c0.refill(base)
-      c1.refill(base)
-      c2.refill(base)
-      c3.refill(base)
+      var w0 = c0.window(base)
+      var w1 = c1.window(base)
+      var w2 = c2.window(base)
+      var w3 = c3.window(base)
       for _ in 0..<5 {
-        c0.lookup(multi, out)
-        c1.lookup(multi, out)
-        c2.lookup(multi, out)
-        c3.lookup(multi, out)
+        c0.lookup(&w0, multi, out)
+        c1.lookup(&w1, multi, out)
+        c2.lookup(&w2, multi, out)
+        c3.lookup(&w3, multi, out)
       }
     }
     let ends = [starts[1], starts[2], starts[3], streamLength]
@@ -87,62 +87,59 @@ extension Huffman {
   }
 }
 
-/// One segment's bit reader and output position. Bits are kept least significant first in a
-/// 64-bit buffer refilled a whole word at a time (Giesen's "variant 4"): after a refill at
-/// least 56 bits are valid, enough for five codes of 11 bits.
+/// One segment's bit position and output position. The fast path loads the 8 bytes holding
+/// the next bit and shifts off the bits already used, which leaves at least 57 valid bits:
+/// enough for five codes of 11 bits.
 private struct BitCursor {
-  var bits: UInt64 = 0
-  var filled: UInt64 = 0
-  /// Next stream byte to load.
-  var position: Int
+  /// Bits of the stream consumed so far, counted from the stream's start.
+  var bitPosition: Int
   var output: Int
   let outputEnd: Int
 
   init(start: Int, output: Range<Int>) {
-    position = start
+    bitPosition = 8 * start
     self.output = output.lowerBound
     outputEnd = output.upperBound
   }
 
-  /// Tops the buffer up to 56-63 bits with one unaligned 8-byte load (caller checks bounds).
-  @inline(__always) mutating func refill(_ base: UnsafeRawPointer) {
-    let word = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: position, as: UInt64.self))
-    bits |= word &<< filled
-    position &+= Int(truncatingIfNeeded: (63 &- filled) &>> 3)
-    filled |= 56
+  /// The next 57-64 bits, least significant first (caller checks the load is in bounds).
+  @inline(__always) func window(_ base: UnsafeRawPointer) -> UInt64 {
+    let word = base.loadUnaligned(fromByteOffset: bitPosition &>> 3, as: UInt64.self)
+    return UInt64(littleEndian: word) &>> UInt64(truncatingIfNeeded: bitPosition & 7)
   }
 
   /// One table lookup: up to five symbols, stored as one 8-byte word (the caller guarantees
   /// room; bytes past the symbols are overwritten by the next lookup).
   @inline(__always) mutating func lookup(
-    _ table: UnsafePointer<UInt64>, _ out: UnsafeMutablePointer<UInt8>
+    _ bits: inout UInt64, _ table: UnsafePointer<UInt64>, _ out: UnsafeMutablePointer<UInt8>
   ) {
     let e = table[Int(truncatingIfNeeded: bits & 0x7FF)]
     UnsafeMutableRawPointer(out + output).storeBytes(of: e.littleEndian, as: UInt64.self)
     output &+= Int(truncatingIfNeeded: (e &>> 40) & 0xFF)
     let used = e &>> 56
     bits &>>= used
-    filled &-= used
+    bitPosition &+= Int(truncatingIfNeeded: used)
   }
 
-  /// Decodes the rest of the segment one symbol at a time (the first of each lookup), reading bytes past the end of the
-  /// stream as zeros (a valid segment never consumes them; `endsIn` then fails).
+  /// Decodes the rest of the segment one symbol at a time (the first of each lookup), reading
+  /// bytes past the end of the stream as zeros (a valid segment never consumes them; `endsIn`
+  /// then fails).
   mutating func finish(
     _ base: UnsafeRawPointer, streamLength: Int, table: UnsafePointer<UInt64>,
     _ out: UnsafeMutablePointer<UInt8>
   ) {
     while output < outputEnd {
-      while filled <= 56 {
-        let byte: UInt64 = position < streamLength ? UInt64(base.load(fromByteOffset: position, as: UInt8.self)) : 0
-        bits |= byte &<< filled
-        position += 1
-        filled += 8
+      // Three bytes from the bit position cover any 11-bit code after a shift of up to 7.
+      var bits: UInt64 = 0
+      for k in 0..<3 {
+        let at = bitPosition / 8 + k
+        let byte = at < streamLength ? base.load(fromByteOffset: at, as: UInt8.self) : 0
+        bits |= UInt64(byte) << (8 * UInt64(k))
       }
+      bits >>= UInt64(bitPosition % 8)
       let e = table[Int(truncatingIfNeeded: bits & 0x7FF)]
       out[output] = UInt8(truncatingIfNeeded: e)
-      let used = (e >> 48) & 0xFF
-      bits &>>= used
-      filled -= used
+      bitPosition += Int((e >> 48) & 0xFF)
       output += 1
     }
   }
@@ -150,7 +147,7 @@ private struct BitCursor {
   /// Whether the bits consumed end inside the segment's last byte (or nothing was consumed
   /// from an empty segment).
   func endsIn(start: Int, end: Int) -> Bool {
-    let consumed = 8 * (position - start) - Int(filled)
+    let consumed = bitPosition - 8 * start
     let length = end - start
     return consumed <= 8 * length && consumed > 8 * (length - 1)
   }
