@@ -1,8 +1,8 @@
 /// A minimal animated GIF89a writer: one global palette of up to 256 colours, frames as
 /// sub-rectangles (only what changed), LZW-compressed by `LZW`, looping forever.
 ///
-/// The palette and the LZW code size are as small as the colours used allow (4 entries and
-/// 2-bit codes at least), which makes both the file and the encoding time smaller.
+/// The palette and the LZW minimum code size are as small as the colours used allow (at least
+/// 4 entries and 2 bits), which makes both the file and the encoding time smaller.
 struct GIFEncoder {
   /// One frame: a rectangle of palette indices and how long to show it.
   struct Frame {
