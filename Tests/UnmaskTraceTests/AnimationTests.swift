@@ -4,50 +4,79 @@ import UnmaskKernels
 @testable import UnmaskTrace
 
 @Suite struct AnimationTests {
-  /// Walks a GIF's blocks and counts image descriptors; nil when the structure is broken.
-  func frameCount(_ bytes: [UInt8]) -> Int? {
-    guard bytes.count > 13, Array(bytes[0..<6]) == Array("GIF89a".utf8) else { return nil }
-    var i = 13
-    if bytes[10] & 0x80 != 0 { i += 3 * (1 << (Int(bytes[10] & 0x07) + 1)) }
-    func skipSubBlocks(_ j: inout Int) -> Bool {
-      while j < bytes.count {
-        let size = Int(bytes[j])
-        j += 1
-        if size == 0 { return true }
-        j += size
-      }
-      return false
-    }
-    var frames = 0
-    while i < bytes.count {
-      switch bytes[i] {
-      case 0x21:
-        i += 2
-        guard skipSubBlocks(&i) else { return nil }
-      case 0x2C:
-        frames += 1
-        guard i + 10 < bytes.count else { return nil }
-        let packed = bytes[i + 9]
-        i += 10
-        if packed & 0x80 != 0 { i += 3 * (1 << (Int(packed & 0x07) + 1)) }
-        i += 1  // LZW minimum code size
-        guard skipSubBlocks(&i) else { return nil }
-      case 0x3B:
-        return frames
-      default:
-        return nil
-      }
-    }
-    return nil
-  }
-
-  @Test func gifHasHeaderAndOneFramePerStep() throws {
+  /// The fixture's denoise.gif, decoded, with the trace and the animation's geometry.
+  func decodedFixture() throws -> (GIFDecoder, Trace, CanvasAnimation.Geometry) {
     let (directory, trace) = try TraceFixture.record()
     defer { try? FileManager.default.removeItem(at: directory) }
     let bytes = [UInt8](try Data(contentsOf: directory.appendingPathComponent("denoise.gif")))
-    #expect(Array(bytes[0..<6]) == Array("GIF89a".utf8))
+    let gif = try #require(GIFDecoder(bytes))
+    return (gif, trace, CanvasAnimation.Geometry(trace, options: FigureOptions()))
+  }
+
+  /// Pixels that differ (all of them when the sizes do), so a failure prints a count, not two
+  /// images' bytes.
+  func differingPixels(_ a: PNGImage, _ b: PNGImage) -> Int {
+    guard a.width == b.width, a.height == b.height else { return max(a.width * a.height, 1) }
+    return (0..<(a.width * a.height)).filter {
+      a.pixels[3 * $0..<3 * $0 + 3] != b.pixels[3 * $0..<3 * $0 + 3]
+    }.count
+  }
+
+  @Test func gifHasHeaderAndOneFramePerStep() throws {
+    let (gif, trace, geometry) = try decodedFixture()
+    #expect(gif.width == geometry.width && gif.height == geometry.height)
     // Start frame, one per step, and the held final frame.
-    #expect(frameCount(bytes) == trace.stepCount + 2)
+    #expect(gif.frames.count == trace.stepCount + 2)
+    #expect(gif.frames.last?.delay == 300)
+    // A handful of colours: a 4-bit palette at most, so LZW codes start small.
+    #expect(gif.palette.count <= 16)
+  }
+
+  @Test func knownBoxesHaveTheirColourAtEachFrame() throws {
+    let (gif, _, geometry) = try decodedFixture()
+    // Top-left pixel of a position's box (the fill; text starts one pixel in) in frame `k`.
+    func color(_ position: Int, frame k: Int) throws -> RGB {
+      let item = try #require(geometry.layout.items.first { $0.position == position })
+      let box = geometry.box(of: item)
+      return gif.frames[k].canvas.pixel(x: box.x, y: box.y)
+    }
+    for position in 4..<12 { #expect(try color(position, frame: 0) == CanvasAnimation.maskedColor) }
+    // Frame 1 shows step 0: positions 5 and 6 committed.
+    #expect(try color(5, frame: 1) == CanvasAnimation.newColor)
+    #expect(try color(6, frame: 1) == CanvasAnimation.newColor)
+    #expect(try color(4, frame: 1) == CanvasAnimation.maskedColor)
+    // Frame 2 shows step 1: 4 and 7 committed, 5 re-masked, 6 no longer new.
+    #expect(try color(4, frame: 2) == CanvasAnimation.newColor)
+    #expect(try color(7, frame: 2) == CanvasAnimation.newColor)
+    #expect(try color(5, frame: 2) == CanvasAnimation.remaskedColor)
+    #expect(try color(6, frame: 2) == CanvasAnimation.committedColor)
+    // The held final frame: every box committed, highlights cleared.
+    for position in 4..<12 {
+      #expect(try color(position, frame: gif.frames.count - 1) == CanvasAnimation.committedColor)
+    }
+  }
+
+  @Test func deltaFramesComposeToTheCanvasDrawnWhole() throws {
+    let (gif, trace, geometry) = try decodedFixture()
+    // The first frame is the whole image; later ones only the rectangle that changed.
+    #expect(gif.frames[0].width == gif.width && gif.frames[0].height == gif.height)
+    #expect(gif.frames[1].width < gif.width / 2 && gif.frames[1].height < gif.height / 2)
+    // Drawn from scratch: the title and every box in its final state.
+    var whole = PNGImage(width: geometry.width, height: geometry.height, background: .white)
+    geometry.drawTitle(CanvasAnimation.title(of: trace), into: &whole)
+    let texts = OrderLayout.finalTexts(of: trace)
+    for item in geometry.layout.items {
+      geometry.drawBox(
+        item, color: CanvasAnimation.committedColor,
+        text: OrderLayout.display(texts[item.position]).text, into: &whole)
+    }
+    #expect(differingPixels(try #require(gif.frames.last?.canvas), whole) == 0)
+    // Skipping straight to the last step composes to the same final canvas.
+    var options = FigureOptions()
+    options.maxFrames = 2
+    let short = try #require(GIFDecoder(CanvasAnimation.render(trace, options: options)))
+    #expect(short.frames.count == 3)
+    #expect(differingPixels(try #require(short.frames.last?.canvas), whole) == 0)
   }
 
   @Test func longRunsAreCappedInFrames() throws {
@@ -63,58 +92,31 @@ import UnmaskKernels
     let trace = try recorder.finish()
     var options = FigureOptions()
     options.maxFrames = 10
-    let frames = try #require(frameCount(CanvasAnimation.render(trace, options: options)))
-    #expect(frames <= options.maxFrames + 2)
-    #expect(frames >= 3)
+    let gif = try #require(GIFDecoder(CanvasAnimation.render(trace, options: options)))
+    #expect(gif.frames.count <= options.maxFrames + 2)
+    #expect(gif.frames.count >= 3)
   }
 
-  /// Reference GIF LZW decoder, written independently of the encoder.
-  func decode(_ data: [UInt8], minimumCodeSize: Int) -> [UInt8] {
-    let clear = 1 << minimumCodeSize
-    let end = clear + 1
-    var codeSize = minimumCodeSize + 1
-    var dictionary: [[UInt8]] = (0..<clear).map { [UInt8($0)] } + [[], []]
-    var output: [UInt8] = []
-    var previous: [UInt8]? = nil
-    var bitPosition = 0
-    while bitPosition + codeSize <= data.count * 8 {
-      var code = 0
-      for k in 0..<codeSize {
-        let bit = (Int(data[(bitPosition + k) / 8]) >> ((bitPosition + k) % 8)) & 1
-        code |= bit << k
-      }
-      bitPosition += codeSize
-      if code == clear {
-        codeSize = minimumCodeSize + 1
-        dictionary = Array(dictionary[0..<(clear + 2)])
-        previous = nil
-        continue
-      }
-      if code == end { break }
-      var entry: [UInt8]
-      if code < dictionary.count {
-        entry = dictionary[code]
-        if let previous { dictionary.append(previous + [entry[0]]) }
-      } else if let previous {
-        entry = previous + [previous[0]]
-        dictionary.append(entry)
-      } else {
-        return []
-      }
-      output += entry
-      previous = entry
-      if dictionary.count == (1 << codeSize) && codeSize < 12 { codeSize += 1 }
-    }
-    return output
-  }
-
-  @Test(arguments: [0, 1, 300, 5000, 70000]) func lzwRoundTrips(count: Int) {
+  @Test(arguments: [0, 1, 300, 5000, 70000], [2, 3, 8])
+  func lzwRoundTrips(count: Int, minimumCodeSize: Int) {
     var generator = SplitMix64(seed: UInt64(count))
+    let symbols = UInt64(1 << minimumCodeSize)
     // Mix of runs and noise, so the table fills and resets for the long inputs.
     let input: [UInt8] = (0..<count).map { i in
-      i % 97 < 40 ? UInt8(i / 97 % 4) : UInt8(generator.next() % 256)
+      i % 97 < 40 ? UInt8(UInt64(i / 97 % 4) % symbols) : UInt8(generator.next() % symbols)
     }
-    let encoded = LZW.encode(input, minimumCodeSize: 8)
-    #expect(decode(encoded, minimumCodeSize: 8) == input)
+    let encoded = LZW.encode(input, minimumCodeSize: minimumCodeSize)
+    #expect(GIFDecoder.decompress(encoded, minimumCodeSize: minimumCodeSize) == input)
+  }
+
+  @Test func oneEncoderAcrossManyFramesStaysCorrect() {
+    // The string table is reused between frames by stamping generations: a stale entry from
+    // an earlier frame must never leak into a later one.
+    var encoder = LZW(minimumCodeSize: 3)
+    var generator = SplitMix64(seed: 7)
+    for frame in 0..<50 {
+      let input = (0..<(frame * 37 % 400)).map { _ in UInt8(generator.next() % 8) }
+      #expect(GIFDecoder.decompress(encoder.encode(input), minimumCodeSize: 3) == input)
+    }
   }
 }

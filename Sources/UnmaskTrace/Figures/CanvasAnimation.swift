@@ -19,25 +19,76 @@ public enum CanvasAnimation {
   /// Characters per line (more for long canvases so the animation stays a sane height).
   static func lineWidth(tokens: Int) -> Int { tokens > 512 ? 160 : 72 }
 
+  /// Where the title and each token box go, shared by `render` and the tests that decode it.
+  struct Geometry {
+    /// Font of the token text (the small font past 512 tokens).
+    let font: BitmapFont
+    let layout: OrderLayout
+    let margin = 10
+    /// Top of the first line of boxes, below the title.
+    let top: Int
+    let rowHeight: Int
+    let width: Int
+    let height: Int
+
+    init(_ trace: Trace, options: FigureOptions) {
+      let positions = OrderLayout.positions(of: trace, options: options)
+      font = BitmapFont(scale: positions.count > 512 ? 1 : 2)
+      layout = OrderLayout.make(
+        positions: positions, texts: [], sizing: trace.longestText(),
+        width: CanvasAnimation.lineWidth(tokens: positions.count))
+      top = margin + GridChrome.font.lineHeight + 6
+      rowHeight = font.lineHeight + 4
+      width = margin * 2 + layout.columns * font.advance
+      height = top + layout.lines * rowHeight + margin
+    }
+
+    /// The title band: everything above the first line of boxes.
+    var titleHeight: Int { top - 2 }
+
+    /// The box of `item`: `(x, y, width, height)`.
+    func box(of item: OrderLayout.Item) -> (x: Int, y: Int, width: Int, height: Int) {
+      (
+        margin + item.column * font.advance, top + item.line * rowHeight,
+        item.chars * font.advance, font.lineHeight
+      )
+    }
+
+    /// Draws the title band with `text`.
+    func drawTitle(_ text: String, into image: inout PNGImage) {
+      image.fill(x: 0, y: 0, width: width, height: titleHeight, .white)
+      GridChrome.font.draw(
+        BitmapFont.printable(text), x: margin, y: margin, color: GridChrome.ink, into: &image)
+    }
+
+    /// Fills `item`'s box with `color` and writes `text` (cut to the box) in a contrasting ink.
+    func drawBox(_ item: OrderLayout.Item, color: RGB, text: String, into image: inout PNGImage) {
+      let box = box(of: item)
+      image.fill(x: box.x, y: box.y, width: box.width, height: box.height, color)
+      font.draw(
+        BitmapFont.printable(String(text.prefix(item.chars))), x: box.x + 1, y: box.y + font.scale,
+        color: color.contrastingText, into: &image)
+    }
+  }
+
+  /// The title line: strategy, model and step count. Static: a per-step counter would widen
+  /// every frame's changed rectangle to span from the title to the new tokens, multiplying the
+  /// GIF's size and encoding time.
+  static func title(of trace: Trace) -> String {
+    "\(trace.run.strategy) - \(trace.run.model)   \(trace.stepCount) steps"
+  }
+
   /// The GIF bytes.
   public static func render(_ trace: Trace, options: FigureOptions = FigureOptions()) -> [UInt8] {
-    let positions = OrderLayout.positions(of: trace, options: options)
-    let font = BitmapFont(scale: positions.count > 512 ? 1 : 2)
-    let small = GridChrome.font
-    let layout = OrderLayout.make(
-      positions: positions, texts: [], sizing: trace.longestText(),
-      width: lineWidth(tokens: positions.count))
-    let margin = 10
-    let top = margin + small.lineHeight + 6
-    let rowHeight = font.lineHeight + 4
-    let width = margin * 2 + layout.columns * font.advance
-    let height = top + layout.lines * rowHeight + margin
-    var image = PNGImage(width: width, height: height, background: .white)
-    var gif = GIFEncoder(width: width, height: height)
+    let geometry = Geometry(trace, options: options)
+    let layout = geometry.layout
+    let width = geometry.width
+    var image = PNGImage(width: width, height: geometry.height, background: .white)
+    var gif = GIFEncoder(width: width, height: geometry.height)
     _ = gif.index(of: .white)
 
     // Per position: what is drawn now, to redraw only changes.
-    var texts = OrderLayout.finalTexts(of: trace).map { _ in "" }
+    var texts = [String](repeating: "", count: trace.positionCount)
     var drawn = [RGB?](repeating: nil, count: trace.positionCount)
     var drawnText = [String](repeating: "", count: trace.positionCount)
     var dirty: (x0: Int, y0: Int, x1: Int, y1: Int)? = nil
@@ -48,24 +99,13 @@ public enum CanvasAnimation {
         dirty = (x, y, x + w, y + h)
       }
     }
-    func header(_ text: String) {
-      image.fill(x: 0, y: 0, width: width, height: top - 2, .white)
-      small.draw(
-        BitmapFont.printable(text), x: margin, y: margin, color: GridChrome.ink, into: &image)
-      mark(0, 0, width, top - 2)
-    }
     func draw(_ item: OrderLayout.Item, color: RGB, text: String) {
       guard drawn[item.position] != color || drawnText[item.position] != text else { return }
       drawn[item.position] = color
       drawnText[item.position] = text
-      let x = margin + item.column * font.advance
-      let y = top + item.line * rowHeight
-      let w = item.chars * font.advance
-      image.fill(x: x, y: y, width: w, height: font.lineHeight, color)
-      font.draw(
-        BitmapFont.printable(String(text.prefix(item.chars))), x: x + 1, y: y + font.scale,
-        color: color.contrastingText, into: &image)
-      mark(x, y, w, font.lineHeight)
+      geometry.drawBox(item, color: color, text: text, into: &image)
+      let box = geometry.box(of: item)
+      mark(box.x, box.y, box.width, box.height)
     }
     func flush(delay: Int) {
       guard let d = dirty else { return }
@@ -75,10 +115,10 @@ public enum CanvasAnimation {
     }
 
     let steps = trace.stepCount
-    let title = "\(trace.run.strategy) - \(trace.run.model)"
-    // The title is static: a per-step counter would widen every frame's changed rectangle to
-    // span from the title to the new tokens, multiplying the GIF's size and encoding time.
-    header("\(title)   \(steps) steps")
+    geometry.drawTitle(title(of: trace), into: &image)
+    // The first frame covers the whole image, margins included, so no viewer shows them as
+    // transparent.
+    mark(0, 0, width, geometry.height)
     for item in layout.items { draw(item, color: maskedColor, text: "") }
     flush(delay: 50)
     guard steps > 0 else { return gif.encode() }

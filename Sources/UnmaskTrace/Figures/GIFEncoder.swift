@@ -1,5 +1,8 @@
 /// A minimal animated GIF89a writer: one global palette of up to 256 colours, frames as
-/// sub-rectangles (only what changed), LZW-compressed by `LZW.encode`, looping forever.
+/// sub-rectangles (only what changed), LZW-compressed by `LZW`, looping forever.
+///
+/// The palette and the LZW minimum code size are as small as the colours used allow (at least
+/// 4 entries and 2 bits), which makes both the file and the encoding time smaller.
 struct GIFEncoder {
   /// One frame: a rectangle of palette indices and how long to show it.
   struct Frame {
@@ -16,6 +19,12 @@ struct GIFEncoder {
   let height: Int
   private(set) var palette: [RGB] = []
   private var lookup: [RGB: UInt8] = [:]
+  /// Direct-mapped cache in front of `lookup`, keyed by `0xRRGGBB` (`cacheEmpty` when unused):
+  /// text switches colour every few pixels, and hashing an `RGB` each time cost more than the
+  /// LZW compression of the frame.
+  private var cacheKeys = [UInt32](repeating: GIFEncoder.cacheEmpty, count: 1024)
+  private var cacheIndices = [UInt8](repeating: 0, count: 1024)
+  private static let cacheEmpty: UInt32 = 0xFFFF_FFFF
   private(set) var frames: [Frame] = []
 
   init(width: Int, height: Int) {
@@ -48,6 +57,16 @@ struct GIFEncoder {
     return UInt8(best)
   }
 
+  /// `index(of:)` for a `0xRRGGBB` colour, through the direct-mapped cache.
+  private mutating func cachedIndex(of color: UInt32) -> UInt8 {
+    let slot = Int((color &* 0x9E37_79B1) >> 22)  // Fibonacci hash: top 10 bits
+    if cacheKeys[slot] == color { return cacheIndices[slot] }
+    let index = index(of: RGB(UInt8(color >> 16), UInt8((color >> 8) & 0xFF), UInt8(color & 0xFF)))
+    cacheKeys[slot] = color
+    cacheIndices[slot] = index
+    return index
+  }
+
   /// Adds the rectangle `(x, y, w, h)` of `image` as a frame.
   mutating func addFrame(
     from image: PNGImage, x: Int, y: Int, width w: Int, height h: Int, delay: Int
@@ -58,23 +77,23 @@ struct GIFEncoder {
     let h = max(1, min(h, image.height - y0))
     var indices = [UInt8](repeating: 0, count: w * h)
     // Consecutive pixels usually share a colour: remember the last one to skip the lookup.
-    var last = image.pixel(x: x0, y: y0)
-    var lastIndex = index(of: last)
+    var last = GIFEncoder.cacheEmpty
+    var lastIndex: UInt8 = 0
     image.pixels.withUnsafeBufferPointer { pixels in
-      var out = 0
-      for row in y0..<(y0 + h) {
-        var i = (row * image.width + x0) * 3
-        for _ in 0..<w {
-          let r = pixels[i]
-          let g = pixels[i + 1]
-          let b = pixels[i + 2]
-          if r != last.r || g != last.g || b != last.b {
-            last = RGB(r, g, b)
-            lastIndex = index(of: last)
+      indices.withUnsafeMutableBufferPointer { indices in
+        var out = 0
+        for row in y0..<(y0 + h) {
+          var i = (row * image.width + x0) * 3
+          for _ in 0..<w {
+            let color = UInt32(pixels[i]) << 16 | UInt32(pixels[i + 1]) << 8 | UInt32(pixels[i + 2])
+            if color != last {
+              last = color
+              lastIndex = cachedIndex(of: color)
+            }
+            indices[out] = lastIndex
+            out += 1
+            i += 3
           }
-          indices[out] = lastIndex
-          out += 1
-          i += 3
         }
       }
     }
@@ -88,7 +107,10 @@ struct GIFEncoder {
 
   /// The file bytes.
   func encode() -> [UInt8] {
-    var lzw = LZW()
+    // Bits per index: enough for the palette, and at least 2 (GIF's smallest LZW code size).
+    var bits = 2
+    while 1 << bits < palette.count { bits += 1 }
+    var lzw = LZW(minimumCodeSize: bits)
     var out: [UInt8] = Array("GIF89a".utf8)
     func u16(_ value: Int) {
       out.append(UInt8(value & 0xFF))
@@ -96,9 +118,9 @@ struct GIFEncoder {
     }
     u16(width)
     u16(height)
-    // Global colour table of 256 entries (size field 7 means 2^(7+1)), 8 bits per channel.
-    out += [0xF7, 0, 0]
-    for i in 0..<256 {
+    // Global colour table of 2^bits entries (size field n means 2^(n+1)), 8 bits per channel.
+    out += [0xF0 | UInt8(bits - 1), 0, 0]
+    for i in 0..<(1 << bits) {
       let color = i < palette.count ? palette[i] : .black
       out += [color.r, color.g, color.b]
     }
@@ -115,8 +137,8 @@ struct GIFEncoder {
       u16(frame.width)
       u16(frame.height)
       out.append(0x00)
-      out.append(8)  // LZW minimum code size for 8-bit indices
-      let data = lzw.encode(frame.indices, minimumCodeSize: 8)
+      out.append(UInt8(bits))  // LZW minimum code size
+      let data = lzw.encode(frame.indices)
       var offset = 0
       while offset < data.count {
         let count = min(255, data.count - offset)

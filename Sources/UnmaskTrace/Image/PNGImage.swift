@@ -15,8 +15,11 @@ public struct PNGImage: Sendable, Equatable {
   public init(width: Int, height: Int, background: RGB = .white) {
     self.width = max(width, 1)
     self.height = max(height, 1)
-    var pixels = [UInt8](repeating: 0, count: self.width * self.height * 3)
-    if background != .black {
+    // Grey backgrounds (white included, as every figure uses) are one byte repeated: a memset,
+    // where the per-pixel loop below cost a tenth of drawing a heatmap.
+    let grey = background.r == background.g && background.g == background.b
+    var pixels = [UInt8](repeating: grey ? background.r : 0, count: self.width * self.height * 3)
+    if !grey {
       for i in stride(from: 0, to: pixels.count, by: 3) {
         pixels[i] = background.r
         pixels[i + 1] = background.g

@@ -6,10 +6,11 @@ import Foundation
 public enum PNGWriter {
   /// Writes `image` to `url` atomically (temporary file in the same folder, then rename).
   ///
-  /// - Throws: `TraceError.png` with the file and libpng's or the system's message.
+  /// - Throws: `TraceError.png` with the file and libpng's message, or `TraceError.io` when the
+  ///   rename fails.
   public static func write(_ image: PNGImage, to url: URL) throws {
     let path = url.path
-    let temporary = path + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
+    let temporary = AtomicFile.temporaryPath(for: url)
     var message = [CChar](repeating: 0, count: 256)
     let status = image.pixels.withUnsafeBufferPointer { pixels -> Int32 in
       guard let base = pixels.baseAddress else { return 3 }
@@ -21,11 +22,7 @@ public enum PNGWriter {
       try? FileManager.default.removeItem(atPath: temporary)
       throw TraceError.png(file: path, message: String(decodingCString: message))
     }
-    guard rename(temporary, path) == 0 else {
-      let reason = String(cString: strerror(errno))
-      try? FileManager.default.removeItem(atPath: temporary)
-      throw TraceError.png(file: path, message: "could not rename the temporary file: \(reason)")
-    }
+    try AtomicFile.commit(temporary, to: url)
   }
 
   /// Encodes `image` as PNG bytes in memory.

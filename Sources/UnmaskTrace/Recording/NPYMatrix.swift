@@ -35,7 +35,9 @@ enum NPYReader {
     try read(path, descr: "<f4", as: Float.self)
   }
 
-  private static func read<T: Sendable>(_ path: String, descr: String, as type: T.Type) throws
+  private static func read<T: Sendable & BitwiseCopyable>(
+    _ path: String, descr: String, as type: T.Type
+  ) throws
     -> NPYMatrix<T>
   {
     guard FileManager.default.fileExists(atPath: path) else {

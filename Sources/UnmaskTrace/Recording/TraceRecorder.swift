@@ -225,10 +225,12 @@ public final class TraceRecorder: DenoisingObserver {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
     let url = directory.appendingPathComponent(TraceDirectory.runFile)
+    let data: Data
     do {
-      try encoder.encode(runFile).write(to: url, options: .atomic)
+      data = try encoder.encode(runFile)
     } catch {
       throw TraceError.io(file: url.path, message: "\(error)")
     }
+    try AtomicFile.write(data, to: url)
   }
 }
