@@ -10,7 +10,10 @@ struct BenchTraceCommand: ParsableCommand {
     discussion: """
       Runs the same seeded generation without observers and with a TraceRecorder (recording \
       every step, then writing run.json, the .npy matrices and, unless --no-figures, every \
-      figure), alternating, and reports the best time of each.
+      figure) in alternating pairs, and reports the median of the pairs' overheads: on a \
+      shared machine one pair can be off by several percent either way, the median is not. \
+      The first traced run in the process, which also pays one-time setup (worker threads, \
+      tables), is reported on its own line.
       """)
 
   @Option(help: "Model to generate with.")
@@ -19,7 +22,7 @@ struct BenchTraceCommand: ParsableCommand {
   @Option(help: "Answer length.") var length = 64
   @Option(help: "Denoising steps.") var steps = 64
   @Option(help: "Block length.") var blockLength = 16
-  @Option(help: "Timed runs of each kind (best is reported).") var repetitions = 3
+  @Option(help: "Timed pairs (one run without, one with tracing).") var repetitions = 9
   @Flag(help: "Record data only; draw no figures.") var noFigures = false
 
   func validate() throws {
@@ -39,27 +42,62 @@ struct BenchTraceCommand: ParsableCommand {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("unmask-bench-trace-\(getpid())")
     defer { try? FileManager.default.removeItem(at: folder) }
 
-    var plain = Double.infinity
-    var traced = Double.infinity
-    _ = try denoiser.generate(prompt: prompt)  // warm-up
-    for run in 0..<repetitions {
-      var start = Date()
+    var figures = FigureOptions()
+    figures.enabled = !noFigures
+    let info = TraceRunInfo(
+      model: model, promptTokens: prompt, strategy: settings.strategy.rawValue, settings: settings)
+    func timePlain() throws -> Double {
+      let start = Date()
       _ = try denoiser.generate(prompt: prompt)
-      plain = min(plain, Date().timeIntervalSince(start))
-
-      start = Date()
-      var figures = FigureOptions()
-      figures.enabled = !noFigures
+      return Date().timeIntervalSince(start)
+    }
+    func timeTraced(_ name: String) throws -> Double {
+      let start = Date()
       let recorder = try TraceRecorder(
-        directory: folder.appendingPathComponent("\(run)"),
-        run: TraceRunInfo(model: model, promptTokens: prompt, strategy: settings.strategy.rawValue, settings: settings),
-        figures: figures)
+        directory: folder.appendingPathComponent(name), run: info, figures: figures)
       _ = try denoiser.generate(prompt: prompt, observers: [recorder])
       try recorder.finish()
-      traced = min(traced, Date().timeIntervalSince(start))
+      return Date().timeIntervalSince(start)
     }
-    print(String(format: "generate %d tokens, %d steps, without trace: %.3f s", length, steps, plain))
-    print(String(format: "with trace%@: %.3f s", noFigures ? " (data only)" : " (data and figures)", traced))
-    print(String(format: "tracing overhead: %.1f%%", (traced / plain - 1) * 100))
+
+    _ = try timePlain()  // warm-up: weights paged in, buffers allocated
+    let cold = try timeTraced("cold")
+    var plain: [Double] = []
+    var traced: [Double] = []
+    for run in 0..<repetitions {
+      // Alternate which side goes first, so a drift in machine speed favours neither.
+      if run % 2 == 0 {
+        plain.append(try timePlain())
+        traced.append(try timeTraced("\(run)"))
+      } else {
+        traced.append(try timeTraced("\(run)"))
+        plain.append(try timePlain())
+      }
+    }
+    let overheads = zip(traced, plain).map { 100 * ($0 / $1 - 1) }.sorted()
+    let what = noFigures ? "data only" : "data and figures"
+    print(
+      String(
+        format: "generate %d tokens, %d steps, without trace: median %.3f s (best %.3f)", length,
+        steps, median(plain), plain.min()!))
+    print(
+      String(
+        format: "with trace (%@): median %.3f s (best %.3f)", what, median(traced), traced.min()!))
+    print(
+      String(
+        format: "tracing overhead: %.1f%% (median of %d alternating pairs; middle half %.1f%% to %.1f%%)",
+        median(overheads), repetitions, overheads[(repetitions - 1) / 4],
+        overheads[repetitions - 1 - (repetitions - 1) / 4]))
+    print(
+      String(
+        format: "first traced run in the process (one-time setup included): %.1f%% over the median run without",
+        100 * (cold / median(plain) - 1)))
   }
+}
+
+/// The middle value (mean of the middle two for an even count).
+private func median(_ values: [Double]) -> Double {
+  let sorted = values.sorted()
+  let n = sorted.count
+  return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2
 }
