@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Installs the C libraries Unmask links against (Debian/Ubuntu): OpenBLAS, zstd, libpng; and the
-# pngcheck and zstd tools some tests use. Needs root or sudo; does nothing when all are present.
+# Installs the C libraries Unmask links against (Debian/Ubuntu): OpenBLAS, zstd, libpng; the
+# pngcheck and zstd tools some tests use; and NumPy and zstandard for the system python3, so the
+# test of python/umk.py runs. Needs root or sudo; does nothing when all are present.
 set -euo pipefail
-packages=(libopenblas-dev libzstd-dev libpng-dev pkg-config pngcheck zstd)
+packages=(libopenblas-dev libzstd-dev libpng-dev pkg-config pngcheck zstd python3-numpy python3-zstandard)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 [ ${#missing[@]} -eq 0 ] && exit 0

@@ -26,15 +26,24 @@ func committedFixtureStillReadsBitExact(fixture: String) throws {
       == Data(contentsOf: umkFixtures.appendingPathComponent("config.json")))
 }
 
-/// Whether `python3` can import numpy and zstandard.
-func pythonReaderAvailable() -> Bool {
-  (try? runPython(["-c", "import numpy, zstandard"]))?.status == 0
-}
+/// The first Python that can import numpy and zstandard: `python3` on the PATH (a pyenv or
+/// venv one, say), else the system's, where scripts/install-deps.sh puts the Debian packages.
+let pythonWithReaderModules: [String]? = [["/usr/bin/env", "python3"], ["/usr/bin/python3"]]
+  .first { command in
+    (try? run(command + ["-c", "import numpy, zstandard"]))?.status == 0
+  }
+
+/// Whether some Python can run python/umk.py.
+func pythonReaderAvailable() -> Bool { pythonWithReaderModules != nil }
 
 func runPython(_ arguments: [String]) throws -> (status: Int32, output: String) {
+  try run((pythonWithReaderModules ?? ["/usr/bin/env", "python3"]) + arguments)
+}
+
+private func run(_ command: [String]) throws -> (status: Int32, output: String) {
   let process = Process()
-  process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-  process.arguments = ["python3"] + arguments
+  process.executableURL = URL(fileURLWithPath: command[0])
+  process.arguments = Array(command.dropFirst())
   let pipe = Pipe()
   process.standardOutput = pipe
   process.standardError = pipe
