@@ -3,8 +3,9 @@
 /// fast exponent coder (plane codec 3).
 ///
 /// Order-0 Huffman spends about 0.04 bits per exponent more than rANS on trained bf16 weights
-/// (2.64 against 2.60 bits, about 0.25% of the file), and decodes several times faster, because
-/// one table lookup emits three to five exponents where rANS needs a multiply per symbol.
+/// (2.64 against 2.60 bits; on bf16 MiniLM 66.46% of the safetensors size against 66.24%), and
+/// decodes several times faster, because one table lookup emits three to five exponents where
+/// rANS needs a multiply per symbol.
 ///
 /// Stream layout (little-endian; docs/FORMAT.md has the full rules):
 /// ```

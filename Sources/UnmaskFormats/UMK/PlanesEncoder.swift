@@ -11,8 +11,8 @@ public enum UMKPlanePolicy: String, Sendable, CaseIterable {
 
 /// The entropy coder for planes well below 8 bits per byte (exponents).
 public enum UMKEntropyCoder: String, Sendable, CaseIterable {
-  /// Canonical Huffman: about 0.25% of the model larger than rANS, several times faster to
-  /// decode (one table lookup emits three to five exponents).
+  /// Canonical Huffman: files about 0.2% of the original size larger than rANS, several times
+  /// faster to decode (one table lookup emits three to five exponents).
   case huffman
   /// Order-0 rANS: within 0.05% of the order-0 entropy bound, slower to decode.
   case rans
