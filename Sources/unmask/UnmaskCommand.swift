@@ -3,7 +3,7 @@ import Unmask
 
 /// The `unmask` command-line tool: run, convert and trace masked-diffusion language models.
 @main
-struct UnmaskCommand: ParsableCommand {
+struct UnmaskCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "unmask",
     abstract: "Run, convert and trace masked-diffusion language models (LLaDA, Dream).",
@@ -14,6 +14,7 @@ struct UnmaskCommand: ParsableCommand {
       TokenizeCommand.self,
       DetokenizeCommand.self,
       TraceCommand.self,
+      ServeCommand.self,
       BenchCommand.self,
       ConvertCommand.self,
       InspectCommand.self,
@@ -24,8 +25,9 @@ struct UnmaskCommand: ParsableCommand {
 
   /// Runs the tool. `--trace` may stand without a folder (argument-parser options always take a
   /// value), so a bare `--trace` is rewritten to name `defaultTraceFolder` before parsing.
-  static func main() {
-    main(Self.expandingBareTrace(Array(CommandLine.arguments.dropFirst())))
+  /// Async because `serve` runs a server; every other command runs synchronously inside it.
+  static func main() async {
+    await main(Self.expandingBareTrace(Array(CommandLine.arguments.dropFirst())))
   }
 
   /// Stands for "the default folder" after a bare `--trace`.
