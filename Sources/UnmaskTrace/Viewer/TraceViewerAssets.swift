@@ -70,7 +70,7 @@ enum TraceViewerAssets {
       const heat = document.createElement("canvas");
       heat.className = "heat";
       heat.id = "run" + index + "-heatmap";
-      const cell = Math.max(1, Math.min(8, Math.floor(720 / Math.max(run.positions, 1))));
+      const cell = Math.max(2, Math.min(16, Math.floor(640 / Math.max(run.positions, 1))));
       heat.width = run.positions * cell;
       heat.height = run.steps * cell;
       heat.addEventListener("click", e => {
@@ -138,8 +138,8 @@ enum TraceViewerAssets {
       ctx.putImageData(view.image, 0, 0);
       // current step: a red band across the row
       ctx.strokeStyle = "#e00000";
-      ctx.lineWidth = Math.max(1, view.cell / 2);
-      ctx.strokeRect(0, s * view.cell, view.heat.width, view.cell);
+      ctx.lineWidth = 2;
+      ctx.strokeRect(1, s * view.cell + 1, view.heat.width - 2, view.cell - 2);
     }
 
     function showTip(event, index, pos) {
