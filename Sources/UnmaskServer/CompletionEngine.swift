@@ -20,6 +20,11 @@ public final class CompletionEngine: @unchecked Sendable {
   public let served: ServedModel
   /// Prompts allowed in one completions request.
   public let maxPrompts: Int
+  private let lock = NSLock()
+  private var stopped = 0
+
+  /// Runs stopped before they finished because their client went away (`/health` reports it).
+  public var stoppedRuns: Int { lock.withLock { stopped } }
 
   /// An engine over `served`.
   public init(served: ServedModel, maxPrompts: Int = 16) {
@@ -104,6 +109,7 @@ public final class CompletionEngine: @unchecked Sendable {
     } catch {
       throw APIError.internalError("generation failed: \(error)")
     }
+    if result.stoppedEarly { lock.withLock { stopped += 1 } }
     let ends = Set([served.eosID, served.eotID].compactMap { $0 })
     return CompletionOutput.cut(
       generated: result.generated, endIDs: ends, stop: prepared.stop,

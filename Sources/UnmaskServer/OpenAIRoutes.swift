@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOCore
 import Unmask
 
 /// The OpenAI-compatible routes: `/v1/models`, `/v1/completions`, `/v1/chat/completions`.
@@ -42,6 +43,9 @@ struct OpenAIRoutes: Sendable {
       let buffer = try await request.body.collect(upTo: limit)
       return Data(buffer.readableBytesView)
     } catch let error as HTTPError where error.status == .contentTooLarge {
+      throw APIError.tooLarge(limit: limit)
+    } catch is NIOTooManyBytesError {
+      // What collecting an in-memory body throws (the live server throws the HTTPError).
       throw APIError.tooLarge(limit: limit)
     }
   }

@@ -112,7 +112,12 @@ public struct SamplerFields: Decodable, Equatable, Sendable {
     sigmaMax = try c.decodeIfPresent(Double.self, forKey: .sigmaMax)
     exponent = try c.decodeIfPresent(Double.self, forKey: .exponent)
     scheduleCounts = try c.decodeIfPresent([Int].self, forKey: .scheduleCounts)
-    seed = try c.decodeIfPresent(UInt64.self, forKey: .seed)
+    do {
+      seed = try c.decodeIfPresent(UInt64.self, forKey: .seed)
+    } catch {
+      // Negative and fractional seeds fail inside the number parser, without the key's path.
+      throw APIError.badRequest("'seed' must be an integer from 0 to 2^64 - 1", param: "seed")
+    }
     logitsEosInf = try c.decodeIfPresent(Bool.self, forKey: .logitsEosInf)
     confidenceEosEotInf = try c.decodeIfPresent(Bool.self, forKey: .confidenceEosEotInf)
     earlyStop = try c.decodeIfPresent(Bool.self, forKey: .earlyStop)

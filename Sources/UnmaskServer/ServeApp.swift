@@ -20,7 +20,8 @@ public enum ServeApp {
     let queue = queue ?? GenerationQueue(capacity: options.maxQueue)
     let engine = CompletionEngine(served: served, maxPrompts: options.maxPrompts)
     router.get("health") { _, _ in
-      try jsonResponse(Health(model: served.name, pending: queue.pending))
+      try jsonResponse(
+        Health(model: served.name, pending: queue.pending, stoppedRuns: engine.stoppedRuns))
     }
     let v1 = router.group("v1")
     if let key = options.apiKey { v1.add(middleware: APIKeyMiddleware(key: key)) }
@@ -56,4 +57,11 @@ struct Health: Encodable {
   var model: String
   /// Requests running or waiting.
   var pending: Int
+  /// Runs stopped early because their client disconnected.
+  var stoppedRuns: Int
+
+  enum CodingKeys: String, CodingKey {
+    case status, model, pending
+    case stoppedRuns = "stopped_runs"
+  }
 }

@@ -14,6 +14,11 @@ public struct StepEvent: Codable, Equatable, Sendable {
     public var text: String
   }
 
+  /// "unmask.step", so that a client reading every `data:` block as a chunk can tell it apart.
+  public var object = "unmask.step"
+  /// Always empty: the `openai` client reads this event as a chunk with no choice (like the
+  /// usage chunk) instead of failing on it.
+  public var choices: [Int] = []
   /// Which prompt of the request (choice index).
   public var index: Int
   /// 0-based step over the run.
@@ -35,7 +40,7 @@ public struct StepEvent: Codable, Equatable, Sendable {
   public static let maskGlyph = "\u{2591}"
 
   enum CodingKeys: String, CodingKey {
-    case index, step, block, committed, remasked, masked, canvas
+    case object, choices, index, step, block, committed, remasked, masked, canvas
     case stepInBlock = "step_in_block"
   }
 

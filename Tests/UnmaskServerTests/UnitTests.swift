@@ -1,0 +1,76 @@
+import Foundation
+import Testing
+import Unmask
+@testable import UnmaskServer
+
+@Suite("Server pieces")
+struct ServerPieceTests {
+  static func decode(_ ids: [Int32]) -> String { ids.map { "<\($0)>" }.joined() }
+
+  @Test("output is cut at the first EOS or end of turn")
+  func cutAtEnd() {
+    let out = CompletionOutput.cut(
+      generated: [5, 6, 9, 7, 9], endIDs: [9, 8], stop: [], decode: Self.decode)
+    #expect(out.tokens == [5, 6])
+    #expect(out.text == "<5><6>")
+    #expect(out.finishReason == "stop")
+    let full = CompletionOutput.cut(generated: [5, 6], endIDs: [9], stop: [], decode: Self.decode)
+    #expect(full.finishReason == "length")
+    #expect(full.tokens == [5, 6])
+  }
+
+  @Test("stop strings cut the text before them and count the tokens reaching them")
+  func stopStrings() {
+    let out = CompletionOutput.cut(
+      generated: [1, 2, 3, 4], endIDs: [], stop: ["<3>", "<2><3"], decode: Self.decode)
+    #expect(out.text == "<1>")
+    #expect(out.tokens == [1])
+    #expect(out.finishReason == "stop")
+  }
+
+  @Test("step canvas: runs decoded together, one glyph per mask")
+  func canvas() {
+    let text = StepEvent.render([1, 2, 0, 3, 0, 0], maskID: 0, decode: Self.decode)
+    let m = StepEvent.maskGlyph
+    #expect(text == "<1><2>\(m)<3>\(m)\(m)")
+  }
+
+  @Test("sampler fields override the preset as generate's flags do, then validate")
+  func samplerFields() throws {
+    let json = #"{"steps": 8, "block_length": 4, "strategy": "threshold", "threshold": 0.5, "early_stop": true, "alg_temp": 0.2, "schedule_counts": [2, 0]}"#
+    let fields = try JSONDecoder().decode(SamplerFields.self, from: Data(json.utf8))
+    let s = try fields.apply(to: DenoisingSettings.preset(.llada), length: 16)
+    #expect(s.length == 16 && s.blockLength == 4 && s.steps == 8)
+    #expect(s.strategy == .threshold && s.threshold == 0.5)
+    #expect(s.stopWhenBlockComplete && s.algTemperature == 0.2)
+    #expect(s.schedule == .explicit && s.explicitCounts == [2, 0])
+    #expect(throws: APIError.self) {
+      _ = try SamplerFields().apply(to: DenoisingSettings.preset(.llada), length: 0)
+    }
+  }
+
+  @Test("a set stop flag ends the run after one step")
+  func stopFlag() throws {
+    let engine = CompletionEngine(served: ServerFixture.served)
+    let body = #"{"prompt": "Once", "max_tokens": 8, "steps": 8}"#
+    let prepared = try engine.prepare(
+      BodyDecoding.decode(CompletionRequest.self, from: Data(body.utf8)))
+    let stop = StopFlag()
+    stop.set()
+    var steps = 0
+    let out = try engine.run(prepared, index: 0, stop: stop) { _ in steps += 1 }
+    #expect(out.stoppedEarly)
+    #expect(steps == 1)
+  }
+
+  @Test("a waiting job whose client left is skipped")
+  func skippedWhenStopped() async throws {
+    let queue = GenerationQueue(capacity: 2)
+    let stop = StopFlag()
+    stop.set()
+    await #expect(throws: CancellationError.self) {
+      _ = try await queue.reserve().run(stop: stop) { 1 }
+    }
+    #expect(queue.pending == 0)
+  }
+}
