@@ -22,25 +22,56 @@ struct OpenAIRoutes: Sendable {
       return try jsonResponse(self.modelEntry)
     }
     group.post("completions") { request, _ in
-      let data = try await Self.body(request, limit: self.options.maxBodyBytes)
-      let body = try BodyDecoding.decode(CompletionRequest.self, from: data)
-      let prepared = try self.engine.prepare(body)
-      return try await self.respond(request, prepared: prepared, common: body.common, chat: false)
+      try await self.handle(request, chat: false) { data in
+        let body = try BodyDecoding.decode(CompletionRequest.self, from: data)
+        return (try self.engine.prepare(body), body.common)
+      }
     }
     group.post("chat/completions") { request, _ in
-      let data = try await Self.body(request, limit: self.options.maxBodyBytes)
-      let body = try BodyDecoding.decode(ChatCompletionRequest.self, from: data)
-      let prepared = try self.engine.prepare(body)
-      return try await self.respond(request, prepared: prepared, common: body.common, chat: true)
+      try await self.handle(request, chat: true) { data in
+        let body = try BodyDecoding.decode(ChatCompletionRequest.self, from: data)
+        return (try self.engine.prepare(body), body.common)
+      }
     }
+  }
+
+  /// Reads the body, prepares it (every 400 before queueing) and answers. With
+  /// `watchDisconnects`, all of it runs inside Hummingbird's inbound-close handler, which reads
+  /// the body and then watches the connection: a client closing it sets the run's stop flag.
+  private func handle(
+    _ request: Request, chat: Bool,
+    prepare: @escaping (Data) throws -> (PreparedCompletion, CommonFields)
+  ) async throws -> Response {
+    let limit = options.maxBodyBytes
+    let closed = StopFlag()
+    let answer = { (body: RequestBody) async throws -> Response in
+      // Errors become responses here: thrown out of the inbound-close handler, the connection
+      // would close before the error response was written.
+      do {
+        let (prepared, common) = try prepare(try await Self.collect(body, limit: limit))
+        return try await self.respond(prepared: prepared, common: common, chat: chat, stop: closed)
+      } catch let error as APIError {
+        return error.response()
+      }
+    }
+    guard options.watchDisconnects else { return try await answer(request.body) }
+    var response = try await request.body.consumeWithInboundCloseHandler { body in
+      try await answer(body)
+    } onInboundClosed: {
+      closed.set()
+    }
+    // The handler ends the connection's inbound stream, so the server closes the connection
+    // after this response: say so, or a keep-alive client would send its next request into it.
+    response.headers[.connection] = "close"
+    return response
   }
 
   var modelEntry: ModelList.Entry { ModelList.Entry(id: engine.served.name, created: started) }
 
   /// The body, at most `limit` bytes (413 above).
-  static func body(_ request: Request, limit: Int) async throws -> Data {
+  static func collect(_ body: RequestBody, limit: Int) async throws -> Data {
     do {
-      let buffer = try await request.body.collect(upTo: limit)
+      let buffer = try await body.collect(upTo: limit)
       return Data(buffer.readableBytesView)
     } catch let error as HTTPError where error.status == .contentTooLarge {
       throw APIError.tooLarge(limit: limit)
@@ -50,9 +81,10 @@ struct OpenAIRoutes: Sendable {
     }
   }
 
-  /// Queues the run (429 when full) and answers in one piece or as a stream.
+  /// Queues the run (429 when full) and answers in one piece or as a stream. `stop` is set when
+  /// the client closes the connection (non-streamed runs; a stream notices failed writes).
   private func respond(
-    _ request: Request, prepared: PreparedCompletion, common: CommonFields, chat: Bool
+    prepared: PreparedCompletion, common: CommonFields, chat: Bool, stop: StopFlag
   ) async throws -> Response {
     let ticket = try queue.reserve()
     let reply = ReplyBuilder(
@@ -61,20 +93,9 @@ struct OpenAIRoutes: Sendable {
       return streamResponse(
         ticket: ticket, prepared: prepared, common: common, reply: reply)
     }
-    let stop = StopFlag()
     let engine = self.engine
-    let job: @Sendable () throws -> [CompletionOutput] = {
+    let outputs = try await ticket.run(stop: stop) {
       try prepared.prompts.indices.map { try engine.run(prepared, index: $0, stop: stop) }
-    }
-    let outputs: [CompletionOutput]
-    if options.watchDisconnects {
-      outputs = try await request.body.consumeWithInboundCloseHandler { _ in
-        try await ticket.run(stop: stop, job)
-      } onInboundClosed: {
-        stop.set()
-      }
-    } else {
-      outputs = try await ticket.run(stop: stop, job)
     }
     return try jsonResponse(reply.whole(outputs))
   }
