@@ -231,6 +231,6 @@ public final class TraceRecorder: DenoisingObserver {
     } catch {
       throw TraceError.io(file: url.path, message: "\(error)")
     }
-    try AtomicFile.write(data, to: url)
+    try AtomicFileWriter.write(data, to: url)
   }
 }
