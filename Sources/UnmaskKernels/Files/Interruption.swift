@@ -98,6 +98,14 @@ public enum Interruption {
     exit(128 + number)
   }
 
+  /// Exits with 128 + the signal number if a stop was requested (after a cooperative wind-down,
+  /// once the output is finished); returns otherwise.
+  public static func exitIfRequested() {
+    guard let number = requestedSignal else { return }
+    TemporaryFiles.removeAll()
+    exit(128 + number)
+  }
+
   private static func received(_ number: Int32) {
     lock.lock()
     let first = signalled == 0
