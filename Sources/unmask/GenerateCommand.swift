@@ -81,10 +81,17 @@ struct GenerateCommand: ParsableCommand {
           tokenText: tokenText))
     }
     if let recorder { observers.append(recorder) }
-    let result = try denoiser.generate(prompt: promptIDs, observers: observers)
+    // Ctrl-C stops after the current step; the trace is then finished, marked interrupted.
+    Interruption.install()
+    observers.append(InterruptionObserver())
+    let result = try Interruption.cooperating {
+      try denoiser.generate(prompt: promptIDs, observers: observers)
+    }
     let output = tokenizer?.decode(result.generated, skipSpecialTokens: true) ?? ""
     if let recorder {
-      try recorder.finish(timings: ["load": loadSeconds, "generate": result.seconds])
+      try recorder.finish(
+        timings: ["load": loadSeconds, "generate": result.seconds],
+        interrupted: Interruption.requested)
       if !json { FileHandle.standardError.write(Data("trace: \(recorder.directory.path)\n".utf8)) }
     }
     if json {
@@ -99,6 +106,7 @@ struct GenerateCommand: ParsableCommand {
     } else {
       print(output)
     }
+    Interruption.exitIfRequested()
   }
 
   /// The prompt's token ids: given directly, encoded, or rendered through the chat template.
