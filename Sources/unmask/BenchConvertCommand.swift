@@ -28,7 +28,8 @@ struct BenchConvertCommand: ParsableCommand {
   func validate() throws {
     if path == nil && skipLoad {
       throw ValidationError(
-        "nothing to measure: --skip-load without a PATH; give a .safetensors file or drop --skip-load")
+        "nothing to measure: --skip-load without a PATH; give a .safetensors file or drop "
+          + "--skip-load")
     }
   }
 

@@ -99,7 +99,14 @@ extension TraceCommand {
   enum ComparedFigure: String, CaseIterable, ExpressibleByArgument {
     case heatmap, confidence, entropy, order
 
-    var kind: FigureKind { FigureKind(rawValue: rawValue)! }
+    var kind: FigureKind {
+      switch self {
+      case .heatmap: return .heatmap
+      case .confidence: return .confidence
+      case .entropy: return .entropy
+      case .order: return .order
+      }
+    }
   }
 }
 

@@ -59,7 +59,8 @@ import UnmaskKernels
       var expected = [UInt8](repeating: 0, count: values.count / 32 * DType.q4_0.blockBytes)
       values.withUnsafeBufferPointer { v in
         expected.withUnsafeMutableBytes { out in
-          Quantization.quantizeQ4_0(v.baseAddress!, blocks: values.count / 32, into: out.baseAddress!)
+          Quantization.quantizeQ4_0(
+            v.baseAddress!, blocks: values.count / 32, into: out.baseAddress!)
         }
       }
       #expect(Array(try q4.tensor(named: name).bytes) == expected, "\(name)")
@@ -84,7 +85,8 @@ import UnmaskKernels
   @Test func bothReadersRejectAQuantizedSourceType() throws {
     let entry = UMKTensorEntry(
       name: "w", dtype: .q8_0, sourceDType: .q8_0, encoding: .raw, shape: [1, 32],
-      offset: UMKLayout.preambleSize, storedLength: 34, checksum: XXH64.hash([UInt8](repeating: 0, count: 34)))
+      offset: UMKLayout.preambleSize, storedLength: 34,
+      checksum: XXH64.hash([UInt8](repeating: 0, count: 34)))
     let header = UMKHeader(blobs: [], tensors: [entry]).serialized()
     let url = try writeTemporary(craftedUMK(header: header, data: [UInt8](repeating: 0, count: 34)))
     #expect(throws: CheckpointError.self) { try UMKFile(url: url) }

@@ -19,7 +19,8 @@ import Testing
   /// The one line of an error (usage lines aside).
   func errorLines(_ result: UnmaskTool.Result) -> [Substring] {
     result.stderr.split(separator: "\n").filter {
-      !$0.hasPrefix("Usage") && !$0.contains("--help") && !$0.trimmingCharacters(in: .whitespaces).isEmpty
+      !$0.hasPrefix("Usage") && !$0.contains("--help")
+        && !$0.trimmingCharacters(in: .whitespaces).isEmpty
     }
   }
 
@@ -30,7 +31,8 @@ import Testing
     defer { try? FileManager.default.removeItem(at: folder) }
     let q8 = folder.appendingPathComponent("q8.umk").path
     let back = folder.appendingPathComponent("back.umk").path
-    #expect(try run(["convert", Fixtures.model("tiny-llada"), q8, "--quantize", "q8_0"]).status == 0)
+    #expect(
+      try run(["convert", Fixtures.model("tiny-llada"), q8, "--quantize", "q8_0"]).status == 0)
     let converted = try run(["convert", q8, back] + flags)
     #expect(converted.status == 0, "\(converted.stderr)")
     for command in ["inspect", "verify"] {
@@ -58,8 +60,7 @@ import Testing
     let original = try Data(contentsOf: weights)
     let link = folder.appendingPathComponent("link.umk")
     try FileManager.default.createSymbolicLink(at: link, withDestinationURL: weights)
-    for destination in [weights.path, link.path, model.appendingPathComponent("config.json").path]
-    {
+    for destination in [weights.path, link.path, model.appendingPathComponent("config.json").path] {
       let result = try run(["convert", model.path, destination])
       #expect(result.status != 0, "\(destination) was accepted")
       #expect(result.stderr.contains("is an input"), "\(result.stderr)")

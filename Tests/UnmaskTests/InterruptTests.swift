@@ -15,7 +15,8 @@ import Unmask
     var header = "{"
     for i in 0..<count {
       let begin = i * rows * columns * 2
-      header += (i > 0 ? "," : "")
+      header +=
+        (i > 0 ? "," : "")
         + "\"layers.\(i).weight\":{\"dtype\":\"BF16\",\"shape\":[\(rows),\(columns)],"
         + "\"data_offsets\":[\(begin),\(begin + rows * columns * 2)]}"
     }
