@@ -19,7 +19,13 @@ public enum TraceFigures {
     }
     func file(_ name: String, _ render: @escaping () -> Data) {
       jobs.append(
-        (name, { try AtomicFileWriter.write(render(), to: directory.appendingPathComponent(name)) }))
+        (
+          name,
+          {
+            try AtomicFileWriter.writeTraceFile(
+              render(), to: directory.appendingPathComponent(name))
+          }
+        ))
     }
     if options.kinds.contains(.heatmap) {
       png("heatmap.png") { try HeatmapRenderer.render(trace, options: options) }

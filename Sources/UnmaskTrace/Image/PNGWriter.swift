@@ -8,7 +8,7 @@ public enum PNGWriter {
   /// Writes `image` to `url` atomically (encoded in memory, then written through
   /// `AtomicFileWriter`).
   ///
-  /// - Throws: `TraceError.png` with the file and libpng's message, or `FileWriteError`.
+  /// - Throws: `TraceError.png` with the file and libpng's message, or `TraceError.io`.
   public static func write(_ image: PNGImage, to url: URL) throws {
     let bytes: [UInt8]
     do {
@@ -16,7 +16,7 @@ public enum PNGWriter {
     } catch TraceError.png(_, let message) {
       throw TraceError.png(file: url.path, message: message)
     }
-    try AtomicFileWriter.write(Data(bytes), to: url)
+    try AtomicFileWriter.writeTraceFile(Data(bytes), to: url)
   }
 
   /// Encodes `image` as PNG bytes in memory.

@@ -241,6 +241,6 @@ public final class TraceRecorder: DenoisingObserver {
     } catch {
       throw TraceError.io(file: url.path, message: "\(error)")
     }
-    try AtomicFileWriter.write(data, to: url)
+    try AtomicFileWriter.writeTraceFile(data, to: url)
   }
 }
