@@ -147,7 +147,9 @@ public enum JSONValue: Codable, Equatable, Sendable {
   /// The integer, if this is one.
   public var intValue: Int? { if case .integer(let i) = self { return i } else { return nil } }
   /// The elements, if this is an array.
-  public var arrayValue: [JSONValue]? { if case .array(let a) = self { return a } else { return nil } }
+  public var arrayValue: [JSONValue]? {
+    if case .array(let a) = self { return a } else { return nil }
+  }
   /// The members in order, if this is an object.
   public var members: [Member]? { if case .object(let o) = self { return o } else { return nil } }
   /// The members as a dictionary (a repeated key keeps its last value), if this is an object.
