@@ -220,10 +220,14 @@ class ServerTest(unittest.TestCase):
         deadline = time.time() + 30
         while time.time() < deadline and health()["pending"] == 0 and not done.is_set():
             time.sleep(0.05)
-        with self.assertRaises(openai.RateLimitError) as caught:
-            self.client.completions.create(model=NAME, prompt="x", max_tokens=8)
-        self.assertGreaterEqual(int(caught.exception.response.headers["retry-after"]), 1)
-        thread.join(timeout=120)
+        try:
+            with self.assertRaises(openai.RateLimitError) as caught:
+                self.client.completions.create(
+                    model=NAME, prompt="x", max_tokens=8, extra_body={"steps": 4})
+            self.assertGreaterEqual(int(caught.exception.response.headers["retry-after"]), 1)
+            self.assertEqual(caught.exception.body["code"], "queue_full")
+        finally:
+            thread.join(timeout=120)
 
 
 def main():

@@ -64,7 +64,9 @@ public struct APIError: Error, Equatable, Sendable, CustomStringConvertible {
   public static func queueFull(capacity: Int, retryAfter: Int) -> APIError {
     APIError(
       status: 429,
-      message: "the server is busy: \(capacity) requests are already queued; retry later",
+      message:
+        "the server is busy: one request is running and \(capacity) are waiting (the most it "
+        + "queues); retry later",
       type: "rate_limit_error", code: "queue_full", retryAfter: retryAfter)
   }
 

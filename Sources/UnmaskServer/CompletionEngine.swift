@@ -51,7 +51,7 @@ public final class CompletionEngine: @unchecked Sendable {
     }
     let prompts: [[Int32]]
     switch request.prompt {
-    case .texts(let texts): prompts = texts.map(served.encode)
+    case .texts(let texts): prompts = try texts.map { try served.session.encode($0) }
     case .tokens(let lists): prompts = lists
     }
     return try prepare(prompts: prompts, common: request.common, sampler: request.sampler)
@@ -60,27 +60,34 @@ public final class CompletionEngine: @unchecked Sendable {
   /// Renders the chat through the template, encodes it and builds the settings.
   public func prepare(_ request: ChatCompletionRequest) throws -> PreparedCompletion {
     try checkModel(request.model)
-    let ids = try served.encodeChat(request.messages)
+    let ids: [Int32]
+    do {
+      ids = try served.session.encodeChat(request.messages)
+    } catch let error as SessionError {
+      throw APIError.badRequest(
+        "model '\(served.name)' cannot take chat messages: \(error.problem); use /v1/completions",
+        param: "messages")
+    }
     return try prepare(prompts: [ids], common: request.common, sampler: request.sampler)
   }
 
-  private func prepare(prompts: [[Int32]], common: CommonFields, sampler: SamplerFields) throws
-    -> PreparedCompletion
+  private func prepare(prompts: [[Int32]], common: CommonFields, sampler: SamplerOverrides)
+    throws -> PreparedCompletion
   {
-    let settings = try sampler.apply(
-      to: served.settings(preset: sampler.preset), length: common.maxTokens)
-    let vocabulary = served.vocabularySize
+    let session = served.session
+    let settings = try sampler.settings(session: session, length: common.maxTokens)
+    let vocabulary = session.model.vocabularySize
     for (index, ids) in prompts.enumerated() {
       if let bad = ids.first(where: { $0 < 0 || Int($0) >= vocabulary }) {
         throw APIError.badRequest(
           "prompt \(index): token id \(bad) is outside the vocabulary (0..<\(vocabulary))",
           param: "prompt")
       }
-      if ids.contains(served.maskID) {
+      if ids.contains(settings.maskID) {
         throw APIError.badRequest(
-          "prompt \(index) contains the mask token id \(served.maskID)", param: "prompt")
+          "prompt \(index) contains the mask token id \(settings.maskID)", param: "prompt")
       }
-      if let context = served.contextLength, ids.count + settings.length > context {
+      if let context = session.contextLength, ids.count + settings.length > context {
         throw APIError.badRequest(
           "prompt \(index) has \(ids.count) tokens and max_tokens is \(settings.length): "
             + "\(ids.count + settings.length) is beyond the model's context of \(context) tokens",
@@ -98,19 +105,23 @@ public final class CompletionEngine: @unchecked Sendable {
     emit: ((StepEvent) -> Void)? = nil
   ) throws -> CompletionOutput {
     let served = self.served
+    let settings = prepared.settings
     let observer = StepEventObserver(
-      index: index, maskID: served.maskID, decode: served.decode, emit: emit, stop: stop)
+      index: index, maskID: settings.maskID, decode: served.decode, emit: emit, stop: stop)
     let result: DenoisingResult
     do {
-      result = try served.generate(
-        prompt: prepared.prompts[index], settings: prepared.settings, observers: [observer])
+      result = try served.session.generate(
+        prompt: prepared.prompts[index], settings: settings, observers: [observer]
+      ).result
     } catch let error as SamplingError {
+      throw APIError.badRequest(error.description)
+    } catch let error as SessionError {
       throw APIError.badRequest(error.description)
     } catch {
       throw APIError.internalError("generation failed: \(error)")
     }
     if result.stoppedEarly { lock.withLock { stopped += 1 } }
-    let ends = Set([served.eosID, served.eotID].compactMap { $0 })
+    let ends = Set([settings.eosID, settings.eotID].compactMap { $0 })
     return CompletionOutput.cut(
       generated: result.generated, endIDs: ends, stop: prepared.stop,
       stoppedEarly: result.stoppedEarly, decode: served.decode)

@@ -10,7 +10,7 @@ public struct CompletionRequest: Decodable, Sendable {
   /// Common OpenAI fields.
   public var common: CommonFields
   /// Sampler fields (`strategy`, `steps`, ...).
-  public var sampler: SamplerFields
+  public var sampler: SamplerOverrides
 
   enum CodingKeys: String, CodingKey { case model, prompt, echo }
 
@@ -23,7 +23,7 @@ public struct CompletionRequest: Decodable, Sendable {
       throw APIError.badRequest("'echo' is not supported by a diffusion model", param: "echo")
     }
     common = try CommonFields(from: decoder)
-    sampler = try SamplerFields(from: decoder)
+    sampler = try SamplerOverrides(body: [String: JSONValue](from: decoder))
   }
 }
 
@@ -36,7 +36,7 @@ public struct ChatCompletionRequest: Decodable, Sendable {
   /// Common OpenAI fields.
   public var common: CommonFields
   /// Sampler fields.
-  public var sampler: SamplerFields
+  public var sampler: SamplerOverrides
 
   enum CodingKeys: String, CodingKey { case model, messages }
 
@@ -77,7 +77,7 @@ public struct ChatCompletionRequest: Decodable, Sendable {
     }
     messages = decoded.map { ChatMessage(role: $0.role, content: $0.content) }
     common = try CommonFields(from: decoder)
-    sampler = try SamplerFields(from: decoder)
+    sampler = try SamplerOverrides(body: [String: JSONValue](from: decoder))
   }
 }
 

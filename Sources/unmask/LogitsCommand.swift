@@ -25,24 +25,21 @@ struct LogitsCommand: ParsableCommand {
 
   func run() throws {
     let ids = try parseTokenList(tokens, flag: "--tokens")
-    let (model, _) = try modelOptions.load()
+    let session = try modelOptions.open()
     let logits: Matrix
-    if raw, let dream = model as? DreamModel {
+    if raw, let dream = session.model as? DreamModel {
+      try session.checkVocabulary(ids)
       logits = try dream.rawLogits(for: ids)
     } else {
-      logits = try model.logits(for: ids)
+      logits = try session.logits(for: ids)
     }
     let data = NumPyFile.float32(logits.values, shape: [logits.rows, logits.columns])
     try writeAtomically(data, to: out)
   }
 }
 
-/// Writes `data` to a temporary file beside `path`, then renames it into place, so an
-/// interrupted run never leaves a half-written file.
+/// Writes `data` to `path` through the library's `AtomicFileWriter` (temporary file beside it,
+/// then rename), so an interrupted run never leaves a half-written file.
 func writeAtomically(_ data: Data, to path: String) throws {
-  do {
-    try data.write(to: URL(fileURLWithPath: path), options: .atomic)
-  } catch {
-    throw CommandError("\(path): cannot write (\(error.localizedDescription))")
-  }
+  try AtomicFileWriter.write(data, to: URL(fileURLWithPath: path))
 }

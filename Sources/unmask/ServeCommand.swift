@@ -15,7 +15,7 @@ struct ServeCommand: AsyncParsableCommand {
       are generate's flags in snake_case. Requests run one at a time; Ctrl-C stops the server.
       """)
 
-  @Option(help: "Model folder (config.json, tokenizer.json, safetensors), .safetensors or .umk file.")
+  @Option(help: "Model folder, .safetensors or .umk file, cache snapshot or catalog name.")
   var model: String
 
   @Option(help: "Address to listen on (loopback by default).")
@@ -52,12 +52,7 @@ struct ServeCommand: AsyncParsableCommand {
 
   func run() async throws {
     if let threads { ComputeThreads.set(threads) }
-    let served: ServedModel
-    do {
-      served = try ServedModel.load(path: model, name: name)
-    } catch let error as ServerSetupError {
-      throw CommandError(error.description)
-    }
+    let served = try ServedModel.load(model, name: name)
     var options = ServerOptions()
     options.apiKey = apiKey
     options.maxQueue = maxQueue

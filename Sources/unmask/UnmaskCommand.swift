@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Unmask
 
 /// The `unmask` command-line tool: run, convert and trace masked-diffusion language models.
@@ -27,7 +28,13 @@ struct UnmaskCommand: AsyncParsableCommand {
   /// value), so a bare `--trace` is rewritten to name `defaultTraceFolder` before parsing.
   /// Async because `serve` runs a server; every other command runs synchronously inside it.
   static func main() async {
-    await main(Self.expandingBareTrace(Array(CommandLine.arguments.dropFirst())))
+    if let bad = firstNonUTF8Argument() {
+      FileHandle.standardError.write(
+        Data("Error: argument \(bad) is not valid UTF-8 text; re-encode it as UTF-8\n".utf8))
+      Foundation.exit(64)
+    }
+    await main(
+      joiningNegativeNumbers(Self.expandingBareTrace(Array(CommandLine.arguments.dropFirst()))))
   }
 
   /// Stands for "the default folder" after a bare `--trace`.

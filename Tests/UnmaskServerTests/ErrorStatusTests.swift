@@ -22,6 +22,8 @@ struct ErrorStatusTests {
     (#"{"prompt": "x", "stream_steps": true}"#, "stream_steps"),
     (#"{"prompt": "x", "echo": true}"#, "echo"),
     (#"{"prompt": "x", "seed": -1}"#, "seed"),
+    (#"{"prompt": "x", "max_tokens": 8, "threshold": 0.5}"#, "threshold"),
+    (#"{"prompt": "x", "max_tokens": 8, "steps": 64}"#, "steps"),
     (#"{"prompt": "x""#, nil),
     ("", nil),
     ("[]", nil),

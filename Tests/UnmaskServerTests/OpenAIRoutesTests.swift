@@ -24,8 +24,8 @@ struct OpenAIRoutesTests {
   @Test("completions return generate's tokens cut at EOS, decoded as detokenize", arguments: [0, 7] as [UInt64])
   func completionMatchesGenerate(seed: UInt64) async throws {
     let prompt = "Once upon a time"
-    let expected = try ServerFixture.reference(
-      prompt: ServerFixture.served.encode(prompt), seed: seed)
+    let promptIDs = try ServerFixture.encode(prompt)
+    let expected = try ServerFixture.reference(prompt: promptIDs, seed: seed)
     try await ServerFixture.app(ServerFixture.options()).test(.router) { client in
       let body = ServerFixture.body([
         "model": "tiny-llada-trained", "prompt": prompt, "max_tokens": 8, "steps": 4,
@@ -39,7 +39,7 @@ struct OpenAIRoutesTests {
         #expect(choice["finish_reason"] as? String == (expected.tokens.count < 8 ? "stop" : "length"))
         let usage = try #require(json["usage"] as? [String: Int])
         #expect(usage["completion_tokens"] == expected.tokens.count)
-        #expect(usage["prompt_tokens"] == ServerFixture.served.encode(prompt).count)
+        #expect(usage["prompt_tokens"] == promptIDs.count)
       }
     }
   }
@@ -64,7 +64,7 @@ struct OpenAIRoutesTests {
   @Test("chat completions render the model's chat template")
   func chat() async throws {
     let messages = [ChatMessage(role: "user", content: "Hello")]
-    let prompt = try ServerFixture.served.encodeChat(messages)
+    let prompt = try ServerFixture.served.session.encodeChat(messages)
     let expected = try ServerFixture.reference(prompt: prompt)
     try await ServerFixture.app(ServerFixture.options()).test(.router) { client in
       let body = ServerFixture.body([
@@ -85,7 +85,7 @@ struct OpenAIRoutesTests {
 
   @Test("stream_steps sends one step event per step, then the chunk and [DONE]")
   func streamSteps() async throws {
-    let expected = try ServerFixture.reference(prompt: ServerFixture.served.encode("Once"))
+    let expected = try ServerFixture.reference(prompt: ServerFixture.encode("Once"))
     try await ServerFixture.app(ServerFixture.options()).test(.router) { client in
       let body = ServerFixture.body([
         "prompt": "Once", "max_tokens": 8, "steps": 4, "stream": true, "stream_steps": true,

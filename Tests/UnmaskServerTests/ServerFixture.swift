@@ -15,7 +15,7 @@ enum ServerFixture {
   /// The model, loaded once for every test (it is read-only once loaded).
   static let served: ServedModel = {
     do {
-      return try ServedModel.load(path: modelPath)
+      return try ServedModel.load(modelPath)
     } catch {
       fatalError("cannot load \(modelPath): \(error)")
     }
@@ -63,20 +63,18 @@ enum ServerFixture {
     return error
   }
 
-  /// What `unmask generate` computes for `prompt` with length 8, steps 4 and `seed`: the same
-  /// preset, ids and denoiser, cut at the first EOS / end of turn and decoded.
+  /// What `unmask generate --length 8 --steps 4 --seed S` computes for `prompt`: the same
+  /// session, preset and overrides, cut at the first EOS / end of turn and decoded.
   static func reference(prompt: [Int32], seed: UInt64 = 0) throws -> (tokens: [Int32], text: String) {
-    var s = DenoisingSettings.preset(.llada)
-    s.maskID = served.maskID
-    s.eosID = served.eosID
-    s.eotID = served.eotID
-    s.length = 8
-    s.blockLength = 8
-    s.steps = 4
-    s.seed = seed
-    let result = try Denoiser(model: served.model, settings: s).generate(prompt: prompt)
-    let ends = [served.eosID, served.eotID].compactMap { $0 }
-    let cut = result.generated.prefix { !ends.contains($0) }
-    return (Array(cut), served.tokenizer.decode(Array(cut)))
+    let session = served.session
+    let settings = try session.settings(
+      preset: nil, overrides: ["length": .integer(8), "steps": .integer(4), "seed": .integer(Int(seed))])
+    let generated = try session.generate(prompt: prompt, settings: settings).tokens
+    let ends = [settings.eosID, settings.eotID].compactMap { $0 }
+    let cut = Array(generated.prefix { !ends.contains($0) })
+    return (cut, try session.decode(cut))
   }
+
+  /// Token ids of `text`.
+  static func encode(_ text: String) throws -> [Int32] { try served.session.encode(text) }
 }

@@ -11,19 +11,17 @@ struct TraceRoutesTests {
   static func makeTraces() throws -> URL {
     let root = FileManager.default.temporaryDirectory.appendingPathComponent(
       "unmask-serve-traces-\(UUID().uuidString)")
-    let served = ServerFixture.served
-    var settings = served.settings(preset: nil)
-    settings.length = 8
-    settings.blockLength = 8
-    settings.steps = 4
-    let prompt = served.encode("Once")
+    let session = ServerFixture.served.session
+    let settings = try session.settings(
+      preset: nil, overrides: ["length": .integer(8), "steps": .integer(4)])
+    let prompt = try session.encode("Once")
     let recorder = try TraceRecorder(
       directory: root.appendingPathComponent("20260101-000000-confidence"),
       run: TraceRunInfo(
         model: "tiny", promptTokens: prompt, strategy: "confidence", settings: settings,
-        tokenText: { served.decode([$0]) }))
+        tokenText: session.tokenText))
     recorder.figures.enabled = false
-    _ = try served.generate(prompt: prompt, settings: settings, observers: [recorder])
+    _ = try session.generate(prompt: prompt, settings: settings, observers: [recorder])
     _ = try recorder.finish(timings: [:])
     // A folder that is not a trace, and a file outside the root's children.
     try FileManager.default.createDirectory(

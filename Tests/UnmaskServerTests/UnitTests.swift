@@ -35,18 +35,25 @@ struct ServerPieceTests {
     #expect(text == "<1><2>\(m)<3>\(m)\(m)")
   }
 
-  @Test("sampler fields override the preset as generate's flags do, then validate")
+  @Test("sampler fields go through the library's overrides, as generate's flags do")
   func samplerFields() throws {
-    let json = #"{"steps": 8, "block_length": 4, "strategy": "threshold", "threshold": 0.5, "early_stop": true, "alg_temp": 0.2, "schedule_counts": [2, 0]}"#
-    let fields = try JSONDecoder().decode(SamplerFields.self, from: Data(json.utf8))
-    let s = try fields.apply(to: DenoisingSettings.preset(.llada), length: 16)
+    let json = #"{"prompt": "x", "n": 1, "user": "u", "top_k": null, "steps": 8, "block_length": 4, "strategy": "threshold", "threshold": 0.5, "early_stop": true, "alg_temp": 0.2}"#
+    let body = try JSONDecoder().decode([String: JSONValue].self, from: Data(json.utf8))
+    let overrides = try SamplerOverrides(body: body)
+    #expect(Set(overrides.values.keys) == [
+      "steps", "block_length", "strategy", "threshold", "stop_when_block_complete", "alg_temp",
+    ])
+    let s = try overrides.settings(session: ServerFixture.served.session, length: 16)
     #expect(s.length == 16 && s.blockLength == 4 && s.steps == 8)
-    #expect(s.strategy == .threshold && s.threshold == 0.5)
+    #expect(s.strategy.name == .threshold)
     #expect(s.stopWhenBlockComplete && s.algTemperature == 0.2)
-    #expect(s.schedule == .explicit && s.explicitCounts == [2, 0])
+    // A parameter of another strategy is an error naming it.
+    let wrong = try SamplerOverrides(body: ["threshold": .number(0.5)])
     #expect(throws: APIError.self) {
-      _ = try SamplerFields().apply(to: DenoisingSettings.preset(.llada), length: 0)
+      _ = try wrong.settings(session: ServerFixture.served.session, length: 8)
     }
+    #expect(throws: APIError.self) { _ = try SamplerOverrides(body: ["mask_id": .integer(1)]) }
+    #expect(throws: APIError.self) { _ = try SamplerOverrides(body: ["preset": .string("x")]) }
   }
 
   @Test("a set stop flag ends the run after one step")

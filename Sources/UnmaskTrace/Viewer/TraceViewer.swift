@@ -1,4 +1,5 @@
 import Foundation
+import UnmaskKernels
 
 /// The in-browser trace viewer: one self-contained HTML file per run (or pair of runs) with
 /// the data embedded as JSON and its script and style inline, so it opens from disk, from
@@ -61,7 +62,7 @@ public enum TraceViewer {
 
   /// Writes the page to `url` atomically.
   public static func write(_ runs: [(trace: Trace, title: String)], to url: URL) throws {
-    try AtomicFile.write(Data(try html(runs).utf8), to: url)
+    try AtomicFileWriter.writeTraceFile(Data(try html(runs).utf8), to: url)
   }
 
   /// JSON made safe inside a `<script>` element and free of URL schemes: `<` becomes `\u003c`
