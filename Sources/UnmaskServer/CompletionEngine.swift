@@ -75,7 +75,8 @@ public final class CompletionEngine: @unchecked Sendable {
     throws -> PreparedCompletion
   {
     let session = served.session
-    let settings = try sampler.settings(session: session, length: common.maxTokens)
+    let settings = try sampler.settings(
+      base: session.settings(preset: sampler.preset), length: common.maxTokens)
     let vocabulary = session.model.vocabularySize
     for (index, ids) in prompts.enumerated() {
       if let bad = ids.first(where: { $0 < 0 || Int($0) >= vocabulary }) {

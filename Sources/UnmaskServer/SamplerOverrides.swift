@@ -44,15 +44,16 @@ public struct SamplerOverrides: Sendable {
     self.values = values
   }
 
-  /// The session's preset with these overrides and `length`, validated by the library; also
-  /// refuses runs where some step could commit nothing, as `unmask generate` does.
+  /// `base` (the model's preset, `ModelSession.settings(preset:)`) with these overrides and
+  /// `length` applied by the library, validated; also refuses runs where some step could commit
+  /// nothing, as `unmask generate` does.
   ///
   /// - Throws: `APIError` 400 naming the field (`block_length`, ...).
-  public func settings(session: ModelSession, length: Int?) throws -> DenoisingSettings {
+  public func settings(base: DenoisingSettings, length: Int?) throws -> DenoisingSettings {
     var overrides = values
     if let length { overrides["length"] = .integer(length) }
     do {
-      let settings = try session.settings(preset: preset, overrides: overrides)
+      let settings = try base.applying(overrides)
       try settings.checkEveryStepCanCommit()
       return settings
     } catch let error as SamplingError {

@@ -43,14 +43,14 @@ struct ServerPieceTests {
     #expect(Set(overrides.values.keys) == [
       "steps", "block_length", "strategy", "threshold", "stop_when_block_complete", "alg_temp",
     ])
-    let s = try overrides.settings(session: ServerFixture.served.session, length: 16)
+    let s = try overrides.settings(base: ServerFixture.served.session.settings(), length: 16)
     #expect(s.length == 16 && s.blockLength == 4 && s.steps == 8)
     #expect(s.strategy.name == .threshold)
     #expect(s.stopWhenBlockComplete && s.algTemperature == 0.2)
     // A parameter of another strategy is an error naming it.
     let wrong = try SamplerOverrides(body: ["threshold": .number(0.5)])
     #expect(throws: APIError.self) {
-      _ = try wrong.settings(session: ServerFixture.served.session, length: 8)
+      _ = try wrong.settings(base: ServerFixture.served.session.settings(), length: 8)
     }
     #expect(throws: APIError.self) { _ = try SamplerOverrides(body: ["mask_id": .integer(1)]) }
     #expect(throws: APIError.self) { _ = try SamplerOverrides(body: ["preset": .string("x")]) }
