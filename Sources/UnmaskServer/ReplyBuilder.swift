@@ -31,8 +31,10 @@ struct ReplyBuilder: Sendable {
   /// The whole response.
   func whole(_ outputs: [CompletionOutput]) -> any Encodable {
     if chat {
-      let output = outputs.first ?? CompletionOutput(
-        tokens: [], text: "", finishReason: "stop", stoppedEarly: true)
+      let output =
+        outputs.first
+        ?? CompletionOutput(
+          tokens: [], text: "", finishReason: "stop", stoppedEarly: true)
       return ChatCompletionResponse(
         id: id, created: created, model: model,
         choices: [

@@ -68,7 +68,8 @@ public struct SamplerOverrides: Sendable {
     case .invalidSetting(let name, _): field = name
     // The kind is the key's description: "strategy", "rounding rule", "confidence precision".
     case .unknownName(let kind, _, _):
-      field = kind.replacingOccurrences(of: " rule", with: "").replacingOccurrences(of: " ", with: "_")
+      field = kind.replacingOccurrences(of: " rule", with: "").replacingOccurrences(
+        of: " ", with: "_")
     default: return nil
     }
     let key = field.replacingOccurrences(of: "-", with: "_")

@@ -6,8 +6,9 @@ import Logging
 /// listens on a host and port.
 ///
 /// ```swift
-/// let served = try ServedModel.load(path: "models/tiny-llada-trained")
-/// let app = ServeApp.application(served: served, options: ServerOptions(), host: "127.0.0.1", port: 8080)
+/// let served = try ServedModel.load("models/tiny-llada-trained")
+/// let app = ServeApp.application(
+///   served: served, options: ServerOptions(), host: "127.0.0.1", port: 8080)
 /// try await app.runService()   // Ctrl-C (SIGINT) or SIGTERM stops it cleanly
 /// ```
 public enum ServeApp {

@@ -84,13 +84,14 @@ func htmlResponse(_ html: String) -> Response {
 enum TraceIndexPage {
   /// A list of links to each run's viewer.
   static func html(runs: [String]) -> String {
+    let empty = "<p>No traces yet: run <code>unmask generate --trace</code>.</p>"
     let items = runs.map { "<li><a href=\"/traces/\($0)/\">\($0)</a></li>" }.joined(separator: "\n")
     return """
       <!DOCTYPE html>
       <html lang="en"><head><meta charset="utf-8"><title>unmask traces</title>
       <style>body { font: 14px/1.5 system-ui, sans-serif; margin: 24px; }</style></head>
       <body><h1>Traces</h1>
-      \(runs.isEmpty ? "<p>No traces yet: run <code>unmask generate --trace</code>.</p>" : "<ul>\n\(items)\n</ul>")
+      \(runs.isEmpty ? empty : "<ul>\n\(items)\n</ul>")
       <p>Compare two runs: <code>/traces/compare?a=RUN&amp;b=RUN</code></p>
       </body></html>
 

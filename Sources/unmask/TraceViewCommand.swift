@@ -13,7 +13,8 @@ extension TraceCommand {
         per-token details on hover. Open it at a given step with viewer.html#step=N.
         """)
 
-    @Argument(help: ArgumentHelp("Trace folder (holds run.json, trace.jsonl, *.npy).", valueName: "run"))
+    @Argument(
+      help: ArgumentHelp("Trace folder (holds run.json, trace.jsonl, *.npy).", valueName: "run"))
     var folder: String
 
     @Argument(help: "A second trace folder, shown side by side (the browser form of compare).")
@@ -27,7 +28,8 @@ extension TraceCommand {
       for path in [folder] + (second.map { [$0] } ?? []) {
         runs.append((try TraceReader.load(URL(fileURLWithPath: path)), path))
       }
-      let target = URL(fileURLWithPath: out ?? (folder as NSString).appendingPathComponent("viewer.html"))
+      let target = URL(
+        fileURLWithPath: out ?? (folder as NSString).appendingPathComponent("viewer.html"))
       try TraceViewer.write(runs, to: target)
       print(target.path)
     }

@@ -21,7 +21,9 @@ struct OpenAIRoutesTests {
     }
   }
 
-  @Test("completions return generate's tokens cut at EOS, decoded as detokenize", arguments: [0, 7] as [UInt64])
+  @Test(
+    "completions return generate's tokens cut at EOS, decoded as detokenize",
+    arguments: [0, 7] as [UInt64])
   func completionMatchesGenerate(seed: UInt64) async throws {
     let prompt = "Once upon a time"
     let promptIDs = try ServerFixture.encode(prompt)
@@ -36,7 +38,8 @@ struct OpenAIRoutesTests {
         let json = ServerFixture.json(response)
         let choice = try #require((json["choices"] as? [[String: Any]])?.first)
         #expect(choice["text"] as? String == expected.text)
-        #expect(choice["finish_reason"] as? String == (expected.tokens.count < 8 ? "stop" : "length"))
+        #expect(
+          choice["finish_reason"] as? String == (expected.tokens.count < 8 ? "stop" : "length"))
         let usage = try #require(json["usage"] as? [String: Int])
         #expect(usage["completion_tokens"] == expected.tokens.count)
         #expect(usage["prompt_tokens"] == promptIDs.count)

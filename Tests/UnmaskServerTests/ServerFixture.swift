@@ -35,7 +35,9 @@ enum ServerFixture {
   }
 
   /// An application over the shared model.
-  static func app(_ options: ServerOptions, queue: GenerationQueue? = nil) -> some ApplicationProtocol {
+  static func app(_ options: ServerOptions, queue: GenerationQueue? = nil)
+    -> some ApplicationProtocol
+  {
     Application(router: ServeApp.router(served: served, options: options, queue: queue))
   }
 
@@ -65,10 +67,12 @@ enum ServerFixture {
 
   /// What `unmask generate --length 8 --steps 4 --seed S` computes for `prompt`: the same
   /// session, preset and overrides, cut at the first EOS / end of turn and decoded.
-  static func reference(prompt: [Int32], seed: UInt64 = 0) throws -> (tokens: [Int32], text: String) {
+  static func reference(prompt: [Int32], seed: UInt64 = 0) throws -> (tokens: [Int32], text: String)
+  {
     let session = served.session
     let settings = try session.settings(
-      preset: nil, overrides: ["length": .integer(8), "steps": .integer(4), "seed": .integer(Int(seed))])
+      preset: nil,
+      overrides: ["length": .integer(8), "steps": .integer(4), "seed": .integer(Int(seed))])
     let generated = try session.generate(prompt: prompt, settings: settings).tokens
     let ends = [settings.eosID, settings.eotID].compactMap { $0 }
     let cut = Array(generated.prefix { !ends.contains($0) })

@@ -37,12 +37,14 @@ struct ServerPieceTests {
 
   @Test("sampler fields go through the library's overrides, as generate's flags do")
   func samplerFields() throws {
-    let json = #"{"prompt": "x", "n": 1, "user": "u", "top_k": null, "steps": 8, "block_length": 4, "strategy": "threshold", "threshold": 0.5, "early_stop": true, "alg_temp": 0.2}"#
+    let json =
+      #"{"prompt": "x", "n": 1, "user": "u", "top_k": null, "steps": 8, "block_length": 4, "strategy": "threshold", "threshold": 0.5, "early_stop": true, "alg_temp": 0.2}"#
     let body = try JSONDecoder().decode([String: JSONValue].self, from: Data(json.utf8))
     let overrides = try SamplerOverrides(body: body)
-    #expect(Set(overrides.values.keys) == [
-      "steps", "block_length", "strategy", "threshold", "stop_when_block_complete", "alg_temp",
-    ])
+    #expect(
+      Set(overrides.values.keys) == [
+        "steps", "block_length", "strategy", "threshold", "stop_when_block_complete", "alg_temp",
+      ])
     let s = try overrides.settings(base: ServerFixture.served.session.settings(), length: 16)
     #expect(s.length == 16 && s.blockLength == 4 && s.steps == 8)
     #expect(s.strategy.name == .threshold)

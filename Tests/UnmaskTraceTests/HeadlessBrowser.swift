@@ -8,7 +8,8 @@ enum HeadlessBrowser {
   /// The first of chromium / chromium-browser / google-chrome found on PATH.
   static let path: String? = {
     let names = ["chromium", "chromium-browser", "google-chrome"]
-    let dirs = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
+    let dirs = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(
+      separator: ":")
     for name in names {
       for dir in dirs {
         let candidate = "\(dir)/\(name)"
@@ -27,7 +28,9 @@ enum HeadlessBrowser {
   /// Runs the browser with `arguments` plus the headless flags; returns stdout. A run taking
   /// more than `timeout` seconds is killed.
   static func run(_ arguments: [String], timeout: Double = 90) throws -> String {
-    guard let path else { throw BrowserError("chromium not found on PATH (apt-get install chromium)") }
+    guard let path else {
+      throw BrowserError("chromium not found on PATH (apt-get install chromium)")
+    }
     let process = Process()
     process.executableURL = URL(fileURLWithPath: path)
     // A throwaway profile: parallel runs and leftover locks do not interfere.

@@ -57,7 +57,8 @@ struct TraceViewerTests {
         == "t1t2t3t4t104\(m)t106t107\(m)\(m)\(m)\(m)")
     // Step 2: position 5 committed again, with a new token.
     #expect(TraceViewerData.canvasText(trace, step: 2).hasPrefix("t1t2t3t4t104t115t106t107"))
-    #expect(TraceViewerData.canvasText(trace, step: 5) == "t1t2t3t4t104t115t106t107t108t109t110t111")
+    #expect(
+      TraceViewerData.canvasText(trace, step: 5) == "t1t2t3t4t104t115t106t107t108t109t110t111")
   }
 
   @Test(
