@@ -1,0 +1,118 @@
+// Bidirectional attention, one pass over the keys per block of queries with an online
+// softmax (Milakov & Gimelshein 2018; FlashAttention's recurrence): scores for a tile of 16
+// keys, the running max m and sum l, and the output rescaled by e^(m_old - m_new) when the max
+// grows. Memory is O(d) per query instead of a [T, T] score matrix per head.
+//
+// One plain-C body, compiled three times under different target attributes so the compiler
+// vectorizes it for each path: the K tile is transposed to [d, 16] so that scores, exp and the
+// V update are loops over contiguous lanes with no horizontal sums.
+#include "internal.h"
+
+#define UK_KEYS 16
+#define UK_MAX_HEAD 256
+#define UK_QUERIES 8
+
+/// e^x with Cephes' expf polynomial (the same as VectorMath.exp in Swift): within 2 ulp over
+/// [-87, 88.4], branch-free so that it vectorizes.
+UK_INLINE float uk_expf(float input) {
+  float x = fminf(fmaxf(input, -87.0f), 88.3762626647949f);
+  const float magic = 12582912.0f;
+  float shifted = x * 1.44269504088896341f + magic;
+  float n = shifted - magic;
+  float r = x - n * 0.693359375f;
+  r = r + n * 2.12194440e-4f;
+  float r2 = r * r;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  float y = p * r2 + r + 1.0f;
+  int32_t bits;
+  memcpy(&bits, &shifted, 4);
+  int32_t e = (int32_t)((uint32_t)((bits - 0x4B400000) + 127) << 23);
+  float scale;
+  memcpy(&scale, &e, 4);
+  return y * scale;
+}
+
+UK_INLINE void uk_attention_body(const float *q, const float *k, const float *v, float *out,
+                                 long tokens, long heads, long kv_heads, long d, long head,
+                                 long t0, long t1) {
+  long g = head / (heads / kv_heads);
+  long qs = heads * d, ks = kv_heads * d;
+  float scale = 1.0f / sqrtf((float)d);
+  float kt[UK_MAX_HEAD * UK_KEYS];
+  float o[UK_QUERIES][UK_MAX_HEAD];
+  float m[UK_QUERIES], l[UK_QUERIES];
+  for (long tb = t0; tb < t1; tb += UK_QUERIES) {
+    long nq = t1 - tb < UK_QUERIES ? t1 - tb : UK_QUERIES;
+    for (long i = 0; i < nq; i++) {
+      m[i] = -INFINITY;
+      l[i] = 0;
+      for (long c = 0; c < d; c++) o[i][c] = 0;
+    }
+    for (long j0 = 0; j0 < tokens; j0 += UK_KEYS) {
+      long nk = tokens - j0 < UK_KEYS ? tokens - j0 : UK_KEYS;
+      // K tile [nk, d] -> kt [d, 16], zero-padded.
+      for (long jj = 0; jj < UK_KEYS; jj++) {
+        const float *kr = k + (j0 + jj) * ks + g * d;
+        for (long c = 0; c < d; c++) kt[c * UK_KEYS + jj] = jj < nk ? kr[c] : 0.0f;
+      }
+      for (long i = 0; i < nq; i++) {
+        const float *qr = q + (tb + i) * qs + head * d;
+        float s[UK_KEYS] = {0};
+        for (long c = 0; c < d; c++) {
+          float qc = qr[c];
+          for (int jj = 0; jj < UK_KEYS; jj++) s[jj] += qc * kt[c * UK_KEYS + jj];
+        }
+        float tileMax = -INFINITY;
+        for (int jj = 0; jj < UK_KEYS; jj++) {
+          s[jj] = jj < nk ? s[jj] * scale : -INFINITY;
+          tileMax = fmaxf(tileMax, s[jj]);
+        }
+        float newMax = fmaxf(m[i], tileMax);
+        float alpha = m[i] == -INFINITY ? 0.0f : uk_expf(m[i] - newMax);
+        float p[UK_KEYS], sum = 0;
+        for (int jj = 0; jj < UK_KEYS; jj++) {
+          p[jj] = jj < nk ? uk_expf(s[jj] - newMax) : 0.0f;
+          sum += p[jj];
+        }
+        m[i] = newMax;
+        l[i] = l[i] * alpha + sum;
+        float *oi = o[i];
+        for (long c = 0; c < d; c++) oi[c] *= alpha;
+        for (long jj = 0; jj < nk; jj++) {
+          const float *vr = v + (j0 + jj) * ks + g * d;
+          float pj = p[jj];
+          for (long c = 0; c < d; c++) oi[c] += pj * vr[c];
+        }
+      }
+    }
+    for (long i = 0; i < nq; i++) {
+      float inverse = 1.0f / l[i];
+      float *dst = out + (tb + i) * qs + head * d;
+      for (long c = 0; c < d; c++) dst[c] = o[i][c] * inverse;
+    }
+  }
+}
+
+void uk_scalar_attention(const float *q, const float *k, const float *v, float *out, long tokens,
+                         long heads, long kv_heads, long d, long head, long t0, long t1) {
+  uk_attention_body(q, k, v, out, tokens, heads, kv_heads, d, head, t0, t1);
+}
+
+#ifdef UK_X86
+UK_AVX2 void uk_avx2_attention(const float *q, const float *k, const float *v, float *out,
+                               long tokens, long heads, long kv_heads, long d, long head, long t0,
+                               long t1) {
+  uk_attention_body(q, k, v, out, tokens, heads, kv_heads, d, head, t0, t1);
+}
+
+UK_AVX512 void uk_avx512_attention(const float *q, const float *k, const float *v, float *out,
+                                   long tokens, long heads, long kv_heads, long d, long head,
+                                   long t0, long t1) {
+  uk_attention_body(q, k, v, out, tokens, heads, kv_heads, d, head, t0, t1);
+}
+#endif
