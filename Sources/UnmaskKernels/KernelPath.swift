@@ -88,6 +88,9 @@ public struct KernelPathError: Error, CustomStringConvertible, Equatable {
   /// The path asked for.
   public var path: KernelPath
 
+  /// An error about `path`.
+  public init(path: KernelPath) { self.path = path }
+
   /// One line naming the path and what the CPU offers.
   public var description: String {
     let offered = KernelPath.available.map(\.rawValue).joined(separator: ", ")
