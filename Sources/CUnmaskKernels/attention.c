@@ -10,7 +10,7 @@
 
 #define UK_KEYS 16
 #define UK_MAX_HEAD 256
-#define UK_QUERIES 8
+#define UK_QUERIES 32
 
 /// e^x with Cephes' expf polynomial (the same as VectorMath.exp in Swift): within 2 ulp over
 /// [-87, 88.4], branch-free so that it vectorizes.
@@ -40,7 +40,7 @@ UK_INLINE float uk_expf(float input) {
 UK_INLINE void uk_attention_body(const float *q, const float *k, const float *v, float *out,
                                  long tokens, long heads, long kv_heads, long d, long head,
                                  long t0, long t1) {
-  long g = head / (heads / kv_heads);
+  long kvh = head / (heads / kv_heads);
   long qs = heads * d, ks = kv_heads * d;
   float scale = 1.0f / sqrtf((float)d);
   float kt[UK_MAX_HEAD * UK_KEYS];
@@ -57,36 +57,58 @@ UK_INLINE void uk_attention_body(const float *q, const float *k, const float *v,
       long nk = tokens - j0 < UK_KEYS ? tokens - j0 : UK_KEYS;
       // K tile [nk, d] -> kt [d, 16], zero-padded.
       for (long jj = 0; jj < UK_KEYS; jj++) {
-        const float *kr = k + (j0 + jj) * ks + g * d;
+        const float *kr = k + (j0 + jj) * ks + kvh * d;
         for (long c = 0; c < d; c++) kt[c * UK_KEYS + jj] = jj < nk ? kr[c] : 0.0f;
       }
-      for (long i = 0; i < nq; i++) {
-        const float *qr = q + (tb + i) * qs + head * d;
-        float s[UK_KEYS] = {0};
+      // Scores for 4 queries at once: four independent FMA chains instead of one chain
+      // whose latency bounds the loop (a missing 4th query repeats the last one, unused).
+      for (long i0 = 0; i0 < nq; i0 += 4) {
+        const float *qr[4];
+        for (int g = 0; g < 4; g++) {
+          long i = i0 + g < nq ? i0 + g : nq - 1;
+          qr[g] = q + (tb + i) * qs + head * d;
+        }
+        float s[4][UK_KEYS] = {{0}};
         for (long c = 0; c < d; c++) {
-          float qc = qr[c];
-          for (int jj = 0; jj < UK_KEYS; jj++) s[jj] += qc * kt[c * UK_KEYS + jj];
+          for (int g = 0; g < 4; g++) {
+            float qc = qr[g][c];
+            for (int jj = 0; jj < UK_KEYS; jj++) s[g][jj] += qc * kt[c * UK_KEYS + jj];
+          }
         }
-        float tileMax = -INFINITY;
-        for (int jj = 0; jj < UK_KEYS; jj++) {
-          s[jj] = jj < nk ? s[jj] * scale : -INFINITY;
-          tileMax = fmaxf(tileMax, s[jj]);
-        }
-        float newMax = fmaxf(m[i], tileMax);
-        float alpha = m[i] == -INFINITY ? 0.0f : uk_expf(m[i] - newMax);
-        float p[UK_KEYS], sum = 0;
-        for (int jj = 0; jj < UK_KEYS; jj++) {
-          p[jj] = jj < nk ? uk_expf(s[jj] - newMax) : 0.0f;
-          sum += p[jj];
-        }
-        m[i] = newMax;
-        l[i] = l[i] * alpha + sum;
-        float *oi = o[i];
-        for (long c = 0; c < d; c++) oi[c] *= alpha;
-        for (long jj = 0; jj < nk; jj++) {
-          const float *vr = v + (j0 + jj) * ks + g * d;
-          float pj = p[jj];
-          for (long c = 0; c < d; c++) oi[c] += pj * vr[c];
+        for (int g = 0; g < 4 && i0 + g < nq; g++) {
+          long i = i0 + g;
+          float tileMax = -INFINITY;
+          for (int jj = 0; jj < UK_KEYS; jj++) {
+            s[g][jj] = jj < nk ? s[g][jj] * scale : -INFINITY;
+            tileMax = fmaxf(tileMax, s[g][jj]);
+          }
+          float newMax = fmaxf(m[i], tileMax);
+          float alpha = m[i] == -INFINITY ? 0.0f : uk_expf(m[i] - newMax);
+          float p[UK_KEYS], sum = 0;
+          for (int jj = 0; jj < UK_KEYS; jj++) {
+            p[jj] = jj < nk ? uk_expf(s[g][jj] - newMax) : 0.0f;
+            sum += p[jj];
+          }
+          m[i] = newMax;
+          l[i] = l[i] * alpha + sum;
+          // o = alpha * o + P V, 16 output lanes at a time kept in registers over the keys.
+          float *oi = o[i];
+          const float *vt = v + j0 * ks + kvh * d;
+          long c0 = 0;
+          for (; c0 + 16 <= d; c0 += 16) {
+            float acc[16];
+            for (int cc = 0; cc < 16; cc++) acc[cc] = oi[c0 + cc] * alpha;
+            for (long jj = 0; jj < nk; jj++) {
+              float pj = p[jj];
+              for (int cc = 0; cc < 16; cc++) acc[cc] += pj * vt[jj * ks + c0 + cc];
+            }
+            for (int cc = 0; cc < 16; cc++) oi[c0 + cc] = acc[cc];
+          }
+          for (long c = c0; c < d; c++) {
+            float acc = oi[c] * alpha;
+            for (long jj = 0; jj < nk; jj++) acc += p[jj] * vt[jj * ks + c];
+            oi[c] = acc;
+          }
         }
       }
     }

@@ -28,47 +28,49 @@ extension Linear {
     let c = path.cPath
     switch weight.dtype {
     case .q8_0, .q4_0:
-      // Activations quantized to q8 once per call, as ggml's vec_dot_type does.
+      // Activations quantized to q8 once per call, as ggml's vec_dot_type does:
+      // scales [T, in/32] as float, then values [T, in] as int8, in one scratch buffer.
       let blocks = k / Quantization.blockElements
-      let q = UnsafeMutablePointer<Int8>.allocate(capacity: rows * k)
-      let d = UnsafeMutablePointer<Float>.allocate(capacity: rows * blocks)
-      defer {
-        q.deallocate()
-        d.deallocate()
-      }
-      uk_quantize_q8(x, rows, k, q, d)
-      let w = base.assumingMemoryBound(to: UInt8.self)
-      let q4 = weight.dtype == .q4_0
-      Linear.forEachTile(n) { n0, n1 in
-        if q4 {
-          uk_gemm_q4_0(c, q, d, rows, k, w, n0, n1, y, n)
-        } else {
-          uk_gemm_q8_0(c, q, d, rows, k, w, n0, n1, y, n)
+      ScratchBuffers.with(byteCount: rows * blocks * 4 + rows * k) { scratch in
+        let d = scratch.bindMemory(to: Float.self, capacity: rows * blocks)
+        let q = (scratch + rows * blocks * 4).bindMemory(to: Int8.self, capacity: rows * k)
+        uk_quantize_q8(x, rows, k, q, d)
+        let w = base.assumingMemoryBound(to: UInt8.self)
+        let q4 = weight.dtype == .q4_0
+        Linear.forEachTile(n) { n0, n1 in
+          if q4 {
+            uk_gemm_q4_0(c, q, d, rows, k, w, n0, n1, y, n)
+          } else {
+            uk_gemm_q8_0(c, q, d, rows, k, w, n0, n1, y, n)
+          }
         }
       }
     default:
       // Rows 4 KiB apart land in one L1 set and evict each other inside a tile: such inputs
       // are copied once with a 64-byte pad per row (a 14% faster GEMM at in = 1024).
       let ldx = (k * 4) % 1024 == 0 ? k + 16 : k
-      let padded = ldx == k ? nil : UnsafeMutablePointer<Float>.allocate(capacity: rows * ldx)
-      defer { padded?.deallocate() }
-      if let padded {
-        for t in 0..<rows { (padded + t * ldx).update(from: x + t * k, count: k) }
-      }
-      let xs = padded.map { UnsafePointer($0) } ?? x
-      if weight.dtype == .f32 {
-        let w = base.assumingMemoryBound(to: Float.self)
-        Linear.forEachTile(n) { n0, n1 in uk_gemm_f32(c, xs, ldx, rows, k, w, n0, n1, y, n) }
-      } else {
-        let w = base.assumingMemoryBound(to: UInt16.self)
-        var rounded: UnsafeMutablePointer<UInt16>?
-        if path == .avx512BF16 {
-          let buffer = UnsafeMutablePointer<UInt16>.allocate(capacity: rows * ldx)
-          for t in 0..<rows { uk_bf16_from_f32(xs + t * ldx, k, buffer + t * ldx) }
-          rounded = buffer
+      let padBytes = ldx == k ? 0 : rows * ldx * 4
+      let rounding = weight.dtype == .bf16 && path == .avx512BF16
+      let roundBytes = rounding ? rows * ldx * 2 : 0
+      ScratchBuffers.with(byteCount: padBytes + roundBytes) { scratch in
+        var xs = x
+        if padBytes > 0 {
+          let padded = scratch.bindMemory(to: Float.self, capacity: rows * ldx)
+          for t in 0..<rows { (padded + t * ldx).update(from: x + t * k, count: k) }
+          xs = UnsafePointer(padded)
         }
-        defer { rounded?.deallocate() }
-        let xb = rounded.map { UnsafePointer($0) }
+        if weight.dtype == .f32 {
+          let w = base.assumingMemoryBound(to: Float.self)
+          Linear.forEachTile(n) { n0, n1 in uk_gemm_f32(c, xs, ldx, rows, k, w, n0, n1, y, n) }
+          return
+        }
+        let w = base.assumingMemoryBound(to: UInt16.self)
+        var xb: UnsafePointer<UInt16>?
+        if rounding {
+          let buffer = (scratch + padBytes).bindMemory(to: UInt16.self, capacity: rows * ldx)
+          for t in 0..<rows { uk_bf16_from_f32(xs + t * ldx, k, buffer + t * ldx) }
+          xb = UnsafePointer(buffer)
+        }
         Linear.forEachTile(n) { n0, n1 in
           uk_gemm_bf16(c, xs, xb, ldx, rows, k, w, n0, n1, y, n)
         }
