@@ -65,6 +65,31 @@ UK_INLINE float uk_block_scale(const uint8_t *block) {
   return uk_f16_to_f32(h);
 }
 
+/// e^x with Cephes' expf polynomial (the same as VectorMath.exp in Swift): within 2 ulp over
+/// [-87, 88.4], branch-free so that it vectorizes.
+UK_INLINE float uk_expf(float input) {
+  float x = fminf(fmaxf(input, -87.0f), 88.3762626647949f);
+  const float magic = 12582912.0f;
+  float shifted = x * 1.44269504088896341f + magic;
+  float n = shifted - magic;
+  float r = x - n * 0.693359375f;
+  r = r + n * 2.12194440e-4f;
+  float r2 = r * r;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  float y = p * r2 + r + 1.0f;
+  int32_t bits;
+  memcpy(&bits, &shifted, 4);
+  int32_t e = (int32_t)((uint32_t)((bits - 0x4B400000) + 127) << 23);
+  float scale;
+  memcpy(&scale, &e, 4);
+  return y * scale;
+}
+
 void uk_scalar_gemm_f32(const float *x, long ldx, long rows, long k, const float *w, long n0, long n1,
                         float *y, long ldy);
 void uk_scalar_gemm_bf16(const float *x, long ldx, long rows, long k, const uint16_t *w, long n0, long n1,
@@ -94,6 +119,9 @@ void uk_avx512vnni_gemm_q(int q4, const int8_t *xq, const float *xd, long rows, 
 void uk_avx512_attention(const float *q, const float *k, const float *v, float *out,
                          long tokens, long heads, long kv_heads, long d, long head, long t0,
                          long t1);
+void uk_avx2_swiglu(float *gate, const float *up, long count);
+void uk_avx512_swiglu(float *gate, const float *up, long count);
 #endif
+void uk_scalar_swiglu(float *gate, const float *up, long count);
 
 #endif

@@ -73,6 +73,7 @@ struct BenchForwardCommand: ParsableCommand {
   }
 
   func run() throws {
+    setvbuf(stdout, nil, _IOLBF, 0)  // one line per measurement as it lands, even into a file
     if let threads { ComputeThreads.set(threads) }
     let paths = try paths()
     print("cpu: \(cpuModelName()), threads: \(ComputeThreads.count), canvas: \(tokens) tokens")

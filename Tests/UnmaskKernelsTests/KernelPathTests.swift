@@ -192,3 +192,19 @@ func attentionMatchesTheBLASPath(tokens: Int, heads: Int, kvHeads: Int, d: Int) 
     #expect(gap <= 1e-5, "\(path)")
   }
 }
+
+@Test(arguments: KernelPath.available)
+func swigluMatchesItsFormulaOnEveryPath(path: KernelPath) throws {
+  // Values across exp's whole clamped range, a count with a vector tail.
+  var gate: [Float] = (0..<101).map { Float($0) * 2 - 100 }
+  let up: [Float] = (0..<101).map { 1 + Float($0) * 0.01 }
+  let expected = zip(gate, up).map { g, u in Float(Double(g) / (1 + Foundation.exp(-Double(g))) * Double(u)) }
+  try KernelPath.with(path) {
+    gate.withUnsafeMutableBufferPointer { g in
+      up.withUnsafeBufferPointer { VectorMath.swiglu(g.baseAddress!, $0.baseAddress!, count: 101) }
+    }
+  }
+  for (a, b) in zip(gate, expected) {
+    #expect(abs(a - b) <= 4 * max(abs(b).ulp, Float.ulpOfOne), "\(path): \(a) vs \(b)")
+  }
+}

@@ -75,6 +75,10 @@ void uk_gemm_q4_0(uk_path path, const int8_t *xq, const float *xd, long rows, lo
 void uk_attention(uk_path path, const float *q, const float *k, const float *v, float *out,
                   long tokens, long heads, long kv_heads, long d, long head, long t0, long t1);
 
+/// SwiGLU's elementwise step: gate[i] = silu(gate[i]) * up[i], silu(g) = g / (1 + e^-g),
+/// with the same Cephes exp as uk_attention.
+void uk_swiglu(uk_path path, float *gate, const float *up, long count);
+
 #ifdef __cplusplus
 }
 #endif
