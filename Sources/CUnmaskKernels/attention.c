@@ -18,7 +18,7 @@ UK_INLINE void uk_attention_body(const float *q, const float *k, const float *v,
   long kvh = head / (heads / kv_heads);
   long qs = heads * d, ks = kv_heads * d;
   float scale = 1.0f / sqrtf((float)d);
-  float kt[UK_MAX_HEAD * UK_KEYS];
+  float kt[UK_MAX_HEAD * UK_KEYS], vtile[UK_KEYS * UK_MAX_HEAD];
   float o[UK_QUERIES][UK_MAX_HEAD];
   float m[UK_QUERIES], l[UK_QUERIES];
   for (long tb = t0; tb < t1; tb += UK_QUERIES) {
@@ -30,10 +30,17 @@ UK_INLINE void uk_attention_body(const float *q, const float *k, const float *v,
     }
     for (long j0 = 0; j0 < tokens; j0 += UK_KEYS) {
       long nk = tokens - j0 < UK_KEYS ? tokens - j0 : UK_KEYS;
-      // K tile [nk, d] -> kt [d, 16], zero-padded.
+      // K tile [nk, d] -> kt [d, 16], zero-padded; V tile copied contiguous. Rows of K and V
+      // are heads * d apart (4 KiB for 16 heads of 64), so read in place they would all fall in
+      // one L1 set and miss on every query; copied once, every query of the block reuses them.
       for (long jj = 0; jj < UK_KEYS; jj++) {
-        const float *kr = k + (j0 + jj) * ks + kvh * d;
-        for (long c = 0; c < d; c++) kt[c * UK_KEYS + jj] = jj < nk ? kr[c] : 0.0f;
+        if (jj < nk) {
+          const float *kr = k + (j0 + jj) * ks + kvh * d;
+          for (long c = 0; c < d; c++) kt[c * UK_KEYS + jj] = kr[c];
+          memcpy(vtile + jj * d, v + (j0 + jj) * ks + kvh * d, (size_t)d * sizeof(float));
+        } else {
+          for (long c = 0; c < d; c++) kt[c * UK_KEYS + jj] = 0.0f;
+        }
       }
       // Scores for 4 queries at once: four independent FMA chains instead of one chain
       // whose latency bounds the loop (a missing 4th query repeats the last one, unused).
@@ -68,20 +75,20 @@ UK_INLINE void uk_attention_body(const float *q, const float *k, const float *v,
           l[i] = l[i] * alpha + sum;
           // o = alpha * o + P V, 16 output lanes at a time kept in registers over the keys.
           float *oi = o[i];
-          const float *vt = v + j0 * ks + kvh * d;
+          const float *vt = vtile;
           long c0 = 0;
           for (; c0 + 16 <= d; c0 += 16) {
             float acc[16];
             for (int cc = 0; cc < 16; cc++) acc[cc] = oi[c0 + cc] * alpha;
             for (long jj = 0; jj < nk; jj++) {
               float pj = p[jj];
-              for (int cc = 0; cc < 16; cc++) acc[cc] += pj * vt[jj * ks + c0 + cc];
+              for (int cc = 0; cc < 16; cc++) acc[cc] += pj * vt[jj * d + c0 + cc];
             }
             for (int cc = 0; cc < 16; cc++) oi[c0 + cc] = acc[cc];
           }
           for (long c = c0; c < d; c++) {
             float acc = oi[c] * alpha;
-            for (long jj = 0; jj < nk; jj++) acc += p[jj] * vt[jj * ks + c];
+            for (long jj = 0; jj < nk; jj++) acc += p[jj] * vt[jj * d + c];
             oi[c] = acc;
           }
         }
