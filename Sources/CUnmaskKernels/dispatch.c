@@ -58,7 +58,10 @@ void uk_gemm_bf16(uk_path path, const float *x, const uint16_t *xb, long ldx, lo
     case UK_PATH_AVX512: uk_avx512_gemm_bf16(x, ldx, rows, k, w, n0, n1, y, ldy); return;
     case UK_PATH_AVX512_BF16: uk_avx512bf16_gemm_bf16(xb, ldx, rows, k, w, n0, n1, y, ldy); return;
 #endif
-    default: uk_scalar_gemm_bf16(x, ldx, rows, k, w, n0, n1, y, ldy); return;
+    default:
+      (void)xb;  // only the vdpbf16ps path reads the bf16 copy
+      uk_scalar_gemm_bf16(x, ldx, rows, k, w, n0, n1, y, ldy);
+      return;
   }
 }
 
