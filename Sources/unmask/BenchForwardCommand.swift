@@ -10,10 +10,13 @@ struct BenchForwardCommand: ParsableCommand {
     commandName: "forward",
     abstract: "Forward-pass speed per weight type and kernel path, next to BLAS baselines.",
     discussion: """
-      Without --model, builds a random-weight LLaDA of the issue's benchmark shape \
-      (d 1024, 8 layers, 16 heads, mlp 2816, vocab 8192, about 120M parameters), writes it as \
+      Without --model, builds a random-weight LLaDA of d 1024, 8 layers, 16 heads, MLP 2816, \
+      vocabulary 8192 (about 120M parameters; change it with --d-model, --layers, --heads, \
+      --mlp, --vocabulary), writes it as \
       .safetensors (f32, bf16) and .umk (raw codec; f32, bf16, and q8_0/q4_0 quantized by \
-      convert) in a temporary folder, and times each file on each kernel path.
+      convert) in a temporary folder, and times each file on each kernel path. The sgemm \
+      baseline is measured in the same run on the model's own MLP shape: \
+      [tokens x d_model] x [mlp x d_model]^T.
       """)
 
   @Option(help: "Benchmark this model (folder, .safetensors or .umk) instead of the synthetic one.")
@@ -76,19 +79,23 @@ struct BenchForwardCommand: ParsableCommand {
     setvbuf(stdout, nil, _IOLBF, 0)  // one line per measurement as it lands, even into a file
     if let threads { ComputeThreads.set(threads) }
     let paths = try paths()
+    // Load first: a bad --model path is reported before any time is spent measuring.
+    let given = try model.map { path in
+      (URL(fileURLWithPath: path).lastPathComponent, try ModelRegistry.load(contentsOf: URL(fileURLWithPath: path)))
+    }
     print("cpu: \(cpuModelName()), threads: \(ComputeThreads.count), canvas: \(tokens) tokens")
     print(
       "kernel paths: \(KernelPath.available.map(\.rawValue).joined(separator: ", ")) "
         + "(best exact: \(KernelPath.best.rawValue), int8 dots: \(KernelPath.hasVNNI ? "AVX512-VNNI" : "no VNNI"))")
-    let peak = GEMMBenchmark.sgemmGFLOPS(m: tokens, n: mlp, k: dModel)
+    let (width, hidden) = given.flatMap { Self.mlpShape(of: $0.1) } ?? (dModel, mlp)
+    let peak = GEMMBenchmark.sgemmGFLOPS(m: tokens, n: hidden, k: width)
     print(
       String(
         format: "baseline: BLAS sgemm [%d x %d] x [%d x %d]^T: %.1f GFLOP/s (this run)", tokens,
-        dModel, mlp, dModel, peak))
+        width, hidden, width, peak))
 
-    if let model {
-      let url = URL(fileURLWithPath: model)
-      try time(label: url.lastPathComponent, { try ModelRegistry.load(contentsOf: url) }, paths, peak)
+    if let (label, loaded) = given {
+      try time(label: label, loaded, paths, peak)
       return
     }
     let folder = FileManager.default.temporaryDirectory
@@ -97,10 +104,19 @@ struct BenchForwardCommand: ParsableCommand {
     defer { try? FileManager.default.removeItem(at: folder) }
     for dtype in try weightTypes() {
       for (label, url) in try writeSynthetic(dtype, into: folder) {
-        try time(label: label, { try ModelRegistry.load(contentsOf: url) }, paths, peak)
+        try time(label: label, try ModelRegistry.load(contentsOf: url), paths, peak)
         try? FileManager.default.removeItem(at: url)
       }
     }
+  }
+
+  /// The model width and MLP width of `model` (its first block's gate projection), the
+  /// largest GEMM of a forward pass after the output head.
+  static func mlpShape(of model: any MaskedDiffusionModel) -> (width: Int, hidden: Int)? {
+    guard let stack = (model as? any TransformerStackModel)?.stack,
+      let gate = stack.blocks.first?.gate
+    else { return nil }
+    return (stack.modelDimension, gate.outFeatures)
   }
 
   /// Writes the synthetic model as `dtype`: a raw-codec `.umk` (quantized by convert for
@@ -129,9 +145,8 @@ struct BenchForwardCommand: ParsableCommand {
 
   /// Times one model on each path and prints a line per path with its ratio to `.blas`.
   func time(
-    label: String, _ load: () throws -> any MaskedDiffusionModel, _ paths: [KernelPath], _ peak: Double
+    label: String, _ model: any MaskedDiffusionModel, _ paths: [KernelPath], _ peak: Double
   ) throws {
-    let model = try load()
     let canvas = (0..<tokens).map { Int32(($0 * 7919) % model.vocabularySize) }
     let flops = model.flops(tokens: tokens)
     var blas: (wall: Double, cpu: Double)?

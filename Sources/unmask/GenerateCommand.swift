@@ -85,11 +85,16 @@ struct GenerateCommand: ParsableCommand {
           tokenText: session.tokenText))
     }
     if let recorder { observers.append(recorder) }
-    let generation = try session.generate(
-      prompt: promptIDs, settings: settings, observers: observers)
+    // Ctrl-C stops after the current step; the trace is then finished, marked interrupted.
+    Interruption.install()
+    observers.append(InterruptionObserver())
+    let generation = try Interruption.cooperating {
+      try session.generate(prompt: promptIDs, settings: settings, observers: observers)
+    }
     if let recorder {
       try recorder.finish(
-        timings: ["load": session.loadSeconds, "generate": generation.result.seconds])
+        timings: ["load": session.loadSeconds, "generate": generation.result.seconds],
+        interrupted: Interruption.requested)
       if !json { FileHandle.standardError.write(Data("trace: \(recorder.directory.path)\n".utf8)) }
     }
     if json {
@@ -105,6 +110,7 @@ struct GenerateCommand: ParsableCommand {
     } else {
       print(generation.text)
     }
+    Interruption.exitIfRequested()
   }
 
   /// The prompt's token ids: given directly, encoded, or rendered through the chat template.
