@@ -66,9 +66,13 @@ UK_INLINE void uk_attention_body(const float *q, const float *k, const float *v,
           }
           float newMax = fmaxf(m[i], tileMax);
           float alpha = m[i] == -INFINITY ? 0.0f : uk_expf(m[i] - newMax);
+          // All 16 lanes through exp (padding lanes hold -inf, which exp clamps), then the
+          // padding zeroed: a loop without a branch, so the compiler vectorizes the exp.
           float p[UK_KEYS], sum = 0;
+#pragma clang loop vectorize(enable)
+          for (int jj = 0; jj < UK_KEYS; jj++) p[jj] = uk_expf(s[g][jj] - newMax);
           for (int jj = 0; jj < UK_KEYS; jj++) {
-            p[jj] = jj < nk ? uk_expf(s[g][jj] - newMax) : 0.0f;
+            p[jj] = jj < nk ? p[jj] : 0.0f;
             sum += p[jj];
           }
           m[i] = newMax;
