@@ -85,8 +85,8 @@ UK_AVX2 void uk_avx2_gemm_f32(const float *x, long ldx, long rows, long k, const
   a2_gemm(x, ldx, rows, k, w, 0, n0, n1, y, ldy);
 }
 
-UK_AVX2 void uk_avx2_gemm_bf16(const float *x, long ldx, long rows, long k, const uint16_t *w, long n0,
-                               long n1, float *y, long ldy) {
+UK_AVX2 void uk_avx2_gemm_bf16(const float *x, long ldx, long rows, long k, const uint16_t *w,
+                               long n0, long n1, float *y, long ldy) {
   a2_gemm(x, ldx, rows, k, w, 1, n0, n1, y, ldy);
 }
 

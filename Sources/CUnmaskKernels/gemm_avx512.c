@@ -34,8 +34,9 @@ UK_AVX512 UK_INLINE void a5_store(__m512 acc[RT][RN], int rt, int rn, float *y, 
     if (rn == 4) {
       __m128 s[4];
       for (int j = 0; j < 4; j++) {
-        __m256 h = _mm256_add_ps(_mm512_castps512_ps256(acc[i][j]),
-                                 _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(acc[i][j]), 1)));
+        __m256 high =
+            _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(acc[i][j]), 1));
+        __m256 h = _mm256_add_ps(_mm512_castps512_ps256(acc[i][j]), high);
         s[j] = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
       }
       __m128 sums = _mm_hadd_ps(_mm_hadd_ps(s[0], s[1]), _mm_hadd_ps(s[2], s[3]));
@@ -72,8 +73,8 @@ UK_AVX512 UK_INLINE void a5_tile(const float *x, long ldx, const void *w, long l
   a5_store(acc, rt, rn, y, ldy, accumulate);
 }
 
-UK_AVX512 UK_INLINE void a5_gemm(const float *x, long ldx, long rows, long k, const void *w, int kind,
-                                 long n0, long n1, float *y, long ldy) {
+UK_AVX512 UK_INLINE void a5_gemm(const float *x, long ldx, long rows, long k, const void *w,
+                                 int kind, long n0, long n1, float *y, long ldy) {
   long size = kind == 0 ? 4 : 2, chunk = uk_chunk(k, KC);
   for (long k0 = 0; k0 < k; k0 += chunk) {
     long kc = k - k0 < chunk ? k - k0 : chunk;
@@ -96,8 +97,8 @@ UK_AVX512 UK_INLINE void a5_gemm(const float *x, long ldx, long rows, long k, co
   }
 }
 
-UK_AVX512 void uk_avx512_gemm_f32(const float *x, long ldx, long rows, long k, const float *w, long n0,
-                                  long n1, float *y, long ldy) {
+UK_AVX512 void uk_avx512_gemm_f32(const float *x, long ldx, long rows, long k, const float *w,
+                                  long n0, long n1, float *y, long ldy) {
   a5_gemm(x, ldx, rows, k, w, 0, n0, n1, y, ldy);
 }
 

@@ -2,8 +2,8 @@
 // with no path of their own. Plain loops, one float32 sum per output.
 #include "internal.h"
 
-void uk_scalar_gemm_f32(const float *x, long ldx, long rows, long k, const float *w, long n0, long n1,
-                        float *y, long ldy) {
+void uk_scalar_gemm_f32(const float *x, long ldx, long rows, long k, const float *w, long n0,
+                        long n1, float *y, long ldy) {
   for (long n = n0; n < n1; n++) {
     const float *wr = w + n * k;
     for (long t = 0; t < rows; t++) {
@@ -15,8 +15,8 @@ void uk_scalar_gemm_f32(const float *x, long ldx, long rows, long k, const float
   }
 }
 
-void uk_scalar_gemm_bf16(const float *x, long ldx, long rows, long k, const uint16_t *w, long n0, long n1,
-                         float *y, long ldy) {
+void uk_scalar_gemm_bf16(const float *x, long ldx, long rows, long k, const uint16_t *w, long n0,
+                         long n1, float *y, long ldy) {
   for (long n = n0; n < n1; n++) {
     const uint8_t *wr = (const uint8_t *)w + 2 * n * k;
     for (long t = 0; t < rows; t++) {

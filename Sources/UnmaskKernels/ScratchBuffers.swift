@@ -23,7 +23,9 @@ public enum ScratchBuffers {
 
   /// Runs `body` with at least `byteCount` bytes of 64-byte-aligned, uninitialized memory that
   /// nobody else uses until `body` returns.
-  public static func with<R>(byteCount: Int, _ body: (UnsafeMutableRawPointer) throws -> R) rethrows -> R {
+  public static func with<R>(byteCount: Int, _ body: (UnsafeMutableRawPointer) throws -> R) rethrows
+    -> R
+  {
     let buffer = take(byteCount)
     defer { give(buffer) }
     return try body(buffer.bytes)

@@ -51,7 +51,9 @@ struct BenchForwardCommand: ParsableCommand {
     guard tokens >= 1 else { throw ValidationError("--tokens must be at least 1") }
     guard repetitions >= 1 else { throw ValidationError("--repetitions must be at least 1") }
     if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
-    guard dModel % heads == 0 else { throw ValidationError("--d-model must be a multiple of --heads") }
+    guard dModel % heads == 0 else {
+      throw ValidationError("--d-model must be a multiple of --heads")
+    }
     _ = try paths()
     _ = try weightTypes()
   }
@@ -62,14 +64,17 @@ struct BenchForwardCommand: ParsableCommand {
       guard let path = KernelPath(rawValue: String(name)) else {
         throw ValidationError("--kernels: unknown path '\(name)'")
       }
-      guard path.isSupported else { throw ValidationError("--kernels: \(KernelPathError(path: path))") }
+      guard path.isSupported else {
+        throw ValidationError("--kernels: \(KernelPathError(path: path))")
+      }
       return path
     }
   }
 
   func weightTypes() throws -> [DType] {
     try dtypes.split(separator: ",").map { name in
-      guard let dtype = DType(rawValue: name.uppercased()), [.f32, .bf16, .q8_0, .q4_0].contains(dtype)
+      guard let dtype = DType(rawValue: name.uppercased()),
+        [.f32, .bf16, .q8_0, .q4_0].contains(dtype)
       else { throw ValidationError("--dtypes: '\(name)' is not one of f32, bf16, q8_0, q4_0") }
       return dtype
     }
@@ -81,12 +86,16 @@ struct BenchForwardCommand: ParsableCommand {
     let paths = try paths()
     // Load first: a bad --model path is reported before any time is spent measuring.
     let given = try model.map { path in
-      (URL(fileURLWithPath: path).lastPathComponent, try ModelRegistry.load(contentsOf: URL(fileURLWithPath: path)))
+      (
+        URL(fileURLWithPath: path).lastPathComponent,
+        try ModelRegistry.load(contentsOf: URL(fileURLWithPath: path))
+      )
     }
     print("cpu: \(cpuModelName()), threads: \(ComputeThreads.count), canvas: \(tokens) tokens")
     print(
       "kernel paths: \(KernelPath.available.map(\.rawValue).joined(separator: ", ")) "
-        + "(best exact: \(KernelPath.best.rawValue), int8 dots: \(KernelPath.hasVNNI ? "AVX512-VNNI" : "no VNNI"))")
+        + "(best exact: \(KernelPath.best.rawValue), int8 dots: \(KernelPath.hasVNNI ? "AVX512-VNNI" : "no VNNI"))"
+    )
     let (width, hidden) = given.flatMap { Self.mlpShape(of: $0.1) } ?? (dModel, mlp)
     let peak = GEMMBenchmark.sgemmGFLOPS(m: tokens, n: hidden, k: width)
     print(
@@ -131,13 +140,15 @@ struct BenchForwardCommand: ParsableCommand {
     options.durable = false
     options.quantize = dtype == .q8_0 ? .q8_0 : dtype == .q4_0 ? .q4_0 : .none
     let umk = folder.appendingPathComponent("synthetic-\(dtype.rawValue).umk")
-    _ = try UMKWriter.convert(weights: tensors, files: [("config.json", config)], to: umk, options: options)
+    _ = try UMKWriter.convert(
+      weights: tensors, files: [("config.json", config)], to: umk, options: options)
     var files = [("\(dtype.rawValue) .umk", umk)]
     if !quantized {
       let directory = folder.appendingPathComponent("synthetic-\(dtype.rawValue)")
       try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
       try config.write(to: directory.appendingPathComponent("config.json"))
-      _ = try UMKFile(url: umk).exportSafetensors(to: directory.appendingPathComponent("model.safetensors"))
+      _ = try UMKFile(url: umk).exportSafetensors(
+        to: directory.appendingPathComponent("model.safetensors"))
       files.insert(("\(dtype.rawValue) .safetensors", directory), at: 0)
     }
     return files
@@ -166,15 +177,17 @@ struct BenchForwardCommand: ParsableCommand {
       }
       if path == .blas { blas = best }
       let gflops = flops / best.wall / 1e9
-      let versus = blas.map {
-        String(format: "  %.2fx blas (wall), %.2fx (cpu)", $0.wall / best.wall, $0.cpu / best.cpu)
-      } ?? ""
+      let versus =
+        blas.map {
+          String(format: "  %.2fx blas (wall), %.2fx (cpu)", $0.wall / best.wall, $0.cpu / best.cpu)
+        } ?? ""
       let name = label.padding(toLength: 18, withPad: " ", startingAt: 0)
       let kernel = path.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)
       print(
         name + kernel
           + String(
-            format: "%7.1f ms/pass %6.1f GFLOP/s = %.2fx sgemm; cpu %7.1f ms", best.wall * 1000, gflops,
+            format: "%7.1f ms/pass %6.1f GFLOP/s = %.2fx sgemm; cpu %7.1f ms", best.wall * 1000,
+            gflops,
             gflops / peak, best.cpu * 1000) + versus)
     }
   }

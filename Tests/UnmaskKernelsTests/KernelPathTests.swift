@@ -30,14 +30,19 @@ func randomWeight(_ dtype: DType, n: Int, k: Int, seed: UInt64) -> (TensorView, 
       raw.storeBytes(of: FloatConversion.bfloat16(from: v), toByteOffset: 2 * i, as: UInt16.self)
     }
   case .q8_0:
-    values.withUnsafeBufferPointer { Quantization.quantizeQ8_0($0.baseAddress!, blocks: n * k / 32, into: raw) }
+    values.withUnsafeBufferPointer {
+      Quantization.quantizeQ8_0($0.baseAddress!, blocks: n * k / 32, into: raw)
+    }
   case .q4_0:
-    values.withUnsafeBufferPointer { Quantization.quantizeQ4_0($0.baseAddress!, blocks: n * k / 32, into: raw) }
+    values.withUnsafeBufferPointer {
+      Quantization.quantizeQ4_0($0.baseAddress!, blocks: n * k / 32, into: raw)
+    }
   default:
     fatalError("no test weights of \(dtype)")
   }
   let view = TensorView(
-    name: "w", dtype: dtype, shape: [n, k], bytes: UnsafeRawBufferPointer(owner.buffer)[0..<size].rebased,
+    name: "w", dtype: dtype, shape: [n, k],
+    bytes: UnsafeRawBufferPointer(owner.buffer)[0..<size].rebased,
     owner: owner)
   return (view, view.floats())
 }
@@ -55,7 +60,9 @@ func run(_ linear: Linear, _ x: [Float], rows: Int, on path: KernelPath) throws 
   var y = [Float](repeating: .nan, count: rows * linear.outFeatures)
   try KernelPath.with(path) {
     x.withUnsafeBufferPointer { xs in
-      y.withUnsafeMutableBufferPointer { linear.apply(xs.baseAddress!, rows: rows, into: $0.baseAddress!) }
+      y.withUnsafeMutableBufferPointer {
+        linear.apply(xs.baseAddress!, rows: rows, into: $0.baseAddress!)
+      }
     }
   }
   return y
@@ -76,7 +83,8 @@ func relativeGap(_ a: [Float], _ b: [Float]) -> Float {
 let vectorPaths = KernelPath.available.filter { $0 != .scalar && $0 != .blas }
 
 @Test func availablePathsAreListed() {
-  print("kernel paths on this CPU: \(KernelPath.available.map(\.rawValue)), best \(KernelPath.best)")
+  print(
+    "kernel paths on this CPU: \(KernelPath.available.map(\.rawValue)), best \(KernelPath.best)")
   #expect(KernelPath.available.contains(.scalar))
   #expect(KernelPath.available.contains(.blas))
   #expect(KernelPath.best.isSupported && KernelPath.best.isExact)
@@ -93,8 +101,12 @@ let vectorPaths = KernelPath.available.filter { $0 != .scalar && $0 != .blas }
 
 /// Shapes with every edge: one row, rows not a multiple of any tile, k with a vector tail,
 /// outputs narrower than a tile and spanning several.
-let floatShapes: [(rows: Int, k: Int, n: Int)] = [(1, 16, 1), (7, 37, 5), (13, 200, 50), (20, 1024, 97)]
-let quantizedShapes: [(rows: Int, k: Int, n: Int)] = [(1, 32, 1), (7, 96, 5), (13, 256, 50), (9, 2816, 11)]
+let floatShapes: [(rows: Int, k: Int, n: Int)] = [
+  (1, 16, 1), (7, 37, 5), (13, 200, 50), (20, 1024, 97),
+]
+let quantizedShapes: [(rows: Int, k: Int, n: Int)] = [
+  (1, 32, 1), (7, 96, 5), (13, 256, 50), (9, 2816, 11),
+]
 
 @Test(arguments: [DType.f32, .bf16])
 func floatWeightsMatchTheScalarPathAndFloat64(dtype: DType) throws {
@@ -148,7 +160,9 @@ func quantizedWeightsMatchTheScalarPath(dtype: DType) throws {
     #expect(relativeGap(scalar, dequantized) <= 2e-2, "scalar \(dtype) \(shape)")
     for path in vectorPaths {
       let gap = relativeGap(try run(linear, x, rows: shape.rows, on: path), scalar)
-      print("\(dtype.rawValue) \(shape) \(path.rawValue): gap \(gap) of max |y| (VNNI \(KernelPath.hasVNNI))")
+      print(
+        "\(dtype.rawValue) \(shape) \(path.rawValue): gap \(gap) of max |y| (VNNI \(KernelPath.hasVNNI))"
+      )
       // Both sum exact int32 block dots; only the float sum of the scaled blocks is reordered.
       #expect(gap <= 1e-5, "\(path) \(dtype) \(shape)")
     }
@@ -168,7 +182,9 @@ func quantizedWeightsMatchTheScalarPath(dtype: DType) throws {
   #expect(one == two)
 }
 
-@Test(arguments: [(tokens: 1, heads: 2, kvHeads: 1, d: 8), (17, 4, 2, 16), (70, 4, 4, 64), (40, 6, 3, 128)])
+@Test(arguments: [
+  (tokens: 1, heads: 2, kvHeads: 1, d: 8), (17, 4, 2, 16), (70, 4, 4, 64), (40, 6, 3, 128),
+])
 func attentionMatchesTheBLASPath(tokens: Int, heads: Int, kvHeads: Int, d: Int) throws {
   var generator = SplitMix64(seed: UInt64(tokens * 31 + d))
   let q = (0..<(tokens * heads * d)).map { _ in generator.nextUniform(scale: 3) }
@@ -198,7 +214,9 @@ func swigluMatchesItsFormulaOnEveryPath(path: KernelPath) throws {
   // Values across exp's whole clamped range, a count with a vector tail.
   var gate: [Float] = (0..<101).map { Float($0) * 2 - 100 }
   let up: [Float] = (0..<101).map { 1 + Float($0) * 0.01 }
-  let expected = zip(gate, up).map { g, u in Float(Double(g) / (1 + Foundation.exp(-Double(g))) * Double(u)) }
+  let expected = zip(gate, up).map { g, u in
+    Float(Double(g) / (1 + Foundation.exp(-Double(g))) * Double(u))
+  }
   try KernelPath.with(path) {
     gate.withUnsafeMutableBufferPointer { g in
       up.withUnsafeBufferPointer { VectorMath.swiglu(g.baseAddress!, $0.baseAddress!, count: 101) }

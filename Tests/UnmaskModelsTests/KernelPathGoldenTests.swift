@@ -15,7 +15,8 @@ func goldenLogitsHoldOnEveryKernelPath(path: KernelPath) throws {
     let model = try ModelRegistry.load(contentsOf: Fixtures.model(golden.fixture))
     for sequence in golden.sequences {
       let file = try #require(sequence.shifted_file ?? sequence.file)
-      let reference = try NumPyFile.readFloat32(Data(contentsOf: Fixtures.golden(file)), source: file)
+      let reference = try NumPyFile.readFloat32(
+        Data(contentsOf: Fixtures.golden(file)), source: file)
       let ours = try KernelPath.with(path) { try model.logits(for: sequence.input_ids) }
       let (gap, scale) = worstGap(ours.values, reference.values)
       print("\(path.rawValue) \(name) \(sequence.name): worst gap \(gap / scale) of max |logit|")
