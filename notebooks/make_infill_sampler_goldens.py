@@ -1,0 +1,251 @@
+"""Goldens for issue 16: infilling (Dream), LLaDA's issue-137 EOS behaviour, PC-Sampler, KLASS.
+
+Runs the authors' public code, unmodified except where noted, on the toy mask predictor of
+notebooks/make_sampler_goldens.py (read back from Tests/Fixtures/sampler/toy_model.json, which
+Tests/UnmaskSamplingTests/ToyPredictor.swift reimplements bit for bit).
+
+Usage (reference code is never committed; point the script at checkouts, e.g. made with
+`git --git-dir=/work/.mirror/<owner+name>/repo show HEAD:<path>`):
+    FAST_DLLM_DIR=/tmp/ref/NVlabs+Fast-dLLM LLADA_DIR=/tmp/ref/ML-GSAI+LLaDA \
+    PC_SAMPLER_DIR=/tmp/ref/NEUIR+PC-Sampler KLASS_DIR=/tmp/ref/shkim0116+KLASS \
+    python3 notebooks/make_infill_sampler_goldens.py
+
+Files read: FAST_DLLM_DIR/dream/model/generation_utils.py (Dream `_sample`), LLADA_DIR/generate.py,
+PC_SAMPLER_DIR/src/generate.py (`generate_with_pc_sampler`), KLASS_DIR/src/model/llada_klass.py
+(`stable_confident_decode`). Each reference's git commit is recorded when the directory is a
+git checkout or when <DIR>_COMMIT is set.
+
+Patches (in memory): LLaDA-8B's EOS/EoT/mask ids become the toy's; PC-Sampler's background
+frequencies (`BASE_LINE`, normally loaded from a corpus count file) are a toy table written to
+the golden file; KLASS hard-codes `mask_id = 126336` inside the function: that line is removed.
+
+Writes Tests/Fixtures/sampler/goldens_issue16.json.
+"""
+import contextlib
+import io
+import json
+import os
+import subprocess
+import sys
+import types
+
+import numpy as np
+import torch
+
+torch.set_num_threads(1)
+torch.manual_seed(0)
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUT = os.path.join(ROOT, "Tests", "Fixtures", "sampler", "goldens_issue16.json")
+
+
+def ref_dir(var, rel):
+    path = os.environ.get(var)
+    if not path or not os.path.exists(os.path.join(path, rel)):
+        sys.exit(f"error: {var} must point at a checkout holding {rel} (got {path!r})")
+    return path
+
+
+def ref_commit(var, path):
+    if os.environ.get(var + "_COMMIT"):
+        return os.environ[var + "_COMMIT"]
+    try:
+        return subprocess.check_output(["git", "-C", path, "rev-parse", "HEAD"], text=True).strip()
+    except Exception:
+        return "unknown"
+
+
+DIRS = {
+    "FAST_DLLM_DIR": ref_dir("FAST_DLLM_DIR", "dream/model/generation_utils.py"),
+    "LLADA_DIR": ref_dir("LLADA_DIR", "generate.py"),
+    "PC_SAMPLER_DIR": ref_dir("PC_SAMPLER_DIR", "src/generate.py"),
+    "KLASS_DIR": ref_dir("KLASS_DIR", "src/model/llada_klass.py"),
+}
+COMMITS = {k: ref_commit(k, v) for k, v in DIRS.items()}
+
+# ---------------------------------------------------------------- toy model (from the fixture)
+with open(os.path.join(ROOT, "Tests", "Fixtures", "sampler", "toy_model.json")) as f:
+    tables = json.load(f)
+V, MASK = tables["vocabulary"], tables["mask_id"]
+EOS, EOT = 100, 101
+E = torch.tensor(tables["E"], dtype=torch.float32) / 32
+A = torch.tensor(tables["a"], dtype=torch.float32) / 32
+B = torch.tensor(tables["B"], dtype=torch.float32) / 32
+D = torch.tensor(tables["d"], dtype=torch.float32) / 32
+G = torch.tensor(tables["G"], dtype=torch.float32) / 32
+P = torch.tensor(tables["P"], dtype=torch.float32) / 32
+C = torch.tensor(tables["C"], dtype=torch.float32) / 256
+
+
+def toy_logits(x, scale=1.0):
+    """Exactly notebooks/make_sampler_goldens.py's toy_logits."""
+    T = x.shape[1]
+    left = torch.roll(x, 1, dims=1)
+    right = torch.roll(x, -1, dims=1)
+    m = (x == MASK).sum(dim=1).to(torch.float32)
+    out = E[x] + A[left][..., None] * B + D[right][..., None] * G
+    out = out + P[:T]
+    out = out + m[:, None, None] * C
+    if scale != 1.0:
+        out = out * scale
+    return out
+
+
+class ToyLLaDA:
+    device = torch.device("cpu")
+    config = types.SimpleNamespace(vocab_size=V)
+
+    def __call__(self, x, attention_mask=None, **kwargs):
+        return types.SimpleNamespace(logits=toy_logits(x))
+
+
+def load_module(name, path, patches=()):
+    src = open(path).read()
+    for old, new in patches:
+        assert old in src, f"patch target not found in {path}: {old}"
+        src = src.replace(old, new)
+    mod = types.ModuleType(name)
+    mod.__file__ = path
+    exec(compile(src, path, "exec"), mod.__dict__)
+    return mod
+
+
+cases = []
+
+
+def add(name, reference, canvas, prompt_length, length, settings, x, nfe, dream_shift=False):
+    out = x[0].tolist()
+    assert MASK not in out, name
+    cases.append({"name": name, "reference": reference, "canvas": canvas[0].tolist(),
+                  "prompt_length": prompt_length, "length": length, "settings": settings,
+                  "dream_shift": dream_shift, "final": out, "forward_passes": nfe})
+
+
+def base(**kw):
+    s = {"mask_id": MASK, "eos_id": EOS, "eot_id": EOT}
+    s.update(kw)
+    return s
+
+
+def ids(n, salt, low=0, high=100):
+    g = np.random.default_rng(5000 + salt)
+    return torch.tensor(g.integers(low, high, size=(1, n)), dtype=torch.long)
+
+
+def with_masks(t, positions):
+    t = t.clone()
+    for p in positions:
+        t[0, p] = MASK
+    return t
+
+
+# ---------------------------------------------------------------- Dream infilling
+dream_utils = load_module("dream_generation_utils",
+                          os.path.join(DIRS["FAST_DLLM_DIR"], "dream", "model", "generation_utils.py"))
+
+
+class ToyDream(dream_utils.DreamGenerationMixin):
+    device = torch.device("cpu")
+
+    def __call__(self, x, attention_mask=None, tok_idx=None):
+        return types.SimpleNamespace(logits=toy_logits(x))
+
+
+def run_dream(input_ids, steps, alg, top_k=50):
+    """`_sample` as `diffusion_generate` calls it: input ids given, max_length = their length,
+    so the canvas is exactly `input_ids` (masks anywhere) and nothing is appended."""
+    cfg = dream_utils.DreamGenerationConfig(
+        temperature=0.0, top_p=None, top_k=top_k, steps=steps, eps=1e-3, alg=alg, alg_temp=None,
+        max_length=input_ids.shape[1], mask_token_id=MASK)
+    with contextlib.redirect_stdout(io.StringIO()):
+        return ToyDream()._sample(input_ids, attention_mask=None, generation_config=cfg,
+                                  generation_tokens_hook_func=lambda s, x, l: x,
+                                  generation_logits_hook_func=lambda s, x, l: l)
+
+
+algs = {"maskgit_plus": "confidence", "topk_margin": "margin", "entropy": "entropy"}
+# (prompt length, masks in the prompt, generated length, suffix length, masks in the suffix, steps)
+infill_shapes = [
+    (8, [2, 5], 16, 0, [], 16), (8, [0, 1, 2, 3], 12, 6, [], 8), (6, [4], 10, 5, [1, 3], 7),
+    (10, [], 12, 8, [], 12), (5, [1, 2, 3], 0, 4, [], 3), (12, [3, 4, 9], 20, 10, [0, 9], 9),
+]
+for si, (pl, pm, n, sl, sm, steps) in enumerate(infill_shapes):
+    prompt = with_masks(ids(pl, si), pm)
+    suffix = with_masks(ids(sl, 50 + si), sm)
+    canvas = torch.cat([prompt, torch.full((1, n), MASK), suffix], dim=1)
+    for alg, strategy in algs.items():
+        x = run_dream(canvas, steps, alg)
+        add(f"dream-infill/{si}/{alg}", "dream", canvas, pl, n,
+            base(length=n, steps=steps, block_length=n, strategy=strategy, rounding="truncate",
+                 proposal="dream", top_k=50, eps=1e-3), x, steps, dream_shift=True)
+
+# ---------------------------------------------------------------- LLaDA issue 137
+# At temperature > 0, `logits_with_noise[:, :, eos] = logits[:, :, eot] = -inf` writes EOS into
+# the noisy copy, so only EoT reaches the confidence softmax. Temperature 1e-9 keeps the draw
+# deterministic in practice: (-log u)^1e-9 is 1 within 4e-8, far below the toy's logit gaps, so
+# x0 is the noiseless argmax in the reference and in Unmask alike.
+llada64 = load_module("llada_generate", os.path.join(DIRS["LLADA_DIR"], "generate.py"), [
+    ("126081", str(EOS)), ("126348", str(EOT)),
+    ("p = F.softmax(logits, dim=-1)", "p = F.softmax(logits.to(torch.float64), dim=-1)")])
+llada32 = load_module("llada_generate_f32", os.path.join(DIRS["LLADA_DIR"], "generate.py"), [
+    ("126081", str(EOS)), ("126348", str(EOT))])
+eos_shapes = [(8, 32, 32, 32), (8, 32, 16, 8), (5, 40, 20, 10), (6, 24, 8, 24)]
+for si, (pl, n, steps, bl) in enumerate(eos_shapes):
+    prompt = ids(pl, 100 + si)
+    for module, precision in ((llada64, "float64"), (llada32, "float32")):
+        for temperature in (0.0, 1e-9):
+            x = module.generate(ToyLLaDA(), prompt, attention_mask=torch.ones_like(prompt),
+                                steps=steps, gen_length=n, block_length=bl,
+                                temperature=temperature, remasking="low_confidence", mask_id=MASK,
+                                confidence_eos_eot_inf=True)
+            canvas = torch.cat([prompt, torch.full((1, n), MASK)], dim=1)
+            add(f"llada-eos-bug/{si}/{precision}/t{temperature}", "llada", canvas, pl, n,
+                base(length=n, steps=steps, block_length=bl, strategy="confidence",
+                     temperature=temperature, confidence_eos_eot_inf=True,
+                     reference_eos_bug=True, confidence_precision=precision), x, steps)
+
+# ---------------------------------------------------------------- PC-Sampler
+pc = load_module("pc_sampler_generate", os.path.join(DIRS["PC_SAMPLER_DIR"], "src", "generate.py"))
+bg_counts = np.random.default_rng(77).integers(1, 5000, size=V)
+bg_counts[MASK] = 1
+bg = (bg_counts / bg_counts.sum()).astype(np.float32)
+pc.BASE_LINE = torch.tensor(bg, dtype=torch.float32)
+pc_shapes = [(8, 32, 32, 32), (8, 32, 16, 8), (5, 40, 20, 10), (6, 24, 8, 24), (4, 24, 24, 12)]
+for si, (pl, n, steps, bl) in enumerate(pc_shapes):
+    prompt = ids(pl, 200 + si)
+    for lambd, alpha in ((0.25, 10.0), (0.0, 1.0), (1.0, 0.5), (0.05, 3.0)):
+        x = pc.generate_with_pc_sampler(ToyLLaDA(), prompt, steps=steps, gen_length=n,
+                                        block_length=bl, lambd=lambd, alpha=alpha,
+                                        temperature=0.0, mask_id=MASK)
+        canvas = torch.cat([prompt, torch.full((1, n), MASK)], dim=1)
+        add(f"pc-sampler/{si}/l{lambd}/a{alpha}", "pc-sampler", canvas, pl, n,
+            base(length=n, steps=steps, block_length=bl, strategy="pc-sampler",
+                 confidence_precision="float32", pc_lambda=lambd, pc_alpha=alpha), x, steps)
+
+# ---------------------------------------------------------------- KLASS
+klass = load_module("klass_llada", os.path.join(DIRS["KLASS_DIR"], "src", "model", "llada_klass.py"),
+                    [("    mask_id = 126336\n", "\n")])
+klass_shapes = [(8, 32, 32, 32), (8, 32, 16, 8), (5, 40, 20, 10), (6, 24, 8, 24), (4, 48, 24, 16)]
+skipped = []
+for si, (pl, n, steps, bl) in enumerate(klass_shapes):
+    prompt = ids(pl, 300 + si)
+    for conf, kl, hist in ((0.9, 0.01, 2), (0.6, 0.05, 2), (0.3, 0.5, 3), (0.5, 1.0, 2)):
+        x, used = klass.stable_confident_decode(
+            ToyLLaDA(), None, prompt, gen_length=n, steps=steps, block_length=bl,
+            temperature=0.0, mask_id=MASK, conf_threshold=conf, kl_threshold=kl,
+            kl_history_length=hist, alg="klass", unmask_strategy="all")
+        name = f"klass/{si}/c{conf}/kl{kl}/h{hist}"
+        if MASK in x[0].tolist():  # the reference can leave masks (see docs/STRATEGIES.md)
+            skipped.append(name)
+            continue
+        canvas = torch.cat([prompt, torch.full((1, n), MASK)], dim=1)
+        add(name, "klass", canvas, pl, n,
+            base(length=n, steps=steps, block_length=bl, strategy="klass", klass_confidence=conf,
+                 klass_kl=kl, klass_history=hist, stop_when_block_complete=True), x, int(used))
+
+with open(OUT + ".tmp", "w") as f:
+    json.dump({"torch": torch.__version__, "references": COMMITS,
+               "pc_background": bg.tolist(), "klass_skipped": skipped, "cases": cases}, f,
+              separators=(",", ":"))
+os.replace(OUT + ".tmp", OUT)
+print(f"{len(cases)} cases written to {OUT}; KLASS cases leaving masks (skipped): {skipped}")
