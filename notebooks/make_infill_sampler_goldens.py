@@ -167,7 +167,7 @@ algs = {"maskgit_plus": "confidence", "topk_margin": "margin", "entropy": "entro
 # (prompt length, masks in the prompt, generated length, suffix length, masks in the suffix, steps)
 infill_shapes = [
     (8, [2, 5], 16, 0, [], 16), (8, [0, 1, 2, 3], 12, 6, [], 8), (6, [4], 10, 5, [1, 3], 7),
-    (10, [], 12, 8, [], 12), (5, [1, 2, 3], 0, 4, [], 3), (12, [3, 4, 9], 20, 10, [0, 9], 9),
+    (10, [], 12, 8, [], 12), (5, [1, 2, 3], 3, 4, [], 3), (12, [3, 4, 9], 20, 10, [0, 9], 9),
 ]
 for si, (pl, pm, n, sl, sm, steps) in enumerate(infill_shapes):
     prompt = with_masks(ids(pl, si), pm)
