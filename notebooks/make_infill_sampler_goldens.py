@@ -223,9 +223,19 @@ for si, (pl, n, steps, bl) in enumerate(pc_shapes):
                  confidence_precision="float32", pc_lambda=lambd, pc_alpha=alpha), x, steps)
 
 # ---------------------------------------------------------------- KLASS
+# The fallback `topk(confidence, k=num_transfer_tokens[step])` can pick more positions than
+# masks are left in the block (after larger ready sets); the extra, -inf-scored, positions (a
+# committed token, a prompt token or a mask of a later block) are then overwritten with the
+# current argmax. `_overwrites` records when a step writes outside the block's masks, and such
+# runs are skipped like those that leave masks (Unmask writes only the block's masks).
 klass = load_module("klass_llada", os.path.join(DIRS["KLASS_DIR"], "src", "model", "llada_klass.py"),
-                    [("    mask_id = 126336\n", "\n")])
-klass_shapes = [(8, 32, 32, 32), (8, 32, 16, 8), (5, 40, 20, 10), (6, 24, 8, 24), (4, 48, 24, 16)]
+                    [("    mask_id = 126336\n", "\n"),
+                     ("            x[transfer_index] = x0[transfer_index]\n",
+                      "            _overwrites.append(bool((transfer_index & ~mask_index).any()))\n"
+                      "            x[transfer_index] = x0[transfer_index]\n")])
+klass._overwrites = []
+klass_shapes = [(8, 32, 32, 32), (8, 32, 16, 8), (5, 40, 20, 10), (6, 24, 8, 24), (4, 48, 24, 16),
+                (8, 32, 8, 32), (6, 40, 40, 20), (5, 24, 12, 12)]
 skipped = []
 for si, (pl, n, steps, bl) in enumerate(klass_shapes):
     prompt = ids(pl, 300 + si)
@@ -235,7 +245,9 @@ for si, (pl, n, steps, bl) in enumerate(klass_shapes):
             temperature=0.0, mask_id=MASK, conf_threshold=conf, kl_threshold=kl,
             kl_history_length=hist, alg="klass", unmask_strategy="all")
         name = f"klass/{si}/c{conf}/kl{kl}/h{hist}"
-        if MASK in x[0].tolist():  # the reference can leave masks (see docs/STRATEGIES.md)
+        overwrote = any(klass._overwrites)
+        klass._overwrites.clear()
+        if MASK in x[0].tolist() or overwrote:  # the reference can leave masks (see docs/STRATEGIES.md)
             skipped.append(name)
             continue
         canvas = torch.cat([prompt, torch.full((1, n), MASK)], dim=1)
@@ -248,4 +260,5 @@ with open(OUT + ".tmp", "w") as f:
                "pc_background": bg.tolist(), "klass_skipped": skipped, "cases": cases}, f,
               separators=(",", ":"))
 os.replace(OUT + ".tmp", OUT)
-print(f"{len(cases)} cases written to {OUT}; KLASS cases leaving masks (skipped): {skipped}")
+print(f"{len(cases)} cases written to {OUT}; KLASS runs skipped (masks left or tokens "
+      f"overwritten): {skipped}")

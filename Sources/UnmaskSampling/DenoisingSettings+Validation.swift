@@ -71,9 +71,17 @@ extension DenoisingSettings {
         "dream-threshold needs the block's \(blockLength) masks divisible by its \(stepsPerBlock) steps"
       )
     }
+    try pcSampler.validate()
+    try klass.validate()
     guard maskID >= 0 else { throw fail("mask-id", "must be >= 0, got \(maskID)") }
     if logitsEosInf && eosID == nil {
       throw fail("logits-eos-inf", "needs the EOS id, which the tokenizer did not give")
+    }
+    guard minLength >= 0, minLength <= length else {
+      throw fail("min-length", "must be in 0...\(length) (--length), got \(minLength)")
+    }
+    if (eosFill || stopAtEOS || minLength > 0) && eosID == nil && eotID == nil {
+      throw fail("eos-fill", "needs an EOS or EoT id, which the tokenizer did not give")
     }
     if confidenceEosEotInf && eosID == nil && eotID == nil {
       throw fail(

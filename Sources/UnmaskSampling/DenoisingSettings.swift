@@ -66,6 +66,22 @@ public struct DenoisingSettings: Codable, Equatable, Sendable {
   /// LLaDA `confidence_eos_eot_inf`, as intended: confidences come from a softmax with the EOS
   /// and EoT logits at -inf, so proposing either scores 0 (see docs/STRATEGIES.md).
   public var confidenceEosEotInf: Bool = false
+  /// Reproduce LLaDA issue 137 bit for bit: at temperature > 0 `confidenceEosEotInf` removes
+  /// only EoT from the confidence softmax, as the reference's chained assignment does (for
+  /// golden tests; the default is the intended behaviour at every temperature).
+  public var referenceEOSBug: Bool = false
+  /// Cut the returned `generated` tokens before the first EOS or end of turn.
+  public var stopAtEOS: Bool = false
+  /// Once an EOS is committed in the generated span and every later position of the span is a
+  /// mask or EOS, fill them with EOS and end the block (and the run) without more passes.
+  public var eosFill: Bool = false
+  /// EOS and EoT may not be proposed at the first `minLength` generated positions (their
+  /// logits are -inf there), so the text runs at least that long.
+  public var minLength: Int = 0
+  /// PC-Sampler's parameters (strategy `pc-sampler`).
+  public var pcSampler = PCSamplerRemasking.Parameters()
+  /// KLASS's parameters (strategy `klass`).
+  public var klass = KLASSRemasking.Parameters()
   /// The mask token id.
   public var maskID: Int32 = 126336
   /// End-of-sequence id (from the tokenizer), used by the EOS controls.
@@ -92,7 +108,8 @@ public struct DenoisingSettings: Codable, Equatable, Sendable {
     case stopWhenBlockComplete = "stop_when_block_complete", logitsEosInf = "logits_eos_inf"
     case scoreAllMasked = "score_all_masked"
     case confidenceEosEotInf = "confidence_eos_eot_inf", maskID = "mask_id", eosID = "eos_id"
-    case eotID = "eot_id"
+    case eotID = "eot_id", referenceEOSBug = "reference_eos_bug", stopAtEOS = "stop_at_eos"
+    case eosFill = "eos_fill", minLength = "min_length", pcSampler = "pc_sampler", klass
   }
 
   /// Decodes snake_case keys; a missing key keeps its default.
@@ -138,6 +155,12 @@ public struct DenoisingSettings: Codable, Equatable, Sendable {
     try get(.maskID, &s.maskID)
     try getOptional(.eosID, &s.eosID)
     try getOptional(.eotID, &s.eotID)
+    try get(.referenceEOSBug, &s.referenceEOSBug)
+    try get(.stopAtEOS, &s.stopAtEOS)
+    try get(.eosFill, &s.eosFill)
+    try get(.minLength, &s.minLength)
+    try get(.pcSampler, &s.pcSampler)
+    try get(.klass, &s.klass)
     self = s
   }
 
@@ -177,5 +200,11 @@ public struct DenoisingSettings: Codable, Equatable, Sendable {
     try c.encode(maskID, forKey: .maskID)
     try c.encode(eosID, forKey: .eosID)
     try c.encode(eotID, forKey: .eotID)
+    try c.encode(referenceEOSBug, forKey: .referenceEOSBug)
+    try c.encode(stopAtEOS, forKey: .stopAtEOS)
+    try c.encode(eosFill, forKey: .eosFill)
+    try c.encode(minLength, forKey: .minLength)
+    try c.encode(pcSampler, forKey: .pcSampler)
+    try c.encode(klass, forKey: .klass)
   }
 }

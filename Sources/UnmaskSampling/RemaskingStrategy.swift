@@ -1,3 +1,5 @@
+import UnmaskKernels
+
 /// A position picked for commit, with the score that ranked it (higher first).
 public struct ScoredPosition: Sendable, Equatable {
   /// Canvas position.
@@ -35,6 +37,14 @@ public struct StepContext {
   public var canvas: [Int32]
   /// Generated positions `promptLength..<blockEnd` (ReMDM may remask committed ones there).
   public var generatedRange: Range<Int>
+  /// The current block's positions in the canvas (the generated span's tile).
+  public var blockRange: Range<Int> = 0..<0
+  /// `[T]`: true where the canvas held a mask when the run started; only there may a
+  /// strategy change a token (every other token is fixed).
+  public var editable: [Bool] = []
+  /// The step's logits `[T, V]` (after guidance and the EOS controls), for strategies that
+  /// need whole distributions (KLASS) or positions that are not candidates (token editing).
+  public var logits: Matrix? = nil
 
   /// A full-length score row `[T]`: `score` at candidates, `-inf` elsewhere, as the references
   /// build `confidence = where(mask_index, x0_p, -inf)` before `torch.topk`.
@@ -88,8 +98,9 @@ extension RemaskingStrategy {
 }
 
 extension DenoisingSettings {
-  /// The strategy these settings name, ready for a run.
-  public func makeStrategy() -> any RemaskingStrategy {
+  /// The strategy these settings name, ready for a run (`vocabularySize` sizes PC-Sampler's
+  /// background table; `Denoiser` passes the model's).
+  public func makeStrategy(vocabularySize: Int? = nil) -> any RemaskingStrategy {
     switch strategy {
     case .confidence: return ConfidenceRemasking()
     case .margin: return MarginRemasking()
@@ -102,6 +113,12 @@ extension DenoisingSettings {
       return DreamThresholdRemasking(threshold: threshold, stepsPerBlock: stepsPerBlock)
     case .entropyBounded: return EntropyBoundedRemasking(gamma: entropyBound)
     case .remdm: return ReMDMRemasking(settings: self)
+    case .pcSampler:
+      let background = pcSampler.backgroundPath.flatMap {
+        try? PCSamplerRemasking.loadBackground(path: $0, vocabularySize: vocabularySize ?? 0)
+      }
+      return PCSamplerRemasking(parameters: pcSampler, background: background)
+    case .klass: return KLASSRemasking(parameters: klass)
     }
   }
 }

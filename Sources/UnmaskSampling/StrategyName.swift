@@ -24,6 +24,10 @@ public enum StrategyName: String, CaseIterable, Codable, Sendable {
   case entropyBounded = "entropy-bounded"
   /// ReMDM: confidence commits plus remasking of committed tokens (cap/rescale/conf/loop).
   case remdm
+  /// PC-Sampler: confidence calibrated by token rarity, damped by distance into the block.
+  case pcSampler = "pc-sampler"
+  /// KLASS: commit every confident position whose distribution stayed stable (low KL).
+  case klass
 }
 
 /// The noise schedules (masking rate over time), by their shared names.

@@ -65,7 +65,10 @@ public struct TokenProposer {
       }
     }
     if settings.confidenceEosEotInf {
-      if let e = settings.eosID, Int(e) < v, e >= 0 { work[Int(e)] = -.infinity }
+      // LLaDA issue 137: at temperature > 0 the reference writes EOS into the noisy copy, so
+      // only EoT reaches its softmax; `referenceEOSBug` keeps that for golden tests.
+      let eosReachesSoftmax = !(settings.referenceEOSBug && settings.temperature > 0)
+      if eosReachesSoftmax, let e = settings.eosID, Int(e) < v, e >= 0 { work[Int(e)] = -.infinity }
       if let e = settings.eotID, Int(e) < v, e >= 0 { work[Int(e)] = -.infinity }
     }
     // float64 softmax (or torch's float32 kernel) and statistics.
