@@ -25,11 +25,11 @@ public final class Denoiser {
 
   /// A denoiser; throws `SamplingError` when the settings are impossible.
   public convenience init(model: MaskPredictor, settings: DenoisingSettings) throws {
-    var strategy = settings.makeStrategy(vocabularySize: model.vocabularySize)
-    if settings.strategy == .pcSampler, let path = settings.pcSampler.backgroundPath {
-      // Loaded here so that an unreadable file is a one-line error, not a silent uniform table.
+    var strategy = settings.makeStrategy()
+    if case .pcSampler(let parameters) = settings.strategy, let path = parameters.backgroundPath {
+      // Loaded here, where V is known, so that an unreadable file is a one-line error.
       strategy = PCSamplerRemasking(
-        parameters: settings.pcSampler,
+        parameters: parameters,
         background: try PCSamplerRemasking.loadBackground(
           path: path, vocabularySize: model.vocabularySize))
     }

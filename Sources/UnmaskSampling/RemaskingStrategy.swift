@@ -96,29 +96,3 @@ extension RemaskingStrategy {
     _ context: StepContext, committed: [ScoredPosition], rng: inout SeededGenerator
   ) -> [Int] { [] }
 }
-
-extension DenoisingSettings {
-  /// The strategy these settings name, ready for a run (`vocabularySize` sizes PC-Sampler's
-  /// background table; `Denoiser` passes the model's).
-  public func makeStrategy(vocabularySize: Int? = nil) -> any RemaskingStrategy {
-    switch strategy {
-    case .confidence: return ConfidenceRemasking()
-    case .margin: return MarginRemasking()
-    case .entropy: return EntropyRemasking()
-    case .random: return RandomRemasking()
-    case .origin: return OriginRemasking()
-    case .threshold: return ThresholdRemasking(threshold: threshold)
-    case .factor: return FactorRemasking(factor: factor)
-    case .dreamThreshold:
-      return DreamThresholdRemasking(threshold: threshold, stepsPerBlock: stepsPerBlock)
-    case .entropyBounded: return EntropyBoundedRemasking(gamma: entropyBound)
-    case .remdm: return ReMDMRemasking(settings: self)
-    case .pcSampler:
-      let background = pcSampler.backgroundPath.flatMap {
-        try? PCSamplerRemasking.loadBackground(path: $0, vocabularySize: vocabularySize ?? 0)
-      }
-      return PCSamplerRemasking(parameters: pcSampler, background: background)
-    case .klass: return KLASSRemasking(parameters: klass)
-    }
-  }
-}

@@ -12,20 +12,10 @@ struct InfillGoldenCase: Decodable, Sendable, CustomTestStringConvertible {
   var prompt_length: Int
   var length: Int
   var settings: DenoisingSettings
-  var parameters: StrategyParameters
   var dream_shift: Bool
   var final: [Int32]
   var forward_passes: Int
   var testDescription: String { name }
-
-  /// The strategy parameters the golden file keeps next to the settings (flat keys).
-  struct StrategyParameters: Decodable, Sendable {
-    var pc_lambda: Double?
-    var pc_alpha: Double?
-    var klass_confidence: Double?
-    var klass_kl: Double?
-    var klass_history: Int?
-  }
 
   enum CodingKeys: String, CodingKey {
     case name, reference, canvas, prompt_length, length, settings, dream_shift, final
@@ -40,7 +30,6 @@ struct InfillGoldenCase: Decodable, Sendable, CustomTestStringConvertible {
     prompt_length = try c.decode(Int.self, forKey: .prompt_length)
     length = try c.decode(Int.self, forKey: .length)
     settings = try c.decode(DenoisingSettings.self, forKey: .settings)
-    parameters = try c.decode(StrategyParameters.self, forKey: .settings)
     dream_shift = try c.decode(Bool.self, forKey: .dream_shift)
     final = try c.decode([Int32].self, forKey: .final)
     forward_passes = try c.decode(Int.self, forKey: .forward_passes)
@@ -53,12 +42,6 @@ struct InfillGoldenCase: Decodable, Sendable, CustomTestStringConvertible {
   static let file: File? = try? Fixtures.load(File.self, "goldens_issue16.json")
   static let all: [InfillGoldenCase] = file?.cases ?? []
 
-  /// The settings with this case's strategy parameters applied.
-  func runSettings(background: [Float]) -> DenoisingSettings {
-    var s = settings
-    s.applyGoldenParameters(parameters, background: background)
-    return s
-  }
 }
 
 @Suite("Goldens of issue 16: Dream infilling, LLaDA issue 137, PC-Sampler, KLASS")
@@ -73,11 +56,11 @@ struct InfillGoldenTests {
   func finalCanvasEqualsReference(_ golden: InfillGoldenCase) throws {
     let model = try ToyPredictor.load(dreamShift: golden.dream_shift)
     let background = InfillGoldenCase.file?.pc_background ?? []
-    let settings = golden.runSettings(background: background)
-    let strategy: any RemaskingStrategy =
-      settings.strategy == .pcSampler
-      ? PCSamplerRemasking(parameters: settings.pcSampler, background: background)
-      : settings.makeStrategy()
+    let settings = golden.settings
+    var strategy = settings.makeStrategy()
+    if case .pcSampler(let parameters) = settings.strategy {
+      strategy = PCSamplerRemasking(parameters: parameters, background: background)
+    }
     let denoiser = try Denoiser(
       model: model, settings: settings, strategy: strategy, schedule: settings.makeSchedule())
     let result = try denoiser.generate(canvas: golden.canvas, promptLength: golden.prompt_length)
@@ -112,19 +95,5 @@ struct InfillGoldenTests {
       // Intended: a proposed EOS scores 0, so EOS is committed only when nothing else is left.
     }
     #expect(differing > 0)
-  }
-}
-
-extension DenoisingSettings {
-  /// Applies a golden file's flat strategy parameters (PC-Sampler, KLASS).
-  mutating func applyGoldenParameters(
-    _ p: InfillGoldenCase.StrategyParameters, background: [Float]
-  ) {
-    if let lambda = p.pc_lambda, let alpha = p.pc_alpha {
-      pcSampler = .init(lambda: lambda, alpha: alpha)
-    }
-    if let c = p.klass_confidence, let kl = p.klass_kl, let h = p.klass_history {
-      klass = .init(confidence: c, kl: kl, history: h)
-    }
   }
 }

@@ -16,7 +16,7 @@ import UnmaskKernels
 /// masks when ready sets were smaller than the schedule's counts; its goldens skip those runs).
 public struct KLASSRemasking: RemaskingStrategy {
   /// KLASS's parameters (reference defaults: 0.9, 0.01, 2).
-  public struct Parameters: Codable, Equatable, Sendable {
+  public struct Parameters: Equatable, Sendable {
     /// Confidence a ready position must exceed, in [0, 1).
     public var confidence: Double = 0.9
     /// KL bound (nats) each of the last `history` steps must stay under, > 0.
@@ -30,6 +30,22 @@ public struct KLASSRemasking: RemaskingStrategy {
       self.confidence = confidence
       self.kl = kl
       self.history = history
+    }
+
+    /// The JSON keys, as the CLI flags are named (`--klass-confidence`, ...).
+    static let keys = ["klass_confidence", "klass_kl", "klass_history"]
+
+    init(reading object: SettingsObject) throws {
+      confidence = try object.double("klass_confidence") ?? confidence
+      kl = try object.double("klass_kl") ?? kl
+      history = try object.int("klass_history") ?? history
+    }
+
+    var json: [String: JSONValue] {
+      [
+        "klass_confidence": .number(confidence), "klass_kl": .number(kl),
+        "klass_history": .integer(history),
+      ]
     }
 
     /// Throws `SamplingError.invalidSetting` naming the flag and its range.

@@ -1,4 +1,5 @@
 import Foundation
+import UnmaskKernels
 
 /// PC-Sampler (Huang et al. 2025, "PC-Sampler: Position-Aware Calibration of Decoding Bias in
 /// Masked Diffusion Models"; NEUIR/PC-Sampler): the confidence is calibrated by how rare the
@@ -13,7 +14,7 @@ import Foundation
 /// 0.
 public struct PCSamplerRemasking: RemaskingStrategy {
   /// PC-Sampler's parameters (the reference scripts use lambda 0.25, alpha 10).
-  public struct Parameters: Codable, Equatable, Sendable {
+  public struct Parameters: Equatable, Sendable {
     /// Position decay lambda >= 0 (`lambd`); 0 = no position bias.
     public var lambda: Double = 0.25
     /// Clip alpha > 0 of the calibrated confidence.
@@ -28,6 +29,32 @@ public struct PCSamplerRemasking: RemaskingStrategy {
       self.lambda = lambda
       self.alpha = alpha
       self.backgroundPath = backgroundPath
+    }
+
+    /// The JSON keys, as the CLI flags are named (`--pc-lambda`, `--pc-alpha`,
+    /// `--pc-background`).
+    static let keys = ["pc_lambda", "pc_alpha", "pc_background"]
+
+    init(reading object: SettingsObject) throws {
+      lambda = try object.double("pc_lambda") ?? lambda
+      alpha = try object.double("pc_alpha") ?? alpha
+      if let v = object.values["pc_background"] {
+        if case .null = v {
+          backgroundPath = nil
+        } else if let path = v.stringValue {
+          backgroundPath = path
+        } else {
+          throw SamplingError.invalidSetting(
+            field: "pc_background", message: "expected a file path, got \(SettingsObject.describe(v))")
+        }
+      }
+    }
+
+    var json: [String: JSONValue] {
+      [
+        "pc_lambda": .number(lambda), "pc_alpha": .number(alpha),
+        "pc_background": backgroundPath.map { .string($0) } ?? .null,
+      ]
     }
 
     /// Throws `SamplingError.invalidSetting` naming the flag and its range.
