@@ -8,16 +8,25 @@ Usage (reference code is never committed; point the script at checkouts, e.g. ma
 `git --git-dir=/work/.mirror/<owner+name>/repo show HEAD:<path>`):
     FAST_DLLM_DIR=/tmp/ref/NVlabs+Fast-dLLM LLADA_DIR=/tmp/ref/ML-GSAI+LLaDA \
     PC_SAMPLER_DIR=/tmp/ref/NEUIR+PC-Sampler KLASS_DIR=/tmp/ref/shkim0116+KLASS \
+    DUS_DIR=/tmp/ref/omerlux+DUS SGLANG_DIR=/tmp/ref/sgl-project+sglang \
     python3 notebooks/make_infill_sampler_goldens.py
 
 Files read: FAST_DLLM_DIR/dream/model/generation_utils.py (Dream `_sample`), LLADA_DIR/generate.py,
 PC_SAMPLER_DIR/src/generate.py (`generate_with_pc_sampler`), KLASS_DIR/src/model/llada_klass.py
-(`stable_confident_decode`). Each reference's git commit is recorded when the directory is a
+(`stable_confident_decode`), DUS_DIR/generate.py (`generate_scheduled`, `dilated_unmask_levels`,
+`merge_last_level`), SGLANG_DIR/python/sglang/srt/dllm/algorithm/joint_threshold.py
+(`JointThreshold`, with its sglang imports stubbed: it only needs `block_size`, `mask_id` and
+`model_runner.forward`). Each reference's git commit is recorded when the directory is a
 git checkout or when <DIR>_COMMIT is set.
 
 Patches (in memory): LLaDA-8B's EOS/EoT/mask ids become the toy's; PC-Sampler's background
 frequencies (`BASE_LINE`, normally loaded from a corpus count file) are a toy table written to
 the golden file; KLASS hard-codes `mask_id = 126336` inside the function: that line is removed.
+
+DUS runs `generate_scheduled(scheduler="dilated", remasking="none")`. SGLang runs JointThreshold
+one block at a time with the prefix in a KV cache; here each block's `run()` is driven over the
+whole toy canvas (prompt, finished blocks, the block, the later blocks' masks), which is how
+Unmask runs it; its extra forward pass after a changed last step (KV cache upkeep) is not counted.
 
 Writes Tests/Fixtures/sampler/goldens_issue16.json.
 """
@@ -60,6 +69,8 @@ DIRS = {
     "LLADA_DIR": ref_dir("LLADA_DIR", "generate.py"),
     "PC_SAMPLER_DIR": ref_dir("PC_SAMPLER_DIR", "src/generate.py"),
     "KLASS_DIR": ref_dir("KLASS_DIR", "src/model/llada_klass.py"),
+    "DUS_DIR": ref_dir("DUS_DIR", "generate.py"),
+    "SGLANG_DIR": ref_dir("SGLANG_DIR", "python/sglang/srt/dllm/algorithm/joint_threshold.py"),
 }
 COMMITS = {k: ref_commit(k, v) for k, v in DIRS.items()}
 
@@ -254,6 +265,101 @@ for si, (pl, n, steps, bl) in enumerate(klass_shapes):
         add(name, "klass", canvas, pl, n,
             base(length=n, steps=steps, block_length=bl, strategy="klass", klass_confidence=conf,
                  klass_kl=kl, klass_history=hist, stop_when_block_complete=True), x, int(used))
+
+# ---------------------------------------------------------------- DUS
+class CountingLLaDA(ToyLLaDA):
+    def __init__(self):
+        self.calls = 0
+
+    def __call__(self, x, attention_mask=None, **kwargs):
+        self.calls += 1
+        return super().__call__(x, attention_mask, **kwargs)
+
+
+dus = load_module("dus_generate", os.path.join(DIRS["DUS_DIR"], "generate.py"))
+dus_shapes = [(8, 32, 32), (8, 32, 8), (5, 40, 10), (6, 24, 24), (4, 48, 16), (3, 30, 15)]
+for si, (pl, n, bl) in enumerate(dus_shapes):
+    prompt = ids(pl, 400 + si)
+    for base_, skip in ((2, 1), (2, 2), (3, 1), (4, 1)):
+        model = CountingLLaDA()
+        x, _ = dus.generate_scheduled(model, prompt, steps=n // bl, gen_length=n, block_length=bl,
+                                      temperature=0.0, remasking="none", mask_id=MASK,
+                                      scheduler="dilated", base=base_, base_skip=skip)
+        canvas = torch.cat([prompt, torch.full((1, n), MASK)], dim=1)
+        add(f"dus/{si}/base{base_}/skip{skip}", "dus", canvas, pl, n,
+            base(length=n, steps=n // bl, block_length=bl, strategy="dus", dus_base=base_,
+                 dus_skip=skip), x, model.calls)
+
+# ---------------------------------------------------------------- JointThreshold (SGLang)
+def stub(name, **attrs):
+    module = types.ModuleType(name)
+    module.__dict__.update(attrs)
+    sys.modules[name] = module
+
+
+class DllmAlgorithm:
+    def __init__(self, config):
+        self.block_size = config.block_size
+        self.mask_id = config.mask_id
+
+
+for pkg in ("sglang", "sglang.srt", "sglang.srt.dllm", "sglang.srt.dllm.algorithm",
+            "sglang.srt.layers", "sglang.srt.model_executor"):
+    stub(pkg)
+stub("sglang.srt.dllm.algorithm.base", DllmAlgorithm=DllmAlgorithm)
+stub("sglang.srt.dllm.config", DllmConfig=object)
+stub("sglang.srt.layers.logits_processor", LogitsProcessorOutput=object)
+stub("sglang.srt.model_executor.forward_batch_info", ForwardBatch=object)
+stub("sglang.srt.model_executor.model_runner", ModelRunner=object)
+joint = load_module("joint_threshold", os.path.join(
+    DIRS["SGLANG_DIR"], "python", "sglang", "srt", "dllm", "algorithm", "joint_threshold.py"), [
+    ("        if any_changed_in_last_step:\n            out = model_runner.forward",
+     "        if any_changed_in_last_step:\n            model_runner.cache_pass = True\n"
+     "            out = model_runner.forward")])
+
+
+class BlockRunner:
+    """model_runner.forward: the toy's logits of the current block, over the whole canvas."""
+
+    def __init__(self, x, start, size):
+        self.x, self.start, self.size = x, start, size
+        self.calls = 0
+        self.cache_pass = False
+
+    def forward(self, forward_batch, pp_proxy_tensors=None):
+        if not self.cache_pass:
+            self.calls += 1
+        logits = toy_logits(self.x)[0, self.start:self.start + self.size].clone()
+        return types.SimpleNamespace(
+            logits_output=types.SimpleNamespace(full_logits=logits), can_run_graph=False)
+
+
+def run_joint(prompt, n, bl, threshold, edit_threshold, max_post):
+    config = types.SimpleNamespace(block_size=bl, mask_id=MASK, algorithm_config={
+        "threshold": threshold, "edit_threshold": edit_threshold,
+        "max_post_edit_steps": max_post})
+    algorithm = joint.JointThreshold(config)
+    x = torch.cat([prompt, torch.full((1, n), MASK)], dim=1)
+    passes = 0
+    for b in range(n // bl):
+        start = prompt.shape[1] + b * bl
+        runner = BlockRunner(x, start, bl)
+        batch = types.SimpleNamespace(batch_size=1, input_ids=x[0, start:start + bl])  # a view
+        algorithm.run(runner, batch)
+        passes += runner.calls
+    return x, passes
+
+
+joint_shapes = [(8, 32, 32), (8, 32, 8), (5, 40, 10), (6, 24, 24), (4, 48, 16)]
+for si, (pl, n, bl) in enumerate(joint_shapes):
+    prompt = ids(pl, 500 + si)
+    for th, edit, post in ((0.5, 0.0, 16), (0.9, 0.5, 4), (0.3, 0.8, 16), (0.7, 0.0, 0)):
+        x, passes = run_joint(prompt, n, bl, th, edit, post)
+        canvas = torch.cat([prompt, torch.full((1, n), MASK)], dim=1)
+        add(f"token-editing/{si}/t{th}/e{edit}/p{post}", "sglang-joint-threshold", canvas, pl, n,
+            base(length=n, steps=n // bl, block_length=bl, strategy="token-editing",
+                 threshold=th, edit_threshold=edit, max_post_edit_steps=post,
+                 confidence_precision="float32"), x, passes)
 
 with open(OUT + ".tmp", "w") as f:
     json.dump({"torch": torch.__version__, "references": COMMITS,

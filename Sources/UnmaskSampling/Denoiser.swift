@@ -182,6 +182,11 @@ struct Run {
   /// threshold-style strategies run until the block is complete.
   func shouldContinue(stepInBlock: Int, block: Int) -> Bool {
     let complete = maskCount(in: countRange(block)) == 0
+    if let decision = strategy.continuesBlock(
+      stepInBlock: stepInBlock, complete: complete, blockLength: settings.blockLength)
+    {
+      return decision
+    }
     if strategy.runsUntilBlockComplete { return !complete }
     if settings.stopWhenBlockComplete && complete { return false }
     // `eosFill` ends a block it completed, and skips the later blocks it filled.
@@ -225,7 +230,12 @@ struct Run {
       throw SamplingError.noProgress(strategy: strategy.name.rawValue, step: stepIndex)
     }
     let remasked = strategy.selectRemasks(context, committed: chosen, rng: &rng)
-    let commits = commit(chosen, proposals: proposals)
+    var commits = commit(chosen, proposals: proposals)
+    for edit in strategy.selectEdits(context, committed: chosen, rng: &rng)
+    where editable[edit.position] && canvas[edit.position] != settings.maskID {
+      canvas[edit.position] = edit.token
+      commits.append(.init(position: edit.position, token: edit.token, score: Float(edit.score)))
+    }
     for position in remasked { canvas[position] = settings.maskID }
     defer { stepIndex += 1 }
     return makeEvent(

@@ -13,6 +13,22 @@ public struct ScoredPosition: Sendable, Equatable {
   }
 }
 
+/// A committed token replaced by another (token editing).
+public struct TokenEdit: Sendable, Equatable {
+  /// Canvas position.
+  public var position: Int
+  /// The new token.
+  public var token: Int32
+  /// The strategy's score (the new token's probability).
+  public var score: Double
+  /// An edit with every field given.
+  public init(position: Int, token: Int32, score: Double) {
+    self.position = position
+    self.token = token
+    self.score = score
+  }
+}
+
 /// Everything a strategy may look at when it picks a step's commits.
 public struct StepContext {
   /// Canvas length `T` (prompt + generated).
@@ -82,6 +98,14 @@ public protocol RemaskingStrategy {
   /// Positions to commit this step, in the order chosen.
   mutating func selectCommits(_ context: StepContext, rng: inout SeededGenerator)
     -> [ScoredPosition]
+  /// Whether the block runs another step (`stepInBlock` steps have run; `complete`: no mask
+  /// left in it); nil = the usual rule (the schedule's steps, or until complete).
+  func continuesBlock(stepInBlock: Int, complete: Bool, blockLength: Int) -> Bool?
+  /// Committed tokens to replace after this step's commits (token editing; default: none).
+  /// Only positions that held a mask when the run started are changed.
+  mutating func selectEdits(
+    _ context: StepContext, committed: [ScoredPosition], rng: inout SeededGenerator
+  ) -> [TokenEdit]
   /// Committed positions to mask again after this step's commits (default: none).
   mutating func selectRemasks(
     _ context: StepContext, committed: [ScoredPosition], rng: inout SeededGenerator
@@ -91,6 +115,12 @@ public protocol RemaskingStrategy {
 extension RemaskingStrategy {
   /// Counting strategies run the schedule's steps.
   public var runsUntilBlockComplete: Bool { false }
+  /// The usual stopping rule.
+  public func continuesBlock(stepInBlock: Int, complete: Bool, blockLength: Int) -> Bool? { nil }
+  /// No edits by default.
+  public func selectEdits(
+    _ context: StepContext, committed: [ScoredPosition], rng: inout SeededGenerator
+  ) -> [TokenEdit] { [] }
   /// No correction by default.
   public func selectRemasks(
     _ context: StepContext, committed: [ScoredPosition], rng: inout SeededGenerator

@@ -36,6 +36,10 @@ public enum Strategy: Equatable, Sendable {
   case pcSampler(PCSamplerRemasking.Parameters)
   /// KLASS: every confident position whose distribution stayed stable (low KL) commits.
   case klass(KLASSRemasking.Parameters)
+  /// DUS: the dilated unmasking schedule, about log(B) model calls per block.
+  case dus(DilatedRemasking.Parameters)
+  /// LLaDA 2.1's JointThreshold: mask-to-token by threshold plus token-to-token edits.
+  case tokenEditing(TokenEditingRemasking.Parameters)
 
   /// The strategy's name (the `strategy` key, the `--strategy` choice).
   public var name: StrategyName {
@@ -52,6 +56,8 @@ public enum Strategy: Equatable, Sendable {
     case .remdm: return .remdm
     case .pcSampler: return .pcSampler
     case .klass: return .klass
+    case .dus: return .dus
+    case .tokenEditing: return .tokenEditing
     }
   }
 
@@ -71,6 +77,8 @@ public enum Strategy: Equatable, Sendable {
     case .remdm: return ReMDMParameters.keys
     case .pcSampler: return PCSamplerRemasking.Parameters.keys
     case .klass: return KLASSRemasking.Parameters.keys
+    case .dus: return DilatedRemasking.Parameters.keys
+    case .tokenEditing: return TokenEditingRemasking.Parameters.keys
     }
   }
 
@@ -94,6 +102,8 @@ public enum Strategy: Equatable, Sendable {
     case .remdm: self = .remdm(try ReMDMParameters(reading: object))
     case .pcSampler: self = .pcSampler(try PCSamplerRemasking.Parameters(reading: object))
     case .klass: self = .klass(try KLASSRemasking.Parameters(reading: object))
+    case .dus: self = .dus(try DilatedRemasking.Parameters(reading: object))
+    case .tokenEditing: self = .tokenEditing(try TokenEditingRemasking.Parameters(reading: object))
     }
   }
 
@@ -107,6 +117,8 @@ public enum Strategy: Equatable, Sendable {
     case .remdm(let p): return p.json
     case .pcSampler(let p): return p.json
     case .klass(let p): return p.json
+    case .dus(let p): return p.json
+    case .tokenEditing(let p): return p.json
     }
   }
 
@@ -128,6 +140,8 @@ public enum Strategy: Equatable, Sendable {
     case .remdm(let p): try p.validate()
     case .pcSampler(let p): try p.validate()
     case .klass(let p): try p.validate()
+    case .dus(let p): try p.validate()
+    case .tokenEditing(let p): try p.validate()
     }
   }
 
@@ -148,6 +162,8 @@ public enum Strategy: Equatable, Sendable {
     // The background table is loaded by `Denoiser.init(model:settings:)`, which knows `V`.
     case .pcSampler(let p): return PCSamplerRemasking(parameters: p)
     case .klass(let p): return KLASSRemasking(parameters: p)
+    case .dus(let p): return DilatedRemasking(parameters: p)
+    case .tokenEditing(let p): return TokenEditingRemasking(parameters: p)
     }
   }
 }

@@ -28,6 +28,10 @@ public enum StrategyName: String, CaseIterable, Codable, Sendable {
   case pcSampler = "pc-sampler"
   /// KLASS: commit every confident position whose distribution stayed stable (low KL).
   case klass
+  /// DUS: a planned coarse-to-fine (dilated) order, about log(B) steps per block.
+  case dus
+  /// LLaDA 2.1's JointThreshold: threshold commits plus edits of committed tokens.
+  case tokenEditing = "token-editing"
 }
 
 /// The noise schedules (masking rate over time), by their shared names.
