@@ -126,6 +126,11 @@ public final class Denoiser {
   }
 }
 
+/// Forward passes a strategy ran through `StepContext.predict` during one step.
+final class ExtraPasses {
+  var count = 0
+}
+
 /// The state of one run: canvas, generator, strategy, proposer and counters.
 struct Run {
   let settings: DenoisingSettings
@@ -217,32 +222,41 @@ struct Run {
     let time = counter.times[timeIndex]
     let nextTime = counter.times[timeIndex + 1]
     let count = counter.count(step: stepInBlock, maskedNow: candidates.count, rng: &rng)
+    let extraPasses = ExtraPasses()
     let context = StepContext(
       canvasLength: canvas.count, proposals: proposals, count: min(count, proposals.count),
       time: time,
       nextTime: nextTime, stepInBlock: stepInBlock,
       isLastStep: stepInBlock >= settings.stepsPerBlock - 1, settings: settings,
       schedule: schedule, canvas: canvas, generatedRange: promptLength..<range.upperBound,
-      blockRange: range, editable: editable, logits: logits)
+      blockRange: range, editable: editable, logits: logits,
+      predict: { tokens in
+        extraPasses.count += 1
+        return try model.logits(for: tokens)
+      })
     let chosen = strategy.selectCommits(context, rng: &rng)
     if strategy.runsUntilBlockComplete && chosen.isEmpty && !proposals.isEmpty {
       // The block would never complete: a strategy that ignores the count must commit.
       throw SamplingError.noProgress(strategy: strategy.name.rawValue, step: stepIndex)
     }
     let remasked = strategy.selectRemasks(context, committed: chosen, rng: &rng)
-    var commits = commit(chosen, proposals: proposals)
+    forwardPasses += extraPasses.count
+    let commits = commit(chosen, proposals: proposals)
+    var edits: [DenoisingStep.Commit] = []
     for edit in strategy.selectEdits(context, committed: chosen, rng: &rng)
     where editable[edit.position] && canvas[edit.position] != settings.maskID {
       canvas[edit.position] = edit.token
-      commits.append(.init(position: edit.position, token: edit.token, score: Float(edit.score)))
+      edits.append(.init(position: edit.position, token: edit.token, score: Float(edit.score)))
     }
     for position in remasked { canvas[position] = settings.maskID }
     defer { stepIndex += 1 }
-    return makeEvent(
+    var event = makeEvent(
       block: block, range: range, stepInBlock: stepInBlock, time: time, nextTime: nextTime,
       maskedBefore: maskedBefore, proposals: proposals + laterProposals, commits: commits,
       remasked: remasked,
       modelSeconds: modelTime.seconds)
+    event.edited = edits
+    return event
   }
 
   /// Logits `[T, V]`, with LLaDA's classifier-free guidance when `cfgScale > 0`:

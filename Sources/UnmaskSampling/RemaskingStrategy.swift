@@ -61,6 +61,9 @@ public struct StepContext {
   /// The step's logits `[T, V]` (after guidance and the EOS controls), for strategies that
   /// need whole distributions (KLASS) or positions that are not candidates (token editing).
   public var logits: Matrix? = nil
+  /// Runs one more forward pass on a canvas of the strategy's choosing (WINO's verification);
+  /// the run counts it in `forwardPasses`. Nil when the run offers none.
+  public var predict: (([Int32]) throws -> Matrix)? = nil
 
   /// A full-length score row `[T]`: `score` at candidates, `-inf` elsewhere, as the references
   /// build `confidence = where(mask_index, x0_p, -inf)` before `torch.topk`.

@@ -40,6 +40,8 @@ public enum Strategy: Equatable, Sendable {
   case dus(DilatedRemasking.Parameters)
   /// LLaDA 2.1's JointThreshold: mask-to-token by threshold plus token-to-token edits.
   case tokenEditing(TokenEditingRemasking.Parameters)
+  /// WINO: wide-in drafting by threshold, narrow-out verification and remasking.
+  case wino(WINORemasking.Parameters)
 
   /// The strategy's name (the `strategy` key, the `--strategy` choice).
   public var name: StrategyName {
@@ -58,6 +60,7 @@ public enum Strategy: Equatable, Sendable {
     case .klass: return .klass
     case .dus: return .dus
     case .tokenEditing: return .tokenEditing
+    case .wino: return .wino
     }
   }
 
@@ -79,6 +82,7 @@ public enum Strategy: Equatable, Sendable {
     case .klass: return KLASSRemasking.Parameters.keys
     case .dus: return DilatedRemasking.Parameters.keys
     case .tokenEditing: return TokenEditingRemasking.Parameters.keys
+    case .wino: return WINORemasking.Parameters.keys
     }
   }
 
@@ -104,6 +108,7 @@ public enum Strategy: Equatable, Sendable {
     case .klass: self = .klass(try KLASSRemasking.Parameters(reading: object))
     case .dus: self = .dus(try DilatedRemasking.Parameters(reading: object))
     case .tokenEditing: self = .tokenEditing(try TokenEditingRemasking.Parameters(reading: object))
+    case .wino: self = .wino(try WINORemasking.Parameters(reading: object))
     }
   }
 
@@ -119,6 +124,7 @@ public enum Strategy: Equatable, Sendable {
     case .klass(let p): return p.json
     case .dus(let p): return p.json
     case .tokenEditing(let p): return p.json
+    case .wino(let p): return p.json
     }
   }
 
@@ -142,6 +148,7 @@ public enum Strategy: Equatable, Sendable {
     case .klass(let p): try p.validate()
     case .dus(let p): try p.validate()
     case .tokenEditing(let p): try p.validate()
+    case .wino(let p): try p.validate()
     }
   }
 
@@ -164,6 +171,7 @@ public enum Strategy: Equatable, Sendable {
     case .klass(let p): return KLASSRemasking(parameters: p)
     case .dus(let p): return DilatedRemasking(parameters: p)
     case .tokenEditing(let p): return TokenEditingRemasking(parameters: p)
+    case .wino(let p): return WINORemasking(parameters: p)
     }
   }
 }

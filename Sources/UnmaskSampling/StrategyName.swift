@@ -32,6 +32,8 @@ public enum StrategyName: String, CaseIterable, Codable, Sendable {
   case dus
   /// LLaDA 2.1's JointThreshold: threshold commits plus edits of committed tokens.
   case tokenEditing = "token-editing"
+  /// WINO: wide-in threshold drafting, narrow-out verification that remasks weak drafts.
+  case wino
 }
 
 /// The noise schedules (masking rate over time), by their shared names.
