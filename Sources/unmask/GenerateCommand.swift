@@ -97,18 +97,20 @@ struct GenerateCommand: ParsableCommand {
           }))
     }
     let recorder = try trace.map { folder in
-      try TraceRecorder(
+      var info = TraceRunInfo(
+        model: modelOptions.model, promptTokens: promptIDs,
+        strategy: settings.strategy.name.rawValue, settings: settings,
+        extra: [
+          "architecture": session.architecture,
+          "command": CommandLine.arguments.joined(separator: " "),
+        ],
+        tokenText: session.tokenText)
+      info.maskID = settings.maskID
+      return try TraceRecorder(
         directory: folder == UnmaskCommand.defaultTraceFolder
           ? TraceDirectory.defaultURL(strategy: settings.strategy.name.rawValue)
           : URL(fileURLWithPath: folder),
-        run: TraceRunInfo(
-          model: modelOptions.model, promptTokens: promptIDs,
-          strategy: settings.strategy.name.rawValue, settings: settings,
-          extra: [
-            "architecture": session.architecture,
-            "command": CommandLine.arguments.joined(separator: " "),
-          ],
-          tokenText: session.tokenText))
+        run: info)
     }
     if let recorder { observers.append(recorder) }
     let generation = try session.generate(
