@@ -26,9 +26,9 @@ extension Run {
 
   /// `eosFill`: once an EOS (or EoT) is committed in the generated span and every later position
   /// of the span is a mask or EOS, those masks become EOS (the EOS id; the EoT id when only it is
-  /// known). `shouldContinue` then ends every block that has no mask left, and the scheduled
-  /// steps skipped that way (the rest of this block and the later blocks, when they are now
-  /// complete) count as `forwardPassesSaved`.
+  /// known). `shouldContinue` then ends every block that has no mask left. Saved passes: with a
+  /// fixed schedule, `Denoiser.generate` counts every planned pass not run; otherwise (early
+  /// stop, threshold-style strategies) the steps of the blocks the fill completed, counted here.
   mutating func fillAfterEOS(block: Int, stepInBlock: Int) {
     guard settings.eosFill, let first = firstEOS() else { return }
     let ends = Set(endIDs)
@@ -48,9 +48,9 @@ extension Run {
     var skipped = 0
     if maskCount(in: countRange(block)) == 0 {
       skipped += max(0, settings.stepsPerBlock - stepInBlock)
-      for later in (block + 1)..<settings.blockCount where maskCount(in: countRange(later)) == 0 {
-        skipped += settings.stepsPerBlock
-      }
+    }
+    for later in (block + 1)..<settings.blockCount where maskCount(in: countRange(later)) == 0 {
+      skipped += settings.stepsPerBlock
     }
     forwardPassesSaved += skipped * passesPerStep
   }

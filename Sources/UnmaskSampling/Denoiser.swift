@@ -119,6 +119,13 @@ public final class Denoiser {
     result.promptLength = promptLength
     result.eosFilled = run.eosFilled
     result.forwardPassesSaved = run.forwardPassesSaved
+    if run.eosFilled > 0 && !stopped && !settings.stopWhenBlockComplete
+      && !run.strategy.runsUntilBlockComplete
+    {
+      // A fixed schedule: every pass it planned and did not run was saved by the fill.
+      let planned = settings.steps * (settings.cfgScale > 0 ? 2 : 1)
+      result.forwardPassesSaved = max(0, planned - run.forwardPasses)
+    }
     if settings.stopAtEOS, let end = run.firstEOS() {
       result.generated = Array(run.canvas[promptLength..<end])
     }
