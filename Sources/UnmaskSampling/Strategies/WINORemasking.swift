@@ -11,14 +11,18 @@ import UnmaskKernels
 /// Mirrors `decoding_wino` in LLaDA/decoding.py at 9549a1d0c3cbd9dc9b8f7cd09be8a7aac322d6fb:
 /// the caps, `last_accept` (30 at block start; remasking only after a step that accepted more
 /// than one token; when `last_accept` or more qualify, only the `last_accept - 1` least
-/// supported are masked), float64 confidences. Adaptation (that code cannot run behind a
-/// "tokens in, logits out" model): the reference verifies with a shadow copy of the block
-/// appended to the canvas, under an attention mask that hides from each shadow row its own
-/// token; here one extra forward pass on the canvas with all of the block's previously
-/// committed tokens masked gives each its support, so a verified token does not see the other
-/// tokens under verification (the reference's shadow rows do). The pass is run only when a
-/// remask is possible (more than one token accepted, earlier commits in the block), and counts
-/// in `forwardPasses`. A block stops remasking after `4 * blockLength` steps so that it ends.
+/// supported are masked), float64 confidences.
+///
+/// Adaptation (that code cannot run behind a "tokens in, logits out" model): the reference
+/// verifies with a shadow copy of the block appended to the canvas (all masks, at the block's
+/// position ids), under an attention mask that hides from each shadow row its own original
+/// token; so a drafted token's support is the model's prediction at its position with that one
+/// token hidden and everything else visible. Here that is computed directly: one extra forward
+/// pass per verified token, with only that token masked. The information each support sees is
+/// the same except for the reference's B extra shadow mask tokens; the cost is higher (the
+/// passes count in `forwardPasses`), which is the price of exactness without attention masks.
+/// Verification runs only when a remask is possible (more than one token accepted, earlier
+/// drafts in the block). A block stops remasking after `4 * blockLength` steps so that it ends.
 public struct WINORemasking: RemaskingStrategy {
   /// WINO's parameters (the reference's defaults 0.6 and 0.9).
   public struct Parameters: Equatable, Sendable {
@@ -115,11 +119,12 @@ public struct WINORemasking: RemaskingStrategy {
     guard accepted > 1, !shadow.isEmpty, context.stepInBlock < 4 * context.blockRange.count,
       let predict = context.predict
     else { return [] }
-    var hidden = context.canvas
-    for position in shadow { hidden[position] = context.settings.maskID }
-    guard let logits = try? predict(hidden) else { return [] }
     var support: [(position: Int, p: Double)] = []
     for position in shadow {
+      // The token under verification is hidden; every other token stays visible.
+      var hidden = context.canvas
+      hidden[position] = context.settings.maskID
+      guard let logits = try? predict(hidden) else { return [] }
       let token = Int(context.canvas[position])
       var maxLogit = -Double.infinity
       for j in 0..<logits.columns { maxLogit = max(maxLogit, Double(logits[position, j])) }
