@@ -28,7 +28,9 @@ one block at a time with the prefix in a KV cache; here each block's `run()` is 
 whole toy canvas (prompt, finished blocks, the block, the later blocks' masks), which is how
 Unmask runs it; its extra forward pass after a changed last step (KV cache upkeep) is not counted.
 
-Writes Tests/Fixtures/sampler/goldens_issue16.json.
+Writes Tests/Fixtures/sampler/goldens_issue16.json and Tests/Fixtures/golden/infill-dream.json
+(the tiny-dream fixture through Dream's real model code and diffusion_generate(); FAST_DLLM_DIR
+must then be a checkout with dream/model/ and llada/model/, as notebooks/refload.py expects).
 """
 import contextlib
 import io
@@ -360,6 +362,52 @@ for si, (pl, n, bl) in enumerate(joint_shapes):
             base(length=n, steps=n // bl, block_length=bl, strategy="token-editing",
                  threshold=th, edit_threshold=edit, max_post_edit_steps=post,
                  confidence_precision="float32"), x, passes)
+
+# ---------------------------------------------------------------- tiny-dream diffusion_generate
+# The real Dream model code (Fast-dLLM's dream/model, loaded by notebooks/refload.py) on the
+# tiny-dream fixture: diffusion_generate() given input ids with masks in them. A suffix is
+# expressed as it can be there: prompt + masks + suffix as input ids, max_new_tokens more masks.
+sys.path.insert(0, os.path.join(ROOT, "notebooks"))
+import refload  # noqa: E402
+from safetensors.torch import load_file  # noqa: E402
+
+dream_conf, dream_modeling, _ = refload.dream_modeling()
+tiny = os.path.join(ROOT, "Tests", "Fixtures", "tiny-dream")
+with open(os.path.join(tiny, "config.json")) as f:
+    tiny_cfg = json.load(f)
+torch.manual_seed(0)  # post_init draws random weights that are then overwritten
+tiny_model = dream_modeling.DreamModel(dream_conf.DreamConfig(**tiny_cfg))
+tiny_model.load_state_dict({k: v.to(torch.float32) for k, v in
+                            load_file(os.path.join(tiny, "model.safetensors")).items()}, strict=True)
+tiny_model = tiny_model.to(torch.float32).eval()
+TM = tiny_cfg["mask_token_id"]
+tiny_cases = []
+tiny_shapes = [  # (input ids with masks, max_new_tokens, steps, alg)
+    ([10, 20, TM, 30, TM, 40], 8, 8, "entropy"),
+    ([10, 20, TM, 30, TM, 40], 12, 4, "maskgit_plus"),
+    ([5, TM, TM, TM, 9, 11, 13] + [TM] * 6 + [50, TM, 60, 61], 4, 5, "entropy"),
+    ([7, 8, 9] + [TM] * 10 + [70, 71, 72, TM, 73], 3, 13, "topk_margin"),
+    ([TM, TM, 100, 101, 102, TM], 16, 16, "maskgit_plus"),
+]
+for i, (input_ids, n, steps, alg) in enumerate(tiny_shapes):
+    with torch.no_grad(), contextlib.redirect_stdout(io.StringIO()):
+        out = tiny_model.diffusion_generate(torch.tensor([input_ids]), max_new_tokens=n, steps=steps,
+                                            alg=alg, temperature=0.0,
+                                            return_dict_in_generate=False)
+    final = out[0].tolist()
+    assert TM not in final
+    tiny_cases.append({"name": f"tiny-dream-infill/{i}/{alg}", "input_ids": input_ids,
+                       "max_new_tokens": n, "steps": steps,
+                       "strategy": {"maskgit_plus": "confidence", "topk_margin": "margin",
+                                    "entropy": "entropy"}[alg],
+                       "alg": alg, "final": final})
+TINY_OUT = os.path.join(ROOT, "Tests", "Fixtures", "golden", "infill-dream.json")
+with open(TINY_OUT + ".tmp", "w") as f:
+    json.dump({"generator": "Fast-dLLM dream generation_utils.py diffusion_generate() "
+               "(temperature 0, inherited top_k 50, eps 1e-3)",
+               "fast_dllm_commit": COMMITS["FAST_DLLM_DIR"], "mask_id": TM, "cases": tiny_cases},
+              f, indent=1)
+os.replace(TINY_OUT + ".tmp", TINY_OUT)
 
 with open(OUT + ".tmp", "w") as f:
     json.dump({"torch": torch.__version__, "references": COMMITS,
