@@ -29,7 +29,8 @@ public enum MaskMarkup {
       guard count >= 1, count <= limit else {
         throw SamplingError.invalidSetting(
           field: flag,
-          message: "\(text[range]) asks for \(text[digits]) masks; the count must be in 1...\(limit)")
+          message:
+            "\(text[range]) asks for \(text[digits]) masks; the count must be in 1...\(limit)")
       }
       result += text[last..<range.lowerBound]
       result += String(repeating: maskText, count: count)
@@ -54,7 +55,8 @@ extension ModelSession {
     }
     guard let maskText = tokenizer.token(for: mask) else {
       throw SessionError(
-        location.path, "the tokenizer has no text for the mask id \(mask), so <|mask:N|> cannot be used")
+        location.path,
+        "the tokenizer has no text for the mask id \(mask), so <|mask:N|> cannot be used")
     }
     let (expanded, masks) = try MaskMarkup.expand(
       text, maskText: maskText, limit: contextLength ?? 1 << 20, flag: flag)

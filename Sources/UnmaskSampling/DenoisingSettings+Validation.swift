@@ -47,8 +47,10 @@ extension DenoisingSettings {
       throw fail("min-length", "must be in 0...\(length) (--length), got \(minLength)")
     }
     if eosID == nil && eotID == nil {
-      for (on, flag) in [(eosFill, "eos-fill"), (stopAtEOS, "stop-at-eos"), (minLength > 0, "min-length")]
-      where on {
+      let flags = [
+        (eosFill, "eos-fill"), (stopAtEOS, "stop-at-eos"), (minLength > 0, "min-length"),
+      ]
+      for (on, flag) in flags where on {
         throw fail(flag, "needs an EOS or EoT id, which the tokenizer did not give")
       }
     }

@@ -120,10 +120,12 @@ struct SamplingOptions: ParsableArguments {
 
   @Option(
     help:
-      "Token editing: replace a generated token when the model's argmax differs with probability above this, in [0, 1) (default 0).")
+      "Token editing: replace a generated token when the model's argmax differs with probability above this, in [0, 1) (default 0)."
+  )
   var editThreshold: Double?
 
-  @Option(help: "Token editing: edit-only steps once a block has no mask, in 0...1024 (default 16).")
+  @Option(
+    help: "Token editing: edit-only steps once a block has no mask, in 0...1024 (default 16).")
   var maxPostEditSteps: Int?
 
   @Option(
@@ -174,7 +176,8 @@ struct SamplingOptions: ParsableArguments {
   )
   var eosFill = false
 
-  @Option(help: "EOS and EoT may not be proposed before this many generated tokens, in 0...--length.")
+  @Option(
+    help: "EOS and EoT may not be proposed before this many generated tokens, in 0...--length.")
   var minLength: Int?
 
   @Flag(inversion: .prefixedNo, help: "Stop a block as soon as it has no mask left (Fast-dLLM).")

@@ -19,8 +19,7 @@ struct EOSControlTests {
     return s
   }
 
-  func run(_ s: DenoisingSettings, observers: [DenoisingObserver] = []) throws -> DenoisingResult
-  {
+  func run(_ s: DenoisingSettings, observers: [DenoisingObserver] = []) throws -> DenoisingResult {
     try Denoiser(model: try ToyPredictor.load(), settings: s)
       .generate(prompt: [4, 5, 6], observers: observers)
   }

@@ -27,7 +27,10 @@ struct InfillBehaviourTests {
       .generate(prompt: prompt, suffix: suffix, observers: [recorder])
     #expect(!result.canvas.contains(111))
     #expect(result.canvas.count == 4 + 16 + 3)
-    #expect([0, 2, 20, 22].allSatisfy { result.canvas[$0] == [4, 6, 7, 9][[0, 2, 20, 22].firstIndex(of: $0)!] })
+    #expect(
+      [0, 2, 20, 22].allSatisfy {
+        result.canvas[$0] == [4, 6, 7, 9][[0, 2, 20, 22].firstIndex(of: $0)!]
+      })
     #expect(result.generated.count == 16)
     let firstBlock = recorder.steps.filter { $0.block == 0 }.flatMap(\.committed).map(\.position)
     let lastBlock = recorder.steps.filter { $0.block == 1 }.flatMap(\.committed).map(\.position)
@@ -65,6 +68,7 @@ struct InfillBehaviourTests {
     let result = try Denoiser(model: try ToyPredictor.load(), settings: s)
       .generate(prompt: [4, 111, 6], suffix: [111, 9])
     #expect(!result.canvas.contains(111))
-    #expect(result.canvas[0] == 4 && result.canvas[2] == 6 && result.canvas[result.canvas.count - 1] == 9)
+    #expect(
+      result.canvas[0] == 4 && result.canvas[2] == 6 && result.canvas[result.canvas.count - 1] == 9)
   }
 }

@@ -44,12 +44,16 @@ struct InfillGoldenCase: Decodable, Sendable, CustomTestStringConvertible {
 
 }
 
-@Suite("Goldens of issue 16: Dream infilling, LLaDA issue 137, PC-Sampler, KLASS, DUS, JointThreshold")
+@Suite(
+  "Goldens of issue 16: Dream infilling, LLaDA issue 137, PC-Sampler, KLASS, DUS, JointThreshold")
 struct InfillGoldenTests {
   @Test func goldensArePresent() throws {
     let file = try #require(InfillGoldenCase.file, "Tests/Fixtures/sampler/goldens_issue16.json")
     #expect(file.cases.count >= 116)
-    #expect(Set(file.cases.map(\.reference)) == ["dream", "llada", "pc-sampler", "klass", "dus", "sglang-joint-threshold"])
+    #expect(
+      Set(file.cases.map(\.reference)) == [
+        "dream", "llada", "pc-sampler", "klass", "dus", "sglang-joint-threshold",
+      ])
   }
 
   @Test(arguments: InfillGoldenCase.all)

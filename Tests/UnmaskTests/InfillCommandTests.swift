@@ -7,7 +7,10 @@ import Testing
 struct InfillCommandTests {
   func generateJSON(_ flags: [String]) throws -> [String: Any] {
     let result = try UnmaskTool.run(
-      ["generate", "--model", Fixtures.model("tiny-llada"), "--json", "--length", "8", "--steps", "8"]
+      [
+        "generate", "--model", Fixtures.model("tiny-llada"), "--json", "--length", "8", "--steps",
+        "8",
+      ]
         + flags)
     #expect(result.status == 0, "\(result.stderr)")
     let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8))
@@ -55,22 +58,41 @@ struct InfillCommandTests {
 
   static let longSuffix = Array(repeating: "5", count: 4090).joined(separator: ",")
   static let badInputs: [([String], String)] = [
-    (["--prompt", "x <|mask:0|>"], "--prompt: <|mask:0|> asks for 0 masks; the count must be in 1...4096"),
+    (
+      ["--prompt", "x <|mask:0|>"],
+      "--prompt: <|mask:0|> asks for 0 masks; the count must be in 1...4096"
+    ),
     (["--prompt", "x <|mask:5000|>"], "--prompt: <|mask:5000|>"),
     (["--prompt", "x", "--suffix-tokens", longSuffix], "--suffix: 4090 tokens do not fit"),
     (["--prompt", "x", "--min-length", "9"], "--min-length: must be in 0...8"),
-    (["--prompt", "x", "--strategy", "klass", "--klass-confidence", "1"], "--klass-confidence: must be in [0, 1)"),
-    (["--prompt", "x", "--strategy", "pc-sampler", "--pc-alpha", "0"], "--pc-alpha: must be in (0, inf)"),
+    (
+      ["--prompt", "x", "--strategy", "klass", "--klass-confidence", "1"],
+      "--klass-confidence: must be in [0, 1)"
+    ),
+    (
+      ["--prompt", "x", "--strategy", "pc-sampler", "--pc-alpha", "0"],
+      "--pc-alpha: must be in (0, inf)"
+    ),
     (["--prompt", "x", "--strategy", "dus", "--dus-base", "1"], "--dus-base: must be in 2...64"),
-    (["--prompt", "x", "--strategy", "token-editing", "--edit-threshold", "2"], "--edit-threshold: must be in [0, 1)"),
-    (["--prompt", "x", "--strategy", "wino", "--verify-threshold", "0"], "--verify-threshold: must be in (0, 1]"),
-    (["--prompt", "x", "--strategy", "pc-sampler", "--pc-background", "/nonexistent.json"], "pc-background"),
+    (
+      ["--prompt", "x", "--strategy", "token-editing", "--edit-threshold", "2"],
+      "--edit-threshold: must be in [0, 1)"
+    ),
+    (
+      ["--prompt", "x", "--strategy", "wino", "--verify-threshold", "0"],
+      "--verify-threshold: must be in (0, 1]"
+    ),
+    (
+      ["--prompt", "x", "--strategy", "pc-sampler", "--pc-background", "/nonexistent.json"],
+      "pc-background"
+    ),
   ]
 
   @Test(arguments: badInputs)
   func badInputIsOneLine(flags: [String], message: String) throws {
     let result = try UnmaskTool.run(
-      ["generate", "--model", Fixtures.model("tiny-llada"), "--length", "8", "--steps", "8"] + flags)
+      ["generate", "--model", Fixtures.model("tiny-llada"), "--length", "8", "--steps", "8"] + flags
+    )
     #expect(result.status != 0)
     let lines = result.stderr.split(separator: "\n").filter {
       !$0.hasPrefix("Usage") && !$0.contains("--help") && !$0.isEmpty

@@ -45,7 +45,8 @@ public struct PCSamplerRemasking: RemaskingStrategy {
           backgroundPath = path
         } else {
           throw SamplingError.invalidSetting(
-            field: "pc_background", message: "expected a file path, got \(SettingsObject.describe(v))")
+            field: "pc_background",
+            message: "expected a file path, got \(SettingsObject.describe(v))")
         }
       }
     }
@@ -93,7 +94,8 @@ public struct PCSamplerRemasking: RemaskingStrategy {
     let alpha = Float(parameters.alpha)
     let start = context.blockRange.lowerBound
     let row = context.scoreRow { p in
-      let f = background.flatMap { Int(p.token) < $0.count ? $0[Int(p.token)] : nil }
+      let f =
+        background.flatMap { Int(p.token) < $0.count ? $0[Int(p.token)] : nil }
         ?? 1 / Float(vocabulary)
       let logF = Float(Foundation.log(Double(f + Float(1e-9))))
       let calibrated = min(-Float(p.confidence) * logF, alpha)

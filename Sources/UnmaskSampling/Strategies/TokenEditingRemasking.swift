@@ -103,8 +103,9 @@ public struct TokenEditingRemasking: RemaskingStrategy {
         .map { ScoredPosition(position: $0.position, score: $0.confidence) }
       if commits.isEmpty {
         // torch.topk(confidence, k=1) over the block's slice.
-        let lower = min(context.blockRange.lowerBound, context.proposals[0].position)
-        let upper = max(context.blockRange.upperBound, context.proposals.last!.position + 1)
+        let positions = context.proposals.map(\.position)
+        let lower = min(context.blockRange.lowerBound, positions.min() ?? 0)
+        let upper = max(context.blockRange.upperBound, (positions.max() ?? 0) + 1)
         var row = [Double](repeating: -.infinity, count: upper - lower)
         for p in context.proposals { row[p.position - lower] = p.confidence }
         let best = TorchTopK.indices(of: row, k: 1)[0]
