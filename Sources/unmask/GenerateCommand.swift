@@ -88,13 +88,14 @@ struct GenerateCommand: ParsableCommand {
       // On a terminal the canvas is redrawn in place; otherwise progress lines go to stderr so
       // that stdout carries only the generated text.
       let terminal = isatty(STDOUT_FILENO) != 0
-      observers.append(
-        LiveView(
-          tokenText: session.tokenText, ansi: terminal,
-          write: { text in
-            (terminal ? FileHandle.standardOutput : FileHandle.standardError).write(
-              Data(text.utf8))
-          }))
+      let live = LiveView(
+        tokenText: session.tokenText, ansi: terminal,
+        write: { text in
+          (terminal ? FileHandle.standardOutput : FileHandle.standardError).write(
+            Data(text.utf8))
+        })
+      live.maskID = settings.maskID
+      observers.append(live)
     }
     let recorder = try trace.map { folder in
       var info = TraceRunInfo(

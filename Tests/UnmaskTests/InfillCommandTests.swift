@@ -1,5 +1,7 @@
 import Foundation
 import Testing
+import Unmask
+import UnmaskTrace
 
 /// Issue 16 through the real executable: masks in the prompt, a suffix, the EOS flags, the new
 /// strategies' flags and their one-line errors.
@@ -100,4 +102,28 @@ struct InfillCommandTests {
     #expect(lines.count == 1, "\(result.stderr)")
     #expect(lines.first?.contains(message) == true, "\(result.stderr)")
   }
+}
+
+/// Traces of an infilling run mark the prompt's masks as masked until committed and the
+/// suffix as fixed, so the figures show infilled positions like any other.
+@Test func infillTraceMarksPromptMasksAndFixedSuffix() throws {
+  let folder = Fixtures.temporary("infill-trace")
+  defer { try? FileManager.default.removeItem(atPath: folder) }
+  let result = try UnmaskTool.run([
+    "generate", "--model", Fixtures.model("tiny-llada"), "--prompt", "The cat <|mask:3|> on the",
+    "--suffix", " mat.", "--length", "8", "--steps", "8", "--quiet", "--trace", folder,
+  ])
+  #expect(result.status == 0, "\(result.stderr)")
+  let trace = try TraceReader.load(URL(fileURLWithPath: folder))
+  let prompt = trace.run.promptIds
+  let maskPositions = prompt.indices.filter { trace.state[0, $0] != CellState.prompt }
+  #expect(maskPositions.count == 3)
+  let last = trace.stepCount - 1
+  for position in maskPositions { #expect(trace.state[last, position] >= 0) }
+  // Suffix positions (after the 8 generated) stay fixed throughout.
+  for position in (prompt.count + 8)..<trace.positionCount {
+    #expect(trace.state[0, position] == CellState.prompt)
+    #expect(trace.state[last, position] == CellState.prompt)
+  }
+  #expect(FileManager.default.fileExists(atPath: folder + "/order.png"))
 }
