@@ -158,9 +158,29 @@ public struct TokenProposer {
         }
       }
     }
-    return Proposal(
+    var proposal = Proposal(
       position: position, token: Int32(token), confidence: probabilities[token],
       margin: Double(top1 - max(top2, 0)), negativeEntropy: Double(Float(negEntropy)))
+    if settings.confidenceEosEotInf { removeEndTokens(from: &proposal) }
+    return proposal
+  }
+
+  /// `confidenceEosEotInf` for the Dream numerics (Dream has no such control; this is LLaDA's
+  /// intent carried over): a proposed EOS or EoT scores lowest under every strategy
+  /// (confidence and margin 0, negative entropy -inf); another token's confidence is its
+  /// probability renormalised without EOS and EoT, as a softmax with their logits at -inf gives.
+  func removeEndTokens(from proposal: inout Proposal) {
+    let ends = [settings.eosID, settings.eotID].compactMap { $0 }
+      .filter { $0 >= 0 && Int($0) < probabilities.count }
+    guard !ends.isEmpty else { return }
+    if ends.contains(proposal.token) {
+      proposal.confidence = 0
+      proposal.margin = 0
+      proposal.negativeEntropy = -.infinity
+      return
+    }
+    let removed = Set(ends).reduce(0.0) { $0 + probabilities[Int($1)] }
+    if removed < 1 { proposal.confidence /= (1 - removed) }
   }
 
   // MARK: filters

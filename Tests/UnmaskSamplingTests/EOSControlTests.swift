@@ -58,6 +58,23 @@ struct EOSControlTests {
     #expect(scores.allSatisfy { $0 == 0 })
   }
 
+  /// The Dream numerics honour the control too (Dream has none of its own): an EOS or EoT
+  /// proposal scores lowest under confidence and entropy alike, at every temperature.
+  @Test(arguments: [(0.0, StrategyName.confidence), (0.7, .confidence), (0.0, .entropy)])
+  func confidenceEOSEoTInfWithDreamNumerics(temperature: Double, strategy: StrategyName) throws {
+    var s = settings(temperature: temperature)
+    s.proposal = .dream
+    s.rounding = .truncate
+    s.strategy = .defaults(strategy)
+    let plain = try run(s)
+    s.confidenceEosEotInf = true
+    let recorder = Recorder()
+    let controlled = try run(s, observers: [recorder])
+    #expect(plain.canvas != controlled.canvas)
+    let ends = recorder.steps.flatMap(\.committed).filter { $0.token == 100 || $0.token == 101 }
+    #expect(ends.allSatisfy { $0.score == 0 || $0.score == -.infinity })
+  }
+
   /// With the reference's issue-137 behaviour, EOS keeps its confidence at temperature > 0.
   @Test func referenceBugScoresEOSAboveZero() throws {
     var s = settings(temperature: 0.7)
