@@ -101,3 +101,19 @@ struct InfillGoldenTests {
     #expect(differing > 0)
   }
 }
+
+/// PC-Sampler's background file in the reference's format: `count / num_token`, unseen ids
+/// `1 / num_token`; a malformed file is an error naming it.
+@Test func pcSamplerBackgroundFileLoads() throws {
+  let path = FileManager.default.temporaryDirectory
+    .appendingPathComponent("pc-background-\(UUID().uuidString).json").path
+  defer { try? FileManager.default.removeItem(atPath: path) }
+  try Data(#"{"num_token": 1000, "p_baseline_dict": {"3": 250, "7": 10}}"#.utf8)
+    .write(to: URL(fileURLWithPath: path))
+  let f = try PCSamplerRemasking.loadBackground(path: path, vocabularySize: 10)
+  #expect(f[3] == 0.25 && f[7] == 0.01 && f[0] == 0.001)
+  try Data(#"{"p_baseline_dict": {}}"#.utf8).write(to: URL(fileURLWithPath: path))
+  #expect(throws: SamplingError.self) {
+    try PCSamplerRemasking.loadBackground(path: path, vocabularySize: 10)
+  }
+}

@@ -42,3 +42,14 @@ struct InfillDreamGoldenTests {
     #expect(generation.result.canvas == golden.final)
   }
 }
+
+/// `encode(masked:)`: the model's own mask text and `<|mask:N|>` both become mask ids.
+@Test(arguments: [("tiny-llada", "<|mdm_mask|>"), ("tiny-dream", "<|mask|>")])
+func maskMarkupEncodesToMaskIDs(model: String, maskText: String) throws {
+  let session = try ModelSession.open(Fixtures.model(model))
+  let ids = try session.encode(masked: "a \(maskText) b<|mask:2|> c")
+  #expect(ids.filter { $0 == session.specialTokens.mask }.count == 3)
+  let plain = try session.encode(masked: "a b c")
+  #expect(!plain.contains(session.specialTokens.mask))
+  #expect(throws: (any Error).self) { try session.encode(masked: "a <|mask:0|>") }
+}
