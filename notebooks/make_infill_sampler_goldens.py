@@ -9,6 +9,7 @@ Usage (reference code is never committed; point the script at checkouts, e.g. ma
     FAST_DLLM_DIR=/tmp/ref/NVlabs+Fast-dLLM LLADA_DIR=/tmp/ref/ML-GSAI+LLaDA \
     PC_SAMPLER_DIR=/tmp/ref/NEUIR+PC-Sampler KLASS_DIR=/tmp/ref/shkim0116+KLASS \
     DUS_DIR=/tmp/ref/omerlux+DUS SGLANG_DIR=/tmp/ref/sgl-project+sglang \
+    WINO_DIR=/tmp/ref/Feng-Hong+WINO-DLLM \
     python3 notebooks/make_infill_sampler_goldens.py
 
 Files read: FAST_DLLM_DIR/dream/model/generation_utils.py (Dream `_sample`), LLADA_DIR/generate.py,
@@ -73,6 +74,7 @@ DIRS = {
     "KLASS_DIR": ref_dir("KLASS_DIR", "src/model/llada_klass.py"),
     "DUS_DIR": ref_dir("DUS_DIR", "generate.py"),
     "SGLANG_DIR": ref_dir("SGLANG_DIR", "python/sglang/srt/dllm/algorithm/joint_threshold.py"),
+    "WINO_DIR": ref_dir("WINO_DIR", "LLaDA/decoding.py"),
 }
 COMMITS = {k: ref_commit(k, v) for k, v in DIRS.items()}
 
@@ -363,6 +365,56 @@ for si, (pl, n, bl) in enumerate(joint_shapes):
                  threshold=th, edit_threshold=edit, max_post_edit_steps=post,
                  confidence_precision="float32"), x, passes)
 
+# ---------------------------------------------------------------- WINO
+# decoding_wino needs a model that honours an attention mask and position ids (it appends a
+# shadow copy of the block). The toy attention predictor, reimplemented in Swift
+# (Tests/UnmaskSamplingTests/AttentionToyPredictor.swift):
+#   logits[q, v] = E[x_q, v] + sum over keys k visible to q of A[x_k, v] * w[pos_k - pos_q + 63]
+# with A[mask] = 0, so a mask key adds nothing. Then a shadow row (a mask at position p that sees
+# every other position) gives exactly the logits of position p in the plain canvas with p masked,
+# which is how Unmask's WINO verifies; the main rows see only the plain canvas. Dyadic tables
+# (E, A in 1/32, w in 1/4, small) keep every sum exact in float32 whatever the order.
+wino = load_module("wino_decoding", os.path.join(DIRS["WINO_DIR"], "LLaDA", "decoding.py"))
+rw = np.random.default_rng(31)
+att = {"E": np.round(rw.standard_normal((V, V)) * 2.5 * 32).astype(np.int64),
+       "A": np.round(rw.standard_normal((V, V)) * 0.6 * 32).astype(np.int64),
+       "w": np.round(rw.standard_normal(127) * 1.0 * 4).astype(np.int64)}
+att["E"][:, MASK] = -1000 * 32
+att["A"][MASK, :] = 0
+AE = torch.tensor(att["E"], dtype=torch.float32) / 32
+AA = torch.tensor(att["A"], dtype=torch.float32) / 32
+AW = torch.tensor(att["w"], dtype=torch.float32) / 4
+
+
+def attention_logits(x, attention_mask=None, position_ids=None):
+    L = x.shape[1]
+    pos = torch.arange(L) if position_ids is None else position_ids.reshape(-1)
+    visible = torch.ones(L, L, dtype=torch.bool) if attention_mask is None else attention_mask[0, 0]
+    rel = (pos[None, :] - pos[:, None]) + 63                       # [q, k]
+    weights = torch.where(visible, AW[rel], torch.zeros(()))        # [q, k]
+    out = AE[x[0]] + weights @ AA[x[0]]                             # [L, V]
+    return out[None]
+
+
+class AttentionToy:
+    device = torch.device("cpu")
+
+    def __call__(self, x, attention_mask=None, position_ids=None, **kwargs):
+        return types.SimpleNamespace(logits=attention_logits(x, attention_mask, position_ids))
+
+
+wino_shapes = [(6, 16, 16), (6, 32, 16), (4, 24, 8), (8, 32, 32), (5, 40, 20)]
+for si, (pl, n, bl) in enumerate(wino_shapes):
+    prompt = ids(pl, 600 + si)
+    for th, back in ((0.6, 0.9), (0.3, 0.9), (0.5, 0.99), (0.8, 0.5)):
+        x, steps = wino.decoding_wino(AttentionToy(), prompt, gen_length=n, block_length=bl,
+                                      temperature=0.0, mask_id=MASK, threshold=th,
+                                      threshold_back=back)
+        canvas = torch.cat([prompt, torch.full((1, n), MASK)], dim=1)
+        add(f"wino/{si}/t{th}/b{back}", "wino", canvas, pl, n,
+            base(length=n, steps=n // bl, block_length=bl, strategy="wino", threshold=th,
+                 verify_threshold=back), x, int(steps))
+
 # ---------------------------------------------------------------- tiny-dream diffusion_generate
 # The real Dream model code (Fast-dLLM's dream/model, loaded by notebooks/refload.py) on the
 # tiny-dream fixture: diffusion_generate() given input ids with masks in them. A suffix is
@@ -411,6 +463,7 @@ os.replace(TINY_OUT + ".tmp", TINY_OUT)
 
 with open(OUT + ".tmp", "w") as f:
     json.dump({"torch": torch.__version__, "references": COMMITS,
+               "attention_toy": {k: v.tolist() for k, v in att.items()},
                "pc_background": bg.tolist(), "klass_skipped": skipped, "cases": cases}, f,
               separators=(",", ":"))
 os.replace(OUT + ".tmp", OUT)

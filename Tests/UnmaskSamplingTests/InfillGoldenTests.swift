@@ -16,6 +16,7 @@ struct InfillGoldenCase: Decodable, Sendable, CustomTestStringConvertible {
   var final: [Int32]
   var forward_passes: Int
   var testDescription: String { name }
+  var strategyIsTokenEditing: Bool { settings.strategy.name == .tokenEditing }
 
   enum CodingKeys: String, CodingKey {
     case name, reference, canvas, prompt_length, length, settings, dream_shift, final
@@ -37,6 +38,7 @@ struct InfillGoldenCase: Decodable, Sendable, CustomTestStringConvertible {
 
   struct File: Decodable {
     var pc_background: [Float]
+    var attention_toy: AttentionToyPredictor.Tables
     var cases: [InfillGoldenCase]
   }
   static let file: File? = try? Fixtures.load(File.self, "goldens_issue16.json")
@@ -45,20 +47,24 @@ struct InfillGoldenCase: Decodable, Sendable, CustomTestStringConvertible {
 }
 
 @Suite(
-  "Goldens of issue 16: Dream infilling, LLaDA issue 137, PC-Sampler, KLASS, DUS, JointThreshold")
+  "Goldens of issue 16: Dream infilling, LLaDA 137, PC-Sampler, KLASS, DUS, JointThreshold, WINO")
 struct InfillGoldenTests {
   @Test func goldensArePresent() throws {
     let file = try #require(InfillGoldenCase.file, "Tests/Fixtures/sampler/goldens_issue16.json")
-    #expect(file.cases.count >= 116)
+    #expect(file.cases.count >= 136)
     #expect(
       Set(file.cases.map(\.reference)) == [
-        "dream", "llada", "pc-sampler", "klass", "dus", "sglang-joint-threshold",
+        "dream", "llada", "pc-sampler", "klass", "dus", "sglang-joint-threshold", "wino",
       ])
   }
 
   @Test(arguments: InfillGoldenCase.all)
   func finalCanvasEqualsReference(_ golden: InfillGoldenCase) throws {
-    let model = try ToyPredictor.load(dreamShift: golden.dream_shift)
+    let file = try #require(InfillGoldenCase.file)
+    let model: MaskPredictor =
+      golden.reference == "wino"
+      ? AttentionToyPredictor(tables: file.attention_toy)
+      : try ToyPredictor.load(dreamShift: golden.dream_shift)
     let background = InfillGoldenCase.file?.pc_background ?? []
     let settings = golden.settings
     var strategy = settings.makeStrategy()
@@ -74,12 +80,35 @@ struct InfillGoldenTests {
     #expect(
       result.canvas == golden.final,
       "first difference at \(String(describing: firstDifference?.offset))")
-    #expect(result.forwardPasses == golden.forward_passes)
+    // WINO's verification passes are separate here (one per verified token); its reference
+    // counts the steps, each one pass of canvas + shadow block.
+    let passes = golden.reference == "wino" ? result.steps : result.forwardPasses
+    #expect(passes == golden.forward_passes)
     // Fixed tokens never change and no mask is left.
     for (i, token) in golden.canvas.enumerated() where token != golden.settings.maskID {
       #expect(result.canvas[i] == token, "fixed position \(i) changed")
     }
     #expect(!result.canvas.contains(golden.settings.maskID))
+  }
+
+  /// The WINO and token-editing goldens exercise their corrections: some runs remask (WINO's
+  /// narrow out) and some edit committed tokens (JointThreshold's token-to-token).
+  @Test func correctionsHappenInTheGoldens() throws {
+    let file = try #require(InfillGoldenCase.file)
+    var remasks = 0
+    var edits = 0
+    for golden in file.cases where golden.reference == "wino" || golden.strategyIsTokenEditing {
+      let model: MaskPredictor =
+        golden.reference == "wino"
+        ? AttentionToyPredictor(tables: file.attention_toy) : try ToyPredictor.load()
+      let recorder = Recorder()
+      _ = try Denoiser(model: model, settings: golden.settings)
+        .generate(canvas: golden.canvas, promptLength: golden.prompt_length, observers: [recorder])
+      remasks += recorder.steps.reduce(0) { $0 + $1.remasked.count }
+      edits += recorder.steps.reduce(0) { $0 + $1.edited.count }
+    }
+    #expect(remasks > 0)
+    #expect(edits > 0)
   }
 
   /// Without `referenceEOSBug` the EOS control does what it says at temperature > 0, so at least

@@ -2,8 +2,8 @@ import Testing
 import UnmaskKernels
 @testable import UnmaskSampling
 
-/// WINO cannot run against its reference here (the reference needs attention masks); these
-/// checks follow from its rules on a predictor whose answers can be derived by hand.
+/// WINO's rules on a predictor whose answers can be derived by hand (its reference goldens, on a
+/// toy attention model, are in `InfillGoldenTests`).
 ///
 /// `RightNeighbourPredictor`: at position i, token 50 (logit 10) when position i + 1 is masked,
 /// token 60 (logit 10) when it holds a token; every other logit 0, so either proposal has

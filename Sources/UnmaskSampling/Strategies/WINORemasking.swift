@@ -19,8 +19,10 @@ import UnmaskKernels
 /// token; so a drafted token's support is the model's prediction at its position with that one
 /// token hidden and everything else visible. Here that is computed directly: one extra forward
 /// pass per verified token, with only that token masked. The information each support sees is
-/// the same except for the reference's B extra shadow mask tokens; the cost is higher (the
-/// passes count in `forwardPasses`), which is the price of exactness without attention masks.
+/// the same except for the reference's B extra shadow mask tokens, which change nothing for a
+/// model where a mask adds nothing as an attention key (the goldens' toy attention model, on
+/// which this reproduces `decoding_wino` token for token); the cost is higher (the passes count
+/// in `forwardPasses`), the price of exactness without attention masks.
 /// Verification runs only when a remask is possible (more than one token accepted, earlier
 /// drafts in the block). A block stops remasking after `4 * blockLength` steps so that it ends.
 public struct WINORemasking: RemaskingStrategy {
