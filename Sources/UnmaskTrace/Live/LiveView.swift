@@ -10,6 +10,9 @@ public final class LiveView: DenoisingObserver {
   public var ansi: Bool
   /// Where text goes (default: stdout).
   public var write: (String) -> Void
+  /// The mask id, when known: every starting mask is then shown as masked and the view starts at
+  /// the first of them (infilling: masks in the prompt); without it, at the prompt's end.
+  public var maskID: Int32?
   private let tokenText: (Int32) -> String
   private var promptLength = 0
   private var masked: Set<Int> = []
@@ -32,6 +35,10 @@ public final class LiveView: DenoisingObserver {
   public func denoisingWillStart(canvas: [Int32], promptLength: Int) {
     self.promptLength = promptLength
     masked = Set(promptLength..<max(promptLength, canvas.count))
+    if let maskID {
+      masked = Set(canvas.indices.filter { canvas[$0] == maskID })
+      self.promptLength = min(promptLength, masked.min() ?? promptLength)
+    }
     totalMasked = masked.count
     started = Date()
     if ansi {

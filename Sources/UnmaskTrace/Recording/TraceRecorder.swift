@@ -102,7 +102,15 @@ public final class TraceRecorder: DenoisingObserver {
     startDate = Date()
     self.canvas = canvas
     self.promptLength = min(max(promptLength, 0), canvas.count)
-    state = (0..<canvas.count).map { $0 < self.promptLength ? CellState.prompt : CellState.masked }
+    if let mask = run.maskID {
+      // Infilling: masks may sit in the prompt and fixed tokens after it; -1 marks a position
+      // the first step committed when there was no start event.
+      state = canvas.map { $0 == mask || $0 == -1 ? CellState.masked : CellState.prompt }
+    } else {
+      state = (0..<canvas.count).map {
+        $0 < self.promptLength ? CellState.prompt : CellState.masked
+      }
+    }
     let path = directory.appendingPathComponent(TraceDirectory.stepsFile).path
     guard let handle = fopen(path, "w") else {
       throw TraceError.io(file: path, message: String(cString: strerror(errno)))
