@@ -8,11 +8,12 @@ line), runs every check against it, and kills it at the end. Run by scripts/test
 
 Checks: models, completions and chat equal to `unmask generate` cut at EOS and decoded by
 `unmask detokenize`, streaming, step events, a client disconnect stopping its run, and every
-error status (400, 401, 404, 413, 429).
+error status (400, 401, 404, 413, 429), and that SIGINT stops the server with status 0.
 """
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -233,15 +234,21 @@ class ServerTest(unittest.TestCase):
 def main():
     process, url = start_server()
     SERVER["url"] = url
+    ok = False
     try:
         program = unittest.main(exit=False, verbosity=2)
         ok = program.result.wasSuccessful()
     finally:
-        process.terminate()
+        # Ctrl-C (SIGINT) must stop the server cleanly: exit status 0 within 10 s.
+        process.send_signal(signal.SIGINT)
         try:
-            process.wait(timeout=10)
+            code = process.wait(timeout=10)
+            print(f"unmask serve exited with status {code} after SIGINT")
+            ok = ok and code == 0
         except subprocess.TimeoutExpired:
+            print("unmask serve did not stop within 10 s of SIGINT")
             process.kill()
+            ok = False
     sys.exit(0 if ok else 1)
 
 
