@@ -43,9 +43,11 @@ let package = Package(
         "UnmaskTrace",
       ],
       exclude: ["README.md"]),
+    // Tasks, scoring, intervals and sweeps: the logic behind `eval`, `score` and `sweep`.
+    .target(name: "UnmaskExperiments", dependencies: ["Unmask"], exclude: ["README.md"]),
     .executableTarget(
       name: "unmask",
-      dependencies: ["Unmask", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+      dependencies: ["Unmask", "UnmaskExperiments", .product(name: "ArgumentParser", package: "swift-argument-parser")],
       exclude: ["README.md"]),
 
     // Tests (Swift Testing). Shared fixtures (tiny checkpoints, golden values) live in Tests/Fixtures
@@ -57,6 +59,7 @@ let package = Package(
     .testTarget(name: "UnmaskSamplingTests", dependencies: ["UnmaskSampling"]),
     .testTarget(name: "UnmaskTraceTests", dependencies: ["UnmaskTrace", "CPNG"]),
     .testTarget(name: "UnmaskTests", dependencies: ["Unmask"]),
+    .testTarget(name: "UnmaskExperimentsTests", dependencies: ["UnmaskExperiments"]),
   ],
   swiftLanguageModes: [.v5]
 )

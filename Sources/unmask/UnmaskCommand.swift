@@ -19,6 +19,7 @@ struct UnmaskCommand: ParsableCommand {
       InspectCommand.self,
       VerifyCommand.self,
       ExportCommand.self,
+      EvalCommand.self,
     ]
   )
 
