@@ -20,6 +20,7 @@ struct UnmaskCommand: ParsableCommand {
       VerifyCommand.self,
       ExportCommand.self,
       EvalCommand.self,
+      ScoreCommand.self,
     ]
   )
 
