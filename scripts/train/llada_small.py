@@ -84,6 +84,7 @@ class LLaDASmall(nn.Module):
             "inv_freq", 1.0 / rope_theta ** (torch.arange(0, hd, 2, dtype=torch.float32) / hd),
             persistent=False)
         self.n_layers = n_layers
+        self.heads = n_heads
         self.reset_parameters()
 
     def reset_parameters(self, std=0.02):

@@ -1,11 +1,15 @@
 #!/usr/bin/env python3
 """Train a small LLaDA-layout model to fill 9x9 Sudoku grids, on one CPU thread.
 
-    python3 scripts/train/train_sudoku.py [--steps 1200] [--resume]
+    python3 scripts/train/train_sudoku.py --steps 600 --eval-every 100   # the shipped model
+    python3 scripts/train/train_sudoku.py --init random --steps 1200        # from scratch
 
 Writes models/sudoku-llada/: config.json, model.safetensors (float32), training_log.json
-(settings, loss curve, held-out accuracies along the way), every --save-every steps, atomically,
-so a partial run leaves a usable checkpoint. A resumable state (weights + optimizer + RNGs) goes
+(settings, loss curve, validation accuracies along the way), atomically, so a partial run leaves
+a usable checkpoint. The weights written are the best so far by confidence-order accuracy on 50
+validation puzzles of their own seed (disjoint from the held-out set, which is never used here).
+--init wired (default) starts from sudoku_wiring.wire(): blocks 0-1 and the head set by hand to
+compute naked singles (see that file for why and how); --init random is the plain run. A resumable state (weights + optimizer + RNGs) goes
 to --state (default /tmp/sudoku-llada-state.pt, not committed).
 
 Layout (tokens; vocabulary 96):
@@ -28,6 +32,7 @@ grid equals a held-out solution (counted every batch, logged as `heldout_overlap
 """
 
 import argparse
+import random
 import json
 import math
 import os
@@ -42,6 +47,7 @@ torch.set_num_threads(1)
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sudoku_data as sd  # noqa: E402
 from llada_small import LLaDASmall, llada_config  # noqa: E402
+import sudoku_wiring  # noqa: E402
 from safetensors.torch import save_file  # noqa: E402
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -56,6 +62,7 @@ SIZES = {"d_model": 128, "n_layers": 5, "n_heads": 4, "mlp_hidden_size": 384}
 ROPE_THETA = 500000.0
 SEED, DATA_SEED = 4242, 777
 BATCH, LR, WARMUP, WEIGHT_DECAY = 32, 3e-3, 60, 0.1
+WIRED_LR, VAL_SEED, VAL_N = 3e-4, 99, 50
 T_MIN, T_MAX = 0.02, 0.8
 PROMPT = torch.arange(CELL0, CELL0 + 81)
 
@@ -119,15 +126,19 @@ def write_atomic(path, write):
     os.replace(tmp, path)
 
 
-def save_model(model, log):
+def save_model(model, log, weights=True):
+    """config.json and training_log.json always; the weights only when `weights` (the best
+    checkpoint on the validation puzzles so far)."""
     os.makedirs(OUT, exist_ok=True)
     cfg = llada_config(VOCAB, mask_id=MASK, eos_id=EOS, rope_theta=ROPE_THETA, max_len=162,
                        **SIZES)
     write_atomic(os.path.join(OUT, "config.json"),
                  lambda p: json.dump(cfg, open(p, "w"), indent=2))
-    state = {k: v.detach().float().contiguous() for k, v in sorted(model.state_dict().items())}
-    write_atomic(os.path.join(OUT, "model.safetensors"),
-                 lambda p: save_file(state, p, metadata={"format": "pt"}))
+    if weights:
+        state = {k: v.detach().float().contiguous()
+                 for k, v in sorted(model.state_dict().items())}
+        write_atomic(os.path.join(OUT, "model.safetensors"),
+                     lambda p: save_file(state, p, metadata={"format": "pt"}))
     write_atomic(os.path.join(OUT, "training_log.json"),
                  lambda p: json.dump(log, open(p, "w"), indent=2))
 
@@ -135,9 +146,12 @@ def save_model(model, log):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--steps", type=int, default=1200)
+    ap.add_argument("--init", choices=["random", "wired"], default="wired",
+                    help="wired: sudoku_wiring.wire() (naked singles) before training")
+    ap.add_argument("--lr", type=float, default=None, help=f"peak learning rate (default {LR}; "
+                    f"{WIRED_LR} with --init wired)")
     ap.add_argument("--save-every", type=int, default=50)
     ap.add_argument("--eval-every", type=int, default=300)
-    ap.add_argument("--eval-n", type=int, default=50)
     ap.add_argument("--eval-orders", default="confidence")
     ap.add_argument("--state", default="/tmp/sudoku-llada-state.pt")
     ap.add_argument("--resume", action="store_true")
@@ -147,9 +161,16 @@ def main():
     gen = torch.Generator().manual_seed(SEED)
     data = sd.TrainingGrids(DATA_SEED)
     puzzles, _, heldout_solutions = load_heldout()
-    eval_puzzles = puzzles[:args.eval_n]
 
     model = LLaDASmall(VOCAB, rope_theta=ROPE_THETA, **SIZES)
+    if args.init == "wired":
+        sudoku_wiring.wire(model, MASK, CELL0, ROPE_THETA)
+    peak = args.lr or (WIRED_LR if args.init == "wired" else LR)
+    # Model selection on puzzles of their own seed, never on the held-out set.
+    vrng = random.Random(VAL_SEED)
+    val = [sd.make_puzzle(vrng, 40, 52)[0] for _ in range(VAL_N)]
+    assert not {sd.grid_string(p) for p in val} & {sd.grid_string(p) for p in puzzles.tolist()}
+    val = torch.tensor(val)
     n_params = sum(p.numel() for p in model.parameters())
     decay = [p for p in model.parameters() if p.dim() >= 2]
     no_decay = [p for p in model.parameters() if p.dim() < 2]
@@ -159,16 +180,18 @@ def main():
 
     def lr_at(step):
         if step < WARMUP:
-            return LR * (step + 1) / WARMUP
+            return peak * (step + 1) / WARMUP
         frac = min(1.0, (step - WARMUP) / max(1, args.steps - WARMUP))
-        return LR * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * frac)))
+        return peak * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * frac)))
 
-    log = {"seed": SEED, "data_seed": DATA_SEED, "steps": args.steps, "batch": BATCH, "lr": LR,
+    log = {"seed": SEED, "data_seed": DATA_SEED, "steps": args.steps, "batch": BATCH, "lr": peak,
+           "init": args.init, "validation": f"{VAL_N} puzzles, seed {VAL_SEED}, 40-52 blanks",
            "warmup": WARMUP, "weight_decay": WEIGHT_DECAY, "t_range": [T_MIN, T_MAX],
            "parameters": n_params, "sizes": SIZES, "rope_theta": ROPE_THETA, "vocab": VOCAB,
            "threads": 1, "layout": "81 <|cell_i|> prompt tokens + 81 cells (1-9, mask 10)",
-           "heldout": "models/sudoku-llada/heldout.jsonl", "eval_n": args.eval_n,
-           "heldout_overlap": 0, "curve": [], "evals": [], "seconds": 0.0, "completed_steps": 0}
+           "heldout": "models/sudoku-llada/heldout.jsonl", 
+           "heldout_overlap": 0, "curve": [], "evals": [], "seconds": 0.0, "completed_steps": 0,
+           "best": None}
     start_step, ema = 0, None
     if args.resume and os.path.exists(args.state):
         st = torch.load(args.state, weights_only=False)
@@ -180,6 +203,13 @@ def main():
         print(f"resumed at step {start_step}", flush=True)
 
     t0 = time.time() - log["seconds"]
+    if start_step == 0:
+        model.eval()
+        entry = {"step": 0, "seconds": 0.0, "confidence": accuracy(solve(model, val, "confidence"), val)}
+        log["evals"].append(entry)
+        log["best"] = entry
+        print("eval (validation)", entry, flush=True)
+        save_model(model, log)
     model.train()
     for step in range(start_step, args.steps):
         for group in opt.param_groups:
@@ -203,12 +233,15 @@ def main():
             entry = {"step": done, "seconds": log["seconds"]}
             for order in args.eval_orders.split(","):
                 g = torch.Generator().manual_seed(1)
-                entry[order] = accuracy(solve(model, eval_puzzles, order, g), eval_puzzles)
+                entry[order] = accuracy(solve(model, val, order, g), val)
             model.train()
             log["evals"].append(entry)
-            print("eval", entry, flush=True)
+            print("eval (validation)", entry, flush=True)
+            if log["best"] is None or entry["confidence"] >= log["best"]["confidence"]:
+                log["best"] = entry
+                save_model(model, log)
         if done % args.save_every == 0 or done == args.steps:
-            save_model(model, log)
+            save_model(model, log, weights=False)
             torch.save({"model": model.state_dict(), "opt": opt.state_dict(),
                         "gen": gen.get_state(), "data_rng": data.np_rng.bit_generator.state,
                         "log": log, "step": done, "ema": ema}, args.state + ".tmp")
