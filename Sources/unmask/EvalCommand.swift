@@ -63,14 +63,12 @@ struct EvalCommand: ParsableCommand {
   }
 
   private func evaluate() throws {
-    let (model, bundle) = try modelOptions.load()
-    let tokenizer = try bundle.tokenizerJSON.map {
-      try Tokenizer(tokenizerJSON: $0, tokenizerConfigJSON: bundle.tokenizerConfigJSON)
-    }
-    let ids = try SpecialTokens(model: model, tokenizer: tokenizer, source: bundle.location.path)
-    let settings = try sampling.settings(maskID: ids.mask, eosID: ids.eos, eotID: ids.eot)
-    let folder = EvalDefaults.folder(ofModel: bundle.location)
-    let evalTask = try makeTask(folder: folder, tokenizer: tokenizer, source: bundle.location.path)
+    let session = try modelOptions.open()
+    let model = session.model
+    let settings = try sampling.settings(for: session)
+    let folder = EvalDefaults.folder(ofModel: session.location)
+    let evalTask = try makeTask(
+      folder: folder, tokenizer: session.tokenizer, source: session.location.path)
 
     let writer = try out.map { try JSONLinesWriter(path: $0) }
     let summary = try EvalRunner(model: model).run(
@@ -89,7 +87,7 @@ struct EvalCommand: ParsableCommand {
       encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
       var object =
         try JSONSerialization.jsonObject(with: encoder.encode(summary)) as? [String: Any] ?? [:]
-      object["model"] = bundle.location.path
+      object["model"] = session.location.path
       object["architecture"] = model.architecture
       object["steps_rule"] = task == .sudoku && sampling.steps == nil ? "blanks" : "fixed"
       let data = try JSONSerialization.data(

@@ -46,17 +46,14 @@ struct ScoreCommand: ParsableCommand {
   }
 
   private func score() throws {
-    let (model, bundle) = try modelOptions.load()
-    let tokenizer = try bundle.tokenizerJSON.map {
-      try Tokenizer(tokenizerJSON: $0, tokenizerConfigJSON: bundle.tokenizerConfigJSON)
-    }
-    let ids = try SpecialTokens(model: model, tokenizer: tokenizer, source: bundle.location.path)
+    let session = try modelOptions.open()
+    let tokenizer = session.tokenizer
     let estimator = try LikelihoodEstimator(
-      model: model, maskID: ids.mask, samples: mc, batch: batch, cfgScale: cfgScale)
+      model: session.model, maskID: session.specialTokens.mask, samples: mc, batch: batch, cfgScale: cfgScale)
     func encode(_ text: String?, tokens: String?, flag: String) throws -> [Int32] {
       if let tokens { return try parseTokenList(tokens, flag: flag + "-tokens") }
       guard let tokenizer else {
-        throw CommandError("\(bundle.location.path): no tokenizer.json; use \(flag)-tokens")
+        throw CommandError("\(session.location.path): no tokenizer.json; use \(flag)-tokens")
       }
       return tokenizer.encode(text ?? "", addSpecialTokens: false)
     }

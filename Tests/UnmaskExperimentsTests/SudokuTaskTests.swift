@@ -66,8 +66,8 @@ import UnmaskExperiments
     #expect(fixed.settings.steps == 8)
   }
 
-  @Test(arguments: [StrategyName.confidence, .margin, .entropy, .random])
-  func oracleSolvesWithEveryOrderAndGivensStay(strategy: StrategyName) throws {
+  @Test(arguments: [Strategy.confidence, .margin, .entropy, .random])
+  func oracleSolvesWithEveryOrderAndGivensStay(strategy: Strategy) throws {
     var settings = DenoisingSettings.preset(.llada)
     settings.maskID = 10
     settings.temperature = 0
