@@ -22,6 +22,7 @@ struct UnmaskCommand: ParsableCommand {
       ExportCommand.self,
       EvalCommand.self,
       ScoreCommand.self,
+      ModelsCommand.self,
     ]
   )
 
