@@ -66,9 +66,9 @@ struct EvalCommand: ParsableCommand {
     let session = try modelOptions.open()
     let model = session.model
     let settings = try sampling.settings(for: session)
-    let folder = EvalDefaults.folder(ofModel: session.location)
-    let evalTask = try makeTask(
-      folder: folder, tokenizer: session.tokenizer, source: session.location.path)
+    let evalTask = try Self.makeTask(
+      task, session: session, data: data, steps: sampling.steps, answerRegex: answerRegex,
+      chat: chat)
 
     let writer = try out.map { try JSONLinesWriter(path: $0) }
     let summary = try EvalRunner(model: model).run(
@@ -105,7 +105,12 @@ struct EvalCommand: ParsableCommand {
     }
   }
 
-  private func makeTask(folder: URL, tokenizer: Tokenizer?, source: String) throws -> EvalTask {
+  /// The task over its data: the sweep runner builds its tasks here too.
+  static func makeTask(
+    _ task: EvalTaskName, session: ModelSession, data: String?, steps: Int?,
+    answerRegex: String?, chat: Bool
+  ) throws -> EvalTask {
+    let folder = EvalDefaults.folder(ofModel: session.location)
     switch task {
     case .sudoku:
       guard let path = data ?? EvalDefaults.dataPath(modelFolder: folder) else {
@@ -114,18 +119,17 @@ struct EvalCommand: ParsableCommand {
       }
       let layout = try SudokuLayout.load(modelFolder: folder)
       return SudokuTask(
-        puzzles: try SudokuPuzzle.readJSONL(path: path), layout: layout, steps: sampling.steps)
+        puzzles: try SudokuPuzzle.readJSONL(path: path), layout: layout, steps: steps)
     case .jsonl:
-      guard let tokenizer else {
-        throw CommandError("\(source): no tokenizer.json, so prompts cannot be encoded")
-      }
+      guard let path = data else { throw CommandError("--task jsonl needs --data FILE") }
+      let tokenizer = try session.requireTokenizer()
       let template = tokenizer.chatTemplate
       if chat && template == nil {
-        throw CommandError("\(source): tokenizer_config.json has no chat template; drop --chat")
+        throw CommandError(
+          "\(session.location.path): tokenizer_config.json has no chat template; drop --chat")
       }
-      let chat = self.chat
       return PromptAnswerTask(
-        items: try PromptAnswerTask.readJSONL(path: data ?? ""),
+        items: try PromptAnswerTask.readJSONL(path: path),
         encode: { text in
           guard chat, let template else { return tokenizer.encode(text) }
           let rendered = template.render(

@@ -23,6 +23,7 @@ struct UnmaskCommand: ParsableCommand {
       EvalCommand.self,
       ScoreCommand.self,
       ModelsCommand.self,
+      SweepCommand.self,
     ]
   )
 
