@@ -61,10 +61,12 @@ let package = Package(
         .product(name: "NIOCore", package: "swift-nio"),
       ],
       exclude: ["README.md"]),
+    // Tasks, scoring, intervals and sweeps: the logic behind `eval`, `score` and `sweep`.
+    .target(name: "UnmaskExperiments", dependencies: ["Unmask"], exclude: ["README.md"]),
     .executableTarget(
       name: "unmask",
       dependencies: [
-        "Unmask", "UnmaskServer",
+        "Unmask", "UnmaskServer", "UnmaskExperiments",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       exclude: ["README.md"]),
@@ -83,6 +85,7 @@ let package = Package(
       dependencies: [
         "UnmaskServer", .product(name: "HummingbirdTesting", package: "hummingbird"),
       ]),
+    .testTarget(name: "UnmaskExperimentsTests", dependencies: ["UnmaskExperiments"]),
   ],
   swiftLanguageModes: [.v5]
 )

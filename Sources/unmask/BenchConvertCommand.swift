@@ -11,7 +11,7 @@ struct BenchConvertCommand: ParsableCommand {
       "Compression ratio and speed of .umk against plain and byte-split zstd, and load time against safetensors.",
     discussion: """
       PATH is a .safetensors file, e.g. all-MiniLM-L6-v2 cast to bf16 with \
-      notebooks/cast_safetensors_bf16.py. Ratios are of the safetensors file size. Speeds are \
+      scripts/fixtures/cast_safetensors_bf16.py. Ratios are of the safetensors file size. Speeds are \
       per core (one thread) unless noted; conversion is timed without the final fsync. The load benchmark builds a random-weight bf16 LLaDA \
       and times open + first forward pass from a folder and from a lossless .umk.
       """)

@@ -21,6 +21,10 @@ struct UnmaskCommand: AsyncParsableCommand {
       InspectCommand.self,
       VerifyCommand.self,
       ExportCommand.self,
+      EvalCommand.self,
+      ScoreCommand.self,
+      ModelsCommand.self,
+      SweepCommand.self,
     ]
   )
 

@@ -86,7 +86,7 @@ private func run(_ command: [String]) throws -> (status: Int32, output: String) 
 }
 
 /// Issue 15, defect 16: the committed `.umk` fixtures are exactly what the commands in
-/// notebooks/make_umk_fixture.py write today (tiny.umk differed by 8 bytes: an embedded zstd
+/// scripts/fixtures/make_umk_fixture.py write today (tiny.umk differed by 8 bytes: an embedded zstd
 /// frame from an older build). Embedded files are zstd frames, so this holds for the libzstd
 /// version the script names (1.5.4).
 @Test(arguments: [("tiny.umk", UMKEntropyCoder.rans), ("tiny-huffman.umk", .huffman)])
@@ -105,6 +105,6 @@ func committedFixturesAreWhatTheGeneratorWrites(fixture: String, entropy: UMKEnt
   let committed = try Data(contentsOf: umkFixtures.appendingPathComponent(fixture))
   #expect(
     written == committed,
-    "\(fixture): \(written.count) bytes written, \(committed.count) committed; rerun notebooks/make_umk_fixture.py's commands"
+    "\(fixture): \(written.count) bytes written, \(committed.count) committed; rerun scripts/fixtures/make_umk_fixture.py's commands"
   )
 }

@@ -5,7 +5,7 @@ import UnmaskKernels
 @testable import UnmaskModels
 
 /// One golden sequence from `Tests/Fixtures/golden/logits-<model>.json`, written by
-/// `notebooks/make_model_fixtures.py` with the reference PyTorch modeling code.
+/// `scripts/fixtures/make_model_fixtures.py` with the reference PyTorch modeling code.
 struct GoldenSequence: Decodable {
   var name: String
   var input_ids: [Int32]

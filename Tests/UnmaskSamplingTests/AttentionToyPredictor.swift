@@ -1,7 +1,7 @@
 import Foundation
 import UnmaskKernels
 
-/// The toy attention predictor of notebooks/make_infill_sampler_goldens.py (WINO goldens), bit
+/// The toy attention predictor of scripts/fixtures/make_infill_sampler_goldens.py (WINO goldens), bit
 /// for bit: `logits[q, v] = E[x_q, v] + sum_k A[x_k, v] * w[k - q + 63]` over every position k
 /// (full attention, position ids 0..<T), with `A[mask] = 0`. Tables are dyadic (E, A in 1/32,
 /// w in 1/4) and small, so every sum is exact in float32 whatever the order.

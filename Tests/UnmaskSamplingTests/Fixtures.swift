@@ -1,6 +1,6 @@
 import Foundation
 
-/// Fixtures made by notebooks/make_sampler_goldens.py, found from this file's path.
+/// Fixtures made by scripts/fixtures/make_sampler_goldens.py, found from this file's path.
 enum Fixtures {
   static let directory = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent()

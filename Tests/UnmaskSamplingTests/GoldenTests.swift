@@ -3,7 +3,7 @@ import Testing
 import UnmaskKernels
 @testable import UnmaskSampling
 
-/// One reference run on the toy predictor (notebooks/make_sampler_goldens.py).
+/// One reference run on the toy predictor (scripts/fixtures/make_sampler_goldens.py).
 struct GoldenCase: Decodable, Sendable, CustomTestStringConvertible {
   var name: String
   var reference: String

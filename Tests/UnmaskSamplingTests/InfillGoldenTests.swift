@@ -3,7 +3,7 @@ import Testing
 import UnmaskKernels
 @testable import UnmaskSampling
 
-/// One reference run of notebooks/make_infill_sampler_goldens.py: a canvas with masks anywhere
+/// One reference run of scripts/fixtures/make_infill_sampler_goldens.py: a canvas with masks anywhere
 /// (prompt, generated span, suffix) and the reference's final canvas.
 struct InfillGoldenCase: Decodable, Sendable, CustomTestStringConvertible {
   var name: String

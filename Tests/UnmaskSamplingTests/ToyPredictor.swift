@@ -1,7 +1,7 @@
 import Foundation
 import UnmaskKernels
 
-/// The toy mask predictor of notebooks/make_sampler_goldens.py, bit for bit:
+/// The toy mask predictor of scripts/fixtures/make_sampler_goldens.py, bit for bit:
 /// `logits[i, v] = E[x_i, v] + a[x_{i-1}] * B[v] + d[x_{i+1}] * G[v] + P[i, v] + m * C[v]`
 /// in float32 (neighbours cyclic, m = masks in the canvas). All table values are dyadic, so
 /// every logit is exact (a power-of-two `scale` keeps it so). With `dreamShift`, row i is the raw row i - 1 (row 0 kept), as Dream.

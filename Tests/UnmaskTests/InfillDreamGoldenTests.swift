@@ -3,7 +3,7 @@ import Testing
 import Unmask
 
 /// One run of Dream's `diffusion_generate()` on the tiny-dream fixture with masks in the input
-/// ids (notebooks/make_infill_sampler_goldens.py, Tests/Fixtures/golden/infill-dream.json).
+/// ids (scripts/fixtures/make_infill_sampler_goldens.py, Tests/Fixtures/golden/infill-dream.json).
 struct InfillDreamCase: Decodable, Sendable, CustomTestStringConvertible {
   var name: String
   var input_ids: [Int32]

@@ -5,7 +5,7 @@ import Unmask
 /// End to end: the tiny fixture models driven by the Swift sampler must produce exactly the
 /// ids the reference generation code produced on the same checkpoints (LLaDA's generate.py,
 /// Fast-dLLM's llada/generate.py and dream/generation_utils.py), recorded by
-/// notebooks/make_model_fixtures.py in Tests/Fixtures/golden/generate-<model>.json.
+/// scripts/fixtures/make_model_fixtures.py in Tests/Fixtures/golden/generate-<model>.json.
 struct ReferenceGeneration: Decodable {
   struct Case: Decodable {
     var name: String

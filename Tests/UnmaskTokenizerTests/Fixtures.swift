@@ -3,7 +3,7 @@ import Foundation
 @testable import UnmaskTokenizer
 
 /// Locates Tests/Fixtures/tokenizers from this file's path (not SwiftPM resources), and reads
-/// the goldens written by notebooks/make_tokenizer_fixtures.py.
+/// the goldens written by scripts/fixtures/make_tokenizer_fixtures.py.
 enum Fixtures {
   /// Tests/Fixtures/tokenizers.
   static let root: URL = URL(fileURLWithPath: #filePath)

@@ -4,7 +4,7 @@ import Testing
 @testable import UnmaskTokenizer
 
 /// The tokenizers and chat templates of the tiny model fixtures, against goldens computed with
-/// HF `tokenizers` and `transformers`' `apply_chat_template` by notebooks/make_model_fixtures.py.
+/// HF `tokenizers` and `transformers`' `apply_chat_template` by scripts/fixtures/make_model_fixtures.py.
 struct ModelFixtureGolden: Decodable {
   struct Encoding: Decodable {
     var text: String

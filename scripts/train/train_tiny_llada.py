@@ -2,7 +2,7 @@
 """Train a small LLaDA-layout model with LLaDA's masked-diffusion loss, on CPU, in minutes.
 
     FAST_DLLM_DIR=/tmp/ref/NVlabs+Fast-dLLM LLADA_DIR=/tmp/ref/ML-GSAI+LLaDA \
-        python3 notebooks/train_tiny_llada.py [--steps N]
+        python3 scripts/train/train_tiny_llada.py [--steps N]
 
 Writes models/tiny-llada-trained/: config.json (LLaDA-8B's fields, small sizes), model.safetensors
 (bf16), tokenizer.json / tokenizer_config.json / special_tokens_map.json (LLaDA-style, as the
@@ -43,7 +43,7 @@ import torch.nn.functional as F  # noqa: E402
 
 torch.set_num_threads(1)
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures"))
 import make_model_fixtures as mf  # noqa: E402
 import refload  # noqa: E402
 

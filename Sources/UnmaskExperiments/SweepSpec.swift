@@ -1,0 +1,120 @@
+import Foundation
+import Unmask
+
+/// A sweep file (JSON): a model, a task, and a grid of settings; every combination is a point.
+///
+/// ```json
+/// {"model": "sudoku-llada", "task": "sudoku", "limit": 100,
+///  "settings": {"temperature": 0},
+///  "grid": {"strategy": ["confidence", "margin", "random"], "steps": [null, 12]}}
+/// ```
+/// Top-level keys: `model`, `task`, `data`, `limit`, `answer_regex`, `preset`, `settings`
+/// (fixed overrides), `grid`. Grid keys: `strategy`, `schedule`, `steps`, `block_length`,
+/// `length`, `threshold`, `entropy_bound`, `temperature`, `seed`, each a non-empty array; values
+/// are the same flat JSON the CLI flags and `run.json` use. For Sudoku, `steps: null` means one
+/// cell per step. Any other key is an error naming the file and the field.
+public struct SweepSpec: Sendable {
+  /// Model reference (a path or a catalog name).
+  public var model: String
+  /// Task name (`sudoku`, `jsonl`).
+  public var task: String
+  /// Data file (task default when nil).
+  public var data: String?
+  /// Items per point (all when nil).
+  public var limit: Int?
+  /// `--answer-regex` for the jsonl task.
+  public var answerRegex: String?
+  /// Preset to start from (the model's default when nil).
+  public var preset: String?
+  /// Fixed overrides applied to every point.
+  public var settings: [String: JSONValue]
+  /// Grid axes in file order of the allowed keys.
+  public var grid: [(key: String, values: [JSONValue])]
+
+  /// Keys allowed at the top level.
+  public static let topKeys: Set<String> = [
+    "model", "task", "data", "limit", "answer_regex", "preset", "settings", "grid",
+  ]
+  /// Keys allowed in `grid`, in the order points vary (the last varies fastest).
+  public static let gridKeys = [
+    "strategy", "schedule", "length", "block_length", "steps", "threshold", "entropy_bound",
+    "temperature", "seed",
+  ]
+
+  /// Parses a sweep file; errors name the file and field.
+  public static func read(path: String) throws -> SweepSpec {
+    guard let data = FileManager.default.contents(atPath: path) else {
+      throw ExperimentError(source: path, problem: "cannot be read")
+    }
+    return try parse(data, source: path)
+  }
+
+  /// Parses sweep JSON; `source` names it in errors.
+  public static func parse(_ data: Data, source: String) throws -> SweepSpec {
+    guard let root = JSONValue.parse(data)?.objectValue else {
+      throw ExperimentError(source: source, problem: "not a JSON object (sweep files are JSON)")
+    }
+    func fail(_ field: String, _ problem: String) -> ExperimentError {
+      ExperimentError(source: source, field: field, problem: problem)
+    }
+    for key in root.keys.sorted() where !topKeys.contains(key) {
+      throw fail(key, "unknown field; allowed: \(topKeys.sorted().joined(separator: ", "))")
+    }
+    guard let model = root["model"]?.stringValue else { throw fail("model", "missing string") }
+    guard let task = root["task"]?.stringValue else { throw fail("task", "missing string") }
+    var limit: Int?
+    if let value = root["limit"], value != .null {
+      guard let n = value.intValue, n >= 1 else { throw fail("limit", "expected an integer >= 1") }
+      limit = n
+    }
+    let settings = root["settings"]?.objectValue ?? [:]
+    if let value = root["settings"], value.objectValue == nil {
+      throw fail("settings", "expected an object")
+    }
+    guard let gridObject = root["grid"]?.objectValue else { throw fail("grid", "missing object") }
+    for key in gridObject.keys.sorted() where !gridKeys.contains(key) {
+      throw fail("grid.\(key)", "unknown field; allowed: \(gridKeys.joined(separator: ", "))")
+    }
+    var grid: [(String, [JSONValue])] = []
+    for key in gridKeys {
+      guard let value = gridObject[key] else { continue }
+      guard let values = value.arrayValue, !values.isEmpty else {
+        throw fail("grid.\(key)", "expected a non-empty array")
+      }
+      grid.append((key, values))
+    }
+    func optionalString(_ key: String) throws -> String? {
+      guard let value = root[key], value != .null else { return nil }
+      guard let s = value.stringValue else { throw fail(key, "expected a string") }
+      return s
+    }
+    return SweepSpec(
+      model: model, task: task, data: try optionalString("data"), limit: limit,
+      answerRegex: try optionalString("answer_regex"), preset: try optionalString("preset"),
+      settings: settings, grid: grid)
+  }
+
+  /// Every point, in a fixed order (the grid's last key varies fastest).
+  public var points: [SweepPoint] {
+    var result: [[String: JSONValue]] = [[:]]
+    for (key, values) in grid {
+      result = result.flatMap { partial in values.map { partial.merging([key: $0]) { $1 } } }
+    }
+    return result.enumerated().map { SweepPoint(index: $0.offset, values: $0.element) }
+  }
+}
+
+/// One combination of grid values.
+public struct SweepPoint: Sendable, Equatable {
+  /// Position in `SweepSpec.points`.
+  public var index: Int
+  /// The grid values of this point.
+  public var values: [String: JSONValue]
+
+  /// A canonical key (sorted compact JSON), the identity used to resume and merge.
+  public var key: String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    return String(decoding: (try? encoder.encode(values)) ?? Data(), as: UTF8.self)
+  }
+}

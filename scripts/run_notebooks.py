@@ -1,0 +1,33 @@
+#!/usr/bin/env python3
+"""Execute every notebooks/*.ipynb from the repository root with nbclient; exit 1 on any error.
+
+Outputs are discarded (the files on disk are not rewritten), so committed notebooks stay clean.
+"""
+
+import glob
+import os
+import sys
+
+import nbclient
+import nbformat
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def main():
+    failed = []
+    for path in sorted(glob.glob(os.path.join(ROOT, "notebooks", "*.ipynb"))):
+        book = nbformat.read(path, as_version=4)
+        client = nbclient.NotebookClient(book, timeout=600, kernel_name="python3",
+                                         resources={"metadata": {"path": ROOT}})
+        try:
+            client.execute()
+            print(f"ok      {os.path.relpath(path, ROOT)}")
+        except Exception as error:  # nbclient raises CellExecutionError and kernel errors
+            failed.append(path)
+            print(f"FAILED  {os.path.relpath(path, ROOT)}: {str(error).splitlines()[-1] if str(error) else error}")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
