@@ -43,6 +43,10 @@ public final class Denoiser {
         field: "mask-id",
         message: "\(settings.maskID) is outside the vocabulary (\(model.vocabularySize))")
     }
+    if settings.cache != .none && !(model is any KVCachingPredictor) {
+      throw SamplingError.invalidSetting(
+        field: "cache", message: "\(settings.cache.rawValue) needs a model with a key/value cache")
+    }
     self.model = model
     self.settings = settings
     self.strategy = strategy
@@ -60,6 +64,10 @@ public final class Denoiser {
     var run = Run(
       settings: settings, prompt: prompt, vocabularySize: model.vocabularySize,
       strategy: strategy, schedule: schedule)
+    if settings.cache != .none, let cached = model as? any KVCachingPredictor {
+      run.kvCache = BlockKVCache(
+        model: cached, mode: settings.cache, commitsBlockStartFirst: settings.proposal == .dream)
+    }
     observers.forEach { $0.denoisingWillStart(canvas: run.canvas, promptLength: prompt.count) }
     var stopped = false
     blocks: for block in 0..<settings.blockCount {
@@ -101,6 +109,8 @@ struct Run {
   var proposer: TokenProposer
   var forwardPasses = 0
   var stepIndex = 0
+  /// Fast-dLLM's key/value cache, when the settings ask for one.
+  var kvCache: BlockKVCache?
 
   init(
     settings: DenoisingSettings, prompt: [Int32], vocabularySize: Int,
@@ -138,7 +148,8 @@ struct Run {
     model: MaskPredictor, block: Int, range: Range<Int>, stepInBlock: Int, counter: CommitCounter
   ) throws -> DenoisingStep {
     let modelStart = ContinuousClock.now
-    var logits = try guidedLogits(model: model)
+    var logits = try kvCache.map { try cachedLogits($0, range: range, stepInBlock: stepInBlock) }
+      ?? guidedLogits(model: model)
     let modelTime = ContinuousClock.now - modelStart
     if settings.logitsEosInf, let eos = settings.eosID, Int(eos) < logits.columns {
       for row in 0..<logits.rows { logits[row, Int(eos)] = -.infinity }
@@ -159,7 +170,8 @@ struct Run {
       nextTime: nextTime, stepInBlock: stepInBlock,
       isLastStep: stepInBlock >= settings.stepsPerBlock - 1, settings: settings,
       schedule: schedule, canvas: canvas, generatedRange: promptLength..<range.upperBound)
-    let chosen = strategy.selectCommits(context, rng: &rng)
+    let chosen =
+      kvCache?.blockStartCommit(context, block: range) ?? strategy.selectCommits(context, rng: &rng)
     if strategy.runsUntilBlockComplete && chosen.isEmpty && !proposals.isEmpty {
       // The block would never complete: a strategy that ignores the count must commit.
       throw SamplingError.noProgress(strategy: strategy.name.rawValue, step: stepIndex)
@@ -193,6 +205,16 @@ struct Run {
       cond.values[i] = u + scale * (cond.values[i] - u)
     }
     return cond
+  }
+
+  /// Logits from the key/value cache (no guidance: settings validation refuses it).
+  mutating func cachedLogits(_ cache: BlockKVCache, range: Range<Int>, stepInBlock: Int) throws
+    -> Matrix
+  {
+    let logits = try cache.logits(canvas: canvas, block: range, stepInBlock: stepInBlock)
+    forwardPasses += 1
+    try checkShape(logits, vocabularySize: cache.model.vocabularySize)
+    return logits
   }
 
   func checkShape(_ m: Matrix, vocabularySize: Int) throws {

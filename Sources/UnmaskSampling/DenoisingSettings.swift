@@ -61,6 +61,8 @@ public struct DenoisingSettings: Codable, Equatable, Sendable {
   /// Also score masked positions beyond the current block for the step events (traces, live
   /// views); costs one softmax per such position. Commits and the random stream are unchanged.
   public var scoreAllMasked: Bool = false
+  /// Fast-dLLM's key/value cache (`none`, `prefix`, `dual`); see `CacheMode`.
+  public var cache: CacheMode = .none
   /// LLaDA `logits_eos_inf`: the EOS logit is -inf before proposing.
   public var logitsEosInf: Bool = false
   /// LLaDA `confidence_eos_eot_inf`, as intended: confidences come from a softmax with the EOS
@@ -90,7 +92,7 @@ public struct DenoisingSettings: Codable, Equatable, Sendable {
     case remdmLoopEnd = "remdm_loop_end", eps, sigmaMin = "sigma_min", sigmaMax = "sigma_max"
     case exponent, explicitCounts = "explicit_counts", seed
     case stopWhenBlockComplete = "stop_when_block_complete", logitsEosInf = "logits_eos_inf"
-    case scoreAllMasked = "score_all_masked"
+    case scoreAllMasked = "score_all_masked", cache
     case confidenceEosEotInf = "confidence_eos_eot_inf", maskID = "mask_id", eosID = "eos_id"
     case eotID = "eot_id"
   }
@@ -133,6 +135,7 @@ public struct DenoisingSettings: Codable, Equatable, Sendable {
     try get(.seed, &s.seed)
     try get(.stopWhenBlockComplete, &s.stopWhenBlockComplete)
     try get(.scoreAllMasked, &s.scoreAllMasked)
+    try get(.cache, &s.cache)
     try get(.logitsEosInf, &s.logitsEosInf)
     try get(.confidenceEosEotInf, &s.confidenceEosEotInf)
     try get(.maskID, &s.maskID)
@@ -172,6 +175,7 @@ public struct DenoisingSettings: Codable, Equatable, Sendable {
     try c.encode(seed, forKey: .seed)
     try c.encode(stopWhenBlockComplete, forKey: .stopWhenBlockComplete)
     try c.encode(scoreAllMasked, forKey: .scoreAllMasked)
+    try c.encode(cache, forKey: .cache)
     try c.encode(logitsEosInf, forKey: .logitsEosInf)
     try c.encode(confidenceEosEotInf, forKey: .confidenceEosEotInf)
     try c.encode(maskID, forKey: .maskID)

@@ -99,6 +99,8 @@ extension DenoisingSettings {
     case .threshold: return ThresholdRemasking(threshold: threshold)
     case .factor: return FactorRemasking(factor: factor)
     case .dreamThreshold:
+      // Fast-dLLM's cached Dream block sampler has no budget: top-1 plus all >= threshold.
+      if cache != .none { return ThresholdRemasking(threshold: threshold) }
       return DreamThresholdRemasking(threshold: threshold, stepsPerBlock: stepsPerBlock)
     case .entropyBounded: return EntropyBoundedRemasking(gamma: entropyBound)
     case .remdm: return ReMDMRemasking(settings: self)
