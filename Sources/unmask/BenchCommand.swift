@@ -7,7 +7,10 @@ struct BenchCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "bench",
     abstract: "Benchmarks that print ratios against baselines measured in the same run.",
-    subcommands: [BenchForwardCommand.self, BenchConvertCommand.self, BenchTraceCommand.self])
+    subcommands: [
+      BenchForwardCommand.self, BenchConvertCommand.self, BenchTraceCommand.self,
+      BenchGenerateCommand.self,
+    ])
 }
 
 /// `unmask bench forward`: forward-pass GFLOP/s against BLAS sgemm GFLOP/s.

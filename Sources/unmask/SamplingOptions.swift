@@ -9,6 +9,7 @@ extension RoundingRule: ExpressibleByArgument {}
 extension ProposalRule: ExpressibleByArgument {}
 extension ReMDMSchedule: ExpressibleByArgument {}
 extension ConfidencePrecision: ExpressibleByArgument {}
+extension CacheMode: ExpressibleByArgument {}
 
 /// Every sampler flag, shared by the commands that denoise (`@OptionGroup var sampling: SamplingOptions`).
 ///
@@ -123,6 +124,11 @@ struct SamplingOptions: ParsableArguments {
   @Flag(help: "Also score masked positions beyond the current block in step events (traces).")
   var scoreAllMasked = false
 
+  @Option(
+    help:
+      "Fast-dLLM key/value cache: none, prefix (recompute the block and what follows) or dual (the block only).")
+  var cache: CacheMode?
+
   /// Checks the flags as the denoiser would, with placeholder token ids.
   func validate() throws {
     do {
@@ -170,6 +176,7 @@ struct SamplingOptions: ParsableArguments {
     if confidenceEosEotInf { s.confidenceEosEotInf = true }
     if let earlyStop { s.stopWhenBlockComplete = earlyStop }
     if scoreAllMasked { s.scoreAllMasked = true }
+    if let cache { s.cache = cache }
     if let scheduleFile {
       s.explicitCounts = try Self.readCounts(path: scheduleFile)
       if schedule == nil { s.schedule = .explicit }

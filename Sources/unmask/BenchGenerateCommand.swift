@@ -1,0 +1,102 @@
+import ArgumentParser
+import Foundation
+import Unmask
+
+/// `unmask bench generate`: generation speed per key/value cache mode, against `--cache none`
+/// measured in the same run.
+struct BenchGenerateCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "generate",
+    abstract: "Tokens/s, forward passes, tokens per forward and peak RSS per cache mode.",
+    discussion: """
+      Generates the same greedy answer with each --caches mode (none first: the baseline) and \
+      prints tokens/s, forward passes, tokens per forward pass, peak resident memory of the \
+      phase and the speed ratio against none. Without --model, builds a random-weight LLaDA of \
+      the issue's benchmark shape (d 1024, 8 layers, 16 heads, mlp 2816, vocab 8192) in bf16. \
+      Defaults follow the issue's target: a 32-token prompt, 256 generated, block 32, one step \
+      per token (--strategy confidence), so every mode runs the same number of steps.
+      """)
+
+  @Option(help: "Model folder, .safetensors or .umk (default: the synthetic bf16 LLaDA).")
+  var model: String?
+
+  @Option(help: "Prompt tokens.") var promptLength = 32
+  @Option(help: "Tokens to generate.") var length = 256
+  @Option(help: "Block length.") var blockLength = 32
+  @Option(help: "Denoising steps (default: --length).") var steps: Int?
+  @Option(help: "confidence (fixed steps) or threshold (Fast-dLLM parallel decoding).")
+  var strategy: StrategyName = .confidence
+  @Option(help: "Threshold for --strategy threshold.") var threshold = 0.9
+  @Option(help: "Cache modes to measure, comma separated; none always runs first.")
+  var caches = "none,prefix,dual"
+  @Option(help: "Compute threads.") var threads: Int?
+
+  func validate() throws {
+    guard promptLength >= 1, length >= 1, blockLength >= 1 else {
+      throw ValidationError("--prompt-length, --length and --block-length must be at least 1")
+    }
+    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+    _ = try modes()
+  }
+
+  /// `none` first (the baseline), then the others in the order given.
+  func modes() throws -> [CacheMode] {
+    var modes: [CacheMode] = [.none]
+    for name in caches.split(separator: ",") {
+      let trimmed = name.trimmingCharacters(in: .whitespaces)
+      guard let mode = CacheMode(rawValue: trimmed) else {
+        throw ValidationError("--caches: '\(trimmed)' is not one of none, prefix, dual")
+      }
+      if !modes.contains(mode) { modes.append(mode) }
+    }
+    return modes
+  }
+
+  func run() throws {
+    if let threads { ComputeThreads.set(threads) }
+    let network: any MaskedDiffusionModel
+    let name: String
+    if let model {
+      network = try ModelRegistry.load(ModelBundle.open(URL(fileURLWithPath: model)))
+      name = model
+    } else {
+      network = try SyntheticCheckpoint.llada(
+        dModel: 1024, layers: 8, heads: 16, mlp: 2816, vocabulary: 8192, dtype: .bf16)
+      name = "synthetic LLaDA bf16 (d 1024, 8 layers, vocab 8192)"
+    }
+    var settings = DenoisingSettings.preset(.llada)
+    settings.length = length
+    settings.steps = steps ?? length
+    settings.blockLength = blockLength
+    settings.strategy = strategy
+    settings.threshold = threshold
+    settings.stopWhenBlockComplete = true
+    settings.maskID = try SpecialTokens(model: network, tokenizer: nil, source: name).mask
+    settings.eosID = nil
+    settings.eotID = nil
+    let vocabulary = network.vocabularySize
+    let prompt = (0..<promptLength).map { Int32(($0 * 7919 + 13) % vocabulary) }
+      .map { $0 == settings.maskID ? 0 : $0 }
+    print(
+      "\(name), threads \(ComputeThreads.count), prompt \(promptLength), length \(length), "
+        + "block \(blockLength), steps \(settings.steps), strategy \(strategy.rawValue)")
+    _ = try network.logits(for: prompt)  // warm-up: weights paged in
+    var baseline: Double?
+    for mode in try modes() {
+      settings.cache = mode
+      let denoiser = try Denoiser(model: network, settings: settings)
+      let resettable = PeakMemory.reset()
+      let result = try denoiser.generate(prompt: prompt)
+      let peak = Double(PeakMemory.bytes()) / 1_048_576
+      let speed = Double(length) / result.seconds
+      if baseline == nil { baseline = speed }
+      print(
+        String(
+          format:
+            "cache %@ %8.2f tokens/s  %4d forward passes  %5.2f tokens/forward  peak RSS %7.1f MiB%@  %5.2fx none",
+          mode.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0), speed, result.forwardPasses,
+          Double(length) / Double(result.forwardPasses), peak, resettable ? "" : " (process)",
+          speed / (baseline ?? speed)))
+    }
+  }
+}
