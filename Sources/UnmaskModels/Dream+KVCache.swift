@@ -32,3 +32,12 @@ extension DreamModel: KVCachingPredictor {
     return logits
   }
 }
+
+/// Several canvases in one forward pass (see `BatchMaskPredictor`), each shifted as
+/// `logits(for:)` shifts it.
+extension DreamModel: BatchMaskPredictor {
+  /// Shifted logits `[T_i, V]` per canvas.
+  public func logits(forBatch canvases: [[Int32]]) throws -> [Matrix] {
+    try stack.logits(forBatch: canvases).map(Self.shifted)
+  }
+}

@@ -15,3 +15,11 @@ extension LLaDAModel: KVCachingPredictor {
     try stack.logits(for: tokens, window: window, cache: cache)
   }
 }
+
+/// Several canvases in one forward pass (see `BatchMaskPredictor`).
+extension LLaDAModel: BatchMaskPredictor {
+  /// Logits `[T_i, V]` per canvas.
+  public func logits(forBatch canvases: [[Int32]]) throws -> [Matrix] {
+    try stack.logits(forBatch: canvases)
+  }
+}

@@ -144,13 +144,18 @@ struct Run {
   }
 
   /// One denoising step: logits, proposals, count, commits, remasks, and the step event.
+  /// `given`: logits already computed for this canvas by a batched pass (see `Denoiser+Batch`).
   mutating func step(
-    model: MaskPredictor, block: Int, range: Range<Int>, stepInBlock: Int, counter: CommitCounter
+    model: MaskPredictor, block: Int, range: Range<Int>, stepInBlock: Int, counter: CommitCounter,
+    given: (logits: Matrix, seconds: Double)? = nil
   ) throws -> DenoisingStep {
     let modelStart = ContinuousClock.now
-    var logits = try kvCache.map { try cachedLogits($0, range: range, stepInBlock: stepInBlock) }
+    if given != nil { forwardPasses += settings.cfgScale > 0 ? 2 : 1 }
+    var logits =
+      try given?.logits
+      ?? kvCache.map { try cachedLogits($0, range: range, stepInBlock: stepInBlock) }
       ?? guidedLogits(model: model)
-    let modelTime = ContinuousClock.now - modelStart
+    let modelTime = given.map { Duration.seconds($0.seconds) } ?? ContinuousClock.now - modelStart
     if settings.logitsEosInf, let eos = settings.eosID, Int(eos) < logits.columns {
       for row in 0..<logits.rows { logits[row, Int(eos)] = -.infinity }
     }
@@ -194,11 +199,22 @@ struct Run {
     forwardPasses += 1
     try checkShape(cond, vocabularySize: model.vocabularySize)
     guard settings.cfgScale > 0 else { return cond }
-    var unconditional = canvas
-    for i in 0..<promptLength { unconditional[i] = settings.maskID }
-    let un = try model.logits(for: unconditional)
+    let un = try model.logits(for: unconditionalCanvas)
     forwardPasses += 1
     try checkShape(un, vocabularySize: model.vocabularySize)
+    return guided(cond, unconditional: un)
+  }
+
+  /// The canvas with the prompt masked: the unconditional input of classifier-free guidance.
+  var unconditionalCanvas: [Int32] {
+    var unconditional = canvas
+    for i in 0..<promptLength { unconditional[i] = settings.maskID }
+    return unconditional
+  }
+
+  /// `un + (cfg + 1) * (cond - un)` in float32.
+  func guided(_ conditional: Matrix, unconditional un: Matrix) -> Matrix {
+    var cond = conditional
     let scale = Float(settings.cfgScale + 1)
     for i in 0..<cond.values.count {
       let u = un.values[i]
