@@ -21,6 +21,15 @@ struct GenerateCommand: ParsableCommand {
   @Option(help: "Prompt as token ids, comma separated (instead of --prompt).")
   var promptTokens: String?
 
+  @Option(
+    help: ArgumentHelp(
+      "JSON Lines of prompts ({\"prompt\": text} or {\"prompt_tokens\": [ids]}, optional \"id\"); prints one JSON line per prompt.",
+      valueName: "FILE"))
+  var prompts: String?
+
+  @Option(help: "With --prompts: prompts per forward pass (each answer equals its prompt run alone).")
+  var batch = 1
+
   @Flag(help: "Wrap the prompt in the model's chat template (instruct models).")
   var chat = false
 
@@ -42,10 +51,14 @@ struct GenerateCommand: ParsableCommand {
   var quiet = false
 
   func validate() throws {
-    guard (prompt == nil) != (promptTokens == nil) else {
-      throw ValidationError("give exactly one of --prompt and --prompt-tokens")
+    guard [prompt != nil, promptTokens != nil, prompts != nil].filter({ $0 }).count == 1 else {
+      throw ValidationError("give exactly one of --prompt, --prompt-tokens and --prompts")
     }
-    if chat && prompt == nil { throw ValidationError("--chat needs --prompt (text to wrap in the template)") }
+    guard batch >= 1 else { throw ValidationError("--batch must be at least 1, got \(batch)") }
+    if prompts != nil && trace != nil { throw ValidationError("--trace records one run; drop it with --prompts") }
+    if chat && prompt == nil && prompts == nil {
+      throw ValidationError("--chat needs --prompt (text to wrap in the template)")
+    }
   }
 
   func run() throws {
@@ -55,10 +68,14 @@ struct GenerateCommand: ParsableCommand {
     let tokenizer = try bundle.tokenizerJSON.map {
       try Tokenizer(tokenizerJSON: $0, tokenizerConfigJSON: bundle.tokenizerConfigJSON)
     }
-    let promptIDs = try encodePrompt(tokenizer: tokenizer, source: bundle.location.path)
     let ids = try SpecialTokens(model: model, tokenizer: tokenizer, source: bundle.location.path)
     let settings = try sampling.settings(maskID: ids.mask, eosID: ids.eos, eotID: ids.eot)
     let denoiser = try Denoiser(model: model, settings: settings)
+    if let prompts {
+      return try runBatches(
+        file: prompts, model: model, bundle: bundle, tokenizer: tokenizer, denoiser: denoiser)
+    }
+    let promptIDs = try encodePrompt(tokenizer: tokenizer, source: bundle.location.path)
 
     let tokenText: (Int32) -> String = { id in tokenizer?.decode([id]) ?? "#\(id)" }
     var observers: [DenoisingObserver] = []
@@ -105,6 +122,11 @@ struct GenerateCommand: ParsableCommand {
   private func encodePrompt(tokenizer: Tokenizer?, source: String) throws -> [Int32] {
     if let promptTokens { return try parseTokenList(promptTokens, flag: "--prompt-tokens") }
     guard let prompt else { return [] }
+    return try encode(prompt, tokenizer: tokenizer, source: source)
+  }
+
+  /// Text to ids, through the chat template with --chat.
+  func encode(_ prompt: String, tokenizer: Tokenizer?, source: String) throws -> [Int32] {
     guard let tokenizer else {
       throw CommandError("\(source): no tokenizer.json, so --prompt cannot be encoded; use --prompt-tokens")
     }
