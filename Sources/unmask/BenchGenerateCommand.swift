@@ -29,6 +29,8 @@ struct BenchGenerateCommand: ParsableCommand {
   @Option(help: "Threshold for --strategy threshold.") var threshold = 0.9
   @Option(help: "Cache modes to measure, comma separated; none always runs first.")
   var caches = "none,prefix,dual"
+  @Option(help: "Batch sizes to measure without a cache, comma separated (after batch 1).")
+  var batchSizes = ""
   @Option(help: "Compute threads.") var threads: Int?
 
   func validate() throws {
@@ -37,6 +39,19 @@ struct BenchGenerateCommand: ParsableCommand {
     }
     if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
     _ = try modes()
+    _ = try batches()
+  }
+
+  /// Batch sizes beyond 1, in the order given.
+  func batches() throws -> [Int] {
+    var sizes: [Int] = []
+    for field in batchSizes.split(separator: ",") {
+      guard let n = Int(field.trimmingCharacters(in: .whitespaces)), n >= 1 else {
+        throw ValidationError("--batch-sizes: '\(field)' is not a positive integer")
+      }
+      if n > 1 && !sizes.contains(n) { sizes.append(n) }
+    }
+    return sizes
   }
 
   /// `none` first (the baseline), then the others in the order given.
@@ -82,21 +97,39 @@ struct BenchGenerateCommand: ParsableCommand {
         + "block \(blockLength), steps \(settings.steps), strategy \(strategy.rawValue)")
     _ = try network.logits(for: prompt)  // warm-up: weights paged in
     var baseline: Double?
+    func report(_ label: String, tokens: Int, passes: Int, seconds: Double, resettable: Bool) {
+      let peak = Double(PeakMemory.bytes()) / 1_048_576
+      let speed = Double(tokens) / seconds
+      if baseline == nil { baseline = speed }
+      print(
+        String(
+          format:
+            "%@ %8.2f tokens/s  %4d forward passes  %5.2f tokens/forward  peak RSS %7.1f MiB%@  %5.2fx none",
+          label.padding(toLength: 13, withPad: " ", startingAt: 0), speed, passes,
+          Double(tokens) / Double(passes), peak, resettable ? "" : " (process)",
+          speed / (baseline ?? speed)))
+    }
     for mode in try modes() {
       settings.cache = mode
       let denoiser = try Denoiser(model: network, settings: settings)
       let resettable = PeakMemory.reset()
       let result = try denoiser.generate(prompt: prompt)
-      let peak = Double(PeakMemory.bytes()) / 1_048_576
-      let speed = Double(length) / result.seconds
-      if baseline == nil { baseline = speed }
-      print(
-        String(
-          format:
-            "cache %@ %8.2f tokens/s  %4d forward passes  %5.2f tokens/forward  peak RSS %7.1f MiB%@  %5.2fx none",
-          mode.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0), speed, result.forwardPasses,
-          Double(length) / Double(result.forwardPasses), peak, resettable ? "" : " (process)",
-          speed / (baseline ?? speed)))
+      report(
+        "cache \(mode.rawValue)", tokens: length, passes: result.forwardPasses,
+        seconds: result.seconds, resettable: resettable)
+    }
+    settings.cache = .none
+    let denoiser = try Denoiser(model: network, settings: settings)
+    for size in try batches() {
+      // Distinct prompts of one length: rotations of the benchmark prompt.
+      let prompts = (0..<size).map { k in Array(prompt[(k % promptLength)...] + prompt[..<(k % promptLength)]) }
+      let resettable = PeakMemory.reset()
+      let start = Date()
+      let results = try denoiser.generate(batch: prompts)
+      // Batched passes: one per lockstep step, the most any prompt needed.
+      report(
+        "batch \(size)", tokens: size * length, passes: results.map(\.forwardPasses).max() ?? 1,
+        seconds: Date().timeIntervalSince(start), resettable: resettable)
     }
   }
 }
