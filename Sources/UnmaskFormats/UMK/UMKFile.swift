@@ -116,6 +116,8 @@ public final class UMKFile: TensorSource {
     lock.unlock()
     if let cached { return view(entry, cached) }
     let owned = try decode(entry, checkChunks: checkChunksOnLoad)
+    // The decoded copy is what the model reads from now on: drop the compressed pages.
+    file.release(entry.offset..<(entry.offset + entry.storedLength))
     lock.lock()
     decoded[name] = owned
     lock.unlock()
