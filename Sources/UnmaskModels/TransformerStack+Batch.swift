@@ -53,7 +53,9 @@ extension TransformerStack {
       result.values.withUnsafeMutableBufferPointer { out in
         guard let out = out.baseAddress else { return }
         head.apply(x + segment.lowerBound * d, rows: segment.count, into: out)
-        if logitScale != 1 { for i in 0..<(segment.count * vocabularySize) { out[i] *= logitScale } }
+        if logitScale != 1 {
+          for i in 0..<(segment.count * vocabularySize) { out[i] *= logitScale }
+        }
       }
       return result
     }

@@ -122,7 +122,9 @@ struct BenchGenerateCommand: ParsableCommand {
     let denoiser = try Denoiser(model: network, settings: settings)
     for size in try batches() {
       // Distinct prompts of one length: rotations of the benchmark prompt.
-      let prompts = (0..<size).map { k in Array(prompt[(k % promptLength)...] + prompt[..<(k % promptLength)]) }
+      let prompts = (0..<size).map { k in
+        Array(prompt[(k % promptLength)...] + prompt[..<(k % promptLength)])
+      }
       let resettable = PeakMemory.reset()
       let start = Date()
       let results = try denoiser.generate(batch: prompts)

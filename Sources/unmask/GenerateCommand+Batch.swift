@@ -14,7 +14,9 @@ extension GenerateCommand {
     let encoded: [[Int32]] = try entries.map { entry in
       if let tokens = entry.tokens {
         if let bad = tokens.first(where: { $0 < 0 || Int($0) >= model.vocabularySize }) {
-          throw CommandError("\(file):\(entry.line): token id \(bad) is outside the vocabulary (\(model.vocabularySize))")
+          throw CommandError(
+            "\(file):\(entry.line): token id \(bad) is outside the vocabulary (\(model.vocabularySize))"
+          )
         }
         return tokens
       }
@@ -36,11 +38,13 @@ extension GenerateCommand {
           text: tokenizer?.decode(result.generated, skipSpecialTokens: true) ?? "",
           steps: result.steps, forwardPasses: result.forwardPasses, seconds: result.seconds,
           stoppedEarly: result.stoppedEarly, settings: denoiser.settings)
-        var object = try JSONSerialization.jsonObject(with: encoder.encode(report)) as? [String: Any] ?? [:]
+        var object =
+          try JSONSerialization.jsonObject(with: encoder.encode(report)) as? [String: Any] ?? [:]
         object["index"] = index
         object["batch"] = group.count
         if let id = entries[index].id { object["id"] = id }
-        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+        let data = try JSONSerialization.data(
+          withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
         lines.append(String(decoding: data, as: UTF8.self))
       }
     }

@@ -27,12 +27,14 @@ struct PromptsFile {
       throw CommandError("\(path): is not UTF-8 text")
     }
     entries = []
-    for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+    for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+    {
       let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
       if trimmed.isEmpty { continue }
       let number = index + 1
       func fail(_ problem: String) -> CommandError { CommandError("\(path):\(number): \(problem)") }
-      guard let object = try? JSONSerialization.jsonObject(with: Data(trimmed.utf8)) as? [String: Any]
+      guard
+        let object = try? JSONSerialization.jsonObject(with: Data(trimmed.utf8)) as? [String: Any]
       else { throw fail("not a JSON object") }
       var entry = Entry(line: number, id: object["id"])
       if let prompt = object["prompt"] {
@@ -55,6 +57,8 @@ struct PromptsFile {
       }
       entries.append(entry)
     }
-    guard !entries.isEmpty else { throw CommandError("\(path): holds no prompts (one JSON object per line)") }
+    guard !entries.isEmpty else {
+      throw CommandError("\(path): holds no prompts (one JSON object per line)")
+    }
   }
 }

@@ -24,7 +24,9 @@ import UnmaskKernels
     for window in [8..<16, 24..<40, 0..<1, 39..<40] {
       let rows = try stack.logits(for: tokens, window: window, cache: cache)
       let v = rows.columns
-      worst = max(worst, worstGap(rows.values[...], full.values[(window.lowerBound * v)..<(window.upperBound * v)]))
+      worst = max(
+        worst,
+        worstGap(rows.values[...], full.values[(window.lowerBound * v)..<(window.upperBound * v)]))
     }
     print("\(fixture): worst gap between cached and full logits \(worst)")
     #expect(worst < Self.tolerance)

@@ -11,7 +11,10 @@ struct CacheSettingsTests {
     settings.steps = 8
     settings.blockLength = 8
     settings.cache = .dual
-    #expect(throws: SamplingError.invalidSetting(field: "cache", message: "dual needs a model with a key/value cache")) {
+    #expect(
+      throws: SamplingError.invalidSetting(
+        field: "cache", message: "dual needs a model with a key/value cache")
+    ) {
       _ = try Denoiser(model: FixedPredictor(row: [0, 1, 2, 3]), settings: settings)
     }
   }

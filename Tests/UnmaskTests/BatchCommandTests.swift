@@ -21,18 +21,24 @@ import Testing
       {"prompt": "Hello"}
       """)
     let result = try UnmaskTool.run(
-      ["generate", "--model", Fixtures.model("tiny-llada"), "--prompts", file, "--batch", "2"] + common)
+      ["generate", "--model", Fixtures.model("tiny-llada"), "--prompts", file, "--batch", "2"]
+        + common)
     #expect(result.status == 0, "\(result.stderr)")
     let lines = result.stdout.split(separator: "\n")
     #expect(lines.count == 3)
-    let objects = try lines.map { try #require(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+    let objects = try lines.map {
+      try #require(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+    }
     #expect(objects[0]["id"] as? String == "first")
     #expect(objects.map { $0["index"] as? Int } == [0, 1, 2])
     let alone = ["--prompt", "The quick brown fox"]
-    for (object, flags) in zip(objects, [alone, ["--prompt-tokens", "5,6,7"], ["--prompt", "Hello"]]) {
+    for (object, flags) in zip(
+      objects, [alone, ["--prompt-tokens", "5,6,7"], ["--prompt", "Hello"]])
+    {
       let single = try UnmaskTool.run(
         ["generate", "--model", Fixtures.model("tiny-llada"), "--json"] + flags + common)
-      let report = try #require(JSONSerialization.jsonObject(with: Data(single.stdout.utf8)) as? [String: Any])
+      let report = try #require(
+        JSONSerialization.jsonObject(with: Data(single.stdout.utf8)) as? [String: Any])
       #expect(object["tokens"] as? [Int] == report["tokens"] as? [Int], "\(flags)")
     }
   }
@@ -61,6 +67,7 @@ import Testing
       ["generate", "--model", Fixtures.model("tiny-llada"), "--prompts", file, "--batch", "0"])
     #expect(result.status != 0)
     #expect(result.stdout.isEmpty)
-    #expect(result.stderr.split(separator: "\n").first?.contains("--batch") == true, "\(result.stderr)")
+    #expect(
+      result.stderr.split(separator: "\n").first?.contains("--batch") == true, "\(result.stderr)")
   }
 }

@@ -9,7 +9,9 @@ import Unmask
     [5, 6, 7], [10, 11, 12, 13, 14, 15, 16, 17, 18], [300], [42, 43, 44, 45, 46, 47],
   ]
 
-  static func settings(_ preset: PresetName, mask: Int32, _ change: (inout DenoisingSettings) -> Void)
+  static func settings(
+    _ preset: PresetName, mask: Int32, _ change: (inout DenoisingSettings) -> Void
+  )
     -> DenoisingSettings
   {
     var s = DenoisingSettings.preset(preset)
@@ -28,7 +30,12 @@ import Unmask
     ("tiny-llada-gqa", .llada, { $0.steps = 8 }),
     ("tiny-llada", .fastDLLM, { $0.cache = .dual }),
     ("tiny-dream", .dream, { _ in }),
-    ("tiny-dream", .dream, { $0.cache = .prefix; $0.strategy = .dreamThreshold }),
+    (
+      "tiny-dream", .dream,
+      {
+        $0.cache = .prefix; $0.strategy = .dreamThreshold
+      }
+    ),
   ]
 
   @Test(arguments: 0..<cases.count)

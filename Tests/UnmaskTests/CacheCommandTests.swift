@@ -6,7 +6,8 @@ import Testing
 @Suite struct CacheCommandTests {
   func generateJSON(_ flags: [String], model: String) throws -> [String: Any] {
     let result = try UnmaskTool.run(
-      ["generate", "--model", Fixtures.model(model), "--prompt-tokens", "5,6,7,8", "--json"] + flags)
+      ["generate", "--model", Fixtures.model(model), "--prompt-tokens", "5,6,7,8", "--json"] + flags
+    )
     #expect(result.status == 0, "\(result.stderr)")
     return try #require(
       try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
@@ -14,9 +15,17 @@ import Testing
 
   @Test(arguments: [
     (["--preset", "fast-dllm", "--cache", "dual"], "tiny-llada", "dual"),
-    (["--preset", "fast-dllm", "--cache", "prefix", "--strategy", "confidence"], "tiny-llada-gqa", "prefix"),
+    (
+      ["--preset", "fast-dllm", "--cache", "prefix", "--strategy", "confidence"], "tiny-llada-gqa",
+      "prefix"
+    ),
     (["--preset", "llada", "--cache", "dual"], "tiny-llada", "dual"),
-    (["--preset", "dream", "--cache", "prefix", "--strategy", "dream-threshold", "--threshold", "0.5"], "tiny-dream", "prefix"),
+    (
+      [
+        "--preset", "dream", "--cache", "prefix", "--strategy", "dream-threshold", "--threshold",
+        "0.5",
+      ], "tiny-dream", "prefix"
+    ),
     (["--preset", "dream", "--cache", "dual", "--strategy", "entropy"], "tiny-dream", "dual"),
   ])
   func cacheModeRunsAndIsRecorded(flags: [String], model: String, mode: String) throws {
@@ -39,7 +48,10 @@ import Testing
   ])
   func impossibleCacheUseIsAOneLineError(flags: [String]) throws {
     let result = try UnmaskTool.run(
-      ["generate", "--model", Fixtures.model("tiny-llada"), "--prompt-tokens", "5,6", "--length", "8"]
+      [
+        "generate", "--model", Fixtures.model("tiny-llada"), "--prompt-tokens", "5,6", "--length",
+        "8",
+      ]
         + flags)
     #expect(result.status != 0)
     #expect(result.stdout.isEmpty)
