@@ -72,6 +72,7 @@ LLADA_SHAPES = [
     ("one-block-counts", 8, 5, 24, 12, 24, None),
     ("one-block-threshold-0.5", 8, 5, 24, 24, 24, 0.5),
     ("one-block-threshold-0.9", 6, 6, 32, 32, 32, 0.9),
+    ("two-blocks-counts-steps-gt-block", 6, 7, 16, 32, 8, None),
 ]
 
 
@@ -110,6 +111,7 @@ DREAM_SHAPES = [
     ("three-blocks-threshold-0.5", 12, 13, 24, 24, 8, "confidence_threshold", 0.5),
     ("one-block-entropy", 8, 14, 24, 12, 24, "entropy", None),
     ("one-block-threshold-0.5", 8, 14, 24, 24, 24, "confidence_threshold", 0.5),
+    ("two-blocks-entropy-steps-gt-block", 6, 15, 16, 32, 8, "entropy", None),
 ]
 
 

@@ -139,7 +139,8 @@ struct Run {
   func shouldContinue(stepInBlock: Int, block: Range<Int>) -> Bool {
     let complete = maskCount(in: block) == 0
     if strategy.runsUntilBlockComplete { return !complete }
-    if settings.stopWhenBlockComplete && complete { return false }
+    // Fast-dLLM's cached samplers always leave a block once it is complete.
+    if (settings.stopWhenBlockComplete || kvCache != nil) && complete { return false }
     return stepInBlock < settings.stepsPerBlock
   }
 

@@ -45,7 +45,8 @@ struct CacheGoldens: Decodable {
       }
     } else {  // Fast-dLLM's LLaDA generate functions
       s = .preset(.llada)
-      s.stopWhenBlockComplete = true
+      // Fast-dLLM's generate() leaves a complete block; the cached ones must without being told.
+      s.stopWhenBlockComplete = c.cache == "none"
       if let threshold = c.threshold {
         s.strategy = .threshold
         s.threshold = threshold
