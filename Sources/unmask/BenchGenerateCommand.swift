@@ -72,7 +72,7 @@ struct BenchGenerateCommand: ParsableCommand {
     let network: any MaskedDiffusionModel
     let name: String
     if let model {
-      network = try ModelRegistry.load(ModelBundle.open(URL(fileURLWithPath: model)))
+      network = try ModelSession.open(model).model
       name = model
     } else {
       network = try SyntheticCheckpoint.llada(
@@ -83,8 +83,7 @@ struct BenchGenerateCommand: ParsableCommand {
     settings.length = length
     settings.steps = steps ?? length
     settings.blockLength = blockLength
-    settings.strategy = strategy
-    settings.threshold = threshold
+    settings.strategy = strategy == .threshold ? .threshold(threshold) : .confidence
     settings.stopWhenBlockComplete = true
     settings.maskID = try SpecialTokens(model: network, tokenizer: nil, source: name).mask
     settings.eosID = nil

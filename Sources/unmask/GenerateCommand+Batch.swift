@@ -5,22 +5,15 @@ extension GenerateCommand {
   /// `--prompts FILE --batch N`: every prompt checked and encoded first (a bad line writes
   /// nothing), then generated `N` at a time in one forward pass per step, then one JSON line per
   /// prompt, in file order.
-  func runBatches(
-    file: String, model: any MaskedDiffusionModel, bundle: ModelBundle, tokenizer: Tokenizer?,
-    denoiser: Denoiser
-  ) throws {
+  func runBatches(file: String, session: ModelSession, settings: DenoisingSettings) throws {
     let entries = try PromptsFile(path: file).entries
-    let source = bundle.location.path
     let encoded: [[Int32]] = try entries.map { entry in
-      if let tokens = entry.tokens {
-        if let bad = tokens.first(where: { $0 < 0 || Int($0) >= model.vocabularySize }) {
-          throw CommandError(
-            "\(file):\(entry.line): token id \(bad) is outside the vocabulary (\(model.vocabularySize))"
-          )
-        }
-        return tokens
-      }
-      do { return try encode(entry.text ?? "", tokenizer: tokenizer, source: source) } catch {
+      do {
+        let ids = try entry.tokens ?? encode(entry.text ?? "", session: session)
+        try session.checkVocabulary(ids)
+        try session.checkCanvas(promptLength: ids.count, settings: settings)
+        return ids
+      } catch {
         throw CommandError("\(file):\(entry.line): \(error)")
       }
     }
@@ -29,15 +22,16 @@ extension GenerateCommand {
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     for start in stride(from: 0, to: encoded.count, by: batch) {
       let group = Array(encoded[start..<min(encoded.count, start + batch)])
-      let results = try denoiser.generate(batch: group)
-      for (offset, result) in results.enumerated() {
+      for (offset, generation) in try session.generate(batch: group, settings: settings)
+        .enumerated()
+      {
         let index = start + offset
+        let result = generation.result
         let report = GenerateReport(
-          model: source, architecture: model.architecture, promptTokens: group[offset],
-          tokens: result.generated,
-          text: tokenizer?.decode(result.generated, skipSpecialTokens: true) ?? "",
+          model: session.location.path, architecture: session.architecture,
+          promptTokens: generation.prompt, tokens: result.generated, text: generation.text,
           steps: result.steps, forwardPasses: result.forwardPasses, seconds: result.seconds,
-          stoppedEarly: result.stoppedEarly, settings: denoiser.settings)
+          stoppedEarly: result.stoppedEarly, trace: nil, settings: settings)
         var object =
           try JSONSerialization.jsonObject(with: encoder.encode(report)) as? [String: Any] ?? [:]
         object["index"] = index

@@ -30,7 +30,7 @@ struct CacheSettingsTests {
 
   @Test func dreamThresholdUnderACacheIsFastDLLMsBlockRule() {
     var settings = DenoisingSettings.preset(.dream)
-    settings.strategy = .dreamThreshold
+    settings.strategy = .dreamThreshold(0.9)
     #expect(settings.makeStrategy() is DreamThresholdRemasking)
     settings.cache = .dual
     #expect(settings.makeStrategy() is ThresholdRemasking)

@@ -26,14 +26,14 @@ import Unmask
   static let cases: [(String, PresetName, (inout DenoisingSettings) -> Void)] = [
     ("tiny-llada", .llada, { _ in }),
     ("tiny-llada", .llada, { $0.cfgScale = 1.5 }),
-    ("tiny-llada", .fastDLLM, { $0.threshold = 0.5 }),
+    ("tiny-llada", .fastDLLM, { $0.strategy = .threshold(0.5) }),
     ("tiny-llada-gqa", .llada, { $0.steps = 8 }),
     ("tiny-llada", .fastDLLM, { $0.cache = .dual }),
     ("tiny-dream", .dream, { _ in }),
     (
       "tiny-dream", .dream,
       {
-        $0.cache = .prefix; $0.strategy = .dreamThreshold
+        $0.cache = .prefix; $0.strategy = .dreamThreshold(0.9)
       }
     ),
   ]

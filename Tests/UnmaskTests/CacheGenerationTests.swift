@@ -39,18 +39,14 @@ struct CacheGoldens: Decodable {
       switch alg {
       case "entropy": s.strategy = .entropy
       case "confidence_threshold":
-        s.strategy = .dreamThreshold
-        s.threshold = try #require(c.threshold)
+        s.strategy = .dreamThreshold(try #require(c.threshold))
       default: Issue.record("unmapped Dream alg \(alg)")
       }
     } else {  // Fast-dLLM's LLaDA generate functions
       s = .preset(.llada)
       // Fast-dLLM's generate() leaves a complete block; the cached ones must without being told.
       s.stopWhenBlockComplete = c.cache == "none"
-      if let threshold = c.threshold {
-        s.strategy = .threshold
-        s.threshold = threshold
-      }
+      if let threshold = c.threshold { s.strategy = .threshold(threshold) }
     }
     s.length = c.gen_length
     s.steps = c.steps
