@@ -31,6 +31,11 @@ struct BenchGenerateCommand: ParsableCommand {
   var caches = "none,prefix,dual"
   @Option(help: "Batch sizes to measure without a cache, comma separated (after batch 1).")
   var batchSizes = ""
+  @Option(
+    help:
+      "Stop each run after this many blocks (tokens/s over them). none and dual cost the same in every block; prefix's later blocks are cheaper, so it is then a lower bound."
+  )
+  var blocks: Int?
   @Option(help: "Compute threads.") var threads: Int?
 
   func validate() throws {
@@ -38,6 +43,7 @@ struct BenchGenerateCommand: ParsableCommand {
       throw ValidationError("--prompt-length, --length and --block-length must be at least 1")
     }
     if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+    if let blocks, blocks < 1 { throw ValidationError("--blocks must be at least 1") }
     _ = try modes()
     _ = try batches()
   }
@@ -93,7 +99,8 @@ struct BenchGenerateCommand: ParsableCommand {
       .map { $0 == settings.maskID ? 0 : $0 }
     print(
       "\(name), threads \(ComputeThreads.count), prompt \(promptLength), length \(length), "
-        + "block \(blockLength), steps \(settings.steps), strategy \(strategy.rawValue)")
+        + "block \(blockLength), steps \(settings.steps), strategy \(strategy.rawValue)"
+        + (blocks.map { ", first \($0) block(s)" } ?? ""))
     _ = try network.logits(for: prompt)  // warm-up: weights paged in
     var baseline: Double?
     func report(_ label: String, tokens: Int, passes: Int, seconds: Double, resettable: Bool) {
@@ -112,9 +119,11 @@ struct BenchGenerateCommand: ParsableCommand {
       settings.cache = mode
       let denoiser = try Denoiser(model: network, settings: settings)
       let resettable = PeakMemory.reset()
-      let result = try denoiser.generate(prompt: prompt)
+      let stop = blocks.map { BlockLimit(blocks: $0, maskID: settings.maskID) }
+      let result = try denoiser.generate(prompt: prompt, observers: stop.map { [$0] } ?? [])
+      let generated = result.generated.filter { $0 != settings.maskID }.count
       report(
-        "cache \(mode.rawValue)", tokens: length, passes: result.forwardPasses,
+        "cache \(mode.rawValue)", tokens: generated, passes: result.forwardPasses,
         seconds: result.seconds, resettable: resettable)
     }
     settings.cache = .none
@@ -132,5 +141,19 @@ struct BenchGenerateCommand: ParsableCommand {
         "batch \(size)", tokens: size * length, passes: results.map(\.forwardPasses).max() ?? 1,
         seconds: Date().timeIntervalSince(start), resettable: resettable)
     }
+  }
+}
+
+/// Stops a run once its first `blocks` blocks hold no mask.
+private final class BlockLimit: DenoisingObserver {
+  let blocks: Int
+  let maskID: Int32
+  init(blocks: Int, maskID: Int32) {
+    self.blocks = blocks
+    self.maskID = maskID
+  }
+  func denoisingDidFinish(_ step: DenoisingStep) -> ObserverDecision {
+    let complete = !step.canvas[step.blockRange].contains(maskID)
+    return step.block + 1 >= blocks && complete ? .stop : .proceed
   }
 }
