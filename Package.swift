@@ -24,15 +24,21 @@ let package = Package(
     .target(
       name: "CPNG",
       linkerSettings: [.linkedLibrary("png16")]),
+    // The forward pass's innermost loops (GEMM, int8 dots, attention) with intrinsics; each
+    // instruction set under its own function target attribute, chosen at run time.
+    .target(name: "CUnmaskKernels", exclude: ["README.md"]),
 
     // Swift modules.
     .target(
       name: "UnmaskKernels",
       // Apple platforms use Accelerate's BLAS instead (see #if canImport(Accelerate)).
-      dependencies: [.target(name: "CBLAS", condition: .when(platforms: [.linux]))],
+      dependencies: [
+        "CUnmaskKernels", .target(name: "CBLAS", condition: .when(platforms: [.linux])),
+      ],
       exclude: ["README.md"]),
     .target(name: "UnmaskFormats", dependencies: ["UnmaskKernels", "CZstd"], exclude: ["README.md"]),
-    .target(name: "UnmaskTokenizer", exclude: ["README.md"]),
+    // UnmaskKernels for the one JSONValue (and its parser) the whole project shares.
+    .target(name: "UnmaskTokenizer", dependencies: ["UnmaskKernels"], exclude: ["README.md"]),
     .target(name: "UnmaskModels", dependencies: ["UnmaskKernels", "UnmaskFormats"], exclude: ["README.md"]),
     .target(name: "UnmaskSampling", dependencies: ["UnmaskKernels"], exclude: ["README.md"]),
     .target(name: "UnmaskTrace", dependencies: ["UnmaskSampling", "CPNG"], exclude: ["README.md"]),
@@ -50,7 +56,7 @@ let package = Package(
 
     // Tests (Swift Testing). Shared fixtures (tiny checkpoints, golden values) live in Tests/Fixtures
     // and are found from #filePath, so large files are not copied into test bundles.
-    .testTarget(name: "UnmaskKernelsTests", dependencies: ["UnmaskKernels"]),
+    .testTarget(name: "UnmaskKernelsTests", dependencies: ["UnmaskKernels", "CUnmaskKernels"]),
     .testTarget(name: "UnmaskFormatsTests", dependencies: ["UnmaskFormats"]),
     .testTarget(name: "UnmaskTokenizerTests", dependencies: ["UnmaskTokenizer"]),
     .testTarget(name: "UnmaskModelsTests", dependencies: ["UnmaskModels"]),

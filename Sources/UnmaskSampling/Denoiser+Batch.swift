@@ -25,8 +25,10 @@ extension Denoiser {
     let start = ContinuousClock.now
     var lanes = prompts.map { prompt in
       var run = Run(
-        settings: settings, prompt: prompt, vocabularySize: model.vocabularySize,
-        strategy: strategy, schedule: schedule)
+        settings: settings,
+        canvas: prompt + [Int32](repeating: settings.maskID, count: settings.length),
+        promptLength: prompt.count, vocabularySize: model.vocabularySize, strategy: strategy,
+        schedule: schedule)
       if settings.cache != .none, let cached = model as? any KVCachingPredictor {
         run.kvCache = BlockKVCache(
           model: cached, mode: settings.cache,
@@ -47,13 +49,18 @@ extension Denoiser {
           model: model, block: lanes[i].block, range: range, stepInBlock: lanes[i].stepInBlock,
           counter: lanes[i].counter!, given: given.map { ($0[k], seconds) })
         lanes[i].stepInBlock += 1
+        lanes[i].run.fillAfterEOS(block: lanes[i].block, stepInBlock: lanes[i].stepInBlock)
       }
     }
     return lanes.map { lane in
-      DenoisingResult(
-        canvas: lane.run.canvas, generated: Array(lane.run.canvas[lane.run.promptLength...]),
+      var result = DenoisingResult(
+        canvas: lane.run.canvas,
+        generated: Array(lane.run.canvas[lane.run.promptLength..<lane.run.generatedEnd]),
         forwardPasses: lane.run.forwardPasses, steps: lane.run.stepIndex, seconds: lane.seconds,
         stoppedEarly: false)
+      result.promptLength = lane.run.promptLength
+      result.eosFilled = lane.run.eosFilled
+      return result
     }
   }
 
@@ -65,12 +72,12 @@ extension Denoiser {
         lane.seconds = elapsed
         return
       }
-      let range = lane.run.blockRange(lane.block)
       if lane.counter == nil {
         lane.counter = CommitCounter(
-          settings: settings, maskedAtStart: lane.run.maskCount(in: range), schedule: schedule)
+          settings: settings, maskedAtStart: lane.run.maskCount(in: lane.run.countRange(lane.block)),
+          schedule: schedule)
       }
-      if lane.run.shouldContinue(stepInBlock: lane.stepInBlock, block: range) { return }
+      if lane.run.shouldContinue(stepInBlock: lane.stepInBlock, block: lane.block) { return }
       lane.block += 1
       lane.stepInBlock = 0
       lane.counter = nil

@@ -31,7 +31,9 @@ extension GenerateCommand {
           model: session.location.path, architecture: session.architecture,
           promptTokens: generation.prompt, tokens: result.generated, text: generation.text,
           steps: result.steps, forwardPasses: result.forwardPasses, seconds: result.seconds,
-          stoppedEarly: result.stoppedEarly, trace: nil, settings: settings)
+          stoppedEarly: result.stoppedEarly, trace: nil, settings: settings,
+          canvas: result.canvas, suffixTokens: [], eosFilled: result.eosFilled,
+          forwardPassesSaved: result.forwardPassesSaved)
         var object =
           try JSONSerialization.jsonObject(with: encoder.encode(report)) as? [String: Any] ?? [:]
         object["index"] = index
