@@ -47,6 +47,22 @@ public final class MappedFile: @unchecked Sendable {
   /// The number of bytes in the file.
   public var count: Int { bytes.count }
 
+  /// Tells the OS that the pages holding `range` are not needed now, so they stop counting as
+  /// resident (`madvise(MADV_DONTNEED)`). The mapping is private and read-only, so a later read
+  /// simply faults the pages in again from the file: nothing is lost, it only costs a re-read.
+  ///
+  /// Used after a compressed `.umk` tensor is decoded: otherwise its compressed pages stay
+  /// resident beside the decoded copy (peak RSS 1.83x the bf16 weights instead of about 1x).
+  public func release(_ range: Range<Int>) {
+    guard let base = bytes.baseAddress, !range.isEmpty else { return }
+    let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+    // Whole pages covering the range: a page shared with a neighbour is re-read if needed.
+    let start = (range.lowerBound / page) * page
+    let end = min(bytes.count, ((range.upperBound + page - 1) / page) * page)
+    guard end > start else { return }
+    _ = madvise(UnsafeMutableRawPointer(mutating: base + start), end - start, Int32(MADV_DONTNEED))
+  }
+
   /// The bytes in `range`, which the caller has checked lies inside the file.
   public func slice(_ range: Range<Int>) -> UnsafeRawBufferPointer {
     UnsafeRawBufferPointer(rebasing: bytes[range])

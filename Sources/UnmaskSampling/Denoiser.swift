@@ -50,6 +50,10 @@ public final class Denoiser {
         field: "mask-id",
         message: "\(settings.maskID) is outside the vocabulary (\(model.vocabularySize))")
     }
+    if settings.cache != .none && !(model is any KVCachingPredictor) {
+      throw SamplingError.invalidSetting(
+        field: "cache", message: "\(settings.cache.rawValue) needs a model with a key/value cache")
+    }
     self.model = model
     self.settings = settings
     self.strategy = strategy
@@ -87,6 +91,10 @@ public final class Denoiser {
     var run = Run(
       settings: settings, canvas: canvas, promptLength: promptLength,
       vocabularySize: model.vocabularySize, strategy: strategy, schedule: schedule)
+    if settings.cache != .none, let cached = model as? any KVCachingPredictor {
+      run.kvCache = BlockKVCache(
+        model: cached, mode: settings.cache, commitsBlockStartFirst: settings.proposal == .dream)
+    }
     observers.forEach { $0.denoisingWillStart(canvas: run.canvas, promptLength: promptLength) }
     var stopped = false
     blocks: for block in 0..<settings.blockCount {
@@ -154,6 +162,8 @@ struct Run {
   var proposer: TokenProposer
   var forwardPasses = 0
   var stepIndex = 0
+  /// Fast-dLLM's key/value cache, when the settings ask for one.
+  var kvCache: BlockKVCache?
 
   init(
     settings: DenoisingSettings, canvas: [Int32], promptLength: Int, vocabularySize: Int,
@@ -200,19 +210,26 @@ struct Run {
       return decision
     }
     if strategy.runsUntilBlockComplete { return !complete }
-    if settings.stopWhenBlockComplete && complete { return false }
+    // Fast-dLLM's cached samplers always leave a block once it is complete.
+    if (settings.stopWhenBlockComplete || kvCache != nil) && complete { return false }
     // `eosFill` ends a block it completed, and skips the later blocks it filled.
     if eosFilled > 0 && complete { return false }
     return stepInBlock < settings.stepsPerBlock
   }
 
   /// One denoising step: logits, proposals, count, commits, remasks, and the step event.
+  /// `given`: logits already computed for this canvas by a batched pass (see `Denoiser+Batch`).
   mutating func step(
-    model: MaskPredictor, block: Int, range: Range<Int>, stepInBlock: Int, counter: CommitCounter
+    model: MaskPredictor, block: Int, range: Range<Int>, stepInBlock: Int, counter: CommitCounter,
+    given: (logits: Matrix, seconds: Double)? = nil
   ) throws -> DenoisingStep {
     let modelStart = ContinuousClock.now
-    var logits = try guidedLogits(model: model)
-    let modelTime = ContinuousClock.now - modelStart
+    if given != nil { forwardPasses += settings.cfgScale > 0 ? 2 : 1 }
+    var logits =
+      try given?.logits
+      ?? kvCache.map { try cachedLogits($0, range: range, stepInBlock: stepInBlock) }
+      ?? guidedLogits(model: model)
+    let modelTime = given.map { Duration.seconds($0.seconds) } ?? ContinuousClock.now - modelStart
     if settings.logitsEosInf, let eos = settings.eosID, Int(eos) < logits.columns {
       for row in 0..<logits.rows { logits[row, Int(eos)] = -.infinity }
     }
@@ -241,7 +258,8 @@ struct Run {
         extraPasses.count += 1
         return try model.logits(for: tokens)
       })
-    let chosen = strategy.selectCommits(context, rng: &rng)
+    let chosen =
+      kvCache?.blockStartCommit(context, block: range) ?? strategy.selectCommits(context, rng: &rng)
     if strategy.runsUntilBlockComplete && chosen.isEmpty && !proposals.isEmpty {
       // The block would never complete: a strategy that ignores the count must commit.
       throw SamplingError.noProgress(strategy: strategy.name.rawValue, step: stepIndex)
@@ -273,17 +291,38 @@ struct Run {
     forwardPasses += 1
     try checkShape(cond, vocabularySize: model.vocabularySize)
     guard settings.cfgScale > 0 else { return cond }
-    var unconditional = canvas
-    for i in 0..<promptLength { unconditional[i] = settings.maskID }
-    let un = try model.logits(for: unconditional)
+    let un = try model.logits(for: unconditionalCanvas)
     forwardPasses += 1
     try checkShape(un, vocabularySize: model.vocabularySize)
+    return guided(cond, unconditional: un)
+  }
+
+  /// The canvas with the prompt masked: the unconditional input of classifier-free guidance.
+  var unconditionalCanvas: [Int32] {
+    var unconditional = canvas
+    for i in 0..<promptLength { unconditional[i] = settings.maskID }
+    return unconditional
+  }
+
+  /// `un + (cfg + 1) * (cond - un)` in float32.
+  func guided(_ conditional: Matrix, unconditional un: Matrix) -> Matrix {
+    var cond = conditional
     let scale = Float(settings.cfgScale + 1)
     for i in 0..<cond.values.count {
       let u = un.values[i]
       cond.values[i] = u + scale * (cond.values[i] - u)
     }
     return cond
+  }
+
+  /// Logits from the key/value cache (no guidance: settings validation refuses it).
+  mutating func cachedLogits(_ cache: BlockKVCache, range: Range<Int>, stepInBlock: Int) throws
+    -> Matrix
+  {
+    let logits = try cache.logits(canvas: canvas, block: range, stepInBlock: stepInBlock)
+    forwardPasses += 1
+    try checkShape(logits, vocabularySize: cache.model.vocabularySize)
+    return logits
   }
 
   func checkShape(_ m: Matrix, vocabularySize: Int) throws {

@@ -17,7 +17,7 @@ extension DenoisingSettings: Codable {
     "confidence_precision", "temperature", "top_k", "top_p", "cfg_scale", "alg_temp", "eps",
     "seed", "stop_when_block_complete", "score_all_masked", "logits_eos_inf",
     "confidence_eos_eot_inf", "mask_id", "eos_id", "eot_id", "reference_eos_bug", "stop_at_eos",
-    "eos_fill", "min_length",
+    "eos_fill", "min_length", "cache",
   ]
 
   /// Every key a settings object may hold: the fields and every strategy's and schedule's
@@ -50,6 +50,7 @@ extension DenoisingSettings: Codable {
     s.seed = try o.uint64("seed") ?? s.seed
     s.stopWhenBlockComplete = try o.bool("stop_when_block_complete") ?? s.stopWhenBlockComplete
     s.scoreAllMasked = try o.bool("score_all_masked") ?? s.scoreAllMasked
+    s.cache = try o.choice("cache", "cache mode") ?? s.cache
     s.logitsEosInf = try o.bool("logits_eos_inf") ?? s.logitsEosInf
     s.confidenceEosEotInf = try o.bool("confidence_eos_eot_inf") ?? s.confidenceEosEotInf
     s.referenceEOSBug = try o.bool("reference_eos_bug") ?? s.referenceEOSBug
@@ -85,7 +86,8 @@ extension DenoisingSettings: Codable {
       // Seeds above Int.max do not fit a JSON integer here; they are written as numbers.
       "seed": seed <= UInt64(Int.max) ? .integer(Int(seed)) : .number(Double(seed)),
       "stop_when_block_complete": .bool(stopWhenBlockComplete),
-      "score_all_masked": .bool(scoreAllMasked), "logits_eos_inf": .bool(logitsEosInf),
+      "score_all_masked": .bool(scoreAllMasked), "cache": .string(cache.rawValue),
+      "logits_eos_inf": .bool(logitsEosInf),
       "confidence_eos_eot_inf": .bool(confidenceEosEotInf), "mask_id": .integer(Int(maskID)),
       "eos_id": optional(eosID) { .integer(Int($0)) },
       "eot_id": optional(eotID) { .integer(Int($0)) },

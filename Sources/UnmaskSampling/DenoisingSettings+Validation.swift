@@ -39,6 +39,13 @@ extension DenoisingSettings {
         "dream-threshold needs the block's \(blockLength) masks divisible by its \(stepsPerBlock) steps"
       )
     }
+    if cache != .none && cfgScale > 0 {
+      // Fast-dLLM's cached samplers have no guidance; an unconditional canvas needs its own cache.
+      throw fail("cache", "\(cache.rawValue) cannot be combined with cfg-scale > 0")
+    }
+    if cache != .none && strategy.name == .remdm {
+      throw fail("cache", "\(cache.rawValue) cannot be used with remdm, which remasks outside the block")
+    }
     guard maskID >= 0 else { throw fail("mask-id", "must be >= 0, got \(maskID)") }
     if logitsEosInf && eosID == nil {
       throw fail("logits-eos-inf", "needs the EOS id, which the tokenizer did not give")

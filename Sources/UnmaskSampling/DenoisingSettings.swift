@@ -41,6 +41,8 @@ public struct DenoisingSettings: Equatable, Sendable {
   /// Also score masked positions beyond the current block for the step events (traces, live
   /// views); costs one softmax per such position. Commits and the random stream are unchanged.
   public var scoreAllMasked: Bool = false
+  /// Fast-dLLM's key/value cache (`none`, `prefix`, `dual`); see `CacheMode`.
+  public var cache: CacheMode = .none
   /// LLaDA `logits_eos_inf`: the EOS logit is -inf before proposing.
   public var logitsEosInf: Bool = false
   /// LLaDA `confidence_eos_eot_inf`, as intended: confidences come from a softmax with the EOS

@@ -163,6 +163,8 @@ public enum Strategy: Equatable, Sendable {
     case .threshold(let t): return ThresholdRemasking(threshold: t)
     case .factor(let f): return FactorRemasking(factor: f)
     case .dreamThreshold(let t):
+      // Fast-dLLM's cached Dream block sampler has no budget: top-1 plus all >= threshold.
+      if settings.cache != .none { return ThresholdRemasking(threshold: t) }
       return DreamThresholdRemasking(threshold: t, stepsPerBlock: settings.stepsPerBlock)
     case .entropyBounded(let gamma): return EntropyBoundedRemasking(gamma: gamma)
     case .remdm(let p): return ReMDMRemasking(parameters: p, maskID: settings.maskID)

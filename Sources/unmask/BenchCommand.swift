@@ -7,5 +7,8 @@ struct BenchCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "bench",
     abstract: "Benchmarks that print ratios against baselines measured in the same run.",
-    subcommands: [BenchForwardCommand.self, BenchConvertCommand.self, BenchTraceCommand.self])
+    subcommands: [
+      BenchForwardCommand.self, BenchConvertCommand.self, BenchTraceCommand.self,
+      BenchGenerateCommand.self,
+    ])
 }

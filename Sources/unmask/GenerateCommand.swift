@@ -28,6 +28,16 @@ struct GenerateCommand: ParsableCommand {
   var promptTokens: String?
 
   @Option(
+    help: ArgumentHelp(
+      "JSON Lines of prompts ({\"prompt\": text} or {\"prompt_tokens\": [ids]}, optional \"id\"); prints one JSON line per prompt.",
+      valueName: "FILE"))
+  var prompts: String?
+
+  @Option(
+    help: "With --prompts: prompts per forward pass (each answer equals its prompt run alone).")
+  var batch = 1
+
+  @Option(
     help:
       "Text fixed after the generated span (infilling); may hold masks as --prompt does. Encoded without special tokens."
   )
@@ -57,10 +67,14 @@ struct GenerateCommand: ParsableCommand {
   var quiet = false
 
   func validate() throws {
-    guard (prompt == nil) != (promptTokens == nil) else {
-      throw ValidationError("give exactly one of --prompt and --prompt-tokens")
+    guard [prompt != nil, promptTokens != nil, prompts != nil].filter({ $0 }).count == 1 else {
+      throw ValidationError("give exactly one of --prompt, --prompt-tokens and --prompts")
     }
-    if chat && prompt == nil {
+    guard batch >= 1 else { throw ValidationError("--batch must be at least 1, got \(batch)") }
+    if prompts != nil && trace != nil {
+      throw ValidationError("--trace records one run; drop it with --prompts")
+    }
+    if chat && prompt == nil && prompts == nil {
       throw ValidationError("--chat needs --prompt (text to wrap in the template)")
     }
     if system != nil && !chat { throw ValidationError("--system needs --chat") }
@@ -72,6 +86,12 @@ struct GenerateCommand: ParsableCommand {
   func run() throws {
     let session = try modelOptions.open()
     let settings = try sampling.settings(for: session)
+    if let prompts {
+      if suffix != nil || suffixTokens != nil {
+        throw ValidationError("--suffix applies to one prompt; drop it with --prompts")
+      }
+      return try runBatches(file: prompts, session: session, settings: settings)
+    }
     let promptIDs: [Int32]
     let suffixIDs: [Int32]
     do {
@@ -149,6 +169,12 @@ struct GenerateCommand: ParsableCommand {
   private func encodePrompt(_ session: ModelSession) throws -> [Int32] {
     if let promptTokens { return try parseTokenList(promptTokens, flag: "--prompt-tokens") }
     guard let prompt else { return [] }
+    return try encode(prompt, session: session)
+  }
+
+  /// Text to ids (masks written as the model's mask text are masks), through the chat
+  /// template with --chat.
+  func encode(_ prompt: String, session: ModelSession) throws -> [Int32] {
     guard chat else { return try session.encode(masked: prompt, flag: "prompt") }
     var messages: [ChatMessage] = []
     if let system { messages.append(ChatMessage(role: "system", content: system)) }

@@ -9,6 +9,7 @@ extension RoundingRule: ExpressibleByArgument {}
 extension ProposalRule: ExpressibleByArgument {}
 extension ReMDMSchedule: ExpressibleByArgument {}
 extension ConfidencePrecision: ExpressibleByArgument {}
+extension CacheMode: ExpressibleByArgument {}
 
 /// Every sampler flag, shared by the commands that denoise (`@OptionGroup var sampling: SamplingOptions`).
 ///
@@ -186,6 +187,11 @@ struct SamplingOptions: ParsableArguments {
   @Flag(help: "Also score masked positions beyond the current block in step events (traces).")
   var scoreAllMasked = false
 
+  @Option(
+    help:
+      "Fast-dLLM key/value cache: none, prefix (recompute the block and what follows) or dual (the block only).")
+  var cache: CacheMode?
+
   /// Checks the flags against the preset they start from (the model's special ids and its
   /// architecture's preset come in `settings(for:)`).
   func validate() throws {
@@ -268,6 +274,7 @@ struct SamplingOptions: ParsableArguments {
     if stopAtEos { o["stop_at_eos"] = .bool(true) }
     if eosFill { o["eos_fill"] = .bool(true) }
     put("min_length", minLength)
+    put("cache", cache)
     if let scheduleFile {
       o["explicit_counts"] = .array(try Self.readCounts(path: scheduleFile).map { .integer($0) })
       if schedule == nil { o["schedule"] = .string(ScheduleName.explicit.rawValue) }

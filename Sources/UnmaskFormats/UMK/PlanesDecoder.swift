@@ -79,13 +79,15 @@ final class ChunkDecoder {
 public enum PlanesDecoder {
   /// Decodes `entry` (whose stored bytes are `stored`, already checked to lie in the file)
   /// into `destination` (`entry.byteCount` bytes, aligned for the element type).
-  /// `checkChunks` verifies each chunk's XXH64 before decoding it.
+  /// `checkChunks` verifies each chunk's XXH64 before decoding it. `decoded`, if given, is
+  /// called with each chunk's range in `stored` once that chunk is decoded (from any thread).
   ///
   /// Throws a `UMKParseError` naming the first bad chunk.
   static func decode(
     _ entry: UMKTensorEntry, stored: UnsafeRawBufferPointer,
     into destination: UnsafeMutableRawPointer,
-    checkChunks: Bool, threads: Int = ComputeThreads.count
+    checkChunks: Bool, threads: Int = ComputeThreads.count,
+    decoded: (@Sendable (Range<Int>) -> Void)? = nil
   ) throws {
     let chunks = entry.chunks
     guard !chunks.isEmpty, let base = stored.baseAddress else { return }
@@ -108,6 +110,7 @@ public enum PlanesDecoder {
           stored: UnsafeRawBufferPointer(start: base + chunk.offset, count: chunk.storedLength),
           width: width, transform: transform, into: destination + c * per * width,
           checkChecksum: checkChunks)
+        decoded?(chunk.offset..<(chunk.offset + chunk.storedLength))
       }
     }
     for (c, failure) in failures.enumerated() {

@@ -115,23 +115,37 @@ public final class UMKFile: TensorSource {
     let cached = decoded[name]
     lock.unlock()
     if let cached { return view(entry, cached) }
-    let owned = try decode(entry, checkChunks: checkChunksOnLoad)
+    // The decoded copy is what the model reads from now on: each chunk's compressed pages are
+    // dropped as soon as it is decoded, so even the largest tensor's never all stay resident.
+    let owned = try decode(entry, checkChunks: checkChunksOnLoad, releasingCompressedPages: true)
     lock.lock()
     decoded[name] = owned
     lock.unlock()
     return view(entry, owned)
   }
 
-  /// Decodes tensor `entry` into a fresh buffer (not cached), chunks spread over `threads`.
+  /// Decodes tensor `entry` into a fresh buffer (not cached), chunks spread over `threads`;
+  /// `releasingCompressedPages` drops each chunk's pages of the mapping once it is decoded
+  /// (see `MappedFile.release`).
   public func decode(
-    _ entry: UMKTensorEntry, checkChunks: Bool, threads: Int = ComputeThreads.count
+    _ entry: UMKTensorEntry, checkChunks: Bool, threads: Int = ComputeThreads.count,
+    releasingCompressedPages: Bool = false
   ) throws -> OwnedBytes {
     let owned = OwnedBytes(count: entry.byteCount)
+    let mapping = file
+    let start = entry.offset
+    var release: (@Sendable (Range<Int>) -> Void)? = nil
+    if releasingCompressedPages {
+      release = { (range: Range<Int>) -> Void in
+        mapping.release((start + range.lowerBound)..<(start + range.upperBound))
+      }
+    }
     if let base = owned.bytes.baseAddress {
       do {
         try PlanesDecoder.decode(
           entry, stored: file.slice(entry.offset..<(entry.offset + entry.storedLength)), into: base,
-          checkChunks: checkChunks, threads: threads)
+          checkChunks: checkChunks, threads: threads,
+          decoded: release)
       } catch let error as UMKParseError {
         throw CheckpointError(path: location, item: error.field, error.problem)
       }

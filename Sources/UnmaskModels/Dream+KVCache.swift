@@ -1,0 +1,43 @@
+import UnmaskKernels
+
+/// Fast-dLLM's block sampler caches for Dream (`dream/model/generation_utils_block.py`).
+///
+/// The full pass shifts the whole canvas as `logits(for:)` does. A window pass shifts inside
+/// the window only, as the reference does (`torch.cat([logits[:, :1], logits[:, :-1]])` on the
+/// window's logits): its first row is the raw row of the window's first position, not of the
+/// position before it. The reference commits that position at the block's start, so the row
+/// is never read while it is masked.
+extension DreamModel: KVCachingPredictor {
+  /// A cache for a canvas of `positions` tokens.
+  public func makeKVCache(positions: Int) -> KVCache { stack.makeKVCache(positions: positions) }
+
+  /// Shifted logits `[T, V]` of a full pass that fills `cache`.
+  public func logits(for tokens: [Int32], filling cache: KVCache) throws -> Matrix {
+    Self.shifted(try stack.logits(for: tokens, window: 0..<tokens.count, cache: cache))
+  }
+
+  /// Logits `[window.count, V]` of the window, shifted inside the window.
+  public func logits(for tokens: [Int32], window: Range<Int>, cache: KVCache) throws -> Matrix {
+    Self.shifted(try stack.logits(for: tokens, window: window, cache: cache))
+  }
+
+  /// Row i = row i - 1, row 0 kept (`cat([logits[:, :1], logits[:, :-1]])`).
+  static func shifted(_ raw: Matrix) -> Matrix {
+    var logits = raw
+    let v = logits.columns
+    logits.values.withUnsafeMutableBufferPointer { values in
+      guard let base = values.baseAddress, logits.rows > 1 else { return }
+      (base + v).update(from: base, count: (logits.rows - 1) * v)
+    }
+    return logits
+  }
+}
+
+/// Several canvases in one forward pass (see `BatchMaskPredictor`), each shifted as
+/// `logits(for:)` shifts it.
+extension DreamModel: BatchMaskPredictor {
+  /// Shifted logits `[T_i, V]` per canvas.
+  public func logits(forBatch canvases: [[Int32]]) throws -> [Matrix] {
+    try stack.logits(forBatch: canvases).map(Self.shifted)
+  }
+}

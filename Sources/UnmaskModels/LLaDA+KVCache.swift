@@ -1,0 +1,25 @@
+import UnmaskKernels
+
+/// Fast-dLLM's prefix and dual caches for LLaDA (`llada/generate.py`): rows need no shift.
+extension LLaDAModel: KVCachingPredictor {
+  /// A cache for a canvas of `positions` tokens.
+  public func makeKVCache(positions: Int) -> KVCache { stack.makeKVCache(positions: positions) }
+
+  /// Logits `[T, V]` of a full pass that fills `cache`.
+  public func logits(for tokens: [Int32], filling cache: KVCache) throws -> Matrix {
+    try stack.logits(for: tokens, window: 0..<tokens.count, cache: cache)
+  }
+
+  /// Logits `[window.count, V]` of the window's positions against `cache`.
+  public func logits(for tokens: [Int32], window: Range<Int>, cache: KVCache) throws -> Matrix {
+    try stack.logits(for: tokens, window: window, cache: cache)
+  }
+}
+
+/// Several canvases in one forward pass (see `BatchMaskPredictor`).
+extension LLaDAModel: BatchMaskPredictor {
+  /// Logits `[T_i, V]` per canvas.
+  public func logits(forBatch canvases: [[Int32]]) throws -> [Matrix] {
+    try stack.logits(forBatch: canvases)
+  }
+}

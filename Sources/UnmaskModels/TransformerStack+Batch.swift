@@ -1,0 +1,99 @@
+import UnmaskKernels
+
+// Batched forward pass: the canvases are packed row after row, so every projection runs once
+// over all of them (the weights are read once per pass, which is what batching buys on a CPU),
+// while RoPE and attention run per canvas: canvas i sees only its own positions, at positions
+// 0..<T_i, exactly as if it ran alone. A padded batch with an attention mask computes the same
+// thing plus the padding.
+
+extension TransformerStack {
+  /// Raw logits `[T_i, V]` for each canvas, in one pass.
+  public func logits(forBatch canvases: [[Int32]]) throws -> [Matrix] {
+    guard canvases.count > 1 else { return try canvases.map { try logits(for: $0) } }
+    for canvas in canvases { try ModelError.check(canvas, vocabularySize: embeddingRows) }
+    var segments: [Range<Int>] = []
+    var total = 0
+    for canvas in canvases {
+      segments.append(total..<(total + canvas.count))
+      total += canvas.count
+    }
+    let d = modelDimension
+    let x = UnsafeMutablePointer<Float>.allocate(capacity: total * d)
+    defer { x.deallocate() }
+    for (canvas, segment) in zip(canvases, segments) {
+      for (offset, token) in canvas.enumerated() {
+        let row = Int(token)
+        embedding.convertRows(row..<(row + 1), into: x + (segment.lowerBound + offset) * d)
+      }
+    }
+    if embeddingScale != 1 { for i in 0..<(total * d) { x[i] *= embeddingScale } }
+
+    // RoPE tables per packed row: each canvas restarts at position 0.
+    let longest = canvases.map(\.count).max() ?? 0
+    let base = rope.tables(positions: longest)
+    let half = rope.headDimension / 2
+    var cosines: [Float] = []
+    var sines: [Float] = []
+    cosines.reserveCapacity(total * half)
+    sines.reserveCapacity(total * half)
+    for canvas in canvases {
+      cosines.append(contentsOf: base.cos[0..<(canvas.count * half)])
+      sines.append(contentsOf: base.sin[0..<(canvas.count * half)])
+    }
+    let mlp = blocks.first?.gate.outFeatures ?? 0
+    let scratch = ForwardScratch(tokens: total, model: d, attention: attention, mlp: mlp)
+    for block in blocks {
+      block.forward(
+        x, segments: segments, attention: attention, rope: rope, ropeTables: (cosines, sines),
+        scratch: scratch)
+    }
+    finalNorm.apply(x, rows: total, into: x)
+    return segments.map { segment in
+      var result = Matrix(rows: segment.count, columns: vocabularySize)
+      result.values.withUnsafeMutableBufferPointer { out in
+        guard let out = out.baseAddress else { return }
+        head.apply(x + segment.lowerBound * d, rows: segment.count, into: out)
+        if logitScale != 1 {
+          for i in 0..<(segment.count * vocabularySize) { out[i] *= logitScale }
+        }
+      }
+      return result
+    }
+  }
+}
+
+extension TransformerBlock {
+  /// Runs the block in place on packed canvases (`x` is `[ΣT_i, model]`); attention stays
+  /// inside each segment.
+  func forward(
+    _ x: UnsafeMutablePointer<Float>, segments: [Range<Int>], attention shape: AttentionShape,
+    rope: RotaryEmbedding, ropeTables: (cos: [Float], sin: [Float]), scratch s: ForwardScratch
+  ) {
+    let rows = segments.last?.upperBound ?? 0
+    let model = output.outFeatures
+    let qWidth = shape.heads * shape.headDimension
+    let kvWidth = shape.kvHeads * shape.headDimension
+    attentionNorm.apply(x, rows: rows, into: s.normed)
+    query.apply(s.normed, rows: rows, into: s.query)
+    key.apply(s.normed, rows: rows, into: s.key)
+    value.apply(s.normed, rows: rows, into: s.value)
+    rope.apply(s.query, rows: rows, heads: shape.heads, tables: ropeTables)
+    rope.apply(s.key, rows: rows, heads: shape.kvHeads, tables: ropeTables)
+    for segment in segments {
+      let r = segment.lowerBound
+      Attention.bidirectional(
+        q: s.query + r * qWidth, k: s.key + r * kvWidth, v: s.value + r * kvWidth,
+        into: s.attended + r * qWidth, tokens: segment.count, heads: shape.heads,
+        kvHeads: shape.kvHeads, headDimension: shape.headDimension)
+    }
+    output.apply(s.attended, rows: rows, into: s.normed)
+    for i in 0..<(rows * model) { x[i] += s.normed[i] }
+
+    mlpNorm.apply(x, rows: rows, into: s.normed)
+    gate.apply(s.normed, rows: rows, into: s.gate)
+    up.apply(s.normed, rows: rows, into: s.up)
+    VectorMath.swiglu(s.gate, s.up, count: rows * gate.outFeatures)
+    down.apply(s.gate, rows: rows, into: s.normed)
+    for i in 0..<(rows * model) { x[i] += s.normed[i] }
+  }
+}

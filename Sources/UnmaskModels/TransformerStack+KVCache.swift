@@ -1,0 +1,97 @@
+import UnmaskKernels
+
+// Fast-dLLM's cached forward passes (NVlabs/Fast-dLLM llada/model/modeling_llada.py,
+// `past_key_values` and `replace_position`; dream/model/modeling_dream.py likewise): the
+// window's keys and values are written into the cache at their positions, its queries are
+// rotated at their absolute positions (`block_end_index - query_len ..< block_end_index` in the
+// reference) and attend, without a mask, to every position of the canvas.
+
+extension TransformerStack {
+  /// An empty cache for a canvas of `positions` tokens.
+  public func makeKVCache(positions: Int) -> KVCache {
+    KVCache(
+      layers: blocks.count, positions: positions,
+      width: attention.kvHeads * attention.headDimension)
+  }
+
+  /// Raw logits `[window.count, V]` for the positions in `window`, the other positions' keys
+  /// and values read from `cache`; the window's rows of the cache are rewritten.
+  ///
+  /// With `window == 0..<T` this is the full forward pass that fills the cache (Fast-dLLM's
+  /// `model(x, use_cache=True)` at a block's start).
+  public func logits(for tokens: [Int32], window: Range<Int>, cache: KVCache) throws -> Matrix {
+    try ModelError.check(tokens, vocabularySize: embeddingRows)
+    let t = tokens.count
+    precondition(cache.positions == t, "the cache covers \(cache.positions) positions, not \(t)")
+    precondition(
+      window.lowerBound >= 0 && window.upperBound <= t && !window.isEmpty,
+      "window \(window) is outside the canvas 0..<\(t)")
+    let n = window.count
+    let d = modelDimension
+    let x = UnsafeMutablePointer<Float>.allocate(capacity: n * d)
+    defer { x.deallocate() }
+    for (row, position) in window.enumerated() {
+      let token = Int(tokens[position])
+      embedding.convertRows(token..<(token + 1), into: x + row * d)
+    }
+    if embeddingScale != 1 { for i in 0..<(n * d) { x[i] *= embeddingScale } }
+
+    let mlp = blocks.first?.gate.outFeatures ?? 0
+    let scratch = ForwardScratch(tokens: n, model: d, attention: attention, mlp: mlp)
+    let half = rope.headDimension / 2
+    let all = rope.tables(positions: t)
+    // RoPE angles of the window's absolute positions.
+    let range = (window.lowerBound * half)..<(window.upperBound * half)
+    let tables = (cos: Array(all.cos[range]), sin: Array(all.sin[range]))
+    for (layer, block) in blocks.enumerated() {
+      block.forward(
+        x, window: window, layer: layer, cache: cache, attention: attention, rope: rope,
+        ropeTables: tables, scratch: scratch)
+    }
+    finalNorm.apply(x, rows: n, into: x)
+    var result = Matrix(rows: n, columns: vocabularySize)
+    result.values.withUnsafeMutableBufferPointer { out in
+      guard let base = out.baseAddress else { return }
+      head.apply(x, rows: n, into: base)
+      if logitScale != 1 { for i in 0..<out.count { base[i] *= logitScale } }
+    }
+    return result
+  }
+}
+
+extension TransformerBlock {
+  /// Runs the block in place on the window's residual stream `x` (`[n, model]`), writing the
+  /// window's rotated keys and values into `cache` and attending over all of its positions.
+  func forward(
+    _ x: UnsafeMutablePointer<Float>, window: Range<Int>, layer: Int, cache: KVCache,
+    attention shape: AttentionShape, rope: RotaryEmbedding,
+    ropeTables: (cos: [Float], sin: [Float]), scratch s: ForwardScratch
+  ) {
+    let n = window.count
+    let model = output.outFeatures
+    let keys = cache.keys(layer: layer)
+    let values = cache.values(layer: layer)
+    let newKeys = keys + window.lowerBound * cache.width
+    let newValues = values + window.lowerBound * cache.width
+    // Attention: [n, model] -> q [n, H·d]; k/v [n, Hkv·d] into the cache rows of the window.
+    attentionNorm.apply(x, rows: n, into: s.normed)
+    query.apply(s.normed, rows: n, into: s.query)
+    key.apply(s.normed, rows: n, into: newKeys)
+    value.apply(s.normed, rows: n, into: newValues)
+    rope.apply(s.query, rows: n, heads: shape.heads, tables: ropeTables)
+    rope.apply(newKeys, rows: n, heads: shape.kvHeads, tables: ropeTables)
+    Attention.window(
+      q: s.query, k: keys, v: values, into: s.attended, queries: n, keys: cache.positions,
+      heads: shape.heads, kvHeads: shape.kvHeads, headDimension: shape.headDimension)
+    output.apply(s.attended, rows: n, into: s.normed)
+    for i in 0..<(n * model) { x[i] += s.normed[i] }
+
+    // MLP, unchanged: [n, model] -> gate, up [n, mlp] -> [n, model]
+    mlpNorm.apply(x, rows: n, into: s.normed)
+    gate.apply(s.normed, rows: n, into: s.gate)
+    up.apply(s.normed, rows: n, into: s.up)
+    VectorMath.swiglu(s.gate, s.up, count: n * gate.outFeatures)
+    down.apply(s.gate, rows: n, into: s.normed)
+    for i in 0..<(n * model) { x[i] += s.normed[i] }
+  }
+}

@@ -1,0 +1,60 @@
+import UnmaskKernels
+
+/// Drives a `KVCachingPredictor` the way Fast-dLLM's cached samplers do, for one run.
+///
+/// - LLaDA (`llada/generate.py`, `generate_with_prefix_cache` / `generate_with_dual_cache`):
+///   the block's step 0 is a full pass whose logits make an ordinary step (the schedule's first
+///   count, or the threshold rule); steps 1... recompute the window.
+/// - Dream (`dream/model/generation_utils_block.py`, `dual_cache` False = prefix): the same
+///   passes, but step 0 commits only the block's first position (its greedy proposal), and the
+///   later steps use the schedule from its step 1 on. Chosen when the proposal rule is Dream's.
+///
+/// The logits handed to the sampler are always `[T, V]`: the window's rows are fresh, the other
+/// rows are those of the block's full pass (the sampler reads only the block's rows unless a
+/// trace asks for scores beyond the block, which are then as stale as the cache).
+final class BlockKVCache {
+  let model: any KVCachingPredictor
+  let mode: CacheMode
+  /// Fast-dLLM's Dream block sampler: step 0 commits the block's first position only.
+  let commitsBlockStartFirst: Bool
+  private var cache: KVCache?
+  private var logits = Matrix(rows: 0, columns: 0)
+
+  init(model: any KVCachingPredictor, mode: CacheMode, commitsBlockStartFirst: Bool) {
+    self.model = model
+    self.mode = mode
+    self.commitsBlockStartFirst = commitsBlockStartFirst
+  }
+
+  /// Logits `[T, V]` for this step: a full pass filling the cache at a block's step 0, the
+  /// window otherwise (prefix: `block.lowerBound..<T`; dual: `block`).
+  func logits(canvas: [Int32], block: Range<Int>, stepInBlock: Int) throws -> Matrix {
+    guard stepInBlock > 0, let cache, cache.positions == canvas.count else {
+      let fresh = model.makeKVCache(positions: canvas.count)
+      cache = fresh
+      logits = try model.logits(for: canvas, filling: fresh)
+      return logits
+    }
+    let window = mode == .prefix ? block.lowerBound..<canvas.count : block
+    let rows = try model.logits(for: canvas, window: window, cache: cache)
+    guard rows.rows == window.count, rows.columns == logits.columns else {
+      throw SamplingError.badLogits(
+        expectedRows: window.count, expectedColumns: logits.columns, rows: rows.rows,
+        columns: rows.columns)
+    }
+    let v = logits.columns
+    logits.values.replaceSubrange(
+      (window.lowerBound * v)..<(window.upperBound * v), with: rows.values)
+    return logits
+  }
+
+  /// Dream's block start: the block's first position alone, when this is step 0 and it is a
+  /// candidate; nil when the strategy decides.
+  func blockStartCommit(_ context: StepContext, block: Range<Int>) -> [ScoredPosition]? {
+    guard commitsBlockStartFirst, context.stepInBlock == 0 else { return nil }
+    guard let first = context.proposals.first(where: { $0.position == block.lowerBound }) else {
+      return []
+    }
+    return [ScoredPosition(position: first.position, score: first.confidence)]
+  }
+}

@@ -1,0 +1,103 @@
+import UnmaskKernels
+
+/// One prompt of a batch: its run and where it is in its blocks.
+private struct Lane {
+  var run: Run
+  var block = 0
+  var stepInBlock = 0
+  var counter: CommitCounter?
+  var finished = false
+  var seconds = 0.0
+}
+
+extension Denoiser {
+  /// Generates an answer for each prompt, running the prompts' steps together: one forward pass
+  /// per step for the whole batch when the model is a `BatchMaskPredictor` (each canvas
+  /// attends only to itself, so each answer equals `generate(prompt:)` of that prompt alone,
+  /// token for token). Prompts whose blocks finish early (threshold strategies) simply leave
+  /// the batch. With a key/value cache each prompt keeps its own cache and runs its own passes.
+  ///
+  /// - Returns: one result per prompt, in order; `seconds` is the time until that prompt was done.
+  public func generate(batch prompts: [[Int32]]) throws -> [DenoisingResult] {
+    for prompt in prompts where prompt.contains(settings.maskID) {
+      throw SamplingError.invalidPrompt("it contains the mask id \(settings.maskID)")
+    }
+    let start = ContinuousClock.now
+    var lanes = prompts.map { prompt in
+      var run = Run(
+        settings: settings,
+        canvas: prompt + [Int32](repeating: settings.maskID, count: settings.length),
+        promptLength: prompt.count, vocabularySize: model.vocabularySize, strategy: strategy,
+        schedule: schedule)
+      if settings.cache != .none, let cached = model as? any KVCachingPredictor {
+        run.kvCache = BlockKVCache(
+          model: cached, mode: settings.cache,
+          commitsBlockStartFirst: settings.proposal == .dream)
+      }
+      return Lane(run: run)
+    }
+    while true {
+      for i in lanes.indices { advance(&lanes[i], elapsed: (ContinuousClock.now - start).seconds) }
+      let active = lanes.indices.filter { !lanes[$0].finished }
+      if active.isEmpty { break }
+      let passStart = ContinuousClock.now
+      let given = try batchedLogits(active.map { lanes[$0].run })
+      let seconds = (ContinuousClock.now - passStart).seconds / Double(max(1, active.count))
+      for (k, i) in active.enumerated() {
+        let range = lanes[i].run.blockRange(lanes[i].block)
+        _ = try lanes[i].run.step(
+          model: model, block: lanes[i].block, range: range, stepInBlock: lanes[i].stepInBlock,
+          counter: lanes[i].counter!, given: given.map { ($0[k], seconds) })
+        lanes[i].stepInBlock += 1
+        lanes[i].run.fillAfterEOS(block: lanes[i].block, stepInBlock: lanes[i].stepInBlock)
+      }
+    }
+    return lanes.map { lane in
+      var result = DenoisingResult(
+        canvas: lane.run.canvas,
+        generated: Array(lane.run.canvas[lane.run.promptLength..<lane.run.generatedEnd]),
+        forwardPasses: lane.run.forwardPasses, steps: lane.run.stepIndex, seconds: lane.seconds,
+        stoppedEarly: false)
+      result.promptLength = lane.run.promptLength
+      result.eosFilled = lane.run.eosFilled
+      return result
+    }
+  }
+
+  /// Moves a lane to its next step (`generate(prompt:)`'s two loops, unrolled), or finishes it.
+  private func advance(_ lane: inout Lane, elapsed: Double) {
+    while !lane.finished {
+      guard lane.block < settings.blockCount else {
+        lane.finished = true
+        lane.seconds = elapsed
+        return
+      }
+      if lane.counter == nil {
+        lane.counter = CommitCounter(
+          settings: settings, maskedAtStart: lane.run.maskCount(in: lane.run.countRange(lane.block)),
+          schedule: schedule)
+      }
+      if lane.run.shouldContinue(stepInBlock: lane.stepInBlock, block: lane.block) { return }
+      lane.block += 1
+      lane.stepInBlock = 0
+      lane.counter = nil
+    }
+  }
+
+  /// One batched pass over the runs' canvases (and their unconditional canvases with guidance),
+  /// or nil when each run computes its own logits (a cache, or a model without batching).
+  private func batchedLogits(_ runs: [Run]) throws -> [Matrix]? {
+    guard settings.cache == .none, runs.count > 1, let batch = model as? any BatchMaskPredictor
+    else { return nil }
+    let guided = settings.cfgScale > 0
+    var canvases = runs.map(\.canvas)
+    if guided { canvases += runs.map(\.unconditionalCanvas) }
+    let out = try batch.logits(forBatch: canvases)
+    return try runs.enumerated().map { k, run in
+      try run.checkShape(out[k], vocabularySize: model.vocabularySize)
+      guard guided else { return out[k] }
+      try run.checkShape(out[runs.count + k], vocabularySize: model.vocabularySize)
+      return run.guided(out[k], unconditional: out[runs.count + k])
+    }
+  }
+}

@@ -1,0 +1,159 @@
+import ArgumentParser
+import Foundation
+import Unmask
+
+/// `unmask bench generate`: generation speed per key/value cache mode, against `--cache none`
+/// measured in the same run.
+struct BenchGenerateCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "generate",
+    abstract: "Tokens/s, forward passes, tokens per forward and peak RSS per cache mode.",
+    discussion: """
+      Generates the same greedy answer with each --caches mode (none first: the baseline) and \
+      prints tokens/s, forward passes, tokens per forward pass, peak resident memory of the \
+      phase and the speed ratio against none. Without --model, builds a random-weight LLaDA of \
+      the issue's benchmark shape (d 1024, 8 layers, 16 heads, mlp 2816, vocab 8192) in bf16. \
+      Defaults follow the issue's target: a 32-token prompt, 256 generated, block 32, one step \
+      per token (--strategy confidence), so every mode runs the same number of steps.
+      """)
+
+  @Option(help: "Model folder, .safetensors or .umk (default: the synthetic bf16 LLaDA).")
+  var model: String?
+
+  @Option(help: "Prompt tokens.") var promptLength = 32
+  @Option(help: "Tokens to generate.") var length = 256
+  @Option(help: "Block length.") var blockLength = 32
+  @Option(help: "Denoising steps (default: --length).") var steps: Int?
+  @Option(help: "confidence (fixed steps) or threshold (Fast-dLLM parallel decoding).")
+  var strategy: StrategyName = .confidence
+  @Option(help: "Threshold for --strategy threshold.") var threshold = 0.9
+  @Option(help: "Cache modes to measure, comma separated; none always runs first.")
+  var caches = "none,prefix,dual"
+  @Option(help: "Batch sizes to measure without a cache, comma separated (after batch 1).")
+  var batchSizes = ""
+  @Option(
+    help:
+      "Stop each run after this many blocks (tokens/s over them). none and dual cost the same in every block; prefix's later blocks are cheaper, so it is then a lower bound."
+  )
+  var blocks: Int?
+  @Option(help: "Compute threads.") var threads: Int?
+
+  func validate() throws {
+    guard promptLength >= 1, length >= 1, blockLength >= 1 else {
+      throw ValidationError("--prompt-length, --length and --block-length must be at least 1")
+    }
+    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+    if let blocks, blocks < 1 { throw ValidationError("--blocks must be at least 1") }
+    _ = try modes()
+    _ = try batches()
+  }
+
+  /// Batch sizes beyond 1, in the order given.
+  func batches() throws -> [Int] {
+    var sizes: [Int] = []
+    for field in batchSizes.split(separator: ",") {
+      guard let n = Int(field.trimmingCharacters(in: .whitespaces)), n >= 1 else {
+        throw ValidationError("--batch-sizes: '\(field)' is not a positive integer")
+      }
+      if n > 1 && !sizes.contains(n) { sizes.append(n) }
+    }
+    return sizes
+  }
+
+  /// `none` first (the baseline), then the others in the order given.
+  func modes() throws -> [CacheMode] {
+    var modes: [CacheMode] = [.none]
+    for name in caches.split(separator: ",") {
+      let trimmed = name.trimmingCharacters(in: .whitespaces)
+      guard let mode = CacheMode(rawValue: trimmed) else {
+        throw ValidationError("--caches: '\(trimmed)' is not one of none, prefix, dual")
+      }
+      if !modes.contains(mode) { modes.append(mode) }
+    }
+    return modes
+  }
+
+  func run() throws {
+    if let threads { ComputeThreads.set(threads) }
+    let network: any MaskedDiffusionModel
+    let name: String
+    if let model {
+      network = try ModelSession.open(model).model
+      name = model
+    } else {
+      network = try SyntheticCheckpoint.llada(
+        dModel: 1024, layers: 8, heads: 16, mlp: 2816, vocabulary: 8192, dtype: .bf16)
+      name = "synthetic LLaDA bf16 (d 1024, 8 layers, vocab 8192)"
+    }
+    var settings = DenoisingSettings.preset(.llada)
+    settings.length = length
+    settings.steps = steps ?? length
+    settings.blockLength = blockLength
+    settings.strategy = strategy == .threshold ? .threshold(threshold) : .confidence
+    settings.stopWhenBlockComplete = true
+    settings.maskID = try SpecialTokens(model: network, tokenizer: nil, source: name).mask
+    settings.eosID = nil
+    settings.eotID = nil
+    let vocabulary = network.vocabularySize
+    let prompt = (0..<promptLength).map { Int32(($0 * 7919 + 13) % vocabulary) }
+      .map { $0 == settings.maskID ? 0 : $0 }
+    print(
+      "\(name), threads \(ComputeThreads.count), prompt \(promptLength), length \(length), "
+        + "block \(blockLength), steps \(settings.steps), strategy \(strategy.rawValue)"
+        + (blocks.map { ", first \($0) block(s)" } ?? ""))
+    _ = try network.logits(for: prompt)  // warm-up: weights paged in
+    var baseline: Double?
+    func report(_ label: String, tokens: Int, passes: Int, seconds: Double, resettable: Bool) {
+      let peak = Double(PeakMemory.bytes()) / 1_048_576
+      let speed = Double(tokens) / seconds
+      if baseline == nil { baseline = speed }
+      print(
+        String(
+          format:
+            "%@ %8.2f tokens/s  %4d forward passes  %5.2f tokens/forward  peak RSS %7.1f MiB%@  %5.2fx none",
+          label.padding(toLength: 13, withPad: " ", startingAt: 0), speed, passes,
+          Double(tokens) / Double(passes), peak, resettable ? "" : " (process)",
+          speed / (baseline ?? speed)))
+    }
+    for mode in try modes() {
+      settings.cache = mode
+      let denoiser = try Denoiser(model: network, settings: settings)
+      let resettable = PeakMemory.reset()
+      let stop = blocks.map { BlockLimit(blocks: $0, maskID: settings.maskID) }
+      let result = try denoiser.generate(prompt: prompt, observers: stop.map { [$0] } ?? [])
+      let generated = result.generated.filter { $0 != settings.maskID }.count
+      report(
+        "cache \(mode.rawValue)", tokens: generated, passes: result.forwardPasses,
+        seconds: result.seconds, resettable: resettable)
+    }
+    settings.cache = .none
+    let denoiser = try Denoiser(model: network, settings: settings)
+    for size in try batches() {
+      // Distinct prompts of one length: rotations of the benchmark prompt.
+      let prompts = (0..<size).map { k in
+        Array(prompt[(k % promptLength)...] + prompt[..<(k % promptLength)])
+      }
+      let resettable = PeakMemory.reset()
+      let start = Date()
+      let results = try denoiser.generate(batch: prompts)
+      // Batched passes: one per lockstep step, the most any prompt needed.
+      report(
+        "batch \(size)", tokens: size * length, passes: results.map(\.forwardPasses).max() ?? 1,
+        seconds: Date().timeIntervalSince(start), resettable: resettable)
+    }
+  }
+}
+
+/// Stops a run once its first `blocks` blocks hold no mask.
+private final class BlockLimit: DenoisingObserver {
+  let blocks: Int
+  let maskID: Int32
+  init(blocks: Int, maskID: Int32) {
+    self.blocks = blocks
+    self.maskID = maskID
+  }
+  func denoisingDidFinish(_ step: DenoisingStep) -> ObserverDecision {
+    let complete = !step.canvas[step.blockRange].contains(maskID)
+    return step.block + 1 >= blocks && complete ? .stop : .proceed
+  }
+}
