@@ -30,7 +30,7 @@ public struct CommitCounter: Sendable {
     } else {
       times = (0...n).map { 1 - Double($0) / Double(n) }
     }
-    if settings.schedule == .explicit, let counts = settings.explicitCounts {
+    if let counts = settings.schedule.explicitCounts {
       plan = counts
     } else if settings.rounding == .even {
       plan = Self.evenPlan(masked: maskedAtStart, times: times, schedule: schedule)

@@ -36,8 +36,7 @@ extension DenoisingSettings {
       s.eosID = 151643
       s.eotID = 151645
     case .fastDLLM:
-      s.strategy = .threshold
-      s.threshold = 0.9
+      s.strategy = .threshold(0.9)
       s.stopWhenBlockComplete = true
     }
     return s

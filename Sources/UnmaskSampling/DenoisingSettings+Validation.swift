@@ -30,42 +30,10 @@ extension DenoisingSettings {
     if let a = algTemperature, !(a.isFinite && a >= 0) {
       throw fail("alg-temp", "must be finite and >= 0, got \(a)")
     }
-    guard threshold > 0 && threshold <= 1 else {
-      throw fail("threshold", "must be in (0, 1], got \(threshold)")
-    }
-    guard factor.isFinite, factor > 0 else { throw fail("factor", "must be > 0, got \(factor)") }
-    guard entropyBound.isFinite, entropyBound >= 0 else {
-      throw fail("entropy-bound", "must be >= 0, got \(entropyBound)")
-    }
-    guard eta.isFinite, eta >= 0, eta <= 1 else {
-      throw fail("eta", "must be in [0, 1], got \(eta)")
-    }
-    guard remdmLoopEnd >= 0, remdmLoopStart <= 1, remdmLoopEnd < remdmLoopStart else {
-      throw fail(
-        "remdm-loop", "needs 0 <= end < start <= 1, got start \(remdmLoopStart) end \(remdmLoopEnd)"
-      )
-    }
     guard eps > 0, eps < 1 else { throw fail("eps", "must be in (0, 1), got \(eps)") }
-    guard sigmaMin > 0, sigmaMax > sigmaMin else {
-      throw fail("sigma", "needs 0 < sigma-min < sigma-max, got \(sigmaMin), \(sigmaMax)")
-    }
-    guard exponent.isFinite, exponent > 0 else {
-      throw fail("exponent", "must be > 0, got \(exponent)")
-    }
-    if schedule == .explicit {
-      guard let counts = explicitCounts else {
-        throw fail("schedule-file", "the explicit schedule needs a list of counts")
-      }
-      guard counts.count == stepsPerBlock else {
-        throw fail(
-          "schedule-file",
-          "has \(counts.count) counts, expected one per step of a block (\(stepsPerBlock))")
-      }
-      if let bad = counts.first(where: { $0 < 0 }) {
-        throw fail("schedule-file", "counts must be >= 0, got \(bad)")
-      }
-    }
-    if strategy == .dreamThreshold && blockLength % stepsPerBlock != 0 {
+    try strategy.validate()
+    try schedule.validate(stepsPerBlock: stepsPerBlock, blockLength: blockLength)
+    if case .dreamThreshold = strategy, blockLength % stepsPerBlock != 0 {
       throw fail(
         "steps",
         "dream-threshold needs the block's \(blockLength) masks divisible by its \(stepsPerBlock) steps"
@@ -78,6 +46,20 @@ extension DenoisingSettings {
     if confidenceEosEotInf && eosID == nil && eotID == nil {
       throw fail(
         "confidence-eos-eot-inf", "needs an EOS or EoT id, which the tokenizer did not give")
+    }
+  }
+
+  /// Refuses more steps per block than the block has positions (ReMDM excepted: its extra
+  /// steps remask and re-commit). The references accept such runs, and the goldens include
+  /// some, so `validate()` does not check this; front ends call it so that a user's
+  /// `--steps 100 --length 8` is not 92 forward passes that commit nothing.
+  public func checkEveryStepCanCommit() throws {
+    if stepsPerBlock > blockLength, strategy.name != .remdm {
+      throw SamplingError.invalidSetting(
+        field: "steps",
+        message:
+          "\(steps) steps give \(stepsPerBlock) per block of \(blockLength) positions, so some would commit nothing; use at most \(blockLength * blockCount)"
+      )
     }
   }
 }

@@ -11,18 +11,3 @@ public protocol NoiseSchedule: Sendable {
   /// Fraction of positions still masked at time `t` in `[0, 1]`; 1 (or nearly) at `t = 1`.
   func maskedFraction(at t: Double) -> Double
 }
-
-extension DenoisingSettings {
-  /// The schedule these settings name (the `explicit` schedule reports the linear fraction
-  /// for its times; its counts come from `explicitCounts`).
-  public func makeSchedule() -> any NoiseSchedule {
-    switch schedule {
-    case .linear, .explicit: return LinearSchedule()
-    case .cosine: return CosineSchedule()
-    case .cosineSquared: return CosineSquaredSchedule()
-    case .logLinear: return LogLinearSchedule(eps: eps)
-    case .geometric: return GeometricSchedule(sigmaMin: sigmaMin, sigmaMax: sigmaMax)
-    case .polynomial: return PolynomialSchedule(exponent: exponent)
-    }
-  }
-}

@@ -86,22 +86,3 @@ extension RemaskingStrategy {
     _ context: StepContext, committed: [ScoredPosition], rng: inout SeededGenerator
   ) -> [Int] { [] }
 }
-
-extension DenoisingSettings {
-  /// The strategy these settings name, ready for a run.
-  public func makeStrategy() -> any RemaskingStrategy {
-    switch strategy {
-    case .confidence: return ConfidenceRemasking()
-    case .margin: return MarginRemasking()
-    case .entropy: return EntropyRemasking()
-    case .random: return RandomRemasking()
-    case .origin: return OriginRemasking()
-    case .threshold: return ThresholdRemasking(threshold: threshold)
-    case .factor: return FactorRemasking(factor: factor)
-    case .dreamThreshold:
-      return DreamThresholdRemasking(threshold: threshold, stepsPerBlock: stepsPerBlock)
-    case .entropyBounded: return EntropyBoundedRemasking(gamma: entropyBound)
-    case .remdm: return ReMDMRemasking(settings: self)
-    }
-  }
-}

@@ -30,14 +30,12 @@ struct BenchTraceCommand: ParsableCommand {
   }
 
   func run() throws {
-    let bundle = try ModelBundle.open(URL(fileURLWithPath: model))
-    let network = try ModelRegistry.load(bundle)
-    var settings = DenoisingSettings.preset(.llada)
+    let session = try ModelSession.open(model)
+    var settings = session.settings(preset: .llada)
     settings.length = length
     settings.steps = steps
     settings.blockLength = blockLength
-    settings.maskID = try SpecialTokens(model: network, tokenizer: nil, source: model).mask
-    let denoiser = try Denoiser(model: network, settings: settings)
+    let denoiser = try Denoiser(model: session.model, settings: settings)
     let prompt: [Int32] = [1, 2, 3, 4]
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("unmask-bench-trace-\(getpid())")
     defer { try? FileManager.default.removeItem(at: folder) }
@@ -45,7 +43,7 @@ struct BenchTraceCommand: ParsableCommand {
     var figures = FigureOptions()
     figures.enabled = !noFigures
     let info = TraceRunInfo(
-      model: model, promptTokens: prompt, strategy: settings.strategy.rawValue, settings: settings)
+      model: model, promptTokens: prompt, strategy: settings.strategy.name.rawValue, settings: settings)
     func timePlain() throws -> Double {
       let start = Date()
       _ = try denoiser.generate(prompt: prompt)

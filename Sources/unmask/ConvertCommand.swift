@@ -59,7 +59,7 @@ struct ConvertCommand: ParsableCommand {
   }
 
   func run() throws {
-    let input = try ConversionInput.open(URL(fileURLWithPath: source))
+    let input = try ConversionInput.open(ModelReference.resolve(source))
     var options = UMKConvertOptions()
     options.codec = codec
     options.quantize = quantize

@@ -30,6 +30,11 @@ struct DetokenizeCommand: ParsableCommand {
         else {
           throw CommandError("element \(index) is not a non-negative integer id")
         }
+        // Hugging Face `tokenizers` drops unknown ids silently; a wrong id is a user's mistake.
+        guard tokenizer.token(for: id) != nil else {
+          throw CommandError(
+            "element \(index): id \(id) is not in the vocabulary (ids 0..<\(tokenizer.vocabularySize))")
+        }
         ids.append(id)
       }
       return try JSONLines.quote(tokenizer.decode(ids, skipSpecialTokens: skipSpecialTokens))

@@ -45,22 +45,18 @@ struct GenerateCommand: ParsableCommand {
     guard (prompt == nil) != (promptTokens == nil) else {
       throw ValidationError("give exactly one of --prompt and --prompt-tokens")
     }
-    if chat && prompt == nil { throw ValidationError("--chat needs --prompt (text to wrap in the template)") }
+    if chat && prompt == nil {
+      throw ValidationError("--chat needs --prompt (text to wrap in the template)")
+    }
+    if system != nil && !chat { throw ValidationError("--system needs --chat") }
   }
 
   func run() throws {
-    let loadStart = Date()
-    let (model, bundle) = try modelOptions.load()
-    let loadSeconds = Date().timeIntervalSince(loadStart)
-    let tokenizer = try bundle.tokenizerJSON.map {
-      try Tokenizer(tokenizerJSON: $0, tokenizerConfigJSON: bundle.tokenizerConfigJSON)
-    }
-    let promptIDs = try encodePrompt(tokenizer: tokenizer, source: bundle.location.path)
-    let ids = try SpecialTokens(model: model, tokenizer: tokenizer, source: bundle.location.path)
-    let settings = try sampling.settings(maskID: ids.mask, eosID: ids.eos, eotID: ids.eot)
-    let denoiser = try Denoiser(model: model, settings: settings)
+    let session = try modelOptions.open()
+    let promptIDs = try encodePrompt(session)
+    let settings = try sampling.settings(for: session)
+    try session.checkCanvas(promptLength: promptIDs.count, settings: settings)
 
-    let tokenText: (Int32) -> String = { id in tokenizer?.decode([id]) ?? "#\(id)" }
     var observers: [DenoisingObserver] = []
     if !json && !quiet {
       // On a terminal the canvas is redrawn in place; otherwise progress lines go to stderr so
@@ -68,54 +64,58 @@ struct GenerateCommand: ParsableCommand {
       let terminal = isatty(STDOUT_FILENO) != 0
       observers.append(
         LiveView(
-          tokenText: tokenText, ansi: terminal,
-          write: { text in (terminal ? FileHandle.standardOutput : FileHandle.standardError).write(Data(text.utf8)) }))
+          tokenText: session.tokenText, ansi: terminal,
+          write: { text in
+            (terminal ? FileHandle.standardOutput : FileHandle.standardError).write(
+              Data(text.utf8))
+          }))
     }
     let recorder = try trace.map { folder in
       try TraceRecorder(
         directory: folder == UnmaskCommand.defaultTraceFolder
-          ? TraceDirectory.defaultURL(strategy: settings.strategy.rawValue) : URL(fileURLWithPath: folder),
+          ? TraceDirectory.defaultURL(strategy: settings.strategy.name.rawValue)
+          : URL(fileURLWithPath: folder),
         run: TraceRunInfo(
-          model: modelOptions.model, promptTokens: promptIDs, strategy: settings.strategy.rawValue,
-          settings: settings, extra: ["architecture": model.architecture, "command": CommandLine.arguments.joined(separator: " ")],
-          tokenText: tokenText))
+          model: modelOptions.model, promptTokens: promptIDs,
+          strategy: settings.strategy.name.rawValue, settings: settings,
+          extra: [
+            "architecture": session.architecture,
+            "command": CommandLine.arguments.joined(separator: " "),
+          ],
+          tokenText: session.tokenText))
     }
     if let recorder { observers.append(recorder) }
-    let result = try denoiser.generate(prompt: promptIDs, observers: observers)
-    let output = tokenizer?.decode(result.generated, skipSpecialTokens: true) ?? ""
+    let generation = try session.generate(
+      prompt: promptIDs, settings: settings, observers: observers)
     if let recorder {
-      try recorder.finish(timings: ["load": loadSeconds, "generate": result.seconds])
+      try recorder.finish(
+        timings: ["load": session.loadSeconds, "generate": generation.result.seconds])
       if !json { FileHandle.standardError.write(Data("trace: \(recorder.directory.path)\n".utf8)) }
     }
     if json {
+      let result = generation.result
       let report = GenerateReport(
-        model: bundle.location.path, architecture: model.architecture, promptTokens: promptIDs,
-        tokens: result.generated, text: output, steps: result.steps,
-        forwardPasses: result.forwardPasses, seconds: result.seconds,
-        stoppedEarly: result.stoppedEarly, settings: settings)
+        model: session.location.path, architecture: session.architecture,
+        promptTokens: promptIDs, tokens: result.generated, text: generation.text,
+        steps: result.steps, forwardPasses: result.forwardPasses, seconds: result.seconds,
+        stoppedEarly: result.stoppedEarly, trace: recorder?.directory.path, settings: settings)
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
       print(String(decoding: try encoder.encode(report), as: UTF8.self))
     } else {
-      print(output)
+      print(generation.text)
     }
   }
 
   /// The prompt's token ids: given directly, encoded, or rendered through the chat template.
-  private func encodePrompt(tokenizer: Tokenizer?, source: String) throws -> [Int32] {
+  private func encodePrompt(_ session: ModelSession) throws -> [Int32] {
     if let promptTokens { return try parseTokenList(promptTokens, flag: "--prompt-tokens") }
     guard let prompt else { return [] }
-    guard let tokenizer else {
-      throw CommandError("\(source): no tokenizer.json, so --prompt cannot be encoded; use --prompt-tokens")
-    }
-    guard chat else { return tokenizer.encode(prompt) }
-    guard let template = tokenizer.chatTemplate else {
-      throw CommandError("\(source): tokenizer_config.json has no chat template Unmask recognises; drop --chat")
-    }
+    guard chat else { return try session.encode(prompt) }
     var messages: [ChatMessage] = []
     if let system { messages.append(ChatMessage(role: "system", content: system)) }
     messages.append(ChatMessage(role: "user", content: prompt))
-    return tokenizer.encode(template.render(messages, addGenerationPrompt: true), addSpecialTokens: false)
+    return try session.encodeChat(messages)
   }
 }
 
@@ -130,27 +130,12 @@ struct GenerateReport: Encodable {
   var forwardPasses: Int
   var seconds: Double
   var stoppedEarly: Bool
+  /// The trace folder, when `--trace` was given.
+  var trace: String?
   var settings: DenoisingSettings
 
   enum CodingKeys: String, CodingKey {
-    case model, architecture, tokens, text, steps, seconds, settings
+    case model, architecture, tokens, text, steps, seconds, settings, trace
     case promptTokens = "prompt_tokens", forwardPasses = "forward_passes", stoppedEarly = "stopped_early"
-  }
-}
-
-/// The mask, end-of-sequence and end-of-turn ids, from config.json first, then the tokenizer.
-struct SpecialTokens {
-  var mask: Int32
-  var eos: Int32?
-  var eot: Int32?
-
-  init(model: any MaskedDiffusionModel, tokenizer: Tokenizer?, source: String) throws {
-    let maskNames = ["<|mdm_mask|>", "<|mask|>", "[MASK]", "<mask>"]
-    guard let mask = model.maskTokenID ?? maskNames.lazy.compactMap({ tokenizer?.tokenID($0) }).first else {
-      throw CommandError("\(source): config.json has no mask_token_id and the tokenizer has no mask token (\(maskNames.joined(separator: ", ")))")
-    }
-    self.mask = mask
-    eos = model.eosTokenID ?? ["<|endoftext|>", "</s>"].lazy.compactMap({ tokenizer?.tokenID($0) }).first
-    eot = ["<|eot_id|>", "<|im_end|>"].lazy.compactMap({ tokenizer?.tokenID($0) }).first
   }
 }

@@ -10,11 +10,11 @@ struct InspectCommand: ParsableCommand {
       "List tensors, dtypes, shapes, encodings, sizes and compression ratio of a .safetensors or .umk file."
   )
 
-  @Argument(help: "A .safetensors or .umk file (or a model folder).")
+  @Argument(help: "A .safetensors or .umk file, a model folder, or a name from `unmask models`.")
   var file: String
 
   func run() throws {
-    let url = URL(fileURLWithPath: file)
+    let url = try ModelReference.resolve(file)
     var isDirectory: ObjCBool = false
     if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory),
       !isDirectory.boolValue,

@@ -25,12 +25,13 @@ struct LogitsCommand: ParsableCommand {
 
   func run() throws {
     let ids = try parseTokenList(tokens, flag: "--tokens")
-    let (model, _) = try modelOptions.load()
+    let session = try modelOptions.open()
     let logits: Matrix
-    if raw, let dream = model as? DreamModel {
+    if raw, let dream = session.model as? DreamModel {
+      try session.checkVocabulary(ids)
       logits = try dream.rawLogits(for: ids)
     } else {
-      logits = try model.logits(for: ids)
+      logits = try session.logits(for: ids)
     }
     let data = NumPyFile.float32(logits.values, shape: [logits.rows, logits.columns])
     try writeAtomically(data, to: out)

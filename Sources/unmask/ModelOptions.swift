@@ -4,43 +4,25 @@ import Unmask
 
 /// Flags every command that runs a model shares.
 struct ModelOptions: ParsableArguments {
-  @Option(name: .long, help: "Model folder (config.json, tokenizer.json, safetensors), .safetensors file or .umk file.")
+  @Option(
+    name: .long,
+    help:
+      "Model: a folder (config.json, tokenizer.json, safetensors), a .safetensors or .umk file, a Hugging Face cache snapshot, or a name from `unmask models`."
+  )
   var model: String
 
   @Option(name: .long, help: "Compute threads (BLAS and Unmask's loops). Default: all cores.")
   var threads: Int?
 
   func validate() throws {
-    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
-  }
-
-  /// Applies `--threads` and loads the model.
-  func load() throws -> (model: any MaskedDiffusionModel, bundle: ModelBundle) {
-    if let threads { ComputeThreads.set(threads) }
-    let bundle = try ModelBundle.open(URL(fileURLWithPath: model))
-    return (try ModelRegistry.load(bundle), bundle)
-  }
-}
-
-/// A problem found while running a command: printed as one line (`Error: ...`), exit 1.
-struct CommandError: Error, CustomStringConvertible {
-  var description: String
-  init(_ description: String) { self.description = description }
-}
-
-/// Parses `5,6,7` into token ids.
-func parseTokenList(_ text: String, flag: String) throws -> [Int32] {
-  guard !text.trimmingCharacters(in: .whitespaces).isEmpty else {
-    throw CommandError("\(flag) is empty; give token ids separated by commas, e.g. 5,6,7")
-  }
-  let parts = text.split(separator: ",", omittingEmptySubsequences: false)
-  var tokens: [Int32] = []
-  for part in parts {
-    let trimmed = part.trimmingCharacters(in: .whitespaces)
-    guard let value = Int32(trimmed) else {
-      throw CommandError("\(flag): '\(trimmed)' is not a token id (expected integers separated by commas)")
+    if let threads, threads < 1 {
+      throw ValidationError("--threads must be at least 1, got \(threads)")
     }
-    tokens.append(value)
   }
-  return tokens
+
+  /// Applies `--threads` and opens the model.
+  func open() throws -> ModelSession {
+    if let threads { ComputeThreads.set(threads) }
+    return try ModelSession.open(model)
+  }
 }

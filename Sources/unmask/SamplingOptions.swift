@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import UnmaskSampling
+import Unmask
 
 extension PresetName: ExpressibleByArgument {}
 extension StrategyName: ExpressibleByArgument {}
@@ -12,12 +12,15 @@ extension ConfidencePrecision: ExpressibleByArgument {}
 
 /// Every sampler flag, shared by the commands that denoise (`@OptionGroup var sampling: SamplingOptions`).
 ///
-/// A run starts from `--preset` (LLaDA `generate()` by default) and every flag given explicitly
-/// overrides that preset's field. `settings(maskID:eosID:eotID:)` builds the
+/// A run starts from `--preset` (the model architecture's reference by default) and every flag
+/// given explicitly overrides that preset's field. `settings(for:)` builds the
 /// `DenoisingSettings` the denoiser and the trace use.
 struct SamplingOptions: ParsableArguments {
-  @Option(help: "Reference settings to start from (flags below override them).")
-  var preset: PresetName = .llada
+  @Option(
+    help:
+      "Reference settings to start from (flags below override them). Default: the model's own (dream for Dream models, llada otherwise)."
+  )
+  var preset: PresetName?
 
   @Option(help: "Tokens to generate (masks appended to the prompt). Default 128.")
   var length: Int?
@@ -123,59 +126,78 @@ struct SamplingOptions: ParsableArguments {
   @Flag(help: "Also score masked positions beyond the current block in step events (traces).")
   var scoreAllMasked = false
 
-  /// Checks the flags as the denoiser would, with placeholder token ids.
+  /// Checks the flags against the preset they start from (the model's special ids and its
+  /// architecture's preset come in `settings(for:)`).
   func validate() throws {
     do {
-      _ = try settings(maskID: 0, eosID: 0, eotID: 0)
+      try DenoisingSettings.preset(preset ?? .llada).applying(overrides())
+        .checkEveryStepCanCommit()
     } catch let error as SamplingError {
-      throw ValidationError(error.description)
+      throw ValidationError(Self.describe(error))
     }
   }
 
-  /// The preset, then every explicit flag, with the tokenizer's special ids; validated.
-  func settings(maskID: Int32, eosID: Int32?, eotID: Int32?) throws -> DenoisingSettings {
-    var s = DenoisingSettings.preset(preset)
-    s.maskID = maskID
-    s.eosID = eosID
-    s.eotID = eotID
-    if let length {
-      s.length = length
-      s.blockLength = length
+  /// The settings for a run on `session`: the preset (the architecture's when `--preset` is
+  /// not given), the model's special ids, then every flag given; validated.
+  func settings(for session: ModelSession) throws -> DenoisingSettings {
+    do {
+      let settings = try session.settings(preset: preset, overrides: overrides())
+      try settings.checkEveryStepCanCommit()
+      return settings
+    } catch let error as SamplingError {
+      throw CommandError(Self.describe(error))
     }
-    if let steps { s.steps = steps }
-    if let blockLength { s.blockLength = blockLength }
-    if let strategy { s.strategy = strategy }
-    if let schedule { s.schedule = schedule }
-    if let rounding { s.rounding = rounding }
-    if let proposal { s.proposal = proposal }
-    if let confidencePrecision { s.confidencePrecision = confidencePrecision }
-    if let temperature { s.temperature = temperature }
-    if let topK { s.topK = topK }
-    if let topP { s.topP = topP }
-    if let cfgScale { s.cfgScale = cfgScale }
-    if let algTemp { s.algTemperature = algTemp }
-    if let threshold { s.threshold = threshold }
-    if let factor { s.factor = factor }
-    if let entropyBound { s.entropyBound = entropyBound }
-    if let eta { s.eta = eta }
-    if let remdmSchedule { s.remdmSchedule = remdmSchedule }
-    if let remdmLoopStart { s.remdmLoopStart = remdmLoopStart }
-    if let remdmLoopEnd { s.remdmLoopEnd = remdmLoopEnd }
-    if let eps { s.eps = eps }
-    if let sigmaMin { s.sigmaMin = sigmaMin }
-    if let sigmaMax { s.sigmaMax = sigmaMax }
-    if let exponent { s.exponent = exponent }
-    if let seed { s.seed = seed }
-    if logitsEosInf { s.logitsEosInf = true }
-    if confidenceEosEotInf { s.confidenceEosEotInf = true }
-    if let earlyStop { s.stopWhenBlockComplete = earlyStop }
-    if scoreAllMasked { s.scoreAllMasked = true }
+  }
+
+  /// A sampler error with its field named as the flag (`invalid --block-length: ...`).
+  static func describe(_ error: SamplingError) -> String {
+    guard case .invalidSetting(let field, let message) = error else { return error.description }
+    return "invalid --\(field.replacingOccurrences(of: "_", with: "-")): \(message)"
+  }
+
+  /// The flags given, as settings keys (`DenoisingSettings.applying`), so the command line,
+  /// sweep files and server requests change settings through one validated path.
+  func overrides() throws -> [String: JSONValue] {
+    var o: [String: JSONValue] = [:]
+    func put(_ key: String, _ value: Int?) { if let value { o[key] = .integer(value) } }
+    func put(_ key: String, _ value: Double?) { if let value { o[key] = .number(value) } }
+    func put<T: RawRepresentable>(_ key: String, _ value: T?) where T.RawValue == String {
+      if let value { o[key] = .string(value.rawValue) }
+    }
+    put("length", length)
+    put("steps", steps)
+    put("block_length", blockLength)
+    put("strategy", strategy)
+    put("schedule", schedule)
+    put("rounding", rounding)
+    put("proposal", proposal)
+    put("confidence_precision", confidencePrecision)
+    put("temperature", temperature)
+    put("top_k", topK)
+    put("top_p", topP)
+    put("cfg_scale", cfgScale)
+    put("alg_temp", algTemp)
+    put("threshold", threshold)
+    put("factor", factor)
+    put("entropy_bound", entropyBound)
+    put("eta", eta)
+    put("remdm_schedule", remdmSchedule)
+    put("remdm_loop_start", remdmLoopStart)
+    put("remdm_loop_end", remdmLoopEnd)
+    put("eps", eps)
+    put("sigma_min", sigmaMin)
+    put("sigma_max", sigmaMax)
+    put("exponent", exponent)
+    if let seed { o["seed"] = seed <= UInt64(Int.max) ? .integer(Int(seed)) : .number(Double(seed)) }
+    if logitsEosInf { o["logits_eos_inf"] = .bool(true) }
+    if confidenceEosEotInf { o["confidence_eos_eot_inf"] = .bool(true) }
+    if let earlyStop { o["stop_when_block_complete"] = .bool(earlyStop) }
+    if scoreAllMasked { o["score_all_masked"] = .bool(true) }
     if let scheduleFile {
-      s.explicitCounts = try Self.readCounts(path: scheduleFile)
-      if schedule == nil { s.schedule = .explicit }
+      o["explicit_counts"] = .array(try Self.readCounts(path: scheduleFile).map { .integer($0) })
+      if schedule == nil { o["schedule"] = .string(ScheduleName.explicit.rawValue) }
     }
-    try s.validate()
-    return s
+    return o
   }
 
   /// Integers separated by spaces, commas or newlines (a JSON array works); `#` starts a comment.

@@ -7,19 +7,13 @@ struct TokenizerLocation: ParsableArguments {
   @Option(
     name: .long,
     help:
-      "A model folder holding tokenizer.json (and tokenizer_config.json), a tokenizer.json file, or a .umk file."
+      "A model folder holding tokenizer.json (and tokenizer_config.json), a tokenizer.json file, a .umk file, or a name from `unmask models`."
   )
   var model: String
 
-  func validate() throws {
-    guard FileManager.default.fileExists(atPath: model) else {
-      throw ValidationError("--model \(model): no such file or folder")
-    }
-  }
-
   /// Loads the tokenizer, turning load errors into one-line CLI failures.
   func load() throws -> Tokenizer {
-    let url = URL(fileURLWithPath: model)
+    let url = try ModelReference.resolve(model)
     if url.pathExtension == "umk" {
       let bundle = try ModelBundle.open(url)
       guard let json = bundle.tokenizerJSON else {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Unmask
 
 /// The `unmask` command-line tool: run, convert and trace masked-diffusion language models.
@@ -25,7 +26,12 @@ struct UnmaskCommand: ParsableCommand {
   /// Runs the tool. `--trace` may stand without a folder (argument-parser options always take a
   /// value), so a bare `--trace` is rewritten to name `defaultTraceFolder` before parsing.
   static func main() {
-    main(Self.expandingBareTrace(Array(CommandLine.arguments.dropFirst())))
+    if let bad = firstNonUTF8Argument() {
+      FileHandle.standardError.write(
+        Data("Error: argument \(bad) is not valid UTF-8 text; re-encode it as UTF-8\n".utf8))
+      Foundation.exit(64)
+    }
+    main(joiningNegativeNumbers(Self.expandingBareTrace(Array(CommandLine.arguments.dropFirst()))))
   }
 
   /// Stands for "the default folder" after a bare `--trace`.

@@ -23,7 +23,7 @@ struct DenoiserTests {
     s.length = 24
     s.steps = 12
     s.blockLength = 8
-    s.strategy = strategy
+    s.strategy = .defaults(strategy)
     s.maskID = 111
     s.eosID = 100
     s.eotID = 101

@@ -24,7 +24,7 @@ struct ScheduleTests {
       s.length = shape.length
       s.steps = shape.steps
       s.blockLength = shape.block
-      s.schedule = schedule
+      s.schedule = .defaults(schedule)
       s.rounding = rounding
       try s.validate()
       let counter = CommitCounter(settings: s, maskedAtStart: shape.block)
@@ -63,8 +63,7 @@ struct ScheduleTests {
     s.length = 10
     s.steps = 3
     s.blockLength = 10
-    s.schedule = .explicit
-    s.explicitCounts = [5, 1, 0]
+    s.schedule = .explicit(counts: [5, 1, 0])
     try s.validate()
     var rng = SeededGenerator(seed: 0)
     let counter = CommitCounter(settings: s, maskedAtStart: 10)
@@ -78,7 +77,7 @@ struct ScheduleTests {
   ])
   func maskedFractionFallsFromOneToZero(schedule: ScheduleName) {
     var s = DenoisingSettings()
-    s.schedule = schedule
+    s.schedule = .defaults(schedule)
     let f = s.makeSchedule()
     #expect(abs(f.maskedFraction(at: 1) - 1) < 0.01)
     #expect(f.maskedFraction(at: 0) < 0.01)

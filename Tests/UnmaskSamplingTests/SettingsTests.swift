@@ -13,7 +13,7 @@ struct SettingsTests {
     let dream = DenoisingSettings.preset(.dream)
     #expect(dream.topK == 50 && dream.proposal == .dream && dream.rounding == .truncate)
     let fast = DenoisingSettings.preset(.fastDLLM)
-    #expect(fast.strategy == .threshold && fast.threshold == 0.9 && fast.stopWhenBlockComplete)
+    #expect(fast.strategy == .threshold(0.9) && fast.stopWhenBlockComplete)
     #expect(DenoisingSettings.preset(.llada) == DenoisingSettings())
   }
 
@@ -27,12 +27,12 @@ struct SettingsTests {
         $0.blockLength = 32; $0.steps = 6
       }
     ),
-    ("threshold", { $0.threshold = 0 }),
-    ("threshold", { $0.threshold = 1.5 }),
+    ("threshold", { $0.strategy = .threshold(0) }),
+    ("threshold", { $0.strategy = .threshold(1.5) }),
     ("top-p", { $0.topP = 0 }),
     ("top-k", { $0.topK = 0 }),
     ("temperature", { $0.temperature = -1 }),
-    ("schedule-file", { $0.schedule = .explicit }),
+    ("schedule-file", { $0.schedule = .explicit(counts: [1]) }),
   ]
 
   @Test(arguments: 0..<impossible.count)
@@ -54,7 +54,10 @@ struct SettingsTests {
   @Test func codableRoundTripAndMissingKeysDefault() throws {
     var s = DenoisingSettings.preset(.dream)
     s.seed = 42
-    s.explicitCounts = [1, 2]
+    s.schedule = .explicit(counts: [1, 2])
+    s.steps = 2
+    s.length = 4
+    s.blockLength = 4
     let data = try JSONEncoder().encode(s)
     #expect(try JSONDecoder().decode(DenoisingSettings.self, from: data) == s)
     let partial = try JSONDecoder().decode(

@@ -33,19 +33,19 @@ struct StochasticTests {
     (
       "remdm cap",
       {
-        $0.strategy = .remdm; $0.rounding = .truncate; $0.eta = 0.2
+        var p = ReMDMParameters(); p.eta = 0.2; $0.strategy = .remdm(p); $0.rounding = .truncate
       }
     ),
     (
       "remdm conf",
       {
-        $0.strategy = .remdm; $0.remdmSchedule = .conf; $0.rounding = .truncate; $0.eta = 0.5
+        var p = ReMDMParameters(); p.schedule = .conf; p.eta = 0.5; $0.strategy = .remdm(p); $0.rounding = .truncate
       }
     ),
     (
       "remdm loop",
       {
-        $0.strategy = .remdm; $0.remdmSchedule = .loop; $0.rounding = .truncate; $0.eta = 0.3
+        var p = ReMDMParameters(); p.schedule = .loop; p.eta = 0.3; $0.strategy = .remdm(p); $0.rounding = .truncate
       }
     ),
   ]

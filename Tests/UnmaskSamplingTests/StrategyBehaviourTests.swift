@@ -18,12 +18,13 @@ struct StrategyBehaviourTests {
   @Test(arguments: ReMDMSchedule.allCases)
   func remdmRemasksAndStillFinishes(schedule: ReMDMSchedule) throws {
     var s = toySettings()
-    s.strategy = .remdm
-    s.remdmSchedule = schedule
+    var parameters = ReMDMParameters()
+    parameters.schedule = schedule
+    parameters.eta = 0.5
+    parameters.loopStart = 0.9
+    parameters.loopEnd = 0.1
+    s.strategy = .remdm(parameters)
     s.rounding = .truncate
-    s.eta = 0.5
-    s.remdmLoopStart = 0.9
-    s.remdmLoopEnd = 0.1
     let model = try ToyPredictor.load()
     var remasks = 0
     for seed in 0..<8 {
@@ -97,12 +98,11 @@ struct StrategyBehaviourTests {
 
   @Test func thresholdOneCommitsOnePerStepAndSmallThresholdFewerSteps() throws {
     var s = toySettings()
-    s.strategy = .threshold
-    s.threshold = 1
+    s.strategy = .threshold(1)
     let model = try ToyPredictor.load()
     let strict = try Denoiser(model: model, settings: s).generate(prompt: [1])
     #expect(strict.forwardPasses == 32)
-    s.threshold = 0.05
+    s.strategy = .threshold(0.05)
     let loose = try Denoiser(model: model, settings: s).generate(prompt: [1])
     #expect(loose.forwardPasses < 32)
   }

@@ -48,6 +48,12 @@ struct GenerateCommandTests {
     (["--length", "16", "--steps", "6", "--block-length", "4"], "steps"),
     (["--strategy", "telepathy"], "telepathy"),
     (["--strategy", "threshold", "--threshold", "1.5"], "threshold"),
+    // Issue 15 defects: each printed "Missing value", ran silently or was ignored before.
+    (["--length", "-1"], "--length: must be at least 1, got -1"),
+    (["--temperature", "-0.5"], "--temperature"),
+    (["--steps", "100", "--length", "8"], "--steps: 100 steps"),
+    (["--system", "be brief"], "--system needs --chat"),
+    (["--threshold", "0.5"], "does not apply to strategy confidence"),
   ])
   func impossibleSettingsAreOneLineErrors(flags: [String], message: String) throws {
     let result = try UnmaskTool.run(["generate", "--model", Fixtures.model("tiny-llada"), "--prompt", "x"] + flags)
@@ -61,4 +67,59 @@ struct GenerateCommandTests {
       #expect(lines.count == 1, "\(result.stderr)")
     }
   }
+
+  /// Issue 15, defect 9: a canvas longer than the model's context is refused at once.
+  @Test func aCanvasBeyondTheContextIsRefused() throws {
+    let ids = Array(repeating: "5", count: 4095).joined(separator: ",")
+    let result = try UnmaskTool.run(
+      ["generate", "--model", Fixtures.model("tiny-llada"), "--prompt-tokens", ids, "--length", "8",
+       "--steps", "8"])
+    #expect(result.status != 0)
+    #expect(result.stderr.contains("4103") && result.stderr.contains("4096"), "\(result.stderr)")
+  }
+
+  /// Issue 15, defect 14: `--json` with a bare `--trace` reports where the trace went.
+  @Test func jsonReportsTheTraceFolder() throws {
+    let folder = Fixtures.temporary("trace")
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let report = try generateJSON(["--length", "8", "--steps", "4", "--trace", folder])
+    #expect(report["trace"] as? String == folder)
+  }
+
+  /// Without --preset a Dream model runs Dream's numerics (it used to get LLaDA's).
+  @Test func dreamModelsGetTheDreamPresetByDefault() throws {
+    let report = try generateJSON(["--length", "8", "--steps", "4"], model: "tiny-dream")
+    let settings = try #require(report["settings"] as? [String: Any])
+    #expect(settings["proposal"] as? String == "dream")
+    #expect(settings["top_k"] as? Int == 50)
+  }
+}
+
+/// Issue 15, defect 10: a prompt that is not UTF-8 is refused, not turned into U+FFFD.
+@Test func nonUTF8ArgumentsAreRefused() throws {
+  let tool = try #require(UnmaskTool.executable)
+  // Process takes Swift strings, so invalid bytes go through /bin/sh's printf.
+  let process = Process()
+  process.executableURL = URL(fileURLWithPath: "/bin/sh")
+  process.arguments = [
+    "-c", "\"$0\" generate --model \"$1\" --prompt \"$(printf 'caf\\351')\" --length 4 --steps 4",
+    tool.path, Fixtures.model("tiny-llada"),
+  ]
+  let err = Pipe()
+  process.standardError = err
+  process.standardOutput = Pipe()
+  try process.run()
+  let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+  process.waitUntilExit()
+  #expect(process.terminationStatus != 0)
+  #expect(stderr.contains("not valid UTF-8"), "\(stderr)")
+}
+
+/// Issue 15, defect 3: detokenize names an id outside the vocabulary instead of dropping it.
+@Test func detokenizeRefusesUnknownIds() throws {
+  let result = try UnmaskTool.run(
+    ["detokenize", "--model", Fixtures.model("tiny-llada")], stdin: "[5, 99999]\n")
+  #expect(result.status != 0)
+  #expect(result.stderr.contains("99999"), "\(result.stderr)")
+  #expect(result.stdout.isEmpty)
 }

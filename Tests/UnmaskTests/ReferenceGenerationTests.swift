@@ -46,8 +46,7 @@ func settings(for testCase: ReferenceGeneration.Case, special: [String: Int32]) 
       // Fast-dLLM's copy stops a block as soon as it has no mask left.
       settings.stopWhenBlockComplete = true
       if let threshold = s["threshold"]?.doubleValue {
-        settings.strategy = .threshold
-        settings.threshold = threshold
+        settings.strategy = .threshold(threshold)
       }
     }
     return settings
@@ -70,8 +69,7 @@ func settings(for testCase: ReferenceGeneration.Case, special: [String: Int32]) 
   case "topk_margin": settings.strategy = .margin
   case "entropy": settings.strategy = .entropy
   case "confidence_threshold":
-    settings.strategy = .dreamThreshold
-    settings.threshold = s["threshold"]?.doubleValue ?? 0.9
+    settings.strategy = .dreamThreshold(s["threshold"]?.doubleValue ?? 0.9)
   case let other: Issue.record("unmapped Dream alg \(other ?? "nil")")
   }
   return settings

@@ -1,4 +1,5 @@
 import Foundation
+import UnmaskKernels
 
 /// ReMDM (Wang et al., "Remasking Discrete Diffusion Models with Inference-Time Scaling",
 /// 2025; kuleshov-group/remdm): confidence commits, then every token committed at an earlier
@@ -9,7 +10,7 @@ import Foundation
 /// remasked with probability `sigma_max * softmax(-c)_i` over the committed tokens, c being the
 /// probability the token had when committed (so the least confident go first; eta unused, as in
 /// the reference's `remdm-conf`); `loop`: sigma = eta inside the window
-/// `remdmLoopEnd < t <= remdmLoopStart` (t_off, t_on), none outside.
+/// `loopEnd < t <= loopStart` (t_off, t_on), none outside.
 /// These are the sigma formulas of `_ddpm_caching_update` in kuleshov-group/remdm diffusion.py.
 /// Adaptation: the reference is an ancestral sampler (each masked token unmasks with probability
 /// `(alpha_s - (1 - sigma) alpha_t) / (1 - alpha_t)`); here the schedule's count decides how many
@@ -17,11 +18,15 @@ import Foundation
 /// rounding to re-commit remasked tokens gradually (with `even`, they wait for the block's last
 /// step). Nothing is remasked at a block's last step, so every block ends complete.
 public struct ReMDMRemasking: RemaskingStrategy {
-  private var settings: DenoisingSettings
+  private let parameters: ReMDMParameters
+  private let maskID: Int32
   private var committedConfidence: [Int: Double] = [:]
 
-  /// A ReMDM strategy with the settings' eta and schedule.
-  public init(settings: DenoisingSettings) { self.settings = settings }
+  /// A ReMDM strategy for a canvas whose masks are `maskID`.
+  public init(parameters: ReMDMParameters, maskID: Int32) {
+    self.parameters = parameters
+    self.maskID = maskID
+  }
   /// `.remdm`.
   public var name: StrategyName { .remdm }
 
@@ -38,7 +43,7 @@ public struct ReMDMRemasking: RemaskingStrategy {
   ) -> [Int] {
     defer { for c in committed { committedConfidence[c.position] = c.score } }
     guard !context.isLastStep else { return [] }
-    let mask = settings.maskID
+    let mask = maskID
     let eligible = context.generatedRange.filter {
       context.canvas[$0] != mask && committedConfidence[$0] != nil
     }
@@ -48,12 +53,12 @@ public struct ReMDMRemasking: RemaskingStrategy {
     let alphaS = 1 - schedule.maskedFraction(at: context.nextTime)
     let sigmaMax = alphaT > 0 ? min(1, (1 - alphaS) / alphaT) : 0
     var probability = [Double](repeating: 0, count: eligible.count)
-    switch settings.remdmSchedule {
-    case .cap: probability = probability.map { _ in min(settings.eta, sigmaMax) }
-    case .rescale: probability = probability.map { _ in settings.eta * sigmaMax }
+    switch parameters.schedule {
+    case .cap: probability = probability.map { _ in min(parameters.eta, sigmaMax) }
+    case .rescale: probability = probability.map { _ in parameters.eta * sigmaMax }
     case .loop:
-      let inside = context.time <= settings.remdmLoopStart && context.time > settings.remdmLoopEnd
-      probability = probability.map { _ in inside ? settings.eta : 0 }
+      let inside = context.time <= parameters.loopStart && context.time > parameters.loopEnd
+      probability = probability.map { _ in inside ? parameters.eta : 0 }
     case .conf:
       let scores = eligible.map { -(committedConfidence[$0] ?? 0) }
       let m = scores.max() ?? 0
@@ -67,5 +72,48 @@ public struct ReMDMRemasking: RemaskingStrategy {
       committedConfidence[position] = nil
     }
     return remasked
+  }
+}
+
+/// ReMDM's parameters (`--eta`, `--remdm-schedule`, `--remdm-loop-start`, `--remdm-loop-end`).
+public struct ReMDMParameters: Equatable, Sendable {
+  /// Remasking strength eta, in [0, 1].
+  public var eta: Double = 0.04
+  /// Which formula sets the remasking probability sigma_t.
+  public var schedule: ReMDMSchedule = .cap
+  /// Loop window start t_on (the `loop` schedule).
+  public var loopStart: Double = 0.55
+  /// Loop window end t_off (the `loop` schedule).
+  public var loopEnd: Double = 0.05
+
+  /// The reference's defaults: eta 0.04, `cap`, window (0.05, 0.55].
+  public init() {}
+
+  /// The JSON keys, as the CLI flags are named.
+  static let keys = ["eta", "remdm_schedule", "remdm_loop_start", "remdm_loop_end"]
+
+  init(reading object: SettingsObject) throws {
+    eta = try object.double("eta") ?? eta
+    schedule = try object.choice("remdm_schedule", "ReMDM schedule") ?? schedule
+    loopStart = try object.double("remdm_loop_start") ?? loopStart
+    loopEnd = try object.double("remdm_loop_end") ?? loopEnd
+  }
+
+  var json: [String: JSONValue] {
+    [
+      "eta": .number(eta), "remdm_schedule": .string(schedule.rawValue),
+      "remdm_loop_start": .number(loopStart), "remdm_loop_end": .number(loopEnd),
+    ]
+  }
+
+  func validate() throws {
+    guard eta.isFinite, eta >= 0, eta <= 1 else {
+      throw SamplingError.invalidSetting(field: "eta", message: "must be in [0, 1], got \(eta)")
+    }
+    guard loopEnd >= 0, loopStart <= 1, loopEnd < loopStart else {
+      throw SamplingError.invalidSetting(
+        field: "remdm-loop",
+        message: "needs 0 <= end < start <= 1, got start \(loopStart) end \(loopEnd)")
+    }
   }
 }

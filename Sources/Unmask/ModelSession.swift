@@ -1,0 +1,209 @@
+import Foundation
+import UnmaskFormats
+import UnmaskKernels
+import UnmaskModels
+import UnmaskSampling
+import UnmaskTokenizer
+
+/// A loaded model with everything needed to run it: its tokenizer, its special ids, its
+/// context length and the reference preset its architecture implies.
+///
+/// Every front end goes through a session: the command-line tool, evaluation, sweeps and the
+/// server. It resolves the model reference once, loads the model and tokenizer, and turns text
+/// into prompts and tokens back into text with the checks a user's input needs.
+///
+/// ```swift
+/// let session = try ModelSession.open("models/tiny-llada-trained")
+/// var settings = session.settings()        // the architecture's preset, with its special ids
+/// settings.length = 32
+/// let generation = try session.generate(prompt: session.encode("Hello"), settings: settings)
+/// print(generation.text)
+/// ```
+public final class ModelSession: @unchecked Sendable {
+  /// What the user asked for (`--model`), for messages and reports.
+  public let reference: String
+  /// The checkpoint that was opened.
+  public let location: URL
+  /// The model, as "tokens in, logits out" plus its description.
+  public let model: any MaskedDiffusionModel
+  /// The tokenizer, when the checkpoint ships `tokenizer.json`.
+  public let tokenizer: Tokenizer?
+  /// The mask, EOS and end-of-turn ids.
+  public let specialTokens: SpecialTokens
+  /// The longest canvas the model was trained for (`max_sequence_length` or
+  /// `max_position_embeddings` in config.json), when config.json says.
+  public let contextLength: Int?
+  /// Seconds spent opening the checkpoint and loading the model.
+  public let loadSeconds: Double
+
+  /// Opens a model folder, `.safetensors` file, `.umk` file, Hugging Face cache snapshot or
+  /// catalog name (see `ModelReference`).
+  public static func open(_ reference: String, catalog: ModelCatalog = .standard) throws
+    -> ModelSession
+  {
+    let start = ContinuousClock.now
+    let url = try ModelReference.resolve(reference, catalog: catalog)
+    let bundle = try ModelBundle.open(url)
+    return try ModelSession(bundle: bundle, reference: reference, start: start)
+  }
+
+  /// A session over an opened bundle.
+  public convenience init(bundle: ModelBundle, reference: String? = nil) throws {
+    try self.init(
+      bundle: bundle, reference: reference ?? bundle.location.path, start: .now)
+  }
+
+  private init(bundle: ModelBundle, reference: String, start: ContinuousClock.Instant) throws {
+    let source = bundle.location.path
+    self.reference = reference
+    location = bundle.location
+    model = try ModelRegistry.load(bundle)
+    tokenizer = try bundle.tokenizerJSON.map {
+      try Tokenizer(
+        tokenizerJSON: $0, tokenizerConfigJSON: bundle.tokenizerConfigJSON, source: source)
+    }
+    specialTokens = try SpecialTokens(model: model, tokenizer: tokenizer, source: source)
+    contextLength = Self.contextLength(configJSON: bundle.configJSON)
+    let elapsed = ContinuousClock.now - start
+    loadSeconds =
+      Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+  }
+
+  /// `max_sequence_length` (LLaDA) or `max_position_embeddings` (Dream/Qwen2) in config.json.
+  static func contextLength(configJSON: Data) -> Int? {
+    guard let config = JSONValue.parse(configJSON) else { return nil }
+    for key in ["max_sequence_length", "max_position_embeddings", "n_positions"] {
+      if let n = config[key]?.intValue, n > 0 { return n }
+    }
+    return nil
+  }
+
+  /// The architecture's name (`LLaDA`, `Dream`).
+  public var architecture: String { model.architecture }
+
+  /// The reference preset that matches the architecture: Dream's numerics for Dream models
+  /// (shifted logits, top-k 50, truncated counts), LLaDA's for the others.
+  public var defaultPreset: PresetName { architecture == "Dream" ? .dream : .llada }
+
+  /// The settings of `preset` (the architecture's when nil) with this model's special ids.
+  public func settings(preset: PresetName? = nil) -> DenoisingSettings {
+    var settings = DenoisingSettings.preset(preset ?? defaultPreset)
+    settings.maskID = specialTokens.mask
+    settings.eosID = specialTokens.eos
+    settings.eotID = specialTokens.eot
+    return settings
+  }
+
+  /// The settings of `preset` with `overrides` applied (the flat JSON keys of
+  /// `DenoisingSettings`, as command-line flags, sweep points and request bodies give them),
+  /// validated.
+  public func settings(preset: PresetName?, overrides: [String: JSONValue]) throws
+    -> DenoisingSettings
+  {
+    try settings(preset: preset).applying(overrides)
+  }
+
+  /// The tokenizer, or an error saying this checkpoint has none.
+  public func requireTokenizer() throws -> Tokenizer {
+    guard let tokenizer else {
+      throw SessionError(
+        location.path, "no tokenizer.json, so text cannot be encoded; give token ids instead")
+    }
+    return tokenizer
+  }
+
+  /// Token ids of `text`.
+  public func encode(_ text: String, addSpecialTokens: Bool = true) throws -> [Int32] {
+    try requireTokenizer().encode(text, addSpecialTokens: addSpecialTokens)
+  }
+
+  /// Token ids of a conversation rendered with the model's chat template, ending with the
+  /// assistant's turn opened when `addGenerationPrompt`.
+  public func encodeChat(_ messages: [ChatMessage], addGenerationPrompt: Bool = true) throws
+    -> [Int32]
+  {
+    let tokenizer = try requireTokenizer()
+    guard let template = tokenizer.chatTemplate else {
+      throw SessionError(
+        location.path, "tokenizer_config.json has no chat template Unmask recognises")
+    }
+    return tokenizer.encode(
+      template.render(messages, addGenerationPrompt: addGenerationPrompt),
+      addSpecialTokens: false)
+  }
+
+  /// Text of `ids`; an id the tokenizer has no token for is an error naming it.
+  public func decode(_ ids: [Int32], skipSpecialTokens: Bool = false) throws -> String {
+    let tokenizer = try requireTokenizer()
+    if let bad = ids.first(where: { tokenizer.token(for: $0) == nil }) {
+      throw SessionError(
+        reference,
+        "token id \(bad) is not in the tokenizer's vocabulary (ids 0..<\(tokenizer.vocabularySize))")
+    }
+    return tokenizer.decode(ids, skipSpecialTokens: skipSpecialTokens)
+  }
+
+  /// Throws if an id has no row in the model's embedding (negative or >= the vocabulary size).
+  public func checkVocabulary(_ ids: [Int32]) throws {
+    if let bad = ids.first(where: { $0 < 0 || Int($0) >= model.vocabularySize }) {
+      throw SessionError(
+        reference, "token id \(bad) is outside the vocabulary (ids 0..<\(model.vocabularySize))")
+    }
+  }
+
+  /// How one token is shown in live views and traces: its text, or `#id` without a tokenizer.
+  public func tokenText(_ id: Int32) -> String {
+    tokenizer?.decode([id]) ?? "#\(id)"
+  }
+
+  /// Checks that a prompt of `promptLength` tokens plus `settings.length` fits the model.
+  public func checkCanvas(promptLength: Int, settings: DenoisingSettings) throws {
+    guard let contextLength else { return }
+    let canvas = promptLength + settings.length
+    guard canvas <= contextLength else {
+      throw SessionError(
+        reference,
+        "the canvas of \(canvas) tokens (prompt \(promptLength) + length \(settings.length)) exceeds the model's context of \(contextLength)"
+      )
+    }
+  }
+
+  /// Runs one generation: the canvas is `prompt` then `settings.length` masks. Observers see
+  /// every step and may stop the run.
+  public func generate(
+    prompt: [Int32], settings: DenoisingSettings, observers: [DenoisingObserver] = []
+  ) throws -> Generation {
+    try checkVocabulary(prompt)
+    try checkCanvas(promptLength: prompt.count, settings: settings)
+    let denoiser = try Denoiser(model: model, settings: settings)
+    let result = try denoiser.generate(prompt: prompt, observers: observers)
+    let text = tokenizer?.decode(result.generated, skipSpecialTokens: true) ?? ""
+    return Generation(prompt: prompt, settings: settings, result: result, text: text)
+  }
+
+  /// Logits `[T, V]` of one forward pass over `tokens` (row i predicts position i; shifted
+  /// already for architectures that read the row to the left, as Dream does).
+  public func logits(for tokens: [Int32]) throws -> Matrix {
+    try checkVocabulary(tokens)
+    if let contextLength, tokens.count > contextLength {
+      throw SessionError(
+        reference, "\(tokens.count) tokens exceed the model's context of \(contextLength)")
+    }
+    return try model.logits(for: tokens)
+  }
+}
+
+/// What one generation produced, with the settings that made it.
+public struct Generation: Sendable {
+  /// The prompt's token ids.
+  public var prompt: [Int32]
+  /// The settings used (seed included).
+  public var settings: DenoisingSettings
+  /// The sampler's result: canvas, generated ids, steps, forward passes, seconds.
+  public var result: DenoisingResult
+  /// The generated ids decoded, special tokens left out (empty without a tokenizer).
+  public var text: String
+
+  /// The generated ids.
+  public var tokens: [Int32] { result.generated }
+}

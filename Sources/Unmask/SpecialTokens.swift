@@ -1,0 +1,46 @@
+import UnmaskModels
+import UnmaskTokenizer
+
+/// The mask, end-of-sequence and end-of-turn ids of a model, resolved once: config.json
+/// first, then the tokenizer's well-known token texts.
+public struct SpecialTokens: Equatable, Sendable {
+  /// The `[MASK]` id the sampler fills the canvas with.
+  public var mask: Int32
+  /// End of sequence (`<|endoftext|>`, `</s>`, or config.json's `eos_token_id`).
+  public var eos: Int32?
+  /// End of turn of chat models (`<|eot_id|>`, `<|im_end|>`).
+  public var eot: Int32?
+
+  /// Token texts recognised as the mask, in order of preference.
+  public static let maskTexts = ["<|mdm_mask|>", "<|mask|>", "[MASK]", "<mask>"]
+  /// Token texts recognised as end of sequence.
+  public static let eosTexts = ["<|endoftext|>", "</s>"]
+  /// Token texts recognised as end of turn.
+  public static let eotTexts = ["<|eot_id|>", "<|im_end|>"]
+
+  /// Ids given directly.
+  public init(mask: Int32, eos: Int32?, eot: Int32?) {
+    self.mask = mask
+    self.eos = eos
+    self.eot = eot
+  }
+
+  /// The ids of `model` with `tokenizer`; `source` names the checkpoint in the error.
+  public init(model: any MaskedDiffusionModel, tokenizer: Tokenizer?, source: String) throws {
+    let fromTokenizer: ([String]) -> Int32? = { texts in
+      texts.lazy.compactMap { tokenizer?.tokenID($0) }.first
+    }
+    guard let mask = model.maskTokenID ?? fromTokenizer(Self.maskTexts) else {
+      throw SessionError(
+        source,
+        "config.json has no mask_token_id and the tokenizer has no mask token (\(Self.maskTexts.joined(separator: ", ")))"
+      )
+    }
+    self.init(
+      mask: mask, eos: model.eosTokenID ?? fromTokenizer(Self.eosTexts),
+      eot: fromTokenizer(Self.eotTexts))
+  }
+
+  /// The end tokens (EOS, EoT) that end generated text.
+  public var stopIDs: Set<Int32> { Set([eos, eot].compactMap { $0 }) }
+}

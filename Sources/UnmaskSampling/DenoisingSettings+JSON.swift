@@ -1,0 +1,143 @@
+import UnmaskKernels
+
+/// Settings as JSON: one flat object with snake_case keys, the same names as the CLI flags.
+///
+/// ```json
+/// {"length": 64, "steps": 64, "block_length": 32, "strategy": "threshold", "threshold": 0.9,
+///  "schedule": "linear", "temperature": 0, "seed": 1, ...}
+/// ```
+/// The strategy's and schedule's parameters sit beside their names. Decoding is lenient, so
+/// that traces written by older versions (which wrote every parameter of every strategy) still
+/// load: a key that belongs to no field or to another strategy is ignored. `applying(_:)`, used
+/// for overrides from the command line, sweep points and server requests, is strict.
+extension DenoisingSettings: Codable {
+  /// Keys of the fields every run reads (not the strategy's or schedule's parameters).
+  public static let fieldKeys: Set<String> = [
+    "length", "steps", "block_length", "strategy", "schedule", "rounding", "proposal",
+    "confidence_precision", "temperature", "top_k", "top_p", "cfg_scale", "alg_temp", "eps",
+    "seed", "stop_when_block_complete", "score_all_masked", "logits_eos_inf",
+    "confidence_eos_eot_inf", "mask_id", "eos_id", "eot_id",
+  ]
+
+  /// Every key a settings object may hold: the fields and every strategy's and schedule's
+  /// parameters.
+  public static var allKeys: Set<String> {
+    fieldKeys.union(Strategy.allParameterKeys).union(Schedule.allParameterKeys)
+  }
+
+  /// Reads a settings object; a missing key keeps its default, unknown keys are ignored.
+  public init(object: [String: JSONValue]) throws {
+    let o = SettingsObject(values: object)
+    var s = DenoisingSettings()
+    s.length = try o.int("length") ?? s.length
+    s.steps = try o.int("steps") ?? s.steps
+    s.blockLength = try o.int("block_length") ?? s.blockLength
+    let strategyName: StrategyName = try o.choice("strategy", "strategy") ?? s.strategy.name
+    s.strategy = try Strategy(name: strategyName, reading: o)
+    let scheduleName: ScheduleName = try o.choice("schedule", "schedule") ?? s.schedule.name
+    s.schedule = try Schedule(name: scheduleName, reading: o)
+    s.rounding = try o.choice("rounding", "rounding rule") ?? s.rounding
+    s.proposal = try o.choice("proposal", "proposal rule") ?? s.proposal
+    s.confidencePrecision =
+      try o.choice("confidence_precision", "confidence precision") ?? s.confidencePrecision
+    s.temperature = try o.double("temperature") ?? s.temperature
+    if let v = try o.optional("top_k", o.int) { s.topK = v }
+    if let v = try o.optional("top_p", o.double) { s.topP = v }
+    s.cfgScale = try o.double("cfg_scale") ?? s.cfgScale
+    if let v = try o.optional("alg_temp", o.double) { s.algTemperature = v }
+    s.eps = try o.double("eps") ?? s.eps
+    s.seed = try o.uint64("seed") ?? s.seed
+    s.stopWhenBlockComplete = try o.bool("stop_when_block_complete") ?? s.stopWhenBlockComplete
+    s.scoreAllMasked = try o.bool("score_all_masked") ?? s.scoreAllMasked
+    s.logitsEosInf = try o.bool("logits_eos_inf") ?? s.logitsEosInf
+    s.confidenceEosEotInf = try o.bool("confidence_eos_eot_inf") ?? s.confidenceEosEotInf
+    if let id = try o.int("mask_id") { s.maskID = try Self.tokenID(id, "mask_id") }
+    if let v = try o.optional("eos_id", o.int) { s.eosID = try v.map { try Self.tokenID($0, "eos_id") } }
+    if let v = try o.optional("eot_id", o.int) { s.eotID = try v.map { try Self.tokenID($0, "eot_id") } }
+    self = s
+  }
+
+  private static func tokenID(_ value: Int, _ key: String) throws -> Int32 {
+    guard let id = Int32(exactly: value), id >= 0 else {
+      throw SamplingError.invalidSetting(field: key, message: "must be a token id >= 0, got \(value)")
+    }
+    return id
+  }
+
+  /// The settings as one flat JSON object (nil optionals as null).
+  public var jsonObject: [String: JSONValue] {
+    func optional<T>(_ value: T?, _ make: (T) -> JSONValue) -> JSONValue {
+      value.map(make) ?? .null
+    }
+    var o: [String: JSONValue] = [
+      "length": .integer(length), "steps": .integer(steps), "block_length": .integer(blockLength),
+      "strategy": .string(strategy.name.rawValue), "schedule": .string(schedule.name.rawValue),
+      "rounding": .string(rounding.rawValue), "proposal": .string(proposal.rawValue),
+      "confidence_precision": .string(confidencePrecision.rawValue),
+      "temperature": .number(temperature), "top_k": optional(topK) { .integer($0) },
+      "top_p": optional(topP) { .number($0) }, "cfg_scale": .number(cfgScale),
+      "alg_temp": optional(algTemperature) { .number($0) }, "eps": .number(eps),
+      // Seeds above Int.max do not fit a JSON integer here; they are written as numbers.
+      "seed": seed <= UInt64(Int.max) ? .integer(Int(seed)) : .number(Double(seed)),
+      "stop_when_block_complete": .bool(stopWhenBlockComplete),
+      "score_all_masked": .bool(scoreAllMasked), "logits_eos_inf": .bool(logitsEosInf),
+      "confidence_eos_eot_inf": .bool(confidenceEosEotInf), "mask_id": .integer(Int(maskID)),
+      "eos_id": optional(eosID) { .integer(Int($0)) },
+      "eot_id": optional(eotID) { .integer(Int($0)) },
+    ]
+    o.merge(strategy.parameters) { _, new in new }
+    o.merge(schedule.parameters) { _, new in new }
+    return o
+  }
+
+  /// Decodes a settings object (see the type's note on leniency).
+  public init(from decoder: Decoder) throws {
+    try self.init(object: try [String: JSONValue](from: decoder))
+  }
+
+  /// Encodes the flat object.
+  public func encode(to encoder: Encoder) throws {
+    try jsonObject.encode(to: encoder)
+  }
+
+  /// These settings with `overrides` applied, validated: the one way command-line flags, sweep
+  /// points and request bodies change settings.
+  ///
+  /// Strict where decoding is lenient: an unknown key, or a parameter of a strategy or schedule
+  /// the result does not use (`threshold` with the `confidence` strategy), is an error naming
+  /// the key. Giving a strategy or schedule name resets its parameters to their defaults before
+  /// the overrides' own parameters apply.
+  public func applying(_ overrides: [String: JSONValue]) throws -> DenoisingSettings {
+    let known = Self.allKeys
+    if let unknown = overrides.keys.sorted().first(where: { !known.contains($0) }) {
+      throw SamplingError.invalidSetting(
+        field: unknown, message: "is not a setting; known: \(known.sorted().joined(separator: ", "))")
+    }
+    var object = jsonObject
+    // A new strategy or schedule starts from its own defaults, not the old one's parameters.
+    if overrides["strategy"] != nil {
+      for key in Strategy.allParameterKeys { object[key] = nil }
+    }
+    if overrides["schedule"] != nil {
+      for key in Schedule.allParameterKeys { object[key] = nil }
+    }
+    object.merge(overrides) { _, new in new }
+    // A length without a block length means one block, as the references' defaults do.
+    if overrides["length"] != nil && overrides["block_length"] == nil {
+      object["block_length"] = overrides["length"]
+    }
+    let result = try DenoisingSettings(object: object)
+    let used = Set(Strategy.parameterKeys(result.strategy.name))
+      .union(Schedule.parameterKeys(result.schedule.name))
+    for key in overrides.keys.sorted()
+    where !Self.fieldKeys.contains(key) && !used.contains(key) {
+      throw SamplingError.invalidSetting(
+        field: key,
+        message:
+          "does not apply to strategy \(result.strategy.name.rawValue) and schedule \(result.schedule.name.rawValue)"
+      )
+    }
+    try result.validate()
+    return result
+  }
+}
