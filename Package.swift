@@ -32,7 +32,8 @@ let package = Package(
       dependencies: [.target(name: "CBLAS", condition: .when(platforms: [.linux]))],
       exclude: ["README.md"]),
     .target(name: "UnmaskFormats", dependencies: ["UnmaskKernels", "CZstd"], exclude: ["README.md"]),
-    .target(name: "UnmaskTokenizer", exclude: ["README.md"]),
+    // UnmaskKernels for the one JSONValue (and its parser) the whole project shares.
+    .target(name: "UnmaskTokenizer", dependencies: ["UnmaskKernels"], exclude: ["README.md"]),
     .target(name: "UnmaskModels", dependencies: ["UnmaskKernels", "UnmaskFormats"], exclude: ["README.md"]),
     .target(name: "UnmaskSampling", dependencies: ["UnmaskKernels"], exclude: ["README.md"]),
     .target(name: "UnmaskTrace", dependencies: ["UnmaskSampling", "CPNG"], exclude: ["README.md"]),

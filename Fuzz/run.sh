@@ -10,7 +10,7 @@ mkdir -p "$out" Fuzz/corpus
 flags=(-O -sanitize=fuzzer,address -parse-as-library -swift-version 5)
 # UnmaskKernels (DType, TensorView, ...) as a static library the harness links against.
 swiftc "${flags[@]}" -emit-module -emit-library -static -module-name UnmaskKernels \
-  -I Sources/CBLAS Sources/UnmaskKernels/*.swift -emit-module-path "$out/UnmaskKernels.swiftmodule" \
+  -I Sources/CBLAS $(find Sources/UnmaskKernels -name '*.swift') -emit-module-path "$out/UnmaskKernels.swiftmodule" \
   -o "$out/libUnmaskKernels.a"
 # UnmaskFormats plus the harness in one module, so internal parsers are reachable.
 swiftc "${flags[@]}" -module-name UnmaskFormats -I "$out" -I Sources/CZstd -I Sources/CBLAS \

@@ -15,6 +15,13 @@ Everything is seeded; re-running reproduces identical files (the script prints a
 The logits and generations come from the reference code itself (Fast-dLLM's modeling_llada.py /
 modeling_dream.py / generation_utils.py / llada/generate.py and LLaDA's generate.py), imported at
 run time by notebooks/refload.py, which also documents the run-time patches.
+
+Reference commits (refload.REFERENCE_COMMITS, also written into every golden JSON as
+"reference_commits"): NVlabs/Fast-dLLM 24cc59e75f20a6384bae8c905965bb090b96388e and
+ML-GSAI/LLaDA b7e6c3565f194352da44b38dd12b6970597309f3. Re-run on 2026-11-27 with those
+commits and torch 2.15.0 (CPU): checkpoints, tokenizers, token goldens and every generated token
+came out identical; logits differed from the committed ones by at most 1.2e-5 (1e-6 of the
+largest logit), which is float32 rounding of another CPU/BLAS, not the reference code.
 """
 
 import os
@@ -905,6 +912,7 @@ def main():
         index[name] = entries
         info = {
             "fixture": os.path.basename(folder),
+            "reference_commits": refload.REFERENCE_COMMITS,
             "reference": "Fast-dLLM dream/model/modeling_dream.py DreamModel" if dream
             else "Fast-dLLM llada/model/modeling_llada.py LLaDAModelLM",
             "dtype": "float32",
@@ -1005,6 +1013,7 @@ def generations_llada(name, folder, hf, ids):
               f"eos {r['output_ids'].count(eos)} eot {r['output_ids'].count(eot)}")
     write_json(os.path.join(GOLDEN, f"generate-{name}.json"), {
         "fixture": os.path.basename(folder),
+        "reference_commits": refload.REFERENCE_COMMITS,
         "model_dtype": "float32" + (" (bf16 checkpoint upcast)" if name == "llada-gqa" else ""),
         "special_ids": {"mask": mask, "eos": eos, "eot": eot},
         "notes": LLADA_NOTES,
@@ -1065,6 +1074,7 @@ def generations_dream(folder, hf, ids):
               f"{r['min_commit_gap']} token {r['min_argmax_logit_gap']} thr {r['min_threshold_margin']}")
     write_json(os.path.join(GOLDEN, "generate-dream.json"), {
         "fixture": os.path.basename(folder),
+        "reference_commits": refload.REFERENCE_COMMITS,
         "model_dtype": "float32",
         "special_ids": {"mask": mask, "eos": eos},
         "defaults_when_caller_passes_nothing": effective_defaults,

@@ -12,10 +12,21 @@ is -1000 so no reference ever proposes the mask token. Dream's model is wrapped 
 
 Usage (reference code is never committed; point the script at checkouts):
     LLADA_DIR=/tmp/ref/ML-GSAI+LLaDA FAST_DLLM_DIR=/tmp/ref/NVlabs+Fast-dLLM \
-    FAST_DLLM_EXT_FILE=/tmp/ref/fastdllm-ext/generate_ext.py python3 notebooks/make_sampler_goldens.py
+    FAST_DLLM_EXT_FILE=/tmp/ref/NEUIR+PC-Sampler/src/generate.py python3 notebooks/make_sampler_goldens.py
 
-FAST_DLLM_EXT_FILE holds `get_transfer_index_dynamic` (the factor rule) and
-`generate_with_eb_sampler` from a later Fast-dLLM-derived llada/generate.py.
+Reference commits (written into goldens.json as "reference_commits"):
+    LLADA_DIR           ML-GSAI/LLaDA      b7e6c3565f194352da44b38dd12b6970597309f3
+    FAST_DLLM_DIR       NVlabs/Fast-dLLM   24cc59e75f20a6384bae8c905965bb090b96388e
+    FAST_DLLM_EXT_FILE  NEUIR/PC-Sampler   8b106b09877b2f69085db1b7bd7c1cc1e935d5a5, src/generate.py
+
+FAST_DLLM_EXT_FILE holds `get_transfer_index_dynamic` (Fast-dLLM's factor rule) and
+`generate_with_eb_sampler` (the EB-sampler), which the pinned NVlabs/Fast-dLLM snapshot lacks;
+PC-Sampler's src/generate.py is a Fast-dLLM/LLaDA-derived file that has both. Its EB-sampler
+returns only the canvas, so the forward passes are counted by the script's own model wrapper.
+Re-run on 2026-11-27 with these three commits and torch 2.15.0 (CPU): toy_model.json,
+goldens.json (all 319 cases), topk_ties.json and linspace.json came out byte-identical;
+softmax.json differed in 740 probabilities by at most 3 ulps (torch's vectorised softmax differs
+between CPUs), so the committed one was kept.
 Writes Tests/Fixtures/sampler/{toy_model,goldens,topk_ties,linspace,softmax}.json.
 """
 import importlib.util
@@ -26,6 +37,9 @@ import types
 
 import numpy as np
 import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import refload  # noqa: E402  (only for REFERENCE_COMMITS)
 
 torch.set_num_threads(1)
 torch.manual_seed(0)
@@ -86,6 +100,18 @@ class ToyLLaDA:
 
     def __call__(self, x, attention_mask=None, **kwargs):
         return types.SimpleNamespace(logits=toy_logits(x, self.scale))
+
+
+class CountingToyLLaDA(ToyLLaDA):
+    """ToyLLaDA that counts its forward passes (the EB-sampler loop does not report them)."""
+
+    def __init__(self, scale=1.0):
+        super().__init__(scale)
+        self.calls = 0
+
+    def __call__(self, x, attention_mask=None, **kwargs):
+        self.calls += 1
+        return super().__call__(x, attention_mask, **kwargs)
 
 
 # ---------------------------------------------------------------- references
@@ -222,7 +248,11 @@ for si, (pl, n, steps, bl) in enumerate(shapes):
 for si, (pl, n, steps, bl) in enumerate(shapes[:4]):
     prompt = prompt_of(pl, si)
     for gamma in (0.0, 0.1, 1.0, 5.0):
-        x, nfe = ext.generate_with_eb_sampler(ToyLLaDA(), prompt, gamma=gamma, gen_length=n, mask_id=MASK)
+        # The forward passes are counted here: PC-Sampler's generate_with_eb_sampler returns x
+        # alone, other derived copies return (x, nfe) or (x, entropy).
+        counting = CountingToyLLaDA()
+        out = ext.generate_with_eb_sampler(counting, prompt, gamma=gamma, gen_length=n, mask_id=MASK)
+        x, nfe = (out[0] if isinstance(out, tuple) else out), counting.calls
         add(f"eb/{si}/gamma{gamma}", "eb-sampler", prompt,
             base_settings(length=n, steps=n, block_length=n, strategy="entropy-bounded",
                           entropy_bound=gamma), x, int(nfe))
@@ -330,7 +360,10 @@ def dump(name, obj):
     with open(os.path.join(OUT, name), "w") as f:
         json.dump(obj, f, separators=(",", ":"))
 dump("toy_model.json", {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in tables.items()})
-dump("goldens.json", {"torch": torch.__version__, "cases": cases})
+dump("goldens.json", {"torch": torch.__version__,
+                      "reference_commits": {**refload.REFERENCE_COMMITS,
+                                            **refload.FAST_DLLM_EXT_COMMIT},
+                      "cases": cases})
 dump("topk_ties.json", ties)
 dump("linspace.json", linspace)
 dump("softmax.json", softmax_rows)

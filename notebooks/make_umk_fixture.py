@@ -5,6 +5,12 @@ the tests (Swift and python/test_umk.py):
     python3 notebooks/make_umk_fixture.py
     unmask convert Tests/Fixtures/umk/tiny.safetensors Tests/Fixtures/umk/tiny.umk --chunk 1024 --entropy rans
     unmask convert Tests/Fixtures/umk/tiny.safetensors Tests/Fixtures/umk/tiny-huffman.umk --chunk 1024
+
+The .umk files are byte for byte what these commands write (checked by the Swift test
+committedFixturesAreWhatTheGeneratorWrites). Their embedded files are zstd frames, whose bytes
+depend on the libzstd version: the committed ones were written with libzstd 1.5.4 (Debian 12);
+tiny.umk was rewritten once because an older build had stored the embedded safetensors header
+in a frame 6 bytes shorter (the tensors were identical).
 """
 import json
 import os

@@ -5,6 +5,10 @@ The reference repositories are found through environment variables:
     FAST_DLLM_DIR  a checkout of NVlabs/Fast-dLLM   (llada/model/, llada/generate.py, dream/model/)
     LLADA_DIR      a checkout of ML-GSAI/LLaDA      (generate.py)
 
+at the commits in REFERENCE_COMMITS, which every golden file records (make one with
+`git clone https://github.com/NVlabs/Fast-dLLM && git -C Fast-dLLM checkout 24cc59e7...`).
+Dream's model and sampler come from Fast-dLLM's dream/ folder, not from HKUNLP/Dream.
+
 Run-time patches (nothing on disk is edited):
 
 * `einops` is imported at the top of Fast-dLLM's modeling_llada.py but only used by
@@ -25,6 +29,31 @@ import sys
 import types
 
 
+# The exact commits the committed golden files were made (and re-made, 2026-11-27) with.
+REFERENCE_COMMITS = {
+    "NVlabs/Fast-dLLM": "24cc59e75f20a6384bae8c905965bb090b96388e",
+    "ML-GSAI/LLaDA": "b7e6c3565f194352da44b38dd12b6970597309f3",
+}
+# FAST_DLLM_EXT_FILE (make_sampler_goldens.py only): src/generate.py of NEUIR/PC-Sampler, a
+# Fast-dLLM/LLaDA-derived file that has get_transfer_index_dynamic and generate_with_eb_sampler.
+FAST_DLLM_EXT_COMMIT = {"NEUIR/PC-Sampler": "8b106b09877b2f69085db1b7bd7c1cc1e935d5a5"}
+
+
+def check_commit(var, path, repo, commits=REFERENCE_COMMITS):
+    """Warns when `path` is a git checkout at another commit than the pinned one (a `git
+    archive` export has no .git and is trusted)."""
+    import subprocess
+
+    try:
+        head = subprocess.run(["git", "-C", path, "rev-parse", "HEAD"], capture_output=True,
+                              text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return
+    if head != commits[repo]:
+        print(f"warning: {var}={path} is at {head}, the goldens were made at {commits[repo]}",
+              file=sys.stderr)
+
+
 def _dir_from_env(var, must_exist):
     path = os.environ.get(var)
     if not path:
@@ -40,14 +69,18 @@ def _dir_from_env(var, must_exist):
 
 
 def fast_dllm_dir():
-    return _dir_from_env(
+    path = _dir_from_env(
         "FAST_DLLM_DIR",
         ["llada/model/modeling_llada.py", "llada/generate.py", "dream/model/modeling_dream.py"],
     )
+    check_commit("FAST_DLLM_DIR", path, "NVlabs/Fast-dLLM")
+    return path
 
 
 def llada_dir():
-    return _dir_from_env("LLADA_DIR", ["generate.py"])
+    path = _dir_from_env("LLADA_DIR", ["generate.py"])
+    check_commit("LLADA_DIR", path, "ML-GSAI/LLaDA")
+    return path
 
 
 def _ensure_einops():

@@ -258,8 +258,11 @@ class UMKFile:
         for _ in range(ntensors):
             name = r.name()
             code, source, encoding, rank = r.take("<BBBB")
-            if code not in DTYPES or source not in DTYPES or rank > 8 or encoding > 1:
-                raise UMKError("%s: '%s': bad dtype, encoding or rank" % (path, name))
+            # The source type is the checkpoint's own, never a quantized one (as the Swift
+            # reader insists), so the two readers accept the same files.
+            if (code not in DTYPES or source not in DTYPES or DTYPES[source] in BLOCK
+                    or rank > 8 or encoding > 1):
+                raise UMKError("%s: '%s': bad dtype, source dtype, encoding or rank" % (path, name))
             shape = [r.take("<Q") for _ in range(rank)]
             off, stored, checksum = r.take("<QQQ")
             self._check(off, stored, name)

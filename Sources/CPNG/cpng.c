@@ -7,8 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *cpng_libpng_version(void) { return png_get_libpng_ver(NULL); }
-
 // Error context handed to libpng: the message buffer to fill before longjmp.
 typedef struct {
   char *message;
@@ -48,7 +46,7 @@ static int cpng_check_arguments(uint32_t width, uint32_t height, uint32_t channe
   return CPNG_OK;
 }
 
-// Writes the image through an already configured png_struct (file or memory sink).
+// Writes the image through an already configured png_struct (memory sink).
 // Returns 0, or 1 after a longjmp (the message is already set).
 static int cpng_write_rows(png_structp png, png_infop info, const uint8_t *pixels, uint32_t width,
                            uint32_t height, uint32_t channels, size_t stride) {
@@ -66,35 +64,6 @@ static int cpng_write_rows(png_structp png, png_infop info, const uint8_t *pixel
   }
   png_write_end(png, info);
   return 0;
-}
-
-int cpng_write(const char *path, const uint8_t *pixels, uint32_t width, uint32_t height,
-               uint32_t channels, size_t stride, char *message, size_t message_capacity) {
-  int status = cpng_check_arguments(width, height, channels, stride, message, message_capacity);
-  if (status != CPNG_OK) return status;
-  FILE *file = fopen(path, "wb");
-  if (file == NULL) {
-    cpng_set_message(message, message_capacity, strerror(errno));
-    return CPNG_ERR_OPEN;
-  }
-  cpng_error_context context = {message, message_capacity};
-  png_structp png =
-      png_create_write_struct(PNG_LIBPNG_VER_STRING, &context, cpng_on_error, cpng_on_warning);
-  png_infop info = png == NULL ? NULL : png_create_info_struct(png);
-  if (png == NULL || info == NULL) {
-    png_destroy_write_struct(&png, &info);
-    fclose(file);
-    cpng_set_message(message, message_capacity, "libpng could not allocate its structures");
-    return CPNG_ERR_MEMORY;
-  }
-  png_init_io(png, file);
-  int failed = cpng_write_rows(png, info, pixels, width, height, channels, stride);
-  png_destroy_write_struct(&png, &info);
-  if (fclose(file) != 0 && !failed) {
-    cpng_set_message(message, message_capacity, strerror(errno));
-    return CPNG_ERR_OPEN;
-  }
-  return failed ? CPNG_ERR_LIBPNG : CPNG_OK;
 }
 
 // Growing buffer for in-memory encoding.

@@ -156,9 +156,19 @@ public final class ModelSession: @unchecked Sendable {
     tokenizer?.decode([id]) ?? "#\(id)"
   }
 
-  /// Checks that a prompt of `promptLength` tokens plus `settings.length` fits the model.
-  public func checkCanvas(promptLength: Int, settings: DenoisingSettings) throws {
+  /// Checks that a prompt of `promptLength` tokens plus `settings.length` (plus a suffix of
+  /// `suffixLength`) fits the model.
+  public func checkCanvas(promptLength: Int, settings: DenoisingSettings, suffixLength: Int = 0)
+    throws
+  {
     guard let contextLength else { return }
+    if suffixLength > 0, promptLength + settings.length + suffixLength > contextLength {
+      throw SamplingError.invalidSetting(
+        field: "suffix",
+        message:
+          "\(suffixLength) tokens do not fit: prompt \(promptLength) + length \(settings.length) + suffix must stay within the model's context of \(contextLength), so the suffix may hold 0...\(max(0, contextLength - promptLength - settings.length)) tokens"
+      )
+    }
     let canvas = promptLength + settings.length
     guard canvas <= contextLength else {
       throw SessionError(
@@ -168,15 +178,19 @@ public final class ModelSession: @unchecked Sendable {
     }
   }
 
-  /// Runs one generation: the canvas is `prompt` then `settings.length` masks. Observers see
-  /// every step and may stop the run.
+  /// Runs one generation: the canvas is `prompt`, `settings.length` masks, then `suffix`
+  /// (fixed tokens after the generated span). Masks anywhere in `prompt` or `suffix` are filled
+  /// too (see `Denoiser.generate(canvas:promptLength:observers:)`). Observers see every step
+  /// and may stop the run.
   public func generate(
-    prompt: [Int32], settings: DenoisingSettings, observers: [DenoisingObserver] = []
+    prompt: [Int32], suffix: [Int32] = [], settings: DenoisingSettings,
+    observers: [DenoisingObserver] = []
   ) throws -> Generation {
     try checkVocabulary(prompt)
-    try checkCanvas(promptLength: prompt.count, settings: settings)
+    try checkVocabulary(suffix)
+    try checkCanvas(promptLength: prompt.count, settings: settings, suffixLength: suffix.count)
     let denoiser = try Denoiser(model: model, settings: settings)
-    let result = try denoiser.generate(prompt: prompt, observers: observers)
+    let result = try denoiser.generate(prompt: prompt, suffix: suffix, observers: observers)
     let text = tokenizer?.decode(result.generated, skipSpecialTokens: true) ?? ""
     return Generation(prompt: prompt, settings: settings, result: result, text: text)
   }

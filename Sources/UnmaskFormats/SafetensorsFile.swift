@@ -48,6 +48,13 @@ public final class SafetensorsFile: TensorSource {
       throw CheckpointError(path: path, "truncated: \(file.count) bytes, need at least 8 for the header length")
     }
     let declared = file.bytes.loadUnaligned(as: UInt64.self).littleEndian
+    // The header is a JSON object, so byte 8 is `{`: anything else (a text file, a .umk) is
+    // not a safetensors file, whatever its first eight bytes say as a length.
+    guard file.count == 8 || file.bytes.load(fromByteOffset: 8, as: UInt8.self) == UInt8(ascii: "{")
+    else {
+      throw CheckpointError(
+        path: path, "not a safetensors file (no JSON header after the 8-byte length)")
+    }
     guard declared <= UInt64(Self.maximumHeaderLength) else {
       throw CheckpointError(path: path, "header length \(declared) exceeds the 100 MB limit")
     }

@@ -25,9 +25,16 @@ public final class Denoiser {
 
   /// A denoiser; throws `SamplingError` when the settings are impossible.
   public convenience init(model: MaskPredictor, settings: DenoisingSettings) throws {
+    var strategy = settings.makeStrategy()
+    if case .pcSampler(let parameters) = settings.strategy, let path = parameters.backgroundPath {
+      // Loaded here, where V is known, so that an unreadable file is a one-line error.
+      strategy = PCSamplerRemasking(
+        parameters: parameters,
+        background: try PCSamplerRemasking.loadBackground(
+          path: path, vocabularySize: model.vocabularySize))
+    }
     try self.init(
-      model: model, settings: settings, strategy: settings.makeStrategy(),
-      schedule: settings.makeSchedule())
+      model: model, settings: settings, strategy: strategy, schedule: settings.makeSchedule())
   }
 
   /// A denoiser with a strategy or schedule of your own (an experiment not yet in the enums).
@@ -49,25 +56,46 @@ public final class Denoiser {
     self.schedule = schedule
   }
 
-  /// Generates `settings.length` tokens after `prompt`; observers see every step and may stop.
-  public func generate(prompt: [Int32], observers: [DenoisingObserver] = []) throws
-    -> DenoisingResult
-  {
-    if prompt.contains(settings.maskID) {
-      throw SamplingError.invalidPrompt("it contains the mask id \(settings.maskID)")
+  /// Generates `settings.length` tokens after `prompt`, before the fixed `suffix`; observers
+  /// see every step and may stop. `prompt` and `suffix` may hold the mask id: those positions
+  /// are filled too (see `generate(canvas:promptLength:observers:)`).
+  public func generate(
+    prompt: [Int32], suffix: [Int32] = [], observers: [DenoisingObserver] = []
+  ) throws -> DenoisingResult {
+    let canvas = prompt + [Int32](repeating: settings.maskID, count: settings.length) + suffix
+    return try generate(canvas: canvas, promptLength: prompt.count, observers: observers)
+  }
+
+  /// Fills every mask of `canvas`; the other tokens are fixed and never change.
+  ///
+  /// The semi-autoregressive blocks tile the generated span
+  /// `promptLength..<promptLength + settings.length`. Masks before the span (in the prompt)
+  /// join the first block and masks after it (in a suffix) the last: they are candidates of
+  /// that block from its first step and are counted in its budget `M` (LLaDA's
+  /// `get_num_transfer_tokens` and Dream's `int(M * (1 - s/t))` alike), so with one block every
+  /// mask of the canvas competes at every step, which is exactly Dream's `_sample` given these
+  /// input ids. Tokens already in the span (not masks) are fixed as well.
+  public func generate(
+    canvas: [Int32], promptLength: Int, observers: [DenoisingObserver] = []
+  ) throws -> DenoisingResult {
+    guard promptLength >= 0, promptLength + settings.length <= canvas.count else {
+      throw SamplingError.invalidPrompt(
+        "the canvas holds \(canvas.count) tokens, fewer than the prompt's \(promptLength) plus "
+          + "the \(settings.length) generated positions")
     }
     let start = ContinuousClock.now
     var run = Run(
-      settings: settings, prompt: prompt, vocabularySize: model.vocabularySize,
-      strategy: strategy, schedule: schedule)
-    observers.forEach { $0.denoisingWillStart(canvas: run.canvas, promptLength: prompt.count) }
+      settings: settings, canvas: canvas, promptLength: promptLength,
+      vocabularySize: model.vocabularySize, strategy: strategy, schedule: schedule)
+    observers.forEach { $0.denoisingWillStart(canvas: run.canvas, promptLength: promptLength) }
     var stopped = false
     blocks: for block in 0..<settings.blockCount {
       let range = run.blockRange(block)
       let counter = CommitCounter(
-        settings: settings, maskedAtStart: run.maskCount(in: range), schedule: schedule)
+        settings: settings, maskedAtStart: run.maskCount(in: run.countRange(block)),
+        schedule: schedule)
       var stepInBlock = 0
-      while run.shouldContinue(stepInBlock: stepInBlock, block: range) {
+      while run.shouldContinue(stepInBlock: stepInBlock, block: block) {
         let step = try run.step(
           model: model, block: block, range: range, stepInBlock: stepInBlock, counter: counter)
         stepInBlock += 1
@@ -77,17 +105,37 @@ public final class Denoiser {
           stopped = true
           break blocks
         }
+        run.fillAfterEOS(block: block, stepInBlock: stepInBlock)
       }
     }
     observers.forEach { $0.denoisingDidEnd(canvas: run.canvas) }
     let elapsed = ContinuousClock.now - start
-    return DenoisingResult(
-      canvas: run.canvas, generated: Array(run.canvas[prompt.count...]),
+    var result = DenoisingResult(
+      canvas: run.canvas, generated: Array(run.canvas[promptLength..<run.generatedEnd]),
       forwardPasses: run.forwardPasses,
       steps: run.stepIndex,
       seconds: elapsed.seconds,
       stoppedEarly: stopped)
+    result.promptLength = promptLength
+    result.eosFilled = run.eosFilled
+    result.forwardPassesSaved = run.forwardPassesSaved
+    if run.eosFilled > 0 && !stopped && !settings.stopWhenBlockComplete
+      && !run.strategy.runsUntilBlockComplete
+    {
+      // A fixed schedule: every pass it planned and did not run was saved by the fill.
+      let planned = settings.steps * (settings.cfgScale > 0 ? 2 : 1)
+      result.forwardPassesSaved = max(0, planned - run.forwardPasses)
+    }
+    if settings.stopAtEOS, let end = run.firstEOS() {
+      result.generated = Array(run.canvas[promptLength..<end])
+    }
+    return result
   }
+}
+
+/// Forward passes a strategy ran through `StepContext.predict` during one step.
+final class ExtraPasses {
+  var count = 0
 }
 
 /// The state of one run: canvas, generator, strategy, proposer and counters.
@@ -95,6 +143,11 @@ struct Run {
   let settings: DenoisingSettings
   let promptLength: Int
   var canvas: [Int32]
+  /// `[T]`: where the starting canvas held a mask (every other position is fixed).
+  let editable: [Bool]
+  /// Positions filled with EOS by `--eos-fill`, and the scheduled passes that saved.
+  var eosFilled = 0
+  var forwardPassesSaved = 0
   var rng: SeededGenerator
   var strategy: any RemaskingStrategy
   let schedule: any NoiseSchedule
@@ -103,12 +156,13 @@ struct Run {
   var stepIndex = 0
 
   init(
-    settings: DenoisingSettings, prompt: [Int32], vocabularySize: Int,
+    settings: DenoisingSettings, canvas: [Int32], promptLength: Int, vocabularySize: Int,
     strategy: any RemaskingStrategy, schedule: any NoiseSchedule
   ) {
     self.settings = settings
-    promptLength = prompt.count
-    canvas = prompt + [Int32](repeating: settings.maskID, count: settings.length)
+    self.promptLength = promptLength
+    self.canvas = canvas
+    editable = canvas.map { $0 == settings.maskID }
     rng = SeededGenerator(seed: settings.seed)
     self.strategy = strategy
     self.schedule = schedule
@@ -120,16 +174,35 @@ struct Run {
     return lower..<(lower + settings.blockLength)
   }
 
+  /// End of the generated span (a suffix may follow).
+  var generatedEnd: Int { promptLength + settings.length }
+
+  /// The positions whose masks belong to `block`: its range, widened to the canvas start for
+  /// the first block (masks in the prompt) and to the canvas end for the last (a suffix).
+  func countRange(_ block: Int) -> Range<Int> {
+    let range = blockRange(block)
+    let lower = block == 0 ? 0 : range.lowerBound
+    let upper = block == settings.blockCount - 1 ? canvas.count : range.upperBound
+    return lower..<upper
+  }
+
   func maskCount(in range: Range<Int>) -> Int {
     range.reduce(0) { $0 + (canvas[$1] == settings.maskID ? 1 : 0) }
   }
 
   /// Counting strategies run the block's steps (Fast-dLLM: fewer once the block is complete);
   /// threshold-style strategies run until the block is complete.
-  func shouldContinue(stepInBlock: Int, block: Range<Int>) -> Bool {
-    let complete = maskCount(in: block) == 0
+  func shouldContinue(stepInBlock: Int, block: Int) -> Bool {
+    let complete = maskCount(in: countRange(block)) == 0
+    if let decision = strategy.continuesBlock(
+      stepInBlock: stepInBlock, complete: complete, blockLength: settings.blockLength)
+    {
+      return decision
+    }
     if strategy.runsUntilBlockComplete { return !complete }
     if settings.stopWhenBlockComplete && complete { return false }
+    // `eosFill` ends a block it completed, and skips the later blocks it filled.
+    if eosFilled > 0 && complete { return false }
     return stepInBlock < settings.stepsPerBlock
   }
 
@@ -143,36 +216,54 @@ struct Run {
     if settings.logitsEosInf, let eos = settings.eosID, Int(eos) < logits.columns {
       for row in 0..<logits.rows { logits[row, Int(eos)] = -.infinity }
     }
-    let candidates = (promptLength..<range.upperBound).filter { canvas[$0] == settings.maskID }
+    applyMinimumLength(to: &logits)
+    // Candidates: every mask up to the block's end (the last block: to the canvas end).
+    let candidateEnd = countRange(block).upperBound
+    let candidates = (0..<candidateEnd).filter { canvas[$0] == settings.maskID }
     let maskedBefore = canvas.reduce(0) { $0 + ($1 == settings.maskID ? 1 : 0) }
     let proposals = propose(logits: logits, at: candidates)
     let laterProposals =
-      settings.scoreAllMasked ? proposeBeyondBlock(logits: logits, from: range.upperBound) : []
+      settings.scoreAllMasked ? proposeBeyondBlock(logits: logits, from: candidateEnd) : []
     // Threshold-style strategies may run past the grid: they stay on its last interval.
     let timeIndex = min(stepInBlock, counter.times.count - 2)
     let time = counter.times[timeIndex]
     let nextTime = counter.times[timeIndex + 1]
     let count = counter.count(step: stepInBlock, maskedNow: candidates.count, rng: &rng)
+    let extraPasses = ExtraPasses()
     let context = StepContext(
       canvasLength: canvas.count, proposals: proposals, count: min(count, proposals.count),
       time: time,
       nextTime: nextTime, stepInBlock: stepInBlock,
       isLastStep: stepInBlock >= settings.stepsPerBlock - 1, settings: settings,
-      schedule: schedule, canvas: canvas, generatedRange: promptLength..<range.upperBound)
+      schedule: schedule, canvas: canvas, generatedRange: promptLength..<range.upperBound,
+      blockRange: range, editable: editable, logits: logits,
+      predict: { tokens in
+        extraPasses.count += 1
+        return try model.logits(for: tokens)
+      })
     let chosen = strategy.selectCommits(context, rng: &rng)
     if strategy.runsUntilBlockComplete && chosen.isEmpty && !proposals.isEmpty {
       // The block would never complete: a strategy that ignores the count must commit.
       throw SamplingError.noProgress(strategy: strategy.name.rawValue, step: stepIndex)
     }
     let remasked = strategy.selectRemasks(context, committed: chosen, rng: &rng)
+    forwardPasses += extraPasses.count
     let commits = commit(chosen, proposals: proposals)
+    var edits: [DenoisingStep.Commit] = []
+    for edit in strategy.selectEdits(context, committed: chosen, rng: &rng)
+    where editable[edit.position] && canvas[edit.position] != settings.maskID {
+      canvas[edit.position] = edit.token
+      edits.append(.init(position: edit.position, token: edit.token, score: Float(edit.score)))
+    }
     for position in remasked { canvas[position] = settings.maskID }
     defer { stepIndex += 1 }
-    return makeEvent(
+    var event = makeEvent(
       block: block, range: range, stepInBlock: stepInBlock, time: time, nextTime: nextTime,
       maskedBefore: maskedBefore, proposals: proposals + laterProposals, commits: commits,
       remasked: remasked,
       modelSeconds: modelTime.seconds)
+    event.edited = edits
+    return event
   }
 
   /// Logits `[T, V]`, with LLaDA's classifier-free guidance when `cfgScale > 0`:

@@ -2,8 +2,16 @@
 public struct DenoisingResult: Sendable, Equatable {
   /// The final canvas: prompt then generated tokens (masks left where the run was stopped).
   public var canvas: [Int32]
-  /// The generated part, `canvas[promptLength...]`.
+  /// The generated span `canvas[promptLength..<promptLength + length]` (a suffix excluded);
+  /// with `stopAtEOS`, cut before its first EOS or end of turn.
   public var generated: [Int32]
+  /// Length of the prompt at the start of `canvas`.
+  public var promptLength = 0
+  /// Positions `eosFill` set to EOS without the model.
+  public var eosFilled = 0
+  /// Forward passes `eosFill` saved: the scheduled steps left when it filled, times the passes
+  /// per step (two with guidance). Threshold-style strategies have no schedule: 0 for them.
+  public var forwardPassesSaved = 0
   /// Model evaluations run (a guided step counts two).
   public var forwardPasses: Int
   /// Denoising steps run.

@@ -16,7 +16,8 @@ extension DenoisingSettings: Codable {
     "length", "steps", "block_length", "strategy", "schedule", "rounding", "proposal",
     "confidence_precision", "temperature", "top_k", "top_p", "cfg_scale", "alg_temp", "eps",
     "seed", "stop_when_block_complete", "score_all_masked", "logits_eos_inf",
-    "confidence_eos_eot_inf", "mask_id", "eos_id", "eot_id",
+    "confidence_eos_eot_inf", "mask_id", "eos_id", "eot_id", "reference_eos_bug", "stop_at_eos",
+    "eos_fill", "min_length",
   ]
 
   /// Every key a settings object may hold: the fields and every strategy's and schedule's
@@ -51,6 +52,10 @@ extension DenoisingSettings: Codable {
     s.scoreAllMasked = try o.bool("score_all_masked") ?? s.scoreAllMasked
     s.logitsEosInf = try o.bool("logits_eos_inf") ?? s.logitsEosInf
     s.confidenceEosEotInf = try o.bool("confidence_eos_eot_inf") ?? s.confidenceEosEotInf
+    s.referenceEOSBug = try o.bool("reference_eos_bug") ?? s.referenceEOSBug
+    s.stopAtEOS = try o.bool("stop_at_eos") ?? s.stopAtEOS
+    s.eosFill = try o.bool("eos_fill") ?? s.eosFill
+    s.minLength = try o.int("min_length") ?? s.minLength
     if let id = try o.int("mask_id") { s.maskID = try Self.tokenID(id, "mask_id") }
     if let v = try o.optional("eos_id", o.int) { s.eosID = try v.map { try Self.tokenID($0, "eos_id") } }
     if let v = try o.optional("eot_id", o.int) { s.eotID = try v.map { try Self.tokenID($0, "eot_id") } }
@@ -84,6 +89,8 @@ extension DenoisingSettings: Codable {
       "confidence_eos_eot_inf": .bool(confidenceEosEotInf), "mask_id": .integer(Int(maskID)),
       "eos_id": optional(eosID) { .integer(Int($0)) },
       "eot_id": optional(eotID) { .integer(Int($0)) },
+      "reference_eos_bug": .bool(referenceEOSBug), "stop_at_eos": .bool(stopAtEOS),
+      "eos_fill": .bool(eosFill), "min_length": .integer(minLength),
     ]
     o.merge(strategy.parameters) { _, new in new }
     o.merge(schedule.parameters) { _, new in new }

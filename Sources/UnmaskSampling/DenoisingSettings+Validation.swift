@@ -43,6 +43,17 @@ extension DenoisingSettings {
     if logitsEosInf && eosID == nil {
       throw fail("logits-eos-inf", "needs the EOS id, which the tokenizer did not give")
     }
+    guard minLength >= 0, minLength <= length else {
+      throw fail("min-length", "must be in 0...\(length) (--length), got \(minLength)")
+    }
+    if eosID == nil && eotID == nil {
+      let flags = [
+        (eosFill, "eos-fill"), (stopAtEOS, "stop-at-eos"), (minLength > 0, "min-length"),
+      ]
+      for (on, flag) in flags where on {
+        throw fail(flag, "needs an EOS or EoT id, which the tokenizer did not give")
+      }
+    }
     if confidenceEosEotInf && eosID == nil && eotID == nil {
       throw fail(
         "confidence-eos-eot-inf", "needs an EOS or EoT id, which the tokenizer did not give")

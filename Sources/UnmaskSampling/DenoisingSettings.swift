@@ -46,6 +46,18 @@ public struct DenoisingSettings: Equatable, Sendable {
   /// LLaDA `confidence_eos_eot_inf`, as intended: confidences come from a softmax with the EOS
   /// and EoT logits at -inf, so proposing either scores 0 (see docs/STRATEGIES.md).
   public var confidenceEosEotInf: Bool = false
+  /// Reproduce LLaDA issue 137 bit for bit: at temperature > 0 `confidenceEosEotInf` removes
+  /// only EoT from the confidence softmax, as the reference's chained assignment does (for
+  /// golden tests; the default is the intended behaviour at every temperature).
+  public var referenceEOSBug: Bool = false
+  /// Cut the returned `generated` tokens before the first EOS or end of turn.
+  public var stopAtEOS: Bool = false
+  /// Once an EOS is committed in the generated span and every later position of the span is a
+  /// mask or EOS, fill them with EOS and end the block (and the run) without more passes.
+  public var eosFill: Bool = false
+  /// EOS and EoT may not be proposed at the first `minLength` generated positions (their
+  /// logits are -inf there), so the text runs at least that long.
+  public var minLength: Int = 0
   /// The mask token id.
   public var maskID: Int32 = 126336
   /// End-of-sequence id (from the tokenizer), used by the EOS controls.

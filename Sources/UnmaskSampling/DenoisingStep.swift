@@ -44,6 +44,9 @@ public struct DenoisingStep: Sendable {
   public var committed: [Commit]
   /// Positions re-masked at this step (correction strategies such as ReMDM).
   public var remasked: [Int]
+  /// Committed tokens replaced by other tokens at this step (token editing), applied after the
+  /// commits; empty for every other strategy.
+  public var edited: [Commit] = []
   /// Probability of the proposed token at each position masked when the step began.
   public var confidence: [Float]
   /// Top-1 minus top-2 probability at each position masked when the step began.

@@ -1,3 +1,5 @@
+import UnmaskKernels
+
 /// A position picked for commit, with the score that ranked it (higher first).
 public struct ScoredPosition: Sendable, Equatable {
   /// Canvas position.
@@ -7,6 +9,22 @@ public struct ScoredPosition: Sendable, Equatable {
   /// A position and its score.
   public init(position: Int, score: Double) {
     self.position = position
+    self.score = score
+  }
+}
+
+/// A committed token replaced by another (token editing).
+public struct TokenEdit: Sendable, Equatable {
+  /// Canvas position.
+  public var position: Int
+  /// The new token.
+  public var token: Int32
+  /// The strategy's score (the new token's probability).
+  public var score: Double
+  /// An edit with every field given.
+  public init(position: Int, token: Int32, score: Double) {
+    self.position = position
+    self.token = token
     self.score = score
   }
 }
@@ -35,6 +53,17 @@ public struct StepContext {
   public var canvas: [Int32]
   /// Generated positions `promptLength..<blockEnd` (ReMDM may remask committed ones there).
   public var generatedRange: Range<Int>
+  /// The current block's positions in the canvas (the generated span's tile).
+  public var blockRange: Range<Int> = 0..<0
+  /// `[T]`: true where the canvas held a mask when the run started; only there may a
+  /// strategy change a token (every other token is fixed).
+  public var editable: [Bool] = []
+  /// The step's logits `[T, V]` (after guidance and the EOS controls), for strategies that
+  /// need whole distributions (KLASS) or positions that are not candidates (token editing).
+  public var logits: Matrix? = nil
+  /// Runs one more forward pass on a canvas of the strategy's choosing (WINO's verification);
+  /// the run counts it in `forwardPasses`. Nil when the run offers none.
+  public var predict: (([Int32]) throws -> Matrix)? = nil
 
   /// A full-length score row `[T]`: `score` at candidates, `-inf` elsewhere, as the references
   /// build `confidence = where(mask_index, x0_p, -inf)` before `torch.topk`.
@@ -72,6 +101,14 @@ public protocol RemaskingStrategy {
   /// Positions to commit this step, in the order chosen.
   mutating func selectCommits(_ context: StepContext, rng: inout SeededGenerator)
     -> [ScoredPosition]
+  /// Whether the block runs another step (`stepInBlock` steps have run; `complete`: no mask
+  /// left in it); nil = the usual rule (the schedule's steps, or until complete).
+  func continuesBlock(stepInBlock: Int, complete: Bool, blockLength: Int) -> Bool?
+  /// Committed tokens to replace after this step's commits (token editing; default: none).
+  /// Only positions that held a mask when the run started are changed.
+  mutating func selectEdits(
+    _ context: StepContext, committed: [ScoredPosition], rng: inout SeededGenerator
+  ) -> [TokenEdit]
   /// Committed positions to mask again after this step's commits (default: none).
   mutating func selectRemasks(
     _ context: StepContext, committed: [ScoredPosition], rng: inout SeededGenerator
@@ -81,6 +118,12 @@ public protocol RemaskingStrategy {
 extension RemaskingStrategy {
   /// Counting strategies run the schedule's steps.
   public var runsUntilBlockComplete: Bool { false }
+  /// The usual stopping rule.
+  public func continuesBlock(stepInBlock: Int, complete: Bool, blockLength: Int) -> Bool? { nil }
+  /// No edits by default.
+  public func selectEdits(
+    _ context: StepContext, committed: [ScoredPosition], rng: inout SeededGenerator
+  ) -> [TokenEdit] { [] }
   /// No correction by default.
   public func selectRemasks(
     _ context: StepContext, committed: [ScoredPosition], rng: inout SeededGenerator

@@ -32,6 +32,16 @@ public enum Strategy: Equatable, Sendable {
   case entropyBounded(gamma: Double)
   /// ReMDM: confidence commits plus remasking of committed tokens.
   case remdm(ReMDMParameters)
+  /// PC-Sampler: confidence calibrated by token rarity, damped by distance into the block.
+  case pcSampler(PCSamplerRemasking.Parameters)
+  /// KLASS: every confident position whose distribution stayed stable (low KL) commits.
+  case klass(KLASSRemasking.Parameters)
+  /// DUS: the dilated unmasking schedule, about log(B) model calls per block.
+  case dus(DilatedRemasking.Parameters)
+  /// LLaDA 2.1's JointThreshold: mask-to-token by threshold plus token-to-token edits.
+  case tokenEditing(TokenEditingRemasking.Parameters)
+  /// WINO: wide-in drafting by threshold, narrow-out verification and remasking.
+  case wino(WINORemasking.Parameters)
 
   /// The strategy's name (the `strategy` key, the `--strategy` choice).
   public var name: StrategyName {
@@ -46,6 +56,11 @@ public enum Strategy: Equatable, Sendable {
     case .factor: return .factor
     case .entropyBounded: return .entropyBounded
     case .remdm: return .remdm
+    case .pcSampler: return .pcSampler
+    case .klass: return .klass
+    case .dus: return .dus
+    case .tokenEditing: return .tokenEditing
+    case .wino: return .wino
     }
   }
 
@@ -63,6 +78,11 @@ public enum Strategy: Equatable, Sendable {
     case .factor: return ["factor"]
     case .entropyBounded: return ["entropy_bound"]
     case .remdm: return ReMDMParameters.keys
+    case .pcSampler: return PCSamplerRemasking.Parameters.keys
+    case .klass: return KLASSRemasking.Parameters.keys
+    case .dus: return DilatedRemasking.Parameters.keys
+    case .tokenEditing: return TokenEditingRemasking.Parameters.keys
+    case .wino: return WINORemasking.Parameters.keys
     }
   }
 
@@ -84,6 +104,11 @@ public enum Strategy: Equatable, Sendable {
     case .factor: self = .factor(try object.double("factor") ?? 1)
     case .entropyBounded: self = .entropyBounded(gamma: try object.double("entropy_bound") ?? 0.1)
     case .remdm: self = .remdm(try ReMDMParameters(reading: object))
+    case .pcSampler: self = .pcSampler(try PCSamplerRemasking.Parameters(reading: object))
+    case .klass: self = .klass(try KLASSRemasking.Parameters(reading: object))
+    case .dus: self = .dus(try DilatedRemasking.Parameters(reading: object))
+    case .tokenEditing: self = .tokenEditing(try TokenEditingRemasking.Parameters(reading: object))
+    case .wino: self = .wino(try WINORemasking.Parameters(reading: object))
     }
   }
 
@@ -95,6 +120,11 @@ public enum Strategy: Equatable, Sendable {
     case .factor(let f): return ["factor": .number(f)]
     case .entropyBounded(let gamma): return ["entropy_bound": .number(gamma)]
     case .remdm(let p): return p.json
+    case .pcSampler(let p): return p.json
+    case .klass(let p): return p.json
+    case .dus(let p): return p.json
+    case .tokenEditing(let p): return p.json
+    case .wino(let p): return p.json
     }
   }
 
@@ -114,6 +144,11 @@ public enum Strategy: Equatable, Sendable {
         throw fail("entropy-bound", "must be >= 0, got \(gamma)")
       }
     case .remdm(let p): try p.validate()
+    case .pcSampler(let p): try p.validate()
+    case .klass(let p): try p.validate()
+    case .dus(let p): try p.validate()
+    case .tokenEditing(let p): try p.validate()
+    case .wino(let p): try p.validate()
     }
   }
 
@@ -131,6 +166,12 @@ public enum Strategy: Equatable, Sendable {
       return DreamThresholdRemasking(threshold: t, stepsPerBlock: settings.stepsPerBlock)
     case .entropyBounded(let gamma): return EntropyBoundedRemasking(gamma: gamma)
     case .remdm(let p): return ReMDMRemasking(parameters: p, maskID: settings.maskID)
+    // The background table is loaded by `Denoiser.init(model:settings:)`, which knows `V`.
+    case .pcSampler(let p): return PCSamplerRemasking(parameters: p)
+    case .klass(let p): return KLASSRemasking(parameters: p)
+    case .dus(let p): return DilatedRemasking(parameters: p)
+    case .tokenEditing(let p): return TokenEditingRemasking(parameters: p)
+    case .wino(let p): return WINORemasking(parameters: p)
     }
   }
 }

@@ -24,6 +24,16 @@ public enum StrategyName: String, CaseIterable, Codable, Sendable {
   case entropyBounded = "entropy-bounded"
   /// ReMDM: confidence commits plus remasking of committed tokens (cap/rescale/conf/loop).
   case remdm
+  /// PC-Sampler: confidence calibrated by token rarity, damped by distance into the block.
+  case pcSampler = "pc-sampler"
+  /// KLASS: commit every confident position whose distribution stayed stable (low KL).
+  case klass
+  /// DUS: a planned coarse-to-fine (dilated) order, about log(B) steps per block.
+  case dus
+  /// LLaDA 2.1's JointThreshold: threshold commits plus edits of committed tokens.
+  case tokenEditing = "token-editing"
+  /// WINO: wide-in threshold drafting, narrow-out verification that remasks weak drafts.
+  case wino
 }
 
 /// The noise schedules (masking rate over time), by their shared names.

@@ -65,7 +65,10 @@ public struct TokenProposer {
       }
     }
     if settings.confidenceEosEotInf {
-      if let e = settings.eosID, Int(e) < v, e >= 0 { work[Int(e)] = -.infinity }
+      // LLaDA issue 137: at temperature > 0 the reference writes EOS into the noisy copy, so
+      // only EoT reaches its softmax; `referenceEOSBug` keeps that for golden tests.
+      let eosReachesSoftmax = !(settings.referenceEOSBug && settings.temperature > 0)
+      if eosReachesSoftmax, let e = settings.eosID, Int(e) < v, e >= 0 { work[Int(e)] = -.infinity }
       if let e = settings.eotID, Int(e) < v, e >= 0 { work[Int(e)] = -.infinity }
     }
     // float64 softmax (or torch's float32 kernel) and statistics.
@@ -155,9 +158,29 @@ public struct TokenProposer {
         }
       }
     }
-    return Proposal(
+    var proposal = Proposal(
       position: position, token: Int32(token), confidence: probabilities[token],
       margin: Double(top1 - max(top2, 0)), negativeEntropy: Double(Float(negEntropy)))
+    if settings.confidenceEosEotInf { removeEndTokens(from: &proposal) }
+    return proposal
+  }
+
+  /// `confidenceEosEotInf` for the Dream numerics (Dream has no such control; this is LLaDA's
+  /// intent carried over): a proposed EOS or EoT scores lowest under every strategy
+  /// (confidence and margin 0, negative entropy -inf); another token's confidence is its
+  /// probability renormalised without EOS and EoT, as a softmax with their logits at -inf gives.
+  func removeEndTokens(from proposal: inout Proposal) {
+    let ends = [settings.eosID, settings.eotID].compactMap { $0 }
+      .filter { $0 >= 0 && Int($0) < probabilities.count }
+    guard !ends.isEmpty else { return }
+    if ends.contains(proposal.token) {
+      proposal.confidence = 0
+      proposal.margin = 0
+      proposal.negativeEntropy = -.infinity
+      return
+    }
+    let removed = Set(ends).reduce(0.0) { $0 + probabilities[Int($1)] }
+    if removed < 1 { proposal.confidence /= (1 - removed) }
   }
 
   // MARK: filters

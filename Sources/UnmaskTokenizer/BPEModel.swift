@@ -36,7 +36,7 @@ final class BPEModel: TokenizerModel, @unchecked Sendable {
     let members = try vocabNode.rawMembers()
     vocab.reserveCapacity(members.count)
     for (token, value) in members {
-      guard case .number(let number) = value, number >= 0, number < Double(Int32.max),
+      guard let number = value.doubleValue, number >= 0, number < Double(Int32.max),
         number.rounded() == number
       else {
         throw TokenizerError.invalidField(

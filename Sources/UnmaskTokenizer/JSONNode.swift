@@ -1,4 +1,5 @@
 import Foundation
+import UnmaskKernels
 
 /// A parsed JSON value that remembers where it came from (file and dotted field path), so the
 /// loaders can throw errors that name the field.
@@ -97,6 +98,7 @@ struct JSONNode {
 
   /// This node as an integer (JSON numbers without a fraction).
   func int() throws -> Int {
+    if case .integer(let i) = value { return i }
     if case .number(let d) = value, d.rounded() == d, abs(d) < 9.0e15 { return Int(d) }
     throw invalid("an integer")
   }

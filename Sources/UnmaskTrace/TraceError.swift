@@ -1,4 +1,5 @@
 import Foundation
+import UnmaskKernels
 
 /// What went wrong while writing or reading a trace; every case names the file, and records
 /// also the 1-based line and the field, so the CLI can print one line that says where to look.
@@ -34,4 +35,16 @@ public enum TraceError: Error, Equatable, CustomStringConvertible, LocalizedErro
 
   /// Same as `description`, for `localizedDescription`.
   public var errorDescription: String? { description }
+}
+
+extension AtomicFileWriter {
+  /// `write(_:to:)` for trace files, with a failure reported as `TraceError.io` (the one error
+  /// type of this module) naming the file.
+  static func writeTraceFile(_ data: Data, to url: URL) throws {
+    do {
+      try write(data, to: url)
+    } catch let error as FileWriteError {
+      throw TraceError.io(file: error.path, message: error.message)
+    }
+  }
 }

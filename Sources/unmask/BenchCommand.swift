@@ -16,8 +16,10 @@ struct BenchForwardCommand: ParsableCommand {
     commandName: "forward",
     abstract: "Forward-pass speed of a LLaDA-shaped model next to BLAS sgemm peak on its shapes.",
     discussion: """
-      Without --model, builds a random-weight LLaDA of the issue's benchmark shape \
-      (d 1024, 8 layers, 16 heads, mlp 2816, vocab 8192, about 120M parameters) in f32 and bf16.
+      Without --model, builds a random-weight LLaDA of d 1024, 8 layers, 16 heads, MLP 2816, \
+      vocabulary 8192 (about 120M parameters; change it with --d-model, --layers, --heads, \
+      --mlp, --vocabulary) in f32 and bf16. The sgemm baseline is measured in the same run on \
+      each model's own MLP shape: [tokens x d_model] x [mlp x d_model]^T.
       """)
 
   @Option(help: "Benchmark this model instead of the synthetic one.")
@@ -47,20 +49,33 @@ struct BenchForwardCommand: ParsableCommand {
 
   func run() throws {
     if let threads { ComputeThreads.set(threads) }
-    print("threads: \(ComputeThreads.count), canvas: \(tokens) tokens")
-    let peak = GEMMBenchmark.sgemmGFLOPS(m: tokens, n: mlp, k: dModel)
-    print(String(format: "BLAS sgemm [%d x %d] x [%d x %d]^T: %.1f GFLOP/s (baseline, this run)", tokens, dModel, mlp, dModel, peak))
+    // Load first: a bad --model path is reported before any time is spent measuring.
     var candidates: [(String, any MaskedDiffusionModel)] = []
     if let model {
       candidates.append((model, try ModelRegistry.load(contentsOf: URL(fileURLWithPath: model))))
     } else {
       for dtype in [DType.f32, .bf16] {
         let synthetic = try SyntheticCheckpoint.llada(
-          dModel: dModel, layers: layers, heads: heads, mlp: mlp, vocabulary: vocabulary, dtype: dtype)
+          dModel: dModel, layers: layers, heads: heads, mlp: mlp, vocabulary: vocabulary,
+          dtype: dtype)
         candidates.append(("synthetic LLaDA \(dtype.rawValue)", synthetic))
       }
     }
+    print("threads: \(ComputeThreads.count), canvas: \(tokens) tokens")
+    var baselines: [[Int]: Double] = [:]
     for (name, candidate) in candidates {
+      let (width, hidden) = Self.mlpShape(of: candidate) ?? (dModel, mlp)
+      let peak: Double
+      if let measured = baselines[[width, hidden]] {
+        peak = measured
+      } else {
+        peak = GEMMBenchmark.sgemmGFLOPS(m: tokens, n: hidden, k: width)
+        baselines[[width, hidden]] = peak
+        print(
+          String(
+            format: "BLAS sgemm [%d x %d] x [%d x %d]^T: %.1f GFLOP/s (baseline, this run)",
+            tokens, width, hidden, width, peak))
+      }
       let vocabulary = candidate.vocabularySize
       let canvas = (0..<tokens).map { Int32(($0 * 7919) % vocabulary) }
       _ = try candidate.logits(for: canvas)  // warm-up: page in weights, size buffers
@@ -77,5 +92,14 @@ struct BenchForwardCommand: ParsableCommand {
           name, Double(candidate.parameterCount) / 1e6, candidate.flops(tokens: tokens) / 1e9,
           best * 1000, gflops, gflops / peak))
     }
+  }
+
+  /// The model width and MLP width of `model` (its first block's gate projection), the
+  /// largest GEMM of a forward pass after the output head.
+  static func mlpShape(of model: any MaskedDiffusionModel) -> (width: Int, hidden: Int)? {
+    guard let stack = (model as? any TransformerStackModel)?.stack,
+      let gate = stack.blocks.first?.gate
+    else { return nil }
+    return (stack.modelDimension, gate.outFeatures)
   }
 }

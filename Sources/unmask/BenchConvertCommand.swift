@@ -25,6 +25,14 @@ struct BenchConvertCommand: ParsableCommand {
   @Flag(help: "Skip the load-time benchmark.")
   var skipLoad = false
 
+  func validate() throws {
+    if path == nil && skipLoad {
+      throw ValidationError(
+        "nothing to measure: --skip-load without a PATH; give a .safetensors file or drop "
+          + "--skip-load")
+    }
+  }
+
   func run() throws {
     let folder = URL(fileURLWithPath: scratch ?? NSTemporaryDirectory()).appendingPathComponent(
       "unmask-bench-\(getpid())")

@@ -2,7 +2,10 @@ import ArgumentParser
 import Foundation
 import Unmask
 
-extension UMKCodec: ExpressibleByArgument {}
+extension UMKCodec: ExpressibleByArgument {
+  /// `--codec raw|planes` (`zstd`, the old name of `planes`, is still accepted).
+  public init?(argument: String) { self.init(name: argument) }
+}
 extension UMKQuantization: ExpressibleByArgument {}
 extension UMKDTypeChoice: ExpressibleByArgument {}
 extension UMKEntropyCoder: ExpressibleByArgument {}
@@ -13,11 +16,14 @@ struct ConvertCommand: ParsableCommand {
     commandName: "convert",
     abstract: "Convert a safetensors checkpoint (file or Hugging Face folder) into one .umk file.",
     discussion: """
-      Lossless by default: floats are split into byte planes (exponent apart from mantissa) \
-      and stored in independent chunks, each plane raw, zstd or entropy-coded (Huffman, or \
-      rANS with --entropy rans), whichever is smallest. \
+      Lossless by default (--codec planes): floats are split into byte planes (exponent apart \
+      from mantissa) and stored in independent chunks, each plane raw, zstd or entropy-coded \
+      (Huffman, or rANS with --entropy rans), whichever is smallest. \
       --quantize stores 2-D weight matrices (not embeddings or norms) as GGUF q8_0/q4_0. \
-      Writes DST.tmp-PID and renames it at the end. See docs/FORMAT.md.
+      A .umk input may be converted again: quantized tensors stay as they are, are \
+      dequantized and requantized by --quantize, or dequantized by --dtype. \
+      The file is written beside DST under a temporary name and renamed at the end; an error \
+      or Ctrl-C leaves no output and no temporary file. See docs/FORMAT.md.
       """)
 
   @Argument(help: "Model folder, .safetensors file or .umk file.")
@@ -26,10 +32,10 @@ struct ConvertCommand: ParsableCommand {
   @Argument(help: "Output .umk file.")
   var destination: String
 
-  @Option(help: "Tensor storage.")
-  var codec: UMKCodec = .zstd
+  @Option(help: "Tensor storage: planes (lossless, compressed) or raw (fastest load).")
+  var codec: UMKCodec = .planes
 
-  @Option(help: "zstd level for planes (1-19; 0 disables zstd).")
+  @Option(help: "zstd level for planes, 0-22 (0: planes are only raw or entropy-coded).")
   var level = 3
 
   @Option(
@@ -42,7 +48,7 @@ struct ConvertCommand: ParsableCommand {
   @Option(help: "Cast floating tensors before storing.")
   var dtype: UMKDTypeChoice = .keep
 
-  @Option(help: "Elements per independently decodable chunk.")
+  @Option(help: "Elements per independently decodable chunk, 1-1048576.")
   var chunk = 1 << 17
 
   @Option(help: "Worker threads (default: all cores).")
@@ -52,8 +58,9 @@ struct ConvertCommand: ParsableCommand {
     guard (0...22).contains(level) else {
       throw ValidationError("--level must be in 0...22, got \(level)")
     }
-    guard (1024...(1 << 20)).contains(chunk) else {
-      throw ValidationError("--chunk must be in 1024...1048576")
+    // The limits docs/FORMAT.md gives for a chunk; small chunks only cost header space.
+    guard (1...(1 << 20)).contains(chunk) else {
+      throw ValidationError("--chunk must be in 1...1048576, got \(chunk)")
     }
     if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
   }
@@ -68,21 +75,17 @@ struct ConvertCommand: ParsableCommand {
     options.encode.entropy = entropy
     options.encode.chunkElements = chunk
     if let threads { options.encode.threads = threads }
-    // Ctrl-C removes the half-written temporary file (the writer's own cleanup covers errors).
-    let temporary = destination + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
-    signal(SIGINT, SIG_IGN)
-    let interrupt = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-    interrupt.setEventHandler {
-      unlink(temporary)
-      FileHandle.standardError.write(Data("\ninterrupted: no \(destination) written\n".utf8))
-      Foundation.exit(130)
+    let output = URL(fileURLWithPath: destination)
+    try input.checkDestination(output)
+    if output.pathExtension.lowercased() != "umk" {
+      FileHandle.standardError.write(
+        Data("warning: \(destination): a .umk file is written under another extension\n".utf8))
     }
-    interrupt.resume()
-    defer { interrupt.cancel() }
+    // Ctrl-C or SIGTERM removes the writer's temporary file and exits 130/143.
+    Interruption.install()
     let bar = ProgressBar()
     let summary = try UMKWriter.convert(
-      weights: input.weights, files: input.files, to: URL(fileURLWithPath: destination),
-      options: options
+      weights: input.weights, files: input.files, to: output, options: options
     ) { bar.update($0) }
     bar.finish()
     print(

@@ -23,6 +23,11 @@ struct ExportCommand: ParsableCommand {
   func run() throws {
     let umk = try UMKFile(url: URL(fileURLWithPath: file))
     let out = URL(fileURLWithPath: output)
+    if FileIdentity.same(file, output) {
+      throw CommandError("\(output): is the input file; choose another output file")
+    }
+    // Ctrl-C or SIGTERM removes the writer's temporary file and exits 130/143.
+    Interruption.install()
     let layout = try umk.exportSafetensors(to: out)
     if files {
       for name in umk.blobNames where name != UMKWriter.sourceHeaderBlob {

@@ -8,18 +8,33 @@ struct GenerateCommand: ParsableCommand {
     commandName: "generate",
     abstract: "Generate text by iterative unmasking.",
     discussion: """
-      The canvas is the prompt followed by --length masks. --preset llada|dream|fast-dllm sets \
+      The canvas is the prompt, --length masks, then --suffix if given. Masks in the prompt or \
+      the suffix (the mask token's text, <|mask:N|> for N of them, or the mask id in \
+      --prompt-tokens) are filled as well; every other token stays fixed. --preset llada|dream|fast-dllm sets \
       every sampler field as the reference does; explicit flags override single fields. \
       Without --json, a live view redraws the canvas each step when stdout is a terminal.
       """)
 
   @OptionGroup var modelOptions: ModelOptions
 
-  @Option(help: "Prompt text (encoded with the model's tokenizer).")
+  @Option(
+    help:
+      "Prompt text (encoded with the model's tokenizer). Masks may appear anywhere: the model's mask token text, or <|mask:N|> for N of them; they are filled too."
+  )
   var prompt: String?
 
-  @Option(help: "Prompt as token ids, comma separated (instead of --prompt).")
+  @Option(
+    help: "Prompt as token ids, comma separated (instead of --prompt); may hold the mask id.")
   var promptTokens: String?
+
+  @Option(
+    help:
+      "Text fixed after the generated span (infilling); may hold masks as --prompt does. Encoded without special tokens."
+  )
+  var suffix: String?
+
+  @Option(help: "Suffix as token ids, comma separated (instead of --suffix).")
+  var suffixTokens: String?
 
   @Flag(help: "Wrap the prompt in the model's chat template (instruct models).")
   var chat = false
@@ -49,47 +64,67 @@ struct GenerateCommand: ParsableCommand {
       throw ValidationError("--chat needs --prompt (text to wrap in the template)")
     }
     if system != nil && !chat { throw ValidationError("--system needs --chat") }
+    if suffix != nil && suffixTokens != nil {
+      throw ValidationError("give at most one of --suffix and --suffix-tokens")
+    }
   }
 
   func run() throws {
     let session = try modelOptions.open()
-    let promptIDs = try encodePrompt(session)
     let settings = try sampling.settings(for: session)
-    try session.checkCanvas(promptLength: promptIDs.count, settings: settings)
+    let promptIDs: [Int32]
+    let suffixIDs: [Int32]
+    do {
+      promptIDs = try encodePrompt(session)
+      suffixIDs = try encodeSuffix(session)
+      try session.checkCanvas(
+        promptLength: promptIDs.count, settings: settings, suffixLength: suffixIDs.count)
+    } catch let error as SamplingError {
+      throw CommandError(SamplingOptions.describe(error))
+    }
 
     var observers: [DenoisingObserver] = []
     if !json && !quiet {
       // On a terminal the canvas is redrawn in place; otherwise progress lines go to stderr so
       // that stdout carries only the generated text.
       let terminal = isatty(STDOUT_FILENO) != 0
-      observers.append(
-        LiveView(
-          tokenText: session.tokenText, ansi: terminal,
-          write: { text in
-            (terminal ? FileHandle.standardOutput : FileHandle.standardError).write(
-              Data(text.utf8))
-          }))
+      let live = LiveView(
+        tokenText: session.tokenText, ansi: terminal,
+        write: { text in
+          (terminal ? FileHandle.standardOutput : FileHandle.standardError).write(
+            Data(text.utf8))
+        })
+      live.maskID = settings.maskID
+      observers.append(live)
     }
     let recorder = try trace.map { folder in
-      try TraceRecorder(
+      var info = TraceRunInfo(
+        model: modelOptions.model, promptTokens: promptIDs,
+        strategy: settings.strategy.name.rawValue, settings: settings,
+        extra: [
+          "architecture": session.architecture,
+          "command": CommandLine.arguments.joined(separator: " "),
+        ],
+        tokenText: session.tokenText)
+      info.maskID = settings.maskID
+      return try TraceRecorder(
         directory: folder == UnmaskCommand.defaultTraceFolder
           ? TraceDirectory.defaultURL(strategy: settings.strategy.name.rawValue)
           : URL(fileURLWithPath: folder),
-        run: TraceRunInfo(
-          model: modelOptions.model, promptTokens: promptIDs,
-          strategy: settings.strategy.name.rawValue, settings: settings,
-          extra: [
-            "architecture": session.architecture,
-            "command": CommandLine.arguments.joined(separator: " "),
-          ],
-          tokenText: session.tokenText))
+        run: info)
     }
     if let recorder { observers.append(recorder) }
-    let generation = try session.generate(
-      prompt: promptIDs, settings: settings, observers: observers)
+    // Ctrl-C stops after the current step; the trace is then finished, marked interrupted.
+    Interruption.install()
+    observers.append(InterruptionObserver())
+    let generation = try Interruption.cooperating {
+      try session.generate(
+        prompt: promptIDs, suffix: suffixIDs, settings: settings, observers: observers)
+    }
     if let recorder {
       try recorder.finish(
-        timings: ["load": session.loadSeconds, "generate": generation.result.seconds])
+        timings: ["load": session.loadSeconds, "generate": generation.result.seconds],
+        interrupted: Interruption.requested)
       if !json { FileHandle.standardError.write(Data("trace: \(recorder.directory.path)\n".utf8)) }
     }
     if json {
@@ -98,24 +133,34 @@ struct GenerateCommand: ParsableCommand {
         model: session.location.path, architecture: session.architecture,
         promptTokens: promptIDs, tokens: result.generated, text: generation.text,
         steps: result.steps, forwardPasses: result.forwardPasses, seconds: result.seconds,
-        stoppedEarly: result.stoppedEarly, trace: recorder?.directory.path, settings: settings)
+        stoppedEarly: result.stoppedEarly, trace: recorder?.directory.path, settings: settings,
+        canvas: result.canvas, suffixTokens: suffixIDs, eosFilled: result.eosFilled,
+        forwardPassesSaved: result.forwardPassesSaved)
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
       print(String(decoding: try encoder.encode(report), as: UTF8.self))
     } else {
       print(generation.text)
     }
+    Interruption.exitIfRequested()
   }
 
   /// The prompt's token ids: given directly, encoded, or rendered through the chat template.
   private func encodePrompt(_ session: ModelSession) throws -> [Int32] {
     if let promptTokens { return try parseTokenList(promptTokens, flag: "--prompt-tokens") }
     guard let prompt else { return [] }
-    guard chat else { return try session.encode(prompt) }
+    guard chat else { return try session.encode(masked: prompt, flag: "prompt") }
     var messages: [ChatMessage] = []
     if let system { messages.append(ChatMessage(role: "system", content: system)) }
     messages.append(ChatMessage(role: "user", content: prompt))
     return try session.encodeChat(messages)
+  }
+
+  /// The suffix's token ids (none without --suffix / --suffix-tokens).
+  private func encodeSuffix(_ session: ModelSession) throws -> [Int32] {
+    if let suffixTokens { return try parseTokenList(suffixTokens, flag: "--suffix-tokens") }
+    guard let suffix else { return [] }
+    return try session.encode(masked: suffix, addSpecialTokens: false, flag: "suffix")
   }
 }
 
@@ -133,9 +178,17 @@ struct GenerateReport: Encodable {
   /// The trace folder, when `--trace` was given.
   var trace: String?
   var settings: DenoisingSettings
+  /// Every token of the final canvas: prompt (its masks filled), generated span, suffix.
+  var canvas: [Int32]
+  var suffixTokens: [Int32]
+  /// Positions `--eos-fill` set to EOS, and the forward passes that saved.
+  var eosFilled: Int
+  var forwardPassesSaved: Int
 
   enum CodingKeys: String, CodingKey {
-    case model, architecture, tokens, text, steps, seconds, settings, trace
+    case model, architecture, tokens, text, steps, seconds, settings, trace, canvas
     case promptTokens = "prompt_tokens", forwardPasses = "forward_passes", stoppedEarly = "stopped_early"
+    case suffixTokens = "suffix_tokens", eosFilled = "eos_filled"
+    case forwardPassesSaved = "forward_passes_saved"
   }
 }

@@ -38,12 +38,8 @@ struct LogitsCommand: ParsableCommand {
   }
 }
 
-/// Writes `data` to a temporary file beside `path`, then renames it into place, so an
-/// interrupted run never leaves a half-written file.
+/// Writes `data` to `path` through the library's `AtomicFileWriter` (temporary file beside it,
+/// then rename), so an interrupted run never leaves a half-written file.
 func writeAtomically(_ data: Data, to path: String) throws {
-  do {
-    try data.write(to: URL(fileURLWithPath: path), options: .atomic)
-  } catch {
-    throw CommandError("\(path): cannot write (\(error.localizedDescription))")
-  }
+  try AtomicFileWriter.write(data, to: URL(fileURLWithPath: path))
 }

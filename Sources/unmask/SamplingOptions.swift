@@ -91,6 +91,47 @@ struct SamplingOptions: ParsableArguments {
   @Option(help: "ReMDM loop window end t_off.")
   var remdmLoopEnd: Double?
 
+  @Option(help: "PC-Sampler position decay lambda, in [0, inf) (default 0.25).")
+  var pcLambda: Double?
+
+  @Option(help: "PC-Sampler clip alpha of the calibrated confidence, in (0, inf) (default 10).")
+  var pcAlpha: Double?
+
+  @Option(
+    help: ArgumentHelp(
+      "PC-Sampler background token frequencies ({\"num_token\": N, \"p_baseline_dict\": {id: count}}); uniform when omitted.",
+      valueName: "FILE"))
+  var pcBackground: String?
+
+  @Option(help: "KLASS confidence a ready position must exceed, in [0, 1) (default 0.9).")
+  var klassConfidence: Double?
+
+  @Option(help: "KLASS KL bound (nats) of each of the last steps, in (0, inf) (default 0.01).")
+  var klassKl: Double?
+
+  @Option(help: "KLASS steps of KL history, in 1...64 (default 2).")
+  var klassHistory: Int?
+
+  @Option(help: "DUS dilation base, in 2...64 (default 2).")
+  var dusBase: Int?
+
+  @Option(help: "DUS exponent of the first stride B / base^skip, in 1...16 (default 1).")
+  var dusSkip: Int?
+
+  @Option(
+    help:
+      "Token editing: replace a generated token when the model's argmax differs with probability above this, in [0, 1) (default 0)."
+  )
+  var editThreshold: Double?
+
+  @Option(
+    help: "Token editing: edit-only steps once a block has no mask, in 0...1024 (default 16).")
+  var maxPostEditSteps: Int?
+
+  @Option(
+    help: "WINO: remask a drafted token whose support falls below this, in (0, 1] (default 0.9).")
+  var verifyThreshold: Double?
+
   @Option(help: "Final time of Dream's grid linspace(1, eps, steps + 1); MDLM log-linear eps.")
   var eps: Double?
 
@@ -119,6 +160,25 @@ struct SamplingOptions: ParsableArguments {
     help:
       "Score EOS and EoT proposals with confidence 0 (LLaDA confidence_eos_eot_inf, as intended).")
   var confidenceEosEotInf = false
+
+  @Flag(
+    help:
+      "With --confidence-eos-eot-inf at temperature > 0, remove only EoT from the confidences, as LLaDA's generate() does (its issue 137); for golden tests."
+  )
+  var referenceEosBug = false
+
+  @Flag(help: "End the returned text at the first committed EOS or end of turn.")
+  var stopAtEos = false
+
+  @Flag(
+    help:
+      "Once an EOS is committed and every later position is a mask or EOS, fill them with EOS and end the block early (--json reports the forward passes saved)."
+  )
+  var eosFill = false
+
+  @Option(
+    help: "EOS and EoT may not be proposed before this many generated tokens, in 0...--length.")
+  var minLength: Int?
 
   @Flag(inversion: .prefixedNo, help: "Stop a block as soon as it has no mask left (Fast-dLLM).")
   var earlyStop: Bool?
@@ -193,6 +253,21 @@ struct SamplingOptions: ParsableArguments {
     if confidenceEosEotInf { o["confidence_eos_eot_inf"] = .bool(true) }
     if let earlyStop { o["stop_when_block_complete"] = .bool(earlyStop) }
     if scoreAllMasked { o["score_all_masked"] = .bool(true) }
+    put("pc_lambda", pcLambda)
+    put("pc_alpha", pcAlpha)
+    if let pcBackground { o["pc_background"] = .string(pcBackground) }
+    put("klass_confidence", klassConfidence)
+    put("klass_kl", klassKl)
+    put("klass_history", klassHistory)
+    put("dus_base", dusBase)
+    put("dus_skip", dusSkip)
+    put("edit_threshold", editThreshold)
+    put("max_post_edit_steps", maxPostEditSteps)
+    put("verify_threshold", verifyThreshold)
+    if referenceEosBug { o["reference_eos_bug"] = .bool(true) }
+    if stopAtEos { o["stop_at_eos"] = .bool(true) }
+    if eosFill { o["eos_fill"] = .bool(true) }
+    put("min_length", minLength)
     if let scheduleFile {
       o["explicit_counts"] = .array(try Self.readCounts(path: scheduleFile).map { .integer($0) })
       if schedule == nil { o["schedule"] = .string(ScheduleName.explicit.rawValue) }

@@ -79,25 +79,33 @@ extension TraceCommand {
     @Option(help: "Output PNG file.")
     var out: String
 
-    @Option(help: "Which figure to compare: heatmap, confidence or entropy.")
-    var figure: FigureKind = .heatmap
+    @Option(help: "Which figure to compare.")
+    var figure: ComparedFigure = .heatmap
 
     @OptionGroup var figures: FigureFlags
-
-    func validate() throws {
-      guard [.heatmap, .confidence, .entropy].contains(figure) else {
-        throw ValidationError("--figure must be heatmap, confidence or entropy")
-      }
-    }
 
     func run() throws {
       let a = try TraceReader.load(URL(fileURLWithPath: first))
       let b = try TraceReader.load(URL(fileURLWithPath: second))
       let image = try TraceComparison.render(
-        a, titled: first, b, titled: second, figure: figure, options: figures.options)
+        a, titled: first, b, titled: second, figure: figure.kind, options: figures.options)
       try PNGWriter.write(image, to: URL(fileURLWithPath: out))
       print(out)
+    }
+  }
 
+  /// The figures `compare` can draw (`TraceComparison.figures`), so `--help` offers only
+  /// those.
+  enum ComparedFigure: String, CaseIterable, ExpressibleByArgument {
+    case heatmap, confidence, entropy, order
+
+    var kind: FigureKind {
+      switch self {
+      case .heatmap: return .heatmap
+      case .confidence: return .confidence
+      case .entropy: return .entropy
+      case .order: return .order
+      }
     }
   }
 }

@@ -46,7 +46,7 @@ let malformedCases: [(name: String, bytes: Data, message: String)] = [
   ("header past end", safetensorsBytes(header: "{}", data: []).prefix(9), "truncated"),
   ("huge header length", Data([0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F, 0x7B]), "100 MB"),
   ("not json", safetensorsBytes(header: "{nope", data: []), "not a JSON object"),
-  ("not an object", safetensorsBytes(header: "[1, 2]", data: []), "not a JSON object"),
+  ("not an object", safetensorsBytes(header: "[1, 2]", data: []), "not a safetensors file"),
   ("unknown dtype", safetensorsBytes(header: #"{"t": {"dtype": "F8", "shape": [1], "data_offsets": [0, 1]}}"#, data: [0]), "unknown dtype 'F8'"),
   ("size mismatch", safetensorsBytes(header: #"{"t": {"dtype": "F32", "shape": [2], "data_offsets": [0, 4]}}"#, data: [0, 0, 0, 0]), "needs 8 bytes"),
   ("offsets outside", safetensorsBytes(header: #"{"t": {"dtype": "U8", "shape": [8], "data_offsets": [0, 8]}}"#, data: [0, 0]), "outside the data section"),

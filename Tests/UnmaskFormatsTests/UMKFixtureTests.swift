@@ -84,3 +84,27 @@ private func run(_ command: [String]) throws -> (status: Int32, output: String) 
   let (status, output) = try runPython([script])
   #expect(status == 0, "fixture: \(output)")
 }
+
+/// Issue 15, defect 16: the committed `.umk` fixtures are exactly what the commands in
+/// notebooks/make_umk_fixture.py write today (tiny.umk differed by 8 bytes: an embedded zstd
+/// frame from an older build). Embedded files are zstd frames, so this holds for the libzstd
+/// version the script names (1.5.4).
+@Test(arguments: [("tiny.umk", UMKEntropyCoder.rans), ("tiny-huffman.umk", .huffman)])
+func committedFixturesAreWhatTheGeneratorWrites(fixture: String, entropy: UMKEntropyCoder)
+  throws
+{
+  let folder = try temporaryFolder()
+  defer { try? FileManager.default.removeItem(at: folder) }
+  let input = try ConversionInput.open(umkFixtures.appendingPathComponent("tiny.safetensors"))
+  var options = UMKConvertOptions()
+  options.encode.chunkElements = 1024
+  options.encode.entropy = entropy
+  let out = folder.appendingPathComponent(fixture)
+  _ = try UMKWriter.convert(weights: input.weights, files: input.files, to: out, options: options)
+  let written = try Data(contentsOf: out)
+  let committed = try Data(contentsOf: umkFixtures.appendingPathComponent(fixture))
+  #expect(
+    written == committed,
+    "\(fixture): \(written.count) bytes written, \(committed.count) committed; rerun notebooks/make_umk_fixture.py's commands"
+  )
+}

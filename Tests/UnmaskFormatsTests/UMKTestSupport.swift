@@ -50,7 +50,7 @@ func everyDTypeStore(seed: UInt64 = 7) throws -> InMemoryTensors {
 }
 
 /// Options with small chunks so that every tensor above a few KB has several.
-func smallChunkOptions(codec: UMKCodec = .zstd, level: Int = 3) -> UMKConvertOptions {
+func smallChunkOptions(codec: UMKCodec = .planes, level: Int = 3) -> UMKConvertOptions {
   var options = UMKConvertOptions()
   options.codec = codec
   options.encode.level = level

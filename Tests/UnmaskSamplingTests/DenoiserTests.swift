@@ -81,11 +81,13 @@ struct DenoiserTests {
     #expect(result.generated.contains(111))
   }
 
-  @Test func promptWithMaskIsRejected() throws {
+  /// Masks in the prompt are filled (issue 16); the prompt's other tokens stay.
+  @Test func promptMaskIsFilled() throws {
     let model = try ToyPredictor.load()
-    #expect(throws: SamplingError.self) {
-      try Denoiser(model: model, settings: settings(.confidence)).generate(prompt: [111])
-    }
+    let result = try Denoiser(model: model, settings: settings(.confidence))
+      .generate(prompt: [111, 4])
+    #expect(result.canvas[1] == 4)
+    #expect(!result.canvas.contains(111))
   }
 
   @Test func maskOutsideVocabularyIsRejected() throws {

@@ -5,9 +5,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/// The libpng version the program runs against, e.g. "1.6.39".
-const char *cpng_libpng_version(void);
-
 /// Result codes of the shim; 0 is success.
 enum {
   CPNG_OK = 0,
@@ -18,14 +15,10 @@ enum {
   CPNG_ERR_FORMAT = 5    // not a PNG file
 };
 
-/// Writes an 8-bit RGB (channels 3) or RGBA (channels 4) image, rows top to bottom, each
-/// `stride` bytes apart, to `path`. On failure returns a CPNG_ERR_* code and writes a
-/// NUL-terminated message into `message` (capacity `message_capacity`).
-int cpng_write(const char *path, const uint8_t *pixels, uint32_t width, uint32_t height,
-               uint32_t channels, size_t stride, char *message, size_t message_capacity);
-
-/// Encodes the same image into memory: on success `*out` holds `*out_size` bytes from malloc,
-/// which the caller frees with cpng_free.
+/// Encodes an 8-bit RGB (channels 3) or RGBA (channels 4) image, rows top to bottom, each
+/// `stride` bytes apart, as PNG in memory. On failure returns a CPNG_ERR_* code and writes a
+/// NUL-terminated message into `message` (capacity `message_capacity`). On success `*out`
+/// holds `*out_size` bytes from malloc, which the caller frees with cpng_free.
 int cpng_write_memory(const uint8_t *pixels, uint32_t width, uint32_t height, uint32_t channels,
                       size_t stride, uint8_t **out, size_t *out_size, char *message,
                       size_t message_capacity);

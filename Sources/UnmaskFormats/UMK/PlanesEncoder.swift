@@ -151,7 +151,8 @@ public final class PlanesEncoder {
   public init(options: UMKEncodeOptions) {
     var options = options
     options.chunkElements = min(
-      max(options.chunkElements, 1024), UMKLayout.chunkElementRange.upperBound)
+      max(options.chunkElements, UMKLayout.chunkElementRange.lowerBound),
+      UMKLayout.chunkElementRange.upperBound)
     options.threads = max(1, options.threads)
     self.options = options
     workers = (0..<options.threads).map { _ in ChunkEncoder(chunkElements: options.chunkElements) }

@@ -4,8 +4,20 @@ import UnmaskKernels
 public enum UMKCodec: String, Sendable, CaseIterable {
   /// Every tensor raw and aligned: the fastest load, no compression.
   case raw
-  /// Byte planes in chunks, each plane raw, zstd or rANS (lossless).
-  case zstd
+  /// Byte planes in chunks (lossless), each plane stored raw, as a zstd frame, or
+  /// entropy-coded (Huffman by default, rANS with `UMKEntropyCoder.rans`), whichever is
+  /// smallest. Quantized tensors stay raw blocks.
+  case planes
+
+  /// Accepts the names `--codec` takes, including `zstd`, the name this choice had before it
+  /// was renamed (it never meant zstd alone), so old scripts keep working.
+  public init?(name: String) {
+    if name == "zstd" {
+      self = .planes
+    } else {
+      self.init(rawValue: name)
+    }
+  }
 }
 
 /// Optional lossy quantization of weight matrices.
@@ -64,7 +76,7 @@ public enum UMKDTypeChoice: String, Sendable, CaseIterable {
 /// Everything `UMKWriter.convert` needs to know.
 public struct UMKConvertOptions: Sendable {
   /// Storage of tensor data.
-  public var codec: UMKCodec = .zstd
+  public var codec: UMKCodec = .planes
   /// Planes settings (level, policy, chunk size, threads).
   public var encode = UMKEncodeOptions()
   /// Lossy quantization of weight matrices.

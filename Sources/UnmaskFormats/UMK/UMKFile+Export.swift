@@ -11,7 +11,8 @@ public enum UMKExportLayout: Sendable {
 }
 
 extension UMKFile {
-  /// Writes the tensors back as one `.safetensors` file (temporary file, then rename).
+  /// Writes the tensors back as one `.safetensors` file through an `AtomicFileWriter`
+  /// (temporary file, then rename; nothing is left behind on failure or Ctrl-C).
   ///
   /// Lossless tensors are written bit-exact, each checked against its XXH64; quantized ones
   /// are dequantized to their source type. When the source's own header is embedded and the
@@ -31,26 +32,17 @@ extension UMKFile {
         original.flatMap { JSONValue.parse($0)?.objectValue?["__metadata__"]?.objectValue } ?? [:]
       (headerBytes, placement) = canonicalHeader(metadata: metadata)
     }
-    let temporary = url.path + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
-    var finished = false
-    defer { if !finished { try? FileManager.default.removeItem(atPath: temporary) } }
-    let sink = try FileSink(path: temporary)
+    let out = try AtomicFileWriter(destination: url)
     var length = UInt64(headerBytes.count).littleEndian
-    try withUnsafeBytes(of: &length) { try sink.write($0) }
-    try headerBytes.withUnsafeBytes { try sink.write($0) }
-    let dataStart = sink.position
+    try withUnsafeBytes(of: &length) { try out.write($0) }
+    try out.write(headerBytes)
+    let dataStart = out.position
     for (name, range) in placement.sorted(by: { $0.range.lowerBound < $1.range.lowerBound }) {
-      let gap = dataStart + range.lowerBound - sink.position
-      if gap > 0 { try sink.write([UInt8](repeating: 0, count: gap)) }
-      try exportBytes(name) { try sink.write($0) }
+      let gap = dataStart + range.lowerBound - out.position
+      if gap > 0 { try out.write([UInt8](repeating: 0, count: gap)) }
+      try exportBytes(name) { try out.write($0) }
     }
-    try sink.sync()
-    guard rename(temporary, url.path) == 0 else {
-      throw CheckpointError(
-        path: url.path,
-        "cannot move the finished file into place: \(String(cString: strerror(errno)))")
-    }
-    finished = true
+    try out.commit(sync: true)
     return layout == nil ? .canonical : .original
   }
 

@@ -100,7 +100,7 @@ public final class UMKFile: TensorSource {
   }
 
   /// Tensor `name`: a view into the mapping for raw tensors; for compressed ones, a buffer
-  /// decoded on first use and kept (by this file and by every view) until `releaseDecoded()`.
+  /// decoded on first use and kept (by this file and by every view) while the file lives.
   public func tensor(named name: String) throws -> TensorView {
     guard let i = index[name] else {
       throw CheckpointError(path: location, item: name, "no such tensor")
@@ -120,13 +120,6 @@ public final class UMKFile: TensorSource {
     decoded[name] = owned
     lock.unlock()
     return view(entry, owned)
-  }
-
-  /// Drops this file's references to decoded tensors; views already handed out keep theirs.
-  public func releaseDecoded() {
-    lock.lock()
-    decoded.removeAll()
-    lock.unlock()
   }
 
   /// Decodes tensor `entry` into a fresh buffer (not cached), chunks spread over `threads`.

@@ -41,7 +41,7 @@ public enum UMKEncoding: UInt8, Sendable, CaseIterable {
   /// The bytes as they are, aligned to 4096: used in place from the mapping.
   case raw = 0
   /// Split into byte planes (floats rotated so the exponent is one byte) and stored in
-  /// independent chunks, each plane raw, zstd or rANS.
+  /// independent chunks, each plane raw, a zstd frame, rANS or Huffman (`UMKPlaneCodec`).
   case planes = 1
 
   /// Name shown by `inspect`.

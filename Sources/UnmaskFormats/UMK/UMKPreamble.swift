@@ -45,13 +45,17 @@ public struct UMKPreamble: Sendable, Equatable {
   /// Parses and checks the preamble of a file of `file.count` bytes: magic, version, its own
   /// checksum, the file length and the header range.
   static func parse(_ file: UnsafeRawBufferPointer) throws -> UMKPreamble {
+    // The magic first, on whatever bytes there are: a short text file named .umk is "not a
+    // .umk file", and only a file that starts like one can be "truncated".
+    guard file.prefix(8).elementsEqual(UMKLayout.magic.prefix(min(8, file.count))),
+      file.count > 0
+    else {
+      throw UMKParseError(field: "magic", "not a .umk file (bad magic number)")
+    }
     guard file.count >= UMKLayout.preambleSize else {
       throw UMKParseError(
         field: "preamble",
         "truncated: \(file.count) bytes, a .umk file starts with \(UMKLayout.preambleSize)")
-    }
-    guard file.prefix(8).elementsEqual(UMKLayout.magic) else {
-      throw UMKParseError(field: "magic", "not a .umk file (bad magic number)")
     }
     var r = ByteReader(UnsafeRawBufferPointer(rebasing: file[0..<UMKLayout.preambleSize]))
     _ = try r.u64("magic")

@@ -20,15 +20,20 @@ struct PreparedTensor {
 extension UMKWriter {
   /// Applies `--dtype` and `--quantize` to one tensor (floating tensors only; the rule for
   /// quantization is `UMKQuantization.applies`).
+  ///
+  /// A tensor that is already quantized (read from a `.umk`) stays as it is unless asked
+  /// otherwise: `--quantize` to the other block type dequantizes and requantizes it, and
+  /// `--dtype` without `--quantize` dequantizes it to that float type.
   static func prepare(_ view: TensorView, options: UMKConvertOptions, location: String) throws
     -> PreparedTensor
   {
     var target = view.dtype
-    if view.dtype.isFloatingPoint, !view.dtype.isQuantized, let cast = options.dtype.dtype {
+    if view.dtype.isFloatingPoint, let cast = options.dtype.dtype {
       target = cast
     }
     if let q = options.quantize.dtype,
-      UMKQuantization.applies(name: view.name, dtype: view.dtype, shape: view.shape)
+      view.dtype.isQuantized
+        || UMKQuantization.applies(name: view.name, dtype: view.dtype, shape: view.shape)
     {
       target = q
     }

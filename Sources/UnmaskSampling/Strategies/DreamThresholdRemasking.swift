@@ -3,7 +3,8 @@
 /// deferred before; of the budget's top-confidence candidates the first is always committed and
 /// the others only if their confidence is at least `threshold`; the rest are deferred to the
 /// next step. A deferral at the last step adds a step with no new budget, so the block runs
-/// until it is complete. Requires `M % steps == 0` for the block's M masks, as the reference.
+/// until it is complete. Requires `M % steps == 0` for the block's M masks, as the reference;
+/// with infilling masks outside the block M may not divide and the budget rounds up.
 public struct DreamThresholdRemasking: RemaskingStrategy {
   /// Confidence needed to commit beyond the first, in (0, 1].
   public var threshold: Double
@@ -32,12 +33,14 @@ public struct DreamThresholdRemasking: RemaskingStrategy {
       steps = stepsPerBlock
       step = 0
       deferred = 0
-      perStep = context.proposals.count / max(steps, 1)
+      // M / steps as the reference (which requires M % steps == 0); with masks outside the block
+      // (infilling) M may not divide, and rounding up keeps every mask within the budget.
+      perStep = (context.proposals.count + max(steps, 1) - 1) / max(steps, 1)
     }
     let budget = (perStep ?? 0) + deferred
     deferred = 0
     let row = context.scoreRow { $0.confidence }
-    let ranked = TorchTopK.indices(of: row, k: budget)
+    let ranked = TorchTopK.indices(of: row, k: min(budget, context.proposals.count))
     var chosen: [ScoredPosition] = []
     for (rank, position) in ranked.enumerated() {
       if rank == 0 || !(row[position] < threshold) {

@@ -34,10 +34,19 @@ struct OrderLayout {
     return (flat, breaks)
   }
 
-  /// Positions drawn: the generated part (or the chosen block).
+  /// Positions drawn: the generated part (or the chosen block), widened to the first prompt
+  /// position that was masked at the start (infilling), so infilled positions are drawn too.
   static func positions(of trace: Trace, options: FigureOptions) -> Range<Int> {
     if let block = options.block, let range = trace.positions(ofBlock: block) { return range }
-    return trace.promptLength..<trace.positionCount
+    var lower = trace.promptLength
+    if trace.stepCount > 0 {
+      for position in 0..<min(trace.promptLength, trace.positionCount)
+      where trace.state[0, position] != CellState.prompt {
+        lower = position
+        break
+      }
+    }
+    return lower..<trace.positionCount
   }
 
   /// Wraps `texts` (indexed by position) at `width` characters; `sizing` gives each box's width.

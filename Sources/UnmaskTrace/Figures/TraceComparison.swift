@@ -1,7 +1,13 @@
 /// Two traces' figures side by side (e.g. confidence vs random remasking on the same prompt
 /// and seed), each under a caption naming its folder and strategy.
 public enum TraceComparison {
-  /// Draws `figure` (heatmap, confidence or entropy) of `a` and `b` next to each other.
+  /// The figures that can be put side by side: the still images. (The animation is a GIF of
+  /// its own length per trace; compare two denoise.gif files in a viewer instead.)
+  public static let figures: [FigureKind] = [.heatmap, .confidence, .entropy, .order]
+
+  /// Draws `figure` (one of `figures`) of `a` and `b` next to each other.
+  ///
+  /// - Throws: `TraceError.invalidOption` for `.animation`.
   public static func render(
     _ a: Trace, titled titleA: String, _ b: Trace, titled titleB: String, figure: FigureKind,
     options: FigureOptions = FigureOptions()
@@ -12,7 +18,13 @@ public enum TraceComparison {
         return try ScalarGridRenderer.render(trace, quantity: .confidence, options: options)
       case .entropy:
         return try ScalarGridRenderer.render(trace, quantity: .entropy, options: options)
-      case .heatmap, .order, .animation: return try HeatmapRenderer.render(trace, options: options)
+      case .heatmap: return try HeatmapRenderer.render(trace, options: options)
+      case .order: return OrderRenderer.renderPNG(trace, options: options)
+      case .animation:
+        throw TraceError.invalidOption(
+          name: "figure",
+          message: "animation cannot be compared side by side; use heatmap, confidence, "
+            + "entropy or order")
       }
     }
     let left = try draw(a)

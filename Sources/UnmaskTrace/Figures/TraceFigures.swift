@@ -1,4 +1,5 @@
 import Foundation
+import UnmaskKernels
 
 /// Draws every figure of a trace into its folder (or another one).
 public enum TraceFigures {
@@ -18,7 +19,13 @@ public enum TraceFigures {
     }
     func file(_ name: String, _ render: @escaping () -> Data) {
       jobs.append(
-        (name, { try AtomicFile.write(render(), to: directory.appendingPathComponent(name)) }))
+        (
+          name,
+          {
+            try AtomicFileWriter.writeTraceFile(
+              render(), to: directory.appendingPathComponent(name))
+          }
+        ))
     }
     if options.kinds.contains(.heatmap) {
       png("heatmap.png") { try HeatmapRenderer.render(trace, options: options) }

@@ -1,28 +1,22 @@
 import CPNG
 import Foundation
+import UnmaskKernels
 
-/// Writes `PNGImage`s through libpng: 8-bit RGB, written to a temporary file then renamed, so a
-/// reader never sees half a figure.
+/// Writes `PNGImage`s through libpng: 8-bit RGB, encoded in memory and written through
+/// `AtomicFileWriter`, so a reader never sees half a figure.
 public enum PNGWriter {
-  /// Writes `image` to `url` atomically (temporary file in the same folder, then rename).
+  /// Writes `image` to `url` atomically (encoded in memory, then written through
+  /// `AtomicFileWriter`).
   ///
-  /// - Throws: `TraceError.png` with the file and libpng's message, or `TraceError.io` when the
-  ///   rename fails.
+  /// - Throws: `TraceError.png` with the file and libpng's message, or `TraceError.io`.
   public static func write(_ image: PNGImage, to url: URL) throws {
-    let path = url.path
-    let temporary = AtomicFile.temporaryPath(for: url)
-    var message = [CChar](repeating: 0, count: 256)
-    let status = image.pixels.withUnsafeBufferPointer { pixels -> Int32 in
-      guard let base = pixels.baseAddress else { return 3 }
-      return cpng_write(
-        temporary, base, UInt32(image.width), UInt32(image.height), 3, image.width * 3,
-        &message, message.count)
+    let bytes: [UInt8]
+    do {
+      bytes = try encode(image)
+    } catch TraceError.png(_, let message) {
+      throw TraceError.png(file: url.path, message: message)
     }
-    guard status == 0 else {
-      try? FileManager.default.removeItem(atPath: temporary)
-      throw TraceError.png(file: path, message: String(decodingCString: message))
-    }
-    try AtomicFile.commit(temporary, to: url)
+    try AtomicFileWriter.writeTraceFile(Data(bytes), to: url)
   }
 
   /// Encodes `image` as PNG bytes in memory.
@@ -42,7 +36,4 @@ public enum PNGWriter {
     defer { cpng_free(output) }
     return Array(UnsafeBufferPointer(start: output, count: size))
   }
-
-  /// The libpng version linked in, e.g. "1.6.43".
-  public static var libpngVersion: String { String(cString: cpng_libpng_version()) }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import UnmaskKernels
 import UnmaskSampling
 
 /// A terminal view of a run: on a TTY it redraws the canvas every step (masks dimmed, tokens
@@ -9,11 +10,16 @@ public final class LiveView: DenoisingObserver {
   public var ansi: Bool
   /// Where text goes (default: stdout).
   public var write: (String) -> Void
+  /// The mask id, when known: every starting mask is then shown as masked and the view starts at
+  /// the first of them (infilling: masks in the prompt); without it, at the prompt's end.
+  public var maskID: Int32?
   private let tokenText: (Int32) -> String
   private var promptLength = 0
   private var masked: Set<Int> = []
   private var totalMasked = 0
   private var started = Date()
+  /// The `Interruption` exit action that shows the cursor if the process is killed mid-run.
+  private var cursorRestore: Int?
 
   /// A view printing tokens with `tokenText`.
   public init(
@@ -29,9 +35,18 @@ public final class LiveView: DenoisingObserver {
   public func denoisingWillStart(canvas: [Int32], promptLength: Int) {
     self.promptLength = promptLength
     masked = Set(promptLength..<max(promptLength, canvas.count))
+    if let maskID {
+      masked = Set(canvas.indices.filter { canvas[$0] == maskID })
+      self.promptLength = min(promptLength, masked.min() ?? promptLength)
+    }
     totalMasked = masked.count
     started = Date()
-    if ansi { write("\u{1B}[?25l") }  // hide the cursor while redrawing
+    if ansi {
+      write("\u{1B}[?25l")  // hide the cursor while redrawing
+      // A second Ctrl-C exits without reaching denoisingDidEnd: show the cursor then too.
+      let write = self.write
+      cursorRestore = Interruption.addExitAction { write("\u{1B}[?25h\n") }
+    }
   }
 
   /// Redraws (TTY) or prints a progress line.
@@ -56,6 +71,8 @@ public final class LiveView: DenoisingObserver {
 
   /// Shows the cursor again and ends the line.
   public func denoisingDidEnd(canvas: [Int32]) {
+    if let cursorRestore { Interruption.removeExitAction(cursorRestore) }
+    cursorRestore = nil
     let seconds = Date().timeIntervalSince(started)
     let summary = "done in \(String(format: "%.2f", seconds)) s\n"
     write(ansi ? "\u{1B}[?25h\n" + summary : summary)

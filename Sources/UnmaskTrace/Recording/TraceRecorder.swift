@@ -29,14 +29,19 @@ public final class TraceRecorder: DenoisingObserver {
   private var startDate = Date()
   private var finalCanvas: [Int32]?
   private var finished: Trace?
+  /// Set while the folder was created by this recorder and is not finished: a hard exit on a
+  /// signal removes it rather than leave a trace that `trace render` refuses.
+  private var unfinishedFolder: TemporaryFiles.Token?
 
   /// Creates `directory` (and parents) for a run described by `run`.
   public init(directory: URL, run: TraceRunInfo, figures: FigureOptions = FigureOptions()) throws {
     self.directory = directory
     self.run = run
     self.figures = figures
+    let existed = FileManager.default.fileExists(atPath: directory.path)
     do {
       try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+      if !existed { unfinishedFolder = TemporaryFiles.register(directory.path) }
     } catch {
       throw TraceError.io(file: directory.path, message: "could not create the trace folder")
     }
@@ -44,6 +49,7 @@ public final class TraceRecorder: DenoisingObserver {
 
   deinit {
     if let stepsFile { fclose(stepsFile) }
+    if let unfinishedFolder { TemporaryFiles.unregister(unfinishedFolder) }
   }
 
   /// Steps recorded so far.
@@ -96,7 +102,15 @@ public final class TraceRecorder: DenoisingObserver {
     startDate = Date()
     self.canvas = canvas
     self.promptLength = min(max(promptLength, 0), canvas.count)
-    state = (0..<canvas.count).map { $0 < self.promptLength ? CellState.prompt : CellState.masked }
+    if let mask = run.maskID {
+      // Infilling: masks may sit in the prompt and fixed tokens after it; -1 marks a position
+      // the first step committed when there was no start event.
+      state = canvas.map { $0 == mask || $0 == -1 ? CellState.masked : CellState.prompt }
+    } else {
+      state = (0..<canvas.count).map {
+        $0 < self.promptLength ? CellState.prompt : CellState.masked
+      }
+    }
     let path = directory.appendingPathComponent(TraceDirectory.stepsFile).path
     guard let handle = fopen(path, "w") else {
       throw TraceError.io(file: path, message: String(cString: strerror(errno)))
@@ -175,11 +189,12 @@ public final class TraceRecorder: DenoisingObserver {
   // MARK: Finishing
 
   /// Closes the data files, writes run.json and (unless disabled) the figures; returns the
-  /// trace as figures see it. `timings` (seconds) are added to run.json's "timings".
+  /// trace as figures see it. `timings` (seconds) are added to run.json's "timings";
+  /// `interrupted` marks a run stopped by Ctrl-C (run.json's "interrupted": true).
   ///
   /// - Throws: the first error met while recording, or any error writing files.
   @discardableResult
-  public func finish(timings: [String: Double] = [:]) throws -> Trace {
+  public func finish(timings: [String: Double] = [:], interrupted: Bool = false) throws -> Trace {
     if let firstError { throw firstError }
     if let finished { return finished }  // a second call changes nothing
     if stepsFile == nil { try open(canvas: run.promptTokens, promptLength: run.promptTokens.count) }
@@ -191,7 +206,8 @@ public final class TraceRecorder: DenoisingObserver {
       }
     }
     for writer in writers { try writer.close() }
-    let runFile = try makeRunFile(timings: timings)
+    var runFile = try makeRunFile(timings: timings)
+    if interrupted { runFile.interrupted = true }
     try writeRunFile(runFile)
     let trace = Trace(
       run: runFile, steps: summaries,
@@ -203,6 +219,8 @@ public final class TraceRecorder: DenoisingObserver {
     }
     traceNanoseconds += DispatchTime.now().uptimeNanoseconds - begin
     finished = trace
+    if let unfinishedFolder { TemporaryFiles.unregister(unfinishedFolder) }
+    unfinishedFolder = nil
     return trace
   }
 
@@ -231,6 +249,6 @@ public final class TraceRecorder: DenoisingObserver {
     } catch {
       throw TraceError.io(file: url.path, message: "\(error)")
     }
-    try AtomicFile.write(data, to: url)
+    try AtomicFileWriter.writeTraceFile(data, to: url)
   }
 }

@@ -31,6 +31,9 @@ public struct TraceRunFile: Codable, Equatable, Sendable {
   public var startedAt: String
   /// Caller extras.
   public var extra: [String: String]
+  /// True when the run was stopped by Ctrl-C or SIGTERM: the steps recorded are complete and
+  /// consistent, the canvas still holds masks. Absent (nil) for runs that ended normally.
+  public var interrupted: Bool? = nil
 
   /// The format name written in "format".
   public static let formatName = "unmask-trace"
@@ -38,7 +41,7 @@ public struct TraceRunFile: Codable, Equatable, Sendable {
   public static let currentVersion = 1
 
   enum CodingKeys: String, CodingKey {
-    case format, version, model, strategy, settings, timings, extra, steps, blocks
+    case format, version, model, strategy, settings, timings, extra, steps, blocks, interrupted
     case promptIds = "prompt_ids"
     case promptText = "prompt_text"
     case canvasLength = "canvas_length"
