@@ -2,7 +2,8 @@ import Foundation
 import Testing
 
 /// Every golden file says what produced it: the commit of the reference code (a top-level key
-/// containing "commit", e.g. `"reference_commits": {"NVlabs/Fast-dLLM": "<sha>"}`) or the
+/// containing "commit", e.g. `"reference_commits": {"NVlabs/Fast-dLLM": "<sha>"}`, or any
+/// top-level object whose values are all 40-digit commit hashes) or the
 /// version of the package that computed it (a key containing "version", e.g. `gguf_version`).
 /// The test prints each file's record; a file without one is a counted skip naming it (a
 /// failure under UNMASK_REQUIRE_ALL=1), since its values could not be regenerated exactly.
@@ -29,7 +30,7 @@ import Testing
       let k = key.lowercased()
       let present =
         (value as? String).map { !$0.isEmpty } ?? ((value as? [String: Any])?.isEmpty == false)
-      return (k.contains("commit") || k.contains("version")) && present
+      return (k.contains("commit") || k.contains("version")) && present || isCommitMap(value)
     }
     if records.isEmpty {
       unrecorded.append(file)
@@ -42,5 +43,14 @@ import Testing
     try skipTest(
       "\(unrecorded.count) of \(files.count) golden files record no reference commit or version: "
         + unrecorded.joined(separator: ", "))
+  }
+}
+
+/// Whether `value` is an object of 40-hex-digit git commit hashes (`{"LLADA_DIR": "<sha>"}`).
+private func isCommitMap(_ value: Any) -> Bool {
+  guard let map = value as? [String: Any], !map.isEmpty else { return false }
+  return map.values.allSatisfy { v in
+    guard let sha = v as? String, sha.count == 40 else { return false }
+    return sha.allSatisfy(\.isHexDigit)
   }
 }
