@@ -32,6 +32,7 @@ private let pinnedTarget: Int? = ProcessInfo.processInfo.environment["UNMASK_FUZ
 /// Text the tokenizer targets encode: byte-level, Unicode, digits, an added token.
 private let probeText = "Hello, wörld! 12345 <|mdm_mask|>\n\tÆ 漢字 🙂 <|eot_id|>"
 
+/// libFuzzer's entry point: runs one input through the target its first byte picks.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
   guard size > 0 else { return 0 }

@@ -35,7 +35,7 @@ printf 'module CPNG {\n  header "%s"\n  export *\n}\n' "$PWD/Sources/CPNG/includ
 module UnmaskKernels Sources/UnmaskKernels -I Sources/CBLAS
 module UnmaskFormats Sources/UnmaskFormats -I Sources/CZstd -I Sources/CBLAS
 module UnmaskModels Sources/UnmaskModels -I Sources/CZstd -I Sources/CBLAS
-module UnmaskTokenizer Sources/UnmaskTokenizer
+module UnmaskTokenizer Sources/UnmaskTokenizer -I Sources/CBLAS
 module UnmaskSampling Sources/UnmaskSampling -I Sources/CBLAS
 module UnmaskTrace Sources/UnmaskTrace -I Sources/CBLAS -I "$out/CPNG"
 # (ld.gold warns about every ASan-local symbol it cannot export; those lines are dropped.)

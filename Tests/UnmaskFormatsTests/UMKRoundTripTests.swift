@@ -92,11 +92,11 @@ func quantizedWeightsStayWithinTheBlockErrorBound(quantize: UMKQuantization) thr
     var expected = [UInt8](repeating: 0, count: q.bytes.count)
     original.withUnsafeBufferPointer { source in
       expected.withUnsafeMutableBytes { destination in
-        let blocks = original.count / 32
+        guard let x = source.baseAddress, let out = destination.baseAddress else { return }
         if quantize == .q8_0 {
-          Quantization.quantizeQ8_0(source.baseAddress!, blocks: blocks, into: destination.baseAddress!)
+          Quantization.quantizeQ8_0(x, blocks: original.count / 32, into: out)
         } else {
-          Quantization.quantizeQ4_0(source.baseAddress!, blocks: blocks, into: destination.baseAddress!)
+          Quantization.quantizeQ4_0(x, blocks: original.count / 32, into: out)
         }
       }
     }

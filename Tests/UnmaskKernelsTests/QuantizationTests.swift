@@ -28,7 +28,7 @@ func quantizationErrorBound(x: Float, d: Float, stored: Float, levels: ClosedRan
 /// The float32 scale ggml computes for a block, and the levels it quantizes to.
 func blockScale(_ block: ArraySlice<Float>, dtype: DType) -> (d: Float, levels: ClosedRange<Float>)
 {
-  if dtype == .q8_0 { return (block.map(abs).max()! / 127, -127...127) }
+  if dtype == .q8_0 { return ((block.map(abs).max() ?? 0) / 127, -127...127) }
   var extreme: Float = 0
   for x in block where abs(x) > abs(extreme) { extreme = x }
   return (extreme / -8, -8...7)
@@ -36,15 +36,14 @@ func blockScale(_ block: ArraySlice<Float>, dtype: DType) -> (d: Float, levels: 
 
 func quantize(_ values: [Float], _ dtype: DType) -> [UInt8] {
   let blocks = values.count / 32
-  var packed = [UInt8](repeating: 0, count: dtype.storageSize(elements: values.count)!)
+  var packed = [UInt8](repeating: 0, count: dtype.blockBytes * blocks)
   values.withUnsafeBufferPointer { source in
     packed.withUnsafeMutableBytes { destination in
+      guard let x = source.baseAddress, let out = destination.baseAddress else { return }
       if dtype == .q8_0 {
-        Quantization.quantizeQ8_0(
-          source.baseAddress!, blocks: blocks, into: destination.baseAddress!)
+        Quantization.quantizeQ8_0(x, blocks: blocks, into: out)
       } else {
-        Quantization.quantizeQ4_0(
-          source.baseAddress!, blocks: blocks, into: destination.baseAddress!)
+        Quantization.quantizeQ4_0(x, blocks: blocks, into: out)
       }
     }
   }
