@@ -24,12 +24,17 @@ let package = Package(
     .target(
       name: "CPNG",
       linkerSettings: [.linkedLibrary("png16")]),
+    // The forward pass's innermost loops (GEMM, int8 dots, attention) with intrinsics; each
+    // instruction set under its own function target attribute, chosen at run time.
+    .target(name: "CUnmaskKernels", exclude: ["README.md"]),
 
     // Swift modules.
     .target(
       name: "UnmaskKernels",
       // Apple platforms use Accelerate's BLAS instead (see #if canImport(Accelerate)).
-      dependencies: [.target(name: "CBLAS", condition: .when(platforms: [.linux]))],
+      dependencies: [
+        "CUnmaskKernels", .target(name: "CBLAS", condition: .when(platforms: [.linux])),
+      ],
       exclude: ["README.md"]),
     .target(name: "UnmaskFormats", dependencies: ["UnmaskKernels", "CZstd"], exclude: ["README.md"]),
     // UnmaskKernels for the one JSONValue (and its parser) the whole project shares.
@@ -51,7 +56,7 @@ let package = Package(
 
     // Tests (Swift Testing). Shared fixtures (tiny checkpoints, golden values) live in Tests/Fixtures
     // and are found from #filePath, so large files are not copied into test bundles.
-    .testTarget(name: "UnmaskKernelsTests", dependencies: ["UnmaskKernels"]),
+    .testTarget(name: "UnmaskKernelsTests", dependencies: ["UnmaskKernels", "CUnmaskKernels"]),
     .testTarget(name: "UnmaskFormatsTests", dependencies: ["UnmaskFormats"]),
     .testTarget(name: "UnmaskTokenizerTests", dependencies: ["UnmaskTokenizer"]),
     .testTarget(name: "UnmaskModelsTests", dependencies: ["UnmaskModels"]),

@@ -3,17 +3,26 @@
 #else
   import CBLAS
 #endif
+import CUnmaskKernels
 
 /// Bidirectional (non-causal) scaled dot-product attention with grouped-query heads.
 ///
 /// For each query head `h` reading key/value head `h / (heads / kvHeads)` (PyTorch's
 /// `repeat_interleave` grouping, as LLaDA and Qwen2 use):
 /// `out_h = softmax(Q_h K_hᵀ / sqrt(d)) V_h`. Masked diffusion models see the whole canvas, so
-/// there is no causal mask. Each head's GEMMs read Q, K, V in place through BLAS leading
+/// there is no causal mask.
+///
+/// On the kernel paths (`KernelPath.current` other than `.blas`) each head runs in one pass over
+/// the keys with an online softmax (CUnmaskKernels' `uk_attention`): memory per query is O(d),
+/// never a `[T, T]` matrix, and work items are (head, block of 32 queries) spread over
+/// `ComputeThreads`. On `.blas` (and heads wider than 256) each head's GEMMs read Q, K, V in place through BLAS leading
 /// dimensions, with no transposed copies. Heads run one after another and BLAS spreads each GEMM
 /// over the threads: running heads on Dispatch threads while OpenBLAS also used its own pool cost
 /// about 8% of a 120M model's forward pass in thread hand-offs.
 public enum Attention {
+  /// Queries per work item on the kernel paths.
+  static let queryBlock = 32
+
   /// - Parameters:
   ///   - q: `[T, heads · d]`, already rotated.
   ///   - k: `[T, kvHeads · d]`, already rotated.
@@ -23,6 +32,17 @@ public enum Attention {
     q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
     into out: UnsafeMutablePointer<Float>, tokens: Int, heads: Int, kvHeads: Int, headDimension: Int
   ) {
+    let path = KernelPath.current
+    if path != .blas, headDimension <= 256 {
+      let blocks = (tokens + queryBlock - 1) / queryBlock
+      ComputeThreads.parallelFor(heads * blocks) { item in
+        let t0 = (item % blocks) * queryBlock
+        uk_attention(
+          path.cPath, q, k, v, out, tokens, heads, kvHeads, headDimension, item / blocks, t0,
+          min(tokens, t0 + queryBlock))
+      }
+      return
+    }
     let d = headDimension
     let group = heads / kvHeads
     let qStride = Int32(heads * d)

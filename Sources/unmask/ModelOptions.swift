@@ -14,15 +14,26 @@ struct ModelOptions: ParsableArguments {
   @Option(name: .long, help: "Compute threads (BLAS and Unmask's loops). Default: all cores.")
   var threads: Int?
 
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "Kernel path. Default: the fastest exact one this CPU runs. avx512-bf16 rounds activations to bf16 for bf16 weights: faster, not exact."
+    ))
+  var kernel: KernelPath?
+
   func validate() throws {
     if let threads, threads < 1 {
       throw ValidationError("--threads must be at least 1, got \(threads)")
     }
+    if let kernel, !kernel.isSupported {
+      throw ValidationError("--kernel: \(KernelPathError(path: kernel))")
+    }
   }
 
-  /// Applies `--threads` and opens the model.
+  /// Applies `--threads` and `--kernel` and opens the model.
   func open() throws -> ModelSession {
     if let threads { ComputeThreads.set(threads) }
+    if let kernel { try KernelPath.setDefault(kernel) }
     return try ModelSession.open(model)
   }
 }

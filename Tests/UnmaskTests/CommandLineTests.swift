@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Unmask
 
 /// Runs the built `unmask` executable (it sits next to the test bundle in `.build/<config>/`).
 struct UnmaskTool {
@@ -73,4 +74,38 @@ func badInputGivesAOneLineErrorAndNoOutput(arguments: [String], message: String)
   let lines = result.stderr.split(separator: "\n").filter { !$0.hasPrefix("Usage") && !$0.contains("--help") && !$0.isEmpty }
   #expect(lines.count == 1, "\(result.stderr)")
   #expect(!FileManager.default.fileExists(atPath: out))
+}
+
+/// An unknown `--kernel` names the flag and the choices (ArgumentParser adds its help line for
+/// the flag, as for every enum option), exits non-zero and writes nothing.
+@Test func unknownKernelNamesTheChoices() throws {
+  let out = Fixtures.temporary("never-kernel.npy")
+  let result = try UnmaskTool.run([
+    "logits", "--model", Fixtures.model("tiny-llada"), "--tokens", "1", "--out", out, "--kernel", "sse9",
+  ])
+  #expect(result.status != 0)
+  #expect(result.stderr.contains("'sse9' is invalid for '--kernel"), "\(result.stderr)")
+  #expect(result.stderr.contains("avx512-bf16"))
+  #expect(!FileManager.default.fileExists(atPath: out))
+}
+
+/// `--kernel` picks the path for the whole run; every exact path gives the same logits within
+/// float32 summation-order noise (the golden tests bound each against the reference).
+@Test func kernelFlagRunsEachExactPath() throws {
+  var outputs: [[Float]] = []
+  for path in KernelPath.available where path.isExact {
+    let out = Fixtures.temporary("logits-\(path.rawValue).npy")
+    let result = try UnmaskTool.run([
+      "logits", "--model", Fixtures.model("tiny-llada-gqa"), "--tokens", "5,6,7", "--out", out,
+      "--kernel", path.rawValue,
+    ])
+    #expect(result.status == 0, "\(path): \(result.stderr)")
+    outputs.append(try NumPyFile.readFloat32(Data(contentsOf: URL(fileURLWithPath: out)), source: out).values)
+  }
+  let first = try #require(outputs.first)
+  let scale = first.map(abs).max() ?? 1
+  for other in outputs.dropFirst() {
+    let gap = zip(first, other).map { abs($0 - $1) }.max() ?? 0
+    #expect(gap <= 1e-5 * scale)
+  }
 }

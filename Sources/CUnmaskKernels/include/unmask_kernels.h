@@ -1,0 +1,86 @@
+// Innermost loops of Unmask's forward pass, in C with intrinsics (as ggml does).
+//
+// Every function takes the kernel path to run; each path is compiled with its own per-function
+// target attribute, so one binary runs on any x86-64 and picks the path at run time
+// (uk_path_supported). On other CPUs only UK_PATH_SCALAR exists. Everything above these loops
+// (threads, tiling over output rows, choice of path) is Swift: see UnmaskKernels/KernelPath.swift.
+//
+// Layout: "NT" products as nn.Linear computes them. x is [rows, k] row-major with row stride
+// ldx >= k (a stride that is not a multiple of 4 KiB keeps the rows of a tile out of one L1
+// set: k + 16 is what UnmaskKernels passes),
+// w is [n, k] row-major in its storage type, y is [rows, ldy]; a call fills columns
+// [n0, n1) of y: y[t, n] = sum_i x[t, i] * w[n, i]. Calls for disjoint [n0, n1) may run on
+// different threads at once. Results are deterministic: the order of the sums depends only on
+// k and the path, never on n0, n1 or the thread.
+#ifndef UNMASK_KERNELS_H
+#define UNMASK_KERNELS_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// The instruction sets a kernel may use.
+typedef enum uk_path {
+  /// Portable C: the reference the vector paths are tested against.
+  UK_PATH_SCALAR = 0,
+  /// AVX2 + FMA + F16C (Haswell, Zen 1 and later); int8 dots through vpmaddubsw.
+  UK_PATH_AVX2 = 1,
+  /// AVX-512 F/BW/VL: bf16 widened to f32 in registers (exact); int8 dots through
+  /// vpdpbusd when the CPU has AVX512-VNNI, vpmaddubsw otherwise.
+  UK_PATH_AVX512 = 2,
+  /// As UK_PATH_AVX512, but bf16 weights multiply bf16-rounded activations with vdpbf16ps
+  /// (AVX512-BF16). Faster, not exact: activations lose 16 mantissa bits.
+  UK_PATH_AVX512_BF16 = 3,
+} uk_path;
+
+/// 1 when this CPU (and OS) can run `path`, else 0.
+int uk_path_supported(uk_path path);
+
+/// 1 when this CPU has AVX512-VNNI (vpdpbusd), used by UK_PATH_AVX512* for int8 dots.
+int uk_has_avx512_vnni(void);
+
+/// y[t, n] = x[t, :] . w[n, :] for float32 weights.
+void uk_gemm_f32(uk_path path, const float *x, long ldx, long rows, long k, const float *w,
+                 long n0, long n1, float *y, long ldy);
+
+/// y[t, n] = x[t, :] . widen(w[n, :]) for bfloat16 weights (raw bits). On every path but
+/// UK_PATH_AVX512_BF16 the weights are widened exactly and the sums are float32 FMAs; on
+/// UK_PATH_AVX512_BF16, `xb` must hold x rounded to bf16 (uk_bf16_from_f32), k even.
+void uk_gemm_bf16(uk_path path, const float *x, const uint16_t *xb, long ldx, long rows,
+                  long k, const uint16_t *w, long n0, long n1, float *y, long ldy);
+
+/// Rounds `count` floats to bfloat16 bits, nearest even (PyTorch's rule).
+void uk_bf16_from_f32(const float *x, long count, uint16_t *out);
+
+/// Quantizes activations to q8 per block of 32, as ggml's quantize_row_q8_0 does
+/// (d = max|x| / 127, q = round(x / d)) except that `d` stays float32: `q` is [rows, k],
+/// `d` is [rows, k / 32]. k must be a multiple of 32.
+void uk_quantize_q8(const float *x, long rows, long k, int8_t *q, float *d);
+
+/// y[t, n] = sum over blocks b of xd[t, b] * wd[n, b] * (xq[t, b] . wq[n, b]) for GGUF q8_0
+/// weights (34-byte blocks) and activations from uk_quantize_q8.
+void uk_gemm_q8_0(uk_path path, const int8_t *xq, const float *xd, long rows, long k,
+                  const uint8_t *w, long n0, long n1, float *y, long ldy);
+
+/// As uk_gemm_q8_0 for GGUF q4_0 weights (18-byte blocks, nibble - 8).
+void uk_gemm_q4_0(uk_path path, const int8_t *xq, const float *xd, long rows, long k,
+                  const uint8_t *w, long n0, long n1, float *y, long ldy);
+
+/// Bidirectional attention for query rows [t0, t1) of one head, in one pass over the keys
+/// with an online softmax (no [T, T] matrix): out[t, h] = softmax(q_t . K_g / sqrt(d)) V_g for
+/// the key/value head g = head / (heads / kv_heads). q and out have row stride heads * d,
+/// k and v kv_heads * d. d must be at most 256.
+void uk_attention(uk_path path, const float *q, const float *k, const float *v, float *out,
+                  long tokens, long heads, long kv_heads, long d, long head, long t0, long t1);
+
+/// SwiGLU's elementwise step: gate[i] = silu(gate[i]) * up[i], silu(g) = g / (1 + e^-g),
+/// with the same Cephes exp as uk_attention.
+void uk_swiglu(uk_path path, float *gate, const float *up, long count);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

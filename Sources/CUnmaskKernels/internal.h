@@ -1,0 +1,127 @@
+// Shared helpers and the per-path entry points the dispatchers in dispatch.c call.
+#ifndef UNMASK_KERNELS_INTERNAL_H
+#define UNMASK_KERNELS_INTERNAL_H
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "unmask_kernels.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#define UK_X86 1
+// Per-function targets: the file is compiled for baseline x86-64 and only these functions use
+// the wider instructions, so the binary runs anywhere and dispatches at run time.
+#define UK_AVX2 __attribute__((target("avx2,fma,f16c")))
+#define UK_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx2,fma,f16c")))
+#define UK_AVX512_VNNI \
+  __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx2,fma,f16c")))
+#define UK_AVX512_BF16 \
+  __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512bf16,avx2,fma,f16c")))
+#endif
+
+#define UK_INLINE static inline __attribute__((always_inline))
+#define UK_QBLOCK 32
+#define UK_Q8_0_BYTES 34
+#define UK_Q4_0_BYTES 18
+
+/// Unaligned float load: safetensors data need not be 4-byte aligned.
+UK_INLINE float uk_load_f32(const void *p) {
+  float f;
+  memcpy(&f, p, 4);
+  return f;
+}
+
+/// bfloat16 bits to float (exact: bf16 is the top half of a float32).
+UK_INLINE float uk_bf16_to_f32(uint16_t b) {
+  uint32_t u = (uint32_t)b << 16;
+  float f;
+  memcpy(&f, &u, 4);
+  return f;
+}
+
+/// IEEE half bits to float (exact), portable.
+UK_INLINE float uk_f16_to_f32(uint16_t h) {
+  uint32_t sign = (uint32_t)(h & 0x8000) << 16;
+  uint32_t exponent = (h >> 10) & 0x1F, mantissa = h & 0x3FF, bits;
+  if (exponent == 0) {
+    float f = (float)mantissa * (1.0f / 16777216.0f);  // subnormal: mantissa * 2^-24
+    memcpy(&bits, &f, 4);
+    bits |= sign;
+  } else if (exponent == 31) {
+    bits = sign | 0x7F800000u | (mantissa << 13);
+  } else {
+    bits = sign | ((exponent + 112) << 23) | (mantissa << 13);
+  }
+  float out;
+  memcpy(&out, &bits, 4);
+  return out;
+}
+
+/// The f16 scale at the start of a GGUF block.
+UK_INLINE float uk_block_scale(const uint8_t *block) {
+  uint16_t h;
+  memcpy(&h, block, 2);
+  return uk_f16_to_f32(h);
+}
+
+/// e^x with Cephes' expf polynomial (the same as VectorMath.exp in Swift): within 2 ulp over
+/// [-87, 88.4], branch-free so that it vectorizes.
+UK_INLINE float uk_expf(float input) {
+  float x = fminf(fmaxf(input, -87.0f), 88.3762626647949f);
+  const float magic = 12582912.0f;
+  float shifted = x * 1.44269504088896341f + magic;
+  float n = shifted - magic;
+  float r = x - n * 0.693359375f;
+  r = r + n * 2.12194440e-4f;
+  float r2 = r * r;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  float y = p * r2 + r + 1.0f;
+  int32_t bits;
+  memcpy(&bits, &shifted, 4);
+  int32_t e = (int32_t)((uint32_t)((bits - 0x4B400000) + 127) << 23);
+  float scale;
+  memcpy(&scale, &e, 4);
+  return y * scale;
+}
+
+void uk_scalar_gemm_f32(const float *x, long ldx, long rows, long k, const float *w, long n0,
+                        long n1, float *y, long ldy);
+void uk_scalar_gemm_bf16(const float *x, long ldx, long rows, long k, const uint16_t *w, long n0,
+                         long n1, float *y, long ldy);
+void uk_scalar_gemm_q(int q4, const int8_t *xq, const float *xd, long rows, long k,
+                      const uint8_t *w, long n0, long n1, float *y, long ldy);
+void uk_scalar_attention(const float *q, const float *k, const float *v, float *out, long tokens,
+                         long heads, long kv_heads, long d, long head, long t0, long t1);
+
+#ifdef UK_X86
+void uk_avx2_gemm_f32(const float *x, long ldx, long rows, long k, const float *w, long n0, long n1,
+                      float *y, long ldy);
+void uk_avx2_gemm_bf16(const float *x, long ldx, long rows, long k, const uint16_t *w, long n0,
+                       long n1, float *y, long ldy);
+void uk_avx2_gemm_q(int q4, const int8_t *xq, const float *xd, long rows, long k,
+                    const uint8_t *w, long n0, long n1, float *y, long ldy);
+void uk_avx2_attention(const float *q, const float *k, const float *v, float *out, long tokens,
+                       long heads, long kv_heads, long d, long head, long t0, long t1);
+void uk_avx512_gemm_f32(const float *x, long ldx, long rows, long k, const float *w, long n0,
+                        long n1, float *y, long ldy);
+void uk_avx512_gemm_bf16(const float *x, long ldx, long rows, long k, const uint16_t *w, long n0,
+                         long n1, float *y, long ldy);
+void uk_avx512bf16_gemm_bf16(const uint16_t *xb, long ldx, long rows, long k, const uint16_t *w,
+                             long n0, long n1, float *y, long ldy);
+void uk_avx512vnni_gemm_q(int q4, const int8_t *xq, const float *xd, long rows, long k,
+                          const uint8_t *w, long n0, long n1, float *y, long ldy);
+void uk_avx512_attention(const float *q, const float *k, const float *v, float *out,
+                         long tokens, long heads, long kv_heads, long d, long head, long t0,
+                         long t1);
+void uk_avx2_swiglu(float *gate, const float *up, long count);
+void uk_avx512_swiglu(float *gate, const float *up, long count);
+#endif
+void uk_scalar_swiglu(float *gate, const float *up, long count);
+
+#endif

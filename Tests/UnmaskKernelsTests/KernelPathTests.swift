@@ -1,0 +1,228 @@
+import Foundation
+import Testing
+
+@testable import UnmaskKernels
+
+/// Every kernel path this CPU has, forced one at a time, against the portable scalar path and
+/// against a float64 product of the widened weights. A machine without AVX512-BF16 still tests
+/// AVX2 and scalar; the paths it cannot run are listed, not skipped silently.
+
+/// Weight bytes that outlive the `TensorView` over them.
+final class OwnedBytes {
+  let buffer: UnsafeMutableRawBufferPointer
+  init(count: Int) { buffer = .allocate(byteCount: max(count, 1), alignment: 64) }
+  deinit { buffer.deallocate() }
+}
+
+/// A `[n, k]` weight of `dtype` from seeded uniform values in ±0.5, and the float values it holds
+/// (after rounding to the type).
+func randomWeight(_ dtype: DType, n: Int, k: Int, seed: UInt64) -> (TensorView, [Float]) {
+  var generator = SplitMix64(seed: seed)
+  let values = (0..<(n * k)).map { _ in generator.nextUniform(scale: 0.5) }
+  let size = dtype.storageSize(elements: n * k)!
+  let owner = OwnedBytes(count: size)
+  let raw = owner.buffer.baseAddress!
+  switch dtype {
+  case .f32:
+    for (i, v) in values.enumerated() { raw.storeBytes(of: v, toByteOffset: 4 * i, as: Float.self) }
+  case .bf16:
+    for (i, v) in values.enumerated() {
+      raw.storeBytes(of: FloatConversion.bfloat16(from: v), toByteOffset: 2 * i, as: UInt16.self)
+    }
+  case .q8_0:
+    values.withUnsafeBufferPointer {
+      Quantization.quantizeQ8_0($0.baseAddress!, blocks: n * k / 32, into: raw)
+    }
+  case .q4_0:
+    values.withUnsafeBufferPointer {
+      Quantization.quantizeQ4_0($0.baseAddress!, blocks: n * k / 32, into: raw)
+    }
+  default:
+    fatalError("no test weights of \(dtype)")
+  }
+  let view = TensorView(
+    name: "w", dtype: dtype, shape: [n, k],
+    bytes: UnsafeRawBufferPointer(owner.buffer)[0..<size].rebased,
+    owner: owner)
+  return (view, view.floats())
+}
+
+extension Slice where Base == UnsafeRawBufferPointer {
+  var rebased: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: self) }
+}
+
+func randomActivations(rows: Int, k: Int, seed: UInt64) -> [Float] {
+  var generator = SplitMix64(seed: seed)
+  return (0..<(rows * k)).map { _ in generator.nextUniform(scale: 2) }
+}
+
+func run(_ linear: Linear, _ x: [Float], rows: Int, on path: KernelPath) throws -> [Float] {
+  var y = [Float](repeating: .nan, count: rows * linear.outFeatures)
+  try KernelPath.with(path) {
+    x.withUnsafeBufferPointer { xs in
+      y.withUnsafeMutableBufferPointer {
+        linear.apply(xs.baseAddress!, rows: rows, into: $0.baseAddress!)
+      }
+    }
+  }
+  return y
+}
+
+/// max |a - b| / max |b|.
+func relativeGap(_ a: [Float], _ b: [Float]) -> Float {
+  var gap: Float = 0
+  var scale: Float = 0
+  for (x, y) in zip(a, b) {
+    gap = max(gap, abs(x - y))
+    scale = max(scale, abs(y))
+  }
+  return gap / max(scale, .leastNormalMagnitude)
+}
+
+/// The vector paths this CPU runs (the scalar and BLAS paths are the references).
+let vectorPaths = KernelPath.available.filter { $0 != .scalar && $0 != .blas }
+
+@Test func availablePathsAreListed() {
+  print(
+    "kernel paths on this CPU: \(KernelPath.available.map(\.rawValue)), best \(KernelPath.best)")
+  #expect(KernelPath.available.contains(.scalar))
+  #expect(KernelPath.available.contains(.blas))
+  #expect(KernelPath.best.isSupported && KernelPath.best.isExact)
+  let missing = KernelPath.allCases.filter { !$0.isSupported }
+  if !missing.isEmpty { print("not testable here (CPU lacks them): \(missing.map(\.rawValue))") }
+}
+
+@Test func unsupportedPathsAreRefusedWithOneLine() throws {
+  for path in KernelPath.allCases where !path.isSupported {
+    #expect(throws: KernelPathError(path: path)) { try KernelPath.with(path) {} }
+  }
+  #expect(KernelPathError(path: .avx2).description.contains("'avx2'"))
+}
+
+/// Shapes with every edge: one row, rows not a multiple of any tile, k with a vector tail,
+/// outputs narrower than a tile and spanning several.
+let floatShapes: [(rows: Int, k: Int, n: Int)] = [
+  (1, 16, 1), (7, 37, 5), (13, 200, 50), (20, 1024, 97),
+]
+let quantizedShapes: [(rows: Int, k: Int, n: Int)] = [
+  (1, 32, 1), (7, 96, 5), (13, 256, 50), (9, 2816, 11),
+]
+
+@Test(arguments: [DType.f32, .bf16])
+func floatWeightsMatchTheScalarPathAndFloat64(dtype: DType) throws {
+  for (i, shape) in floatShapes.enumerated() {
+    let (weight, w) = randomWeight(dtype, n: shape.n, k: shape.k, seed: UInt64(i))
+    let linear = try Linear(weight: weight)
+    let x = randomActivations(rows: shape.rows, k: shape.k, seed: 100 + UInt64(i))
+    var exact = [Float](repeating: 0, count: shape.rows * shape.n)
+    var magnitude = exact  // sum of |x w| per output: what rounding x can move it by
+    for t in 0..<shape.rows {
+      for o in 0..<shape.n {
+        var s = 0.0
+        var m = 0.0
+        for c in 0..<shape.k {
+          s += Double(x[t * shape.k + c]) * Double(w[o * shape.k + c])
+          m += abs(Double(x[t * shape.k + c]) * Double(w[o * shape.k + c]))
+        }
+        exact[t * shape.n + o] = Float(s)
+        magnitude[t * shape.n + o] = Float(m)
+      }
+    }
+    let scalar = try run(linear, x, rows: shape.rows, on: .scalar)
+    #expect(relativeGap(scalar, exact) <= 1e-5, "scalar \(dtype) \(shape)")
+    for path in vectorPaths + [.blas] {
+      let ours = try run(linear, x, rows: shape.rows, on: path)
+      let gap = relativeGap(ours, exact)
+      print("\(dtype.rawValue) \(shape) \(path.rawValue): gap \(gap) of max |y|")
+      if path.isExact || dtype == .f32 {
+        #expect(gap <= 1e-5, "\(path) \(dtype) \(shape)")
+      } else {
+        // vdpbf16ps: activations rounded to bf16 (8 significant bits), at most 2^-9 of each
+        // term, so each output moves by at most 2^-9 of the sum of |x w| (2^-8 for slack).
+        let within = zip(zip(ours, exact), magnitude).allSatisfy { abs($0.0 - $0.1) <= $1 / 256 }
+        #expect(within, "\(path) \(dtype) \(shape)")
+        #expect(gap > 0, "bf16 dot products should round activations")
+      }
+    }
+  }
+}
+
+@Test(arguments: [DType.q8_0, .q4_0])
+func quantizedWeightsMatchTheScalarPath(dtype: DType) throws {
+  for (i, shape) in quantizedShapes.enumerated() {
+    let (weight, w) = randomWeight(dtype, n: shape.n, k: shape.k, seed: 10 + UInt64(i))
+    let linear = try Linear(weight: weight)
+    let x = randomActivations(rows: shape.rows, k: shape.k, seed: 200 + UInt64(i))
+    let scalar = try run(linear, x, rows: shape.rows, on: .scalar)
+    // Against the dequantized weights in float32: only the q8 rounding of activations differs
+    // (at most half a step, 1/254 of a block's largest value, per element).
+    let dequantized = try run(linear, x, rows: shape.rows, on: .blas)
+    #expect(relativeGap(scalar, dequantized) <= 2e-2, "scalar \(dtype) \(shape)")
+    for path in vectorPaths {
+      let gap = relativeGap(try run(linear, x, rows: shape.rows, on: path), scalar)
+      print(
+        "\(dtype.rawValue) \(shape) \(path.rawValue): gap \(gap) of max |y| (VNNI \(KernelPath.hasVNNI))"
+      )
+      // Both sum exact int32 block dots; only the float sum of the scaled blocks is reordered.
+      #expect(gap <= 1e-5, "\(path) \(dtype) \(shape)")
+    }
+  }
+}
+
+@Test func resultsDoNotDependOnTheThreadCount() throws {
+  let (weight, _) = randomWeight(.bf16, n: 300, k: 256, seed: 3)
+  let linear = try Linear(weight: weight)
+  let x = randomActivations(rows: 11, k: 256, seed: 4)
+  let before = ComputeThreads.count
+  defer { ComputeThreads.set(before) }
+  ComputeThreads.set(1)
+  let one = try run(linear, x, rows: 11, on: KernelPath.best)
+  ComputeThreads.set(2)
+  let two = try run(linear, x, rows: 11, on: KernelPath.best)
+  #expect(one == two)
+}
+
+@Test(arguments: [
+  (tokens: 1, heads: 2, kvHeads: 1, d: 8), (17, 4, 2, 16), (70, 4, 4, 64), (40, 6, 3, 128),
+])
+func attentionMatchesTheBLASPath(tokens: Int, heads: Int, kvHeads: Int, d: Int) throws {
+  var generator = SplitMix64(seed: UInt64(tokens * 31 + d))
+  let q = (0..<(tokens * heads * d)).map { _ in generator.nextUniform(scale: 3) }
+  let k = (0..<(tokens * kvHeads * d)).map { _ in generator.nextUniform(scale: 3) }
+  let v = (0..<(tokens * kvHeads * d)).map { _ in generator.nextUniform(scale: 1) }
+  func attend(_ path: KernelPath) throws -> [Float] {
+    var out = [Float](repeating: .nan, count: tokens * heads * d)
+    try KernelPath.with(path) {
+      out.withUnsafeMutableBufferPointer { o in
+        Attention.bidirectional(
+          q: q, k: k, v: v, into: o.baseAddress!, tokens: tokens, heads: heads, kvHeads: kvHeads,
+          headDimension: d)
+      }
+    }
+    return out
+  }
+  let reference = try attend(.blas)
+  for path in KernelPath.available where path != .blas {
+    let gap = relativeGap(try attend(path), reference)
+    print("attention T\(tokens) H\(heads)/\(kvHeads) d\(d) \(path.rawValue): gap \(gap)")
+    #expect(gap <= 1e-5, "\(path)")
+  }
+}
+
+@Test(arguments: KernelPath.available)
+func swigluMatchesItsFormulaOnEveryPath(path: KernelPath) throws {
+  // Values across exp's whole clamped range, a count with a vector tail.
+  var gate: [Float] = (0..<101).map { Float($0) * 2 - 100 }
+  let up: [Float] = (0..<101).map { 1 + Float($0) * 0.01 }
+  let expected = zip(gate, up).map { g, u in
+    Float(Double(g) / (1 + Foundation.exp(-Double(g))) * Double(u))
+  }
+  try KernelPath.with(path) {
+    gate.withUnsafeMutableBufferPointer { g in
+      up.withUnsafeBufferPointer { VectorMath.swiglu(g.baseAddress!, $0.baseAddress!, count: 101) }
+    }
+  }
+  for (a, b) in zip(gate, expected) {
+    #expect(abs(a - b) <= 4 * max(abs(b).ulp, Float.ulpOfOne), "\(path): \(a) vs \(b)")
+  }
+}
