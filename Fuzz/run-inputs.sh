@@ -12,7 +12,8 @@ seconds="${1:-60}"
 out=Fuzz/.build-inputs
 corpus=Fuzz/corpus-inputs
 mkdir -p "$out/CPNG" "$corpus"
-flags=(-O -sanitize=fuzzer,address -parse-as-library -swift-version 5 -I "$out")
+flags=(-O -sanitize=fuzzer,address -parse-as-library -swift-version 5 -I "$out"
+  -I "$out/CUnmaskKernels")
 
 # module NAME SOURCES-DIR [extra swiftc flags]: a static library and its .swiftmodule, rebuilt
 # only when a source in SOURCES-DIR is newer than the library (or the library is missing).
@@ -32,6 +33,19 @@ if [ ! -f "$out/libCPNG.a" ] || [ Sources/CPNG/cpng.c -nt "$out/libCPNG.a" ]; th
 fi
 printf 'module CPNG {\n  header "%s"\n  export *\n}\n' "$PWD/Sources/CPNG/include/cpng.h" \
   >"$out/CPNG/module.modulemap"
+# The C kernels UnmaskKernels calls (each wide function carries its own target attribute, so
+# plain x86-64 flags build them all), with a module map for `import CUnmaskKernels`.
+if [ ! -f "$out/libCUnmaskKernels.a" ] \
+  || [ -n "$(find Sources/CUnmaskKernels -name '*.[ch]' -newer "$out/libCUnmaskKernels.a")" ]; then
+  mkdir -p "$out/CUnmaskKernels"
+  for c in Sources/CUnmaskKernels/*.c; do
+    clang -O2 -fsanitize=address -I Sources/CUnmaskKernels/include -c "$c" \
+      -o "$out/CUnmaskKernels/$(basename "$c" .c).o"
+  done
+  ar rcs "$out/libCUnmaskKernels.a" "$out"/CUnmaskKernels/*.o
+  printf 'module CUnmaskKernels {\n  header "%s"\n  export *\n}\n' \
+    "$PWD/Sources/CUnmaskKernels/include/unmask_kernels.h" >"$out/CUnmaskKernels/module.modulemap"
+fi
 module UnmaskKernels Sources/UnmaskKernels -I Sources/CBLAS
 module UnmaskFormats Sources/UnmaskFormats -I Sources/CZstd -I Sources/CBLAS
 module UnmaskModels Sources/UnmaskModels -I Sources/CZstd -I Sources/CBLAS
@@ -41,7 +55,7 @@ module UnmaskTrace Sources/UnmaskTrace -I Sources/CBLAS -I "$out/CPNG"
 # (ld.gold warns about every ASan-local symbol it cannot export; those lines are dropped.)
 swiftc "${flags[@]}" -module-name InputsFuzz -I Sources/CZstd -I Sources/CBLAS -I "$out/CPNG" \
   Fuzz/InputsFuzz.swift -L "$out" -lUnmaskTrace -lUnmaskSampling -lUnmaskModels \
-  -lUnmaskFormats -lUnmaskTokenizer -lUnmaskKernels -lCPNG -lzstd -lopenblas -lpng16 \
+  -lUnmaskFormats -lUnmaskTokenizer -lUnmaskKernels -lCUnmaskKernels -lCPNG -lzstd -lopenblas -lpng16 \
   -o "$out/inputs-fuzz" 2>&1 | { grep -v "Cannot export local symbol" || true; }
 
 # Seeds (target byte first): every fixture tokenizer.json under 128 KB, the model fixtures'

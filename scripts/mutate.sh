@@ -29,6 +29,8 @@ log() { printf '%s\n' "$*" | tee -a "$work/mutate.log"; }
 
 mkdir -p "$work/src"
 : >"$work/mutate.log"
+: >"$work/build.log"
+: >"$work/test.log"
 # Fresh sources every run: the files git tracks or would track (ignored build outputs left
 # out), with their modification times, so the kept .build only rebuilds what changed.
 find "$work/src" -mindepth 1 -maxdepth 1 ! -name .build -exec rm -rf {} +
