@@ -11,7 +11,10 @@ let package = Package(
     .executable(name: "unmask", targets: ["unmask"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
+    .package(url: "https://github.com/apple/swift-nio", from: "2.0.0"),
   ],
   targets: [
     // C edges: module maps and tiny shims.
@@ -49,9 +52,21 @@ let package = Package(
         "UnmaskTrace",
       ],
       exclude: ["README.md"]),
+    // The OpenAI-compatible HTTP server (`unmask serve`); the only target that links Hummingbird.
+    .target(
+      name: "UnmaskServer",
+      dependencies: [
+        "Unmask", .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "NIOCore", package: "swift-nio"),
+      ],
+      exclude: ["README.md"]),
     .executableTarget(
       name: "unmask",
-      dependencies: ["Unmask", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+      dependencies: [
+        "Unmask", "UnmaskServer",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
       exclude: ["README.md"]),
 
     // Tests (Swift Testing). Shared fixtures (tiny checkpoints, golden values) live in Tests/Fixtures
@@ -63,6 +78,11 @@ let package = Package(
     .testTarget(name: "UnmaskSamplingTests", dependencies: ["UnmaskSampling"]),
     .testTarget(name: "UnmaskTraceTests", dependencies: ["UnmaskTrace", "CPNG"]),
     .testTarget(name: "UnmaskTests", dependencies: ["Unmask"]),
+    .testTarget(
+      name: "UnmaskServerTests",
+      dependencies: [
+        "UnmaskServer", .product(name: "HummingbirdTesting", package: "hummingbird"),
+      ]),
   ],
   swiftLanguageModes: [.v5]
 )

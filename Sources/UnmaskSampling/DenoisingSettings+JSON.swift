@@ -129,9 +129,14 @@ extension DenoisingSettings: Codable {
       for key in Schedule.allParameterKeys { object[key] = nil }
     }
     object.merge(overrides) { _, new in new }
-    // A length without a block length means one block, as the references' defaults do.
-    if overrides["length"] != nil && overrides["block_length"] == nil {
-      object["block_length"] = overrides["length"]
+    // A length without a block length means one block, as the references' defaults do; and
+    // without steps, no more steps than positions (the presets run one commit per step, so
+    // `--length 8` alone is 8 steps, not the preset's 128 with 120 committing nothing).
+    if let length = overrides["length"] {
+      if overrides["block_length"] == nil { object["block_length"] = length }
+      if overrides["steps"] == nil, let n = length.intValue, n >= 1, n < steps {
+        object["steps"] = .integer(n)
+      }
     }
     let result = try DenoisingSettings(object: object)
     let used = Set(Strategy.parameterKeys(result.strategy.name))

@@ -7,7 +7,7 @@ struct TraceCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "trace",
     abstract: "Redraw and compare denoising traces written by `unmask generate --trace`.",
-    subcommands: [Render.self, Compare.self, Bench.self]
+    subcommands: [Render.self, Compare.self, View.self, Bench.self]
   )
 }
 

@@ -4,7 +4,7 @@ import Unmask
 
 /// The `unmask` command-line tool: run, convert and trace masked-diffusion language models.
 @main
-struct UnmaskCommand: ParsableCommand {
+struct UnmaskCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "unmask",
     abstract: "Run, convert and trace masked-diffusion language models (LLaDA, Dream).",
@@ -15,6 +15,7 @@ struct UnmaskCommand: ParsableCommand {
       TokenizeCommand.self,
       DetokenizeCommand.self,
       TraceCommand.self,
+      ServeCommand.self,
       BenchCommand.self,
       ConvertCommand.self,
       InspectCommand.self,
@@ -25,13 +26,15 @@ struct UnmaskCommand: ParsableCommand {
 
   /// Runs the tool. `--trace` may stand without a folder (argument-parser options always take a
   /// value), so a bare `--trace` is rewritten to name `defaultTraceFolder` before parsing.
-  static func main() {
+  /// Async because `serve` runs a server; every other command runs synchronously inside it.
+  static func main() async {
     if let bad = firstNonUTF8Argument() {
       FileHandle.standardError.write(
         Data("Error: argument \(bad) is not valid UTF-8 text; re-encode it as UTF-8\n".utf8))
       Foundation.exit(64)
     }
-    main(joiningNegativeNumbers(Self.expandingBareTrace(Array(CommandLine.arguments.dropFirst()))))
+    await main(
+      joiningNegativeNumbers(Self.expandingBareTrace(Array(CommandLine.arguments.dropFirst()))))
   }
 
   /// Stands for "the default folder" after a bare `--trace`.

@@ -178,6 +178,14 @@ struct SettingsOverrideTests {
     #expect(decoded.temperature == 0.8)
   }
 
+  @Test func aLengthAloneMeansOneBlockAndNoIdleSteps() throws {
+    let s = try DenoisingSettings.preset(.llada).applying(["length": .integer(8)])
+    #expect(s.length == 8 && s.blockLength == 8 && s.steps == 8)
+    try s.checkEveryStepCanCommit()
+    let t = try DenoisingSettings.preset(.llada).applying(["length": .integer(8), "steps": .integer(4)])
+    #expect(t.steps == 4)
+  }
+
   @Test func explicitCountsBeyondTheBlockAreRefused() {
     var s = DenoisingSettings()
     s.length = 8
