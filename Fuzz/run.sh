@@ -7,7 +7,17 @@ cd "$(dirname "$0")/.."
 seconds="${1:-60}"
 out=Fuzz/.build
 mkdir -p "$out" Fuzz/corpus
-flags=(-O -sanitize=fuzzer,address -parse-as-library -swift-version 5)
+flags=(-O -sanitize=fuzzer,address -parse-as-library -swift-version 5 -I "$out/CUnmaskKernels")
+# The C kernels UnmaskKernels calls (each wide function carries its own target attribute, so
+# plain x86-64 flags build them all), with a module map for `import CUnmaskKernels`.
+mkdir -p "$out/CUnmaskKernels"
+for c in Sources/CUnmaskKernels/*.c; do
+  clang -O2 -fsanitize=address -I Sources/CUnmaskKernels/include -c "$c" \
+    -o "$out/CUnmaskKernels/$(basename "$c" .c).o"
+done
+ar rcs "$out/libCUnmaskKernels.a" "$out"/CUnmaskKernels/*.o
+printf 'module CUnmaskKernels {\n  header "%s"\n  export *\n}\n' \
+  "$PWD/Sources/CUnmaskKernels/include/unmask_kernels.h" >"$out/CUnmaskKernels/module.modulemap"
 # UnmaskKernels (DType, TensorView, ...) as a static library the harness links against.
 swiftc "${flags[@]}" -emit-module -emit-library -static -module-name UnmaskKernels \
   -I Sources/CBLAS $(find Sources/UnmaskKernels -name '*.swift') -emit-module-path "$out/UnmaskKernels.swiftmodule" \
@@ -15,7 +25,7 @@ swiftc "${flags[@]}" -emit-module -emit-library -static -module-name UnmaskKerne
 # UnmaskFormats plus the harness in one module, so internal parsers are reachable.
 swiftc "${flags[@]}" -module-name UnmaskFormats -I "$out" -I Sources/CZstd -I Sources/CBLAS \
   $(find Sources/UnmaskFormats -name '*.swift') Fuzz/UMKFuzz.swift \
-  -L "$out" -lUnmaskKernels -lzstd -lopenblas -o "$out/umk-fuzz"
+  -L "$out" -lUnmaskKernels -lCUnmaskKernels -lzstd -lopenblas -o "$out/umk-fuzz"
 # Seeds: the committed fixtures (as whole files and as a header), a safetensors file, a Huffman
 # stream; added to an existing corpus when missing.
 python3 - <<'PY'

@@ -1,8 +1,9 @@
 import Foundation
 import Testing
 
-/// Runs the `unmask tokenize` / `unmask detokenize` commands over a golden file, when the
-/// executable has been built next to the test bundle (as `swift test` does).
+/// Runs the `unmask tokenize` / `unmask detokenize` commands over a golden file. The executable
+/// is built next to the test bundle by `swift test`; when it is not there (a `--filter` build
+/// of this target alone, say) the tests are counted skips, failures under UNMASK_REQUIRE_ALL=1.
 @Suite("CLI round trip")
 struct CLIRoundTripTests {
   /// The `unmask` executable in the same build folder as the running tests.
@@ -22,7 +23,10 @@ struct CLIRoundTripTests {
     status: Int32, stdout: String, stderr: String
   ) {
     let process = Process()
-    guard let executable = Self.executable else { throw CocoaError(.fileNoSuchFile) }
+    guard let executable = Self.executable else {
+      try skipTest("the unmask executable was not built next to the tests")
+      throw CocoaError(.fileNoSuchFile)
+    }
     process.executableURL = executable
     process.arguments = arguments
     let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
@@ -45,7 +49,7 @@ struct CLIRoundTripTests {
     )
   }
 
-  @Test("tokenize then detokenize reproduces the goldens", .enabled(if: executable != nil))
+  @Test("tokenize then detokenize reproduces the goldens")
   func roundTrip() throws {
     let model = Fixtures.root.appendingPathComponent("qwen2").path
     let cases = try Fixtures.golden("qwen2").cases
@@ -74,7 +78,7 @@ struct CLIRoundTripTests {
     }
   }
 
-  @Test("bad input names the line and exits non-zero", .enabled(if: executable != nil))
+  @Test("bad input names the line and exits non-zero")
   func badInput() throws {
     let model = Fixtures.root.appendingPathComponent("gpt2").path
     let result = try run(["tokenize", "--model", model], input: "\"ok\"\n[1]\n")

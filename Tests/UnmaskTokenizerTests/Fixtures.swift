@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 @testable import UnmaskTokenizer
 
@@ -13,19 +14,19 @@ enum Fixtures {
 
   /// The names of the fixture tokenizers (folders holding golden.json): the ones trained by
   /// make_tokenizer_fixtures.py and the real vocabularies (`gguf-*`) rebuilt by
-  /// make_gguf_vocab_fixtures.py. A compressed `tokenizer.json.zst` counts only when the
-  /// `zstd` tool is installed.
+  /// make_gguf_vocab_fixtures.py. A compressed `tokenizer.json.zst` is listed too: without the
+  /// `zstd` tool its tests are counted skips (failures under UNMASK_REQUIRE_ALL=1), not absent.
   static let names: [String] = {
     let fm = FileManager.default
+    // An unreadable fixture folder lists nothing, and "fixtures are present" fails.
     let folders = (try? fm.contentsOfDirectory(atPath: root.path)) ?? []
     return folders.filter { name in
       let folder = root.appendingPathComponent(name)
       guard fm.fileExists(atPath: folder.appendingPathComponent("golden.json").path) else {
         return false
       }
-      if fm.fileExists(atPath: folder.appendingPathComponent("tokenizer.json").path) { return true }
-      return zstdPath != nil
-        && fm.fileExists(atPath: folder.appendingPathComponent("tokenizer.json.zst").path)
+      return fm.fileExists(atPath: folder.appendingPathComponent("tokenizer.json").path)
+        || fm.fileExists(atPath: folder.appendingPathComponent("tokenizer.json.zst").path)
     }.sorted()
   }()
 
@@ -77,6 +78,9 @@ enum Fixtures {
     {
       t = try Tokenizer(contentsOf: folder)
     } else {
+      if zstdPath == nil {
+        try skipTest("the zstd tool is not installed, so \(name)/tokenizer.json.zst cannot be read")
+      }
       t = try Tokenizer(
         tokenizerJSON: unzstd(compressed), tokenizerConfigJSON: nil, source: compressed.path)
     }

@@ -73,7 +73,10 @@ import Testing
     }
     let pngcheck = ["/usr/bin/pngcheck", "/usr/local/bin/pngcheck", "/opt/homebrew/bin/pngcheck"]
       .first { FileManager.default.isExecutableFile(atPath: $0) }
-    guard let pngcheck else { return }  // not installed: skip the external check
+    guard let pngcheck else {
+      try skipTest("pngcheck is not installed (scripts/install-deps.sh)")
+      return
+    }
     for name in names where name.hasSuffix(".png") {
       let process = Process()
       process.executableURL = URL(fileURLWithPath: pngcheck)

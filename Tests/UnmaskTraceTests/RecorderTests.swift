@@ -105,9 +105,22 @@ import Testing
   }
 
   @Test func benchmarkReplaysSyntheticSteps() throws {
-    let result = try TraceBenchmark.run(steps: 16, positions: 64)
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "unmask-bench-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let result = try TraceBenchmark.run(steps: 16, positions: 64, directory: directory, keep: true)
     #expect(result.steps == 16 && result.positions == 64)
-    #expect(result.recordSeconds >= 0)
+    // What was timed is a whole trace: it loads with every step and position, and every
+    // figure kind was drawn and timed.
+    let folders = try FileManager.default.contentsOfDirectory(
+      at: directory, includingPropertiesForKeys: nil)
+    let folder = try #require(folders.first, "the benchmark kept no trace folder")
+    let trace = try TraceReader.load(folder)
+    #expect(trace.stepCount == 16)
+    #expect(trace.state.columns == 64)
+    #expect(Set(result.figureBreakdown.keys) == Set(FigureKind.allCases.map(\.rawValue)))
+    #expect(result.description.contains("16 steps x 64 positions"))
   }
 }
 
@@ -151,7 +164,7 @@ import Testing
 }
 
 @Suite struct NumPyInteropTests {
-  /// numpy reads the matrices directly (skipped when no python3 on the PATH, nor the system's,
+  /// numpy reads the matrices directly (a counted skip, see `skipTest`, when no python3 on the PATH, nor the system's,
   /// which scripts/install-deps.sh gives numpy, can import numpy).
   @Test func numpyLoadsTheMatrices() throws {
     let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin"
@@ -167,7 +180,7 @@ import Testing
       return probe.terminationStatus == 0
     }
     guard let python else {
-      print("note: no python3 with numpy; skipping the numpy interop check")
+      try skipTest("no python3 that imports numpy (scripts/install-deps.sh)")
       return
     }
     let (directory, _) = try TraceFixture.record(figures: false)
