@@ -46,7 +46,8 @@ public enum ModelReference {
   /// snapshot.
   static func snapshot(in repo: URL) -> URL? {
     let snapshots = repo.appendingPathComponent("snapshots")
-    if let ref = try? String(contentsOf: repo.appendingPathComponent("refs/main"), encoding: .utf8) {
+    if let ref = try? String(contentsOf: repo.appendingPathComponent("refs/main"), encoding: .utf8)
+    {
       let folder = snapshots.appendingPathComponent(
         ref.trimmingCharacters(in: .whitespacesAndNewlines))
       if FileManager.default.fileExists(atPath: folder.path) { return folder }

@@ -138,7 +138,8 @@ public final class ModelSession: @unchecked Sendable {
     if let bad = ids.first(where: { tokenizer.token(for: $0) == nil }) {
       throw SessionError(
         reference,
-        "token id \(bad) is not in the tokenizer's vocabulary (ids 0..<\(tokenizer.vocabularySize))")
+        "token id \(bad) is not in the tokenizer's vocabulary (ids 0..<\(tokenizer.vocabularySize))"
+      )
     }
     return tokenizer.decode(ids, skipSpecialTokens: skipSpecialTokens)
   }

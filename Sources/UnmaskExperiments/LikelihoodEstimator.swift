@@ -109,7 +109,9 @@ public struct LikelihoodEstimator {
     let un = try model.logits(for: unconditional)
     calls += 1
     let scale = Float(cfgScale + 1)
-    for i in cond.values.indices { cond.values[i] = un.values[i] + scale * (cond.values[i] - un.values[i]) }
+    for i in cond.values.indices {
+      cond.values[i] = un.values[i] + scale * (cond.values[i] - un.values[i])
+    }
     return cond
   }
 

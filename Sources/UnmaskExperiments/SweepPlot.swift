@@ -36,7 +36,8 @@ public enum SweepPlot {
       let label = point.keys.sorted().map { "\($0)=\(point[$0].map { "\($0)" } ?? "")" }
         .joined(separator: " ")
       guard let ci = o["ci95"] as? [Double], ci.count == 2 else {
-        throw ExperimentError(source: path, line: row.line, field: "ci95", problem: "expected [lo, hi]")
+        throw ExperimentError(
+          source: path, line: row.line, field: "ci95", problem: "expected [lo, hi]")
       }
       return Row(
         series: point["strategy"] as? String ?? "all", label: label,
@@ -79,17 +80,23 @@ public enum SweepPlot {
       small.draw(String(format: "%.2f", y), x: left - 34, y: py(y) - 3, color: .black, into: &image)
       let x = maxX * Double(tick) / 4
       image.fill(x: px(x), y: top + plotH, width: 1, height: 4, .black)
-      small.draw(String(format: "%.0f", x), x: px(x) - 6, y: top + plotH + 8, color: .black, into: &image)
+      small.draw(
+        String(format: "%.0f", x), x: px(x) - 6, y: top + plotH + 8, color: .black, into: &image)
     }
     font.draw(title, x: left, y: 10, color: .black, into: &image)
-    small.draw("forward passes per item", x: left + plotW / 2 - 70, y: height - 24, color: .black, into: &image)
+    small.draw(
+      "forward passes per item", x: left + plotW / 2 - 70, y: height - 24, color: .black,
+      into: &image)
     small.drawVertical("accuracy", x: 12, y: top + plotH / 2 - 24, color: .black, into: &image)
-    let series = rows.map(\.series).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+    let series = rows.map(\.series).reduce(into: [String]()) {
+      if !$0.contains($1) { $0.append($1) }
+    }
     for (i, name) in series.enumerated() {
       let color = palette[i % palette.count]
       let points = rows.filter { $0.series == name }.sorted { $0.forwardPasses < $1.forwardPasses }
       for (a, b) in zip(points, points.dropFirst()) {
-        line(&image, px(a.forwardPasses), py(a.accuracy), px(b.forwardPasses), py(b.accuracy), color)
+        line(
+          &image, px(a.forwardPasses), py(a.accuracy), px(b.forwardPasses), py(b.accuracy), color)
       }
       for p in points {
         let x = px(p.forwardPasses)

@@ -20,7 +20,13 @@ public struct SweepShard: Equatable, Sendable {
   }
 
   /// Every point.
-  public static let all = try! SweepShard(index: 0, count: 1)
+  public static let all = SweepShard(unchecked: 0, count: 1)
+
+  /// A shard known to be valid (0 <= index < count).
+  private init(unchecked index: Int, count: Int) {
+    self.index = index
+    self.count = count
+  }
 
   /// Whether this shard runs point `pointIndex`.
   public func contains(_ pointIndex: Int) -> Bool { pointIndex % count == index }

@@ -27,9 +27,12 @@ public final class InMemoryTensors: TensorSource {
   public var tensorNames: [String] { stored.keys.sorted() }
 
   /// Adds (or replaces) a tensor from raw little-endian bytes; the byte count must match.
-  public func add(_ name: String, dtype: DType, shape: [Int], bytes: UnsafeRawBufferPointer) throws {
+  public func add(_ name: String, dtype: DType, shape: [Int], bytes: UnsafeRawBufferPointer) throws
+  {
     guard let size = dtype.storageSize(elements: shape.reduce(1, *)), size == bytes.count else {
-      throw CheckpointError(path: location, item: name, "\(bytes.count) bytes do not hold shape \(shape) of \(dtype.rawValue)")
+      throw CheckpointError(
+        path: location, item: name,
+        "\(bytes.count) bytes do not hold shape \(shape) of \(dtype.rawValue)")
     }
     let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: max(size, 1), alignment: 64)
     if size > 0 { copy.copyMemory(from: bytes) }
@@ -49,7 +52,8 @@ public final class InMemoryTensors: TensorSource {
       let bits = values.map(FloatConversion.float16(from:))
       try bits.withUnsafeBytes { try add(name, dtype: .f16, shape: shape, bytes: $0) }
     default:
-      throw CheckpointError(path: location, item: name, "cannot store float values as \(dtype.rawValue)")
+      throw CheckpointError(
+        path: location, item: name, "cannot store float values as \(dtype.rawValue)")
     }
   }
 
@@ -61,6 +65,7 @@ public final class InMemoryTensors: TensorSource {
     let count = tensor.dtype.storageSize(elements: tensor.shape.reduce(1, *)) ?? 0
     return TensorView(
       name: name, dtype: tensor.dtype, shape: tensor.shape,
-      bytes: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(tensor.bytes)[0..<count]), owner: self)
+      bytes: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(tensor.bytes)[0..<count]),
+      owner: self)
   }
 }

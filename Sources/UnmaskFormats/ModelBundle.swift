@@ -53,11 +53,14 @@ public struct ModelBundle {
   private static func openUMK(_ url: URL) throws -> ModelBundle {
     let file = try UMKFile(url: url)
     guard let config = try file.blob(named: "config.json") else {
-      throw CheckpointError(path: url.path, item: "config.json", "not embedded (convert from a folder with a config.json)")
+      throw CheckpointError(
+        path: url.path, item: "config.json",
+        "not embedded (convert from a folder with a config.json)")
     }
     return ModelBundle(
       configJSON: config, tokenizerJSON: try file.blob(named: "tokenizer.json"),
-      tokenizerConfigJSON: try file.blob(named: "tokenizer_config.json"), weights: file, location: url)
+      tokenizerConfigJSON: try file.blob(named: "tokenizer_config.json"), weights: file,
+      location: url)
   }
 
   private static func openFolder(_ folder: URL) throws -> ModelBundle {
@@ -69,7 +72,8 @@ public struct ModelBundle {
     } else if FileManager.default.fileExists(atPath: single.path) {
       weights = try SafetensorsFile(url: single)
     } else {
-      let candidates = (try? FileManager.default.contentsOfDirectory(atPath: folder.path))?
+      let candidates =
+        (try? FileManager.default.contentsOfDirectory(atPath: folder.path))?
         .filter { $0.hasSuffix(".safetensors") }.sorted() ?? []
       guard candidates.count == 1 else {
         throw CheckpointError(

@@ -45,7 +45,8 @@ public final class SafetensorsFile: TensorSource {
     self.file = file
     let path = file.path
     guard file.count >= 8 else {
-      throw CheckpointError(path: path, "truncated: \(file.count) bytes, need at least 8 for the header length")
+      throw CheckpointError(
+        path: path, "truncated: \(file.count) bytes, need at least 8 for the header length")
     }
     let declared = file.bytes.loadUnaligned(as: UInt64.self).littleEndian
     // The header is a JSON object, so byte 8 is `{`: anything else (a text file, a .umk) is
@@ -61,7 +62,9 @@ public final class SafetensorsFile: TensorSource {
     let headerLength = Int(declared)
     guard 8 + headerLength <= file.count else {
       throw CheckpointError(
-        path: path, "truncated: header claims \(headerLength) bytes but the file has \(file.count - 8) after the length")
+        path: path,
+        "truncated: header claims \(headerLength) bytes but the file has \(file.count - 8) after the length"
+      )
     }
     let headerData = Data(file.slice(8..<(8 + headerLength)))
     guard let table = JSONValue.parse(headerData)?.objectValue else {
@@ -89,7 +92,9 @@ public final class SafetensorsFile: TensorSource {
         dtype: entry.dtype, shape: entry.shape,
         range: (dataStart + entry.range.lowerBound)..<(dataStart + entry.range.upperBound))
     }
-    let ordered = entries.sorted { ($0.value.range.lowerBound, $0.key) < ($1.value.range.lowerBound, $1.key) }
+    let ordered = entries.sorted {
+      ($0.value.range.lowerBound, $0.key) < ($1.value.range.lowerBound, $1.key)
+    }
     for (previous, next) in zip(ordered, ordered.dropFirst())
     where next.value.range.lowerBound < previous.value.range.upperBound {
       throw CheckpointError(path: path, item: next.key, "data overlaps tensor '\(previous.key)'")
@@ -100,7 +105,9 @@ public final class SafetensorsFile: TensorSource {
   }
 
   /// Parses one tensor's table entry; `range` is relative to the data section.
-  private static func parseEntry(_ value: JSONValue, name: String, path: String, dataSize: Int) throws -> Entry {
+  private static func parseEntry(_ value: JSONValue, name: String, path: String, dataSize: Int)
+    throws -> Entry
+  {
     guard let object = value.objectValue else {
       throw CheckpointError(path: path, item: name, "entry is not an object")
     }
@@ -109,31 +116,38 @@ public final class SafetensorsFile: TensorSource {
     }
     guard let dtype = DType(rawValue: dtypeName), DType.safetensorsTypes.contains(dtype) else {
       let known = DType.safetensorsTypes.map(\.rawValue).sorted().joined(separator: ", ")
-      throw CheckpointError(path: path, item: name, "unknown dtype '\(dtypeName)' (expected one of \(known))")
+      throw CheckpointError(
+        path: path, item: name, "unknown dtype '\(dtypeName)' (expected one of \(known))")
     }
     guard let shape = object["shape"]?.integerArray, shape.allSatisfy({ $0 >= 0 })
     else {
-      throw CheckpointError(path: path, item: name, "'shape' must be an array of non-negative integers")
+      throw CheckpointError(
+        path: path, item: name, "'shape' must be an array of non-negative integers")
     }
     guard let offsets = object["data_offsets"]?.integerArray, offsets.count == 2
     else {
-      throw CheckpointError(path: path, item: name, "'data_offsets' must be two integers [begin, end]")
+      throw CheckpointError(
+        path: path, item: name, "'data_offsets' must be two integers [begin, end]")
     }
     let (begin, end) = (offsets[0], offsets[1])
     guard begin >= 0, begin <= end, end <= dataSize else {
       throw CheckpointError(
-        path: path, item: name, "data_offsets [\(begin), \(end)] lie outside the data section of \(dataSize) bytes")
+        path: path, item: name,
+        "data_offsets [\(begin), \(end)] lie outside the data section of \(dataSize) bytes")
     }
     var elements = 1
     for dimension in shape {
       let (product, overflow) = elements.multipliedReportingOverflow(by: dimension)
-      guard !overflow else { throw CheckpointError(path: path, item: name, "shape \(shape) overflows") }
+      guard !overflow else {
+        throw CheckpointError(path: path, item: name, "shape \(shape) overflows")
+      }
       elements = product
     }
     guard let expected = dtype.storageSize(elements: elements), expected == end - begin else {
       throw CheckpointError(
         path: path, item: name,
-        "shape \(shape) of \(dtypeName) needs \(dtype.storageSize(elements: elements).map(String.init) ?? "too many") bytes but data_offsets span \(end - begin)")
+        "shape \(shape) of \(dtypeName) needs \(dtype.storageSize(elements: elements).map(String.init) ?? "too many") bytes but data_offsets span \(end - begin)"
+      )
     }
     return Entry(dtype: dtype, shape: shape, range: begin..<end)
   }
@@ -144,6 +158,7 @@ public final class SafetensorsFile: TensorSource {
       throw CheckpointError(path: location, item: name, "no such tensor")
     }
     return TensorView(
-      name: name, dtype: entry.dtype, shape: entry.shape, bytes: file.slice(entry.range), owner: file)
+      name: name, dtype: entry.dtype, shape: entry.shape, bytes: file.slice(entry.range),
+      owner: file)
   }
 }

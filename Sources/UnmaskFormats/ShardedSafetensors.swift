@@ -32,9 +32,12 @@ public final class ShardedSafetensors: TensorSource {
     }
     var weightMap: [String: String] = [:]
     for (tensor, value) in map {
-      guard let file = value.stringValue, !file.isEmpty, !file.contains("/"), file != "..", file != "." else {
+      guard let file = value.stringValue, !file.isEmpty, !file.contains("/"), file != "..",
+        file != "."
+      else {
         throw CheckpointError(
-          path: indexURL.path, item: "weight_map.\(tensor)", "must be a shard file name in the same folder")
+          path: indexURL.path, item: "weight_map.\(tensor)",
+          "must be a shard file name in the same folder")
       }
       weightMap[tensor] = file
     }
@@ -48,7 +51,9 @@ public final class ShardedSafetensors: TensorSource {
       shards[file] = try SafetensorsFile(url: url)
     }
     for (tensor, file) in weightMap where shards[file]?.entries[tensor] == nil {
-      throw CheckpointError(path: folder.appendingPathComponent(file).path, item: tensor, "the index places this tensor here, but the shard does not hold it")
+      throw CheckpointError(
+        path: folder.appendingPathComponent(file).path, item: tensor,
+        "the index places this tensor here, but the shard does not hold it")
     }
     self.shards = shards
     self.weightMap = weightMap

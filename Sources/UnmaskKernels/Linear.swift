@@ -36,10 +36,12 @@ public struct Linear: @unchecked Sendable {
     outFeatures = weight.shape[0]
     inFeatures = weight.shape[1]
     if weight.dtype.isQuantized, inFeatures % Quantization.blockElements != 0 {
-      throw ShapeError(tensor: weight.name, expected: "rows that are whole blocks of 32", found: weight.shape)
+      throw ShapeError(
+        tensor: weight.name, expected: "rows that are whole blocks of 32", found: weight.shape)
     }
     guard weight.dtype.isFloatingPoint else {
-      throw ShapeError(tensor: weight.name, expected: "a floating-point weight", found: weight.shape)
+      throw ShapeError(
+        tensor: weight.name, expected: "a floating-point weight", found: weight.shape)
     }
     if let bias {
       guard bias.shape == [outFeatures] else {
@@ -54,7 +56,8 @@ public struct Linear: @unchecked Sendable {
 
   /// Whether float32 weights can be handed to BLAS without a copy (aligned for `Float`).
   var usesWeightsInPlace: Bool {
-    weight.dtype == .f32 && Int(bitPattern: weight.bytes.baseAddress) % MemoryLayout<Float>.alignment == 0
+    weight.dtype == .f32
+      && Int(bitPattern: weight.bytes.baseAddress) % MemoryLayout<Float>.alignment == 0
   }
 
   /// `y[T, out] = x[T, in] · Wᵀ + b`.
@@ -82,7 +85,8 @@ public struct Linear: @unchecked Sendable {
       let w = base.assumingMemoryBound(to: Float.self)
       gemmTransposed(x, rows: rows, w, wRows: outFeatures, into: y, ldy: outFeatures)
     } else {
-      let tile = UnsafeMutablePointer<Float>.allocate(capacity: min(tileRows, outFeatures) * inFeatures)
+      let tile = UnsafeMutablePointer<Float>.allocate(
+        capacity: min(tileRows, outFeatures) * inFeatures)
       defer { tile.deallocate() }
       var start = 0
       while start < outFeatures {

@@ -11,7 +11,9 @@ public enum NumPyFile {
   public static func float32(_ values: [Float], shape: [Int]) -> Data {
     precondition(shape.reduce(1, *) == values.count, "npy shape does not match the value count")
     var data = header(descr: "<f4", shape: shape)
-    values.withUnsafeBufferPointer { data.append(UnsafeBufferPointer(start: $0.baseAddress, count: $0.count)) }
+    values.withUnsafeBufferPointer {
+      data.append(UnsafeBufferPointer(start: $0.baseAddress, count: $0.count))
+    }
     return data
   }
 
@@ -63,13 +65,20 @@ public enum NumPyFile {
     guard dataStart <= bytes.count else { throw bad("header length", "within the file") }
     let header = String(decoding: bytes[headerStart..<dataStart], as: UTF8.self)
     guard header.contains("'descr': '\(descr)'") else { throw bad("descr", "'\(descr)'") }
-    guard header.contains("'fortran_order': False") else { throw bad("fortran_order", "False (C order)") }
-    guard let open = header.range(of: "'shape': ("), let close = header[open.upperBound...].firstIndex(of: ")")
+    guard header.contains("'fortran_order': False") else {
+      throw bad("fortran_order", "False (C order)")
+    }
+    guard let open = header.range(of: "'shape': ("),
+      let close = header[open.upperBound...].firstIndex(of: ")")
     else { throw bad("shape", "a tuple") }
-    let parts = header[open.upperBound..<close].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+    let parts = header[open.upperBound..<close].split(separator: ",").map {
+      $0.trimmingCharacters(in: .whitespaces)
+    }
     var shape: [Int] = []
     for part in parts where !part.isEmpty {
-      guard let dimension = Int(part), dimension >= 0 else { throw bad("shape", "non-negative integers") }
+      guard let dimension = Int(part), dimension >= 0 else {
+        throw bad("shape", "non-negative integers")
+      }
       shape.append(dimension)
     }
     let size = MemoryLayout<Element>.size
@@ -79,8 +88,10 @@ public enum NumPyFile {
       guard !overflow else { throw bad("shape", "a size that fits in memory") }
       count = product
     }
-    guard count <= (bytes.count - dataStart) / max(size, 1), bytes.count - dataStart == count * size else {
-      throw bad("data", "\(count) × \(size) bytes for shape \(shape), found \(bytes.count - dataStart)")
+    guard count <= (bytes.count - dataStart) / max(size, 1), bytes.count - dataStart == count * size
+    else {
+      throw bad(
+        "data", "\(count) × \(size) bytes for shape \(shape), found \(bytes.count - dataStart)")
     }
     // One bulk copy, taking the file's little-endian values as host values (as the per-element
     // loads it replaced did): this generic function is not specialised across modules, and
@@ -98,7 +109,9 @@ public enum NumPyFile {
   }
 
   /// Reads a little-endian float32 `.npy` file (golden values, logits).
-  public static func readFloat32(_ data: Data, source: String) throws -> (shape: [Int], values: [Float]) {
+  public static func readFloat32(_ data: Data, source: String) throws -> (
+    shape: [Int], values: [Float]
+  ) {
     try read(data, descr: "<f4", as: Float.self, source: source)
   }
 }

@@ -16,8 +16,9 @@ public struct TensorView: @unchecked Sendable {
   public let owner: AnyObject?
 
   /// A view over `bytes`, which must hold exactly `shape`'s elements of `dtype`.
-  public init(name: String, dtype: DType, shape: [Int], bytes: UnsafeRawBufferPointer, owner: AnyObject?)
-  {
+  public init(
+    name: String, dtype: DType, shape: [Int], bytes: UnsafeRawBufferPointer, owner: AnyObject?
+  ) {
     self.name = name
     self.dtype = dtype
     self.shape = shape

@@ -76,7 +76,9 @@ public enum VectorMath {
   /// On the kernel paths this is CUnmaskKernels' `uk_swiglu` (the same formula and `exp`,
   /// vectorized by the C compiler per instruction set: 0.3 ns per element against about 16 ns
   /// for the Swift loop below, which stays as the `.blas` path's).
-  public static func swiglu(_ gate: UnsafeMutablePointer<Float>, _ up: UnsafePointer<Float>, count: Int) {
+  public static func swiglu(
+    _ gate: UnsafeMutablePointer<Float>, _ up: UnsafePointer<Float>, count: Int
+  ) {
     let path = KernelPath.current
     if path != .blas {
       uk_swiglu(path.cPath, gate, up, count)

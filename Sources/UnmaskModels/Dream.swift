@@ -139,14 +139,19 @@ public final class DreamModel: TransformerStackModel {
     guard config.kvHeads > 0, config.numAttentionHeads % config.kvHeads == 0 else {
       throw refuse("num_key_value_heads", "num_attention_heads must be a multiple of it")
     }
-    guard (d / config.numAttentionHeads) % 2 == 0 else { throw refuse("num_attention_heads", "head dimension must be even for RoPE") }
-    guard config.hiddenAct == "silu" else { throw refuse("hidden_act", "'\(config.hiddenAct)' is not supported (only 'silu')") }
+    guard (d / config.numAttentionHeads) % 2 == 0 else {
+      throw refuse("num_attention_heads", "head dimension must be even for RoPE")
+    }
+    guard config.hiddenAct == "silu" else {
+      throw refuse("hidden_act", "'\(config.hiddenAct)' is not supported (only 'silu')")
+    }
     guard config.numHiddenLayers > 0, config.intermediateSize > 0, config.vocabSize > 0 else {
       throw refuse("num_hidden_layers", "sizes must be positive")
     }
     configuration = config
     let headDimension = d / config.numAttentionHeads
-    let shape = AttentionShape(heads: config.numAttentionHeads, kvHeads: config.kvHeads, headDimension: headDimension)
+    let shape = AttentionShape(
+      heads: config.numAttentionHeads, kvHeads: config.kvHeads, headDimension: headDimension)
     let kvWidth = shape.kvHeads * headDimension
     let eps = Float(config.rmsNormEps)
     let m = config.intermediateSize

@@ -151,33 +151,45 @@ public final class LLaDAModel: TransformerStackModel {
 
     let d = config.dModel
     let headDimension = d / config.nHeads
-    let shape = AttentionShape(heads: config.nHeads, kvHeads: config.effectiveKVHeads, headDimension: headDimension)
+    let shape = AttentionShape(
+      heads: config.nHeads, kvHeads: config.effectiveKVHeads, headDimension: headDimension)
     let eps = Float(config.rmsNormEps)
     let normBias = config.biasForLayerNorm ?? config.includeBias
     let qkvBias = config.includeBias || config.includeQKVBias
     let kvWidth = shape.kvHeads * headDimension
 
-    let embedding = try weights.tensor("model.transformer.wte.weight", shape: [config.embeddingRows, d])
+    let embedding = try weights.tensor(
+      "model.transformer.wte.weight", shape: [config.embeddingRows, d])
     var blocks: [TransformerBlock] = []
     for i in 0..<config.nLayers {
       let p = "model.transformer.blocks.\(i)"
       blocks.append(
         TransformerBlock(
-          attentionNorm: try weights.rmsNorm("\(p).attn_norm", dimension: d, epsilon: eps, affine: config.layerNormWithAffine, bias: normBias && config.layerNormWithAffine),
+          attentionNorm: try weights.rmsNorm(
+            "\(p).attn_norm", dimension: d, epsilon: eps, affine: config.layerNormWithAffine,
+            bias: normBias && config.layerNormWithAffine),
           query: try weights.linear("\(p).q_proj", out: d, in: d, bias: qkvBias),
           key: try weights.linear("\(p).k_proj", out: kvWidth, in: d, bias: qkvBias),
           value: try weights.linear("\(p).v_proj", out: kvWidth, in: d, bias: qkvBias),
           output: try weights.linear("\(p).attn_out", out: d, in: d, bias: config.includeBias),
-          mlpNorm: try weights.rmsNorm("\(p).ff_norm", dimension: d, epsilon: eps, affine: config.layerNormWithAffine, bias: normBias && config.layerNormWithAffine),
-          gate: try weights.linear("\(p).ff_proj", out: config.mlpWidth, in: d, bias: config.includeBias),
-          up: try weights.linear("\(p).up_proj", out: config.mlpWidth, in: d, bias: config.includeBias),
-          down: try weights.linear("\(p).ff_out", out: d, in: config.mlpWidth, bias: config.includeBias)))
+          mlpNorm: try weights.rmsNorm(
+            "\(p).ff_norm", dimension: d, epsilon: eps, affine: config.layerNormWithAffine,
+            bias: normBias && config.layerNormWithAffine),
+          gate: try weights.linear(
+            "\(p).ff_proj", out: config.mlpWidth, in: d, bias: config.includeBias),
+          up: try weights.linear(
+            "\(p).up_proj", out: config.mlpWidth, in: d, bias: config.includeBias),
+          down: try weights.linear(
+            "\(p).ff_out", out: d, in: config.mlpWidth, bias: config.includeBias)))
     }
-    let finalNorm = try weights.rmsNorm("model.transformer.ln_f", dimension: d, epsilon: eps, affine: config.layerNormWithAffine, bias: normBias && config.layerNormWithAffine)
+    let finalNorm = try weights.rmsNorm(
+      "model.transformer.ln_f", dimension: d, epsilon: eps, affine: config.layerNormWithAffine,
+      bias: normBias && config.layerNormWithAffine)
     let head =
       config.weightTying
       ? try Linear(weight: embedding)
-      : try weights.linear("model.transformer.ff_out", out: config.embeddingRows, in: d, bias: config.includeBias)
+      : try weights.linear(
+        "model.transformer.ff_out", out: config.embeddingRows, in: d, bias: config.includeBias)
     try weights.finish()
     stack = TransformerStack(
       embedding: embedding, blocks: blocks, finalNorm: finalNorm, head: head, attention: shape,
@@ -191,19 +203,34 @@ public final class LLaDAModel: TransformerStackModel {
     func refuse(_ field: String, _ problem: String) -> ModelError {
       .invalidConfig(path: path, field: field, problem: problem)
     }
-    guard c.blockType == "llama" else { throw refuse("block_type", "'\(c.blockType)' is not supported (only 'llama', as LLaDA-8B)") }
-    guard c.layerNormType == "rms" else { throw refuse("layer_norm_type", "'\(c.layerNormType)' is not supported (only 'rms')") }
-    guard c.activationType == "silu" else { throw refuse("activation_type", "'\(c.activationType)' is not supported with llama blocks (only 'silu')") }
+    guard c.blockType == "llama" else {
+      throw refuse("block_type", "'\(c.blockType)' is not supported (only 'llama', as LLaDA-8B)")
+    }
+    guard c.layerNormType == "rms" else {
+      throw refuse("layer_norm_type", "'\(c.layerNormType)' is not supported (only 'rms')")
+    }
+    guard c.activationType == "silu" else {
+      throw refuse(
+        "activation_type", "'\(c.activationType)' is not supported with llama blocks (only 'silu')")
+    }
     guard c.rope else { throw refuse("rope", "LLaDA without RoPE is not supported") }
     guard !c.alibi else { throw refuse("alibi", "ALiBi is not supported") }
-    guard !c.attentionLayerNorm else { throw refuse("attention_layer_norm", "q/k layer norms are not supported") }
+    guard !c.attentionLayerNorm else {
+      throw refuse("attention_layer_norm", "q/k layer norms are not supported")
+    }
     guard c.dModel > 0, c.nHeads > 0, c.nLayers > 0, c.dModel % c.nHeads == 0 else {
-      throw refuse("n_heads", "d_model \(c.dModel) must be a positive multiple of n_heads \(c.nHeads)")
+      throw refuse(
+        "n_heads", "d_model \(c.dModel) must be a positive multiple of n_heads \(c.nHeads)")
     }
-    guard (c.dModel / c.nHeads) % 2 == 0 else { throw refuse("n_heads", "head dimension must be even for RoPE") }
+    guard (c.dModel / c.nHeads) % 2 == 0 else {
+      throw refuse("n_heads", "head dimension must be even for RoPE")
+    }
     guard c.effectiveKVHeads > 0, c.nHeads % c.effectiveKVHeads == 0 else {
-      throw refuse("n_kv_heads", "n_heads \(c.nHeads) must be a multiple of n_kv_heads \(c.effectiveKVHeads)")
+      throw refuse(
+        "n_kv_heads", "n_heads \(c.nHeads) must be a multiple of n_kv_heads \(c.effectiveKVHeads)")
     }
-    guard c.mlpWidth > 0, c.embeddingRows > 0 else { throw refuse("mlp_hidden_size", "sizes must be positive") }
+    guard c.mlpWidth > 0, c.embeddingRows > 0 else {
+      throw refuse("mlp_hidden_size", "sizes must be positive")
+    }
   }
 }

@@ -6,7 +6,9 @@ import UnmaskFormats
 /// Adding an architecture is one file conforming to `MaskedDiffusionModel` plus one entry here.
 public enum ModelRegistry {
   /// Every architecture Unmask implements.
-  public static let architectures: [any MaskedDiffusionModel.Type] = [LLaDAModel.self, DreamModel.self]
+  public static let architectures: [any MaskedDiffusionModel.Type] = [
+    LLaDAModel.self, DreamModel.self,
+  ]
 
   /// The `model_type` values Unmask knows, sorted.
   public static var knownModelTypes: [String] { architectures.flatMap { $0.modelTypes }.sorted() }
@@ -28,7 +30,8 @@ public enum ModelRegistry {
       throw ModelError.unknownArchitecture(path: path, modelType: type, known: knownModelTypes)
     }
     return try architecture.init(
-      configJSON: bundle.configJSON, configPath: path, weights: WeightLoader(source: bundle.weights))
+      configJSON: bundle.configJSON, configPath: path, weights: WeightLoader(source: bundle.weights)
+    )
   }
 
   /// Opens `url` (folder, .safetensors, or any container `ModelBundle` reads) and loads it.

@@ -14,7 +14,8 @@ public enum SyntheticCheckpoint {
     let (store, configJSON) = try lladaTensors(
       dModel: dModel, layers: layers, heads: heads, kvHeads: kvHeads, mlp: mlp,
       vocabulary: vocabulary, dtype: dtype, seed: seed, scale: scale)
-    return try LLaDAModel(configJSON: configJSON, configPath: store.location, weights: WeightLoader(source: store))
+    return try LLaDAModel(
+      configJSON: configJSON, configPath: store.location, weights: WeightLoader(source: store))
   }
 
   /// The tensors and `config.json` of `llada(...)`'s model, for writing it to a file (a `.umk`

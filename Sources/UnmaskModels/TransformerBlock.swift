@@ -111,7 +111,8 @@ extension TransformerBlock {
     add(s.normed, into: x, count: tokens * model)
   }
 
-  private func add(_ source: UnsafePointer<Float>, into x: UnsafeMutablePointer<Float>, count: Int) {
+  private func add(_ source: UnsafePointer<Float>, into x: UnsafeMutablePointer<Float>, count: Int)
+  {
     for i in 0..<count { x[i] += source[i] }
   }
 }

@@ -44,7 +44,8 @@ public struct TransformerStack: Sendable {
     let scratch = ForwardScratch(tokens: t, model: d, attention: attention, mlp: mlp)
     let tables = rope.tables(positions: t)
     for block in blocks {
-      block.forward(x, tokens: t, attention: attention, rope: rope, ropeTables: tables, scratch: scratch)
+      block.forward(
+        x, tokens: t, attention: attention, rope: rope, ropeTables: tables, scratch: scratch)
     }
     finalNorm.apply(x, rows: t, into: x)
     var result = Matrix(rows: t, columns: vocabularySize)
@@ -61,7 +62,9 @@ public struct TransformerStack: Sendable {
     var total = embedding.elementCount + (finalNorm.weight?.count ?? 0)
     if head.weight.name != embedding.name { total += head.weight.elementCount }
     for block in blocks {
-      for linear in [block.query, block.key, block.value, block.output, block.gate, block.up, block.down] {
+      for linear in [
+        block.query, block.key, block.value, block.output, block.gate, block.up, block.down,
+      ] {
         total += linear.weight.elementCount + (linear.bias?.count ?? 0)
       }
       total += (block.attentionNorm.weight?.count ?? 0) + (block.mlpNorm.weight?.count ?? 0)
@@ -74,7 +77,9 @@ public struct TransformerStack: Sendable {
   public func flops(tokens: Int) -> Double {
     var perToken = 0
     for block in blocks {
-      for linear in [block.query, block.key, block.value, block.output, block.gate, block.up, block.down] {
+      for linear in [
+        block.query, block.key, block.value, block.output, block.gate, block.up, block.down,
+      ] {
         perToken += linear.outFeatures * linear.inFeatures
       }
     }

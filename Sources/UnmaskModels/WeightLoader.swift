@@ -21,11 +21,13 @@ public final class WeightLoader {
   /// Tensor `name`, checked against `shape` when one is given.
   public func tensor(_ name: String, shape: [Int]? = nil) throws -> TensorView {
     guard available.contains(name) else {
-      throw CheckpointError(path: source.location, item: name, "missing tensor (the model's config needs it)")
+      throw CheckpointError(
+        path: source.location, item: name, "missing tensor (the model's config needs it)")
     }
     let view = try source.tensor(named: name)
     if let shape, view.shape != shape {
-      throw CheckpointError(path: source.location, item: name, "shape \(view.shape), expected \(shape)")
+      throw CheckpointError(
+        path: source.location, item: name, "shape \(view.shape), expected \(shape)")
     }
     used.insert(name)
     return view
@@ -50,7 +52,9 @@ public final class WeightLoader {
   }
 
   /// An RMS norm over `dimension` features from `name.weight` (and `name.bias` if `bias`).
-  public func rmsNorm(_ name: String, dimension: Int, epsilon: Float, affine: Bool = true, bias: Bool = false) throws -> RMSNorm {
+  public func rmsNorm(
+    _ name: String, dimension: Int, epsilon: Float, affine: Bool = true, bias: Bool = false
+  ) throws -> RMSNorm {
     let weight = try tensor("\(name).weight", shape: [dimension], if: affine)
     let shift = try tensor("\(name).bias", shape: [dimension], if: bias)
     return try RMSNorm(weight: weight, bias: shift, dimension: dimension, epsilon: epsilon)

@@ -44,10 +44,11 @@ extension Denoiser {
       let given = try batchedLogits(active.map { lanes[$0].run })
       let seconds = (ContinuousClock.now - passStart).seconds / Double(max(1, active.count))
       for (k, i) in active.enumerated() {
+        guard let counter = lanes[i].counter else { continue }  // set when the lane's block began
         let range = lanes[i].run.blockRange(lanes[i].block)
         _ = try lanes[i].run.step(
           model: model, block: lanes[i].block, range: range, stepInBlock: lanes[i].stepInBlock,
-          counter: lanes[i].counter!, given: given.map { ($0[k], seconds) })
+          counter: counter, given: given.map { ($0[k], seconds) })
         lanes[i].stepInBlock += 1
         lanes[i].run.fillAfterEOS(block: lanes[i].block, stepInBlock: lanes[i].stepInBlock)
       }
@@ -74,7 +75,8 @@ extension Denoiser {
       }
       if lane.counter == nil {
         lane.counter = CommitCounter(
-          settings: settings, maskedAtStart: lane.run.maskCount(in: lane.run.countRange(lane.block)),
+          settings: settings,
+          maskedAtStart: lane.run.maskCount(in: lane.run.countRange(lane.block)),
           schedule: schedule)
       }
       if lane.run.shouldContinue(stepInBlock: lane.stepInBlock, block: lane.block) { return }

@@ -58,14 +58,19 @@ extension DenoisingSettings: Codable {
     s.eosFill = try o.bool("eos_fill") ?? s.eosFill
     s.minLength = try o.int("min_length") ?? s.minLength
     if let id = try o.int("mask_id") { s.maskID = try Self.tokenID(id, "mask_id") }
-    if let v = try o.optional("eos_id", o.int) { s.eosID = try v.map { try Self.tokenID($0, "eos_id") } }
-    if let v = try o.optional("eot_id", o.int) { s.eotID = try v.map { try Self.tokenID($0, "eot_id") } }
+    if let v = try o.optional("eos_id", o.int) {
+      s.eosID = try v.map { try Self.tokenID($0, "eos_id") }
+    }
+    if let v = try o.optional("eot_id", o.int) {
+      s.eotID = try v.map { try Self.tokenID($0, "eot_id") }
+    }
     self = s
   }
 
   private static func tokenID(_ value: Int, _ key: String) throws -> Int32 {
     guard let id = Int32(exactly: value), id >= 0 else {
-      throw SamplingError.invalidSetting(field: key, message: "must be a token id >= 0, got \(value)")
+      throw SamplingError.invalidSetting(
+        field: key, message: "must be a token id >= 0, got \(value)")
     }
     return id
   }
@@ -120,7 +125,8 @@ extension DenoisingSettings: Codable {
     let known = Self.allKeys
     if let unknown = overrides.keys.sorted().first(where: { !known.contains($0) }) {
       throw SamplingError.invalidSetting(
-        field: unknown, message: "is not a setting; known: \(known.sorted().joined(separator: ", "))")
+        field: unknown,
+        message: "is not a setting; known: \(known.sorted().joined(separator: ", "))")
     }
     var object = jsonObject
     // A new strategy or schedule starts from its own defaults, not the old one's parameters.

@@ -44,7 +44,8 @@ extension DenoisingSettings {
       throw fail("cache", "\(cache.rawValue) cannot be combined with cfg-scale > 0")
     }
     if cache != .none && strategy.name == .remdm {
-      throw fail("cache", "\(cache.rawValue) cannot be used with remdm, which remasks outside the block")
+      throw fail(
+        "cache", "\(cache.rawValue) cannot be used with remdm, which remasks outside the block")
     }
     guard maskID >= 0 else { throw fail("mask-id", "must be >= 0, got \(maskID)") }
     if logitsEosInf && eosID == nil {

@@ -37,13 +37,15 @@ struct BenchTraceCommand: ParsableCommand {
     settings.blockLength = blockLength
     let denoiser = try Denoiser(model: session.model, settings: settings)
     let prompt: [Int32] = [1, 2, 3, 4]
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("unmask-bench-trace-\(getpid())")
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "unmask-bench-trace-\(getpid())")
     defer { try? FileManager.default.removeItem(at: folder) }
 
     var figures = FigureOptions()
     figures.enabled = !noFigures
     let info = TraceRunInfo(
-      model: model, promptTokens: prompt, strategy: settings.strategy.name.rawValue, settings: settings)
+      model: model, promptTokens: prompt, strategy: settings.strategy.name.rawValue,
+      settings: settings)
     func timePlain() throws -> Double {
       let start = Date()
       _ = try denoiser.generate(prompt: prompt)
@@ -77,18 +79,21 @@ struct BenchTraceCommand: ParsableCommand {
     print(
       String(
         format: "generate %d tokens, %d steps, without trace: median %.3f s (best %.3f)", length,
-        steps, median(plain), plain.min()!))
+        steps, median(plain), plain.min() ?? 0))
     print(
       String(
-        format: "with trace (%@): median %.3f s (best %.3f)", what, median(traced), traced.min()!))
+        format: "with trace (%@): median %.3f s (best %.3f)", what, median(traced),
+        traced.min() ?? 0))
     print(
       String(
-        format: "tracing overhead: %.1f%% (median of %d alternating pairs; middle half %.1f%% to %.1f%%)",
+        format:
+          "tracing overhead: %.1f%% (median of %d alternating pairs; middle half %.1f%% to %.1f%%)",
         median(overheads), repetitions, overheads[(repetitions - 1) / 4],
         overheads[repetitions - 1 - (repetitions - 1) / 4]))
     print(
       String(
-        format: "first traced run in the process (one-time setup included): %.1f%% over the median run without",
+        format:
+          "first traced run in the process (one-time setup included): %.1f%% over the median run without",
         100 * (cold / median(plain) - 1)))
   }
 }

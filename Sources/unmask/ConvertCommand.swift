@@ -39,7 +39,9 @@ struct ConvertCommand: ParsableCommand {
   var level = 3
 
   @Option(
-    help: "Entropy coder for exponent planes: huffman (fast to decode) or rans (slower; files about 0.2% of the original size smaller).")
+    help:
+      "Entropy coder for exponent planes: huffman (fast to decode) or rans (slower; files about 0.2% of the original size smaller)."
+  )
   var entropy: UMKEntropyCoder = .huffman
 
   @Option(help: "Lossy block quantization of weight matrices.")

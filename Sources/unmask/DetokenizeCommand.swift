@@ -33,7 +33,8 @@ struct DetokenizeCommand: ParsableCommand {
         // Hugging Face `tokenizers` drops unknown ids silently; a wrong id is a user's mistake.
         guard tokenizer.token(for: id) != nil else {
           throw CommandError(
-            "element \(index): id \(id) is not in the vocabulary (ids 0..<\(tokenizer.vocabularySize))")
+            "element \(index): id \(id) is not in the vocabulary (ids 0..<\(tokenizer.vocabularySize))"
+          )
         }
         ids.append(id)
       }

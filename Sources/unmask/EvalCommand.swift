@@ -25,7 +25,8 @@ struct EvalCommand: ParsableCommand {
   @Option(help: "The task.")
   var task: EvalTaskName
 
-  @Option(help: "JSONL data file (sudoku: {\"puzzle\", \"solution\"}; jsonl: {\"prompt\", \"answer\"}).")
+  @Option(
+    help: "JSONL data file (sudoku: {\"puzzle\", \"solution\"}; jsonl: {\"prompt\", \"answer\"}).")
   var data: String?
 
   @Option(help: "Run only the first N items.")

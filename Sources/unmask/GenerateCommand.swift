@@ -213,7 +213,8 @@ struct GenerateReport: Encodable {
 
   enum CodingKeys: String, CodingKey {
     case model, architecture, tokens, text, steps, seconds, settings, trace, canvas
-    case promptTokens = "prompt_tokens", forwardPasses = "forward_passes", stoppedEarly = "stopped_early"
+    case promptTokens = "prompt_tokens", forwardPasses = "forward_passes", stoppedEarly =
+      "stopped_early"
     case suffixTokens = "suffix_tokens", eosFilled = "eos_filled"
     case forwardPassesSaved = "forward_passes_saved"
   }

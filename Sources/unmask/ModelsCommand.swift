@@ -28,10 +28,13 @@ struct ModelsCommand: ParsableCommand {
     }
     let nameWidth = max(4, entries.map(\.name.count).max() ?? 0)
     let taskWidth = max(4, entries.map(\.task.count).max() ?? 0)
-    func pad(_ s: String, _ n: Int) -> String { s + String(repeating: " ", count: max(0, n - s.count)) }
+    func pad(_ s: String, _ n: Int) -> String {
+      s + String(repeating: " ", count: max(0, n - s.count))
+    }
     print(pad("NAME", nameWidth) + "  " + pad("TASK", taskWidth) + "  ARCH    PARAMS  PATH")
     for e in entries {
-      let params = e.parameters >= 1_000_000
+      let params =
+        e.parameters >= 1_000_000
         ? String(format: "%.1fM", Double(e.parameters) / 1e6)
         : String(format: "%.0fK", Double(e.parameters) / 1e3)
       print(

@@ -189,7 +189,8 @@ struct SamplingOptions: ParsableArguments {
 
   @Option(
     help:
-      "Fast-dLLM key/value cache: none, prefix (recompute the block and what follows) or dual (the block only).")
+      "Fast-dLLM key/value cache: none, prefix (recompute the block and what follows) or dual (the block only)."
+  )
   var cache: CacheMode?
 
   /// Checks the flags against the preset they start from (the model's special ids and its
@@ -254,7 +255,9 @@ struct SamplingOptions: ParsableArguments {
     put("sigma_min", sigmaMin)
     put("sigma_max", sigmaMax)
     put("exponent", exponent)
-    if let seed { o["seed"] = seed <= UInt64(Int.max) ? .integer(Int(seed)) : .number(Double(seed)) }
+    if let seed {
+      o["seed"] = seed <= UInt64(Int.max) ? .integer(Int(seed)) : .number(Double(seed))
+    }
     if logitsEosInf { o["logits_eos_inf"] = .bool(true) }
     if confidenceEosEotInf { o["confidence_eos_eot_inf"] = .bool(true) }
     if let earlyStop { o["stop_when_block_complete"] = .bool(earlyStop) }

@@ -49,7 +49,8 @@ struct ScoreCommand: ParsableCommand {
     let session = try modelOptions.open()
     let tokenizer = session.tokenizer
     let estimator = try LikelihoodEstimator(
-      model: session.model, maskID: session.specialTokens.mask, samples: mc, batch: batch, cfgScale: cfgScale)
+      model: session.model, maskID: session.specialTokens.mask, samples: mc, batch: batch,
+      cfgScale: cfgScale)
     func encode(_ text: String?, tokens: String?, flag: String) throws -> [Int32] {
       if let tokens { return try parseTokenList(tokens, flag: flag + "-tokens") }
       guard let tokenizer else {
@@ -104,7 +105,10 @@ struct ScoreCommand: ParsableCommand {
       } else if let loglik = line["loglik"] as? Double, let stderr = line["stderr"] as? Double {
         print(String(format: "loglik %.4f ± %.4f (%d samples)", loglik, stderr, mc / batch * batch))
       } else if let accuracy = line["accuracy"] as? Double {
-        print(String(format: "multiple choice: accuracy %.3f over %d items", accuracy, line["n"] as? Int ?? 0))
+        print(
+          String(
+            format: "multiple choice: accuracy %.3f over %d items", accuracy, line["n"] as? Int ?? 0
+          ))
       }
     }
   }

@@ -76,7 +76,8 @@ struct SweepRunCommand: ParsableCommand {
       }
       let summary = try EvalRunner(model: session.model).run(
         task: task, settings: settings, limit: spec.limit)
-      var line = try JSONSerialization.jsonObject(with: JSONEncoder().encode(summary))
+      var line =
+        try JSONSerialization.jsonObject(with: JSONEncoder().encode(summary))
         as? [String: Any] ?? [:]
       line["key"] = point.key
       line["index"] = point.index

@@ -19,7 +19,8 @@ struct TokenizerLocation: ParsableArguments {
       guard let json = bundle.tokenizerJSON else {
         throw CommandError("\(model): the file embeds no tokenizer.json")
       }
-      return try Tokenizer(tokenizerJSON: json, tokenizerConfigJSON: bundle.tokenizerConfigJSON, source: model)
+      return try Tokenizer(
+        tokenizerJSON: json, tokenizerConfigJSON: bundle.tokenizerConfigJSON, source: model)
     }
     do {
       return try Tokenizer(contentsOf: url)

@@ -48,7 +48,9 @@ struct UnmaskCommand: AsyncParsableCommand {
     var result = arguments
     for (index, argument) in arguments.enumerated() where argument == "--trace" {
       let next = index + 1 < arguments.count ? arguments[index + 1] : nil
-      if next == nil || next?.hasPrefix("-") == true { result[index] = "--trace=" + defaultTraceFolder }
+      if next == nil || next?.hasPrefix("-") == true {
+        result[index] = "--trace=" + defaultTraceFolder
+      }
     }
     return result
   }

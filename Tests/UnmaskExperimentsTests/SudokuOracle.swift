@@ -42,7 +42,7 @@ enum Samples {
     "006078040039000050000300600603000209028000316090032000961040832372019560584060097"
   static let solution =
     "216578943839426751745391628653184279428957316197632485961745832372819564584263197"
-  static func digits(_ s: String) -> [Int] { s.map { $0.wholeNumberValue! } }
+  static func digits(_ s: String) -> [Int] { s.map { $0.wholeNumberValue ?? -1 } }
 
   /// Writes `text` to a fresh temporary file and returns its path.
   static func file(_ text: String, name: String = "data.jsonl") throws -> String {

@@ -4,8 +4,12 @@ import Unmask
 import UnmaskExperiments
 
 @Suite struct SudokuTaskTests {
-  let puzzle = try! SudokuPuzzle.parse(
-    puzzle: Samples.puzzle, solution: Samples.solution, source: "t", line: 1)
+  let puzzle: SudokuPuzzle
+
+  init() throws {
+    puzzle = try SudokuPuzzle.parse(
+      puzzle: Samples.puzzle, solution: Samples.solution, source: "t", line: 1)
+  }
 
   @Test func solutionChecks() {
     let solution = Samples.digits(Samples.solution)

@@ -23,7 +23,10 @@ import UnmaskExperiments
 
   @Test(arguments: [
     (#"{"model": "m", "task": "t", "grid": {}, "extra": 1}"#, "extra"),
-    (#"{"model": "m", "task": "t", "grid": {"strategy": ["confidence"], "colour": [1]}}"#, "grid.colour"),
+    (
+      #"{"model": "m", "task": "t", "grid": {"strategy": ["confidence"], "colour": [1]}}"#,
+      "grid.colour"
+    ),
     (#"{"model": "m", "task": "t", "grid": {"seed": []}}"#, "grid.seed"),
     (#"{"model": "m", "grid": {}}"#, "task"),
     (#"{"model": "m", "task": "t", "limit": 0, "grid": {}}"#, "limit"),
@@ -31,7 +34,9 @@ import UnmaskExperiments
   func badFieldsAreNamed(text: String, field: String) {
     #expect {
       _ = try SweepSpec.parse(Data(text.utf8), source: "s.json")
-    } throws: { ($0 as? ExperimentError)?.field == field && ($0 as? ExperimentError)?.source == "s.json" }
+    } throws: {
+      ($0 as? ExperimentError)?.field == field && ($0 as? ExperimentError)?.source == "s.json"
+    }
   }
 
   @Test func shardsPartitionThePoints() throws {
@@ -45,13 +50,16 @@ import UnmaskExperiments
   @Test func shardFromTheEnvironment() throws {
     let slurm = try SweepShard.resolve(
       flag: nil, shardCount: nil,
-      environment: ["SLURM_ARRAY_TASK_ID": "3", "SLURM_ARRAY_TASK_COUNT": "4", "SLURM_ARRAY_TASK_MIN": "1"])
+      environment: [
+        "SLURM_ARRAY_TASK_ID": "3", "SLURM_ARRAY_TASK_COUNT": "4", "SLURM_ARRAY_TASK_MIN": "1",
+      ])
     #expect(slurm == (try SweepShard(index: 2, count: 4)))
     let k8s = try SweepShard.resolve(
       flag: nil, shardCount: 5, environment: ["JOB_COMPLETION_INDEX": "4"])
     #expect(k8s == (try SweepShard(index: 4, count: 5)))
     #expect(throws: ExperimentError.self) {
-      _ = try SweepShard.resolve(flag: nil, shardCount: nil, environment: ["JOB_COMPLETION_INDEX": "1"])
+      _ = try SweepShard.resolve(
+        flag: nil, shardCount: nil, environment: ["JOB_COMPLETION_INDEX": "1"])
     }
     let flag = try SweepShard.resolve(
       flag: "1/2", shardCount: nil, environment: ["SLURM_ARRAY_TASK_ID": "0"])

@@ -12,7 +12,10 @@ private func huffmanInputs(_ count: Int) -> [(String, [UInt8])] {
   }
   return [
     ("exponent-like", (0..<count).map { _ in exponent() }),
-    ("dominant", (0..<count).map { _ in Double.random(in: 0..<1, using: &rng) < 0.8 ? 7 : exponent() }),
+    (
+      "dominant",
+      (0..<count).map { _ in Double.random(in: 0..<1, using: &rng) < 0.8 ? 7 : exponent() }
+    ),
     ("uniform", (0..<count).map { _ in UInt8.random(in: 0...255, using: &rng) }),
     ("two symbols", (0..<count).map { _ in Bool.random(using: &rng) ? 3 : 250 }),
     ("constant", [UInt8](repeating: 42, count: count)),
@@ -22,7 +25,11 @@ private func huffmanInputs(_ count: Int) -> [(String, [UInt8])] {
 private func encode(_ data: [UInt8]) -> [UInt8]? {
   let capacity = 2 * data.count + 1024
   var stream = [UInt8](repeating: 0, count: capacity)
-  let histogram = data.withUnsafeBufferPointer { RANS.histogram($0.baseAddress!, count: data.count) }
+  // swift-format-ignore: NeverForceUnwrap
+  let histogram = data.withUnsafeBufferPointer {
+    RANS.histogram($0.baseAddress!, count: data.count)
+  }
+  // swift-format-ignore: NeverForceUnwrap
   let length = data.withUnsafeBufferPointer { d in
     stream.withUnsafeMutableBufferPointer { s in
       Huffman.encode(
@@ -35,6 +42,7 @@ private func encode(_ data: [UInt8]) -> [UInt8]? {
 
 private func decode(_ stream: [UInt8], count: Int) -> [UInt8]? {
   var out = [UInt8](repeating: 0, count: count)
+  // swift-format-ignore: NeverForceUnwrap
   let ok = stream.withUnsafeBytes { s in
     out.withUnsafeMutableBufferPointer { Huffman.decode(s, count: count, into: $0.baseAddress!) }
   }
@@ -52,9 +60,12 @@ func huffmanRoundTripsAndRejectsCorruption(count: Int) {
     if kind == "exponent-like" && count >= 1001 {
       // Gallager's bound on Huffman's redundancy: under p_max + 0.086 bits per symbol above
       // the order-0 entropy (plus the table and the segments' last bytes).
+      // swift-format-ignore: NeverForceUnwrap
       let histogram = data.withUnsafeBufferPointer { RANS.histogram($0.baseAddress!, count: count) }
       let n = Double(count)
-      let entropyBits = histogram.filter { $0 > 0 }.reduce(0.0) { $0 - Double($1) * log2(Double($1) / n) }
+      let entropyBits = histogram.filter { $0 > 0 }.reduce(0.0) {
+        $0 - Double($1) * log2(Double($1) / n)
+      }
       let bound = (entropyBits + n * (Double(histogram.max()!) / n + 0.086)) / 8 + 40
       #expect(Double(stream.count) < bound, "\(stream.count) bytes vs bound \(bound)")
     }
@@ -90,7 +101,8 @@ func huffmanRoundTripsAndRejectsCorruption(count: Int) {
   let limited = Huffman.codeLengths(histogram)
   let present = (0..<30).map { Int(limited[$0]) }
   #expect(present.allSatisfy { (1...Huffman.maximumLength).contains($0) })
-  #expect(present.reduce(0) { $0 + (1 << (Huffman.maximumLength - $1)) } == 1 << Huffman.maximumLength)
+  #expect(
+    present.reduce(0) { $0 + (1 << (Huffman.maximumLength - $1)) } == 1 << Huffman.maximumLength)
   #expect(zip(present, present.dropFirst()).allSatisfy { $0 >= $1 })
   let data = (0..<30).flatMap { [UInt8](repeating: UInt8($0), count: min(histogram[$0], 5000)) }
   #expect(encode(data).flatMap { decode($0, count: data.count) } == data)

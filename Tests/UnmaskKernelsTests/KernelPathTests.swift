@@ -19,8 +19,10 @@ final class OwnedBytes {
 func randomWeight(_ dtype: DType, n: Int, k: Int, seed: UInt64) -> (TensorView, [Float]) {
   var generator = SplitMix64(seed: seed)
   let values = (0..<(n * k)).map { _ in generator.nextUniform(scale: 0.5) }
+  // swift-format-ignore: NeverForceUnwrap
   let size = dtype.storageSize(elements: n * k)!
   let owner = OwnedBytes(count: size)
+  // swift-format-ignore: NeverForceUnwrap
   let raw = owner.buffer.baseAddress!
   switch dtype {
   case .f32:
@@ -30,10 +32,12 @@ func randomWeight(_ dtype: DType, n: Int, k: Int, seed: UInt64) -> (TensorView, 
       raw.storeBytes(of: FloatConversion.bfloat16(from: v), toByteOffset: 2 * i, as: UInt16.self)
     }
   case .q8_0:
+    // swift-format-ignore: NeverForceUnwrap
     values.withUnsafeBufferPointer {
       Quantization.quantizeQ8_0($0.baseAddress!, blocks: n * k / 32, into: raw)
     }
   case .q4_0:
+    // swift-format-ignore: NeverForceUnwrap
     values.withUnsafeBufferPointer {
       Quantization.quantizeQ4_0($0.baseAddress!, blocks: n * k / 32, into: raw)
     }
@@ -59,6 +63,7 @@ func randomActivations(rows: Int, k: Int, seed: UInt64) -> [Float] {
 func run(_ linear: Linear, _ x: [Float], rows: Int, on path: KernelPath) throws -> [Float] {
   var y = [Float](repeating: .nan, count: rows * linear.outFeatures)
   try KernelPath.with(path) {
+    // swift-format-ignore: NeverForceUnwrap
     x.withUnsafeBufferPointer { xs in
       y.withUnsafeMutableBufferPointer {
         linear.apply(xs.baseAddress!, rows: rows, into: $0.baseAddress!)

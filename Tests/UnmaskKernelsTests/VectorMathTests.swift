@@ -24,7 +24,9 @@ func softmaxRowsSumToOneAndMatchDoubleReference(columns: Int) {
   var generator = SplitMix64(seed: UInt64(columns))
   var values = (0..<(3 * columns)).map { _ in generator.nextFloat() * 20 - 10 }
   let reference = values
-  values.withUnsafeMutableBufferPointer { VectorMath.softmaxRows($0.baseAddress!, rows: 3, columns: columns) }
+  values.withUnsafeMutableBufferPointer {
+    VectorMath.softmaxRows($0.baseAddress!, rows: 3, columns: columns)
+  }
   for r in 0..<3 {
     let row = reference[(r * columns)..<((r + 1) * columns)].map(Double.init)
     let m = row.max()!
@@ -39,7 +41,9 @@ func softmaxRowsSumToOneAndMatchDoubleReference(columns: Int) {
 @Test func swigluMatchesFormula() {
   var gate: [Float] = (0..<37).map { Float($0) * 0.37 - 6 }
   let up: [Float] = (0..<37).map { 1 + Float($0) * 0.01 }
-  let expected = zip(gate, up).map { g, u in Float(Double(g) / (1 + Foundation.exp(-Double(g))) * Double(u)) }
+  let expected = zip(gate, up).map { g, u in
+    Float(Double(g) / (1 + Foundation.exp(-Double(g))) * Double(u))
+  }
   gate.withUnsafeMutableBufferPointer { g in
     up.withUnsafeBufferPointer { VectorMath.swiglu(g.baseAddress!, $0.baseAddress!, count: 37) }
   }

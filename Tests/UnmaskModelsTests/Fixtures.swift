@@ -7,5 +7,7 @@ enum Fixtures {
     .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures")
 
   static func model(_ name: String) -> URL { root.appendingPathComponent(name) }
-  static func golden(_ name: String) -> URL { root.appendingPathComponent("golden").appendingPathComponent(name) }
+  static func golden(_ name: String) -> URL {
+    root.appendingPathComponent("golden").appendingPathComponent(name)
+  }
 }

@@ -62,8 +62,10 @@ func logitsMatchTheReferenceModelingCode(model name: String) throws {
     #expect(gap <= tolerance * scale, "\(name) \(sequence.name): gap \(gap / scale) relative")
 
     if let rawFile = sequence.raw_file, let dream = model as? DreamModel {
-      let raw = try NumPyFile.readFloat32(Data(contentsOf: Fixtures.golden(rawFile)), source: rawFile)
-      let (rawGap, rawScale) = worstGap(try dream.rawLogits(for: sequence.input_ids).values, raw.values)
+      let raw = try NumPyFile.readFloat32(
+        Data(contentsOf: Fixtures.golden(rawFile)), source: rawFile)
+      let (rawGap, rawScale) = worstGap(
+        try dream.rawLogits(for: sequence.input_ids).values, raw.values)
       worstRelative = max(worstRelative, rawGap / rawScale)
       #expect(rawGap <= tolerance * rawScale, "\(name) \(sequence.name) raw")
     }

@@ -5,7 +5,9 @@ import UnmaskKernels
 @testable import UnmaskModels
 
 /// A copy of a fixture's tensors with one removed, renamed, added or reshaped.
-func alteredCopy(of fixture: String, _ alter: (InMemoryTensors) throws -> Void) throws -> (Data, InMemoryTensors) {
+func alteredCopy(of fixture: String, _ alter: (InMemoryTensors) throws -> Void) throws -> (
+  Data, InMemoryTensors
+) {
   let bundle = try ModelBundle.open(Fixtures.model(fixture))
   let copy = InMemoryTensors(location: "altered \(fixture)")
   for name in bundle.weights.tensorNames {
@@ -19,7 +21,8 @@ func alteredCopy(of fixture: String, _ alter: (InMemoryTensors) throws -> Void) 
 func loadError(_ fixture: String, _ alter: (InMemoryTensors) throws -> Void) throws -> String {
   let (config, tensors) = try alteredCopy(of: fixture, alter)
   do {
-    _ = try LLaDAModel(configJSON: config, configPath: "config.json", weights: WeightLoader(source: tensors))
+    _ = try LLaDAModel(
+      configJSON: config, configPath: "config.json", weights: WeightLoader(source: tensors))
     return "loaded"
   } catch {
     return "\(error)"
@@ -27,8 +30,11 @@ func loadError(_ fixture: String, _ alter: (InMemoryTensors) throws -> Void) thr
 }
 
 @Test func anUnexpectedTensorIsAnError() throws {
-  let message = try loadError("tiny-llada") { try $0.add("model.transformer.extra.weight", shape: [1], values: [0]) }
-  #expect(message.contains("unexpected tensors") && message.contains("model.transformer.extra.weight"))
+  let message = try loadError("tiny-llada") {
+    try $0.add("model.transformer.extra.weight", shape: [1], values: [0])
+  }
+  #expect(
+    message.contains("unexpected tensors") && message.contains("model.transformer.extra.weight"))
 }
 
 @Test func aMissingTensorIsAnError() throws {
@@ -39,7 +45,8 @@ func loadError(_ fixture: String, _ alter: (InMemoryTensors) throws -> Void) thr
     try copy.add(name, dtype: view.dtype, shape: view.shape, bytes: view.bytes)
   }
   do {
-    _ = try LLaDAModel(configJSON: bundle.configJSON, configPath: "config.json", weights: WeightLoader(source: copy))
+    _ = try LLaDAModel(
+      configJSON: bundle.configJSON, configPath: "config.json", weights: WeightLoader(source: copy))
     Issue.record("expected a missing-tensor error")
   } catch {
     #expect("\(error)".contains("model.transformer.blocks.1.up_proj.weight"))
@@ -49,7 +56,9 @@ func loadError(_ fixture: String, _ alter: (InMemoryTensors) throws -> Void) thr
 
 @Test func aMisshapenTensorIsAnError() throws {
   let message = try loadError("tiny-llada") {
-    try $0.add("model.transformer.blocks.0.q_proj.weight", shape: [8, 8], values: [Float](repeating: 0, count: 64))
+    try $0.add(
+      "model.transformer.blocks.0.q_proj.weight", shape: [8, 8],
+      values: [Float](repeating: 0, count: 64))
   }
   #expect(message.contains("q_proj") && message.contains("[8, 8]"))
 }
@@ -59,7 +68,9 @@ func loadError(_ fixture: String, _ alter: (InMemoryTensors) throws -> Void) thr
   var changed = bundle
   changed.configJSON = Data(#"{"model_type": "gpt2"}"#.utf8)
   #expect(throws: ModelError.self) { try ModelRegistry.load(changed) }
-  do { _ = try ModelRegistry.load(changed) } catch { #expect("\(error)".contains("llada") && "\(error)".contains("gpt2")) }
+  do { _ = try ModelRegistry.load(changed) } catch {
+    #expect("\(error)".contains("llada") && "\(error)".contains("gpt2"))
+  }
 
   var object = try JSONSerialization.jsonObject(with: bundle.configJSON) as! [String: Any]
   object["alibi"] = true
@@ -73,7 +84,8 @@ func loadError(_ fixture: String, _ alter: (InMemoryTensors) throws -> Void) thr
 @Test func syntheticCheckpointsRunInEveryStorageType() throws {
   var outputs: [[Float]] = []
   for dtype in [DType.f32, .bf16, .f16] {
-    let model = try SyntheticCheckpoint.llada(dModel: 32, layers: 1, heads: 2, kvHeads: 1, mlp: 64, vocabulary: 40, dtype: dtype, seed: 5)
+    let model = try SyntheticCheckpoint.llada(
+      dModel: 32, layers: 1, heads: 2, kvHeads: 1, mlp: 64, vocabulary: 40, dtype: dtype, seed: 5)
     outputs.append(try model.logits(for: [1, 2, 3, 39]).values)
   }
   // bf16 and f16 round the same random weights differently; all must stay close to f32.

@@ -39,13 +39,15 @@ struct StochasticTests {
     (
       "remdm conf",
       {
-        var p = ReMDMParameters(); p.schedule = .conf; p.eta = 0.5; $0.strategy = .remdm(p); $0.rounding = .truncate
+        var p = ReMDMParameters(); p.schedule = .conf; p.eta = 0.5; $0.strategy = .remdm(p);
+        $0.rounding = .truncate
       }
     ),
     (
       "remdm loop",
       {
-        var p = ReMDMParameters(); p.schedule = .loop; p.eta = 0.3; $0.strategy = .remdm(p); $0.rounding = .truncate
+        var p = ReMDMParameters(); p.schedule = .loop; p.eta = 0.3; $0.strategy = .remdm(p);
+        $0.rounding = .truncate
       }
     ),
   ]

@@ -46,13 +46,17 @@ enum Fixtures {
     .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures")
   static func model(_ name: String) -> String { root.appendingPathComponent(name).path }
   static func temporary(_ name: String) -> String {
-    FileManager.default.temporaryDirectory.appendingPathComponent("unmask-cli-\(UUID().uuidString)-\(name)").path
+    FileManager.default.temporaryDirectory.appendingPathComponent(
+      "unmask-cli-\(UUID().uuidString)-\(name)"
+    ).path
   }
 }
 
 @Test func logitsCommandWritesAnNpyOfTheRightShape() throws {
   let out = Fixtures.temporary("logits.npy")
-  let result = try UnmaskTool.run(["logits", "--model", Fixtures.model("tiny-dream"), "--tokens", "5,6,7", "--out", out])
+  let result = try UnmaskTool.run([
+    "logits", "--model", Fixtures.model("tiny-dream"), "--tokens", "5,6,7", "--out", out,
+  ])
   #expect(result.status == 0, "\(result.stderr)")
   let data = try Data(contentsOf: URL(fileURLWithPath: out))
   #expect(String(decoding: data.prefix(80), as: UTF8.self).contains("'shape': (3, "))
@@ -67,11 +71,15 @@ enum Fixtures {
 ])
 func badInputGivesAOneLineErrorAndNoOutput(arguments: [String], message: String) throws {
   let out = Fixtures.temporary("never.npy")
-  let resolved = arguments.map { $0 == "OUT" ? out : $0 == "MODEL" ? Fixtures.model("tiny-llada") : $0 }
+  let resolved = arguments.map {
+    $0 == "OUT" ? out : $0 == "MODEL" ? Fixtures.model("tiny-llada") : $0
+  }
   let result = try UnmaskTool.run(resolved)
   #expect(result.status != 0)
   #expect(result.stderr.contains(message), "\(result.stderr)")
-  let lines = result.stderr.split(separator: "\n").filter { !$0.hasPrefix("Usage") && !$0.contains("--help") && !$0.isEmpty }
+  let lines = result.stderr.split(separator: "\n").filter {
+    !$0.hasPrefix("Usage") && !$0.contains("--help") && !$0.isEmpty
+  }
   #expect(lines.count == 1, "\(result.stderr)")
   #expect(!FileManager.default.fileExists(atPath: out))
 }
@@ -81,7 +89,8 @@ func badInputGivesAOneLineErrorAndNoOutput(arguments: [String], message: String)
 @Test func unknownKernelNamesTheChoices() throws {
   let out = Fixtures.temporary("never-kernel.npy")
   let result = try UnmaskTool.run([
-    "logits", "--model", Fixtures.model("tiny-llada"), "--tokens", "1", "--out", out, "--kernel", "sse9",
+    "logits", "--model", Fixtures.model("tiny-llada"), "--tokens", "1", "--out", out, "--kernel",
+    "sse9",
   ])
   #expect(result.status != 0)
   #expect(result.stderr.contains("'sse9' is invalid for '--kernel"), "\(result.stderr)")
@@ -100,7 +109,8 @@ func badInputGivesAOneLineErrorAndNoOutput(arguments: [String], message: String)
       "--kernel", path.rawValue,
     ])
     #expect(result.status == 0, "\(path): \(result.stderr)")
-    outputs.append(try NumPyFile.readFloat32(Data(contentsOf: URL(fileURLWithPath: out)), source: out).values)
+    outputs.append(
+      try NumPyFile.readFloat32(Data(contentsOf: URL(fileURLWithPath: out)), source: out).values)
   }
   let first = try #require(outputs.first)
   let scale = first.map(abs).max() ?? 1

@@ -25,7 +25,8 @@ struct ContainerRoundTripTests {
   @Test(arguments: ["q8_0", "q4_0"])
   func quantizedFilesStayCloseToTheOriginal(scheme: String) throws {
     let umk = try convert("tiny-llada", ["--quantize", scheme])
-    let original = try ModelRegistry.load(contentsOf: Fixtures.root.appendingPathComponent("tiny-llada"))
+    let original = try ModelRegistry.load(
+      contentsOf: Fixtures.root.appendingPathComponent("tiny-llada"))
     let quantized = try ModelRegistry.load(contentsOf: URL(fileURLWithPath: umk))
     let tokens: [Int32] = [1, 5, 9, 200, 17, 3, 444, 444]
     let a = try original.logits(for: tokens).values

@@ -182,7 +182,9 @@ struct SettingsOverrideTests {
     let s = try DenoisingSettings.preset(.llada).applying(["length": .integer(8)])
     #expect(s.length == 8 && s.blockLength == 8 && s.steps == 8)
     try s.checkEveryStepCanCommit()
-    let t = try DenoisingSettings.preset(.llada).applying(["length": .integer(8), "steps": .integer(4)])
+    let t = try DenoisingSettings.preset(.llada).applying([
+      "length": .integer(8), "steps": .integer(4),
+    ])
     #expect(t.steps == 4)
   }
 

@@ -13,7 +13,8 @@ import Unmask
   settings.blockLength = 8
   settings.strategy = .margin  // which positions to commit
   settings.schedule = .cosine  // how many per step
-  let generation = try session.generate(prompt: session.encode("Once upon a time"), settings: settings)
+  let generation = try session.generate(
+    prompt: session.encode("Once upon a time"), settings: settings)
   print(generation.text, generation.result.steps)
 
   let logits = try session.logits(for: [1, 2, 3])  // Matrix [T, V], row i predicts position i

@@ -24,9 +24,13 @@ struct ReferenceGeneration: Decodable {
 }
 
 /// Maps one reference call to the Swift sampler's settings.
-func settings(for testCase: ReferenceGeneration.Case, special: [String: Int32]) throws -> DenoisingSettings {
+func settings(for testCase: ReferenceGeneration.Case, special: [String: Int32]) throws
+  -> DenoisingSettings
+{
   let s = testCase.settings
-  if testCase.generator.hasPrefix("LLaDA generate.py") || testCase.generator.hasPrefix("Fast-dLLM llada") {
+  if testCase.generator.hasPrefix("LLaDA generate.py")
+    || testCase.generator.hasPrefix("Fast-dLLM llada")
+  {
     let fast = testCase.generator.hasPrefix("Fast-dLLM")
     var settings = DenoisingSettings.preset(.llada)
     settings.length = try #require(s["gen_length"]?.intValue)
@@ -41,7 +45,8 @@ func settings(for testCase: ReferenceGeneration.Case, special: [String: Int32]) 
     // LLaDA's generate.py writes `logits_with_noise[.., EOS] = logits[.., EoT] = -inf`; at
     // temperature 0 both names are one tensor, so EOS and EoT both reach the confidence softmax:
     // the intended rule Unmask implements (LLaDA issue 137 bites only at temperature > 0).
-    settings.confidencePrecision = (testCase.confidence_dtype ?? "").hasPrefix("float64") ? .float64 : .float32
+    settings.confidencePrecision =
+      (testCase.confidence_dtype ?? "").hasPrefix("float64") ? .float64 : .float32
     if fast {
       // Fast-dLLM's copy stops a block as soon as it has no mask left.
       settings.stopWhenBlockComplete = true
@@ -80,12 +85,15 @@ func generationMatchesTheReferenceTokenForToken(model name: String) throws {
   let golden = try JSONDecoder().decode(
     ReferenceGeneration.self,
     from: Data(contentsOf: Fixtures.root.appendingPathComponent("golden/generate-\(name).json")))
-  let model = try ModelRegistry.load(contentsOf: Fixtures.root.appendingPathComponent(golden.fixture))
+  let model = try ModelRegistry.load(
+    contentsOf: Fixtures.root.appendingPathComponent(golden.fixture))
   var matched = 0
   for testCase in golden.cases {
-    let denoiser = try Denoiser(model: model, settings: settings(for: testCase, special: golden.special_ids))
+    let denoiser = try Denoiser(
+      model: model, settings: settings(for: testCase, special: golden.special_ids))
     let result = try denoiser.generate(prompt: testCase.prompt_ids)
-    #expect(result.generated == testCase.output_ids, "\(name) \(testCase.name) (\(testCase.generator))")
+    #expect(
+      result.generated == testCase.output_ids, "\(name) \(testCase.name) (\(testCase.generator))")
     #expect(result.steps == testCase.nfe, "\(name) \(testCase.name): steps")
     if result.generated == testCase.output_ids { matched += 1 }
   }

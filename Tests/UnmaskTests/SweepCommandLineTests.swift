@@ -10,7 +10,8 @@ import Testing
     let dir = FileManager.default.temporaryDirectory
       .appendingPathComponent("unmask-sweep-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    try "{\"prompt\":\"The license\",\"answer\":\"is\"}\n{\"prompt\":\"If the file\",\"answer\":\"x\"}\n"
+    try
+      "{\"prompt\":\"The license\",\"answer\":\"is\"}\n{\"prompt\":\"If the file\",\"answer\":\"x\"}\n"
       .write(to: dir.appendingPathComponent("data.jsonl"), atomically: true, encoding: .utf8)
     let sweep = """
       {"model": "\(Self.fixture)", "task": "jsonl", "data": "\(dir.path)/data.jsonl",
@@ -24,7 +25,8 @@ import Testing
   /// The lines of a results file without the timing fields, which differ run to run.
   func stable(_ path: String) throws -> [String] {
     try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map { line in
-      let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+      let object = try #require(
+        try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
       let kept = object.filter { !["seconds", "tokens_per_second"].contains($0.key) }
       let data = try JSONSerialization.data(withJSONObject: kept, options: [.sortedKeys])
       return String(decoding: data, as: UTF8.self)
@@ -39,7 +41,9 @@ import Testing
     #expect(whole.status == 0, "\(whole.stderr)")
     var shards: [String] = []
     for i in 0..<3 {
-      let r = try UnmaskTool.run(["sweep", sweep, "--out", out("s\(i).jsonl"), "--shard", "\(i)/3", "--quiet"])
+      let r = try UnmaskTool.run([
+        "sweep", sweep, "--out", out("s\(i).jsonl"), "--shard", "\(i)/3", "--quiet",
+      ])
       #expect(r.status == 0, "\(r.stderr)")
       shards.append(out("s\(i).jsonl"))
     }
@@ -85,9 +89,10 @@ import Testing
     ])
     #expect(r.status == 0, "\(r.stderr)")
     let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
-    for key in ["accuracy", "n", "ci95", "forward_passes", "forward_passes_per_item",
-      "tokens_per_forward", "seconds", "tokens_per_second", "settings"]
-    {
+    for key in [
+      "accuracy", "n", "ci95", "forward_passes", "forward_passes_per_item",
+      "tokens_per_forward", "seconds", "tokens_per_second", "settings",
+    ] {
       #expect(object?[key] != nil, "missing \(key)")
     }
     #expect(object?["n"] as? Int == 2 && object?["forward_passes"] as? Int == 8)

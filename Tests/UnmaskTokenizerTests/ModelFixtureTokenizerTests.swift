@@ -34,7 +34,8 @@ struct ModelFixtureTokenizerTests {
     let folder = Self.fixtures.appendingPathComponent(golden.fixture)
     let tokenizer = try Tokenizer(
       tokenizerJSON: Data(contentsOf: folder.appendingPathComponent("tokenizer.json")),
-      tokenizerConfigJSON: try? Data(contentsOf: folder.appendingPathComponent("tokenizer_config.json")))
+      tokenizerConfigJSON: try? Data(
+        contentsOf: folder.appendingPathComponent("tokenizer_config.json")))
     return (tokenizer, golden)
   }
 
@@ -42,7 +43,9 @@ struct ModelFixtureTokenizerTests {
   func encodings(model: String) throws {
     let (tokenizer, golden) = try load(model)
     for sample in golden.encode {
-      #expect(tokenizer.encode(sample.text, addSpecialTokens: false) == sample.ids, "\(model): \(sample.text.debugDescription)")
+      #expect(
+        tokenizer.encode(sample.text, addSpecialTokens: false) == sample.ids,
+        "\(model): \(sample.text.debugDescription)")
       #expect(tokenizer.decode(sample.ids) == sample.decoded)
     }
   }
@@ -52,7 +55,9 @@ struct ModelFixtureTokenizerTests {
     let (tokenizer, golden) = try load(model)
     let template = try #require(tokenizer.chatTemplate, "\(model): chat template not recognised")
     for chat in golden.chat_template {
-      let messages = chat.messages.map { ChatMessage(role: $0["role"] ?? "", content: $0["content"] ?? "") }
+      let messages = chat.messages.map {
+        ChatMessage(role: $0["role"] ?? "", content: $0["content"] ?? "")
+      }
       let text = template.render(messages, addGenerationPrompt: chat.add_generation_prompt)
       #expect(text == chat.text, "\(model)")
       #expect(tokenizer.encode(text, addSpecialTokens: false) == chat.ids, "\(model)")

@@ -65,7 +65,8 @@ struct GIFDecoder {
           transparent = data[0] & 0x01 != 0 ? Int(data[3]) : nil
         }
       case 0x2C:
-        guard i + 10 < bytes.count, bytes[i + 9] & 0xC0 == 0 else { return nil }  // no local table, no interlace
+        // No local colour table, no interlace.
+        guard i + 10 < bytes.count, bytes[i + 9] & 0xC0 == 0 else { return nil }
         let (x, y, w, h) = (u16(i + 1), u16(i + 3), u16(i + 5), u16(i + 7))
         let minimumCodeSize = Int(bytes[i + 10])
         i += 11

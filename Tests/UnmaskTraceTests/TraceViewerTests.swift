@@ -111,14 +111,17 @@ struct TraceViewerTests {
     guard let open = dom.range(of: "id=\"\(id)\"") else { return nil }
     guard let tagEnd = dom.range(of: ">", range: open.upperBound..<dom.endIndex) else { return nil }
     // The element's own closing tag: count nested tags of the same name.
-    let tagStart = dom.range(of: "<", options: .backwards, range: dom.startIndex..<open.lowerBound)!
+    guard
+      let tagStart = dom.range(
+        of: "<", options: .backwards, range: dom.startIndex..<open.lowerBound)
+    else { return nil }
     let name = dom[tagStart.upperBound...].prefix { $0.isLetter || $0.isNumber }
     var depth = 1
     var index = tagEnd.upperBound
     var text = ""
     while index < dom.endIndex && depth > 0 {
       if dom[index] == "<" {
-        let close = dom.range(of: ">", range: index..<dom.endIndex)!
+        guard let close = dom.range(of: ">", range: index..<dom.endIndex) else { return nil }
         let tag = dom[dom.index(after: index)..<close.lowerBound]
         if tag.hasPrefix("/" + name) { depth -= 1 } else if tag.hasPrefix(name) { depth += 1 }
         index = close.upperBound

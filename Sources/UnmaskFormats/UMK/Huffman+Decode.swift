@@ -39,7 +39,9 @@ extension Huffman {
     var starts = [head]
     for k in 0..<(segments - 1) {
       let length = Int(
-        UInt32(littleEndian: base.loadUnaligned(fromByteOffset: 2 + nibbleBytes + 4 * k, as: UInt32.self)))
+        UInt32(
+          littleEndian: base.loadUnaligned(fromByteOffset: 2 + nibbleBytes + 4 * k, as: UInt32.self)
+        ))
       guard length <= stream.count - starts[k] else { return false }
       starts.append(starts[k] + length)
     }

@@ -31,9 +31,9 @@ extension Huffman {
       let range = segmentRange(k, count: count)
       let start = position
       packed.withUnsafeBufferPointer { packed in
+        guard let table = packed.baseAddress else { return }  // 256 entries: never nil
         position = encodeSegment(
-          data + range.lowerBound, count: range.count, packed: packed.baseAddress!,
-          into: out, at: position)
+          data + range.lowerBound, count: range.count, packed: table, into: out, at: position)
       }
       segmentLengths.append(position - start)
       if position > limit { return nil }

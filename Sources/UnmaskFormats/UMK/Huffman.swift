@@ -35,7 +35,7 @@ enum Huffman {
     guard symbols.count > 1 else { return lengths }
     let depths = treeDepths(symbols.map { histogram[$0] })
     // Count codes per length, then fold lengths above the limit back into the tree.
-    var perLength = [Int](repeating: 0, count: max(maximumLength, depths.max()!) + 1)
+    var perLength = [Int](repeating: 0, count: max(maximumLength, depths.max() ?? 0) + 1)
     for d in depths { perLength[d] += 1 }
     var i = perLength.count - 1
     while i > maximumLength {

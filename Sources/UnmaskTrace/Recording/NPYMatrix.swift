@@ -49,11 +49,13 @@ enum NPYReader {
     do {
       let (shape, values) = try NumPyFile.read(data, descr: descr, as: type, source: path)
       guard shape.count == 2 else {
-        throw TraceError.malformed(file: path, line: nil, field: "shape", expected: "(rows, columns)")
+        throw TraceError.malformed(
+          file: path, line: nil, field: "shape", expected: "(rows, columns)")
       }
       return NPYMatrix(rows: shape[0], columns: shape[1], values: values)
     } catch let error as NumPyError {
-      throw TraceError.malformed(file: path, line: nil, field: error.field, expected: error.expected)
+      throw TraceError.malformed(
+        file: path, line: nil, field: error.field, expected: error.expected)
     }
   }
 }

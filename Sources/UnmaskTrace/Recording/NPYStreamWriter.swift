@@ -39,7 +39,8 @@ final class NPYStreamWriter {
 
   /// The header bytes for `rows x columns`, always `headerSize` long so it can be rewritten.
   static func header(dtype: DType, rows: Int, columns: Int) -> [UInt8] {
-    [UInt8](NumPyFile.header(descr: dtype.rawValue, shape: [rows, columns], minimumLength: headerSize))
+    [UInt8](
+      NumPyFile.header(descr: dtype.rawValue, shape: [rows, columns], minimumLength: headerSize))
   }
 
   private func writeHeader() throws {

@@ -9,11 +9,11 @@ public struct TraceRunInfo {
   public var strategy: String
   /// Every sampler setting (the sampler's `DenoisingSettings`); stored under "settings".
   public var settings: (any Encodable)?
-  /// Decoded text of one token, for order.png/svg, denoise.gif and trace.jsonl's "text".
   /// The mask id, when known: the recorder then marks every position of the starting canvas
   /// that holds it as masked (infilling: masks in the prompt or a suffix) and every other one
   /// as fixed. Without it the prompt is fixed and everything after it masked.
   public var maskID: Int32? = nil
+  /// Decoded text of one token, for order.png/svg, denoise.gif and trace.jsonl's "text".
   public var tokenText: (Int32) -> String
   /// Free-form extras stored in run.json (e.g. "command", "device").
   public var extra: [String: String]
