@@ -88,7 +88,6 @@ extension TransformerBlock {
     _ x: UnsafeMutablePointer<Float>, tokens: Int, attention shape: AttentionShape,
     rope: RotaryEmbedding, ropeTables: (cos: [Float], sin: [Float]), scratch s: ForwardScratch
   ) {
-    let model = output.outFeatures
     // Attention: [T, model] -> q [T, H·d], k/v [T, Hkv·d] -> [T, H·d] -> [T, model]
     attentionNorm.apply(x, rows: tokens, into: s.normed)
     query.apply(s.normed, rows: tokens, into: s.query)
@@ -99,16 +98,22 @@ extension TransformerBlock {
     Attention.bidirectional(
       q: s.query, k: s.key, v: s.value, into: s.attended, tokens: tokens, heads: shape.heads,
       kvHeads: shape.kvHeads, headDimension: shape.headDimension)
-    output.apply(s.attended, rows: tokens, into: s.normed)
-    add(s.normed, into: x, count: tokens * model)
+    finish(x, rows: tokens, scratch: s)
+  }
 
-    // MLP: [T, model] -> gate, up [T, mlp] -> [T, model]
-    mlpNorm.apply(x, rows: tokens, into: s.normed)
-    gate.apply(s.normed, rows: tokens, into: s.gate)
-    up.apply(s.normed, rows: tokens, into: s.up)
-    VectorMath.swiglu(s.gate, s.up, count: tokens * gate.outFeatures)
-    down.apply(s.gate, rows: tokens, into: s.normed)
-    add(s.normed, into: x, count: tokens * model)
+  /// The block after attention, shared by every forward variant (full, batched, cached):
+  /// the output projection of `s.attended` added to `x`, then the MLP added to `x`.
+  /// `[rows, H·d] -> [rows, model]`; MLP `[rows, model] -> gate, up [rows, mlp] -> [rows, model]`.
+  func finish(_ x: UnsafeMutablePointer<Float>, rows: Int, scratch s: ForwardScratch) {
+    let model = output.outFeatures
+    output.apply(s.attended, rows: rows, into: s.normed)
+    add(s.normed, into: x, count: rows * model)
+    mlpNorm.apply(x, rows: rows, into: s.normed)
+    gate.apply(s.normed, rows: rows, into: s.gate)
+    up.apply(s.normed, rows: rows, into: s.up)
+    VectorMath.swiglu(s.gate, s.up, count: rows * gate.outFeatures)
+    down.apply(s.gate, rows: rows, into: s.normed)
+    add(s.normed, into: x, count: rows * model)
   }
 
   private func add(_ source: UnsafePointer<Float>, into x: UnsafeMutablePointer<Float>, count: Int)

@@ -49,15 +49,7 @@ extension TransformerStack {
     }
     finalNorm.apply(x, rows: total, into: x)
     return segments.map { segment in
-      var result = Matrix(rows: segment.count, columns: vocabularySize)
-      result.values.withUnsafeMutableBufferPointer { out in
-        guard let out = out.baseAddress else { return }
-        head.apply(x + segment.lowerBound * d, rows: segment.count, into: out)
-        if logitScale != 1 {
-          for i in 0..<(segment.count * vocabularySize) { out[i] *= logitScale }
-        }
-      }
-      return result
+      logits(ofNormed: x + segment.lowerBound * d, rows: segment.count)
     }
   }
 }
@@ -70,7 +62,6 @@ extension TransformerBlock {
     rope: RotaryEmbedding, ropeTables: (cos: [Float], sin: [Float]), scratch s: ForwardScratch
   ) {
     let rows = segments.last?.upperBound ?? 0
-    let model = output.outFeatures
     let qWidth = shape.heads * shape.headDimension
     let kvWidth = shape.kvHeads * shape.headDimension
     attentionNorm.apply(x, rows: rows, into: s.normed)
@@ -86,14 +77,6 @@ extension TransformerBlock {
         into: s.attended + r * qWidth, tokens: segment.count, heads: shape.heads,
         kvHeads: shape.kvHeads, headDimension: shape.headDimension)
     }
-    output.apply(s.attended, rows: rows, into: s.normed)
-    for i in 0..<(rows * model) { x[i] += s.normed[i] }
-
-    mlpNorm.apply(x, rows: rows, into: s.normed)
-    gate.apply(s.normed, rows: rows, into: s.gate)
-    up.apply(s.normed, rows: rows, into: s.up)
-    VectorMath.swiglu(s.gate, s.up, count: rows * gate.outFeatures)
-    down.apply(s.gate, rows: rows, into: s.normed)
-    for i in 0..<(rows * model) { x[i] += s.normed[i] }
+    finish(x, rows: rows, scratch: s)
   }
 }

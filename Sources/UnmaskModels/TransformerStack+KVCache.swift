@@ -49,13 +49,7 @@ extension TransformerStack {
         ropeTables: tables, scratch: scratch)
     }
     finalNorm.apply(x, rows: n, into: x)
-    var result = Matrix(rows: n, columns: vocabularySize)
-    result.values.withUnsafeMutableBufferPointer { out in
-      guard let base = out.baseAddress else { return }
-      head.apply(x, rows: n, into: base)
-      if logitScale != 1 { for i in 0..<out.count { base[i] *= logitScale } }
-    }
-    return result
+    return logits(ofNormed: x, rows: n)
   }
 }
 
@@ -68,7 +62,6 @@ extension TransformerBlock {
     ropeTables: (cos: [Float], sin: [Float]), scratch s: ForwardScratch
   ) {
     let n = window.count
-    let model = output.outFeatures
     let keys = cache.keys(layer: layer)
     let values = cache.values(layer: layer)
     let newKeys = keys + window.lowerBound * cache.width
@@ -83,15 +76,6 @@ extension TransformerBlock {
     Attention.window(
       q: s.query, k: keys, v: values, into: s.attended, queries: n, keys: cache.positions,
       heads: shape.heads, kvHeads: shape.kvHeads, headDimension: shape.headDimension)
-    output.apply(s.attended, rows: n, into: s.normed)
-    for i in 0..<(n * model) { x[i] += s.normed[i] }
-
-    // MLP, unchanged: [n, model] -> gate, up [n, mlp] -> [n, model]
-    mlpNorm.apply(x, rows: n, into: s.normed)
-    gate.apply(s.normed, rows: n, into: s.gate)
-    up.apply(s.normed, rows: n, into: s.up)
-    VectorMath.swiglu(s.gate, s.up, count: n * gate.outFeatures)
-    down.apply(s.gate, rows: n, into: s.normed)
-    for i in 0..<(n * model) { x[i] += s.normed[i] }
+    finish(x, rows: n, scratch: s)  // output projection and MLP, unchanged
   }
 }

@@ -48,10 +48,16 @@ public struct TransformerStack: Sendable {
         x, tokens: t, attention: attention, rope: rope, ropeTables: tables, scratch: scratch)
     }
     finalNorm.apply(x, rows: t, into: x)
-    var result = Matrix(rows: t, columns: vocabularySize)
+    return logits(ofNormed: x, rows: t)
+  }
+
+  /// The output head over `rows` final-normed rows of `x` (`[rows, model] -> [rows, V]`),
+  /// scaled when the checkpoint scales its logits; shared by every forward variant.
+  func logits(ofNormed x: UnsafePointer<Float>, rows: Int) -> Matrix {
+    var result = Matrix(rows: rows, columns: vocabularySize)
     result.values.withUnsafeMutableBufferPointer { out in
       guard let base = out.baseAddress else { return }
-      head.apply(x, rows: t, into: base)
+      head.apply(x, rows: rows, into: base)
       if logitScale != 1 { for i in 0..<out.count { base[i] *= logitScale } }
     }
     return result
