@@ -32,13 +32,10 @@ public struct ModelBundle {
 
   /// Opens a model folder or weights file; errors name the path and the missing or bad part.
   public static func open(_ url: URL) throws -> ModelBundle {
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
-      throw CheckpointError(path: url.path, "no such file or folder")
-    }
-    if isDirectory.boolValue { return try openFolder(url) }
-    if url.pathExtension == "umk" || UMKFile.hasMagic(url) { return try openUMK(url) }
-    if url.pathExtension == "safetensors" {
+    switch try CheckpointKind.of(url) {
+    case .folder: return try openFolder(url)
+    case .umk: return try openUMK(url)
+    case .safetensors:
       let folder = url.deletingLastPathComponent()
       return ModelBundle(
         configJSON: try readRequired(folder.appendingPathComponent("config.json")),
@@ -46,7 +43,6 @@ public struct ModelBundle {
         tokenizerConfigJSON: readOptional(folder.appendingPathComponent("tokenizer_config.json")),
         weights: try SafetensorsFile(url: url), location: url)
     }
-    throw CheckpointError(path: url.path, "not a model folder or a .safetensors file")
   }
 
   /// A `.umk` file is a whole model: config and tokenizer files are embedded in it.

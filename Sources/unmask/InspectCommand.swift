@@ -15,11 +15,7 @@ struct InspectCommand: ParsableCommand {
 
   func run() throws {
     let url = try ModelReference.resolve(file)
-    var isDirectory: ObjCBool = false
-    if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory),
-      !isDirectory.boolValue,
-      url.pathExtension == "umk" || UMKFile.hasMagic(url)
-    {
+    if try CheckpointKind.of(url) == .umk {
       try inspect(UMKFile(url: url))
     } else {
       try inspect(ConversionInput.open(url).weights)

@@ -14,7 +14,8 @@ struct TokenizerLocation: ParsableArguments {
   /// Loads the tokenizer, turning load errors into one-line CLI failures.
   func load() throws -> Tokenizer {
     let url = try ModelReference.resolve(model)
-    if url.pathExtension == "umk" {
+    // A tokenizer.json file is a tokenizer location too, so only a .umk is told apart here.
+    if (try? CheckpointKind.of(url)) == .umk {
       let bundle = try ModelBundle.open(url)
       guard let json = bundle.tokenizerJSON else {
         throw CommandError("\(model): the file embeds no tokenizer.json")

@@ -32,11 +32,8 @@ public struct ConversionInput {
   /// Opens a model folder, a `.safetensors` file (config and tokenizer files beside it are
   /// embedded when present; none is required) or a `.umk` file (its embedded files carry over).
   public static func open(_ url: URL) throws -> ConversionInput {
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
-      throw CheckpointError(path: url.path, "no such file or folder")
-    }
-    if !isDirectory.boolValue, url.pathExtension == "umk" || UMKFile.hasMagic(url) {
+    let kind = try CheckpointKind.of(url)
+    if kind == .umk {
       let file = try UMKFile(url: url)
       var files: [(name: String, data: Data)] = []
       for name in file.blobNames {
@@ -47,16 +44,13 @@ public struct ConversionInput {
     let weights: any TensorSource
     let folder: URL
     var readPaths: [URL] = []
-    if isDirectory.boolValue {
+    if kind == .folder {
       weights = try ModelBundle.open(url).weights
       folder = url
       let names = (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []
       readPaths = names.filter { $0.hasSuffix(".safetensors") || $0.hasSuffix(".index.json") }
         .map { url.appendingPathComponent($0) }
     } else {
-      guard url.pathExtension == "safetensors" else {
-        throw CheckpointError(path: url.path, "not a model folder, .safetensors or .umk file")
-      }
       weights = try SafetensorsFile(url: url)
       folder = url.deletingLastPathComponent()
       readPaths = [url]
