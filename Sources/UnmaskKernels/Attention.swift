@@ -1,8 +1,3 @@
-#if canImport(Accelerate)
-  import Accelerate
-#else
-  import CBLAS
-#endif
 import CUnmaskKernels
 
 /// Bidirectional (non-causal) scaled dot-product attention with grouped-query heads.
@@ -43,25 +38,9 @@ public enum Attention {
       }
       return
     }
-    let d = headDimension
-    let group = heads / kvHeads
-    let qStride = Int32(heads * d)
-    let kvStride = Int32(kvHeads * d)
-    let scale = 1 / Float(d).squareRoot()
-    let t = Int32(tokens)
-    let scores = UnsafeMutablePointer<Float>.allocate(capacity: tokens * tokens)
-    defer { scores.deallocate() }
-    for h in 0..<heads {
-      let kv = h / group
-      // scores[T, T] = scale · Q_h · K_kvᵀ
-      cblas_sgemm(
-        CblasRowMajor, CblasNoTrans, CblasTrans, t, t, Int32(d), scale, q + h * d, qStride,
-        k + kv * d, kvStride, 0, scores, t)
-      VectorMath.softmaxRows(scores, rows: tokens, columns: tokens)
-      // out_h[T, d] = scores · V_kv
-      cblas_sgemm(
-        CblasRowMajor, CblasNoTrans, CblasNoTrans, t, Int32(d), t, 1, scores, t, v + kv * d,
-        kvStride, 0, out + h * d, qStride)
-    }
+    // The BLAS path is the window case with the window spanning the whole canvas.
+    window(
+      q: q, k: k, v: v, into: out, queries: tokens, keys: tokens, heads: heads,
+      kvHeads: kvHeads, headDimension: headDimension)
   }
 }
