@@ -33,19 +33,8 @@ if [ ! -f "$out/libCPNG.a" ] || [ Sources/CPNG/cpng.c -nt "$out/libCPNG.a" ]; th
 fi
 printf 'module CPNG {\n  header "%s"\n  export *\n}\n' "$PWD/Sources/CPNG/include/cpng.h" \
   >"$out/CPNG/module.modulemap"
-# The C kernels UnmaskKernels calls (each wide function carries its own target attribute, so
-# plain x86-64 flags build them all), with a module map for `import CUnmaskKernels`.
-if [ ! -f "$out/libCUnmaskKernels.a" ] \
-  || [ -n "$(find Sources/CUnmaskKernels -name '*.[ch]' -newer "$out/libCUnmaskKernels.a")" ]; then
-  mkdir -p "$out/CUnmaskKernels"
-  for c in Sources/CUnmaskKernels/*.c; do
-    clang -O2 -fsanitize=address -I Sources/CUnmaskKernels/include -c "$c" \
-      -o "$out/CUnmaskKernels/$(basename "$c" .c).o"
-  done
-  ar rcs "$out/libCUnmaskKernels.a" "$out"/CUnmaskKernels/*.o
-  printf 'module CUnmaskKernels {\n  header "%s"\n  export *\n}\n' \
-    "$PWD/Sources/CUnmaskKernels/include/unmask_kernels.h" >"$out/CUnmaskKernels/module.modulemap"
-fi
+source Fuzz/c-kernels.sh
+build_c_kernels "$out"
 module UnmaskKernels Sources/UnmaskKernels -I Sources/CBLAS
 module UnmaskFormats Sources/UnmaskFormats -I Sources/CZstd -I Sources/CBLAS
 module UnmaskModels Sources/UnmaskModels -I Sources/CZstd -I Sources/CBLAS

@@ -8,16 +8,8 @@ seconds="${1:-60}"
 out=Fuzz/.build
 mkdir -p "$out" Fuzz/corpus
 flags=(-O -sanitize=fuzzer,address -parse-as-library -swift-version 5 -I "$out/CUnmaskKernels")
-# The C kernels UnmaskKernels calls (each wide function carries its own target attribute, so
-# plain x86-64 flags build them all), with a module map for `import CUnmaskKernels`.
-mkdir -p "$out/CUnmaskKernels"
-for c in Sources/CUnmaskKernels/*.c; do
-  clang -O2 -fsanitize=address -I Sources/CUnmaskKernels/include -c "$c" \
-    -o "$out/CUnmaskKernels/$(basename "$c" .c).o"
-done
-ar rcs "$out/libCUnmaskKernels.a" "$out"/CUnmaskKernels/*.o
-printf 'module CUnmaskKernels {\n  header "%s"\n  export *\n}\n' \
-  "$PWD/Sources/CUnmaskKernels/include/unmask_kernels.h" >"$out/CUnmaskKernels/module.modulemap"
+source Fuzz/c-kernels.sh
+build_c_kernels "$out"
 # UnmaskKernels (DType, TensorView, ...) as a static library the harness links against.
 swiftc "${flags[@]}" -emit-module -emit-library -static -module-name UnmaskKernels \
   -I Sources/CBLAS $(find Sources/UnmaskKernels -name '*.swift') -emit-module-path "$out/UnmaskKernels.swiftmodule" \
