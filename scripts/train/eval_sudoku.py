@@ -34,25 +34,6 @@ def wilson(k, n, z=1.959963984540054):
     return [max(0.0, c - h), min(1.0, c + h)]
 
 
-@torch.no_grad()
-def solve(model, puzzles, order, gen):
-    if order != "entropy":
-        return ts.solve(model, puzzles, order, gen)
-    cells = torch.where(puzzles == 0, torch.full_like(puzzles, ts.MASK), puzzles).clone()
-    rows = torch.arange(cells.shape[0])
-    for _ in range(int((puzzles == 0).sum(1).max())):
-        masked = cells == ts.MASK
-        if not masked.any():
-            break
-        probs = model(ts.with_prompt(cells))[:, 81:].float().softmax(-1)
-        score = (probs * probs.clamp_min(1e-30).log()).sum(-1)  # -entropy: higher first
-        score = torch.where(masked, score, torch.full_like(score, -math.inf))
-        pos = score.argmax(1)
-        live = masked.any(1)
-        cells[rows[live], pos[live]] = probs.argmax(-1)[rows, pos][live]
-    return cells
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=200)
@@ -73,7 +54,7 @@ def main():
         gen = torch.Generator().manual_seed(1)
         for i in range(0, len(puzzles), args.chunk):
             chunk = puzzles[i:i + args.chunk]
-            correct += round(ts.accuracy(solve(model, chunk, order, gen), chunk) * len(chunk))
+            correct += round(ts.accuracy(ts.solve(model, chunk, order, gen), chunk) * len(chunk))
         report[order] = {"accuracy": correct / len(puzzles), "correct": correct,
                          "n": len(puzzles), "ci95": wilson(correct, len(puzzles)),
                          "steps": "one cell per step (steps = blanks)",

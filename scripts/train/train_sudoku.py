@@ -1,32 +1,30 @@
 #!/usr/bin/env python3
-"""Train a small LLaDA-layout model to fill 9x9 Sudoku grids, on one CPU thread.
+"""Train a small LLaDA-layout model from scratch to fill 9x9 Sudoku grids, on CPU.
 
-    python3 scripts/train/train_sudoku.py --steps 600 --eval-every 100   # the shipped model
-    python3 scripts/train/train_sudoku.py --init random --steps 1200        # from scratch
+    python3 scripts/train/train_sudoku.py --steps 1500 --threads 1    # the shipped model
 
 Writes models/sudoku-llada/: config.json, model.safetensors (float32), training_log.json
-(settings, loss curve, validation accuracies along the way), atomically, so a partial run leaves
+(settings, loss curve, validation accuracies along the way), atomically, so a stopped run leaves
 a usable checkpoint. The weights written are the best so far by confidence-order accuracy on 50
 validation puzzles of their own seed (disjoint from the held-out set, which is never used here).
---init wired (default) starts from sudoku_wiring.wire(): blocks 0-1 and the head set by hand to
-compute naked singles (see that file for why and how); --init random is the plain run. A resumable state (weights + optimizer + RNGs) goes
-to --state (default /tmp/sudoku-llada-state.pt, not committed).
+Every weight starts from the seeded random init (llada_small.LLaDASmall.reset_parameters). A
+resumable state (weights + optimizer + RNGs) goes to --state every --save-every steps.
 
-Layout (tokens; vocabulary 96):
-  0 <|endoftext|> (pad/eos), 1..9 the digits, 10 <|mdm_mask|>, 11..91 <|cell_0|>..<|cell_80|>,
-  92..95 reserved.
-  sequence = 81 cell tokens (a fixed prompt, <|cell_0|>..<|cell_80|>) + the 81 cells, row-major.
-Why the prompt: LLaDA has only rotary (relative) positions, so a canvas of masks and digits
-carries no absolute position, and a cell cannot tell which row, column and box it is in (a cell
-at the end of a row and the next row's first cell are one apart, as two neighbours in a row are).
-The fixed cell tokens give every cell its absolute position at a fixed offset (81 back).
-At inference the prompt is the 81 cell tokens, the canvas holds the givens (fixed) and masks at
-the blanks (Unmask's infill path), one cell committed per step.
+Layout (vocabulary 16): 0 <|endoftext|>, 1..9 the digits, 10 <|mdm_mask|>, 11 <|gap|>,
+12..15 reserved. The canvas has 145 positions: cell (r, c) sits at position 17 r + c and the
+other 64 positions hold <|gap|> (fixed, like the givens). Why: LLaDA has only rotary (relative)
+positions, so on a canvas of 81 consecutive cells a neighbour in the same row and the next row's
+first cell are both one apart. With a row stride of 17 the offset between two cells,
+17 dr + dc with |dc| <= 8, determines (dr, dc): "same row" is |offset| <= 8 and "same column" is
+offset = 0 mod 17. The rotary base makes one frequency of every head have period exactly 17
+(theta = (17 / 2 pi)^8 with 32-dim heads, so inv_freq[2] = theta^(-4/32) = 2 pi / 17). Which
+cells share a box, and everything else, is learned. At inference the canvas holds the givens and
+the gaps (fixed) and masks at the blanks (Unmask's infill path), one cell committed per step.
 
 Loss: LLaDA's masked-diffusion loss on full solution grids: per grid t ~ U(T_MIN, T_MAX)
 (stratified over the batch), each of the 81 cells masked with probability t, cross-entropy on the
 masked cells weighted 1/t, summed and divided by batch * 81. T_MAX < 1 because the task starts at
-40-52 blanks of 81; grids with more masks are never seen at inference. The prompt is never masked.
+40-52 blanks of 81; grids with more masks are never seen at inference. Gaps are never masked.
 Training data: `sudoku_data.TrainingGrids` (seeded transforms of backtracking grids); no training
 grid equals a held-out solution (counted every batch, logged as `heldout_overlap`).
 """
@@ -43,28 +41,24 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-torch.set_num_threads(1)
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sudoku_data as sd  # noqa: E402
 from llada_small import LLaDASmall, llada_config  # noqa: E402
-import sudoku_wiring  # noqa: E402
 from safetensors.torch import save_file  # noqa: E402
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 OUT = os.path.join(REPO, "models", "sudoku-llada")
 HELDOUT = os.path.join(OUT, "heldout.jsonl")
 
-EOS, MASK, CELL0, VOCAB = 0, 10, 11, 96
+EOS, MASK, GAP, VOCAB = 0, 10, 11, 16
 SIZES = {"d_model": 128, "n_layers": 5, "n_heads": 4, "mlp_hidden_size": 384}
-# LLaDA-8B's base: with 32-dim heads the slowest half of the rotary pairs turn by < 0.25 rad
-# across 162 positions, so attention can match cells on content (row/column/box features read
-# from the cell tokens) while the fast pairs find the cell token exactly 81 back.
-ROPE_THETA = 500000.0
+ROW_STRIDE, CANVAS = 17, 145
+ROPE_THETA = (ROW_STRIDE / (2 * math.pi)) ** 8  # inv_freq[2] of a 32-dim head = 2 pi / 17
 SEED, DATA_SEED = 4242, 777
-BATCH, LR, WARMUP, WEIGHT_DECAY = 32, 3e-3, 60, 0.1
-WIRED_LR, VAL_SEED, VAL_N = 3e-4, 99, 50
+BATCH, LR, WARMUP, WEIGHT_DECAY = 64, 3e-3, 50, 0.0
+VAL_SEED, VAL_N = 99, 50
 T_MIN, T_MAX = 0.02, 0.8
-PROMPT = torch.arange(CELL0, CELL0 + 81)
+CELL_POSITIONS = torch.tensor([ROW_STRIDE * (k // 9) + k % 9 for k in range(81)])
 
 
 def load_heldout(path=HELDOUT):
@@ -74,8 +68,15 @@ def load_heldout(path=HELDOUT):
     return puzzles, solutions, {r["solution"] for r in rows}
 
 
-def with_prompt(cells):
-    return torch.cat([PROMPT.expand(cells.shape[0], 81), cells], 1)
+def on_canvas(cells):
+    """B x 81 cell tokens -> B x 145 canvas: cell (r, c) at 17 r + c, <|gap|> elsewhere."""
+    canvas = torch.full((cells.shape[0], CANVAS), GAP, dtype=torch.long)
+    canvas[:, CELL_POSITIONS] = cells
+    return canvas
+
+
+def cell_logits(model, cells):
+    return model(on_canvas(cells))[:, CELL_POSITIONS]
 
 
 def diffusion_loss(model, grids, gen):
@@ -83,7 +84,7 @@ def diffusion_loss(model, grids, gen):
     t = T_MIN + (T_MAX - T_MIN) * (torch.arange(b) + torch.rand(1, generator=gen)) / b
     masked = torch.rand((b, 81), generator=gen) < t[:, None]
     noisy = torch.where(masked, torch.full_like(grids, MASK), grids)
-    logits = model(with_prompt(noisy))[:, 81:]
+    logits = cell_logits(model, noisy)
     ce = F.cross_entropy(logits[masked], grids[masked], reduction="none")
     weight = (1 / t)[:, None].expand(b, 81)[masked]
     return (ce * weight).sum() / (b * 81)
@@ -91,21 +92,23 @@ def diffusion_loss(model, grids, gen):
 
 @torch.no_grad()
 def solve(model, puzzles, order, gen=None):
-    """One cell per step (steps = blanks): 'confidence' (top probability), 'margin' (top1 - top2)
-    or 'random' (a uniformly random blank); the committed token is the argmax over the whole
-    vocabulary, as Unmask's greedy (temperature 0) proposals."""
+    """One cell per step (steps = blanks): 'confidence' (top probability), 'margin' (top1 - top2),
+    'entropy' (lowest entropy) or 'random' (a uniformly random blank); the committed token is the
+    argmax over the whole vocabulary, as Unmask's greedy (temperature 0) proposals."""
     cells = torch.where(puzzles == 0, torch.full_like(puzzles, MASK), puzzles).clone()
     rows = torch.arange(cells.shape[0])
     for _ in range(int((puzzles == 0).sum(1).max())):
         masked = cells == MASK
         if not masked.any():
             break
-        probs = model(with_prompt(cells))[:, 81:].float().softmax(-1)
+        probs = cell_logits(model, cells).float().softmax(-1)
         top2 = probs.topk(2, dim=-1)
         if order == "confidence":
             score = top2.values[..., 0]
         elif order == "margin":
             score = top2.values[..., 0] - top2.values[..., 1]
+        elif order == "entropy":
+            score = (probs * probs.clamp_min(1e-30).log()).sum(-1)  # -entropy: higher first
         else:
             score = torch.rand(cells.shape, generator=gen)
         score = torch.where(masked, score, torch.full_like(score, -math.inf))
@@ -130,7 +133,7 @@ def save_model(model, log, weights=True):
     """config.json and training_log.json always; the weights only when `weights` (the best
     checkpoint on the validation puzzles so far)."""
     os.makedirs(OUT, exist_ok=True)
-    cfg = llada_config(VOCAB, mask_id=MASK, eos_id=EOS, rope_theta=ROPE_THETA, max_len=162,
+    cfg = llada_config(VOCAB, mask_id=MASK, eos_id=EOS, rope_theta=ROPE_THETA, max_len=CANVAS,
                        **SIZES)
     write_atomic(os.path.join(OUT, "config.json"),
                  lambda p: json.dump(cfg, open(p, "w"), indent=2))
@@ -145,17 +148,15 @@ def save_model(model, log, weights=True):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--steps", type=int, default=1200)
-    ap.add_argument("--init", choices=["random", "wired"], default="wired",
-                    help="wired: sudoku_wiring.wire() (naked singles) before training")
-    ap.add_argument("--lr", type=float, default=None, help=f"peak learning rate (default {LR}; "
-                    f"{WIRED_LR} with --init wired)")
+    ap.add_argument("--steps", type=int, default=1500)
+    ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--save-every", type=int, default=50)
-    ap.add_argument("--eval-every", type=int, default=300)
+    ap.add_argument("--eval-every", type=int, default=150)
     ap.add_argument("--eval-orders", default="confidence")
     ap.add_argument("--state", default="/tmp/sudoku-llada-state.pt")
     ap.add_argument("--resume", action="store_true")
     args = ap.parse_args()
+    torch.set_num_threads(args.threads)
 
     torch.manual_seed(SEED)
     gen = torch.Generator().manual_seed(SEED)
@@ -163,9 +164,7 @@ def main():
     puzzles, _, heldout_solutions = load_heldout()
 
     model = LLaDASmall(VOCAB, rope_theta=ROPE_THETA, **SIZES)
-    if args.init == "wired":
-        sudoku_wiring.wire(model, MASK, CELL0, ROPE_THETA)
-    peak = args.lr or (WIRED_LR if args.init == "wired" else LR)
+    peak = LR
     # Model selection on puzzles of their own seed, never on the held-out set.
     vrng = random.Random(VAL_SEED)
     val = [sd.make_puzzle(vrng, 40, 52)[0] for _ in range(VAL_N)]
@@ -185,11 +184,13 @@ def main():
         return peak * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * frac)))
 
     log = {"seed": SEED, "data_seed": DATA_SEED, "steps": args.steps, "batch": BATCH, "lr": peak,
-           "init": args.init, "validation": f"{VAL_N} puzzles, seed {VAL_SEED}, 40-52 blanks",
+           "init": "random (seeded)", "validation": f"{VAL_N} puzzles, seed {VAL_SEED}, 40-52 blanks",
            "warmup": WARMUP, "weight_decay": WEIGHT_DECAY, "t_range": [T_MIN, T_MAX],
            "parameters": n_params, "sizes": SIZES, "rope_theta": ROPE_THETA, "vocab": VOCAB,
-           "threads": 1, "layout": "81 <|cell_i|> prompt tokens + 81 cells (1-9, mask 10)",
-           "heldout": "models/sudoku-llada/heldout.jsonl", 
+           "threads": args.threads,
+           "layout": "145-position canvas, cell (r, c) at 17 r + c, <|gap|> (11) elsewhere; "
+                     "digits 1-9, mask 10",
+           "heldout": "models/sudoku-llada/heldout.jsonl",
            "heldout_overlap": 0, "curve": [], "evals": [], "seconds": 0.0, "completed_steps": 0,
            "best": None}
     start_step, ema = 0, None
