@@ -28,7 +28,9 @@ extension ConfigDocument {
       throw ExperimentError(source: source, problem: "empty YAML document; expected a mapping")
     }
     var lines: [String: Int] = [:]
-    let root = try YAMLCoreSchema.value(node, path: "", lines: &lines, source: source)
+    var budget = YAMLCoreSchema.maximumValues
+    let root = try YAMLCoreSchema.value(
+      node, path: "", lines: &lines, budget: &budget, source: source)
     return ConfigDocument(root: root, format: .yaml, keyLines: lines)
   }
 }
@@ -47,10 +49,21 @@ enum YAMLCoreSchema {
         try Resolver.Rule(.float, "^[-+]?(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)(?:[eE][-+]?[0-9]+)?$"))
   }
 
-  /// The JSON value of `node`; records each mapping key's line under its dotted path.
+  /// Values one document may expand to. An alias is a reference that expands on conversion, so
+  /// a few lines of nested aliases ("billion laughs") could otherwise fill the memory.
+  static let maximumValues = 100_000
+
+  /// The JSON value of `node`; records each mapping key's line under its dotted path and takes
+  /// one from `budget` per value.
   static func value(
-    _ node: Node, path: String, lines: inout [String: Int], source: String
+    _ node: Node, path: String, lines: inout [String: Int], budget: inout Int, source: String
   ) throws -> JSONValue {
+    budget -= 1
+    guard budget >= 0 else {
+      throw ExperimentError(
+        source: source, line: node.mark?.line,
+        problem: "expands to more than \(maximumValues) values (aliases of aliases?)")
+    }
     switch node {
     case .scalar(let scalar):
       // `Node.tag` resolves an implicit tag with the parser's resolver; `Scalar.tag` does not.
@@ -58,7 +71,8 @@ enum YAMLCoreSchema {
     case .sequence(let sequence):
       return .array(
         try sequence.enumerated().map { index, element in
-          try value(element, path: "\(path)[\(index)]", lines: &lines, source: source)
+          try value(
+            element, path: "\(path)[\(index)]", lines: &lines, budget: &budget, source: source)
         })
     case .mapping(let mapping):
       var members: [JSONValue.Member] = []
@@ -71,7 +85,10 @@ enum YAMLCoreSchema {
         let child = path.isEmpty ? key.string : path + "." + key.string
         if let line = key.mark?.line { lines[child] = line }
         members.append(
-          (key.string, try value(valueNode, path: child, lines: &lines, source: source)))
+          (
+            key.string,
+            try value(valueNode, path: child, lines: &lines, budget: &budget, source: source)
+          ))
       }
       return .object(members)
     case .alias:

@@ -113,6 +113,24 @@ import UnmaskExperiments
     }
   }
 
+  @Test func aliasesExpandButNotWithoutBound() throws {
+    let small = try ConfigDocument.parseYAML(
+      Data("a: &x [1, 2]\nb: *x\n".utf8), source: "alias.yaml")
+    #expect(small.root["b"] == .array([.integer(1), .integer(2)]))
+    // Nine levels of ten aliases each: 10^9 values if expanded.
+    var text = "l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n"
+    for level in 1...9 {
+      let refs = Array(repeating: "*l\(level - 1)", count: 10).joined(separator: ", ")
+      text += "l\(level): &l\(level) [\(refs)]\n"
+    }
+    #expect {
+      _ = try ConfigDocument.parseYAML(Data(text.utf8), source: "laughs.yaml")
+    } throws: {
+      ($0 as? ExperimentError)?.source == "laughs.yaml"
+        && ($0 as? ExperimentError)?.problem.contains("more than") == true
+    }
+  }
+
   @Test func malformedJSONNamesTheLine() {
     #expect {
       _ = try SweepSpec.parse(Data("{\"model\": \"m\",\n \"task\": t}".utf8), source: "bad.json")
