@@ -15,6 +15,8 @@ let package = Package(
     .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
     .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
     .package(url: "https://github.com/apple/swift-nio", from: "2.0.0"),
+    // YAML sweep files (UnmaskExperiments only).
+    .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
   ],
   targets: [
     // C edges: module maps and tiny shims.
@@ -62,7 +64,11 @@ let package = Package(
       ],
       exclude: ["README.md"]),
     // Tasks, scoring, intervals and sweeps: the logic behind `eval`, `score` and `sweep`.
-    .target(name: "UnmaskExperiments", dependencies: ["Unmask"], exclude: ["README.md"]),
+    // Yams reads YAML sweep files into the same JSON tree the JSON path validates.
+    .target(
+      name: "UnmaskExperiments",
+      dependencies: ["Unmask", .product(name: "Yams", package: "Yams")],
+      exclude: ["README.md"]),
     .executableTarget(
       name: "unmask",
       dependencies: [

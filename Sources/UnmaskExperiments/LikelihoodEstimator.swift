@@ -139,6 +139,13 @@ public struct LikelihoodEstimate: Codable, Sendable {
   /// Model calls.
   public var forwardPasses: Int
 
+  /// Answer length in tokens.
+  public var tokens: Int { perToken.count }
+
+  /// exp(−loglik / tokens): the perplexity the ELBO implies. The ELBO is a lower bound on
+  /// log p, so this is an upper bound on the model's true perplexity (up to Monte-Carlo error).
+  public var perplexity: Double { exp(-loglik / Double(max(1, tokens))) }
+
   enum CodingKeys: String, CodingKey {
     case loglik, stderr, samples
     case perToken = "per_token", forwardPasses = "forward_passes"

@@ -1,12 +1,24 @@
 import Foundation
 import Unmask
 
-/// A sweep file (JSON): a model, a task, and a grid of settings; every combination is a point.
+/// A sweep file (JSON or YAML): a model, a task, and a grid of settings; every combination is a
+/// point.
 ///
 /// ```json
 /// {"model": "sudoku-llada", "task": "sudoku", "limit": 100,
 ///  "settings": {"temperature": 0},
 ///  "grid": {"strategy": ["confidence", "margin", "random"], "steps": [null, 12]}}
+/// ```
+/// or the same in YAML (`ConfigDocument` turns it into the same JSON tree, which one validator
+/// checks):
+/// ```yaml
+/// model: sudoku-llada
+/// task: sudoku
+/// limit: 100
+/// settings: {temperature: 0}
+/// grid:
+///   strategy: [confidence, margin, random]
+///   steps: [null, 12]
 /// ```
 /// Top-level keys: `model`, `task`, `data`, `limit`, `answer_regex`, `preset`, `settings`
 /// (fixed overrides), `grid`. Grid keys: `strategy`, `schedule`, `steps`, `block_length`,
@@ -41,21 +53,28 @@ public struct SweepSpec: Sendable {
     "temperature", "seed",
   ]
 
-  /// Parses a sweep file; errors name the file and field.
+  /// Parses a sweep file (JSON or YAML, see `ConfigDocument.Format`); errors name the file,
+  /// the field and, for YAML, the line.
   public static func read(path: String) throws -> SweepSpec {
-    guard let data = FileManager.default.contents(atPath: path) else {
-      throw ExperimentError(source: path, problem: "cannot be read")
-    }
-    return try parse(data, source: path)
+    try validate(ConfigDocument.read(path: path), source: path)
   }
 
-  /// Parses sweep JSON; `source` names it in errors.
+  /// Parses a sweep file's bytes; `source` names it in errors and its extension picks the
+  /// format.
   public static func parse(_ data: Data, source: String) throws -> SweepSpec {
-    guard let root = JSONValue.parse(data)?.objectValue else {
-      throw ExperimentError(source: source, problem: "not a JSON object (sweep files are JSON)")
+    try validate(ConfigDocument.parse(data, source: source), source: source)
+  }
+
+  /// Checks a parsed sweep file, whichever syntax it came from; errors name `source`, the
+  /// field and the field's line when the document knows it.
+  public static func validate(_ document: ConfigDocument, source: String) throws -> SweepSpec {
+    guard let root = document.root.objectValue else {
+      throw ExperimentError(
+        source: source, problem: "not a \(document.format == .yaml ? "mapping" : "JSON object")")
     }
     func fail(_ field: String, _ problem: String) -> ExperimentError {
-      ExperimentError(source: source, field: field, problem: problem)
+      ExperimentError(
+        source: source, line: document.line(of: field), field: field, problem: problem)
     }
     for key in root.keys.sorted() where !topKeys.contains(key) {
       throw fail(key, "unknown field; allowed: \(topKeys.sorted().joined(separator: ", "))")

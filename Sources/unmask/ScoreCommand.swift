@@ -3,7 +3,8 @@ import Foundation
 import Unmask
 import UnmaskExperiments
 
-/// `unmask score`: LLaDA's Monte-Carlo log-likelihood of an answer given a prompt.
+/// `unmask score`: LLaDA's Monte-Carlo log-likelihood of an answer given a prompt, or the ELBO
+/// perplexity of a text file (`--text`).
 struct ScoreCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "score",
@@ -11,7 +12,18 @@ struct ScoreCommand: ParsableCommand {
     discussion: """
       One pair (--prompt/--answer or --prompt-tokens/--answer-tokens), a JSONL file of \
       {"prompt", "answer"} pairs (--data), or multiple choice (--data with --choices: lines \
-      {"prompt", "choices": [...], "answer": index}; the highest log-likelihood is the pick).
+      {"prompt", "choices": [...], "answer": index}; the highest log-likelihood is the pick). \
+      Each pair reports loglik, stderr, per-token values, tokens (the answer's length) and \
+      perplexity = exp(-loglik / tokens).
+
+      --text FILE scores a held-out text: its tokens (no special tokens added) are cut into \
+      consecutive windows of --window tokens (the last may be shorter), each scored as an answer \
+      after an empty prompt (as LLaDA scores text unconditionally), with one seeded generator \
+      across the windows. It reports tokens, windows, loglik (the sum), stderr, nll_per_token \
+      and perplexity = exp(nll_per_token).
+
+      The estimate is the masked-diffusion ELBO, a lower bound on log p; so every perplexity \
+      here is an upper bound on the model's true perplexity (up to Monte-Carlo error).
       """)
 
   @OptionGroup var modelOptions: ModelOptions
@@ -22,13 +34,29 @@ struct ScoreCommand: ParsableCommand {
   @Option(help: "Answer as token ids, comma separated.") var answerTokens: String?
   @Option(help: "JSONL file of pairs (or of choices with --choices).") var data: String?
   @Flag(help: "--data holds multiple-choice items.") var choices = false
+  @Option(help: "Text file to score window by window (ELBO perplexity).") var text: String?
+  @Option(help: "Tokens per window with --text.") var window = 128
   @Option(help: "Monte-Carlo samples per estimate.") var mc = 128
   @Option(help: "Samples per stratified batch.") var batch = 16
   @Option(help: "Classifier-free guidance scale (0: off).") var cfgScale = 0.0
   @Option(help: "Seed of the sampling of masks.") var seed: UInt64 = 0
   @Flag(help: "Print JSON.") var json = false
+  @Flag(help: "No progress on stderr (--text).") var quiet = false
 
   func validate() throws {
+    if text != nil {
+      let others =
+        [
+          ("--prompt", prompt), ("--answer", answer), ("--prompt-tokens", promptTokens),
+          ("--answer-tokens", answerTokens), ("--data", data),
+        ].filter { $0.1 != nil }.map(\.0) + (choices ? ["--choices"] : [])
+      if !others.isEmpty {
+        throw ValidationError(
+          "--text scores a file on its own; drop \(others.joined(separator: ", "))")
+      }
+      guard window >= 1 else { throw ValidationError("--window must be >= 1, got \(window)") }
+      return
+    }
     let pairs = [prompt != nil || promptTokens != nil, answer != nil || answerTokens != nil]
     if data == nil && pairs != [true, true] {
       throw ValidationError("give --prompt and --answer (or their -tokens forms), or --data FILE")
@@ -59,6 +87,10 @@ struct ScoreCommand: ParsableCommand {
       return tokenizer.encode(text ?? "", addSpecialTokens: false)
     }
     var rng = SeededGenerator(seed: seed)
+    if let text {
+      try scoreText(text, session: session, estimator: estimator, rng: &rng)
+      return
+    }
     var lines: [[String: Any]] = []
     if let data, choices {
       var correct = 0
@@ -90,7 +122,8 @@ struct ScoreCommand: ParsableCommand {
           answer: try encode(a, tokens: at, flag: "--answer"), rng: &rng)
         var line: [String: Any] = [
           "loglik": e.loglik, "stderr": e.stderr, "per_token": e.perToken,
-          "samples": e.samples, "forward_passes": e.forwardPasses,
+          "samples": e.samples, "forward_passes": e.forwardPasses, "tokens": e.tokens,
+          "perplexity": e.perplexity,
         ]
         if let p { line["prompt"] = p }
         if let a { line["answer"] = a }
@@ -103,13 +136,49 @@ struct ScoreCommand: ParsableCommand {
           withJSONObject: line, options: [.sortedKeys, .withoutEscapingSlashes])
         print(String(decoding: data, as: UTF8.self))
       } else if let loglik = line["loglik"] as? Double, let stderr = line["stderr"] as? Double {
-        print(String(format: "loglik %.4f ± %.4f (%d samples)", loglik, stderr, mc / batch * batch))
+        print(
+          String(
+            format: "loglik %.4f ± %.4f (%d samples)  perplexity %.3f over %d tokens", loglik,
+            stderr, mc / batch * batch, line["perplexity"] as? Double ?? .nan,
+            line["tokens"] as? Int ?? 0))
       } else if let accuracy = line["accuracy"] as? Double {
         print(
           String(
             format: "multiple choice: accuracy %.3f over %d items", accuracy, line["n"] as? Int ?? 0
           ))
       }
+    }
+  }
+
+  /// `--text FILE`: the file's ELBO perplexity, window by window.
+  private func scoreText(
+    _ path: String, session: ModelSession, estimator: LikelihoodEstimator,
+    rng: inout SeededGenerator
+  ) throws {
+    guard let tokenizer = session.tokenizer else {
+      throw CommandError(
+        "\(session.location.path): no tokenizer.json, so --text cannot be tokenized")
+    }
+    let tokens = tokenizer.encode(try TextPerplexity.readText(path: path), addSpecialTokens: false)
+    let result = try TextPerplexity.measure(
+      tokens: tokens, source: path, window: window, estimator: estimator, rng: &rng,
+      progress: { done, total in
+        guard !quiet else { return }
+        let line = "\rwindow \(done)/\(total)" + (done == total ? "\n" : "")
+        FileHandle.standardError.write(Data(line.utf8))
+      })
+    if json {
+      let encoder = JSONEncoder()
+      encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+      print(String(decoding: try encoder.encode(result), as: UTF8.self))
+    } else {
+      let numbers = String(
+        format:
+          "%d tokens in %d windows of %d: loglik %.4f ± %.4f, nll/token %.4f, perplexity %.3f "
+          + "(ELBO: an upper bound; %d samples/window, %d forward passes)",
+        result.tokens, result.windows, result.window, result.loglik, result.stderr,
+        result.nllPerToken, result.perplexity, result.samples, result.forwardPasses)
+      print("\(path): \(numbers)")
     }
   }
 }

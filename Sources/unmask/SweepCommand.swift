@@ -23,7 +23,7 @@ struct SweepRunCommand: ParsableCommand {
       docs/sweep-slurm.sh and docs/sweep-k8s-job.yaml.
       """)
 
-  @Argument(help: "Sweep file (JSON).") var file: String
+  @Argument(help: "Sweep file (JSON, or YAML: .yaml/.yml).") var file: String
   @Option(help: "Results JSONL; points already in it are skipped.") var out: String
   @Option(help: "Run every n-th point starting at i (i/n).") var shard: String?
   @Option(help: "Number of shards when JOB_COMPLETION_INDEX picks the index.") var shardCount: Int?

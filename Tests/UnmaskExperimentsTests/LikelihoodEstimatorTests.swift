@@ -25,7 +25,10 @@ final class ContextPredictor: MaskPredictor {
   let answer: [Int32] = [2, 0, 4]
 
   /// E over l uniform on 1...L and a uniform subset of size l of (L/l) Σ log p: every subset.
-  func exactELBO() throws -> Double {
+  func exactELBO() throws -> Double { try exactELBO(prompt: prompt) }
+
+  /// The exact ELBO of `answer` after `prompt` (which may be empty).
+  func exactELBO(prompt: [Int32]) throws -> Double {
     let model = ContextPredictor()
     let L = answer.count
     var total = 0.0
@@ -67,6 +70,36 @@ final class ContextPredictor: MaskPredictor {
     print("exact \(exact), mean of 400 estimates \(mean) ± \(stderr)")
     #expect(abs(mean - exact) < 3.5 * stderr)
     #expect(stderr > 0)
+  }
+
+  @Test func emptyPromptIsUnbiasedToo() throws {
+    // LLaDA scores text unconditionally this way (`unmask score --text`).
+    let exact = try exactELBO(prompt: [])
+    #expect(abs(exact - (try exactELBO())) > 1e-6, "the prompt must matter for this test to bite")
+    let estimator = try LikelihoodEstimator(
+      model: ContextPredictor(), maskID: 5, samples: 8, batch: 4)
+    var estimates: [Double] = []
+    for seed in 0..<400 {
+      var rng = SeededGenerator(seed: UInt64(seed))
+      let e = try estimator.estimate(prompt: [], answer: answer, rng: &rng)
+      #expect(e.perToken.count == answer.count && e.loglik.isFinite)
+      estimates.append(e.loglik)
+    }
+    let n = Double(estimates.count)
+    let mean = estimates.reduce(0, +) / n
+    let sd = (estimates.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (n - 1)).squareRoot()
+    print("empty prompt: exact \(exact), mean of 400 estimates \(mean) ± \(sd / n.squareRoot())")
+    #expect(abs(mean - exact) < 3.5 * sd / n.squareRoot())
+  }
+
+  @Test func perplexityIsExpOfMinusLoglikPerToken() throws {
+    let estimator = try LikelihoodEstimator(
+      model: ContextPredictor(), maskID: 5, samples: 16, batch: 4)
+    var rng = SeededGenerator(seed: 2)
+    let e = try estimator.estimate(prompt: prompt, answer: answer, rng: &rng)
+    #expect(e.tokens == 3)
+    #expect(e.perplexity == exp(-e.loglik / 3))
+    #expect(e.perplexity > 1)
   }
 
   @Test(arguments: [(3, 2), (3, 16), (5, 4), (7, 3), (1, 4)])

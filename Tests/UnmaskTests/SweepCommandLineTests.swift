@@ -57,6 +57,57 @@ import Testing
     #expect(try stable(out("all.jsonl")) == all)
   }
 
+  @Test func yamlSweepRunsLikeItsJSONTwin() throws {
+    let dir = try folder()
+    let data = dir.appendingPathComponent("data.jsonl").path
+    let yaml = """
+      # The same sweep as twin.json, in YAML.
+      model: \(Self.fixture)
+      task: jsonl
+      data: \(data)
+      settings: {length: 4, block_length: 4, steps: 4}
+      grid:
+        strategy: [confidence, random]
+        temperature: [0]
+      """
+    let json = """
+      {"model": "\(Self.fixture)", "task": "jsonl", "data": "\(data)",
+       "settings": {"length": 4, "block_length": 4, "steps": 4},
+       "grid": {"strategy": ["confidence", "random"], "temperature": [0]}}
+      """
+    try yaml.write(to: dir.appendingPathComponent("twin.yaml"), atomically: true, encoding: .utf8)
+    try json.write(to: dir.appendingPathComponent("twin.json"), atomically: true, encoding: .utf8)
+    func out(_ name: String) -> String { dir.appendingPathComponent(name).path }
+    let a = try UnmaskTool.run(["sweep", out("twin.yaml"), "--out", out("yaml.jsonl"), "--quiet"])
+    #expect(a.status == 0, "\(a.stderr)")
+    let b = try UnmaskTool.run(["sweep", out("twin.json"), "--out", out("json.jsonl"), "--quiet"])
+    #expect(b.status == 0, "\(b.stderr)")
+    let lines = try stable(out("yaml.jsonl"))
+    #expect(lines.count == 2)
+    #expect(lines == (try stable(out("json.jsonl"))))
+  }
+
+  @Test func badYAMLSweepIsOneLineNamingFileLineAndField() throws {
+    let dir = try folder()
+    let bad = dir.appendingPathComponent("bad.yaml").path
+    try "model: m\ntask: jsonl\ngrid:\n  stratgy: [confidence]\n"
+      .write(toFile: bad, atomically: true, encoding: .utf8)
+    let r = try UnmaskTool.run(["sweep", bad, "--out", dir.appendingPathComponent("r.jsonl").path])
+    #expect(r.status != 0)
+    #expect(r.stderr.contains("bad.yaml:4: field 'grid.stratgy'"), "\(r.stderr)")
+    #expect(r.stderr.split(separator: "\n").count == 1)
+    let broken = dir.appendingPathComponent("broken.yml").path
+    try "model: m\ntask: jsonl\ngrid: {strategy: [confidence}\n"
+      .write(toFile: broken, atomically: true, encoding: .utf8)
+    let s = try UnmaskTool.run([
+      "sweep", broken, "--out", dir.appendingPathComponent("r.jsonl").path,
+    ])
+    #expect(s.status != 0)
+    #expect(s.stderr.contains("broken.yml:3: not valid YAML"), "\(s.stderr)")
+    #expect(s.stderr.split(separator: "\n").count == 1)
+    #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("r.jsonl").path))
+  }
+
   @Test func unknownSweepFieldIsOneLineAndNoOutput() throws {
     let dir = try folder()
     let bad = dir.appendingPathComponent("bad.json").path

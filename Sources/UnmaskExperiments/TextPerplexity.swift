@@ -1,0 +1,108 @@
+import Foundation
+import Unmask
+
+/// The ELBO perplexity of a text (`unmask score --text FILE`): held-out loss for a text model.
+///
+/// The text's tokens (no special tokens added) are cut into consecutive, non-overlapping windows
+/// of `window` tokens, the last one shorter when the count does not divide; each window is
+/// scored by `LikelihoodEstimator` as an answer after an empty prompt, which is how LLaDA scores
+/// text unconditionally. The windows share one random generator, in order, so a run is
+/// reproducible from its seed. Then
+///
+///     loglik = Σ_w loglik_w,  stderr = sqrt(Σ_w stderr_w²),
+///     nll_per_token = −loglik / N,  perplexity = exp(nll_per_token).
+///
+/// Each window's loglik is the masked-diffusion ELBO, a lower bound on log p(window), so the
+/// perplexity here is an upper bound on the model's perplexity (up to Monte-Carlo error). It
+/// is not comparable with an autoregressive model's perplexity over the same windows, and
+/// windows see no context from the window before them.
+public struct TextPerplexity: Codable, Sendable {
+  /// The file (or other source) the text came from.
+  public var text: String
+  /// Tokens scored (N).
+  public var tokens: Int
+  /// Windows the tokens were cut into: ceil(N / window).
+  public var windows: Int
+  /// Sum of the windows' ELBO estimates (nats).
+  public var loglik: Double
+  /// Standard error of `loglik`: the windows' errors added in quadrature (they are drawn
+  /// independently).
+  public var stderr: Double
+  /// −loglik / N.
+  public var nllPerToken: Double
+  /// exp(nllPerToken): an upper bound on the true perplexity.
+  public var perplexity: Double
+  /// Model calls over all windows.
+  public var forwardPasses: Int
+  /// Window length in tokens (`--window`).
+  public var window: Int
+  /// Monte-Carlo samples per window (`--mc`, rounded down to whole batches).
+  public var samples: Int
+
+  enum CodingKeys: String, CodingKey {
+    case text, tokens, windows, loglik, stderr, perplexity, window, samples
+    case nllPerToken = "nll_per_token", forwardPasses = "forward_passes"
+  }
+
+  /// The text of the file at `path` (UTF-8); unreadable, empty or non-UTF-8 is an error naming
+  /// the file.
+  public static func readText(path: String) throws -> String {
+    guard let data = FileManager.default.contents(atPath: path) else {
+      throw ExperimentError(source: path, problem: "cannot be read")
+    }
+    guard !data.isEmpty else {
+      throw ExperimentError(source: path, problem: "is empty; nothing to score")
+    }
+    guard let text = String(data: data, encoding: .utf8) else {
+      throw ExperimentError(source: path, problem: "is not UTF-8 text")
+    }
+    return text
+  }
+
+  /// `tokens` cut into consecutive windows of `size` (the last may be shorter, never empty).
+  public static func windows(of tokens: [Int32], size: Int) -> [ArraySlice<Int32>] {
+    precondition(size >= 1, "window size must be positive")
+    return stride(from: 0, to: tokens.count, by: size).map {
+      tokens[$0..<min($0 + size, tokens.count)]
+    }
+  }
+
+  /// Scores `tokens` from `source` window by window; `progress(done, total)` after each window.
+  ///
+  /// - Throws: `ExperimentError` naming `source` when there are no tokens or one is the mask
+  ///   id, naming `--window` when `window < 1`.
+  public static func measure(
+    tokens: [Int32], source: String, window: Int, estimator: LikelihoodEstimator,
+    rng: inout SeededGenerator, progress: (Int, Int) -> Void = { _, _ in }
+  ) throws -> TextPerplexity {
+    guard window >= 1 else {
+      throw ExperimentError(source: "--window", problem: "must be >= 1, got \(window)")
+    }
+    guard !tokens.isEmpty else {
+      throw ExperimentError(source: source, problem: "tokenizes to no tokens; nothing to score")
+    }
+    if let index = tokens.firstIndex(of: estimator.maskID) {
+      throw ExperimentError(
+        source: source,
+        problem: "token \(index) is the mask token (id \(estimator.maskID)); it cannot be scored")
+    }
+    let parts = windows(of: tokens, size: window)
+    var loglik = 0.0
+    var variance = 0.0
+    var forwardPasses = 0
+    var samples = 0
+    for (index, part) in parts.enumerated() {
+      let estimate = try estimator.estimate(prompt: [], answer: Array(part), rng: &rng)
+      loglik += estimate.loglik
+      variance += estimate.stderr * estimate.stderr
+      forwardPasses += estimate.forwardPasses
+      samples = estimate.samples
+      progress(index + 1, parts.count)
+    }
+    let nll = -loglik / Double(tokens.count)
+    return TextPerplexity(
+      text: source, tokens: tokens.count, windows: parts.count, loglik: loglik,
+      stderr: variance.squareRoot(), nllPerToken: nll, perplexity: exp(nll),
+      forwardPasses: forwardPasses, window: window, samples: samples)
+  }
+}
