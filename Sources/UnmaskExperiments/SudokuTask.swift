@@ -25,22 +25,22 @@ public struct SudokuTask: EvalTask {
   /// Number of puzzles.
   public var count: Int { puzzles.count }
 
-  /// Canvas = layout prompt + 81 cells; length 81 in one block; steps = blanks unless fixed.
+  /// The layout's canvas in one block, with no prompt; steps = blanks unless fixed.
   public func prepare(_ index: Int, base: DenoisingSettings) throws -> PreparedItem {
     let puzzle = puzzles[index]
     var settings = base
-    settings.length = 81
-    settings.blockLength = 81
+    settings.length = layout.canvasLength
+    settings.blockLength = layout.canvasLength
     settings.steps = max(1, steps ?? puzzle.blanks)
     try settings.validate()
     let canvas = layout.canvas(for: puzzle, maskID: settings.maskID)
-    return PreparedItem(canvas: canvas, promptLength: layout.prompt.count, settings: settings)
+    return PreparedItem(canvas: canvas, promptLength: 0, settings: settings)
   }
 
   /// Solved when the generated digits form a valid grid keeping the givens.
   public func judge(_ index: Int, result: DenoisingResult) throws -> ItemOutcome {
     let puzzle = puzzles[index]
-    let digits = layout.digits(of: Array(result.generated.prefix(81)))
+    let digits = layout.digits(of: result.generated)
     return ItemOutcome(
       prompt: puzzle.cells.map(String.init).joined(),
       output: digits.map(String.init).joined(),

@@ -2,8 +2,8 @@ import Foundation
 import Unmask
 import UnmaskExperiments
 
-/// A predictor that knows one Sudoku solution: at every cell of the canvas (after the 81-token
-/// prompt) it puts `strength` on the solution's digit token, scaled per cell so that confidence
+/// A predictor that knows one Sudoku solution: at every cell position of the layout's canvas it
+/// puts a logit on the solution's digit token, scaled per cell so that confidence
 /// orders differ from position order; with `wrongCell` it prefers a wrong digit there.
 final class SudokuOracle: MaskPredictor {
   let solution: [Int]
@@ -21,11 +21,10 @@ final class SudokuOracle: MaskPredictor {
   func logits(for tokens: [Int32]) throws -> Matrix {
     calls += 1
     var m = Matrix(rows: tokens.count, columns: vocabularySize)
-    let offset = layout.prompt.count
-    for cell in 0..<81 where offset + cell < tokens.count {
+    for cell in 0..<81 where layout.position(ofCell: cell) < tokens.count {
       var digit = solution[cell]
       if cell == wrongCell { digit = digit % 9 + 1 }
-      m[offset + cell, Int(layout.digitTokens[digit - 1])] = 2 + Float(cell % 7)
+      m[layout.position(ofCell: cell), Int(layout.digitTokens[digit - 1])] = 2 + Float(cell % 7)
     }
     return m
   }
@@ -34,7 +33,7 @@ final class SudokuOracle: MaskPredictor {
 extension SudokuLayout {
   /// The shipped model's layout (models/sudoku-llada/unmask.json).
   static let shipped = SudokuLayout(
-    digitTokens: (1...9).map(Int32.init), cellPromptFirstToken: 11)
+    digitTokens: (1...9).map(Int32.init), rowStride: 17, gapToken: 11)
 }
 
 enum Samples {

@@ -51,12 +51,20 @@ import UnmaskExperiments
     }
   }
 
-  @Test func canvasHoldsPromptGivensAndMasks() {
-    let canvas = SudokuLayout.shipped.canvas(for: puzzle, maskID: 10)
-    #expect(canvas.count == 162)
-    #expect(Array(canvas[..<81]) == (11..<92).map(Int32.init))
-    #expect(canvas[81] == 10 && canvas[83] == 6)
-    #expect(canvas[81...].filter { $0 == 10 }.count == puzzle.blanks)
+  @Test func canvasHoldsGivensMasksAndGaps() {
+    let layout = SudokuLayout.shipped
+    let canvas = layout.canvas(for: puzzle, maskID: 10)
+    #expect(canvas.count == 145 && layout.canvasLength == 145)
+    #expect(canvas[0] == 10 && canvas[2] == 6 && canvas[8] == 10)  // row 0: 006078040
+    #expect(Array(canvas[9..<17]) == [Int32](repeating: 11, count: 8))  // gap after row 0
+    #expect(canvas[17] == 10 && canvas[18] == 3)  // row 1 starts at 17: 039000050
+    #expect(canvas.filter { $0 == 10 }.count == puzzle.blanks)
+    #expect(canvas.filter { $0 == 11 }.count == 64)
+    #expect(layout.digits(of: canvas) == puzzle.cells)
+    // Nine consecutive cells when the stride is 9: no gaps, no gap token needed.
+    let plain = SudokuLayout(digitTokens: layout.digitTokens)
+    #expect(plain.canvas(for: puzzle, maskID: 10).count == 81)
+    #expect(plain.digits(of: plain.canvas(for: puzzle, maskID: 10)) == puzzle.cells)
   }
 
   @Test func oneCellPerStepByDefault() throws {
@@ -64,8 +72,8 @@ import UnmaskExperiments
     var base = DenoisingSettings.preset(.llada)
     base.maskID = 10
     let item = try task.prepare(0, base: base)
-    #expect(item.settings.steps == puzzle.blanks && item.settings.length == 81)
-    #expect(item.promptLength == 81)
+    #expect(item.settings.steps == puzzle.blanks && item.settings.length == 145)
+    #expect(item.settings.blockLength == 145 && item.promptLength == 0)
     let fixed = try SudokuTask(puzzles: [puzzle], layout: .shipped, steps: 8).prepare(0, base: base)
     #expect(fixed.settings.steps == 8)
   }
@@ -100,15 +108,31 @@ import UnmaskExperiments
   }
 
   @Test func layoutFromUnmaskJSON() throws {
-    let path = try Samples.file(
-      "{\"task\": \"sudoku\", \"sudoku\": {\"digit_tokens\": [1,2,3,4,5,6,7,8,9], "
-        + "\"cell_prompt_first_token\": 11}}", name: "unmask.json")
-    let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
-    #expect(try SudokuLayout.load(modelFolder: folder) == .shipped)
-    let bad = try Samples.file(
-      "{\"task\": \"sudoku\", \"sudoku\": {\"digit_tokens\": [1,2,3]}}", name: "unmask.json")
-    #expect {
-      _ = try SudokuLayout.load(modelFolder: URL(fileURLWithPath: bad).deletingLastPathComponent())
-    } throws: { ($0 as? ExperimentError)?.field == "sudoku.digit_tokens" }
+    func folder(_ sudoku: String) throws -> URL {
+      let path = try Samples.file(
+        "{\"task\": \"sudoku\", \"sudoku\": {\(sudoku)}}", name: "unmask.json")
+      return URL(fileURLWithPath: path).deletingLastPathComponent()
+    }
+    let digits = "\"digit_tokens\": [1,2,3,4,5,6,7,8,9]"
+    #expect(
+      try SudokuLayout.load(modelFolder: folder(digits + ", \"row_stride\": 17, \"gap_token\": 11"))
+        == .shipped)
+    #expect(try SudokuLayout.load(modelFolder: folder(digits)).rowStride == 9)
+    let bad: [(String, String)] = [
+      ("\"digit_tokens\": [1,2,3]", "sudoku.digit_tokens"),
+      (digits + ", \"row_stride\": 8", "sudoku.row_stride"),
+      (digits + ", \"row_stride\": 17", "sudoku.gap_token"),
+      (digits + ", \"row_stride\": 17, \"gap_token\": 5", "sudoku.gap_token"),
+      (digits + ", \"cell_prompt_first_token\": 11", "sudoku.cell_prompt_first_token"),
+    ]
+    for (object, field) in bad {
+      #expect {
+        _ = try SudokuLayout.load(modelFolder: folder(object))
+      } throws: { ($0 as? ExperimentError)?.field == field }
+    }
+    // The shipped model's file.
+    let shipped = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+      .appendingPathComponent("../../models/sudoku-llada").standardized
+    #expect(try SudokuLayout.load(modelFolder: shipped) == .shipped)
   }
 }
