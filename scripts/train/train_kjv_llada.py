@@ -149,6 +149,8 @@ def main():
     ap.add_argument("--eval-every", type=int, default=250)
     ap.add_argument("--state", default="/tmp/kjv-llada-state.pt")
     ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--held-out-text-only", action="store_true",
+                    help="write models/kjv-llada/heldout.txt (the held-out chapters) and stop")
     ap.add_argument("--check-only", action="store_true",
                     help="compare the written folder's logits with Fast-dLLM's LLaDAModelLM")
     args = ap.parse_args()
@@ -157,6 +159,12 @@ def main():
     docs = chapters(args.corpus)
     train_docs = [t for i, (_, t) in enumerate(docs) if i % HELD_OUT_EVERY != HELD_OUT_EVERY - 1]
     held_docs = [t for i, (_, t) in enumerate(docs) if i % HELD_OUT_EVERY == HELD_OUT_EVERY - 1]
+    os.makedirs(OUT, exist_ok=True)
+    # For `unmask score --text`: the held-out chapters, one paragraph each.
+    atomic(os.path.join(OUT, "heldout.txt"),
+           lambda p: open(p, "w", encoding="utf-8").write("\n\n".join(held_docs) + "\n"))
+    if args.held_out_text_only:
+        return
     tok, ids, vocab = mf.make_llada_tokenizer(train_docs, total=VOCAB_TOTAL, bpe=VOCAB_BPE)
     eos, mask = ids["<|endoftext|>"], ids["<|mdm_mask|>"]
 
