@@ -10,4 +10,8 @@ public protocol MaskPredictor: AnyObject {
   ///
   /// - Throws: when a token is outside `0..<vocabularySize` or the canvas is empty.
   func logits(for tokens: [Int32]) throws -> Matrix
+
+  /// Logits `[T, V]` whose rows in `rows` equal those of `logits(for:)` bit for bit; the other
+  /// rows may be NaN (see `LogitRows`). The default computes every row.
+  func logits(for tokens: [Int32], rows: LogitRows) throws -> Matrix
 }

@@ -113,7 +113,21 @@ public final class DreamModel: TransformerStackModel {
   /// Logits as generation reads them: row i = raw row i - 1, row 0 = raw row 0
   /// (`generation_utils.py`: `torch.cat([logits[:, :1], logits[:, :-1]], dim=1)`).
   public func logits(for tokens: [Int32]) throws -> Matrix {
-    var logits = try rawLogits(for: tokens)
+    try logits(for: tokens, rows: .all)
+  }
+
+  /// Shifted logits `[T, V]` computed only at `rows`: row i reads raw row i - 1 (row 0 raw row
+  /// 0), so the pass computes the raw rows one to the left of those asked for.
+  public func logits(for tokens: [Int32], rows: LogitRows) throws -> Matrix {
+    var rawRows = LogitRows.all
+    if let positions = rows.restricted(to: tokens.count) {
+      var raw: [Int] = []
+      for position in positions.map({ max($0 - 1, 0) }) where raw.last != position {
+        raw.append(position)
+      }
+      rawRows = .positions(raw)
+    }
+    var logits = try stack.logits(for: tokens, rows: rawRows)
     let v = logits.columns
     logits.values.withUnsafeMutableBufferPointer { values in
       guard let base = values.baseAddress, logits.rows > 1 else { return }

@@ -30,9 +30,29 @@ public struct TransformerStack: Sendable {
 
   /// Raw logits `[T, V]`: row `i` is the model's output at position `i`.
   public func logits(for tokens: [Int32]) throws -> Matrix {
+    try logits(for: tokens, rows: .all)
+  }
+
+  /// Raw logits `[T, V]` of which only `rows` are computed (the others are NaN): every block
+  /// but the last runs on all `T` rows, the last computes keys and values for all of them and
+  /// the rest (queries, attention, output projection, MLP, final norm, head) for `rows` only.
+  /// The rows computed equal those of `logits(for:)` bit for bit on the kernel paths (see
+  /// `Attention.attend`). On `.blas` every row is computed: BLAS may block a GEMM of a few rows
+  /// differently from one of `T` rows (measured: Dream's rows moved in the last bits), and the
+  /// rows read must not depend on which others were asked for.
+  ///
+  /// - Precondition: `rows` lists ascending, distinct positions of the canvas.
+  public func logits(for tokens: [Int32], rows: LogitRows) throws -> Matrix {
     try ModelError.check(tokens, vocabularySize: embeddingRows)
     let t = tokens.count
     let d = modelDimension
+    let selected = KernelPath.current == .blas ? nil : rows.restricted(to: t)
+    if let selected {
+      precondition(
+        zip(selected, selected.dropFirst()).allSatisfy { $0 < $1 }
+          && (selected.first ?? 0) >= 0 && (selected.last ?? 0) < t,
+        "logit rows must be ascending, distinct positions of the canvas 0..<\(t)")
+    }
     let x = UnsafeMutablePointer<Float>.allocate(capacity: t * d)
     defer { x.deallocate() }
     for (position, token) in tokens.enumerated() {
@@ -43,12 +63,37 @@ public struct TransformerStack: Sendable {
     let mlp = blocks.first?.gate.outFeatures ?? 0
     let scratch = ForwardScratch(tokens: t, model: d, attention: attention, mlp: mlp)
     let tables = rope.tables(positions: t)
-    for block in blocks {
-      block.forward(
-        x, tokens: t, attention: attention, rope: rope, ropeTables: tables, scratch: scratch)
+    for (index, block) in blocks.enumerated() {
+      if let selected, index == blocks.count - 1 {
+        block.forward(
+          x, tokens: t, rows: selected, attention: attention, rope: rope, ropeTables: tables,
+          scratch: scratch)
+      } else {
+        block.forward(
+          x, tokens: t, attention: attention, rope: rope, ropeTables: tables, scratch: scratch)
+      }
     }
-    finalNorm.apply(x, rows: t, into: x)
-    return logits(ofNormed: x, rows: t)
+    guard let selected else {
+      finalNorm.apply(x, rows: t, into: x)
+      return logits(ofNormed: x, rows: t)
+    }
+    // x holds the selected rows, compacted: [n, model] -> [n, V], scattered to their positions.
+    let n = selected.count
+    var result = Matrix(
+      rows: t, columns: vocabularySize,
+      values: [Float](repeating: .nan, count: t * vocabularySize))
+    guard n > 0 else { return result }
+    finalNorm.apply(x, rows: n, into: x)
+    let compact = logits(ofNormed: x, rows: n)
+    let v = vocabularySize
+    result.values.withUnsafeMutableBufferPointer { out in
+      compact.values.withUnsafeBufferPointer { rowsIn in
+        for (j, position) in selected.enumerated() {
+          (out.baseAddress! + position * v).update(from: rowsIn.baseAddress! + j * v, count: v)
+        }
+      }
+    }
+    return result
   }
 
   /// The output head over `rows` final-normed rows of `x` (`[rows, model] -> [rows, V]`),

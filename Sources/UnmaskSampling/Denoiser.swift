@@ -22,6 +22,10 @@ public final class Denoiser {
   public let strategy: any RemaskingStrategy
   /// The schedule every run uses.
   public let schedule: any NoiseSchedule
+  /// Whether steps ask the model only for the logit rows the strategy reads (on by default;
+  /// the rows read are the same bits either way, so turning it off changes only the time: the
+  /// benchmark's baseline).
+  public var restrictsLogitRows = true
 
   /// A denoiser; throws `SamplingError` when the settings are impossible.
   public convenience init(model: MaskPredictor, settings: DenoisingSettings) throws {
@@ -91,6 +95,7 @@ public final class Denoiser {
     var run = Run(
       settings: settings, canvas: canvas, promptLength: promptLength,
       vocabularySize: model.vocabularySize, strategy: strategy, schedule: schedule)
+    run.restrictsLogitRows = restrictsLogitRows
     if settings.cache != .none, let cached = model as? any KVCachingPredictor {
       run.kvCache = BlockKVCache(
         model: cached, mode: settings.cache, commitsBlockStartFirst: settings.proposal == .dream)
@@ -164,6 +169,8 @@ struct Run {
   var stepIndex = 0
   /// Fast-dLLM's key/value cache, when the settings ask for one.
   var kvCache: BlockKVCache?
+  /// Ask the model only for the rows the strategy reads (`Denoiser.restrictsLogitRows`).
+  var restrictsLogitRows = false
 
   init(
     settings: DenoisingSettings, canvas: [Int32], promptLength: Int, vocabularySize: Int,
@@ -223,20 +230,20 @@ struct Run {
     model: MaskPredictor, block: Int, range: Range<Int>, stepInBlock: Int, counter: CommitCounter,
     given: (logits: Matrix, seconds: Double)? = nil
   ) throws -> DenoisingStep {
+    // Candidates: every mask up to the block's end (the last block: to the canvas end).
+    let candidateEnd = countRange(block).upperBound
+    let candidates = (0..<candidateEnd).filter { canvas[$0] == settings.maskID }
     let modelStart = ContinuousClock.now
     if given != nil { forwardPasses += settings.cfgScale > 0 ? 2 : 1 }
     var logits =
       try given?.logits
       ?? kvCache.map { try cachedLogits($0, range: range, stepInBlock: stepInBlock) }
-      ?? guidedLogits(model: model)
+      ?? guidedLogits(model: model, rows: logitRows(candidates: candidates))
     let modelTime = given.map { Duration.seconds($0.seconds) } ?? ContinuousClock.now - modelStart
     if settings.logitsEosInf, let eos = settings.eosID, Int(eos) < logits.columns {
       for row in 0..<logits.rows { logits[row, Int(eos)] = -.infinity }
     }
     applyMinimumLength(to: &logits)
-    // Candidates: every mask up to the block's end (the last block: to the canvas end).
-    let candidateEnd = countRange(block).upperBound
-    let candidates = (0..<candidateEnd).filter { canvas[$0] == settings.maskID }
     let maskedBefore = canvas.reduce(0) { $0 + ($1 == settings.maskID ? 1 : 0) }
     let proposals = propose(logits: logits, at: candidates)
     let laterProposals =
@@ -284,14 +291,23 @@ struct Run {
     return event
   }
 
-  /// Logits `[T, V]`, with LLaDA's classifier-free guidance when `cfgScale > 0`:
-  /// the unconditional canvas masks the prompt, `un + (cfg + 1) * (cond - un)` in float32.
-  mutating func guidedLogits(model: MaskPredictor) throws -> Matrix {
-    var cond = try model.logits(for: canvas)
+  /// The rows this step reads: the candidates (and the masks after the block when traces score
+  /// them) if the strategy reads no other row, else all.
+  func logitRows(candidates: [Int]) -> LogitRows {
+    guard restrictsLogitRows, strategy.readsLogitRows == .candidates else { return .all }
+    guard settings.scoreAllMasked else { return .positions(candidates) }
+    return .positions((0..<canvas.count).filter { canvas[$0] == settings.maskID })
+  }
+
+  /// Logits `[T, V]` (of which `rows` are read), with LLaDA's classifier-free guidance when
+  /// `cfgScale > 0`: the unconditional canvas masks the prompt, `un + (cfg + 1) * (cond - un)` in
+  /// float32.
+  mutating func guidedLogits(model: MaskPredictor, rows: LogitRows = .all) throws -> Matrix {
+    let cond = try model.logits(for: canvas, rows: rows)
     forwardPasses += 1
     try checkShape(cond, vocabularySize: model.vocabularySize)
     guard settings.cfgScale > 0 else { return cond }
-    let un = try model.logits(for: unconditionalCanvas)
+    let un = try model.logits(for: unconditionalCanvas, rows: rows)
     forwardPasses += 1
     try checkShape(un, vocabularySize: model.vocabularySize)
     return guided(cond, unconditional: un)
