@@ -20,6 +20,8 @@ public struct TransformerStack: Sendable {
   public var embeddingScale: Float
   /// Multiplier on logits (LLaDA's `scale_logits`: 1/sqrt(model)).
   public var logitScale: Float
+  /// Scratch and RoPE tables kept from one full pass to the next.
+  let buffers = ForwardBuffers()
 
   /// Model width.
   public var modelDimension: Int { embedding.shape[1] }
@@ -61,8 +63,9 @@ public struct TransformerStack: Sendable {
     if embeddingScale != 1 { for i in 0..<(t * d) { x[i] *= embeddingScale } }
 
     let mlp = blocks.first?.gate.outFeatures ?? 0
-    let scratch = ForwardScratch(tokens: t, model: d, attention: attention, mlp: mlp)
-    let tables = rope.tables(positions: t)
+    let scratch = buffers.takeScratch(tokens: t, model: d, attention: attention, mlp: mlp)
+    defer { buffers.giveBack(scratch, tokens: t) }
+    let tables = buffers.ropeTables(rope, positions: t)
     for (index, block) in blocks.enumerated() {
       if let selected, index == blocks.count - 1 {
         block.forward(
