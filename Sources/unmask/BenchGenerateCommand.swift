@@ -122,7 +122,7 @@ struct BenchGenerateCommand: ParsableCommand {
         String(
           format:
             "%@ %8.2f tokens/s  %4d forward passes  %5.2f tokens/forward  peak RSS %7.1f MiB%@  %5.2fx %@  cpu %.1f s = %.2fx",
-          label.padding(toLength: 18, withPad: " ", startingAt: 0), speed, passes,
+          label.padding(toLength: 22, withPad: " ", startingAt: 0), speed, passes,
           Double(tokens) / Double(passes), peak, resettable ? "" : " (process)",
           speed / (baseline ?? speed), baselineName, cpu,
           (cpuBaseline ?? 1) / (cpu / Double(tokens))))
