@@ -91,8 +91,9 @@ public struct TransformerStack: Sendable {
     let v = vocabularySize
     result.values.withUnsafeMutableBufferPointer { out in
       compact.values.withUnsafeBufferPointer { rowsIn in
+        guard let to = out.baseAddress, let from = rowsIn.baseAddress else { return }
         for (j, position) in selected.enumerated() {
-          (out.baseAddress! + position * v).update(from: rowsIn.baseAddress! + j * v, count: v)
+          (to + position * v).update(from: from + j * v, count: v)
         }
       }
     }

@@ -11,7 +11,8 @@
 #   UNMASK         the unmask binary (default: .build/release/unmask; build it first with
 #                  `swift build -c release --product unmask`)
 #   THREADS        threads for both (default 2); STEPS: Unmask's steps (default 128, the issue's)
-#   SKIP_ANCHOR=1  reuse the llama.cpp figures of the last run (WORK_DIR/anchor.txt)
+#   SKIP_ANCHOR=1  reuse the llama.cpp figures of the last run (WORK_DIR/anchor.txt); TYPES:
+#                  the GGUF types the anchor times (default "f32 bf16 q8_0")
 # Run it on a quiet machine: wall times on a loaded one measure the load. Nothing is written
 # inside the checkout; llama.cpp and its outputs stay in WORK_DIR.
 set -euo pipefail
@@ -29,7 +30,7 @@ mkdir -p "$W"
 # 1. llama.cpp (builds it, makes the model and its GGUFs on the first run).
 if [[ ${SKIP_ANCHOR:-0} != 1 ]]; then
   echo "llama.cpp: $ANCHOR $W" >&2
-  TYPES="f32 bf16 q8_0" bash "$ANCHOR" "$W" | tee "$W/anchor.txt.tmp" >&2
+  TYPES="${TYPES:-f32 bf16 q8_0}" bash "$ANCHOR" "$W" | tee "$W/anchor.txt.tmp" >&2
   mv "$W/anchor.txt.tmp" "$W/anchor.txt"
 fi
 llama_ms() { sed -n "s/^llama.cpp $1: \([0-9.]*\) ms per forward$/\1/p" "$W/anchor.txt"; }
