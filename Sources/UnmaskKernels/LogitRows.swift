@@ -8,23 +8,37 @@
 /// canvas with one 32-token block removes about 15% of the FLOPs of a pass, and changes nothing in
 /// the rows it computes: the same kernels sum each row in the same order.
 public enum LogitRows: Sendable, Equatable {
-  /// Every row `0..<T`.
+  /// Every row `0..<T`: logits `[T, V]`.
   case all
-  /// Only these positions (ascending, distinct, each in `0..<T`); the other rows of the result
-  /// are NaN, so that reading one by mistake shows up rather than passing for a prediction.
+  /// Only these positions (ascending, distinct, each in `0..<T`): logits `[n, V]`, row `j` the
+  /// prediction for position `positions[j]`. No `[T, V]` matrix is made, so the rows not read
+  /// cost neither time nor memory.
   case positions([Int])
 
-  /// The positions to compute for a canvas of `count` rows, or nil when that is every row.
-  public func restricted(to count: Int) -> [Int]? {
-    guard case .positions(let positions) = self, positions.count < count else { return nil }
+  /// The positions asked for, or nil for every row.
+  public var positions: [Int]? {
+    guard case .positions(let positions) = self else { return nil }
     return positions
+  }
+
+  /// Rows `positions` of `full` (`[T, V]`), in order: `[n, V]`.
+  public static func gather(_ positions: [Int], from full: Matrix) -> Matrix {
+    let v = full.columns
+    var values: [Float] = []
+    values.reserveCapacity(positions.count * v)
+    for position in positions {
+      values.append(contentsOf: full.values[(position * v)..<((position + 1) * v)])
+    }
+    return Matrix(rows: positions.count, columns: v, values: values)
   }
 }
 
 extension MaskPredictor {
-  /// Logits `[T, V]` of which only `rows` are guaranteed; conformers that cannot restrict a pass
-  /// compute every row (this default), which is always correct.
+  /// Every row computed, then the rows asked for gathered: always correct, never faster
+  /// (conformers that can restrict a pass implement this themselves).
   public func logits(for tokens: [Int32], rows: LogitRows) throws -> Matrix {
-    try logits(for: tokens)
+    let full = try logits(for: tokens)
+    guard let positions = rows.positions else { return full }
+    return LogitRows.gather(positions, from: full)
   }
 }

@@ -11,7 +11,7 @@ public protocol MaskPredictor: AnyObject {
   /// - Throws: when a token is outside `0..<vocabularySize` or the canvas is empty.
   func logits(for tokens: [Int32]) throws -> Matrix
 
-  /// Logits `[T, V]` whose rows in `rows` equal those of `logits(for:)` bit for bit; the other
-  /// rows may be NaN (see `LogitRows`). The default computes every row.
+  /// The rows `rows` of `logits(for:)`, bit for bit: `[T, V]` for `.all`, `[n, V]` for
+  /// `.positions` (see `LogitRows`). The default computes every row and gathers them.
   func logits(for tokens: [Int32], rows: LogitRows) throws -> Matrix
 }

@@ -116,25 +116,28 @@ public final class DreamModel: TransformerStackModel {
     try logits(for: tokens, rows: .all)
   }
 
-  /// Shifted logits `[T, V]` computed only at `rows`: row i reads raw row i - 1 (row 0 raw row
-  /// 0), so the pass computes the raw rows one to the left of those asked for.
+  /// Shifted logits of `rows` only (`[n, V]` for `.positions`, see `LogitRows`): position i
+  /// reads raw row i - 1 (position 0 raw row 0), so the pass computes the raw rows one to the
+  /// left of those asked for.
   public func logits(for tokens: [Int32], rows: LogitRows) throws -> Matrix {
-    var rawRows = LogitRows.all
-    if let positions = rows.restricted(to: tokens.count) {
-      var raw: [Int] = []
-      for position in positions.map({ max($0 - 1, 0) }) where raw.last != position {
-        raw.append(position)
+    guard let positions = rows.positions else {
+      var logits = try stack.logits(for: tokens, rows: .all)
+      let v = logits.columns
+      logits.values.withUnsafeMutableBufferPointer { values in
+        guard let base = values.baseAddress, logits.rows > 1 else { return }
+        // Move rows 0..<T-1 down by one; row 0 keeps its own values.
+        (base + v).update(from: base, count: (logits.rows - 1) * v)
       }
-      rawRows = .positions(raw)
+      return logits
     }
-    var logits = try stack.logits(for: tokens, rows: rawRows)
-    let v = logits.columns
-    logits.values.withUnsafeMutableBufferPointer { values in
-      guard let base = values.baseAddress, logits.rows > 1 else { return }
-      // Move rows 0..<T-1 down by one; row 0 keeps its own values.
-      (base + v).update(from: base, count: (logits.rows - 1) * v)
+    // Raw rows to compute (ascending, distinct), and which of them each position reads.
+    var raw: [Int] = []
+    var rowOf: [Int] = []
+    for position in positions.map({ max($0 - 1, 0) }) {
+      if raw.last != position { raw.append(position) }
+      rowOf.append(raw.count - 1)
     }
-    return logits
+    return LogitRows.gather(rowOf, from: try stack.logits(for: tokens, rows: .positions(raw)))
   }
 
   /// Builds the model from config.json and its weights, strictly (see `WeightLoader`).

@@ -35,25 +35,30 @@ public struct TransformerStack: Sendable {
     try logits(for: tokens, rows: .all)
   }
 
-  /// Raw logits `[T, V]` of which only `rows` are computed (the others are NaN): every block
-  /// but the last runs on all `T` rows, the last computes keys and values for all of them and
-  /// the rest (queries, attention, output projection, MLP, final norm, head) for `rows` only.
-  /// The rows computed equal those of `logits(for:)` bit for bit on the kernel paths (see
-  /// `Attention.attend`). On `.blas` every row is computed: BLAS may block a GEMM of a few rows
-  /// differently from one of `T` rows (measured: Dream's rows moved in the last bits), and the
-  /// rows read must not depend on which others were asked for.
+  /// Raw logits of `rows` only (`[n, V]` for `.positions`, see `LogitRows`): every block but
+  /// the last runs on all `T` rows, the last computes keys and values for all of them and the
+  /// rest (queries, attention, output projection, MLP, final norm, head) for `rows` only.
+  /// The rows equal those of `logits(for:)` bit for bit on the kernel paths (see
+  /// `Attention.attend`). On `.blas` every row is computed and the rows gathered: BLAS may block
+  /// a GEMM of a few rows differently from one of `T` rows (measured: Dream's rows moved in the
+  /// last bits), and the rows read must not depend on which others were asked for.
   ///
   /// - Precondition: `rows` lists ascending, distinct positions of the canvas.
   public func logits(for tokens: [Int32], rows: LogitRows) throws -> Matrix {
     try ModelError.check(tokens, vocabularySize: embeddingRows)
     let t = tokens.count
     let d = modelDimension
-    let selected = KernelPath.current == .blas ? nil : rows.restricted(to: t)
-    if let selected {
+    var selected = rows.positions
+    if let positions = selected {
       precondition(
-        zip(selected, selected.dropFirst()).allSatisfy { $0 < $1 }
-          && (selected.first ?? 0) >= 0 && (selected.last ?? 0) < t,
+        zip(positions, positions.dropFirst()).allSatisfy { $0 < $1 }
+          && (positions.first ?? 0) >= 0 && (positions.last ?? 0) < t,
         "logit rows must be ascending, distinct positions of the canvas 0..<\(t)")
+      // Every row asked for is the full pass; `.blas` computes them all and gathers.
+      if positions.count == t { selected = nil }
+      if KernelPath.current == .blas {
+        return LogitRows.gather(positions, from: try logits(for: tokens, rows: .all))
+      }
     }
     let x = UnsafeMutablePointer<Float>.allocate(capacity: t * d)
     defer { x.deallocate() }
@@ -80,24 +85,11 @@ public struct TransformerStack: Sendable {
       finalNorm.apply(x, rows: t, into: x)
       return logits(ofNormed: x, rows: t)
     }
-    // x holds the selected rows, compacted: [n, model] -> [n, V], scattered to their positions.
+    // x holds the selected rows, compacted: [n, model] -> [n, V].
     let n = selected.count
-    var result = Matrix(
-      rows: t, columns: vocabularySize,
-      values: [Float](repeating: .nan, count: t * vocabularySize))
-    guard n > 0 else { return result }
+    guard n > 0 else { return Matrix(rows: 0, columns: vocabularySize) }
     finalNorm.apply(x, rows: n, into: x)
-    let compact = logits(ofNormed: x, rows: n)
-    let v = vocabularySize
-    result.values.withUnsafeMutableBufferPointer { out in
-      compact.values.withUnsafeBufferPointer { rowsIn in
-        guard let to = out.baseAddress, let from = rowsIn.baseAddress else { return }
-        for (j, position) in selected.enumerated() {
-          (to + position * v).update(from: from + j * v, count: v)
-        }
-      }
-    }
-    return result
+    return logits(ofNormed: x, rows: n)
   }
 
   /// The output head over `rows` final-normed rows of `x` (`[rows, model] -> [rows, V]`),

@@ -171,6 +171,8 @@ struct Run {
   var kvCache: BlockKVCache?
   /// Ask the model only for the rows the strategy reads (`Denoiser.restrictsLogitRows`).
   var restrictsLogitRows = false
+  /// Where each position's row is in this step's logits.
+  var rowIndex = RowIndex(.all, canvasLength: 0)
 
   init(
     settings: DenoisingSettings, canvas: [Int32], promptLength: Int, vocabularySize: Int,
@@ -235,11 +237,15 @@ struct Run {
     let candidates = (0..<candidateEnd).filter { canvas[$0] == settings.maskID }
     let modelStart = ContinuousClock.now
     if given != nil { forwardPasses += settings.cfgScale > 0 ? 2 : 1 }
+    // Rows `[n, V]` of `rows.positions` when the pass was restricted, else `[T, V]`.
+    var rows = LogitRows.all
+    if given == nil && kvCache == nil { rows = logitRows(candidates: candidates) }
     var logits =
       try given?.logits
       ?? kvCache.map { try cachedLogits($0, range: range, stepInBlock: stepInBlock) }
-      ?? guidedLogits(model: model, rows: logitRows(candidates: candidates))
+      ?? guidedLogits(model: model, rows: rows)
     let modelTime = given.map { Duration.seconds($0.seconds) } ?? ContinuousClock.now - modelStart
+    rowIndex = RowIndex(rows, canvasLength: canvas.count)
     if settings.logitsEosInf, let eos = settings.eosID, Int(eos) < logits.columns {
       for row in 0..<logits.rows { logits[row, Int(eos)] = -.infinity }
     }
@@ -299,17 +305,17 @@ struct Run {
     return .positions((0..<canvas.count).filter { canvas[$0] == settings.maskID })
   }
 
-  /// Logits `[T, V]` (of which `rows` are read), with LLaDA's classifier-free guidance when
-  /// `cfgScale > 0`: the unconditional canvas masks the prompt, `un + (cfg + 1) * (cond - un)` in
-  /// float32.
+  /// Logits of `rows` (`[T, V]`, or `[n, V]` for `.positions`), with LLaDA's classifier-free
+  /// guidance when `cfgScale > 0`: the unconditional canvas masks the prompt,
+  /// `un + (cfg + 1) * (cond - un)` in float32.
   mutating func guidedLogits(model: MaskPredictor, rows: LogitRows = .all) throws -> Matrix {
     let cond = try model.logits(for: canvas, rows: rows)
     forwardPasses += 1
-    try checkShape(cond, vocabularySize: model.vocabularySize)
+    try checkShape(cond, vocabularySize: model.vocabularySize, rows: rows)
     guard settings.cfgScale > 0 else { return cond }
     let un = try model.logits(for: unconditionalCanvas, rows: rows)
     forwardPasses += 1
-    try checkShape(un, vocabularySize: model.vocabularySize)
+    try checkShape(un, vocabularySize: model.vocabularySize, rows: rows)
     return guided(cond, unconditional: un)
   }
 
@@ -341,10 +347,11 @@ struct Run {
     return logits
   }
 
-  func checkShape(_ m: Matrix, vocabularySize: Int) throws {
-    guard m.rows == canvas.count, m.columns == vocabularySize, vocabularySize > 0 else {
+  func checkShape(_ m: Matrix, vocabularySize: Int, rows: LogitRows = .all) throws {
+    let expected = rows.positions?.count ?? canvas.count
+    guard m.rows == expected, m.columns == vocabularySize, vocabularySize > 0 else {
       throw SamplingError.badLogits(
-        expectedRows: canvas.count, expectedColumns: vocabularySize, rows: m.rows,
+        expectedRows: expected, expectedColumns: vocabularySize, rows: m.rows,
         columns: m.columns)
     }
   }
@@ -355,7 +362,8 @@ struct Run {
     let v = logits.columns
     logits.values.withUnsafeBufferPointer { all in
       for position in candidates {
-        let row = UnsafeBufferPointer(rebasing: all[(position * v)..<((position + 1) * v)])
+        let r = rowIndex[position]
+        let row = UnsafeBufferPointer(rebasing: all[(r * v)..<((r + 1) * v)])
         proposals.append(proposer.propose(row: row, position: position, rng: &rng))
       }
     }
@@ -411,4 +419,30 @@ extension Duration {
   var seconds: Double {
     Double(components.seconds) + Double(components.attoseconds) * 1e-18
   }
+}
+
+/// Where a position's row sits in a step's logits: row `i` of `[T, V]`, or its index among the
+/// positions of a restricted pass (`[n, V]`).
+struct RowIndex {
+  private let rows: [Int]?
+
+  init(_ logitRows: LogitRows, canvasLength: Int) {
+    guard let positions = logitRows.positions else {
+      rows = nil
+      return
+    }
+    var rows = [Int](repeating: -1, count: canvasLength)
+    for (j, position) in positions.enumerated() { rows[position] = j }
+    self.rows = rows
+  }
+
+  /// The row of `position` (a position the pass was not asked for traps: a sampler bug).
+  subscript(position: Int) -> Int {
+    guard let rows else { return position }
+    precondition(rows[position] >= 0, "position \(position)'s logits were not computed")
+    return rows[position]
+  }
+
+  /// Whether `position` has a row.
+  func contains(_ position: Int) -> Bool { rows.map { $0[position] >= 0 } ?? true }
 }

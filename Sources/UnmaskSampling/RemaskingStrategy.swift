@@ -60,8 +60,8 @@ public struct StepContext {
   public var editable: [Bool] = []
   /// The step's logits `[T, V]` (after guidance and the EOS controls), for strategies that
   /// need whole distributions (KLASS) or positions that are not candidates (token editing).
-  /// Only the candidates' rows are computed (the others are NaN) when the strategy's
-  /// `readsLogitRows` is `.candidates`.
+  /// When the strategy's `readsLogitRows` is `.candidates`, only the masked positions' rows
+  /// were computed and this is `[n, V]` (those rows, ascending by position).
   public var logits: Matrix? = nil
   /// Runs one more forward pass on a canvas of the strategy's choosing (WINO's verification);
   /// the run counts it in `forwardPasses`. Nil when the run offers none.

@@ -3,8 +3,8 @@ import Testing
 import UnmaskKernels
 @testable import UnmaskSampling
 
-/// A predictor that honours `LogitRows` the strict way: the rows it was not asked for are NaN,
-/// so a strategy that reads one would change its output. It records what each pass asked for.
+/// A predictor that honours `LogitRows` as a restricted pass does: only the rows asked for, so
+/// a step that read another position's row would trap. It records what each pass asked for.
 final class RowRestrictingPredictor: MaskPredictor {
   let base: MaskPredictor
   private(set) var requests: [LogitRows] = []
@@ -15,20 +15,16 @@ final class RowRestrictingPredictor: MaskPredictor {
 
   func logits(for tokens: [Int32], rows: LogitRows) throws -> Matrix {
     requests.append(rows)
-    var logits = try base.logits(for: tokens)
-    guard let positions = rows.restricted(to: tokens.count) else { return logits }
-    let keep = Set(positions)
-    for i in 0..<logits.rows where !keep.contains(i) {
-      for j in 0..<logits.columns { logits[i, j] = .nan }
-    }
-    return logits
+    let logits = try base.logits(for: tokens)
+    guard let positions = rows.positions else { return logits }
+    return LogitRows.gather(positions, from: logits)
   }
 }
 
 @Suite("Steps ask only for the logit rows their strategy reads")
 struct LogitRowsSamplingTests {
-  /// Every sampler golden, with every row a step does not ask for set to NaN: same tokens, same
-  /// passes. A strategy that claims `.candidates` but reads another row would fail here.
+  /// Every sampler golden, with only the rows a step asks for: same tokens, same passes. A
+  /// strategy that claims `.candidates` but reads another row would fail here.
   @Test(arguments: try GoldenCase.all())
   func goldensHoldWithOnlyTheRowsAskedFor(_ golden: GoldenCase) throws {
     let toy = try ToyPredictor.load(dreamShift: golden.dream_shift, scale: golden.scale)
