@@ -27,20 +27,44 @@ public enum Attention {
     q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
     into out: UnsafeMutablePointer<Float>, tokens: Int, heads: Int, kvHeads: Int, headDimension: Int
   ) {
+    attend(
+      q: q, k: k, v: v, into: out, queries: tokens, keys: tokens, heads: heads, kvHeads: kvHeads,
+      headDimension: headDimension)
+  }
+
+  /// Bidirectional attention of `queries` rows of `q` (any positions of the canvas, already
+  /// rotated at their own positions) against all `keys` rows of `k` and `v`: the full pass when
+  /// the queries are every position, the last block of a row-restricted pass otherwise.
+  ///
+  /// On the kernel paths each query's output is computed alone (the kernel's 32-query blocks and
+  /// 4-query groups share key tiles, not sums), so a query gives the same bits whichever other
+  /// queries come with it. On `.blas` the GEMMs' blocking may depend on `queries`.
+  ///
+  /// - Parameters:
+  ///   - q: `[queries, heads · d]`.
+  ///   - k: `[keys, kvHeads · d]`.
+  ///   - v: `[keys, kvHeads · d]`.
+  ///   - out: `[queries, heads · d]`.
+  public static func attend(
+    q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
+    into out: UnsafeMutablePointer<Float>, queries: Int, keys: Int, heads: Int, kvHeads: Int,
+    headDimension: Int
+  ) {
     let path = KernelPath.current
     if path != .blas, headDimension <= 256 {
-      let blocks = (tokens + queryBlock - 1) / queryBlock
+      let blocks = (queries + queryBlock - 1) / queryBlock
       ComputeThreads.parallelFor(heads * blocks) { item in
         let t0 = (item % blocks) * queryBlock
+        // uk_attention reads query rows t0..<t1 of q and every one of `keys` key rows.
         uk_attention(
-          path.cPath, q, k, v, out, tokens, heads, kvHeads, headDimension, item / blocks, t0,
-          min(tokens, t0 + queryBlock))
+          path.cPath, q, k, v, out, keys, heads, kvHeads, headDimension, item / blocks, t0,
+          min(queries, t0 + queryBlock))
       }
       return
     }
-    // The BLAS path is the window case with the window spanning the whole canvas.
+    // The BLAS path is the window case: these queries against every key.
     window(
-      q: q, k: k, v: v, into: out, queries: tokens, keys: tokens, heads: heads,
+      q: q, k: k, v: v, into: out, queries: queries, keys: keys, heads: heads,
       kvHeads: kvHeads, headDimension: headDimension)
   }
 }

@@ -10,4 +10,8 @@ public protocol MaskPredictor: AnyObject {
   ///
   /// - Throws: when a token is outside `0..<vocabularySize` or the canvas is empty.
   func logits(for tokens: [Int32]) throws -> Matrix
+
+  /// The rows `rows` of `logits(for:)`, bit for bit: `[T, V]` for `.all`, `[n, V]` for
+  /// `.positions` (see `LogitRows`). The default computes every row and gathers them.
+  func logits(for tokens: [Int32], rows: LogitRows) throws -> Matrix
 }

@@ -113,14 +113,31 @@ public final class DreamModel: TransformerStackModel {
   /// Logits as generation reads them: row i = raw row i - 1, row 0 = raw row 0
   /// (`generation_utils.py`: `torch.cat([logits[:, :1], logits[:, :-1]], dim=1)`).
   public func logits(for tokens: [Int32]) throws -> Matrix {
-    var logits = try rawLogits(for: tokens)
-    let v = logits.columns
-    logits.values.withUnsafeMutableBufferPointer { values in
-      guard let base = values.baseAddress, logits.rows > 1 else { return }
-      // Move rows 0..<T-1 down by one; row 0 keeps its own values.
-      (base + v).update(from: base, count: (logits.rows - 1) * v)
+    try logits(for: tokens, rows: .all)
+  }
+
+  /// Shifted logits of `rows` only (`[n, V]` for `.positions`, see `LogitRows`): position i
+  /// reads raw row i - 1 (position 0 raw row 0), so the pass computes the raw rows one to the
+  /// left of those asked for.
+  public func logits(for tokens: [Int32], rows: LogitRows) throws -> Matrix {
+    guard let positions = rows.positions else {
+      var logits = try stack.logits(for: tokens, rows: .all)
+      let v = logits.columns
+      logits.values.withUnsafeMutableBufferPointer { values in
+        guard let base = values.baseAddress, logits.rows > 1 else { return }
+        // Move rows 0..<T-1 down by one; row 0 keeps its own values.
+        (base + v).update(from: base, count: (logits.rows - 1) * v)
+      }
+      return logits
     }
-    return logits
+    // Raw rows to compute (ascending, distinct), and which of them each position reads.
+    var raw: [Int] = []
+    var rowOf: [Int] = []
+    for position in positions.map({ max($0 - 1, 0) }) {
+      if raw.last != position { raw.append(position) }
+      rowOf.append(raw.count - 1)
+    }
+    return LogitRows.gather(rowOf, from: try stack.logits(for: tokens, rows: .positions(raw)))
   }
 
   /// Builds the model from config.json and its weights, strictly (see `WeightLoader`).

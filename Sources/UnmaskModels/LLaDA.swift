@@ -140,6 +140,11 @@ public final class LLaDAModel: TransformerStackModel {
   /// Logits `[T, V]`; LLaDA's row i already predicts position i.
   public func logits(for tokens: [Int32]) throws -> Matrix { try stack.logits(for: tokens) }
 
+  /// Logits `[T, V]` computed only at `rows` (see `TransformerStack.logits(for:rows:)`).
+  public func logits(for tokens: [Int32], rows: LogitRows) throws -> Matrix {
+    try stack.logits(for: tokens, rows: rows)
+  }
+
   /// Builds the model from config.json and its weights, strictly (see `WeightLoader`).
   public init(configJSON: Data, configPath: String, weights: WeightLoader) throws {
     let config: LLaDAConfiguration

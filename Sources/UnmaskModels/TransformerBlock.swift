@@ -101,6 +101,47 @@ extension TransformerBlock {
     finish(x, rows: tokens, scratch: s)
   }
 
+  /// The block for a pass that needs only the rows `positions` of its output (the last block
+  /// of a row-restricted pass): keys and values for all `tokens` rows, everything else for
+  /// `positions` only. On return `x` holds those rows' outputs compacted, `[n, model]`, in the
+  /// order given; the rest of `x` is spent.
+  ///
+  /// Each computed row goes through the same kernels as in `forward(_:tokens:...)`, which sum
+  /// every row on its own, so it comes out bit for bit the same.
+  func forward(
+    _ x: UnsafeMutablePointer<Float>, tokens: Int, rows positions: [Int],
+    attention shape: AttentionShape, rope: RotaryEmbedding,
+    ropeTables: (cos: [Float], sin: [Float]), scratch s: ForwardScratch
+  ) {
+    let n = positions.count
+    let model = output.outFeatures
+    attentionNorm.apply(x, rows: tokens, into: s.normed)
+    key.apply(s.normed, rows: tokens, into: s.key)
+    value.apply(s.normed, rows: tokens, into: s.value)
+    rope.apply(s.key, rows: tokens, heads: shape.kvHeads, tables: ropeTables)
+    // Compact the needed rows in place: positions ascend, so row positions[j] >= j is read
+    // before any later row overwrites it.
+    for (j, position) in positions.enumerated() where position != j {
+      (s.normed + j * model).update(from: s.normed + position * model, count: model)
+      (x + j * model).update(from: x + position * model, count: model)
+    }
+    let half = rope.headDimension / 2
+    var cosines = [Float](), sines = [Float]()
+    cosines.reserveCapacity(n * half)
+    sines.reserveCapacity(n * half)
+    for position in positions {
+      cosines.append(contentsOf: ropeTables.cos[(position * half)..<((position + 1) * half)])
+      sines.append(contentsOf: ropeTables.sin[(position * half)..<((position + 1) * half)])
+    }
+    // Queries [n, H·d] at their own positions, against all `tokens` keys.
+    query.apply(s.normed, rows: n, into: s.query)
+    rope.apply(s.query, rows: n, heads: shape.heads, tables: (cosines, sines))
+    Attention.attend(
+      q: s.query, k: s.key, v: s.value, into: s.attended, queries: n, keys: tokens,
+      heads: shape.heads, kvHeads: shape.kvHeads, headDimension: shape.headDimension)
+    finish(x, rows: n, scratch: s)
+  }
+
   /// The block after attention, shared by every forward variant (full, batched, cached):
   /// the output projection of `s.attended` added to `x`, then the MLP added to `x`.
   /// `[rows, H·d] -> [rows, model]`; MLP `[rows, model] -> gate, up [rows, mlp] -> [rows, model]`.

@@ -20,6 +20,8 @@ public struct TransformerStack: Sendable {
   public var embeddingScale: Float
   /// Multiplier on logits (LLaDA's `scale_logits`: 1/sqrt(model)).
   public var logitScale: Float
+  /// Scratch and RoPE tables kept from one full pass to the next.
+  let buffers = ForwardBuffers()
 
   /// Model width.
   public var modelDimension: Int { embedding.shape[1] }
@@ -30,9 +32,34 @@ public struct TransformerStack: Sendable {
 
   /// Raw logits `[T, V]`: row `i` is the model's output at position `i`.
   public func logits(for tokens: [Int32]) throws -> Matrix {
+    try logits(for: tokens, rows: .all)
+  }
+
+  /// Raw logits of `rows` only (`[n, V]` for `.positions`, see `LogitRows`): every block but
+  /// the last runs on all `T` rows, the last computes keys and values for all of them and the
+  /// rest (queries, attention, output projection, MLP, final norm, head) for `rows` only.
+  /// The rows equal those of `logits(for:)` bit for bit on the kernel paths (see
+  /// `Attention.attend`). On `.blas` every row is computed and the rows gathered: BLAS may block
+  /// a GEMM of a few rows differently from one of `T` rows (measured: Dream's rows moved in the
+  /// last bits), and the rows read must not depend on which others were asked for.
+  ///
+  /// - Precondition: `rows` lists ascending, distinct positions of the canvas.
+  public func logits(for tokens: [Int32], rows: LogitRows) throws -> Matrix {
     try ModelError.check(tokens, vocabularySize: embeddingRows)
     let t = tokens.count
     let d = modelDimension
+    var selected = rows.positions
+    if let positions = selected {
+      precondition(
+        zip(positions, positions.dropFirst()).allSatisfy { $0 < $1 }
+          && (positions.first ?? 0) >= 0 && (positions.last ?? 0) < t,
+        "logit rows must be ascending, distinct positions of the canvas 0..<\(t)")
+      // Every row asked for is the full pass; `.blas` computes them all and gathers.
+      if positions.count == t { selected = nil }
+      if KernelPath.current == .blas {
+        return LogitRows.gather(positions, from: try logits(for: tokens, rows: .all))
+      }
+    }
     let x = UnsafeMutablePointer<Float>.allocate(capacity: t * d)
     defer { x.deallocate() }
     for (position, token) in tokens.enumerated() {
@@ -41,14 +68,28 @@ public struct TransformerStack: Sendable {
     if embeddingScale != 1 { for i in 0..<(t * d) { x[i] *= embeddingScale } }
 
     let mlp = blocks.first?.gate.outFeatures ?? 0
-    let scratch = ForwardScratch(tokens: t, model: d, attention: attention, mlp: mlp)
-    let tables = rope.tables(positions: t)
-    for block in blocks {
-      block.forward(
-        x, tokens: t, attention: attention, rope: rope, ropeTables: tables, scratch: scratch)
+    let scratch = buffers.takeScratch(tokens: t, model: d, attention: attention, mlp: mlp)
+    defer { buffers.giveBack(scratch, tokens: t) }
+    let tables = buffers.ropeTables(rope, positions: t)
+    for (index, block) in blocks.enumerated() {
+      if let selected, index == blocks.count - 1 {
+        block.forward(
+          x, tokens: t, rows: selected, attention: attention, rope: rope, ropeTables: tables,
+          scratch: scratch)
+      } else {
+        block.forward(
+          x, tokens: t, attention: attention, rope: rope, ropeTables: tables, scratch: scratch)
+      }
     }
-    finalNorm.apply(x, rows: t, into: x)
-    return logits(ofNormed: x, rows: t)
+    guard let selected else {
+      finalNorm.apply(x, rows: t, into: x)
+      return logits(ofNormed: x, rows: t)
+    }
+    // x holds the selected rows, compacted: [n, model] -> [n, V].
+    let n = selected.count
+    guard n > 0 else { return Matrix(rows: 0, columns: vocabularySize) }
+    finalNorm.apply(x, rows: n, into: x)
+    return logits(ofNormed: x, rows: n)
   }
 
   /// The output head over `rows` final-normed rows of `x` (`[rows, model] -> [rows, V]`),

@@ -29,6 +29,7 @@ extension Denoiser {
         canvas: prompt + [Int32](repeating: settings.maskID, count: settings.length),
         promptLength: prompt.count, vocabularySize: model.vocabularySize, strategy: strategy,
         schedule: schedule)
+      run.restrictsLogitRows = restrictsLogitRows
       if settings.cache != .none, let cached = model as? any KVCachingPredictor {
         run.kvCache = BlockKVCache(
           model: cached, mode: settings.cache,

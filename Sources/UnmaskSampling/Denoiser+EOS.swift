@@ -12,9 +12,11 @@ extension Run {
   /// `minLength`: EOS and EoT logits are -inf at the first `minLength` generated positions.
   func applyMinimumLength(to logits: inout Matrix) {
     guard settings.minLength > 0 else { return }
-    let end = min(promptLength + settings.minLength, logits.rows)
+    let end = min(promptLength + settings.minLength, canvas.count)
     for id in endIDs where Int(id) >= 0 && Int(id) < logits.columns {
-      for row in promptLength..<end { logits[row, Int(id)] = -.infinity }
+      for position in promptLength..<end where rowIndex.contains(position) {
+        logits[rowIndex[position], Int(id)] = -.infinity
+      }
     }
   }
 

@@ -22,6 +22,10 @@ public final class Denoiser {
   public let strategy: any RemaskingStrategy
   /// The schedule every run uses.
   public let schedule: any NoiseSchedule
+  /// Whether steps ask the model only for the logit rows the strategy reads (on by default;
+  /// the rows read are the same bits either way, so turning it off changes only the time: the
+  /// benchmark's baseline).
+  public var restrictsLogitRows = true
 
   /// A denoiser; throws `SamplingError` when the settings are impossible.
   public convenience init(model: MaskPredictor, settings: DenoisingSettings) throws {
@@ -91,6 +95,7 @@ public final class Denoiser {
     var run = Run(
       settings: settings, canvas: canvas, promptLength: promptLength,
       vocabularySize: model.vocabularySize, strategy: strategy, schedule: schedule)
+    run.restrictsLogitRows = restrictsLogitRows
     if settings.cache != .none, let cached = model as? any KVCachingPredictor {
       run.kvCache = BlockKVCache(
         model: cached, mode: settings.cache, commitsBlockStartFirst: settings.proposal == .dream)
@@ -164,6 +169,10 @@ struct Run {
   var stepIndex = 0
   /// Fast-dLLM's key/value cache, when the settings ask for one.
   var kvCache: BlockKVCache?
+  /// Ask the model only for the rows the strategy reads (`Denoiser.restrictsLogitRows`).
+  var restrictsLogitRows = false
+  /// Where each position's row is in this step's logits.
+  var rowIndex = RowIndex(.all, canvasLength: 0)
 
   init(
     settings: DenoisingSettings, canvas: [Int32], promptLength: Int, vocabularySize: Int,
@@ -223,20 +232,24 @@ struct Run {
     model: MaskPredictor, block: Int, range: Range<Int>, stepInBlock: Int, counter: CommitCounter,
     given: (logits: Matrix, seconds: Double)? = nil
   ) throws -> DenoisingStep {
+    // Candidates: every mask up to the block's end (the last block: to the canvas end).
+    let candidateEnd = countRange(block).upperBound
+    let candidates = (0..<candidateEnd).filter { canvas[$0] == settings.maskID }
     let modelStart = ContinuousClock.now
     if given != nil { forwardPasses += settings.cfgScale > 0 ? 2 : 1 }
+    // Rows `[n, V]` of `rows.positions` when the pass was restricted, else `[T, V]`.
+    var rows = LogitRows.all
+    if given == nil && kvCache == nil { rows = logitRows(candidates: candidates) }
     var logits =
       try given?.logits
       ?? kvCache.map { try cachedLogits($0, range: range, stepInBlock: stepInBlock) }
-      ?? guidedLogits(model: model)
+      ?? guidedLogits(model: model, rows: rows)
     let modelTime = given.map { Duration.seconds($0.seconds) } ?? ContinuousClock.now - modelStart
+    rowIndex = RowIndex(rows, canvasLength: canvas.count)
     if settings.logitsEosInf, let eos = settings.eosID, Int(eos) < logits.columns {
       for row in 0..<logits.rows { logits[row, Int(eos)] = -.infinity }
     }
     applyMinimumLength(to: &logits)
-    // Candidates: every mask up to the block's end (the last block: to the canvas end).
-    let candidateEnd = countRange(block).upperBound
-    let candidates = (0..<candidateEnd).filter { canvas[$0] == settings.maskID }
     let maskedBefore = canvas.reduce(0) { $0 + ($1 == settings.maskID ? 1 : 0) }
     let proposals = propose(logits: logits, at: candidates)
     let laterProposals =
@@ -284,16 +297,25 @@ struct Run {
     return event
   }
 
-  /// Logits `[T, V]`, with LLaDA's classifier-free guidance when `cfgScale > 0`:
-  /// the unconditional canvas masks the prompt, `un + (cfg + 1) * (cond - un)` in float32.
-  mutating func guidedLogits(model: MaskPredictor) throws -> Matrix {
-    var cond = try model.logits(for: canvas)
+  /// The rows this step reads: the candidates (and the masks after the block when traces score
+  /// them) if the strategy reads no other row, else all.
+  func logitRows(candidates: [Int]) -> LogitRows {
+    guard restrictsLogitRows, strategy.readsLogitRows == .candidates else { return .all }
+    guard settings.scoreAllMasked else { return .positions(candidates) }
+    return .positions((0..<canvas.count).filter { canvas[$0] == settings.maskID })
+  }
+
+  /// Logits of `rows` (`[T, V]`, or `[n, V]` for `.positions`), with LLaDA's classifier-free
+  /// guidance when `cfgScale > 0`: the unconditional canvas masks the prompt,
+  /// `un + (cfg + 1) * (cond - un)` in float32.
+  mutating func guidedLogits(model: MaskPredictor, rows: LogitRows = .all) throws -> Matrix {
+    let cond = try model.logits(for: canvas, rows: rows)
     forwardPasses += 1
-    try checkShape(cond, vocabularySize: model.vocabularySize)
+    try checkShape(cond, vocabularySize: model.vocabularySize, rows: rows)
     guard settings.cfgScale > 0 else { return cond }
-    let un = try model.logits(for: unconditionalCanvas)
+    let un = try model.logits(for: unconditionalCanvas, rows: rows)
     forwardPasses += 1
-    try checkShape(un, vocabularySize: model.vocabularySize)
+    try checkShape(un, vocabularySize: model.vocabularySize, rows: rows)
     return guided(cond, unconditional: un)
   }
 
@@ -325,10 +347,11 @@ struct Run {
     return logits
   }
 
-  func checkShape(_ m: Matrix, vocabularySize: Int) throws {
-    guard m.rows == canvas.count, m.columns == vocabularySize, vocabularySize > 0 else {
+  func checkShape(_ m: Matrix, vocabularySize: Int, rows: LogitRows = .all) throws {
+    let expected = rows.positions?.count ?? canvas.count
+    guard m.rows == expected, m.columns == vocabularySize, vocabularySize > 0 else {
       throw SamplingError.badLogits(
-        expectedRows: canvas.count, expectedColumns: vocabularySize, rows: m.rows,
+        expectedRows: expected, expectedColumns: vocabularySize, rows: m.rows,
         columns: m.columns)
     }
   }
@@ -339,7 +362,8 @@ struct Run {
     let v = logits.columns
     logits.values.withUnsafeBufferPointer { all in
       for position in candidates {
-        let row = UnsafeBufferPointer(rebasing: all[(position * v)..<((position + 1) * v)])
+        let r = rowIndex[position]
+        let row = UnsafeBufferPointer(rebasing: all[(r * v)..<((r + 1) * v)])
         proposals.append(proposer.propose(row: row, position: position, rng: &rng))
       }
     }
@@ -395,4 +419,30 @@ extension Duration {
   var seconds: Double {
     Double(components.seconds) + Double(components.attoseconds) * 1e-18
   }
+}
+
+/// Where a position's row sits in a step's logits: row `i` of `[T, V]`, or its index among the
+/// positions of a restricted pass (`[n, V]`).
+struct RowIndex {
+  private let rows: [Int]?
+
+  init(_ logitRows: LogitRows, canvasLength: Int) {
+    guard let positions = logitRows.positions else {
+      rows = nil
+      return
+    }
+    var rows = [Int](repeating: -1, count: canvasLength)
+    for (j, position) in positions.enumerated() { rows[position] = j }
+    self.rows = rows
+  }
+
+  /// The row of `position` (a position the pass was not asked for traps: a sampler bug).
+  subscript(position: Int) -> Int {
+    guard let rows else { return position }
+    precondition(rows[position] >= 0, "position \(position)'s logits were not computed")
+    return rows[position]
+  }
+
+  /// Whether `position` has a row.
+  func contains(_ position: Int) -> Bool { rows.map { $0[position] >= 0 } ?? true }
 }

@@ -60,6 +60,8 @@ public struct StepContext {
   public var editable: [Bool] = []
   /// The step's logits `[T, V]` (after guidance and the EOS controls), for strategies that
   /// need whole distributions (KLASS) or positions that are not candidates (token editing).
+  /// When the strategy's `readsLogitRows` is `.candidates`, only the masked positions' rows
+  /// were computed and this is `[n, V]` (those rows, ascending by position).
   public var logits: Matrix? = nil
   /// Runs one more forward pass on a canvas of the strategy's choosing (WINO's verification);
   /// the run counts it in `forwardPasses`. Nil when the run offers none.
@@ -98,6 +100,9 @@ public protocol RemaskingStrategy {
   /// Whether the block runs until it has no mask left rather than for a fixed number of steps
   /// (threshold-style strategies that ignore the schedule's count).
   var runsUntilBlockComplete: Bool { get }
+  /// Which logit rows the strategy reads (default `.all`, always safe): `.candidates` lets the
+  /// forward pass skip the last block's work for every other row (see `LogitRows`).
+  var readsLogitRows: LogitRowUse { get }
   /// Positions to commit this step, in the order chosen.
   mutating func selectCommits(_ context: StepContext, rng: inout SeededGenerator)
     -> [ScoredPosition]
@@ -118,6 +123,8 @@ public protocol RemaskingStrategy {
 extension RemaskingStrategy {
   /// Counting strategies run the schedule's steps.
   public var runsUntilBlockComplete: Bool { false }
+  /// Every row, unless a strategy says otherwise: a new strategy is safe by default.
+  public var readsLogitRows: LogitRowUse { .all }
   /// The usual stopping rule.
   public func continuesBlock(stepInBlock: Int, complete: Bool, blockLength: Int) -> Bool? { nil }
   /// No edits by default.

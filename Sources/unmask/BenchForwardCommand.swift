@@ -33,6 +33,14 @@ struct BenchForwardCommand: ParsableCommand {
 
   @Option(
     help: """
+      Also time passes that compute only this many logit rows (positions after a 32-token \
+      prompt: one block's masks, as a sampler step asks for them); skipped when 0 or not \
+      fewer than --tokens.
+      """)
+  var logitRows = 16
+
+  @Option(
+    help: """
       Kernel paths to time, comma-separated (\(KernelPath.allCases.map(\.rawValue).joined(separator: ", "))). \
       Default: every path this CPU runs but scalar.
       """)
@@ -50,6 +58,9 @@ struct BenchForwardCommand: ParsableCommand {
   func validate() throws {
     guard tokens >= 1 else { throw ValidationError("--tokens must be at least 1") }
     guard repetitions >= 1 else { throw ValidationError("--repetitions must be at least 1") }
+    guard logitRows >= 0 else {
+      throw ValidationError("--logit-rows must be at least 0, got \(logitRows)")
+    }
     if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
     guard dModel % heads == 0 else {
       throw ValidationError("--d-model must be a multiple of --heads")
@@ -160,21 +171,13 @@ struct BenchForwardCommand: ParsableCommand {
   ) throws {
     let canvas = (0..<tokens).map { Int32(($0 * 7919) % model.vocabularySize) }
     let flops = model.flops(tokens: tokens)
+    // One block's masks after a 32-token prompt (the issue's canvas), or the canvas's end.
+    let first = max(0, min(32, tokens - logitRows))
+    let rows = LogitRows.positions(Array(first..<min(tokens, first + logitRows)))
     var blas: (wall: Double, cpu: Double)?
     // The previous engine first, so every other path has its ratio.
     for path in paths.sorted(by: { ($0 == .blas ? 0 : 1) < ($1 == .blas ? 0 : 1) }) {
-      let best = try KernelPath.with(path) { () throws -> (wall: Double, cpu: Double) in
-        _ = try model.logits(for: canvas)  // warm-up: page in weights, size buffers
-        var best = (wall: Double.infinity, cpu: Double.infinity)
-        for _ in 0..<repetitions {
-          let cpu = processCPUSeconds()
-          let start = DispatchTime.now().uptimeNanoseconds
-          _ = try model.logits(for: canvas)
-          best.wall = min(best.wall, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-          best.cpu = min(best.cpu, processCPUSeconds() - cpu)
-        }
-        return best
-      }
+      let best = try KernelPath.with(path) { try bestOf { _ = try model.logits(for: canvas) } }
       if path == .blas { blas = best }
       let gflops = flops / best.wall / 1e9
       let versus =
@@ -189,7 +192,33 @@ struct BenchForwardCommand: ParsableCommand {
             format: "%7.1f ms/pass %6.1f GFLOP/s = %.2fx sgemm; cpu %7.1f ms", best.wall * 1000,
             gflops,
             gflops / peak, best.cpu * 1000) + versus)
+      // `.blas` computes every row (see TransformerStack.logits(for:rows:)): nothing to time.
+      guard logitRows > 0, logitRows < tokens, path != .blas else { continue }
+      let restricted = try KernelPath.with(path) {
+        try bestOf { _ = try model.logits(for: canvas, rows: rows) }
+      }
+      print(
+        String(repeating: " ", count: 30)
+          + String(
+            format: "%7.1f ms/pass for %d of %d logit rows; cpu %7.1f ms = %.2fx the full pass",
+            restricted.wall * 1000, logitRows, tokens, restricted.cpu * 1000,
+            best.cpu / restricted.cpu))
     }
+  }
+
+  /// The best wall and CPU time of `repetitions` runs of `pass`, after one warm-up run (pages
+  /// in the weights, sizes the buffers).
+  func bestOf(_ pass: () throws -> Void) throws -> (wall: Double, cpu: Double) {
+    try pass()
+    var best = (wall: Double.infinity, cpu: Double.infinity)
+    for _ in 0..<repetitions {
+      let cpu = processCPUSeconds()
+      let start = DispatchTime.now().uptimeNanoseconds
+      try pass()
+      best.wall = min(best.wall, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+      best.cpu = min(best.cpu, processCPUSeconds() - cpu)
+    }
+    return best
   }
 }
 

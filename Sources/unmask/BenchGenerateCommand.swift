@@ -37,6 +37,12 @@ struct BenchGenerateCommand: ParsableCommand {
   )
   var blocks: Int?
   @Option(help: "Compute threads.") var threads: Int?
+  @Flag(
+    help: """
+      First run --cache none computing every logit row (as before row-restricted passes): the \
+      baseline of the ratios, to measure what restricting the rows saves.
+      """)
+  var allRowsBaseline = false
 
   func validate() throws {
     guard promptLength >= 1, length >= 1, blockLength >= 1 else {
@@ -103,28 +109,39 @@ struct BenchGenerateCommand: ParsableCommand {
         + (blocks.map { ", first \($0) block(s)" } ?? ""))
     _ = try network.logits(for: prompt)  // warm-up: weights paged in
     var baseline: Double?
-    func report(_ label: String, tokens: Int, passes: Int, seconds: Double, resettable: Bool) {
+    var cpuBaseline: Double?
+    let baselineName = allRowsBaseline ? "none, all rows" : "none"
+    func report(
+      _ label: String, tokens: Int, passes: Int, seconds: Double, cpu: Double, resettable: Bool
+    ) {
       let peak = Double(PeakMemory.bytes()) / 1_048_576
       let speed = Double(tokens) / seconds
       if baseline == nil { baseline = speed }
+      if cpuBaseline == nil { cpuBaseline = cpu / Double(tokens) }
       print(
         String(
           format:
-            "%@ %8.2f tokens/s  %4d forward passes  %5.2f tokens/forward  peak RSS %7.1f MiB%@  %5.2fx none",
-          label.padding(toLength: 13, withPad: " ", startingAt: 0), speed, passes,
+            "%@ %8.2f tokens/s  %4d forward passes  %5.2f tokens/forward  peak RSS %7.1f MiB%@  %5.2fx %@  cpu %.1f s = %.2fx",
+          label.padding(toLength: 22, withPad: " ", startingAt: 0), speed, passes,
           Double(tokens) / Double(passes), peak, resettable ? "" : " (process)",
-          speed / (baseline ?? speed)))
+          speed / (baseline ?? speed), baselineName, cpu,
+          (cpuBaseline ?? 1) / (cpu / Double(tokens))))
     }
-    for mode in try modes() {
+    var runs = try modes().map { (mode: $0, restricted: true) }
+    if allRowsBaseline { runs.insert((.none, false), at: 0) }
+    for (mode, restricted) in runs {
       settings.cache = mode
       let denoiser = try Denoiser(model: network, settings: settings)
+      denoiser.restrictsLogitRows = restricted
       let resettable = PeakMemory.reset()
       let stop = blocks.map { BlockLimit(blocks: $0, maskID: settings.maskID) }
+      let cpu = processCPUSeconds()
       let result = try denoiser.generate(prompt: prompt, observers: stop.map { [$0] } ?? [])
       let generated = result.generated.filter { $0 != settings.maskID }.count
       report(
-        "cache \(mode.rawValue)", tokens: generated, passes: result.forwardPasses,
-        seconds: result.seconds, resettable: resettable)
+        "cache \(mode.rawValue)" + (restricted ? "" : ", all rows"), tokens: generated,
+        passes: result.forwardPasses, seconds: result.seconds,
+        cpu: processCPUSeconds() - cpu, resettable: resettable)
     }
     settings.cache = .none
     let denoiser = try Denoiser(model: network, settings: settings)
@@ -135,11 +152,13 @@ struct BenchGenerateCommand: ParsableCommand {
       }
       let resettable = PeakMemory.reset()
       let start = Date()
+      let cpu = processCPUSeconds()
       let results = try denoiser.generate(batch: prompts)
       // Batched passes: one per lockstep step, the most any prompt needed.
       report(
         "batch \(size)", tokens: size * length, passes: results.map(\.forwardPasses).max() ?? 1,
-        seconds: Date().timeIntervalSince(start), resettable: resettable)
+        seconds: Date().timeIntervalSince(start), cpu: processCPUSeconds() - cpu,
+        resettable: resettable)
     }
   }
 }

@@ -5,6 +5,8 @@ public struct ConfidenceRemasking: RemaskingStrategy {
   public init() {}
   /// `.confidence`.
   public var name: StrategyName { .confidence }
+  /// Reads only its candidates' proposals: the pass computes only their logit rows.
+  public var readsLogitRows: LogitRowUse { .candidates }
   /// `topk(where(candidate, p(x0), -inf), count)`.
   public mutating func selectCommits(_ context: StepContext, rng: inout SeededGenerator)
     -> [ScoredPosition]

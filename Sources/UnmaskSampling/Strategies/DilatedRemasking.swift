@@ -65,6 +65,8 @@ public struct DilatedRemasking: RemaskingStrategy {
 
   /// `.dus`.
   public var name: StrategyName { .dus }
+  /// Reads only its candidates' proposals: the pass computes only their logit rows.
+  public var readsLogitRows: LogitRowUse { .candidates }
   /// The block runs its levels, not the schedule's steps.
   public var runsUntilBlockComplete: Bool { true }
 

@@ -22,6 +22,8 @@ public struct DreamThresholdRemasking: RemaskingStrategy {
   }
   /// `.dreamThreshold`.
   public var name: StrategyName { .dreamThreshold }
+  /// Reads only its candidates' proposals: the pass computes only their logit rows.
+  public var readsLogitRows: LogitRowUse { .candidates }
   /// Runs until the block is complete (steps are added while tokens are deferred).
   public var runsUntilBlockComplete: Bool { true }
 

@@ -11,6 +11,8 @@ public struct EntropyBoundedRemasking: RemaskingStrategy {
   public init(gamma: Double) { self.gamma = gamma }
   /// `.entropyBounded`.
   public var name: StrategyName { .entropyBounded }
+  /// Reads only its candidates' proposals: the pass computes only their logit rows.
+  public var readsLogitRows: LogitRowUse { .candidates }
   /// Runs until the block is complete.
   public var runsUntilBlockComplete: Bool { true }
   /// The longest low-entropy prefix within the bound.

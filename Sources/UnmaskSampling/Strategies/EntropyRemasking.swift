@@ -5,6 +5,8 @@ public struct EntropyRemasking: RemaskingStrategy {
   public init() {}
   /// `.entropy`.
   public var name: StrategyName { .entropy }
+  /// Reads only its candidates' proposals: the pass computes only their logit rows.
+  public var readsLogitRows: LogitRowUse { .candidates }
   /// `topk(where(candidate, -H, -inf), count)`.
   public mutating func selectCommits(_ context: StepContext, rng: inout SeededGenerator)
     -> [ScoredPosition]

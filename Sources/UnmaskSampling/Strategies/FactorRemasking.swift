@@ -11,6 +11,8 @@ public struct FactorRemasking: RemaskingStrategy {
   public init(factor: Double) { self.factor = factor }
   /// `.factor`.
   public var name: StrategyName { .factor }
+  /// Reads only its candidates' proposals: the pass computes only their logit rows.
+  public var readsLogitRows: LogitRowUse { .candidates }
   /// Runs until the block is complete.
   public var runsUntilBlockComplete: Bool { true }
   /// `topk(confidence, top_i)` with `top_i` from the reference's loop.

@@ -5,6 +5,8 @@ public struct MarginRemasking: RemaskingStrategy {
   public init() {}
   /// `.margin`.
   public var name: StrategyName { .margin }
+  /// Reads only its candidates' proposals: the pass computes only their logit rows.
+  public var readsLogitRows: LogitRowUse { .candidates }
   /// `topk(where(candidate, p1 - p2, -inf), count)`.
   public mutating func selectCommits(_ context: StepContext, rng: inout SeededGenerator)
     -> [ScoredPosition]

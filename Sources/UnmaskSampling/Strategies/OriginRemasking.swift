@@ -8,6 +8,8 @@ public struct OriginRemasking: RemaskingStrategy {
   public init() {}
   /// `.origin`.
   public var name: StrategyName { .origin }
+  /// Reads only its candidates' proposals: the pass computes only their logit rows.
+  public var readsLogitRows: LogitRowUse { .candidates }
   /// Bernoulli(1 - f(s)/f(t)) per candidate, in ascending position order.
   public mutating func selectCommits(_ context: StepContext, rng: inout SeededGenerator)
     -> [ScoredPosition]

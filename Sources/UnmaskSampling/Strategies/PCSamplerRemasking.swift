@@ -84,6 +84,8 @@ public struct PCSamplerRemasking: RemaskingStrategy {
 
   /// `.pcSampler`.
   public var name: StrategyName { .pcSampler }
+  /// Reads only its candidates' proposals: the pass computes only their logit rows.
+  public var readsLogitRows: LogitRowUse { .candidates }
 
   /// The top `count` candidates by the calibrated, position-damped score.
   public mutating func selectCommits(_ context: StepContext, rng: inout SeededGenerator)

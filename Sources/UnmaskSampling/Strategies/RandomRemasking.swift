@@ -5,6 +5,8 @@ public struct RandomRemasking: RemaskingStrategy {
   public init() {}
   /// `.random`.
   public var name: StrategyName { .random }
+  /// Reads only its candidates' proposals: the pass computes only their logit rows.
+  public var readsLogitRows: LogitRowUse { .candidates }
   /// `topk(where(candidate, u, -inf), count)`.
   public mutating func selectCommits(_ context: StepContext, rng: inout SeededGenerator)
     -> [ScoredPosition]

@@ -11,6 +11,8 @@ public struct ThresholdRemasking: RemaskingStrategy {
   public init(threshold: Double) { self.threshold = threshold }
   /// `.threshold`.
   public var name: StrategyName { .threshold }
+  /// Reads only its candidates' proposals: the pass computes only their logit rows.
+  public var readsLogitRows: LogitRowUse { .candidates }
   /// Runs until the block is complete.
   public var runsUntilBlockComplete: Bool { true }
   /// The top candidate plus every other with confidence >= threshold.

@@ -1,0 +1,44 @@
+import Foundation
+import UnmaskKernels
+
+/// The scratch and RoPE tables of a stack's last full pass, kept for its next pass: a sampler
+/// runs hundreds of passes over one canvas length, and each would otherwise allocate its
+/// scratch (about 7 MB on the 120M shape at 160 tokens) and recompute `T · d/2` cosines and
+/// sines.
+///
+/// A pass takes the scratch out and gives it back when done, so passes running at once on other
+/// threads each get their own (the second allocates, as before).
+final class ForwardBuffers: @unchecked Sendable {
+  private let lock = NSLock()
+  private var scratch: (tokens: Int, value: ForwardScratch)?
+  private var tables: (positions: Int, value: (cos: [Float], sin: [Float]))?
+
+  /// Scratch for `tokens` rows: the kept one if it has that size, else a new one.
+  func takeScratch(tokens: Int, model: Int, attention: AttentionShape, mlp: Int)
+    -> ForwardScratch
+  {
+    lock.lock()
+    let kept = scratch
+    scratch = nil
+    lock.unlock()
+    if let kept, kept.tokens == tokens { return kept.value }
+    return ForwardScratch(tokens: tokens, model: model, attention: attention, mlp: mlp)
+  }
+
+  /// Keeps `value` (sized for `tokens` rows) for the next pass.
+  func giveBack(_ value: ForwardScratch, tokens: Int) {
+    lock.lock()
+    scratch = (tokens, value)
+    lock.unlock()
+  }
+
+  /// `rope`'s tables for positions `0..<positions`, computed once per length.
+  func ropeTables(_ rope: RotaryEmbedding, positions: Int) -> (cos: [Float], sin: [Float]) {
+    lock.lock()
+    defer { lock.unlock() }
+    if let tables, tables.positions == positions { return tables.value }
+    let value = rope.tables(positions: positions)
+    tables = (positions, value)
+    return value
+  }
+}
