@@ -13,7 +13,7 @@ import UnmaskTokenizer
 /// into prompts and tokens back into text with the checks a user's input needs.
 ///
 /// ```swift
-/// let session = try ModelSession.open("models/tiny-llada-trained")
+/// let session = try ModelSession.open("models/kjv-llada")
 /// var settings = session.settings()        // the architecture's preset, with its special ids
 /// settings.length = 32
 /// let generation = try session.generate(prompt: session.encode("Hello"), settings: settings)

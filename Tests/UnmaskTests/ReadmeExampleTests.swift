@@ -5,7 +5,7 @@ import Unmask
 /// The Swift example in README.md, run as written (on a fixture instead of the demo model).
 @Test func readmeSwiftExampleRuns() throws {
   let path = Fixtures.root.appendingPathComponent("tiny-llada").path
-  // --- README example starts (with `path` for "models/tiny-llada-trained") ---
+  // --- README example starts (with `path` for "models/kjv-llada") ---
   let session = try ModelSession.open(path)  // a folder, .safetensors, .umk or a model name
   var settings = session.settings()  // the architecture's reference preset, its special ids
   settings.length = 32

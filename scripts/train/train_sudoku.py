@@ -201,6 +201,13 @@ def main():
         gen.set_state(st["gen"])
         data.np_rng.bit_generator.state = st["data_rng"]
         log, start_step, ema = st["log"], st["step"], st["ema"]
+        # A longer --steps on resume is a warm restart of the cosine schedule; the log keeps
+        # every phase so the run can be repeated command for command.
+        log.setdefault("phases", [{"from_step": 0, "steps": log["steps"],
+                                   "threads": log["threads"]}])
+        log["phases"].append({"from_step": start_step, "steps": args.steps,
+                              "threads": args.threads})
+        log["steps"], log["threads"] = args.steps, args.threads
         print(f"resumed at step {start_step}", flush=True)
 
     t0 = time.time() - log["seconds"]
