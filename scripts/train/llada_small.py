@@ -110,6 +110,26 @@ class LLaDASmall(nn.Module):
         return tr.ff_out(tr.ln_f(x))
 
 
+def forward_process(input_ids, mask_id, generator, eps=1e-3):
+    """LLaDA GUIDELINES.md forward_process, with an explicit generator and t stratified over the
+    batch (t_i = (i + u) / b, one u per batch): the same loss in expectation, lower variance."""
+    b, l = input_ids.shape
+    t = (torch.arange(b, dtype=torch.float32) + torch.rand(1, generator=generator)) / b
+    p_mask = ((1 - eps) * t + eps)[:, None].repeat(1, l)
+    masked = torch.rand((b, l), generator=generator) < p_mask
+    noisy = torch.where(masked, torch.full_like(input_ids, mask_id), input_ids)
+    return noisy, masked, p_mask
+
+
+def diffusion_loss(logits_of, batch, mask_id, generator):
+    """LLaDA's pre-training loss: cross-entropy on the masked tokens / p_mask, summed, divided
+    by batch * length. `logits_of(noisy ids) -> [B, L, V]`."""
+    noisy, masked, p_mask = forward_process(batch, mask_id, generator)
+    logits = logits_of(noisy)
+    token_loss = F.cross_entropy(logits[masked], batch[masked], reduction="none") / p_mask[masked]
+    return token_loss.sum() / (batch.shape[0] * batch.shape[1])
+
+
 def llada_config(vocab, d_model, n_layers, n_heads, mlp_hidden_size, mask_id, eos_id,
                  rope_theta=10000.0, max_len=4096):
     """config.json with LLaDA-8B's fields (the same keys as models/tiny-llada-trained)."""

@@ -40,13 +40,12 @@ import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "fixtures"))
 import make_model_fixtures as mf  # noqa: E402
-from llada_small import LLaDASmall  # noqa: E402
+from llada_small import LLaDASmall, diffusion_loss  # noqa: E402
 from safetensors.torch import save_file  # noqa: E402
 
 REPO = mf.REPO
@@ -80,22 +79,6 @@ def chapters(path):
     if heading:
         out.append((heading, " ".join(verses)))
     return out
-
-
-def forward_process(input_ids, mask_id, generator, eps=1e-3):
-    b, l = input_ids.shape
-    t = (torch.arange(b, dtype=torch.float32) + torch.rand(1, generator=generator)) / b
-    p_mask = ((1 - eps) * t + eps)[:, None].repeat(1, l)
-    masked = torch.rand((b, l), generator=generator) < p_mask
-    noisy = torch.where(masked, torch.full_like(input_ids, mask_id), input_ids)
-    return noisy, masked, p_mask
-
-
-def diffusion_loss(model, batch, mask_id, generator):
-    noisy, masked, p_mask = forward_process(batch, mask_id, generator)
-    logits = model(noisy)
-    token_loss = F.cross_entropy(logits[masked], batch[masked], reduction="none") / p_mask[masked]
-    return token_loss.sum() / (batch.shape[0] * batch.shape[1])
 
 
 def atomic(path, write):

@@ -30,7 +30,6 @@ import argparse  # noqa: E402
 import ast  # noqa: E402
 import glob  # noqa: E402
 import inspect  # noqa: E402
-import json  # noqa: E402
 import math  # noqa: E402
 import re  # noqa: E402
 import sys  # noqa: E402
@@ -39,7 +38,6 @@ import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
 
 torch.set_num_threads(1)
 
@@ -47,6 +45,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import make_model_fixtures as mf  # noqa: E402
 import refload  # noqa: E402
 
+from llada_small import diffusion_loss  # noqa: E402
 from safetensors.torch import save_file  # noqa: E402
 
 REPO = mf.REPO
@@ -101,24 +100,6 @@ def reflow(doc):
     return "\n".join(p for p in paras if p)
 
 
-def forward_process(input_ids, mask_id, generator, eps=1e-3):
-    """LLaDA GUIDELINES.md forward_process, with an explicit generator and t stratified over the
-    batch (t_i = (i + u) / b, one u per batch): the same loss in expectation, lower variance."""
-    b, l = input_ids.shape
-    t = (torch.arange(b, dtype=torch.float32) + torch.rand(1, generator=generator)) / b
-    p_mask = ((1 - eps) * t + eps)[:, None].repeat(1, l)
-    masked = torch.rand((b, l), generator=generator) < p_mask
-    noisy = torch.where(masked, torch.full_like(input_ids, mask_id), input_ids)
-    return noisy, masked, p_mask
-
-
-def diffusion_loss(model, batch, mask_id, generator):
-    noisy, masked, p_mask = forward_process(batch, mask_id, generator)
-    logits = model(input_ids=noisy).logits
-    token_loss = F.cross_entropy(logits[masked], batch[masked], reduction="none") / p_mask[masked]
-    return token_loss.sum() / (batch.shape[0] * batch.shape[1])
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--steps", type=int, default=700)
@@ -147,6 +128,9 @@ def main():
     n_params = sum(p.numel() for p in model.parameters())
     print(f"model: {n_params / 1e6:.2f} M parameters")
 
+    def logits_of(ids):
+        return model(input_ids=ids).logits
+
     decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
     no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": WEIGHT_DECAY},
@@ -166,7 +150,7 @@ def main():
         g = torch.Generator().manual_seed(SEED + 1)
         model.eval()
         with torch.no_grad():
-            losses = [diffusion_loss(model, batch_from(val, g), mask, g).item() for _ in range(8)]
+            losses = [diffusion_loss(logits_of, batch_from(val, g), mask, g).item() for _ in range(8)]
         model.train()
         return float(np.mean(losses))
 
@@ -175,7 +159,7 @@ def main():
     for step in range(args.steps):
         for group in opt.param_groups:
             group["lr"] = lr_at(step)
-        loss = diffusion_loss(model, batch_from(train, gen), mask, gen)
+        loss = diffusion_loss(logits_of, batch_from(train, gen), mask, gen)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
