@@ -110,6 +110,23 @@ class LLaDASmall(nn.Module):
         return tr.ff_out(tr.ln_f(x))
 
 
+def warmup_cosine(step, peak, warmup, total):
+    """Learning rate at `step`: linear warmup to `peak`, then a cosine down to 10% of it at
+    `total` (and 10% after)."""
+    if step < warmup:
+        return peak * (step + 1) / warmup
+    frac = min(1.0, (step - warmup) / max(1, total - warmup))
+    return peak * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * frac)))
+
+
+def adamw(model, lr, betas, weight_decay):
+    """AdamW with weight decay on matrices only (not on norms' weights)."""
+    decay = [p for p in model.parameters() if p.dim() >= 2]
+    no_decay = [p for p in model.parameters() if p.dim() < 2]
+    return torch.optim.AdamW([{"params": decay, "weight_decay": weight_decay},
+                              {"params": no_decay, "weight_decay": 0.0}], lr=lr, betas=betas)
+
+
 def forward_process(input_ids, mask_id, generator, eps=1e-3):
     """LLaDA GUIDELINES.md forward_process, with an explicit generator and t stratified over the
     batch (t_i = (i + u) / b, one u per batch): the same loss in expectation, lower variance."""

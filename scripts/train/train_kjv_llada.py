@@ -33,7 +33,6 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 import argparse  # noqa: E402
 import json  # noqa: E402
-import math  # noqa: E402
 import re  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
@@ -45,7 +44,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "fixtures"))
 import make_model_fixtures as mf  # noqa: E402
-from llada_small import LLaDASmall, diffusion_loss  # noqa: E402
+from llada_small import LLaDASmall, adamw, diffusion_loss, warmup_cosine  # noqa: E402
 from safetensors.torch import save_file  # noqa: E402
 
 REPO = mf.REPO
@@ -175,16 +174,10 @@ def main():
                        SIZES["mlp_hidden_size"], rope_theta=ROPE_THETA)
     n_params = sum(p.numel() for p in model.parameters())
     print(f"model: {n_params / 1e6:.2f} M parameters", flush=True)
-    decay = [p for p in model.parameters() if p.dim() >= 2]
-    no_decay = [p for p in model.parameters() if p.dim() < 2]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": WEIGHT_DECAY},
-                             {"params": no_decay, "weight_decay": 0.0}], lr=LR, betas=(0.9, 0.95))
+    opt = adamw(model, LR, (0.9, 0.95), WEIGHT_DECAY)
 
     def lr_at(step):
-        if step < WARMUP:
-            return LR * (step + 1) / WARMUP
-        frac = (step - WARMUP) / max(1, args.steps - WARMUP)
-        return LR * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * frac)))
+        return warmup_cosine(step, LR, WARMUP, args.steps)
 
     def batch_from(source, g, n=BATCH):
         starts = torch.randint(0, len(source) - SEQ_LEN, (n,), generator=g)

@@ -42,7 +42,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sudoku_data as sd  # noqa: E402
-from llada_small import LLaDASmall, llada_config  # noqa: E402
+from llada_small import LLaDASmall, adamw, llada_config, warmup_cosine  # noqa: E402
 from safetensors.torch import save_file  # noqa: E402
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -170,17 +170,10 @@ def main():
     assert not {sd.grid_string(p) for p in val} & {sd.grid_string(p) for p in puzzles.tolist()}
     val = torch.tensor(val)
     n_params = sum(p.numel() for p in model.parameters())
-    decay = [p for p in model.parameters() if p.dim() >= 2]
-    no_decay = [p for p in model.parameters() if p.dim() < 2]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": WEIGHT_DECAY},
-                             {"params": no_decay, "weight_decay": 0.0}], lr=LR,
-                            betas=(0.9, 0.98))
+    opt = adamw(model, LR, (0.9, 0.98), WEIGHT_DECAY)
 
     def lr_at(step):
-        if step < WARMUP:
-            return peak * (step + 1) / WARMUP
-        frac = min(1.0, (step - WARMUP) / max(1, args.steps - WARMUP))
-        return peak * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * frac)))
+        return warmup_cosine(step, peak, WARMUP, args.steps)
 
     log = {"seed": SEED, "data_seed": DATA_SEED, "steps": args.steps, "batch": BATCH, "lr": peak,
            "init": "random (seeded)", "validation": f"{VAL_N} puzzles, seed {VAL_SEED}, 40-52 blanks",

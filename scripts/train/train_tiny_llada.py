@@ -30,7 +30,6 @@ import argparse  # noqa: E402
 import ast  # noqa: E402
 import glob  # noqa: E402
 import inspect  # noqa: E402
-import math  # noqa: E402
 import re  # noqa: E402
 import sys  # noqa: E402
 import sysconfig  # noqa: E402
@@ -45,7 +44,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import make_model_fixtures as mf  # noqa: E402
 import refload  # noqa: E402
 
-from llada_small import diffusion_loss  # noqa: E402
+from llada_small import adamw, diffusion_loss, warmup_cosine  # noqa: E402
 from safetensors.torch import save_file  # noqa: E402
 
 REPO = mf.REPO
@@ -131,16 +130,10 @@ def main():
     def logits_of(ids):
         return model(input_ids=ids).logits
 
-    decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
-    no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": WEIGHT_DECAY},
-                             {"params": no_decay, "weight_decay": 0.0}], lr=LR, betas=(0.9, 0.95))
+    opt = adamw(model, LR, (0.9, 0.95), WEIGHT_DECAY)
 
     def lr_at(step):
-        if step < WARMUP:
-            return LR * (step + 1) / WARMUP
-        frac = (step - WARMUP) / max(1, args.steps - WARMUP)
-        return LR * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * frac)))
+        return warmup_cosine(step, LR, WARMUP, args.steps)
 
     def batch_from(source, g):
         starts = torch.randint(0, len(source) - SEQ_LEN, (BATCH,), generator=g)
