@@ -127,6 +127,16 @@ def adamw(model, lr, betas, weight_decay):
                               {"params": no_decay, "weight_decay": 0.0}], lr=lr, betas=betas)
 
 
+def optimizer_step(opt, model, loss, lr):
+    """One update at learning rate `lr`: backward, gradient norm clipped to 1, step."""
+    for group in opt.param_groups:
+        group["lr"] = lr
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    opt.step()
+
+
 def forward_process(input_ids, mask_id, generator, eps=1e-3):
     """LLaDA GUIDELINES.md forward_process, with an explicit generator and t stratified over the
     batch (t_i = (i + u) / b, one u per batch): the same loss in expectation, lower variance."""

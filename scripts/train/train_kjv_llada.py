@@ -44,7 +44,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "fixtures"))
 import make_model_fixtures as mf  # noqa: E402
-from llada_small import LLaDASmall, adamw, diffusion_loss, warmup_cosine  # noqa: E402
+from llada_small import LLaDASmall, adamw, diffusion_loss, optimizer_step, warmup_cosine  # noqa: E402
 from safetensors.torch import save_file  # noqa: E402
 
 REPO = mf.REPO
@@ -213,13 +213,8 @@ def main():
     t0 = time.time() - log["seconds"]
     model.train()
     for step in range(start, args.steps):
-        for group in opt.param_groups:
-            group["lr"] = lr_at(step)
         loss = diffusion_loss(model, batch_from(train, gen), mask, gen)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
+        optimizer_step(opt, model, loss, lr_at(step))
         ema = loss.item() if ema is None else 0.98 * ema + 0.02 * loss.item()
         done = step + 1
         log["completed_steps"], log["seconds"] = done, round(time.time() - t0, 1)

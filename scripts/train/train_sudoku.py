@@ -42,7 +42,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sudoku_data as sd  # noqa: E402
-from llada_small import LLaDASmall, adamw, llada_config, warmup_cosine  # noqa: E402
+from llada_small import LLaDASmall, adamw, llada_config, optimizer_step, warmup_cosine  # noqa: E402
 from safetensors.torch import save_file  # noqa: E402
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -163,7 +163,6 @@ def main():
     puzzles, _, heldout_solutions = load_heldout()
 
     model = LLaDASmall(VOCAB, rope_theta=ROPE_THETA, **SIZES)
-    peak = LR
     # Model selection on puzzles of their own seed, never on the held-out set.
     vrng = random.Random(VAL_SEED)
     val = [sd.make_puzzle(vrng, 40, 52)[0] for _ in range(VAL_N)]
@@ -173,9 +172,9 @@ def main():
     opt = adamw(model, LR, (0.9, 0.98), WEIGHT_DECAY)
 
     def lr_at(step):
-        return warmup_cosine(step, peak, WARMUP, args.steps)
+        return warmup_cosine(step, LR, WARMUP, args.steps)
 
-    log = {"seed": SEED, "data_seed": DATA_SEED, "steps": args.steps, "batch": BATCH, "lr": peak,
+    log = {"seed": SEED, "data_seed": DATA_SEED, "steps": args.steps, "batch": BATCH, "lr": LR,
            "init": "random (seeded)", "validation": f"{VAL_N} puzzles, seed {VAL_SEED}, 40-52 blanks",
            "warmup": WARMUP, "weight_decay": WEIGHT_DECAY, "t_range": [T_MIN, T_MAX],
            "parameters": n_params, "sizes": SIZES, "rope_theta": ROPE_THETA, "vocab": VOCAB,
@@ -212,15 +211,10 @@ def main():
         save_model(model, log)
     model.train()
     for step in range(start_step, args.steps):
-        for group in opt.param_groups:
-            group["lr"] = lr_at(step)
         grids_np = data.batch(BATCH)
         log["heldout_overlap"] += sd.overlap(grids_np, heldout_solutions)
         loss = diffusion_loss(model, torch.from_numpy(grids_np), gen)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
+        optimizer_step(opt, model, loss, lr_at(step))
         ema = loss.item() if ema is None else 0.97 * ema + 0.03 * loss.item()
         done = step + 1
         log["completed_steps"], log["seconds"] = done, round(time.time() - t0, 1)

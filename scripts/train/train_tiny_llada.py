@@ -44,7 +44,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import make_model_fixtures as mf  # noqa: E402
 import refload  # noqa: E402
 
-from llada_small import adamw, diffusion_loss, warmup_cosine  # noqa: E402
+from llada_small import adamw, diffusion_loss, optimizer_step, warmup_cosine  # noqa: E402
 from safetensors.torch import save_file  # noqa: E402
 
 REPO = mf.REPO
@@ -150,13 +150,8 @@ def main():
     log, t0, ema = [], time.time(), None
     model.train()
     for step in range(args.steps):
-        for group in opt.param_groups:
-            group["lr"] = lr_at(step)
         loss = diffusion_loss(logits_of, batch_from(train, gen), mask, gen)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
+        optimizer_step(opt, model, loss, lr_at(step))
         ema = loss.item() if ema is None else 0.98 * ema + 0.02 * loss.item()
         if step % 100 == 0 or step == args.steps - 1:
             entry = {"step": step, "train_loss_ema": round(ema, 4), "lr": lr_at(step),
