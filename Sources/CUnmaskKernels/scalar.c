@@ -58,31 +58,3 @@ void uk_scalar_gemm_q(int q4, const int8_t *xq, const float *xd, long rows, long
     }
   }
 }
-
-void uk_quantize_q8(const float *x, long rows, long k, int8_t *q, float *d) {
-  long blocks = k / UK_QBLOCK;
-  for (long r = 0; r < rows; r++) {
-    for (long b = 0; b < blocks; b++) {
-      const float *xb = x + r * k + b * UK_QBLOCK;
-      float amax = 0;
-      for (int j = 0; j < UK_QBLOCK; j++) amax = fmaxf(amax, fabsf(xb[j]));
-      float scale = amax / 127.0f;
-      float inverse = scale != 0 ? 1.0f / scale : 0.0f;
-      d[r * blocks + b] = scale;
-      int8_t *qb = q + r * k + b * UK_QBLOCK;
-      for (int j = 0; j < UK_QBLOCK; j++) qb[j] = (int8_t)roundf(xb[j] * inverse);
-    }
-  }
-}
-
-void uk_bf16_from_f32(const float *x, long count, uint16_t *out) {
-  for (long i = 0; i < count; i++) {
-    uint32_t bits;
-    memcpy(&bits, x + i, 4);
-    if ((bits & 0x7FFFFFFFu) > 0x7F800000u) {
-      out[i] = (uint16_t)((bits >> 16) | 0x0040);  // quiet NaN
-    } else {
-      out[i] = (uint16_t)((bits + 0x7FFFu + ((bits >> 16) & 1u)) >> 16);
-    }
-  }
-}

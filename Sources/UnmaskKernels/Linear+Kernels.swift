@@ -34,7 +34,7 @@ extension Linear {
       ScratchBuffers.with(byteCount: rows * blocks * 4 + rows * k) { scratch in
         let d = scratch.bindMemory(to: Float.self, capacity: rows * blocks)
         let q = (scratch + rows * blocks * 4).bindMemory(to: Int8.self, capacity: rows * k)
-        uk_quantize_q8(x, rows, k, q, d)
+        uk_quantize_q8(c, x, rows, k, q, d)
         let w = base.assumingMemoryBound(to: UInt8.self)
         let q4 = weight.dtype == .q4_0
         Linear.forEachTile(n) { n0, n1 in
@@ -68,7 +68,7 @@ extension Linear {
         var xb: UnsafePointer<UInt16>?
         if rounding {
           let buffer = (scratch + padBytes).bindMemory(to: UInt16.self, capacity: rows * ldx)
-          for t in 0..<rows { uk_bf16_from_f32(xs + t * ldx, k, buffer + t * ldx) }
+          for t in 0..<rows { uk_bf16_from_f32(c, xs + t * ldx, k, buffer + t * ldx) }
           xb = UnsafePointer(buffer)
         }
         Linear.forEachTile(n) { n0, n1 in

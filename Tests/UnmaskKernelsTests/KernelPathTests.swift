@@ -1,3 +1,4 @@
+import CUnmaskKernels
 import Foundation
 import Testing
 
@@ -230,4 +231,60 @@ func swigluMatchesItsFormulaOnEveryPath(path: KernelPath) throws {
   for (a, b) in zip(gate, expected) {
     #expect(abs(a - b) <= 4 * max(abs(b).ulp, Float.ulpOfOne), "\(path): \(a) vs \(b)")
   }
+}
+
+/// ggml's q8 rounding (`roundf`: halves away from zero) of one block, in Swift.
+func referenceQuantized(_ block: [Float]) -> (scale: Float, values: [Int8]) {
+  let amax = block.reduce(Float(0)) { max($0, abs($1)) }
+  let scale = amax / 127
+  let inverse: Float = scale != 0 ? 1 / scale : 0
+  return (scale, block.map { Int8(($0 * inverse).rounded(.toNearestOrAwayFromZero)) })
+}
+
+@Test(arguments: KernelPath.available)
+func activationQuantizationIsRoundfOnEveryPath(path: KernelPath) {
+  // Block 0 has max |x| = 127, so its scale is 1 and every value is rounded as written: exact
+  // halves of both signs, and 0.5 - 2^-25, which a naive floor(|x| + 0.5) rounds up to 1.
+  let tricky: [Float] = [127, 2.5, -2.5, 0.5, -0.5, 1.5, -126.5, 0.49999997, -0.49999997, 3]
+  var x = tricky + [Float](repeating: 0.25, count: 32 - tricky.count)
+  x += [Float](repeating: 0, count: 32)  // an all-zero block: scale 0, values 0
+  var generator = SplitMix64(seed: 77)
+  x += (0..<(32 * 6)).map { _ in generator.nextUniform(scale: 40) }
+  let rows = 2
+  let k = x.count / rows
+  var q = [Int8](repeating: 99, count: x.count)
+  var d = [Float](repeating: .nan, count: x.count / 32)
+  x.withUnsafeBufferPointer { xs in
+    q.withUnsafeMutableBufferPointer { qs in
+      d.withUnsafeMutableBufferPointer {
+        uk_quantize_q8(path.cPath, xs.baseAddress!, rows, k, qs.baseAddress!, $0.baseAddress!)
+      }
+    }
+  }
+  for b in 0..<(x.count / 32) {
+    let expected = referenceQuantized(Array(x[(32 * b)..<(32 * b + 32)]))
+    #expect(d[b] == expected.scale, "\(path) block \(b)")
+    #expect(Array(q[(32 * b)..<(32 * b + 32)]) == expected.values, "\(path) block \(b)")
+  }
+  #expect(Array(q[0..<10]) == [127, 3, -3, 1, -1, 2, -127, 0, 0, 3], "\(path)")
+}
+
+@Test(arguments: KernelPath.available)
+func bfloat16RoundingIsTheSameOnEveryPath(path: KernelPath) {
+  // Ties to even both ways, values that carry into the exponent, infinities, NaNs (kept quiet),
+  // signed zeros and subnormals; 37 values so that every vector width leaves a tail.
+  var x: [Float] = [
+    1, 1 + 0x1p-8, 1 + 0x1p-7 + 0x1p-8, -(1 + 0x1p-8), 0x1.FFFFFEp127, .infinity, -.infinity,
+    .nan, -0.0, 0, 0x1p-140, -0x1p-149, 3.14159265, -2.71828,
+  ]
+  x.append(Float(bitPattern: 0x7F80_0001))  // a signalling NaN
+  var generator = SplitMix64(seed: 5)
+  x += (0..<(37 - x.count)).map { _ in generator.nextUniform(scale: 1000) }
+  var out = [UInt16](repeating: 0, count: x.count)
+  x.withUnsafeBufferPointer { xs in
+    out.withUnsafeMutableBufferPointer {
+      uk_bf16_from_f32(path.cPath, xs.baseAddress!, xs.count, $0.baseAddress!)
+    }
+  }
+  #expect(out == x.map(FloatConversion.bfloat16(from:)), "\(path)")
 }

@@ -51,13 +51,14 @@ void uk_gemm_f32(uk_path path, const float *x, long ldx, long rows, long k, cons
 void uk_gemm_bf16(uk_path path, const float *x, const uint16_t *xb, long ldx, long rows,
                   long k, const uint16_t *w, long n0, long n1, float *y, long ldy);
 
-/// Rounds `count` floats to bfloat16 bits, nearest even (PyTorch's rule).
-void uk_bf16_from_f32(const float *x, long count, uint16_t *out);
+/// Rounds `count` floats to bfloat16 bits, nearest even (PyTorch's rule); every path gives
+/// the same bits.
+void uk_bf16_from_f32(uk_path path, const float *x, long count, uint16_t *out);
 
 /// Quantizes activations to q8 per block of 32, as ggml's quantize_row_q8_0 does
 /// (d = max|x| / 127, q = round(x / d)) except that `d` stays float32: `q` is [rows, k],
-/// `d` is [rows, k / 32]. k must be a multiple of 32.
-void uk_quantize_q8(const float *x, long rows, long k, int8_t *q, float *d);
+/// `d` is [rows, k / 32]. k must be a multiple of 32. Every path gives the same bits.
+void uk_quantize_q8(uk_path path, const float *x, long rows, long k, int8_t *q, float *d);
 
 /// y[t, n] = sum over blocks b of xd[t, b] * wd[n, b] * (xq[t, b] . wq[n, b]) for GGUF q8_0
 /// weights (34-byte blocks) and activations from uk_quantize_q8.
