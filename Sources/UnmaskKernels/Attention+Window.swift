@@ -5,8 +5,9 @@
 #endif
 
 extension Attention {
-  /// Bidirectional attention of `queries` rows against `keys` rows (a window of the canvas
-  /// against the whole cached canvas), grouped-query heads as in `bidirectional`.
+  /// Bidirectional attention of `queries` rows against `keys` rows through BLAS: two GEMMs per
+  /// head and a `[Tq, Tk]` score buffer. `attend` uses it on `.blas` (and for heads wider than
+  /// the fused kernel takes); grouped-query heads as in `bidirectional`.
   ///
   /// - Parameters:
   ///   - q: `[Tq, heads · d]`, already rotated at the window's absolute positions.

@@ -19,4 +19,22 @@ public protocol KVCachingPredictor: MaskPredictor {
   /// from `cache` (whose window rows are overwritten). Row `j` is the prediction for position
   /// `window.lowerBound + j`, read as the reference's cached sampler reads it.
   func logits(for tokens: [Int32], window: Range<Int>, cache: KVCache) throws -> Matrix
+
+  /// Logits of `rows` of the window only (`[n, V]` for `.positions`: ascending canvas
+  /// positions inside `window`, row `j` for `positions[j]`), equal to those rows of
+  /// `logits(for:window:cache:)`; every window position's keys and values are still written.
+  func logits(for tokens: [Int32], window: Range<Int>, cache: KVCache, rows: LogitRows) throws
+    -> Matrix
+}
+
+extension KVCachingPredictor {
+  /// Every window row computed, then the rows asked for gathered: always correct, never
+  /// faster (conformers that can restrict a window pass implement this themselves).
+  public func logits(for tokens: [Int32], window: Range<Int>, cache: KVCache, rows: LogitRows)
+    throws -> Matrix
+  {
+    let all = try logits(for: tokens, window: window, cache: cache)
+    guard let positions = rows.positions else { return all }
+    return LogitRows.gather(positions.map { $0 - window.lowerBound }, from: all)
+  }
 }

@@ -21,6 +21,20 @@ extension DreamModel: KVCachingPredictor {
     Self.shifted(try stack.logits(for: tokens, window: window, cache: cache))
   }
 
+  /// Shifted logits of `rows` of the window only: position p reads raw row p - 1 (the window's
+  /// first position its own raw row), so the pass computes those raw rows.
+  public func logits(for tokens: [Int32], window: Range<Int>, cache: KVCache, rows: LogitRows)
+    throws -> Matrix
+  {
+    guard let positions = rows.positions else {
+      return try logits(for: tokens, window: window, cache: cache)
+    }
+    let (raw, rowOf) = Self.rawRows(reading: positions, first: window.lowerBound)
+    let computed = try stack.logits(
+      for: tokens, window: window, cache: cache, rows: .positions(raw))
+    return LogitRows.gather(rowOf, from: computed)
+  }
+
   /// Row i = row i - 1, row 0 kept (`cat([logits[:, :1], logits[:, :-1]])`).
   static func shifted(_ raw: Matrix) -> Matrix {
     var logits = raw

@@ -130,14 +130,21 @@ public final class DreamModel: TransformerStackModel {
       }
       return logits
     }
-    // Raw rows to compute (ascending, distinct), and which of them each position reads.
+    let (raw, rowOf) = Self.rawRows(reading: positions, first: 0)
+    return LogitRows.gather(rowOf, from: try stack.logits(for: tokens, rows: .positions(raw)))
+  }
+
+  /// The raw rows that shifted `positions` read (ascending, distinct), and which of them each
+  /// position reads: position p reads p - 1, and `first` (the canvas's or a window's first
+  /// position) its own row.
+  static func rawRows(reading positions: [Int], first: Int) -> (raw: [Int], rowOf: [Int]) {
     var raw: [Int] = []
     var rowOf: [Int] = []
-    for position in positions.map({ max($0 - 1, 0) }) {
+    for position in positions.map({ max($0 - 1, first) }) {
       if raw.last != position { raw.append(position) }
       rowOf.append(raw.count - 1)
     }
-    return LogitRows.gather(rowOf, from: try stack.logits(for: tokens, rows: .positions(raw)))
+    return (raw, rowOf)
   }
 
   /// Builds the model from config.json and its weights, strictly (see `WeightLoader`).

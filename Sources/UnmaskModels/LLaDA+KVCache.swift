@@ -14,6 +14,13 @@ extension LLaDAModel: KVCachingPredictor {
   public func logits(for tokens: [Int32], window: Range<Int>, cache: KVCache) throws -> Matrix {
     try stack.logits(for: tokens, window: window, cache: cache)
   }
+
+  /// Logits of `rows` of the window only; the last block computes those rows alone.
+  public func logits(for tokens: [Int32], window: Range<Int>, cache: KVCache, rows: LogitRows)
+    throws -> Matrix
+  {
+    try stack.logits(for: tokens, window: window, cache: cache, rows: rows)
+  }
 }
 
 /// Several canvases in one forward pass (see `BatchMaskPredictor`).

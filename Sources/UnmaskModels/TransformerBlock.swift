@@ -113,12 +113,38 @@ extension TransformerBlock {
     attention shape: AttentionShape, rope: RotaryEmbedding,
     ropeTables: (cos: [Float], sin: [Float]), scratch s: ForwardScratch
   ) {
+    forward(
+      x, rows: tokens, selected: positions,
+      keyValues: KeyValueRows(
+        written: (s.key, s.value), attended: (UnsafePointer(s.key), UnsafePointer(s.value)),
+        count: tokens),
+      attention: shape, rope: rope, ropeTables: ropeTables, scratch: s)
+  }
+
+  /// Where a restricted block writes its rows' keys and values, and which keys its queries
+  /// attend to: the pass's own (a full pass) or a whole cached canvas (a window pass).
+  struct KeyValueRows {
+    /// `[rows, Hkv·d]` each: where this pass's rotated keys and its values go.
+    var written: (keys: UnsafeMutablePointer<Float>, values: UnsafeMutablePointer<Float>)
+    /// `[count, Hkv·d]` each: every key and value the queries attend to (`written` among them).
+    var attended: (keys: UnsafePointer<Float>, values: UnsafePointer<Float>)
+    var count: Int
+  }
+
+  /// The restricted block over `rows` rows of `x` (rotated with `ropeTables`, one entry per
+  /// row), keeping the outputs of `selected` (ascending indices into those rows) compacted in
+  /// `x`. Keys and values are computed for every row.
+  func forward(
+    _ x: UnsafeMutablePointer<Float>, rows: Int, selected positions: [Int],
+    keyValues kv: KeyValueRows, attention shape: AttentionShape, rope: RotaryEmbedding,
+    ropeTables: (cos: [Float], sin: [Float]), scratch s: ForwardScratch
+  ) {
     let n = positions.count
     let model = output.outFeatures
-    attentionNorm.apply(x, rows: tokens, into: s.normed)
-    key.apply(s.normed, rows: tokens, into: s.key)
-    value.apply(s.normed, rows: tokens, into: s.value)
-    rope.apply(s.key, rows: tokens, heads: shape.kvHeads, tables: ropeTables)
+    attentionNorm.apply(x, rows: rows, into: s.normed)
+    key.apply(s.normed, rows: rows, into: kv.written.keys)
+    value.apply(s.normed, rows: rows, into: kv.written.values)
+    rope.apply(kv.written.keys, rows: rows, heads: shape.kvHeads, tables: ropeTables)
     // Compact the needed rows in place: positions ascend, so row positions[j] >= j is read
     // before any later row overwrites it.
     for (j, position) in positions.enumerated() where position != j {
@@ -133,12 +159,13 @@ extension TransformerBlock {
       cosines.append(contentsOf: ropeTables.cos[(position * half)..<((position + 1) * half)])
       sines.append(contentsOf: ropeTables.sin[(position * half)..<((position + 1) * half)])
     }
-    // Queries [n, H·d] at their own positions, against all `tokens` keys.
+    // Queries [n, H·d] at their own positions, against all `kv.count` keys.
     query.apply(s.normed, rows: n, into: s.query)
     rope.apply(s.query, rows: n, heads: shape.heads, tables: (cosines, sines))
     Attention.attend(
-      q: s.query, k: s.key, v: s.value, into: s.attended, queries: n, keys: tokens,
-      heads: shape.heads, kvHeads: shape.kvHeads, headDimension: shape.headDimension)
+      q: s.query, k: kv.attended.keys, v: kv.attended.values, into: s.attended, queries: n,
+      keys: kv.count, heads: shape.heads, kvHeads: shape.kvHeads,
+      headDimension: shape.headDimension)
     finish(x, rows: n, scratch: s)
   }
 

@@ -19,7 +19,15 @@ extension TransformerStack {
   ///
   /// With `window == 0..<T` this is the full forward pass that fills the cache (Fast-dLLM's
   /// `model(x, use_cache=True)` at a block's start).
-  public func logits(for tokens: [Int32], window: Range<Int>, cache: KVCache) throws -> Matrix {
+  ///
+  /// With `rows: .positions(p)` (ascending canvas positions inside `window`) the last block
+  /// computes queries, attention, MLP and head for those rows only and the result is `[n, V]`,
+  /// as `logits(for:rows:)` restricts a full pass: every layer still writes the whole window's
+  /// keys and values into the cache, and the rows computed equal the unrestricted ones bit for
+  /// bit on the kernel paths (on `.blas` every row is computed and the rows gathered).
+  public func logits(
+    for tokens: [Int32], window: Range<Int>, cache: KVCache, rows: LogitRows = .all
+  ) throws -> Matrix {
     try ModelError.check(tokens, vocabularySize: embeddingRows)
     let t = tokens.count
     precondition(cache.positions == t, "the cache covers \(cache.positions) positions, not \(t)")
@@ -27,6 +35,19 @@ extension TransformerStack {
       window.lowerBound >= 0 && window.upperBound <= t && !window.isEmpty,
       "window \(window) is outside the canvas 0..<\(t)")
     let n = window.count
+    // Rows of the window to keep, relative to its start; nil for all of them.
+    var selected = rows.positions.map { $0.map { $0 - window.lowerBound } }
+    if let relative = selected {
+      precondition(
+        zip(relative, relative.dropFirst()).allSatisfy { $0 < $1 }
+          && (relative.first ?? 0) >= 0 && (relative.last ?? 0) < n,
+        "logit rows must be ascending, distinct positions of the window \(window)")
+      if relative.count == n { selected = nil }
+      if KernelPath.current == .blas {
+        let all = try logits(for: tokens, window: window, cache: cache)
+        return LogitRows.gather(relative, from: all)
+      }
+    }
     let d = modelDimension
     let x = UnsafeMutablePointer<Float>.allocate(capacity: n * d)
     defer { x.deallocate() }
@@ -44,12 +65,26 @@ extension TransformerStack {
     let range = (window.lowerBound * half)..<(window.upperBound * half)
     let tables = (cos: Array(all.cos[range]), sin: Array(all.sin[range]))
     for (layer, block) in blocks.enumerated() {
-      block.forward(
-        x, window: window, layer: layer, cache: cache, attention: attention, rope: rope,
-        ropeTables: tables, scratch: scratch)
+      if let selected, layer == blocks.count - 1 {
+        let keys = cache.keys(layer: layer)
+        let values = cache.values(layer: layer)
+        let offset = window.lowerBound * cache.width
+        block.forward(
+          x, rows: n, selected: selected,
+          keyValues: TransformerBlock.KeyValueRows(
+            written: (keys + offset, values + offset),
+            attended: (UnsafePointer(keys), UnsafePointer(values)), count: cache.positions),
+          attention: attention, rope: rope, ropeTables: tables, scratch: scratch)
+      } else {
+        block.forward(
+          x, window: window, layer: layer, cache: cache, attention: attention, rope: rope,
+          ropeTables: tables, scratch: scratch)
+      }
     }
-    finalNorm.apply(x, rows: n, into: x)
-    return logits(ofNormed: x, rows: n)
+    let kept = selected?.count ?? n
+    guard kept > 0 else { return Matrix(rows: 0, columns: vocabularySize) }
+    finalNorm.apply(x, rows: kept, into: x)
+    return logits(ofNormed: x, rows: kept)
   }
 }
 
@@ -73,7 +108,9 @@ extension TransformerBlock {
     value.apply(s.normed, rows: n, into: newValues)
     rope.apply(s.query, rows: n, heads: shape.heads, tables: ropeTables)
     rope.apply(newKeys, rows: n, heads: shape.kvHeads, tables: ropeTables)
-    Attention.window(
+    // The window's queries against every cached key: the fused one-pass kernel on the kernel
+    // paths, two BLAS GEMMs per head on `.blas`.
+    Attention.attend(
       q: s.query, k: keys, v: values, into: s.attended, queries: n, keys: cache.positions,
       heads: shape.heads, kvHeads: shape.kvHeads, headDimension: shape.headDimension)
     finish(x, rows: n, scratch: s)  // output projection and MLP, unchanged

@@ -28,7 +28,13 @@ final class BlockKVCache {
 
   /// Logits `[T, V]` for this step: a full pass filling the cache at a block's step 0, the
   /// window otherwise (prefix: `block.lowerBound..<T`; dual: `block`).
-  func logits(canvas: [Int32], block: Range<Int>, stepInBlock: Int) throws -> Matrix {
+  ///
+  /// `rows`: the positions the step reads (`.all`: every one). A window pass then computes
+  /// only those inside the window (still writing every window position's keys and values);
+  /// the window's other rows keep older logits, which the step does not read.
+  func logits(canvas: [Int32], block: Range<Int>, stepInBlock: Int, rows: LogitRows = .all)
+    throws -> Matrix
+  {
     guard stepInBlock > 0, let cache, cache.positions == canvas.count else {
       let fresh = model.makeKVCache(positions: canvas.count)
       cache = fresh
@@ -36,15 +42,20 @@ final class BlockKVCache {
       return logits
     }
     let window = mode == .prefix ? block.lowerBound..<canvas.count : block
-    let rows = try model.logits(for: canvas, window: window, cache: cache)
-    guard rows.rows == window.count, rows.columns == logits.columns else {
+    let fresh = rows.positions.map { $0.filter(window.contains) } ?? Array(window)
+    let computed = try model.logits(
+      for: canvas, window: window, cache: cache,
+      rows: fresh.count == window.count ? .all : .positions(fresh))
+    guard computed.rows == fresh.count, computed.columns == logits.columns else {
       throw SamplingError.badLogits(
-        expectedRows: window.count, expectedColumns: logits.columns, rows: rows.rows,
-        columns: rows.columns)
+        expectedRows: fresh.count, expectedColumns: logits.columns, rows: computed.rows,
+        columns: computed.columns)
     }
     let v = logits.columns
-    logits.values.replaceSubrange(
-      (window.lowerBound * v)..<(window.upperBound * v), with: rows.values)
+    for (j, position) in fresh.enumerated() {
+      logits.values.replaceSubrange(
+        (position * v)..<((position + 1) * v), with: computed.values[(j * v)..<((j + 1) * v)])
+    }
     return logits
   }
 

@@ -238,14 +238,16 @@ struct Run {
     let modelStart = ContinuousClock.now
     if given != nil { forwardPasses += settings.cfgScale > 0 ? 2 : 1 }
     // Rows `[n, V]` of `rows.positions` when the pass was restricted, else `[T, V]`.
+    // The cache's logits stay `[T, V]` (rows outside its window are the block start's), and
+    // only its window pass is restricted to the rows read.
     var rows = LogitRows.all
-    if given == nil && kvCache == nil { rows = logitRows(candidates: candidates) }
+    if given == nil { rows = logitRows(candidates: candidates) }
     var logits =
       try given?.logits
-      ?? kvCache.map { try cachedLogits($0, range: range, stepInBlock: stepInBlock) }
+      ?? kvCache.map { try cachedLogits($0, range: range, stepInBlock: stepInBlock, rows: rows) }
       ?? guidedLogits(model: model, rows: rows)
     let modelTime = given.map { Duration.seconds($0.seconds) } ?? ContinuousClock.now - modelStart
-    rowIndex = RowIndex(rows, canvasLength: canvas.count)
+    rowIndex = RowIndex(kvCache == nil ? rows : .all, canvasLength: canvas.count)
     if settings.logitsEosInf, let eos = settings.eosID, Int(eos) < logits.columns {
       for row in 0..<logits.rows { logits[row, Int(eos)] = -.infinity }
     }
@@ -338,10 +340,11 @@ struct Run {
   }
 
   /// Logits from the key/value cache (no guidance: settings validation refuses it).
-  mutating func cachedLogits(_ cache: BlockKVCache, range: Range<Int>, stepInBlock: Int) throws
-    -> Matrix
-  {
-    let logits = try cache.logits(canvas: canvas, block: range, stepInBlock: stepInBlock)
+  mutating func cachedLogits(
+    _ cache: BlockKVCache, range: Range<Int>, stepInBlock: Int, rows: LogitRows
+  ) throws -> Matrix {
+    let logits = try cache.logits(
+      canvas: canvas, block: range, stepInBlock: stepInBlock, rows: rows)
     forwardPasses += 1
     try checkShape(logits, vocabularySize: cache.model.vocabularySize)
     return logits

@@ -51,4 +51,58 @@ struct LogitRowsTests {
     #expect(try model.logits(for: tokens, rows: .positions(Array(0..<8))) == full)
     #expect(try model.logits(for: tokens, rows: .positions([])).rows == 0)
   }
+
+  /// A cached window pass (Fast-dLLM's dual and prefix windows) restricted to some rows: those
+  /// rows as the whole window pass gives them, bit for bit, and the cache left exactly as the
+  /// whole window pass leaves it (every window position's keys and values written).
+  @Test(arguments: KernelPath.available)
+  func restrictedWindowRowsEqualTheWholeWindow(path: KernelPath) throws {
+    for name in ["tiny-llada", "tiny-llada-gqa", "tiny-dream"] {
+      let loaded = try ModelRegistry.load(contentsOf: Fixtures.model(name))
+      let model = try #require(loaded as? any KVCachingPredictor)
+      var rng = SplitMix64(seed: 15)
+      let tokens = (0..<24).map { _ in Int32(rng.next() % UInt64(model.vocabularySize)) }
+      var edited = tokens
+      for i in 10..<16 { edited[i] = Int32((Int(tokens[i]) + 1) % model.vocabularySize) }
+      for window in [8..<16, 8..<24] {
+        for rows in [[9, 12, 13], [8], [15], Array(window), []] {
+          // Both caches filled by the same full pass, then one window pass each.
+          let (whole, restricted) = try KernelPath.with(path) { () throws -> (KVCache, KVCache) in
+            let a = model.makeKVCache(positions: tokens.count)
+            let b = model.makeKVCache(positions: tokens.count)
+            _ = try model.logits(for: tokens, filling: a)
+            _ = try model.logits(for: tokens, filling: b)
+            return (a, b)
+          }
+          let (all, some) = try KernelPath.with(path) {
+            (
+              try model.logits(for: edited, window: window, cache: whole),
+              try model.logits(for: edited, window: window, cache: restricted, rows: .positions(rows))
+            )
+          }
+          let v = all.columns
+          #expect(some.rows == rows.count && some.columns == v, "\(path) \(name) \(rows)")
+          guard some.rows == rows.count else { continue }
+          var differing = 0
+          for (j, position) in rows.enumerated() {
+            let r = position - window.lowerBound
+            for c in 0..<v where some[j, c].bitPattern != all[r, c].bitPattern { differing += 1 }
+          }
+          #expect(differing == 0, "\(path) \(name) window \(window) rows \(rows)")
+          #expect(whole.contents == restricted.contents, "\(path) \(name) window \(window)")
+        }
+      }
+    }
+  }
+}
+
+extension KVCache {
+  /// Every key, then every value, of every layer (for comparing two caches).
+  var contents: [Float] {
+    let count = positions * width
+    return (0..<layers).flatMap { layer in
+      Array(UnsafeBufferPointer(start: keys(layer: layer), count: count))
+        + Array(UnsafeBufferPointer(start: values(layer: layer), count: count))
+    }
+  }
 }
