@@ -1,19 +1,20 @@
 import Foundation
 import UnmaskKernels
 
-/// The scratch and RoPE tables of a stack's last full pass, kept for its next pass: a sampler
-/// runs hundreds of passes over one canvas length, and each would otherwise allocate its
-/// scratch (about 7 MB on the 120M shape at 160 tokens) and recompute `T · d/2` cosines and
-/// sines.
+/// The scratch and RoPE tables of a stack's last pass, kept for its next pass: a sampler runs
+/// hundreds of passes over one canvas length, and each would otherwise allocate its scratch
+/// (about 7 MB on the 120M shape at 160 tokens) and recompute `T · d/2` cosines and sines.
+/// The scratch kept is the largest yet: a cached sampler's window passes (a block's rows) use
+/// the one its full passes (the canvas) left.
 ///
 /// A pass takes the scratch out and gives it back when done, so passes running at once on other
 /// threads each get their own (the second allocates, as before).
 final class ForwardBuffers: @unchecked Sendable {
   private let lock = NSLock()
-  private var scratch: (tokens: Int, value: ForwardScratch)?
+  private var scratch: ForwardScratch?
   private var tables: (positions: Int, value: (cos: [Float], sin: [Float]))?
 
-  /// Scratch for `tokens` rows: the kept one if it has that size, else a new one.
+  /// Scratch for at least `tokens` rows: the kept one if it is large enough, else a new one.
   func takeScratch(tokens: Int, model: Int, attention: AttentionShape, mlp: Int)
     -> ForwardScratch
   {
@@ -21,14 +22,14 @@ final class ForwardBuffers: @unchecked Sendable {
     let kept = scratch
     scratch = nil
     lock.unlock()
-    if let kept, kept.tokens == tokens { return kept.value }
+    if let kept, kept.tokens >= tokens { return kept }
     return ForwardScratch(tokens: tokens, model: model, attention: attention, mlp: mlp)
   }
 
-  /// Keeps `value` (sized for `tokens` rows) for the next pass.
-  func giveBack(_ value: ForwardScratch, tokens: Int) {
+  /// Keeps `value` for the next pass unless a larger one is kept already.
+  func giveBack(_ value: ForwardScratch) {
     lock.lock()
-    scratch = (tokens, value)
+    if (scratch?.tokens ?? -1) < value.tokens { scratch = value }
     lock.unlock()
   }
 

@@ -61,11 +61,15 @@ public struct AttentionShape: Sendable, Equatable {
   }
 }
 
-/// Scratch buffers for one forward pass over `T` tokens, allocated once per pass.
+/// Scratch buffers for forward passes over up to `tokens` tokens (kept between passes by
+/// `ForwardBuffers`).
 final class ForwardScratch {
   let normed, query, key, value, attended, gate, up: UnsafeMutablePointer<Float>
+  /// Rows each buffer holds; a pass over fewer rows uses the first ones.
+  let tokens: Int
 
   init(tokens: Int, model: Int, attention: AttentionShape, mlp: Int) {
+    self.tokens = tokens
     let kv = attention.kvHeads * attention.headDimension
     let q = attention.heads * attention.headDimension
     normed = .allocate(capacity: tokens * model)

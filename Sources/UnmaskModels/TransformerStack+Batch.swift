@@ -41,7 +41,8 @@ extension TransformerStack {
       sines.append(contentsOf: base.sin[0..<(canvas.count * half)])
     }
     let mlp = blocks.first?.gate.outFeatures ?? 0
-    let scratch = ForwardScratch(tokens: total, model: d, attention: attention, mlp: mlp)
+    let scratch = buffers.takeScratch(tokens: total, model: d, attention: attention, mlp: mlp)
+    defer { buffers.giveBack(scratch) }
     for block in blocks {
       block.forward(
         x, segments: segments, attention: attention, rope: rope, ropeTables: (cosines, sines),

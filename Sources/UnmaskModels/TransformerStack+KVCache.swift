@@ -58,9 +58,10 @@ extension TransformerStack {
     if embeddingScale != 1 { for i in 0..<(n * d) { x[i] *= embeddingScale } }
 
     let mlp = blocks.first?.gate.outFeatures ?? 0
-    let scratch = ForwardScratch(tokens: n, model: d, attention: attention, mlp: mlp)
+    let scratch = buffers.takeScratch(tokens: n, model: d, attention: attention, mlp: mlp)
+    defer { buffers.giveBack(scratch) }
     let half = rope.headDimension / 2
-    let all = rope.tables(positions: t)
+    let all = buffers.ropeTables(rope, positions: t)
     // RoPE angles of the window's absolute positions.
     let range = (window.lowerBound * half)..<(window.upperBound * half)
     let tables = (cos: Array(all.cos[range]), sin: Array(all.sin[range]))

@@ -69,7 +69,7 @@ public struct TransformerStack: Sendable {
 
     let mlp = blocks.first?.gate.outFeatures ?? 0
     let scratch = buffers.takeScratch(tokens: t, model: d, attention: attention, mlp: mlp)
-    defer { buffers.giveBack(scratch, tokens: t) }
+    defer { buffers.giveBack(scratch) }
     let tables = buffers.ropeTables(rope, positions: t)
     for (index, block) in blocks.enumerated() {
       if let selected, index == blocks.count - 1 {
