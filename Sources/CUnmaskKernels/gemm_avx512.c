@@ -152,7 +152,7 @@ UK_AVX512_BF16 void uk_avx512bf16_gemm_bf16(const uint16_t *xb, long ldx, long r
 
 // ---- int8: q8 activations against q8_0 / q4_0 weights, one 32-byte block per ymm, vpdpbusd.
 
-#define QRT 4
+#define QRT 6
 #define QRN 4
 
 /// The 32 weights of a block as signed bytes (q4_0 unpacked: low nibbles, then high, minus 8).
@@ -165,52 +165,55 @@ UK_AVX512_VNNI UK_INLINE __m256i q_load_w(const uint8_t *block, int q4) {
   return _mm256_sub_epi8(_mm256_set_m128i(hi, lo), _mm256_set1_epi8(8));
 }
 
-UK_AVX512_VNNI UK_INLINE float q_hsum(__m256 v) {
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_add_ss(s, _mm_movehdup_ps(s));
-  return _mm_cvtss_f32(s);
-}
-
 UK_AVX512_VNNI UK_INLINE void q_tile(int q4, const int8_t *xq, const float *xd, long k,
                                      const uint8_t *w, long rowBytes, int rt, int rn, float *y,
                                      long ldy) {
   long blocks = k / UK_QBLOCK, blockBytes = q4 ? UK_Q4_0_BYTES : UK_Q8_0_BYTES;
-  __m256 acc[QRT][QRN];
-  for (int i = 0; i < QRT; i++)
-    for (int j = 0; j < QRN; j++) acc[i][j] = _mm256_setzero_ps();
+  __m256 acc[QRT];
+  for (int i = 0; i < QRT; i++) acc[i] = _mm256_setzero_ps();
   // vpdpbusd multiplies unsigned by signed bytes. x + 128 is unsigned (x XOR 0x80), and
   // (x + 128) . w = x . w + 128 * sum(w), so each pair's int32 sum starts from -128 * sum(w)
-  // per 4-byte lane (one vpdpbusd per W block, shared by the RT rows): one instruction per
-  // block pair where the sign trick takes three.
+  // per 4-byte lane (one vpdpbusd per W block, shared by the rows of the tile): one
+  // instruction per block pair where the sign trick takes three.
   const __m256i flip = _mm256_set1_epi8((char)0x80);
   for (long b = 0; b < blocks; b++) {
     __m256i wq[QRN], start[QRN];
-    __m256 wd[QRN];
+    uint16_t h[8] = {0};
     for (int j = 0; j < QRN; j++) {
-      if (j >= rn) continue;
+      if (j >= rn) {
+        wq[j] = start[j] = _mm256_setzero_si256();
+        continue;
+      }
       const uint8_t *block = w + j * rowBytes + b * blockBytes;
-      uint16_t h;
-      memcpy(&h, block, 2);
+      memcpy(&h[j], block, 2);
       wq[j] = q_load_w(block, q4);
       start[j] = _mm256_sub_epi32(_mm256_setzero_si256(),
                                   _mm256_dpbusd_epi32(_mm256_setzero_si256(), flip, wq[j]));
-      wd[j] = _mm256_set1_ps(_cvtsh_ss(h));
     }
+    // The four W scales in lanes 0..3, and again in 4..7.
+    __m128 wd4 = _mm_cvtph_ps(_mm_loadl_epi64((const __m128i *)h));
+    __m256 wdv = _mm256_set_m128(wd4, wd4);
     for (int i = 0; i < QRT; i++) {
       if (i >= rt) continue;
       __m256i xv = _mm256_loadu_si256((const __m256i *)(xq + i * k + b * UK_QBLOCK));
       __m256i xu = _mm256_xor_si256(xv, flip);
-      __m256 xs = _mm256_set1_ps(xd[i * blocks + b]);
-      for (int j = 0; j < QRN; j++) {
-        if (j >= rn) continue;
-        __m256i dot = _mm256_dpbusd_epi32(start[j], xu, wq[j]);
-        acc[i][j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_mul_ps(xs, wd[j]), acc[i][j]);
-      }
+      __m256i d0 = _mm256_dpbusd_epi32(start[0], xu, wq[0]);
+      __m256i d1 = _mm256_dpbusd_epi32(start[1], xu, wq[1]);
+      __m256i d2 = _mm256_dpbusd_epi32(start[2], xu, wq[2]);
+      __m256i d3 = _mm256_dpbusd_epi32(start[3], xu, wq[3]);
+      // Two hadd levels fold the four columns' dots into one vector: lane j holds column j's
+      // dot over the block's first 16 bytes, lane j + 4 over the last 16 (exact int32), so
+      // one convert, one scale product and one FMA serve four columns (they were four each).
+      __m256i e = _mm256_hadd_epi32(_mm256_hadd_epi32(d0, d1), _mm256_hadd_epi32(d2, d3));
+      __m256 si = _mm256_mul_ps(_mm256_set1_ps(xd[i * blocks + b]), wdv);
+      acc[i] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(e), si, acc[i]);
     }
   }
-  for (int i = 0; i < rt; i++)
-    for (int j = 0; j < rn; j++) y[i * ldy + j] = q_hsum(acc[i][j]);
+  for (int i = 0; i < rt; i++) {
+    float lanes[8];
+    _mm256_storeu_ps(lanes, acc[i]);
+    for (int j = 0; j < rn; j++) y[i * ldy + j] = lanes[j] + lanes[j + 4];
+  }
 }
 
 UK_AVX512_VNNI void uk_avx512vnni_gemm_q(int q4, const int8_t *xq, const float *xd, long rows,
