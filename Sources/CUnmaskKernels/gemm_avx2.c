@@ -93,7 +93,7 @@ UK_AVX2 void uk_avx2_gemm_bf16(const float *x, long ldx, long rows, long k, cons
 // ---- int8
 
 #define QRT 4
-#define QRN 2
+#define QRN 4
 
 UK_AVX2 UK_INLINE __m256i a2_q_load_w(const uint8_t *block, int q4) {
   if (!q4) return _mm256_loadu_si256((const __m256i *)(block + 2));
@@ -109,37 +109,46 @@ UK_AVX2 UK_INLINE void a2_q_tile(int q4, const int8_t *xq, const float *xd, long
                                  long ldy) {
   long blocks = k / UK_QBLOCK, blockBytes = q4 ? UK_Q4_0_BYTES : UK_Q8_0_BYTES;
   const __m256i ones = _mm256_set1_epi16(1);
-  __m256 acc[QRT][QRN];
-  for (int i = 0; i < QRT; i++)
-    for (int j = 0; j < QRN; j++) acc[i][j] = _mm256_setzero_ps();
+  __m256 acc[QRT];
+  for (int i = 0; i < QRT; i++) acc[i] = _mm256_setzero_ps();
   for (long b = 0; b < blocks; b++) {
     __m256i wq[QRN];
-    __m256 wd[QRN];
+    uint16_t h[8] = {0};
     for (int j = 0; j < QRN; j++) {
-      if (j >= rn) continue;
+      if (j >= rn) {
+        wq[j] = _mm256_setzero_si256();
+        continue;
+      }
       const uint8_t *block = w + j * rowBytes + b * blockBytes;
-      uint16_t h;
-      memcpy(&h, block, 2);
+      memcpy(&h[j], block, 2);
       wq[j] = a2_q_load_w(block, q4);
-      wd[j] = _mm256_set1_ps(_cvtsh_ss(h));
     }
+    // The four W scales in lanes 0..3, and again in 4..7.
+    __m128 wd4 = _mm_cvtph_ps(_mm_loadl_epi64((const __m128i *)h));
+    __m256 wdv = _mm256_set_m128(wd4, wd4);
     for (int i = 0; i < QRT; i++) {
       if (i >= rt) continue;
       __m256i xv = _mm256_loadu_si256((const __m256i *)(xq + i * k + b * UK_QBLOCK));
       __m256i ax = _mm256_sign_epi8(xv, xv);
-      __m256 xs = _mm256_set1_ps(xd[i * blocks + b]);
+      __m256i d[QRN];
       for (int j = 0; j < QRN; j++) {
-        if (j >= rn) continue;
         // |x| * sign(w, x): unsigned x signed bytes, pairs summed to int16 (at most
         // 2 * 127 * 127, no saturation), then pairs of those to int32.
         __m256i pairs = _mm256_maddubs_epi16(ax, _mm256_sign_epi8(wq[j], xv));
-        __m256i dot = _mm256_madd_epi16(pairs, ones);
-        acc[i][j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_mul_ps(xs, wd[j]), acc[i][j]);
+        d[j] = _mm256_madd_epi16(pairs, ones);
       }
+      // As in the AVX-512 tile: two hadd levels leave column j's dot over the block's first
+      // 16 bytes in lane j and over the last 16 in lane j + 4, for one convert and one FMA.
+      __m256i e = _mm256_hadd_epi32(_mm256_hadd_epi32(d[0], d[1]), _mm256_hadd_epi32(d[2], d[3]));
+      __m256 si = _mm256_mul_ps(_mm256_set1_ps(xd[i * blocks + b]), wdv);
+      acc[i] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(e), si, acc[i]);
     }
   }
-  for (int i = 0; i < rt; i++)
-    for (int j = 0; j < rn; j++) y[i * ldy + j] = a2_hsum(acc[i][j]);
+  for (int i = 0; i < rt; i++) {
+    float lanes[8];
+    _mm256_storeu_ps(lanes, acc[i]);
+    for (int j = 0; j < rn; j++) y[i * ldy + j] = lanes[j] + lanes[j + 4];
+  }
 }
 
 UK_AVX2 void uk_avx2_gemm_q(int q4, const int8_t *xq, const float *xd, long rows, long k,
