@@ -18,6 +18,12 @@ extension TensorView {
   /// For quantized types the range must start and end on a block boundary (multiples of 32).
   public func convertElements(_ range: Range<Int>, into destination: UnsafeMutablePointer<Float>) {
     guard let base = bytes.baseAddress, !range.isEmpty else { return }
+    if let onDemand = owner as? OnDemandBytes,
+      let start = dtype.storageSize(elements: range.lowerBound),
+      let end = dtype.storageSize(elements: range.upperBound)
+    {
+      onDemand.prepare(start..<end)
+    }
     let count = range.count
     switch dtype {
     case .f32:

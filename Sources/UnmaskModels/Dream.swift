@@ -180,7 +180,12 @@ public final class DreamModel: TransformerStackModel {
     let eps = Float(config.rmsNormEps)
     let m = config.intermediateSize
 
-    let embedding = try weights.tensor("model.embed_tokens.weight", shape: [config.vocabSize, d])
+    // Read by rows only, unless the head reuses it.
+    let embeddingName = "model.embed_tokens.weight"
+    let embedding =
+      config.tieWordEmbeddings
+      ? try weights.tensor(embeddingName, shape: [config.vocabSize, d])
+      : try weights.rowTable(embeddingName, shape: [config.vocabSize, d])
     var blocks: [TransformerBlock] = []
     for i in 0..<config.numHiddenLayers {
       let p = "model.layers.\(i)"

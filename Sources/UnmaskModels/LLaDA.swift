@@ -163,8 +163,12 @@ public final class LLaDAModel: TransformerStackModel {
     let qkvBias = config.includeBias || config.includeQKVBias
     let kvWidth = shape.kvHeads * headDimension
 
-    let embedding = try weights.tensor(
-      "model.transformer.wte.weight", shape: [config.embeddingRows, d])
+    // Read by rows only, unless the head reuses it.
+    let embeddingName = "model.transformer.wte.weight"
+    let embedding =
+      config.weightTying
+      ? try weights.tensor(embeddingName, shape: [config.embeddingRows, d])
+      : try weights.rowTable(embeddingName, shape: [config.embeddingRows, d])
     var blocks: [TransformerBlock] = []
     for i in 0..<config.nLayers {
       let p = "model.transformer.blocks.\(i)"

@@ -20,11 +20,23 @@ public final class WeightLoader {
 
   /// Tensor `name`, checked against `shape` when one is given.
   public func tensor(_ name: String, shape: [Int]? = nil) throws -> TensorView {
+    try checked(name, shape: shape) { try source.tensor(named: name) }
+  }
+
+  /// Tensor `name` read only a row at a time through `convertRows` (an untied embedding
+  /// table): the source may decode rows on first read (`TensorSource.rowTable(named:)`).
+  public func rowTable(_ name: String, shape: [Int]) throws -> TensorView {
+    try checked(name, shape: shape) { try source.rowTable(named: name) }
+  }
+
+  private func checked(_ name: String, shape: [Int]?, _ view: () throws -> TensorView) throws
+    -> TensorView
+  {
     guard available.contains(name) else {
       throw CheckpointError(
         path: source.location, item: name, "missing tensor (the model's config needs it)")
     }
-    let view = try source.tensor(named: name)
+    let view = try view()
     if let shape, view.shape != shape {
       throw CheckpointError(
         path: source.location, item: name, "shape \(view.shape), expected \(shape)")

@@ -89,6 +89,37 @@ public enum PlanesDecoder {
     checkChunks: Bool, threads: Int = ComputeThreads.count,
     decoded: (@Sendable (Range<Int>) -> Void)? = nil
   ) throws {
+    let chunkBytes = entry.chunkElements * entry.planeCount
+    try forEachChunk(
+      entry, stored: stored, checkChunks: checkChunks, threads: threads, decoded: decoded
+    ) { c, _ in destination + c * chunkBytes }
+  }
+
+  /// Decodes every chunk of `entry` into a scratch chunk and drops the result: proves that
+  /// each one decodes (and, with `checkChunks`, matches its checksum) without keeping the
+  /// tensor, for tensors decoded again later a chunk at a time (`LazyPlanesTensor`).
+  static func validate(
+    _ entry: UMKTensorEntry, stored: UnsafeRawBufferPointer, checkChunks: Bool,
+    threads: Int = ComputeThreads.count, decoded: (@Sendable (Range<Int>) -> Void)? = nil
+  ) throws {
+    let chunkBytes = entry.chunkElements * entry.planeCount
+    let workers = max(1, min(threads, entry.chunks.count))
+    let scratch = (0..<workers).map { _ in OwnedBytes(count: chunkBytes) }
+    try forEachChunk(
+      entry, stored: stored, checkChunks: checkChunks, threads: threads, decoded: decoded
+    ) { _, worker in
+      // swift-format-ignore: NeverForceUnwrap
+      scratch[worker].bytes.baseAddress!
+    }
+  }
+
+  /// Decodes the chunks of `entry`, spread over up to `threads` workers, chunk `c` of worker
+  /// `w` into `destination(c, w)`.
+  private static func forEachChunk(
+    _ entry: UMKTensorEntry, stored: UnsafeRawBufferPointer, checkChunks: Bool, threads: Int,
+    decoded: (@Sendable (Range<Int>) -> Void)?,
+    destination: (Int, Int) -> UnsafeMutableRawPointer
+  ) throws {
     let chunks = entry.chunks
     guard !chunks.isEmpty, let base = stored.baseAddress else { return }
     let active = max(1, min(threads, chunks.count))
@@ -100,7 +131,6 @@ public enum PlanesDecoder {
     }
     let width = entry.planeCount
     let transform = entry.transform
-    let per = entry.chunkElements
     DispatchQueue.concurrentPerform(iterations: active) { w in
       let decoder = ChunkDecoder()
       for c in stride(from: w, to: chunks.count, by: active) {
@@ -108,7 +138,7 @@ public enum PlanesDecoder {
         failures[c] = decoder.decode(
           chunk,
           stored: UnsafeRawBufferPointer(start: base + chunk.offset, count: chunk.storedLength),
-          width: width, transform: transform, into: destination + c * per * width,
+          width: width, transform: transform, into: destination(c, w),
           checkChecksum: checkChunks)
         decoded?(chunk.offset..<(chunk.offset + chunk.storedLength))
       }

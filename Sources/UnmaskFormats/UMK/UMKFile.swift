@@ -124,6 +124,28 @@ public final class UMKFile: TensorSource {
     return view(entry, owned)
   }
 
+  /// Tensor `name` for row-by-row reading: raw tensors as `tensor(named:)` gives them; a
+  /// compressed one decoded a chunk at a time when `convertRows` first reads in it
+  /// (`LazyPlanesTensor`; every chunk is still checked here, so a bad file fails now). A tensor
+  /// already decoded whole is shared as is.
+  public func rowTable(named name: String) throws -> TensorView {
+    guard let i = index[name] else {
+      throw CheckpointError(path: location, item: name, "no such tensor")
+    }
+    let entry = header.tensors[i]
+    lock.lock()
+    let cached = decoded[name]
+    lock.unlock()
+    if entry.encoding == .raw || cached != nil { return try tensor(named: name) }
+    do {
+      let lazy = try LazyPlanesTensor(file: file, entry: entry, checkChunks: checkChunksOnLoad)
+      return TensorView(
+        name: name, dtype: entry.dtype, shape: entry.shape, bytes: lazy.bytes, owner: lazy)
+    } catch let error as UMKParseError {
+      throw CheckpointError(path: location, item: error.field, error.problem)
+    }
+  }
+
   /// Decodes tensor `entry` into a fresh buffer (not cached), chunks spread over `threads`;
   /// `releasingCompressedPages` drops each chunk's pages of the mapping once it is decoded
   /// (see `MappedFile.release`).

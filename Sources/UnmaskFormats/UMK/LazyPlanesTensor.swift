@@ -1,0 +1,82 @@
+import Foundation
+import UnmaskKernels
+
+/// A compressed `.umk` tensor decoded a chunk at a time, the first time a reader asks for
+/// bytes in that chunk (`OnDemandBytes`): what `UMKFile.rowTable(named:)` gives for an
+/// embedding table, of which a generation reads only the rows of the tokens on its canvas.
+/// Decoded whole, the 120M model's table is 16 MB resident for the few rows a prompt uses.
+///
+/// Every chunk is decoded once when the tensor is made (into a scratch chunk that is then
+/// dropped), so a corrupt chunk is an error at load time, as with `tensor(named:)`, and the
+/// later decodes of the same bytes cannot fail. The decoded tensor lives in anonymous pages
+/// that use no memory until a chunk is written into them.
+final class LazyPlanesTensor: OnDemandBytes, @unchecked Sendable {
+  private let file: MappedFile
+  private let entry: UMKTensorEntry
+  private let pages: UnsafeMutableRawPointer
+  private let mappedLength: Int
+  private let chunkBytes: Int
+  private let lock = NSLock()
+  private var ready: [Bool]
+  private let decoder = ChunkDecoder()
+
+  /// The decoded tensor's bytes; read a range only after `prepare` has made it readable.
+  let bytes: UnsafeRawBufferPointer
+
+  /// Validates every chunk of `entry` (its checksum too, with `checkChunks`), then reserves
+  /// the pages for the decoded tensor. Throws a `UMKParseError` naming a bad chunk.
+  init(file: MappedFile, entry: UMKTensorEntry, checkChunks: Bool) throws {
+    let stored = file.slice(entry.offset..<(entry.offset + entry.storedLength))
+    let start = entry.offset
+    try PlanesDecoder.validate(entry, stored: stored, checkChunks: checkChunks) { range in
+      file.release((start + range.lowerBound)..<(start + range.upperBound))
+    }
+    file.release(start..<(start + entry.storedLength))
+    mappedLength = max(entry.byteCount, 1)
+    guard
+      let mapped = mmap(nil, mappedLength, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+      mapped != MAP_FAILED
+    else {
+      throw UMKParseError(
+        field: entry.name, "cannot reserve \(entry.byteCount) bytes for the decoded tensor")
+    }
+    pages = mapped
+    bytes = UnsafeRawBufferPointer(start: mapped, count: entry.byteCount)
+    self.file = file
+    self.entry = entry
+    chunkBytes = entry.chunkElements * entry.planeCount
+    ready = Array(repeating: false, count: entry.chunks.count)
+  }
+
+  deinit { munmap(pages, mappedLength) }
+
+  func prepare(_ range: Range<Int>) {
+    guard !range.isEmpty, chunkBytes > 0 else { return }
+    let first = range.lowerBound / chunkBytes
+    let last = min((range.upperBound - 1) / chunkBytes, ready.count - 1)
+    guard first <= last else { return }
+    lock.lock()
+    defer { lock.unlock() }
+    for c in first...last where !ready[c] {
+      let chunk = entry.chunks[c]
+      let stored = (entry.offset + chunk.offset)..<(entry.offset + chunk.offset + chunk.storedLength)
+      let failure = decoder.decode(
+        chunk, stored: file.slice(stored), width: entry.planeCount, transform: entry.transform,
+        into: pages + c * chunkBytes, checkChecksum: false)
+      // Every chunk decoded when the tensor was made; these are the same bytes.
+      precondition(
+        failure == nil,
+        "\(file.path): \(entry.name): chunk \(c) no longer decodes (\(failure ?? "")): "
+          + "was the file changed while in use?")
+      file.release(stored)
+      ready[c] = true
+    }
+  }
+
+  /// Chunks decoded so far.
+  var decodedChunks: Int {
+    lock.lock()
+    defer { lock.unlock() }
+    return ready.filter { $0 }.count
+  }
+}
