@@ -20,6 +20,7 @@ import UnmaskKernels
 
   func rows(_ view: TensorView, _ range: Range<Int>) -> [Float] {
     var out = [Float](repeating: .nan, count: range.count * view.matrixShape.columns)
+    // swift-format-ignore: NeverForceUnwrap
     out.withUnsafeMutableBufferPointer { view.convertRows(range, into: $0.baseAddress!) }
     return out
   }

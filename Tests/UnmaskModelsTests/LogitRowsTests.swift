@@ -77,7 +77,8 @@ struct LogitRowsTests {
           let (all, some) = try KernelPath.with(path) {
             (
               try model.logits(for: edited, window: window, cache: whole),
-              try model.logits(for: edited, window: window, cache: restricted, rows: .positions(rows))
+              try model.logits(
+                for: edited, window: window, cache: restricted, rows: .positions(rows))
             )
           }
           let v = all.columns

@@ -34,7 +34,8 @@ final class LazyPlanesTensor: OnDemandBytes, @unchecked Sendable {
     file.release(start..<(start + entry.storedLength))
     mappedLength = max(entry.byteCount, 1)
     guard
-      let mapped = mmap(nil, mappedLength, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+      let mapped = mmap(
+        nil, mappedLength, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
       mapped != MAP_FAILED
     else {
       throw UMKParseError(
@@ -59,7 +60,8 @@ final class LazyPlanesTensor: OnDemandBytes, @unchecked Sendable {
     defer { lock.unlock() }
     for c in first...last where !ready[c] {
       let chunk = entry.chunks[c]
-      let stored = (entry.offset + chunk.offset)..<(entry.offset + chunk.offset + chunk.storedLength)
+      let stored =
+        (entry.offset + chunk.offset)..<(entry.offset + chunk.offset + chunk.storedLength)
       let failure = decoder.decode(
         chunk, stored: file.slice(stored), width: entry.planeCount, transform: entry.transform,
         into: pages + c * chunkBytes, checkChecksum: false)
