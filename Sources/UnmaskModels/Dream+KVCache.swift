@@ -47,6 +47,28 @@ extension DreamModel: KVCachingPredictor {
   }
 }
 
+/// Several canvases' cached passes in one forward pass (see `BatchKVCachingPredictor`), each
+/// window shifted inside itself as `logits(for:window:cache:rows:)` shifts it.
+extension DreamModel: BatchKVCachingPredictor {
+  /// Shifted logits for each request, in one pass.
+  public func logits(forWindows requests: [CachedWindow]) throws -> [Matrix] {
+    var raw = requests
+    var rowOf: [[Int]?] = []
+    for (k, request) in requests.enumerated() {
+      guard let positions = request.rows.positions else {
+        rowOf.append(nil)
+        continue
+      }
+      let mapped = Self.rawRows(reading: positions, first: request.window.lowerBound)
+      raw[k].rows = .positions(mapped.raw)
+      rowOf.append(mapped.rowOf)
+    }
+    return zip(try stack.logits(forWindows: raw), rowOf).map { computed, rows in
+      rows.map { LogitRows.gather($0, from: computed) } ?? Self.shifted(computed)
+    }
+  }
+}
+
 /// Several canvases in one forward pass (see `BatchMaskPredictor`), each shifted as
 /// `logits(for:)` shifts it.
 extension DreamModel: BatchMaskPredictor {

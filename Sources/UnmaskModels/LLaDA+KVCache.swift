@@ -23,6 +23,14 @@ extension LLaDAModel: KVCachingPredictor {
   }
 }
 
+/// Several canvases' cached passes in one forward pass (see `BatchKVCachingPredictor`).
+extension LLaDAModel: BatchKVCachingPredictor {
+  /// Logits for each request, in one pass.
+  public func logits(forWindows requests: [CachedWindow]) throws -> [Matrix] {
+    try stack.logits(forWindows: requests)
+  }
+}
+
 /// Several canvases in one forward pass (see `BatchMaskPredictor`).
 extension LLaDAModel: BatchMaskPredictor {
   /// Logits `[T_i, V]` per canvas.

@@ -35,24 +35,53 @@ final class BlockKVCache {
   func logits(canvas: [Int32], block: Range<Int>, stepInBlock: Int, rows: LogitRows = .all)
     throws -> Matrix
   {
+    let pass = plan(canvas: canvas, block: block, stepInBlock: stepInBlock, rows: rows)
+    if pass.fills {
+      return try absorb(model.logits(for: canvas, filling: pass.request.cache), of: pass)
+    }
+    let request = pass.request
+    return try absorb(
+      model.logits(
+        for: canvas, window: request.window, cache: request.cache, rows: request.rows),
+      of: pass)
+  }
+
+  /// The pass a step needs (as `logits(canvas:block:stepInBlock:rows:)` runs it), for a caller
+  /// that batches several runs' passes (`BatchKVCachingPredictor`); hand its result to
+  /// `absorb(_:of:)`. A block's step 0 makes the fresh cache that the pass fills.
+  func plan(canvas: [Int32], block: Range<Int>, stepInBlock: Int, rows: LogitRows = .all)
+    -> (request: CachedWindow, fills: Bool)
+  {
     guard stepInBlock > 0, let cache, cache.positions == canvas.count else {
       let fresh = model.makeKVCache(positions: canvas.count)
       cache = fresh
-      logits = try model.logits(for: canvas, filling: fresh)
-      return logits
+      return (CachedWindow(tokens: canvas, window: 0..<canvas.count, cache: fresh), true)
     }
     let window = mode == .prefix ? block.lowerBound..<canvas.count : block
-    let fresh = rows.positions.map { $0.filter(window.contains) } ?? Array(window)
-    let computed = try model.logits(
-      for: canvas, window: window, cache: cache,
-      rows: fresh.count == window.count ? .all : .positions(fresh))
-    guard computed.rows == fresh.count, computed.columns == logits.columns else {
+    let inWindow = rows.positions.map { $0.filter(window.contains) } ?? Array(window)
+    let request = CachedWindow(
+      tokens: canvas, window: window, cache: cache,
+      rows: inWindow.count == window.count ? .all : .positions(inWindow))
+    return (request, false)
+  }
+
+  /// The step's logits `[T, V]` from the planned pass's result: all of them after a fill, else
+  /// the window's computed rows written over the kept ones.
+  func absorb(_ computed: Matrix, of pass: (request: CachedWindow, fills: Bool)) throws -> Matrix {
+    let request = pass.request
+    let positions = request.rows.positions ?? Array(request.window)
+    let columns = pass.fills ? computed.columns : logits.columns
+    guard computed.rows == positions.count, computed.columns == columns else {
       throw SamplingError.badLogits(
-        expectedRows: fresh.count, expectedColumns: logits.columns, rows: computed.rows,
+        expectedRows: positions.count, expectedColumns: columns, rows: computed.rows,
         columns: computed.columns)
     }
+    if pass.fills {
+      logits = computed
+      return logits
+    }
     let v = logits.columns
-    for (j, position) in fresh.enumerated() {
+    for (j, position) in positions.enumerated() {
       logits.values.replaceSubrange(
         (position * v)..<((position + 1) * v), with: computed.values[(j * v)..<((j + 1) * v)])
     }

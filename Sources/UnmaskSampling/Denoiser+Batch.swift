@@ -15,7 +15,9 @@ extension Denoiser {
   /// per step for the whole batch when the model is a `BatchMaskPredictor` (each canvas
   /// attends only to itself, so each answer equals `generate(prompt:)` of that prompt alone,
   /// token for token). Prompts whose blocks finish early (threshold strategies) simply leave
-  /// the batch. With a key/value cache each prompt keeps its own cache and runs its own passes.
+  /// the batch. With a key/value cache each prompt keeps its own cache, and the prompts' cached
+  /// passes (block-start fills and windows) run together when the model is a
+  /// `BatchKVCachingPredictor`.
   ///
   /// - Returns: one result per prompt, in order; `seconds` is the time until that prompt was done.
   public func generate(batch prompts: [[Int32]]) throws -> [DenoisingResult] {
@@ -42,7 +44,7 @@ extension Denoiser {
       let active = lanes.indices.filter { !lanes[$0].finished }
       if active.isEmpty { break }
       let passStart = ContinuousClock.now
-      let given = try batchedLogits(active.map { lanes[$0].run })
+      let given = try batchedLogits(active.map { lanes[$0] })
       let seconds = (ContinuousClock.now - passStart).seconds / Double(max(1, active.count))
       for (k, i) in active.enumerated() {
         guard let counter = lanes[i].counter else { continue }  // set when the lane's block began
@@ -87,11 +89,13 @@ extension Denoiser {
     }
   }
 
-  /// One batched pass over the runs' canvases (and their unconditional canvases with guidance),
-  /// or nil when each run computes its own logits (a cache, or a model without batching).
-  private func batchedLogits(_ runs: [Run]) throws -> [Matrix]? {
-    guard settings.cache == .none, runs.count > 1, let batch = model as? any BatchMaskPredictor
-    else { return nil }
+  /// One batched pass over the lanes' canvases (and their unconditional canvases with
+  /// guidance), or nil when each lane computes its own logits (a model without batching).
+  private func batchedLogits(_ lanes: [Lane]) throws -> [Matrix]? {
+    guard lanes.count > 1 else { return nil }
+    if settings.cache != .none { return try batchedCachedLogits(lanes) }
+    guard let batch = model as? any BatchMaskPredictor else { return nil }
+    let runs = lanes.map(\.run)
     let guided = settings.cfgScale > 0
     var canvases = runs.map(\.canvas)
     if guided { canvases += runs.map(\.unconditionalCanvas) }
@@ -101,6 +105,29 @@ extension Denoiser {
       guard guided else { return out[k] }
       try run.checkShape(out[runs.count + k], vocabularySize: model.vocabularySize)
       return run.guided(out[k], unconditional: out[runs.count + k])
+    }
+  }
+
+  /// The lanes' cached passes (block-start fills and windows, mixed) in one forward pass, each
+  /// lane's logits `[T, V]` as its own `BlockKVCache` would make them; nil when the model
+  /// cannot batch them.
+  private func batchedCachedLogits(_ lanes: [Lane]) throws -> [Matrix]? {
+    guard let batch = model as? any BatchKVCachingPredictor else { return nil }
+    var passes: [(request: CachedWindow, fills: Bool)] = []
+    for lane in lanes {
+      guard let cache = lane.run.kvCache else { return nil }
+      let rows = lane.run.logitRows(candidates: lane.run.candidates(block: lane.block).positions)
+      passes.append(
+        cache.plan(
+          canvas: lane.run.canvas, block: lane.run.blockRange(lane.block),
+          stepInBlock: lane.stepInBlock, rows: rows))
+    }
+    let out = try batch.logits(forWindows: passes.map(\.request))
+    return try zip(lanes, zip(out, passes)).map { lane, result in
+      // swift-format-ignore: NeverForceUnwrap
+      let logits = try lane.run.kvCache!.absorb(result.0, of: result.1)
+      try lane.run.checkShape(logits, vocabularySize: model.vocabularySize)
+      return logits
     }
   }
 }

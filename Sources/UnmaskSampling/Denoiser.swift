@@ -232,9 +232,7 @@ struct Run {
     model: MaskPredictor, block: Int, range: Range<Int>, stepInBlock: Int, counter: CommitCounter,
     given: (logits: Matrix, seconds: Double)? = nil
   ) throws -> DenoisingStep {
-    // Candidates: every mask up to the block's end (the last block: to the canvas end).
-    let candidateEnd = countRange(block).upperBound
-    let candidates = (0..<candidateEnd).filter { canvas[$0] == settings.maskID }
+    let (candidates, candidateEnd) = candidates(block: block)
     let modelStart = ContinuousClock.now
     if given != nil { forwardPasses += settings.cfgScale > 0 ? 2 : 1 }
     // Rows `[n, V]` of `rows.positions` when the pass was restricted, else `[T, V]`.
@@ -297,6 +295,13 @@ struct Run {
       modelSeconds: modelTime.seconds)
     event.edited = edits
     return event
+  }
+
+  /// A step's candidates: every mask up to the block's end (the last block: to the canvas
+  /// end), and that end.
+  func candidates(block: Int) -> (positions: [Int], end: Int) {
+    let end = countRange(block).upperBound
+    return ((0..<end).filter { canvas[$0] == settings.maskID }, end)
   }
 
   /// The rows this step reads: the candidates (and the masks after the block when traces score

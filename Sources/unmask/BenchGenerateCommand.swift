@@ -29,7 +29,10 @@ struct BenchGenerateCommand: ParsableCommand {
   @Option(help: "Threshold for --strategy threshold.") var threshold = 0.9
   @Option(help: "Cache modes to measure, comma separated; none always runs first.")
   var caches = "none,prefix,dual"
-  @Option(help: "Batch sizes to measure without a cache, comma separated (after batch 1).")
+  @Option(
+    help:
+      "Batch sizes to measure, comma separated (after batch 1), with each --caches mode; a batch runs whole (--blocks does not stop it)."
+  )
   var batchSizes = ""
   @Option(
     help:
@@ -122,7 +125,7 @@ struct BenchGenerateCommand: ParsableCommand {
         String(
           format:
             "%@ %8.2f tokens/s  %4d forward passes  %5.2f tokens/forward  peak RSS %7.1f MiB%@  %5.2fx %@  cpu %.1f s = %.2fx",
-          label.padding(toLength: 22, withPad: " ", startingAt: 0), speed, passes,
+          label.padding(toLength: 24, withPad: " ", startingAt: 0), speed, passes,
           Double(tokens) / Double(passes), peak, resettable ? "" : " (process)",
           speed / (baseline ?? speed), baselineName, cpu,
           (cpuBaseline ?? 1) / (cpu / Double(tokens))))
@@ -143,22 +146,25 @@ struct BenchGenerateCommand: ParsableCommand {
         passes: result.forwardPasses, seconds: result.seconds,
         cpu: processCPUSeconds() - cpu, resettable: resettable)
     }
-    settings.cache = .none
-    let denoiser = try Denoiser(model: network, settings: settings)
-    for size in try batches() {
-      // Distinct prompts of one length: rotations of the benchmark prompt.
-      let prompts = (0..<size).map { k in
-        Array(prompt[(k % promptLength)...] + prompt[..<(k % promptLength)])
+    for mode in try batches().isEmpty ? [] : modes() {
+      settings.cache = mode
+      let denoiser = try Denoiser(model: network, settings: settings)
+      for size in try batches() {
+        // Distinct prompts of one length: rotations of the benchmark prompt.
+        let prompts = (0..<size).map { k in
+          Array(prompt[(k % promptLength)...] + prompt[..<(k % promptLength)])
+        }
+        let resettable = PeakMemory.reset()
+        let start = Date()
+        let cpu = processCPUSeconds()
+        let results = try denoiser.generate(batch: prompts)
+        // Batched passes: one per lockstep step, the most any prompt needed.
+        report(
+          "cache \(mode.rawValue), batch \(size)", tokens: size * length,
+          passes: results.map(\.forwardPasses).max() ?? 1,
+          seconds: Date().timeIntervalSince(start), cpu: processCPUSeconds() - cpu,
+          resettable: resettable)
       }
-      let resettable = PeakMemory.reset()
-      let start = Date()
-      let cpu = processCPUSeconds()
-      let results = try denoiser.generate(batch: prompts)
-      // Batched passes: one per lockstep step, the most any prompt needed.
-      report(
-        "batch \(size)", tokens: size * length, passes: results.map(\.forwardPasses).max() ?? 1,
-        seconds: Date().timeIntervalSince(start), cpu: processCPUSeconds() - cpu,
-        resettable: resettable)
     }
   }
 }

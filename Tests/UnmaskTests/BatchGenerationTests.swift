@@ -36,6 +36,10 @@ import Unmask
         $0.cache = .prefix; $0.strategy = .dreamThreshold(0.9)
       }
     ),
+    // Lanes whose blocks end at different steps: fills and windows in one batched pass.
+    ("tiny-llada", .fastDLLM, { $0.cache = .prefix; $0.strategy = .threshold(0.3) }),
+    ("tiny-llada-gqa", .fastDLLM, { $0.cache = .dual; $0.strategy = .threshold(0.5) }),
+    ("tiny-dream", .dream, { $0.cache = .dual; $0.blockLength = 4 }),
   ]
 
   @Test(arguments: 0..<cases.count)
@@ -67,5 +71,61 @@ import Unmask
     }
     print("\(fixture): worst gap between batched and single logits \(worst)")
     #expect(worst < 1e-4)
+  }
+
+  /// With a cache, the lanes' passes go through the model's batched cached pass: one per step
+  /// of the batch, not one per prompt.
+  @Test func cachedPassesRunTogether() throws {
+    let model = try ModelRegistry.load(contentsOf: Fixtures.root.appendingPathComponent("tiny-llada"))
+    let counting = CountingBatchedModel(try #require(model as? any BatchKVCachingPredictor))
+    let mask = try #require(model.maskTokenID)
+    let settings = Self.settings(.fastDLLM, mask: mask) { $0.cache = .dual }
+    let batch = try Denoiser(model: counting, settings: settings).generate(batch: Self.prompts)
+    let alone = try Denoiser(model: model, settings: settings).generate(batch: [Self.prompts[0]])
+    #expect(batch[0].generated == alone[0].generated)
+    // As many batched passes as the longest run has steps (16), and no single-canvas pass.
+    let steps = batch.map(\.steps)
+    print("cached batch: steps \(steps), batched passes \(counting.batchedPasses)")
+    #expect(counting.batchedPasses == steps.max())
+    #expect(steps.max() == 16)
+    #expect(counting.singlePasses == 0)
+    #expect(batch[0].forwardPasses == alone[0].forwardPasses)
+  }
+}
+
+/// Forwards to a model and counts its batched cached passes and its single passes.
+final class CountingBatchedModel: BatchKVCachingPredictor {
+  let base: any BatchKVCachingPredictor
+  private(set) var batchedPasses = 0
+  private(set) var singlePasses = 0
+  init(_ base: any BatchKVCachingPredictor) { self.base = base }
+  var vocabularySize: Int { base.vocabularySize }
+
+  func logits(for tokens: [Int32]) throws -> Matrix {
+    singlePasses += 1
+    return try base.logits(for: tokens)
+  }
+  func logits(for tokens: [Int32], rows: LogitRows) throws -> Matrix {
+    singlePasses += 1
+    return try base.logits(for: tokens, rows: rows)
+  }
+  func makeKVCache(positions: Int) -> KVCache { base.makeKVCache(positions: positions) }
+  func logits(for tokens: [Int32], filling cache: KVCache) throws -> Matrix {
+    singlePasses += 1
+    return try base.logits(for: tokens, filling: cache)
+  }
+  func logits(for tokens: [Int32], window: Range<Int>, cache: KVCache) throws -> Matrix {
+    singlePasses += 1
+    return try base.logits(for: tokens, window: window, cache: cache)
+  }
+  func logits(for tokens: [Int32], window: Range<Int>, cache: KVCache, rows: LogitRows) throws
+    -> Matrix
+  {
+    singlePasses += 1
+    return try base.logits(for: tokens, window: window, cache: cache, rows: rows)
+  }
+  func logits(forWindows requests: [CachedWindow]) throws -> [Matrix] {
+    batchedPasses += 1
+    return try base.logits(forWindows: requests)
   }
 }

@@ -1,0 +1,133 @@
+import UnmaskKernels
+
+// Several canvases' cached passes in one forward pass: the windows' rows are packed one after
+// another, so every projection reads its weights once for the batch, while each window's keys
+// and values go into its own cache and its queries attend to that cache only (at their
+// absolute RoPE positions), exactly as `logits(for:window:cache:rows:)` does for one canvas.
+
+extension TransformerStack {
+  /// Raw logits for each request (`[window.count, V]`, or `[n, V]` for `.positions`), in one
+  /// pass; each request's cache is left as its own window pass would leave it.
+  ///
+  /// Every row is computed through the last block (a single window pass restricts the last
+  /// block to the rows read; here the rows of the batch amortize the weights instead), and the
+  /// output head runs on the rows asked for only. On the kernel paths each row is summed alone,
+  /// so the results equal the single passes bit for bit; on `.blas` within rounding.
+  public func logits(forWindows requests: [CachedWindow]) throws -> [Matrix] {
+    guard requests.count > 1 else {
+      return try requests.map {
+        try logits(for: $0.tokens, window: $0.window, cache: $0.cache, rows: $0.rows)
+      }
+    }
+    var segments: [Range<Int>] = []
+    var kept: [[Int]] = []  // rows returned, relative to the window
+    var total = 0
+    var longest = 0
+    for request in requests {
+      let (tokens, window, cache) = (request.tokens, request.window, request.cache)
+      try ModelError.check(tokens, vocabularySize: embeddingRows)
+      precondition(
+        cache.positions == tokens.count,
+        "the cache covers \(cache.positions) positions, not \(tokens.count)")
+      precondition(
+        window.lowerBound >= 0 && window.upperBound <= tokens.count && !window.isEmpty,
+        "window \(window) is outside the canvas 0..<\(tokens.count)")
+      let relative = request.rows.positions?.map { $0 - window.lowerBound } ?? Array(0..<window.count)
+      precondition(
+        zip(relative, relative.dropFirst()).allSatisfy { $0 < $1 }
+          && (relative.first ?? 0) >= 0 && (relative.last ?? 0) < window.count,
+        "logit rows must be ascending, distinct positions of the window \(window)")
+      segments.append(total..<(total + window.count))
+      kept.append(relative)
+      total += window.count
+      longest = max(longest, tokens.count)
+    }
+    let d = modelDimension
+    let x = UnsafeMutablePointer<Float>.allocate(capacity: total * d)
+    defer { x.deallocate() }
+    for (request, segment) in zip(requests, segments) {
+      for (offset, position) in request.window.enumerated() {
+        let token = Int(request.tokens[position])
+        embedding.convertRows(token..<(token + 1), into: x + (segment.lowerBound + offset) * d)
+      }
+    }
+    if embeddingScale != 1 { for i in 0..<(total * d) { x[i] *= embeddingScale } }
+
+    // RoPE tables per packed row: each window at its own absolute positions.
+    let tables = buffers.ropeTables(rope, positions: longest)
+    let half = rope.headDimension / 2
+    var cosines: [Float] = []
+    var sines: [Float] = []
+    cosines.reserveCapacity(total * half)
+    sines.reserveCapacity(total * half)
+    for request in requests {
+      let range = (request.window.lowerBound * half)..<(request.window.upperBound * half)
+      cosines.append(contentsOf: tables.cos[range])
+      sines.append(contentsOf: tables.sin[range])
+    }
+    let mlp = blocks.first?.gate.outFeatures ?? 0
+    let scratch = buffers.takeScratch(tokens: total, model: d, attention: attention, mlp: mlp)
+    defer { buffers.giveBack(scratch) }
+    let windows = zip(requests, segments).map { ($1, $0.window, $0.cache) }
+    for (layer, block) in blocks.enumerated() {
+      block.forward(
+        x, windows: windows, layer: layer, attention: attention, rope: rope,
+        ropeTables: (cosines, sines), scratch: scratch)
+    }
+    finalNorm.apply(x, rows: total, into: x)
+    // The head once, over the rows asked for, compacted in request order.
+    let keptRows = kept.reduce(0) { $0 + $1.count }
+    var compact = 0
+    for (segment, rows) in zip(segments, kept) {
+      for row in rows {
+        let source = segment.lowerBound + row
+        if source != compact { (x + compact * d).update(from: x + source * d, count: d) }
+        compact += 1
+      }
+    }
+    let all = logits(ofNormed: x, rows: keptRows)
+    let v = all.columns
+    var start = 0
+    return kept.map { rows in
+      defer { start += rows.count }
+      return Matrix(
+        rows: rows.count, columns: v,
+        values: Array(all.values[(start * v)..<((start + rows.count) * v)]))
+    }
+  }
+}
+
+extension TransformerBlock {
+  /// Runs the block in place on packed windows (`x` is `[Σn_i, model]`, window i in rows
+  /// `segment`): each window's rotated keys and values are written into its cache at its
+  /// positions, and its queries attend to every position of that cache.
+  func forward(
+    _ x: UnsafeMutablePointer<Float>, windows: [(segment: Range<Int>, window: Range<Int>, cache: KVCache)],
+    layer: Int, attention shape: AttentionShape, rope: RotaryEmbedding,
+    ropeTables: (cos: [Float], sin: [Float]), scratch s: ForwardScratch
+  ) {
+    let rows = windows.last?.segment.upperBound ?? 0
+    let qWidth = shape.heads * shape.headDimension
+    attentionNorm.apply(x, rows: rows, into: s.normed)
+    query.apply(s.normed, rows: rows, into: s.query)
+    key.apply(s.normed, rows: rows, into: s.key)
+    value.apply(s.normed, rows: rows, into: s.value)
+    rope.apply(s.query, rows: rows, heads: shape.heads, tables: ropeTables)
+    rope.apply(s.key, rows: rows, heads: shape.kvHeads, tables: ropeTables)
+    for (segment, window, cache) in windows {
+      let width = cache.width
+      let keys = cache.keys(layer: layer)
+      let values = cache.values(layer: layer)
+      let count = segment.count * width
+      (keys + window.lowerBound * width).update(from: s.key + segment.lowerBound * width, count: count)
+      (values + window.lowerBound * width).update(
+        from: s.value + segment.lowerBound * width, count: count)
+      Attention.attend(
+        q: s.query + segment.lowerBound * qWidth, k: keys, v: values,
+        into: s.attended + segment.lowerBound * qWidth, queries: segment.count,
+        keys: cache.positions, heads: shape.heads, kvHeads: shape.kvHeads,
+        headDimension: shape.headDimension)
+    }
+    finish(x, rows: rows, scratch: s)
+  }
+}

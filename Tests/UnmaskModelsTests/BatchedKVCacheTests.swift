@@ -1,0 +1,64 @@
+import Foundation
+import Testing
+import UnmaskKernels
+@testable import UnmaskModels
+
+/// Several canvases' cached passes in one forward pass (`BatchKVCachingPredictor`): each result
+/// and each cache as that canvas's own pass gives them, bit for bit on the kernel paths.
+@Suite struct BatchedKVCacheTests {
+  /// Canvases of different lengths, each with a filled cache and a canvas changed in its window.
+  func requests(_ model: any KVCachingPredictor) throws -> [CachedWindow] {
+    var rng = SplitMix64(seed: 31)
+    let shapes: [(length: Int, window: Range<Int>, rows: LogitRows)] = [
+      (24, 8..<16, .positions([9, 12, 13])),  // dual, some rows
+      (20, 4..<20, .all),  // prefix, every row
+      (17, 0..<17, .all),  // a block-start fill
+      (30, 16..<24, .positions([16])),  // the window's first row (Dream reads its own row)
+      (24, 8..<16, .positions([])),  // nothing read: keys and values only
+    ]
+    return try shapes.map { shape in
+      let tokens = (0..<shape.length).map { _ in
+        Int32(rng.next() % UInt64(model.vocabularySize))
+      }
+      let cache = model.makeKVCache(positions: shape.length)
+      if shape.window != 0..<shape.length {
+        _ = try model.logits(for: tokens.shuffled(using: &rng), filling: cache)
+      }
+      return CachedWindow(tokens: tokens, window: shape.window, cache: cache, rows: shape.rows)
+    }
+  }
+
+  @Test(arguments: KernelPath.available)
+  func batchedWindowsEqualEachAlone(path: KernelPath) throws {
+    for name in ["tiny-llada", "tiny-llada-gqa", "tiny-dream"] {
+      let loaded = try ModelRegistry.load(contentsOf: Fixtures.model(name))
+      let model = try #require(loaded as? any BatchKVCachingPredictor)
+      // Two copies of the same requests (same tokens, caches filled the same way).
+      let alone = try requests(model)
+      let batched = try requests(model)
+      let single = try KernelPath.with(path) {
+        try alone.map {
+          try model.logits(for: $0.tokens, window: $0.window, cache: $0.cache, rows: $0.rows)
+        }
+      }
+      let together = try KernelPath.with(path) { try model.logits(forWindows: batched) }
+      #expect(together.count == single.count)
+      for (k, (a, b)) in zip(single, together).enumerated() {
+        #expect(a.rows == b.rows && a.columns == b.columns, "\(name) request \(k)")
+        if path == .blas {
+          let gap = zip(a.values, b.values).reduce(Float(0)) { max($0, abs($1.0 - $1.1)) }
+          #expect(gap < 1e-4, "\(path) \(name) request \(k): gap \(gap)")
+        } else {
+          #expect(a.values == b.values, "\(path) \(name) request \(k)")
+        }
+        let caches = (alone[k].cache.contents, batched[k].cache.contents)
+        if path == .blas {
+          let gap = zip(caches.0, caches.1).reduce(Float(0)) { max($0, abs($1.0 - $1.1)) }
+          #expect(gap < 1e-4, "\(path) \(name) cache \(k)")
+        } else {
+          #expect(caches.0 == caches.1, "\(path) \(name) cache \(k)")
+        }
+      }
+    }
+  }
+}
