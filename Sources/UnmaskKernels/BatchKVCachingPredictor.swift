@@ -11,6 +11,7 @@ public struct CachedWindow {
   /// Rows returned: `.all` (`[window.count, V]`) or ascending canvas positions inside `window`.
   public var rows: LogitRows
 
+  /// A request; `rows` defaults to every row of the window.
   public init(tokens: [Int32], window: Range<Int>, cache: KVCache, rows: LogitRows = .all) {
     self.tokens = tokens
     self.window = window

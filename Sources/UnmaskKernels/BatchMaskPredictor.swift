@@ -7,4 +7,18 @@
 public protocol BatchMaskPredictor: MaskPredictor {
   /// Logits `[T_i, V]` for each canvas, in order.
   func logits(forBatch canvases: [[Int32]]) throws -> [Matrix]
+
+  /// Logits of `rows[i]` of canvas i only (`[n_i, V]` for `.positions`, see `LogitRows`), each
+  /// equal to those rows of `logits(forBatch:)`.
+  func logits(forBatch canvases: [[Int32]], rows: [LogitRows]) throws -> [Matrix]
+}
+
+extension BatchMaskPredictor {
+  /// Every row computed, then the rows asked for gathered: always correct, never faster
+  /// (conformers that can restrict a batched pass implement this themselves).
+  public func logits(forBatch canvases: [[Int32]], rows: [LogitRows]) throws -> [Matrix] {
+    zip(try logits(forBatch: canvases), rows).map { full, rows in
+      rows.positions.map { LogitRows.gather($0, from: full) } ?? full
+    }
+  }
 }

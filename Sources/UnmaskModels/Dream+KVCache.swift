@@ -76,4 +76,13 @@ extension DreamModel: BatchMaskPredictor {
   public func logits(forBatch canvases: [[Int32]]) throws -> [Matrix] {
     try stack.logits(forBatch: canvases).map(Self.shifted)
   }
+
+  /// Shifted logits of `rows[i]` of canvas i: the pass computes the raw rows they read.
+  public func logits(forBatch canvases: [[Int32]], rows: [LogitRows]) throws -> [Matrix] {
+    let mapped = rows.map { $0.positions.map { Self.rawRows(reading: $0, first: 0) } }
+    let raw = mapped.map { $0.map { LogitRows.positions($0.raw) } ?? .all }
+    return zip(try stack.logits(forBatch: canvases, rows: raw), mapped).map { computed, map in
+      map.map { LogitRows.gather($0.rowOf, from: computed) } ?? Self.shifted(computed)
+    }
+  }
 }

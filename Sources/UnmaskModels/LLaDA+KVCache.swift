@@ -37,4 +37,9 @@ extension LLaDAModel: BatchMaskPredictor {
   public func logits(forBatch canvases: [[Int32]]) throws -> [Matrix] {
     try stack.logits(forBatch: canvases)
   }
+
+  /// Logits of `rows[i]` of canvas i, the last block restricted to them.
+  public func logits(forBatch canvases: [[Int32]], rows: [LogitRows]) throws -> [Matrix] {
+    try stack.logits(forBatch: canvases, rows: rows)
+  }
 }

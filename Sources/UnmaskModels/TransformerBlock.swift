@@ -118,31 +118,51 @@ extension TransformerBlock {
     ropeTables: (cos: [Float], sin: [Float]), scratch s: ForwardScratch
   ) {
     forward(
-      x, rows: tokens, selected: positions,
+      x, rows: tokens,
       keyValues: KeyValueRows(
-        written: (s.key, s.value), attended: (UnsafePointer(s.key), UnsafePointer(s.value)),
-        count: tokens),
+        written: (s.key, s.value),
+        groups: [.init(rows: positions, keys: s.key, values: s.value, count: tokens)]),
       attention: shape, rope: rope, ropeTables: ropeTables, scratch: s)
   }
 
-  /// Where a restricted block writes its rows' keys and values, and which keys its queries
-  /// attend to: the pass's own (a full pass) or a whole cached canvas (a window pass).
+  /// Where a restricted block writes its rows' keys and values, and which keys each group of
+  /// the rows it keeps attends to: the pass's own (a full pass; one group per canvas of a
+  /// batch) or a whole cached canvas (a window pass).
   struct KeyValueRows {
-    /// `[rows, Hkv·d]` each: where this pass's rotated keys and its values go.
+    /// `[rows, Hkv·d]` each: where the pass's rotated keys and its values go.
     var written: (keys: UnsafeMutablePointer<Float>, values: UnsafeMutablePointer<Float>)
-    /// `[count, Hkv·d]` each: every key and value the queries attend to (`written` among them).
-    var attended: (keys: UnsafePointer<Float>, values: UnsafePointer<Float>)
-    var count: Int
+    /// The kept rows, group after group, ascending overall.
+    var groups: [Group]
+
+    struct Group {
+      /// Indices into the pass's rows, ascending.
+      var rows: [Int]
+      /// `[count, Hkv·d]` each: every key and value these rows attend to.
+      var keys: UnsafePointer<Float>
+      var values: UnsafePointer<Float>
+      var count: Int
+
+      init(
+        rows: [Int], keys: UnsafeMutablePointer<Float>, values: UnsafeMutablePointer<Float>,
+        count: Int
+      ) {
+        self.rows = rows
+        self.keys = UnsafePointer(keys)
+        self.values = UnsafePointer(values)
+        self.count = count
+      }
+    }
   }
 
   /// The restricted block over `rows` rows of `x` (rotated with `ropeTables`, one entry per
-  /// row), keeping the outputs of `selected` (ascending indices into those rows) compacted in
-  /// `x`. Keys and values are computed for every row.
+  /// row), keeping the outputs of the groups' rows compacted in `x`, in order. Keys and values
+  /// are computed for every row.
   func forward(
-    _ x: UnsafeMutablePointer<Float>, rows: Int, selected positions: [Int],
-    keyValues kv: KeyValueRows, attention shape: AttentionShape, rope: RotaryEmbedding,
+    _ x: UnsafeMutablePointer<Float>, rows: Int, keyValues kv: KeyValueRows,
+    attention shape: AttentionShape, rope: RotaryEmbedding,
     ropeTables: (cos: [Float], sin: [Float]), scratch s: ForwardScratch
   ) {
+    let positions = kv.groups.flatMap(\.rows)
     let n = positions.count
     let model = output.outFeatures
     attentionNorm.apply(x, rows: rows, into: s.normed)
@@ -163,13 +183,18 @@ extension TransformerBlock {
       cosines.append(contentsOf: ropeTables.cos[(position * half)..<((position + 1) * half)])
       sines.append(contentsOf: ropeTables.sin[(position * half)..<((position + 1) * half)])
     }
-    // Queries [n, H·d] at their own positions, against all `kv.count` keys.
+    // Queries [n, H·d] at their own positions, each group against its keys.
     query.apply(s.normed, rows: n, into: s.query)
     rope.apply(s.query, rows: n, heads: shape.heads, tables: (cosines, sines))
-    Attention.attend(
-      q: s.query, k: kv.attended.keys, v: kv.attended.values, into: s.attended, queries: n,
-      keys: kv.count, heads: shape.heads, kvHeads: shape.kvHeads,
-      headDimension: shape.headDimension)
+    let qWidth = shape.heads * shape.headDimension
+    var first = 0
+    for group in kv.groups {
+      Attention.attend(
+        q: s.query + first * qWidth, k: group.keys, v: group.values,
+        into: s.attended + first * qWidth, queries: group.rows.count, keys: group.count,
+        heads: shape.heads, kvHeads: shape.kvHeads, headDimension: shape.headDimension)
+      first += group.rows.count
+    }
     finish(x, rows: n, scratch: s)
   }
 

@@ -9,8 +9,32 @@ import UnmaskKernels
 extension TransformerStack {
   /// Raw logits `[T_i, V]` for each canvas, in one pass.
   public func logits(forBatch canvases: [[Int32]]) throws -> [Matrix] {
-    guard canvases.count > 1 else { return try canvases.map { try logits(for: $0) } }
+    try logits(forBatch: canvases, rows: canvases.map { _ in .all })
+  }
+
+  /// Raw logits of `rows[i]` of canvas i (`[n_i, V]` for `.positions`), in one pass: the last
+  /// block computes keys and values for every row and the rest for the rows asked for only,
+  /// as `logits(for:rows:)` does for one canvas (bit for bit on the kernel paths; on `.blas`
+  /// every row is computed and the rows gathered).
+  public func logits(forBatch canvases: [[Int32]], rows: [LogitRows]) throws -> [Matrix] {
+    precondition(rows.count == canvases.count, "one LogitRows per canvas")
+    guard canvases.count > 1 else {
+      return try zip(canvases, rows).map { try logits(for: $0, rows: $1) }
+    }
     for canvas in canvases { try ModelError.check(canvas, vocabularySize: embeddingRows) }
+    for (canvas, rows) in zip(canvases, rows) {
+      guard let positions = rows.positions else { continue }
+      precondition(
+        zip(positions, positions.dropFirst()).allSatisfy { $0 < $1 }
+          && (positions.first ?? 0) >= 0 && (positions.last ?? 0) < canvas.count,
+        "logit rows must be ascending, distinct positions of the canvas 0..<\(canvas.count)")
+    }
+    let restricted = KernelPath.current != .blas && rows.contains { $0.positions != nil }
+    if !restricted && rows.contains(where: { $0.positions != nil }) {
+      return zip(try logits(forBatch: canvases), rows).map { full, rows in
+        rows.positions.map { LogitRows.gather($0, from: full) } ?? full
+      }
+    }
     var segments: [Range<Int>] = []
     var total = 0
     for canvas in canvases {
@@ -43,14 +67,37 @@ extension TransformerStack {
     let mlp = blocks.first?.gate.outFeatures ?? 0
     let scratch = buffers.takeScratch(tokens: total, model: d, attention: attention, mlp: mlp)
     defer { buffers.giveBack(scratch) }
-    for block in blocks {
-      block.forward(
-        x, segments: segments, attention: attention, rope: rope, ropeTables: (cosines, sines),
-        scratch: scratch)
+    for (index, block) in blocks.enumerated() {
+      if restricted, index == blocks.count - 1 {
+        // Each canvas's kept rows attend to that canvas's keys and values only.
+        let kvWidth = attention.kvHeads * attention.headDimension
+        let groups = zip(segments, rows).map { segment, rows in
+          TransformerBlock.KeyValueRows.Group(
+            rows: (rows.positions ?? Array(0..<segment.count)).map { segment.lowerBound + $0 },
+            keys: scratch.key + segment.lowerBound * kvWidth,
+            values: scratch.value + segment.lowerBound * kvWidth, count: segment.count)
+        }
+        block.forward(
+          x, rows: total,
+          keyValues: TransformerBlock.KeyValueRows(
+            written: (scratch.key, scratch.value), groups: groups),
+          attention: attention, rope: rope, ropeTables: (cosines, sines), scratch: scratch)
+      } else {
+        block.forward(
+          x, segments: segments, attention: attention, rope: rope, ropeTables: (cosines, sines),
+          scratch: scratch)
+      }
     }
-    finalNorm.apply(x, rows: total, into: x)
-    return segments.map { segment in
-      logits(ofNormed: x + segment.lowerBound * d, rows: segment.count)
+    // x holds every canvas's kept rows, compacted in order: [Σn_i, model] -> [n_i, V] each.
+    let kept =
+      restricted
+      ? zip(segments, rows).map { $1.positions?.count ?? $0.count } : segments.map(\.count)
+    let keptRows = kept.reduce(0, +)
+    finalNorm.apply(x, rows: keptRows, into: x)
+    var first = 0
+    return kept.map { count in
+      defer { first += count }
+      return logits(ofNormed: x + first * d, rows: count)
     }
   }
 }

@@ -32,7 +32,8 @@ extension TransformerStack {
       precondition(
         window.lowerBound >= 0 && window.upperBound <= tokens.count && !window.isEmpty,
         "window \(window) is outside the canvas 0..<\(tokens.count)")
-      let relative = request.rows.positions?.map { $0 - window.lowerBound } ?? Array(0..<window.count)
+      let relative =
+        request.rows.positions?.map { $0 - window.lowerBound } ?? Array(0..<window.count)
       precondition(
         zip(relative, relative.dropFirst()).allSatisfy { $0 < $1 }
           && (relative.first ?? 0) >= 0 && (relative.last ?? 0) < window.count,
@@ -102,7 +103,8 @@ extension TransformerBlock {
   /// `segment`): each window's rotated keys and values are written into its cache at its
   /// positions, and its queries attend to every position of that cache.
   func forward(
-    _ x: UnsafeMutablePointer<Float>, windows: [(segment: Range<Int>, window: Range<Int>, cache: KVCache)],
+    _ x: UnsafeMutablePointer<Float>,
+    windows: [(segment: Range<Int>, window: Range<Int>, cache: KVCache)],
     layer: Int, attention shape: AttentionShape, rope: RotaryEmbedding,
     ropeTables: (cos: [Float], sin: [Float]), scratch s: ForwardScratch
   ) {
@@ -119,7 +121,8 @@ extension TransformerBlock {
       let keys = cache.keys(layer: layer)
       let values = cache.values(layer: layer)
       let count = segment.count * width
-      (keys + window.lowerBound * width).update(from: s.key + segment.lowerBound * width, count: count)
+      (keys + window.lowerBound * width).update(
+        from: s.key + segment.lowerBound * width, count: count)
       (values + window.lowerBound * width).update(
         from: s.value + segment.lowerBound * width, count: count)
       Attention.attend(

@@ -71,10 +71,10 @@ extension TransformerStack {
         let values = cache.values(layer: layer)
         let offset = window.lowerBound * cache.width
         block.forward(
-          x, rows: n, selected: selected,
+          x, rows: n,
           keyValues: TransformerBlock.KeyValueRows(
             written: (keys + offset, values + offset),
-            attended: (UnsafePointer(keys), UnsafePointer(values)), count: cache.positions),
+            groups: [.init(rows: selected, keys: keys, values: values, count: cache.positions)]),
           attention: attention, rope: rope, ropeTables: tables, scratch: scratch)
       } else {
         block.forward(

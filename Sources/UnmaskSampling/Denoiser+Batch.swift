@@ -51,7 +51,7 @@ extension Denoiser {
         let range = lanes[i].run.blockRange(lanes[i].block)
         _ = try lanes[i].run.step(
           model: model, block: lanes[i].block, range: range, stepInBlock: lanes[i].stepInBlock,
-          counter: counter, given: given.map { ($0[k], seconds) })
+          counter: counter, given: given.map { ($0[k].logits, seconds, $0[k].rows) })
         lanes[i].stepInBlock += 1
         lanes[i].run.fillAfterEOS(block: lanes[i].block, stepInBlock: lanes[i].stepInBlock)
       }
@@ -90,21 +90,27 @@ extension Denoiser {
   }
 
   /// One batched pass over the lanes' canvases (and their unconditional canvases with
-  /// guidance), or nil when each lane computes its own logits (a model without batching).
-  private func batchedLogits(_ lanes: [Lane]) throws -> [Matrix]? {
+  /// guidance), each lane's logits with the rows they hold, or nil when each lane computes its
+  /// own logits (a model without batching). Each lane asks for the rows its step reads.
+  private func batchedLogits(_ lanes: [Lane]) throws -> [(logits: Matrix, rows: LogitRows)]? {
     guard lanes.count > 1 else { return nil }
-    if settings.cache != .none { return try batchedCachedLogits(lanes) }
+    if settings.cache != .none {
+      return try batchedCachedLogits(lanes)?.map { ($0, LogitRows.all) }
+    }
     guard let batch = model as? any BatchMaskPredictor else { return nil }
     let runs = lanes.map(\.run)
+    let rows = lanes.map {
+      $0.run.logitRows(candidates: $0.run.candidates(block: $0.block).positions)
+    }
     let guided = settings.cfgScale > 0
     var canvases = runs.map(\.canvas)
     if guided { canvases += runs.map(\.unconditionalCanvas) }
-    let out = try batch.logits(forBatch: canvases)
+    let out = try batch.logits(forBatch: canvases, rows: guided ? rows + rows : rows)
     return try runs.enumerated().map { k, run in
-      try run.checkShape(out[k], vocabularySize: model.vocabularySize)
-      guard guided else { return out[k] }
-      try run.checkShape(out[runs.count + k], vocabularySize: model.vocabularySize)
-      return run.guided(out[k], unconditional: out[runs.count + k])
+      try run.checkShape(out[k], vocabularySize: model.vocabularySize, rows: rows[k])
+      guard guided else { return (out[k], rows[k]) }
+      try run.checkShape(out[runs.count + k], vocabularySize: model.vocabularySize, rows: rows[k])
+      return (run.guided(out[k], unconditional: out[runs.count + k]), rows[k])
     }
   }
 

@@ -227,10 +227,11 @@ struct Run {
   }
 
   /// One denoising step: logits, proposals, count, commits, remasks, and the step event.
-  /// `given`: logits already computed for this canvas by a batched pass (see `Denoiser+Batch`).
+  /// `given`: logits already computed for this canvas by a batched pass (see `Denoiser+Batch`),
+  /// of `rows` (`[n, V]` for `.positions`, as `logitRows(candidates:)` asked for them).
   mutating func step(
     model: MaskPredictor, block: Int, range: Range<Int>, stepInBlock: Int, counter: CommitCounter,
-    given: (logits: Matrix, seconds: Double)? = nil
+    given: (logits: Matrix, seconds: Double, rows: LogitRows)? = nil
   ) throws -> DenoisingStep {
     let (candidates, candidateEnd) = candidates(block: block)
     let modelStart = ContinuousClock.now
@@ -238,14 +239,14 @@ struct Run {
     // Rows `[n, V]` of `rows.positions` when the pass was restricted, else `[T, V]`.
     // The cache's logits stay `[T, V]` (rows outside its window are the block start's), and
     // only its window pass is restricted to the rows read.
-    var rows = LogitRows.all
-    if given == nil { rows = logitRows(candidates: candidates) }
+    let rows = given?.rows ?? logitRows(candidates: candidates)
     var logits =
       try given?.logits
       ?? kvCache.map { try cachedLogits($0, range: range, stepInBlock: stepInBlock, rows: rows) }
       ?? guidedLogits(model: model, rows: rows)
     let modelTime = given.map { Duration.seconds($0.seconds) } ?? ContinuousClock.now - modelStart
-    rowIndex = RowIndex(kvCache == nil ? rows : .all, canvasLength: canvas.count)
+    // A given matrix holds `given.rows`; the cache's is `[T, V]`; a restricted pass's, `rows`.
+    rowIndex = RowIndex(given?.rows ?? (kvCache == nil ? rows : .all), canvasLength: canvas.count)
     if settings.logitsEosInf, let eos = settings.eosID, Int(eos) < logits.columns {
       for row in 0..<logits.rows { logits[row, Int(eos)] = -.infinity }
     }

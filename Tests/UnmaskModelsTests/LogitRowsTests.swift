@@ -52,6 +52,34 @@ struct LogitRowsTests {
     #expect(try model.logits(for: tokens, rows: .positions([])).rows == 0)
   }
 
+  /// A batched pass restricted to some rows of each canvas: each canvas's rows as its own
+  /// restricted pass gives them, bit for bit on the kernel paths.
+  @Test(arguments: KernelPath.available)
+  func restrictedBatchRowsEqualEachAlone(path: KernelPath) throws {
+    for name in ["tiny-llada", "tiny-llada-gqa", "tiny-dream"] {
+      let loaded = try ModelRegistry.load(contentsOf: Fixtures.model(name))
+      let model = try #require(loaded as? any BatchMaskPredictor)
+      var rng = SplitMix64(seed: 16)
+      let canvases = [24, 9, 17, 30].map { length in
+        (0..<length).map { _ in Int32(rng.next() % UInt64(model.vocabularySize)) }
+      }
+      let rows: [LogitRows] = [.positions([3, 4, 20]), .all, .positions([]), .positions([0, 29])]
+      let together = try KernelPath.with(path) { try model.logits(forBatch: canvases, rows: rows) }
+      for (k, (canvas, asked)) in zip(canvases, rows).enumerated() {
+        let alone = try KernelPath.with(path) { try model.logits(for: canvas, rows: asked) }
+        #expect(together[k].rows == alone.rows && together[k].columns == alone.columns)
+        if path == .blas {
+          let gap = zip(together[k].values, alone.values).reduce(Float(0)) {
+            max($0, abs($1.0 - $1.1))
+          }
+          #expect(gap < 1e-4, "\(path) \(name) canvas \(k): gap \(gap)")
+        } else {
+          #expect(together[k].values == alone.values, "\(path) \(name) canvas \(k)")
+        }
+      }
+    }
+  }
+
   /// A cached window pass (Fast-dLLM's dual and prefix windows) restricted to some rows: those
   /// rows as the whole window pass gives them, bit for bit, and the cache left exactly as the
   /// whole window pass leaves it (every window position's keys and values written).

@@ -37,9 +37,24 @@ import Unmask
       }
     ),
     // Lanes whose blocks end at different steps: fills and windows in one batched pass.
-    ("tiny-llada", .fastDLLM, { $0.cache = .prefix; $0.strategy = .threshold(0.3) }),
-    ("tiny-llada-gqa", .fastDLLM, { $0.cache = .dual; $0.strategy = .threshold(0.5) }),
-    ("tiny-dream", .dream, { $0.cache = .dual; $0.blockLength = 4 }),
+    (
+      "tiny-llada", .fastDLLM,
+      {
+        $0.cache = .prefix; $0.strategy = .threshold(0.3)
+      }
+    ),
+    (
+      "tiny-llada-gqa", .fastDLLM,
+      {
+        $0.cache = .dual; $0.strategy = .threshold(0.5)
+      }
+    ),
+    (
+      "tiny-dream", .dream,
+      {
+        $0.cache = .dual; $0.blockLength = 4
+      }
+    ),
   ]
 
   @Test(arguments: 0..<cases.count)
@@ -76,7 +91,8 @@ import Unmask
   /// With a cache, the lanes' passes go through the model's batched cached pass: one per step
   /// of the batch, not one per prompt.
   @Test func cachedPassesRunTogether() throws {
-    let model = try ModelRegistry.load(contentsOf: Fixtures.root.appendingPathComponent("tiny-llada"))
+    let model = try ModelRegistry.load(
+      contentsOf: Fixtures.root.appendingPathComponent("tiny-llada"))
     let counting = CountingBatchedModel(try #require(model as? any BatchKVCachingPredictor))
     let mask = try #require(model.maskTokenID)
     let settings = Self.settings(.fastDLLM, mask: mask) { $0.cache = .dual }
