@@ -2,6 +2,7 @@
 // (k not a multiple of 8) are summed in scalar code after the vector reduction. bf16 weights
 // are widened exactly in registers; int8 dots use vpmaddubsw + vpmaddwd as ggml's AVX2 path.
 #include "internal.h"
+#include "q_fold.h"
 
 #ifdef UK_X86
 #include <immintrin.h>
@@ -123,9 +124,7 @@ UK_AVX2 UK_INLINE void a2_q_tile(int q4, const int8_t *xq, const float *xd, long
       memcpy(&h[j], block, 2);
       wq[j] = a2_q_load_w(block, q4);
     }
-    // The four W scales in lanes 0..3, and again in 4..7.
-    __m128 wd4 = _mm_cvtph_ps(_mm_loadl_epi64((const __m128i *)h));
-    __m256 wdv = _mm256_set_m128(wd4, wd4);
+    __m256 wdv = uk_q_scales4(h);
     for (int i = 0; i < QRT; i++) {
       if (i >= rt) continue;
       __m256i xv = _mm256_loadu_si256((const __m256i *)(xq + i * k + b * UK_QBLOCK));
@@ -137,18 +136,10 @@ UK_AVX2 UK_INLINE void a2_q_tile(int q4, const int8_t *xq, const float *xd, long
         __m256i pairs = _mm256_maddubs_epi16(ax, _mm256_sign_epi8(wq[j], xv));
         d[j] = _mm256_madd_epi16(pairs, ones);
       }
-      // As in the AVX-512 tile: two hadd levels leave column j's dot over the block's first
-      // 16 bytes in lane j and over the last 16 in lane j + 4, for one convert and one FMA.
-      __m256i e = _mm256_hadd_epi32(_mm256_hadd_epi32(d[0], d[1]), _mm256_hadd_epi32(d[2], d[3]));
-      __m256 si = _mm256_mul_ps(_mm256_set1_ps(xd[i * blocks + b]), wdv);
-      acc[i] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(e), si, acc[i]);
+      acc[i] = uk_q_fold(d[0], d[1], d[2], d[3], xd[i * blocks + b], wdv, acc[i]);
     }
   }
-  for (int i = 0; i < rt; i++) {
-    float lanes[8];
-    _mm256_storeu_ps(lanes, acc[i]);
-    for (int j = 0; j < rn; j++) y[i * ldy + j] = lanes[j] + lanes[j + 4];
-  }
+  uk_q_store(acc, rt, rn, y, ldy);
 }
 
 UK_AVX2 void uk_avx2_gemm_q(int q4, const int8_t *xq, const float *xd, long rows, long k,

@@ -2,6 +2,7 @@
 // accumulators of 16 lanes, summed along k, reduced once at the end. k is walked in chunks of
 // KC so that the x panel [rows, KC] stays in L2 while every W row is read from memory once.
 #include "internal.h"
+#include "q_fold.h"
 
 #ifdef UK_X86
 #include <immintrin.h>
@@ -190,9 +191,7 @@ UK_AVX512_VNNI UK_INLINE void q_tile(int q4, const int8_t *xq, const float *xd, 
       start[j] = _mm256_sub_epi32(_mm256_setzero_si256(),
                                   _mm256_dpbusd_epi32(_mm256_setzero_si256(), flip, wq[j]));
     }
-    // The four W scales in lanes 0..3, and again in 4..7.
-    __m128 wd4 = _mm_cvtph_ps(_mm_loadl_epi64((const __m128i *)h));
-    __m256 wdv = _mm256_set_m128(wd4, wd4);
+    __m256 wdv = uk_q_scales4(h);
     for (int i = 0; i < QRT; i++) {
       if (i >= rt) continue;
       __m256i xv = _mm256_loadu_si256((const __m256i *)(xq + i * k + b * UK_QBLOCK));
@@ -201,19 +200,10 @@ UK_AVX512_VNNI UK_INLINE void q_tile(int q4, const int8_t *xq, const float *xd, 
       __m256i d1 = _mm256_dpbusd_epi32(start[1], xu, wq[1]);
       __m256i d2 = _mm256_dpbusd_epi32(start[2], xu, wq[2]);
       __m256i d3 = _mm256_dpbusd_epi32(start[3], xu, wq[3]);
-      // Two hadd levels fold the four columns' dots into one vector: lane j holds column j's
-      // dot over the block's first 16 bytes, lane j + 4 over the last 16 (exact int32), so
-      // one convert, one scale product and one FMA serve four columns (they were four each).
-      __m256i e = _mm256_hadd_epi32(_mm256_hadd_epi32(d0, d1), _mm256_hadd_epi32(d2, d3));
-      __m256 si = _mm256_mul_ps(_mm256_set1_ps(xd[i * blocks + b]), wdv);
-      acc[i] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(e), si, acc[i]);
+      acc[i] = uk_q_fold(d0, d1, d2, d3, xd[i * blocks + b], wdv, acc[i]);
     }
   }
-  for (int i = 0; i < rt; i++) {
-    float lanes[8];
-    _mm256_storeu_ps(lanes, acc[i]);
-    for (int j = 0; j < rn; j++) y[i * ldy + j] = lanes[j] + lanes[j + 4];
-  }
+  uk_q_store(acc, rt, rn, y, ldy);
 }
 
 UK_AVX512_VNNI void uk_avx512vnni_gemm_q(int q4, const int8_t *xq, const float *xd, long rows,

@@ -93,12 +93,8 @@ extension TransformerBlock {
     rope: RotaryEmbedding, ropeTables: (cos: [Float], sin: [Float]), scratch s: ForwardScratch
   ) {
     // Attention: [T, model] -> q [T, H·d], k/v [T, Hkv·d] -> [T, H·d] -> [T, model]
-    attentionNorm.apply(x, rows: tokens, into: s.normed)
-    query.apply(s.normed, rows: tokens, into: s.query)
-    key.apply(s.normed, rows: tokens, into: s.key)
-    value.apply(s.normed, rows: tokens, into: s.value)
-    rope.apply(s.query, rows: tokens, heads: shape.heads, tables: ropeTables)
-    rope.apply(s.key, rows: tokens, heads: shape.kvHeads, tables: ropeTables)
+    projectRotated(
+      x, rows: tokens, attention: shape, rope: rope, ropeTables: ropeTables, scratch: s)
     Attention.bidirectional(
       q: s.query, k: s.key, v: s.value, into: s.attended, tokens: tokens, heads: shape.heads,
       kvHeads: shape.kvHeads, headDimension: shape.headDimension)
@@ -196,6 +192,21 @@ extension TransformerBlock {
       first += group.rows.count
     }
     finish(x, rows: n, scratch: s)
+  }
+
+  /// The attention inputs of `rows` rows of `x`: normed, projected to queries, keys and values
+  /// in `s.query`, `s.key`, `s.value`, queries and keys rotated with `ropeTables` (one entry per
+  /// row). Shared by the full pass and the batched passes.
+  func projectRotated(
+    _ x: UnsafeMutablePointer<Float>, rows: Int, attention shape: AttentionShape,
+    rope: RotaryEmbedding, ropeTables: (cos: [Float], sin: [Float]), scratch s: ForwardScratch
+  ) {
+    attentionNorm.apply(x, rows: rows, into: s.normed)
+    query.apply(s.normed, rows: rows, into: s.query)
+    key.apply(s.normed, rows: rows, into: s.key)
+    value.apply(s.normed, rows: rows, into: s.value)
+    rope.apply(s.query, rows: rows, heads: shape.heads, tables: ropeTables)
+    rope.apply(s.key, rows: rows, heads: shape.kvHeads, tables: ropeTables)
   }
 
   /// The block after attention, shared by every forward variant (full, batched, cached):

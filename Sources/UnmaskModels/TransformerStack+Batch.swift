@@ -112,12 +112,7 @@ extension TransformerBlock {
     let rows = segments.last?.upperBound ?? 0
     let qWidth = shape.heads * shape.headDimension
     let kvWidth = shape.kvHeads * shape.headDimension
-    attentionNorm.apply(x, rows: rows, into: s.normed)
-    query.apply(s.normed, rows: rows, into: s.query)
-    key.apply(s.normed, rows: rows, into: s.key)
-    value.apply(s.normed, rows: rows, into: s.value)
-    rope.apply(s.query, rows: rows, heads: shape.heads, tables: ropeTables)
-    rope.apply(s.key, rows: rows, heads: shape.kvHeads, tables: ropeTables)
+    projectRotated(x, rows: rows, attention: shape, rope: rope, ropeTables: ropeTables, scratch: s)
     for segment in segments {
       let r = segment.lowerBound
       Attention.bidirectional(

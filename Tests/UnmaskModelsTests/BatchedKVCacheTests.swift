@@ -45,19 +45,9 @@ import UnmaskKernels
       #expect(together.count == single.count)
       for (k, (a, b)) in zip(single, together).enumerated() {
         #expect(a.rows == b.rows && a.columns == b.columns, "\(name) request \(k)")
-        if path == .blas {
-          let gap = zip(a.values, b.values).reduce(Float(0)) { max($0, abs($1.0 - $1.1)) }
-          #expect(gap < 1e-4, "\(path) \(name) request \(k): gap \(gap)")
-        } else {
-          #expect(a.values == b.values, "\(path) \(name) request \(k)")
-        }
-        let caches = (alone[k].cache.contents, batched[k].cache.contents)
-        if path == .blas {
-          let gap = zip(caches.0, caches.1).reduce(Float(0)) { max($0, abs($1.0 - $1.1)) }
-          #expect(gap < 1e-4, "\(path) \(name) cache \(k)")
-        } else {
-          #expect(caches.0 == caches.1, "\(path) \(name) cache \(k)")
-        }
+        expectSame(b.values, a.values, on: path, "\(name) request \(k)")
+        expectSame(
+          batched[k].cache.contents, alone[k].cache.contents, on: path, "\(name) cache \(k)")
       }
     }
   }
