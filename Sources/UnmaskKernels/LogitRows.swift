@@ -21,6 +21,15 @@ public enum LogitRows: Sendable, Equatable {
     return positions
   }
 
+  /// Traps unless `positions` ascend, are distinct and lie in `range` (a pass's rows: asking
+  /// for others is a sampler bug, not bad input).
+  public static func checkPositions(_ positions: [Int], in range: Range<Int>) {
+    precondition(
+      zip(positions, positions.dropFirst()).allSatisfy { $0 < $1 }
+        && positions.allSatisfy(range.contains),
+      "logit rows must be ascending, distinct positions of \(range)")
+  }
+
   /// Rows `positions` of `full` (`[T, V]`), in order: `[n, V]`.
   public static func gather(_ positions: [Int], from full: Matrix) -> Matrix {
     let v = full.columns

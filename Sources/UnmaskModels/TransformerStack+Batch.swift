@@ -24,10 +24,7 @@ extension TransformerStack {
     for canvas in canvases { try ModelError.check(canvas, vocabularySize: embeddingRows) }
     for (canvas, rows) in zip(canvases, rows) {
       guard let positions = rows.positions else { continue }
-      precondition(
-        zip(positions, positions.dropFirst()).allSatisfy { $0 < $1 }
-          && (positions.first ?? 0) >= 0 && (positions.last ?? 0) < canvas.count,
-        "logit rows must be ascending, distinct positions of the canvas 0..<\(canvas.count)")
+      LogitRows.checkPositions(positions, in: 0..<canvas.count)
     }
     let restricted = KernelPath.current != .blas && rows.contains { $0.positions != nil }
     if !restricted && rows.contains(where: { $0.positions != nil }) {

@@ -34,10 +34,7 @@ extension TransformerStack {
         "window \(window) is outside the canvas 0..<\(tokens.count)")
       let relative =
         request.rows.positions?.map { $0 - window.lowerBound } ?? Array(0..<window.count)
-      precondition(
-        zip(relative, relative.dropFirst()).allSatisfy { $0 < $1 }
-          && (relative.first ?? 0) >= 0 && (relative.last ?? 0) < window.count,
-        "logit rows must be ascending, distinct positions of the window \(window)")
+      LogitRows.checkPositions(relative, in: 0..<window.count)
       segments.append(total..<(total + window.count))
       kept.append(relative)
       total += window.count

@@ -38,10 +38,7 @@ extension TransformerStack {
     // Rows of the window to keep, relative to its start; nil for all of them.
     var selected = rows.positions.map { $0.map { $0 - window.lowerBound } }
     if let relative = selected {
-      precondition(
-        zip(relative, relative.dropFirst()).allSatisfy { $0 < $1 }
-          && (relative.first ?? 0) >= 0 && (relative.last ?? 0) < n,
-        "logit rows must be ascending, distinct positions of the window \(window)")
+      LogitRows.checkPositions(relative, in: 0..<n)
       if relative.count == n { selected = nil }
       if KernelPath.current == .blas {
         let all = try logits(for: tokens, window: window, cache: cache)

@@ -50,10 +50,7 @@ public struct TransformerStack: Sendable {
     let d = modelDimension
     var selected = rows.positions
     if let positions = selected {
-      precondition(
-        zip(positions, positions.dropFirst()).allSatisfy { $0 < $1 }
-          && (positions.first ?? 0) >= 0 && (positions.last ?? 0) < t,
-        "logit rows must be ascending, distinct positions of the canvas 0..<\(t)")
+      LogitRows.checkPositions(positions, in: 0..<t)
       // Every row asked for is the full pass; `.blas` computes them all and gathers.
       if positions.count == t { selected = nil }
       if KernelPath.current == .blas {
