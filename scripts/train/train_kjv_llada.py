@@ -209,6 +209,12 @@ def main():
         torch.set_rng_state(st["torch_rng"])
         log, start, ema = st["log"], st["step"], st["ema"]
         print(f"resumed at step {start}", flush=True)
+    # Each run of this script (the first, and every --resume) is a phase: a resume restarts
+    # the cosine schedule towards its own --steps from where the state stopped.
+    phases = log.setdefault("phases", [{"from_step": 0, "steps": log["steps"],
+                                        "threads": log["threads"]}] if start else [])
+    phases.append({"from_step": start, "steps": args.steps, "threads": args.threads})
+    log["steps"], log["threads"] = args.steps, args.threads
 
     t0 = time.time() - log["seconds"]
     model.train()
