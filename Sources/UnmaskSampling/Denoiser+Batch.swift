@@ -119,19 +119,19 @@ extension Denoiser {
   /// cannot batch them.
   private func batchedCachedLogits(_ lanes: [Lane]) throws -> [Matrix]? {
     guard let batch = model as? any BatchKVCachingPredictor else { return nil }
-    var passes: [(request: CachedWindow, fills: Bool)] = []
+    var passes: [(cache: BlockKVCache, pass: (request: CachedWindow, fills: Bool))] = []
     for lane in lanes {
       guard let cache = lane.run.kvCache else { return nil }
       let rows = lane.run.logitRows(candidates: lane.run.candidates(block: lane.block).positions)
-      passes.append(
-        cache.plan(
-          canvas: lane.run.canvas, block: lane.run.blockRange(lane.block),
-          stepInBlock: lane.stepInBlock, rows: rows))
+      let pass = cache.plan(
+        canvas: lane.run.canvas, block: lane.run.blockRange(lane.block),
+        stepInBlock: lane.stepInBlock, rows: rows)
+      passes.append((cache, pass))
     }
-    let out = try batch.logits(forWindows: passes.map(\.request))
+    let out = try batch.logits(forWindows: passes.map(\.pass.request))
     return try zip(lanes, zip(out, passes)).map { lane, result in
-      // swift-format-ignore: NeverForceUnwrap
-      let logits = try lane.run.kvCache!.absorb(result.0, of: result.1)
+      let (computed, planned) = result
+      let logits = try planned.cache.absorb(computed, of: planned.pass)
       try lane.run.checkShape(logits, vocabularySize: model.vocabularySize)
       return logits
     }
