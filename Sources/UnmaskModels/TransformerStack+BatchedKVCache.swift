@@ -9,10 +9,10 @@ extension TransformerStack {
   /// Raw logits for each request (`[window.count, V]`, or `[n, V]` for `.positions`), in one
   /// pass; each request's cache is left as its own window pass would leave it.
   ///
-  /// Every row is computed through the last block (a single window pass restricts the last
-  /// block to the rows read; here the rows of the batch amortize the weights instead), and the
-  /// output head runs on the rows asked for only. On the kernel paths each row is summed alone,
-  /// so the results equal the single passes bit for bit; on `.blas` within rounding.
+  /// As in a single window pass, the last block computes keys and values for every row and the
+  /// rest (attention, output projection, MLP, final norm, head) for the rows asked for only. On
+  /// the kernel paths each row is summed alone, so the results equal the single passes bit for
+  /// bit; on `.blas` within rounding.
   public func logits(forWindows requests: [CachedWindow]) throws -> [Matrix] {
     guard requests.count > 1 else {
       return try requests.map {
@@ -68,21 +68,13 @@ extension TransformerStack {
     defer { buffers.giveBack(scratch) }
     let windows = zip(requests, segments).map { ($1, $0.window, $0.cache) }
     for (layer, block) in blocks.enumerated() {
+      // The last block keeps the rows asked for only, compacted in request order.
       block.forward(
-        x, windows: windows, layer: layer, attention: attention, rope: rope,
-        ropeTables: (cosines, sines), scratch: scratch)
+        x, windows: windows, keeping: layer == blocks.count - 1 ? kept : nil, layer: layer,
+        attention: attention, rope: rope, ropeTables: (cosines, sines), scratch: scratch)
     }
-    finalNorm.apply(x, rows: total, into: x)
-    // The head once, over the rows asked for, compacted in request order.
     let keptRows = kept.reduce(0) { $0 + $1.count }
-    var compact = 0
-    for (segment, rows) in zip(segments, kept) {
-      for row in rows {
-        let source = segment.lowerBound + row
-        if source != compact { (x + compact * d).update(from: x + source * d, count: d) }
-        compact += 1
-      }
-    }
+    finalNorm.apply(x, rows: keptRows, into: x)
     let all = logits(ofNormed: x, rows: keptRows)
     let v = all.columns
     var start = 0
@@ -98,17 +90,23 @@ extension TransformerStack {
 extension TransformerBlock {
   /// Runs the block in place on packed windows (`x` is `[Σn_i, model]`, window i in rows
   /// `segment`): each window's rotated keys and values are written into its cache at its
-  /// positions, and its queries attend to every position of that cache.
+  /// positions, and its queries attend to every position of that cache. With `keeping` (rows
+  /// of each window, relative to it, ascending), only those rows go on past the keys and
+  /// values: attention, output projection and MLP run for them alone, and `x` ends holding
+  /// their outputs compacted in order (the rest of `x` is spent).
   func forward(
     _ x: UnsafeMutablePointer<Float>,
-    windows: [(segment: Range<Int>, window: Range<Int>, cache: KVCache)],
+    windows: [(segment: Range<Int>, window: Range<Int>, cache: KVCache)], keeping: [[Int]]?,
     layer: Int, attention shape: AttentionShape, rope: RotaryEmbedding,
     ropeTables: (cos: [Float], sin: [Float]), scratch s: ForwardScratch
   ) {
     let rows = windows.last?.segment.upperBound ?? 0
     let qWidth = shape.heads * shape.headDimension
-    projectRotated(x, rows: rows, attention: shape, rope: rope, ropeTables: ropeTables, scratch: s)
-    for (segment, window, cache) in windows {
+    let model = output.outFeatures
+    projectRotated(
+      x, rows: rows, attention: shape, rope: rope, ropeTables: ropeTables, scratch: s)
+    var first = 0  // the window's first query row (compacted when keeping)
+    for (k, (segment, window, cache)) in windows.enumerated() {
       let width = cache.width
       let keys = cache.keys(layer: layer)
       let values = cache.values(layer: layer)
@@ -117,12 +115,25 @@ extension TransformerBlock {
         from: s.key + segment.lowerBound * width, count: count)
       (values + window.lowerBound * width).update(
         from: s.value + segment.lowerBound * width, count: count)
+      var queries = segment.count
+      if let keeping {
+        // Compact the kept rows' queries and residuals in place: sources never lie before
+        // their destinations, so nothing is overwritten before it is read.
+        for (j, row) in keeping[k].enumerated() where segment.lowerBound + row != first + j {
+          let source = segment.lowerBound + row
+          (s.query + (first + j) * qWidth).update(from: s.query + source * qWidth, count: qWidth)
+          (x + (first + j) * model).update(from: x + source * model, count: model)
+        }
+        queries = keeping[k].count
+      } else {
+        first = segment.lowerBound
+      }
       Attention.attend(
-        q: s.query + segment.lowerBound * qWidth, k: keys, v: values,
-        into: s.attended + segment.lowerBound * qWidth, queries: segment.count,
-        keys: cache.positions, heads: shape.heads, kvHeads: shape.kvHeads,
+        q: s.query + first * qWidth, k: keys, v: values, into: s.attended + first * qWidth,
+        queries: queries, keys: cache.positions, heads: shape.heads, kvHeads: shape.kvHeads,
         headDimension: shape.headDimension)
+      first += queries
     }
-    finish(x, rows: rows, scratch: s)
+    finish(x, rows: keeping == nil ? rows : first, scratch: s)
   }
 }
