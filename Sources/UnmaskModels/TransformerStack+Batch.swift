@@ -42,25 +42,12 @@ extension TransformerStack {
     let x = UnsafeMutablePointer<Float>.allocate(capacity: total * d)
     defer { x.deallocate() }
     for (canvas, segment) in zip(canvases, segments) {
-      for (offset, token) in canvas.enumerated() {
-        let row = Int(token)
-        embedding.convertRows(row..<(row + 1), into: x + (segment.lowerBound + offset) * d)
-      }
+      embed(canvas, positions: 0..<canvas.count, into: x + segment.lowerBound * d)
     }
-    if embeddingScale != 1 { for i in 0..<(total * d) { x[i] *= embeddingScale } }
 
     // RoPE tables per packed row: each canvas restarts at position 0.
-    let longest = canvases.map(\.count).max() ?? 0
-    let base = rope.tables(positions: longest)
-    let half = rope.headDimension / 2
-    var cosines: [Float] = []
-    var sines: [Float] = []
-    cosines.reserveCapacity(total * half)
-    sines.reserveCapacity(total * half)
-    for canvas in canvases {
-      cosines.append(contentsOf: base.cos[0..<(canvas.count * half)])
-      sines.append(contentsOf: base.sin[0..<(canvas.count * half)])
-    }
+    let (cosines, sines) = ropeTables(
+      packing: canvases.map { 0..<$0.count }, canvasLength: canvases.map(\.count).max() ?? 0)
     let mlp = blocks.first?.gate.outFeatures ?? 0
     let scratch = buffers.takeScratch(tokens: total, model: d, attention: attention, mlp: mlp)
     defer { buffers.giveBack(scratch) }

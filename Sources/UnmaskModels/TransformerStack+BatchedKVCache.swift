@@ -22,7 +22,6 @@ extension TransformerStack {
     var segments: [Range<Int>] = []
     var kept: [[Int]] = []  // rows returned, relative to the window
     var total = 0
-    var longest = 0
     for request in requests {
       let (tokens, window, cache) = (request.tokens, request.window, request.cache)
       try ModelError.check(tokens, vocabularySize: embeddingRows)
@@ -38,31 +37,17 @@ extension TransformerStack {
       segments.append(total..<(total + window.count))
       kept.append(relative)
       total += window.count
-      longest = max(longest, tokens.count)
     }
     let d = modelDimension
     let x = UnsafeMutablePointer<Float>.allocate(capacity: total * d)
     defer { x.deallocate() }
     for (request, segment) in zip(requests, segments) {
-      for (offset, position) in request.window.enumerated() {
-        let token = Int(request.tokens[position])
-        embedding.convertRows(token..<(token + 1), into: x + (segment.lowerBound + offset) * d)
-      }
+      embed(request.tokens, positions: request.window, into: x + segment.lowerBound * d)
     }
-    if embeddingScale != 1 { for i in 0..<(total * d) { x[i] *= embeddingScale } }
 
     // RoPE tables per packed row: each window at its own absolute positions.
-    let tables = buffers.ropeTables(rope, positions: longest)
-    let half = rope.headDimension / 2
-    var cosines: [Float] = []
-    var sines: [Float] = []
-    cosines.reserveCapacity(total * half)
-    sines.reserveCapacity(total * half)
-    for request in requests {
-      let range = (request.window.lowerBound * half)..<(request.window.upperBound * half)
-      cosines.append(contentsOf: tables.cos[range])
-      sines.append(contentsOf: tables.sin[range])
-    }
+    let (cosines, sines) = ropeTables(
+      packing: requests.map(\.window), canvasLength: requests.map(\.tokens.count).max() ?? 0)
     let mlp = blocks.first?.gate.outFeatures ?? 0
     let scratch = buffers.takeScratch(tokens: total, model: d, attention: attention, mlp: mlp)
     defer { buffers.giveBack(scratch) }

@@ -48,20 +48,12 @@ extension TransformerStack {
     let d = modelDimension
     let x = UnsafeMutablePointer<Float>.allocate(capacity: n * d)
     defer { x.deallocate() }
-    for (row, position) in window.enumerated() {
-      let token = Int(tokens[position])
-      embedding.convertRows(token..<(token + 1), into: x + row * d)
-    }
-    if embeddingScale != 1 { for i in 0..<(n * d) { x[i] *= embeddingScale } }
+    embed(tokens, positions: window, into: x)
 
     let mlp = blocks.first?.gate.outFeatures ?? 0
     let scratch = buffers.takeScratch(tokens: n, model: d, attention: attention, mlp: mlp)
     defer { buffers.giveBack(scratch) }
-    let half = rope.headDimension / 2
-    let all = buffers.ropeTables(rope, positions: t)
-    // RoPE angles of the window's absolute positions.
-    let range = (window.lowerBound * half)..<(window.upperBound * half)
-    let tables = (cos: Array(all.cos[range]), sin: Array(all.sin[range]))
+    let tables = ropeTables(packing: [window], canvasLength: t)  // the window's absolute positions
     for (layer, block) in blocks.enumerated() {
       if let selected, layer == blocks.count - 1 {
         let keys = cache.keys(layer: layer)

@@ -59,10 +59,7 @@ public struct TransformerStack: Sendable {
     }
     let x = UnsafeMutablePointer<Float>.allocate(capacity: t * d)
     defer { x.deallocate() }
-    for (position, token) in tokens.enumerated() {
-      embedding.convertRows(Int(token)..<(Int(token) + 1), into: x + position * d)
-    }
-    if embeddingScale != 1 { for i in 0..<(t * d) { x[i] *= embeddingScale } }
+    embed(tokens, positions: 0..<t, into: x)
 
     let mlp = blocks.first?.gate.outFeatures ?? 0
     let scratch = buffers.takeScratch(tokens: t, model: d, attention: attention, mlp: mlp)
