@@ -83,7 +83,7 @@ func quantizationRoundTripStaysWithinHalfAStep(dtype: DType) throws {
 
 /// Unmask's q8_0 / q4_0 blocks are ggml's, byte for byte: `Tests/Fixtures/quant/ggml-blocks.json`
 /// holds floats quantized by the `gguf` package (an independent implementation of ggml's
-/// formats) and the floats its `dequantize` gives back (notebooks/make_quant_golden.py).
+/// formats) and the floats its `dequantize` gives back (scripts/fixtures/make_quant_golden.py).
 @Test(arguments: [DType.q8_0, .q4_0])
 func quantizedBlocksMatchGGUFByteForByte(dtype: DType) throws {
   struct Golden: Decodable {
