@@ -95,7 +95,15 @@ public enum Interruption {
     for action in actions { action() }
     let name = number == SIGTERM ? "terminated" : "interrupted"
     FileHandle.standardError.write(Data("\n\(name): no partial output left behind\n".utf8))
-    exit(128 + number)
+    exitNow(128 + number)
+  }
+
+  /// Flushes stdio and ends the process without `exit`'s atexit handlers and library
+  /// destructors: this runs on a dispatch thread while compute threads may still be inside BLAS,
+  /// and OpenBLAS's destructor frees the buffers they are using.
+  private static func exitNow(_ status: Int32) -> Never {
+    fflush(nil)
+    _exit(status)
   }
 
   /// Exits with 128 + the signal number if a stop was requested (after a cooperative wind-down,
