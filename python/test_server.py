@@ -61,10 +61,12 @@ def cli(*args, stdin=None):
                           check=True, cwd=ROOT, timeout=120).stdout
 
 
-def reference(prompt, seed=0, chat=False, length=8, steps=4):
+def reference(prompt, seed=0, chat=False, length=8, steps=4, temperature=None):
     """`unmask generate` tokens cut at EOS, decoded by `unmask detokenize`."""
     args = ["generate", "--model", MODEL, "--prompt", prompt, "--length", str(length),
             "--steps", str(steps), "--seed", str(seed), "--json", "--quiet"]
+    if temperature is not None:
+        args += ["--temperature", str(temperature)]
     if chat:
         args.append("--chat")
     tokens = json.loads(cli(*args))["tokens"]
@@ -111,6 +113,14 @@ class ServerTest(unittest.TestCase):
             self.assertEqual(result.choices[0].text, text)
             self.assertEqual(result.usage.completion_tokens, len(tokens))
             self.assertEqual(result.choices[0].finish_reason, "stop" if len(tokens) < 8 else "length")
+
+    def test_n_choices_are_seed_plus_j(self):
+        texts = [reference("Once upon a time", seed=5 + j, temperature=1)[1] for j in range(3)]
+        result = self.client.completions.create(
+            model=NAME, prompt="Once upon a time", max_tokens=8, n=3, seed=5, temperature=1,
+            extra_body={"steps": 4})
+        self.assertEqual([c.index for c in result.choices], [0, 1, 2])
+        self.assertEqual([c.text for c in result.choices], texts)
 
     def test_chat_matches_generate(self):
         tokens, text = reference("Hello", chat=True)

@@ -3,14 +3,26 @@ import Unmask
 
 /// A request checked and turned into token ids and settings, ready to queue.
 public struct PreparedCompletion: Sendable {
-  /// Prompt token ids, one list per choice.
+  /// Prompt token ids, one list per prompt.
   public var prompts: [[Int32]]
+  /// Choices per prompt (OpenAI's `n`): choice `p * n + j` is prompt `p` run with `seed + j`.
+  public var choicesPerPrompt = 1
   /// The validated sampler settings (length = `max_tokens`).
   public var settings: DenoisingSettings
   /// Stop strings.
   public var stop: [String]
-  /// Total prompt tokens, for `usage`.
+  /// Total prompt tokens, for `usage` (each prompt counted once, whatever `n`).
   public var promptTokens: Int { prompts.reduce(0) { $0 + $1.count } }
+  /// Choices in the response: every prompt `choicesPerPrompt` times.
+  public var choiceCount: Int { prompts.count * choicesPerPrompt }
+
+  /// The prompt and the settings of choice `index`: the seed moves on by one per extra choice
+  /// of a prompt, so choice j equals `unmask generate --seed (seed + j)`.
+  func run(_ index: Int) -> (prompt: [Int32], settings: DenoisingSettings) {
+    var choice = settings
+    choice.seed = settings.seed &+ UInt64(index % choicesPerPrompt)
+    return (prompts[index / choicesPerPrompt], choice)
+  }
 }
 
 /// Checks requests against the served model and runs them: everything between the HTTP layer
@@ -49,6 +61,7 @@ public final class CompletionEngine: @unchecked Sendable {
         "'prompt' holds \(request.prompt.count) prompts; at most \(maxPrompts) per request",
         param: "prompt")
     }
+    try checkChoices(prompts: request.prompt.count, n: request.common.n)
     let prompts: [[Int32]]
     switch request.prompt {
     case .texts(let texts): prompts = try texts.map { try served.session.encode($0) }
@@ -68,7 +81,17 @@ public final class CompletionEngine: @unchecked Sendable {
         "model '\(served.name)' cannot take chat messages: \(error.problem); use /v1/completions",
         param: "messages")
     }
+    try checkChoices(prompts: 1, n: request.common.n)
     return try prepare(prompts: [ids], common: request.common, sampler: request.sampler)
+  }
+
+  /// Prompts times `n` is the number of runs a request queues: at most `maxPrompts`.
+  private func checkChoices(prompts: Int, n: Int) throws {
+    guard prompts * n <= maxPrompts else {
+      throw APIError.badRequest(
+        "\(prompts) prompt(s) x n \(n) = \(prompts * n) choices; at most \(maxPrompts) per request",
+        param: "n")
+    }
   }
 
   private func prepare(prompts: [[Int32]], common: CommonFields, sampler: SamplerOverrides)
@@ -95,7 +118,8 @@ public final class CompletionEngine: @unchecked Sendable {
           param: "max_tokens", code: "context_length_exceeded")
       }
     }
-    return PreparedCompletion(prompts: prompts, settings: settings, stop: common.stop)
+    return PreparedCompletion(
+      prompts: prompts, choicesPerPrompt: common.n, settings: settings, stop: common.stop)
   }
 
   /// Generates choice `index` (synchronously: call it on the queue's worker).
@@ -106,13 +130,13 @@ public final class CompletionEngine: @unchecked Sendable {
     emit: ((StepEvent) -> Void)? = nil
   ) throws -> CompletionOutput {
     let served = self.served
-    let settings = prepared.settings
+    let (prompt, settings) = prepared.run(index)
     let observer = StepEventObserver(
       index: index, maskID: settings.maskID, decode: served.decode, emit: emit, stop: stop)
     let result: DenoisingResult
     do {
       result = try served.session.generate(
-        prompt: prepared.prompts[index], settings: settings, observers: [observer]
+        prompt: prompt, settings: settings, observers: [observer]
       ).result
     } catch let error as SamplingError {
       throw APIError.badRequest(error.description)

@@ -87,7 +87,7 @@ public struct CommonFields: Decodable, Sendable {
   public var maxTokens: Int?
   /// Strings that end the text early (at most 4).
   public var stop: [String]
-  /// Choices per prompt; only 1.
+  /// Choices per prompt: choice j of a prompt runs with `seed + j`.
   public var n: Int
   /// Send Server-Sent Events.
   public var stream: Bool
@@ -126,8 +126,8 @@ public struct CommonFields: Decodable, Sendable {
       throw APIError.badRequest("'stop' takes at most 4 non-empty strings", param: "stop")
     }
     n = try c.decodeIfPresent(Int.self, forKey: .n) ?? 1
-    guard n == 1 else {
-      throw APIError.badRequest("'n' must be 1 (one choice per prompt), got \(n)", param: "n")
+    guard n >= 1 else {
+      throw APIError.badRequest("'n' must be at least 1, got \(n)", param: "n")
     }
     stream = try c.decodeIfPresent(Bool.self, forKey: .stream) ?? false
     streamSteps = try c.decodeIfPresent(Bool.self, forKey: .streamSteps) ?? false

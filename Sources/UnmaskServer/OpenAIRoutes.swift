@@ -95,7 +95,7 @@ struct OpenAIRoutes: Sendable {
     }
     let engine = self.engine
     let outputs = try await ticket.run(stop: stop) {
-      try prepared.prompts.indices.map { try engine.run(prepared, index: $0, stop: stop) }
+      try (0..<prepared.choiceCount).map { try engine.run(prepared, index: $0, stop: stop) }
     }
     return try jsonResponse(reply.whole(outputs))
   }
@@ -117,7 +117,7 @@ struct OpenAIRoutes: Sendable {
       let job = Task {
         do {
           let outputs = try await ticket.run(stop: stop) {
-            try prepared.prompts.indices.map { index in
+            try (0..<prepared.choiceCount).map { index in
               try engine.run(prepared, index: index, stop: stop) { event in
                 if streamSteps, let json = try? JSONCoding.encoder.encode(event) {
                   sink.yield(ServerSentEvents.event("step", json))

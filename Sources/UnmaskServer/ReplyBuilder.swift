@@ -31,17 +31,13 @@ struct ReplyBuilder: Sendable {
   /// The whole response.
   func whole(_ outputs: [CompletionOutput]) -> any Encodable {
     if chat {
-      let output =
-        outputs.first
-        ?? CompletionOutput(
-          tokens: [], text: "", finishReason: "stop", stoppedEarly: true)
       return ChatCompletionResponse(
         id: id, created: created, model: model,
-        choices: [
+        choices: outputs.enumerated().map { index, output in
           .init(
-            index: 0, message: .init(role: "assistant", content: output.text),
+            index: index, message: .init(role: "assistant", content: output.text),
             finishReason: output.finishReason)
-        ],
+        },
         usage: usage(outputs))
     }
     return CompletionResponse(
@@ -52,22 +48,25 @@ struct ReplyBuilder: Sendable {
       usage: usage(outputs))
   }
 
-  /// The stream's data chunks, JSON-encoded: for chat the role, the text and the finish
-  /// reason; for text one chunk per choice; then the usage chunk when asked for.
+  /// The stream's data chunks, JSON-encoded: for chat, per choice, the role, the text and the
+  /// finish reason; for text one chunk per choice; then the usage chunk when asked for.
   func chunks(_ outputs: [CompletionOutput], includeUsage: Bool) throws -> [Data] {
     let encoder = JSONCoding.encoder
     var chunks: [Data] = []
     if chat {
-      func chunk(_ delta: ChatCompletionChunk.Delta, _ reason: String?) throws -> Data {
+      func chunk(_ index: Int, _ delta: ChatCompletionChunk.Delta, _ reason: String?) throws
+        -> Data
+      {
         try encoder.encode(
           ChatCompletionChunk(
             id: id, created: created, model: model,
-            choices: [.init(index: 0, delta: delta, finishReason: reason)]))
+            choices: [.init(index: index, delta: delta, finishReason: reason)]))
       }
-      let output = outputs.first
-      chunks.append(try chunk(.init(role: "assistant", content: ""), nil))
-      chunks.append(try chunk(.init(content: output?.text ?? ""), nil))
-      chunks.append(try chunk(.init(), output?.finishReason ?? "stop"))
+      for (index, output) in outputs.enumerated() {
+        chunks.append(try chunk(index, .init(role: "assistant", content: ""), nil))
+        chunks.append(try chunk(index, .init(content: output.text), nil))
+        chunks.append(try chunk(index, .init(), output.finishReason))
+      }
       if includeUsage {
         chunks.append(
           try encoder.encode(

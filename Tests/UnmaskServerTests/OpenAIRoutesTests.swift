@@ -47,6 +47,25 @@ struct OpenAIRoutesTests {
     }
   }
 
+  @Test("cache is generate's --cache: the same tokens with Fast-dLLM's dual cache")
+  func dualCache() async throws {
+    let ids: [Int32] = [79, 64, 281]
+    let expected = try ServerFixture.reference(
+      prompt: ids, overrides: ["cache": .string("dual"), "block_length": .integer(4)])
+    try await ServerFixture.app(ServerFixture.options()).test(.router) { client in
+      let body = ServerFixture.body([
+        "prompt": ids.map(Int.init), "max_tokens": 8, "steps": 4, "block_length": 4,
+        "cache": "dual",
+      ])
+      try await client.execute(uri: "/v1/completions", method: .post, body: body) { response in
+        #expect(response.status == .ok)
+        let choice = try #require(
+          (ServerFixture.json(response)["choices"] as? [[String: Any]])?.first)
+        #expect(choice["text"] as? String == expected.text)
+      }
+    }
+  }
+
   @Test("token-id prompts and several prompts give one choice each")
   func tokenPrompts() async throws {
     let ids: [Int32] = [79, 64, 281]
@@ -60,6 +79,73 @@ struct OpenAIRoutesTests {
         #expect(choices.count == 2)
         #expect(choices.map { $0["index"] as? Int } == [0, 1])
         #expect(choices.allSatisfy { $0["text"] as? String == expected.text })
+      }
+    }
+  }
+
+  @Test("n choices per prompt: choice p * n + j is prompt p run with seed + j")
+  func severalChoices() async throws {
+    let prompts: [[Int32]] = [[79, 64, 281], [5, 6, 7]]
+    let expected = try prompts.flatMap { ids in
+      try (0..<3).map {
+        try ServerFixture.reference(prompt: ids, seed: UInt64(11 + $0), temperature: 1).text
+      }
+    }
+    // Sampled at temperature 1 the seeds give different texts, so the order is checked.
+    #expect(Set(expected).count > 2)
+    try await ServerFixture.app(ServerFixture.options()).test(.router) { client in
+      let body = ServerFixture.body([
+        "prompt": prompts.map { $0.map(Int.init) }, "max_tokens": 8, "steps": 4, "n": 3,
+        "seed": 11, "temperature": 1,
+      ])
+      try await client.execute(uri: "/v1/completions", method: .post, body: body) { response in
+        #expect(response.status == .ok)
+        let json = ServerFixture.json(response)
+        let choices = try #require(json["choices"] as? [[String: Any]])
+        #expect(choices.map { $0["index"] as? Int } == Array(0..<6))
+        #expect(choices.map { $0["text"] as? String } == expected)
+        // Each prompt's tokens are counted once, as OpenAI counts them.
+        #expect((json["usage"] as? [String: Int])?["prompt_tokens"] == 6)
+      }
+    }
+  }
+
+  @Test("chat completions with n give n messages, whole and streamed")
+  func chatChoices() async throws {
+    let prompt = try ServerFixture.served.session.encodeChat([
+      ChatMessage(role: "user", content: "Hello")
+    ])
+    let expected = try (0..<2).map {
+      try ServerFixture.reference(prompt: prompt, seed: UInt64(4 + $0), temperature: 1).text
+    }
+    try await ServerFixture.app(ServerFixture.options()).test(.router) { client in
+      var fields: [String: Any] = [
+        "messages": [["role": "user", "content": "Hello"]], "max_tokens": 8, "steps": 4,
+        "n": 2, "seed": 4, "temperature": 1,
+      ]
+      try await client.execute(
+        uri: "/v1/chat/completions", method: .post, body: ServerFixture.body(fields)
+      ) { response in
+        let choices = try #require(ServerFixture.json(response)["choices"] as? [[String: Any]])
+        #expect(choices.map { $0["index"] as? Int } == [0, 1])
+        #expect(choices.map { ($0["message"] as? [String: String])?["content"] } == expected)
+      }
+      fields["stream"] = true
+      try await client.execute(
+        uri: "/v1/chat/completions", method: .post, body: ServerFixture.body(fields)
+      ) { response in
+        let chunks = String(buffer: response.body).components(separatedBy: "\n\n")
+          .filter { $0.hasPrefix("data: {") }
+          .compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.dropFirst(6).utf8)) as? [String: Any]
+          }
+        let deltas = chunks.flatMap { ($0["choices"] as? [[String: Any]]) ?? [] }
+        for index in 0..<2 {
+          let mine = deltas.filter { $0["index"] as? Int == index }
+          let text = mine.compactMap { ($0["delta"] as? [String: Any])?["content"] as? String }
+          #expect(text.joined() == expected[index])
+          #expect(mine.last?["finish_reason"] is String)
+        }
       }
     }
   }

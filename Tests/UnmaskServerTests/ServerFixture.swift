@@ -66,14 +66,19 @@ enum ServerFixture {
     return error
   }
 
-  /// What `unmask generate --length 8 --steps 4 --seed S` computes for `prompt`: the same
+  /// What `unmask generate --length 8 --steps 4 --seed S --temperature T` (and `overrides`) computes for `prompt`: the same
   /// session, preset and overrides, cut at the first EOS / end of turn and decoded.
-  static func reference(prompt: [Int32], seed: UInt64 = 0) throws -> (tokens: [Int32], text: String)
-  {
+  static func reference(
+    prompt: [Int32], seed: UInt64 = 0, temperature: Double = 0,
+    overrides extra: [String: JSONValue] = [:]
+  ) throws -> (tokens: [Int32], text: String) {
     let session = served.session
     let settings = try session.settings(
       preset: nil,
-      overrides: ["length": .integer(8), "steps": .integer(4), "seed": .integer(Int(seed))])
+      overrides: [
+        "length": .integer(8), "steps": .integer(4), "seed": .integer(Int(seed)),
+        "temperature": .number(temperature),
+      ].merging(extra) { _, new in new })
     let generated = try session.generate(prompt: prompt, settings: settings).tokens
     let ends = [settings.eosID, settings.eotID].compactMap { $0 }
     let cut = Array(generated.prefix { !ends.contains($0) })
