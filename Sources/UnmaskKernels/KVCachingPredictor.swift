@@ -12,7 +12,9 @@ public protocol KVCachingPredictor: MaskPredictor {
   /// A cache sized for a canvas of `positions` tokens.
   func makeKVCache(positions: Int) -> KVCache
 
-  /// Logits `[T, V]` as `logits(for:)` gives them, and every layer's keys and values in `cache`.
+  /// Logits `[T, V]` as `logits(for:)` gives them, and every layer's keys and values in `cache`:
+  /// the window pass over the whole canvas (`window: 0..<T`) on an empty cache, which is what a
+  /// block start restricted to some rows runs instead.
   func logits(for tokens: [Int32], filling cache: KVCache) throws -> Matrix
 
   /// Logits `[window.count, V]` for the positions in `window` only, every other position read

@@ -11,7 +11,9 @@ import UnmaskKernels
 ///
 /// The logits handed to the sampler are always `[T, V]`: the window's rows are fresh, the other
 /// rows are those of the block's full pass (the sampler reads only the block's rows unless a
-/// trace asks for scores beyond the block, which are then as stale as the cache).
+/// trace asks for scores beyond the block, which are then as stale as the cache). When a step
+/// reads only some rows, the full pass computes only those (the rest of its `[T, V]` is NaN,
+/// never read): a block start then skips the output head for the rest of the canvas.
 final class BlockKVCache {
   let model: any KVCachingPredictor
   let mode: CacheMode
@@ -29,17 +31,20 @@ final class BlockKVCache {
   /// Logits `[T, V]` for this step: a full pass filling the cache at a block's step 0, the
   /// window otherwise (prefix: `block.lowerBound..<T`; dual: `block`).
   ///
-  /// `rows`: the positions the step reads (`.all`: every one). A window pass then computes
-  /// only those inside the window (still writing every window position's keys and values);
-  /// the window's other rows keep older logits, which the step does not read.
+  /// `rows`: the positions the step reads (`.all`: every one). A pass then computes only
+  /// those (still writing every position's keys and values): a window pass, those inside the
+  /// window, whose other rows keep older logits; a full pass, those alone. The step reads no
+  /// other row.
   func logits(canvas: [Int32], block: Range<Int>, stepInBlock: Int, rows: LogitRows = .all)
     throws -> Matrix
   {
     let pass = plan(canvas: canvas, block: block, stepInBlock: stepInBlock, rows: rows)
-    if pass.fills {
-      return try absorb(model.logits(for: canvas, filling: pass.request.cache), of: pass)
-    }
     let request = pass.request
+    if pass.fills && request.rows.positions == nil {
+      return try absorb(model.logits(for: canvas, filling: request.cache), of: pass)
+    }
+    // A restricted fill is the window pass over the whole canvas on the empty cache: the same
+    // keys, values and rows as `logits(for:filling:)` (see `KVCachingPredictor`).
     return try absorb(
       model.logits(
         for: canvas, window: request.window, cache: request.cache, rows: request.rows),
@@ -55,7 +60,11 @@ final class BlockKVCache {
     guard stepInBlock > 0, let cache, cache.positions == canvas.count else {
       let fresh = model.makeKVCache(positions: canvas.count)
       cache = fresh
-      return (CachedWindow(tokens: canvas, window: 0..<canvas.count, cache: fresh), true)
+      let all = rows.positions.map { $0.count == canvas.count } ?? true
+      return (
+        CachedWindow(
+          tokens: canvas, window: 0..<canvas.count, cache: fresh, rows: all ? .all : rows), true
+      )
     }
     let window = mode == .prefix ? block.lowerBound..<canvas.count : block
     let inWindow = rows.positions.map { $0.filter(window.contains) } ?? Array(window)
@@ -65,8 +74,9 @@ final class BlockKVCache {
     return (request, false)
   }
 
-  /// The step's logits `[T, V]` from the planned pass's result: all of them after a fill, else
-  /// the window's computed rows written over the kept ones.
+  /// The step's logits `[T, V]` from the planned pass's result: all of them after a whole fill
+  /// (a restricted fill's rows over NaN), else the window's computed rows written over the kept
+  /// ones.
   func absorb(_ computed: Matrix, of pass: (request: CachedWindow, fills: Bool)) throws -> Matrix {
     let request = pass.request
     let positions = request.rows.positions ?? Array(request.window)
@@ -77,8 +87,15 @@ final class BlockKVCache {
         columns: computed.columns)
     }
     if pass.fills {
-      logits = computed
-      return logits
+      guard request.rows.positions != nil else {
+        logits = computed
+        return logits
+      }
+      // Rows the step does not read: NaN, so that reading one by mistake cannot pass as a
+      // prediction.
+      logits = Matrix(
+        rows: request.tokens.count, columns: columns,
+        values: [Float](repeating: .nan, count: request.tokens.count * columns))
     }
     let v = logits.columns
     for (j, position) in positions.enumerated() {

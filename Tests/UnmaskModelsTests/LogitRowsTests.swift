@@ -116,6 +116,38 @@ struct LogitRowsTests {
       }
     }
   }
+
+  /// A block start that reads some rows (`BlockKVCache` at step 0) runs the window pass over
+  /// the whole canvas on an empty cache, restricted to them: those rows of the fill, bit for
+  /// bit, and the cache filled exactly as the fill fills it.
+  @Test(arguments: KernelPath.available)
+  func restrictedFillRowsEqualTheFill(path: KernelPath) throws {
+    for name in ["tiny-llada", "tiny-llada-gqa", "tiny-dream"] {
+      let loaded = try ModelRegistry.load(contentsOf: Fixtures.model(name))
+      let model = try #require(loaded as? any KVCachingPredictor)
+      var rng = SplitMix64(seed: 16)
+      let tokens = (0..<24).map { _ in Int32(rng.next() % UInt64(model.vocabularySize)) }
+      for rows in [[8, 9, 10, 11, 12, 13, 14, 15], [0], [23], [3, 17, 22], []] {
+        let filled = model.makeKVCache(positions: tokens.count)
+        let restricted = model.makeKVCache(positions: tokens.count)
+        let (all, some) = try KernelPath.with(path) {
+          (
+            try model.logits(for: tokens, filling: filled),
+            try model.logits(
+              for: tokens, window: 0..<tokens.count, cache: restricted, rows: .positions(rows))
+          )
+        }
+        #expect(some.rows == rows.count && some.columns == all.columns, "\(path) \(name) \(rows)")
+        guard some.rows == rows.count else { continue }
+        let expected = rows.flatMap {
+          Array(all.values[($0 * all.columns)..<(($0 + 1) * all.columns)])
+        }
+        #expect(
+          some.values.map(\.bitPattern) == expected.map(\.bitPattern), "\(path) \(name) \(rows)")
+        #expect(filled.contents == restricted.contents, "\(path) \(name) \(rows)")
+      }
+    }
+  }
 }
 
 extension KVCache {
