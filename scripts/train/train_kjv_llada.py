@@ -209,8 +209,9 @@ def main():
         torch.set_rng_state(st["torch_rng"])
         log, start, ema = st["log"], st["step"], st["ema"]
         print(f"resumed at step {start}", flush=True)
-    # Each run of this script (the first, and every --resume) is a phase: a resume restarts
-    # the cosine schedule towards its own --steps from where the state stopped.
+    # Each run of this script (the first, and every --resume) is a phase. The learning rate is
+    # that of a run of --steps steps from step 0, taken up at the saved step: a resume with a
+    # larger --steps jumps back up the cosine (step 6500 of 15,500: 2e-4 -> 1.3e-3).
     phases = log.setdefault("phases", [{"from_step": 0, "steps": log["steps"],
                                         "threads": log["threads"]}] if start else [])
     phases.append({"from_step": start, "steps": args.steps, "threads": args.threads})
