@@ -8,6 +8,18 @@ import UnmaskKernels
 /// bf16) and Dream (whose rows read the raw row to their left), as `[n, V]`.
 @Suite("Row-restricted forward passes")
 struct LogitRowsTests {
+  /// The three fixtures as cache-running models, each with a canvas of 24 random tokens.
+  static func cachingModels(seed: UInt64) throws -> [(
+    name: String, model: any KVCachingPredictor, tokens: [Int32]
+  )] {
+    try ["tiny-llada", "tiny-llada-gqa", "tiny-dream"].map { name in
+      let loaded = try ModelRegistry.load(contentsOf: Fixtures.model(name))
+      let model = try #require(loaded as? any KVCachingPredictor)
+      var rng = SplitMix64(seed: seed)
+      return (name, model, (0..<24).map { _ in Int32(rng.next() % UInt64(model.vocabularySize)) })
+    }
+  }
+
   /// Row sets a sampler asks for: one block's masks, scattered positions, the first and last
   /// rows, a single row, none.
   static func rowSets(length t: Int) -> [[Int]] {
@@ -78,11 +90,7 @@ struct LogitRowsTests {
   /// whole window pass leaves it (every window position's keys and values written).
   @Test(arguments: KernelPath.available)
   func restrictedWindowRowsEqualTheWholeWindow(path: KernelPath) throws {
-    for name in ["tiny-llada", "tiny-llada-gqa", "tiny-dream"] {
-      let loaded = try ModelRegistry.load(contentsOf: Fixtures.model(name))
-      let model = try #require(loaded as? any KVCachingPredictor)
-      var rng = SplitMix64(seed: 15)
-      let tokens = (0..<24).map { _ in Int32(rng.next() % UInt64(model.vocabularySize)) }
+    for (name, model, tokens) in try Self.cachingModels(seed: 15) {
       var edited = tokens
       for i in 10..<16 { edited[i] = Int32((Int(tokens[i]) + 1) % model.vocabularySize) }
       for window in [8..<16, 8..<24] {
@@ -122,11 +130,7 @@ struct LogitRowsTests {
   /// bit, and the cache filled exactly as the fill fills it.
   @Test(arguments: KernelPath.available)
   func restrictedFillRowsEqualTheFill(path: KernelPath) throws {
-    for name in ["tiny-llada", "tiny-llada-gqa", "tiny-dream"] {
-      let loaded = try ModelRegistry.load(contentsOf: Fixtures.model(name))
-      let model = try #require(loaded as? any KVCachingPredictor)
-      var rng = SplitMix64(seed: 16)
-      let tokens = (0..<24).map { _ in Int32(rng.next() % UInt64(model.vocabularySize)) }
+    for (name, model, tokens) in try Self.cachingModels(seed: 16) {
       for rows in [[8, 9, 10, 11, 12, 13, 14, 15], [0], [23], [3, 17, 22], []] {
         let filled = model.makeKVCache(positions: tokens.count)
         let restricted = model.makeKVCache(positions: tokens.count)
