@@ -100,7 +100,7 @@ public enum Interruption {
 
   /// Flushes stdio and ends the process without `exit`'s atexit handlers and library
   /// destructors: this runs on a dispatch thread while compute threads may still be inside BLAS,
-  /// and OpenBLAS's destructor frees the buffers they are using.
+  /// and OpenBLAS's destructor can free the buffers they are using.
   private static func exitNow(_ status: Int32) -> Never {
     fflush(nil)
     _exit(status)
