@@ -70,8 +70,8 @@ def main():
     args = ap.parse_args()
 
     docs = chapters(args.corpus)
-    train = [w for i, (_, t) in enumerate(docs) if i % HELD_OUT_EVERY != HELD_OUT_EVERY - 1
-             for w in [words(t)]]
+    train = [words(t) for i, (_, t) in enumerate(docs)
+             if i % HELD_OUT_EVERY != HELD_OUT_EVERY - 1]
     vocab = {w for ws in train for w in ws}
     known = {n: {g for ws in train for g in ngrams(ws, n)} for n in (2, 3)}
 
@@ -97,11 +97,11 @@ def main():
                 ws = words(out)
                 counts["words"][0] += sum(w in vocab for w in ws)
                 counts["words"][1] += len(ws)
+                grams = {n: ngrams(ws, n) for n in (2, 3)}
                 for n, key in ((2, "bigrams"), (3, "trigrams")):
-                    gs = ngrams(ws, n)
-                    counts[key][0] += sum(g in known[n] for g in gs)
-                    counts[key][1] += len(gs)
-                pairs = ngrams(ws, 2)
+                    counts[key][0] += sum(g in known[n] for g in grams[n])
+                    counts[key][1] += len(grams[n])
+                pairs = grams[2]
                 counts["distinct-2"][0] += len(set(pairs))
                 counts["distinct-2"][1] += len(pairs)
         shares = {k: round(a / max(1, b), 3) for k, (a, b) in counts.items()}
