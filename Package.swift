@@ -1,6 +1,7 @@
 // swift-tools-version:6.0
 // Unmask: a Swift research playground for masked-diffusion language models.
-// Dependencies run one way: unmask -> Trace, Sampling, Models, Formats, Tokenizer -> Kernels -> C shims.
+// Dependencies run one way: unmask -> Trace, Sampling, Models, Formats, Tokenizer -> Core;
+// Models and Formats -> Kernels -> C shims.
 import PackageDescription
 
 let package = Package(
@@ -34,6 +35,9 @@ let package = Package(
     .target(name: "CUnmaskKernels", exclude: ["README.md"]),
 
     // Swift modules.
+    // What every module shares and no kernel needs: JSON, files and the atomic writer, .npy,
+    // the logits matrix, the predictor protocol, key/value caches and logit rows.
+    .target(name: "UnmaskCore", exclude: ["README.md"]),
     .target(
       name: "UnmaskKernels",
       // Apple platforms use Accelerate's BLAS instead (see #if canImport(Accelerate)).
@@ -41,16 +45,16 @@ let package = Package(
         "CUnmaskKernels", .target(name: "CBLAS", condition: .when(platforms: [.linux])),
       ],
       exclude: ["README.md"]),
-    .target(name: "UnmaskFormats", dependencies: ["UnmaskKernels", "CZstd"], exclude: ["README.md"]),
-    // UnmaskKernels for the one JSONValue (and its parser) the whole project shares.
-    .target(name: "UnmaskTokenizer", dependencies: ["UnmaskKernels"], exclude: ["README.md"]),
-    .target(name: "UnmaskModels", dependencies: ["UnmaskKernels", "UnmaskFormats"], exclude: ["README.md"]),
-    .target(name: "UnmaskSampling", dependencies: ["UnmaskKernels"], exclude: ["README.md"]),
+    .target(name: "UnmaskFormats", dependencies: ["UnmaskCore", "UnmaskKernels", "CZstd"], exclude: ["README.md"]),
+    .target(name: "UnmaskTokenizer", dependencies: ["UnmaskCore"], exclude: ["README.md"]),
+    .target(name: "UnmaskModels", dependencies: ["UnmaskCore", "UnmaskKernels", "UnmaskFormats"], exclude: ["README.md"]),
+    .target(name: "UnmaskSampling", dependencies: ["UnmaskCore"], exclude: ["README.md"]),
     .target(name: "UnmaskTrace", dependencies: ["UnmaskSampling", "CPNG"], exclude: ["README.md"]),
     .target(
       name: "Unmask",
       dependencies: [
-        "UnmaskKernels", "UnmaskFormats", "UnmaskTokenizer", "UnmaskModels", "UnmaskSampling",
+        "UnmaskCore", "UnmaskKernels", "UnmaskFormats", "UnmaskTokenizer", "UnmaskModels",
+        "UnmaskSampling",
         "UnmaskTrace",
       ],
       exclude: ["README.md"]),
@@ -79,7 +83,8 @@ let package = Package(
 
     // Tests (Swift Testing). Shared fixtures (tiny checkpoints, golden values) live in Tests/Fixtures
     // and are found from #filePath, so large files are not copied into test bundles.
-    .testTarget(name: "UnmaskKernelsTests", dependencies: ["UnmaskKernels", "CUnmaskKernels"]),
+    .testTarget(name: "UnmaskCoreTests", dependencies: ["UnmaskCore"]),
+    .testTarget(name: "UnmaskKernelsTests", dependencies: ["UnmaskCore", "UnmaskKernels", "CUnmaskKernels"]),
     .testTarget(name: "UnmaskFormatsTests", dependencies: ["UnmaskFormats"]),
     .testTarget(name: "UnmaskTokenizerTests", dependencies: ["UnmaskTokenizer"]),
     .testTarget(name: "UnmaskModelsTests", dependencies: ["UnmaskModels"]),

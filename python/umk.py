@@ -353,7 +353,8 @@ class UMKFile:
             return dequantize(data, dtype).reshape(shape)
         array = np.frombuffer(data, dtype=NUMPY[dtype]).reshape(shape)
         if dtype == "BF16":
-            return (array.astype(np.uint32) << 16).view(np.float32)
+            # Flat first: NumPy 2 refuses to re-view a 0-d (scalar) array as another dtype.
+            return (array.reshape(-1).astype(np.uint32) << 16).view(np.float32).reshape(shape)
         return array
 
     def verify(self):

@@ -1,5 +1,6 @@
 import Foundation
 import UnmaskFormats
+import UnmaskCore
 import UnmaskKernels
 import UnmaskModels
 import UnmaskSampling
@@ -199,12 +200,22 @@ public final class ModelSession: @unchecked Sendable {
   /// Logits `[T, V]` of one forward pass over `tokens` (row i predicts position i; shifted
   /// already for architectures that read the row to the left, as Dream does).
   public func logits(for tokens: [Int32]) throws -> Matrix {
+    try logits(for: tokens, mask: nil)
+  }
+
+  /// Logits `[T, V]` of one full pass under `mask` (nil: the model's own); with `raw`, the
+  /// network's own rows, unshifted (they differ from generation's rows for Dream only).
+  public func logits(for tokens: [Int32], mask: AttentionMask?, raw: Bool = false) throws
+    -> Matrix
+  {
     try checkVocabulary(tokens)
     if let contextLength, tokens.count > contextLength {
       throw SessionError(
         reference, "\(tokens.count) tokens exceed the model's context of \(contextLength)")
     }
-    return try model.logits(for: tokens)
+    let request = ForwardRequest(tokens: tokens, mask: mask)
+    let out = try raw ? model.rawLogits(for: request) : model.logits(for: request)
+    return out[0]
   }
 }
 

@@ -1,4 +1,5 @@
 // The umbrella module: `import Unmask` brings in the whole public API.
+@_exported import UnmaskCore
 @_exported import UnmaskFormats
 @_exported import UnmaskKernels
 @_exported import UnmaskModels

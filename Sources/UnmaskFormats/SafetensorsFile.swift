@@ -1,4 +1,5 @@
 import Foundation
+import UnmaskCore
 import UnmaskKernels
 
 /// One `.safetensors` file, memory-mapped and validated before any tensor is touched.

@@ -1,4 +1,5 @@
 import Foundation
+import UnmaskCore
 import UnmaskKernels
 
 /// A checkpoint split over several safetensors files by a `model.safetensors.index.json`

@@ -23,6 +23,9 @@ public struct RMSNorm: Sendable {
     self.dimension = dimension
   }
 
+  /// Weight and bias elements.
+  public var parameterCount: Int { (weight?.count ?? 0) + (bias?.count ?? 0) }
+
   /// Normalises `rows` rows of `x` into `y` (which may equal `x`).
   public func apply(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>) {
     let d = dimension

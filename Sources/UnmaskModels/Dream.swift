@@ -1,4 +1,5 @@
 import Foundation
+import UnmaskCore
 import UnmaskKernels
 
 // Dream (HKUNLP, 2025), as in `modeling_dream.py` (NVlabs/Fast-dLLM carries a copy): the Qwen2
@@ -107,45 +108,9 @@ public final class DreamModel: TransformerStackModel {
   /// The end-of-sequence id from config.json.
   public var eosTokenID: Int32? { configuration.eosTokenID.map(Int32.init) }
 
-  /// The network's own rows: row i is trained to predict position i + 1.
-  public func rawLogits(for tokens: [Int32]) throws -> Matrix { try stack.logits(for: tokens) }
-
-  /// Logits as generation reads them: row i = raw row i - 1, row 0 = raw row 0
-  /// (`generation_utils.py`: `torch.cat([logits[:, :1], logits[:, :-1]], dim=1)`).
-  public func logits(for tokens: [Int32]) throws -> Matrix {
-    try logits(for: tokens, rows: .all)
-  }
-
-  /// Shifted logits of `rows` only (`[n, V]` for `.positions`, see `LogitRows`): position i
-  /// reads raw row i - 1 (position 0 raw row 0), so the pass computes the raw rows one to the
-  /// left of those asked for.
-  public func logits(for tokens: [Int32], rows: LogitRows) throws -> Matrix {
-    guard let positions = rows.positions else {
-      var logits = try stack.logits(for: tokens, rows: .all)
-      let v = logits.columns
-      logits.values.withUnsafeMutableBufferPointer { values in
-        guard let base = values.baseAddress, logits.rows > 1 else { return }
-        // Move rows 0..<T-1 down by one; row 0 keeps its own values.
-        (base + v).update(from: base, count: (logits.rows - 1) * v)
-      }
-      return logits
-    }
-    let (raw, rowOf) = Self.rawRows(reading: positions, first: 0)
-    return LogitRows.gather(rowOf, from: try stack.logits(for: tokens, rows: .positions(raw)))
-  }
-
-  /// The raw rows that shifted `positions` read (ascending, distinct), and which of them each
-  /// position reads: position p reads p - 1, and `first` (the canvas's or a window's first
-  /// position) its own row.
-  static func rawRows(reading positions: [Int], first: Int) -> (raw: [Int], rowOf: [Int]) {
-    var raw: [Int] = []
-    var rowOf: [Int] = []
-    for position in positions.map({ max($0 - 1, first) }) {
-      if raw.last != position { raw.append(position) }
-      rowOf.append(raw.count - 1)
-    }
-    return (raw, rowOf)
-  }
+  /// Position `i` reads raw row `i - 1` (`generation_utils.py`: `torch.cat([logits[:, :1],
+  /// logits[:, :-1]], dim=1)`); `rawLogits(for:)` gives the unshifted rows.
+  public var logitShift: LogitShift { .previousRow }
 
   /// Builds the model from config.json and its weights, strictly (see `WeightLoader`).
   public init(configJSON: Data, configPath: String, weights: WeightLoader) throws {
@@ -189,17 +154,24 @@ public final class DreamModel: TransformerStackModel {
     var blocks: [TransformerBlock] = []
     for i in 0..<config.numHiddenLayers {
       let p = "model.layers.\(i)"
+      let attention = SelfAttention(
+        projection: .separate(
+          query: try weights.linear("\(p).self_attn.q_proj", out: d, in: d, bias: true),
+          key: try weights.linear("\(p).self_attn.k_proj", out: kvWidth, in: d, bias: true),
+          value: try weights.linear("\(p).self_attn.v_proj", out: kvWidth, in: d, bias: true)),
+        output: try weights.linear("\(p).self_attn.o_proj", out: d, in: d, bias: false),
+        shape: shape)
+      let mlp = SwiGLUFeedForward(
+        gate: try weights.linear("\(p).mlp.gate_proj", out: m, in: d, bias: false),
+        up: try weights.linear("\(p).mlp.up_proj", out: m, in: d, bias: false),
+        down: try weights.linear("\(p).mlp.down_proj", out: d, in: m, bias: false))
       blocks.append(
         TransformerBlock(
           attentionNorm: try weights.rmsNorm("\(p).input_layernorm", dimension: d, epsilon: eps),
-          query: try weights.linear("\(p).self_attn.q_proj", out: d, in: d, bias: true),
-          key: try weights.linear("\(p).self_attn.k_proj", out: kvWidth, in: d, bias: true),
-          value: try weights.linear("\(p).self_attn.v_proj", out: kvWidth, in: d, bias: true),
-          output: try weights.linear("\(p).self_attn.o_proj", out: d, in: d, bias: false),
-          mlpNorm: try weights.rmsNorm("\(p).post_attention_layernorm", dimension: d, epsilon: eps),
-          gate: try weights.linear("\(p).mlp.gate_proj", out: m, in: d, bias: false),
-          up: try weights.linear("\(p).mlp.up_proj", out: m, in: d, bias: false),
-          down: try weights.linear("\(p).mlp.down_proj", out: d, in: m, bias: false)))
+          attention: attention,
+          feedForwardNorm: try weights.rmsNorm(
+            "\(p).post_attention_layernorm", dimension: d, epsilon: eps),
+          feedForward: mlp))
     }
     let finalNorm = try weights.rmsNorm("model.norm", dimension: d, epsilon: eps)
     let head =

@@ -14,16 +14,14 @@ final class ForwardBuffers: @unchecked Sendable {
   private var scratch: ForwardScratch?
   private var tables: (positions: Int, value: (cos: [Float], sin: [Float]))?
 
-  /// Scratch for at least `tokens` rows: the kept one if it is large enough, else a new one.
-  func takeScratch(tokens: Int, model: Int, attention: AttentionShape, mlp: Int)
-    -> ForwardScratch
-  {
+  /// Scratch for at least `tokens` rows: the kept one if it is large enough, else `make(tokens)`.
+  func takeScratch(tokens: Int, make: (Int) -> ForwardScratch) -> ForwardScratch {
     lock.lock()
     let kept = scratch
     scratch = nil
     lock.unlock()
     if let kept, kept.tokens >= tokens { return kept }
-    return ForwardScratch(tokens: tokens, model: model, attention: attention, mlp: mlp)
+    return make(tokens)
   }
 
   /// Keeps `value` for the next pass unless a larger one is kept already.

@@ -1,4 +1,5 @@
 import Foundation
+import UnmaskCore
 import UnmaskKernels
 
 // LLaDA (Nie et al., 2025), as in GSAI-ML's `modeling_llada.py` (NVlabs/Fast-dLLM carries a
@@ -137,14 +138,6 @@ public final class LLaDAModel: TransformerStackModel {
   /// The end-of-sequence id from config.json.
   public var eosTokenID: Int32? { configuration.eosTokenID.map(Int32.init) }
 
-  /// Logits `[T, V]`; LLaDA's row i already predicts position i.
-  public func logits(for tokens: [Int32]) throws -> Matrix { try stack.logits(for: tokens) }
-
-  /// Logits `[T, V]` computed only at `rows` (see `TransformerStack.logits(for:rows:)`).
-  public func logits(for tokens: [Int32], rows: LogitRows) throws -> Matrix {
-    try stack.logits(for: tokens, rows: rows)
-  }
-
   /// Builds the model from config.json and its weights, strictly (see `WeightLoader`).
   public init(configJSON: Data, configPath: String, weights: WeightLoader) throws {
     let config: LLaDAConfiguration
@@ -172,24 +165,29 @@ public final class LLaDAModel: TransformerStackModel {
     var blocks: [TransformerBlock] = []
     for i in 0..<config.nLayers {
       let p = "model.transformer.blocks.\(i)"
-      blocks.append(
-        TransformerBlock(
-          attentionNorm: try weights.rmsNorm(
-            "\(p).attn_norm", dimension: d, epsilon: eps, affine: config.layerNormWithAffine,
-            bias: normBias && config.layerNormWithAffine),
+      func norm(_ name: String) throws -> RMSNorm {
+        try weights.rmsNorm(
+          "\(p).\(name)", dimension: d, epsilon: eps, affine: config.layerNormWithAffine,
+          bias: normBias && config.layerNormWithAffine)
+      }
+      let attention = SelfAttention(
+        projection: .separate(
           query: try weights.linear("\(p).q_proj", out: d, in: d, bias: qkvBias),
           key: try weights.linear("\(p).k_proj", out: kvWidth, in: d, bias: qkvBias),
-          value: try weights.linear("\(p).v_proj", out: kvWidth, in: d, bias: qkvBias),
-          output: try weights.linear("\(p).attn_out", out: d, in: d, bias: config.includeBias),
-          mlpNorm: try weights.rmsNorm(
-            "\(p).ff_norm", dimension: d, epsilon: eps, affine: config.layerNormWithAffine,
-            bias: normBias && config.layerNormWithAffine),
-          gate: try weights.linear(
-            "\(p).ff_proj", out: config.mlpWidth, in: d, bias: config.includeBias),
-          up: try weights.linear(
-            "\(p).up_proj", out: config.mlpWidth, in: d, bias: config.includeBias),
-          down: try weights.linear(
-            "\(p).ff_out", out: d, in: config.mlpWidth, bias: config.includeBias)))
+          value: try weights.linear("\(p).v_proj", out: kvWidth, in: d, bias: qkvBias)),
+        output: try weights.linear("\(p).attn_out", out: d, in: d, bias: config.includeBias),
+        shape: shape)
+      let mlp = SwiGLUFeedForward(
+        gate: try weights.linear(
+          "\(p).ff_proj", out: config.mlpWidth, in: d, bias: config.includeBias),
+        up: try weights.linear(
+          "\(p).up_proj", out: config.mlpWidth, in: d, bias: config.includeBias),
+        down: try weights.linear(
+          "\(p).ff_out", out: d, in: config.mlpWidth, bias: config.includeBias))
+      blocks.append(
+        TransformerBlock(
+          attentionNorm: try norm("attn_norm"), attention: attention,
+          feedForwardNorm: try norm("ff_norm"), feedForward: mlp))
     }
     let finalNorm = try weights.rmsNorm(
       "model.transformer.ln_f", dimension: d, epsilon: eps, affine: config.layerNormWithAffine,

@@ -1,5 +1,6 @@
 import Foundation
 import UnmaskFormats
+import UnmaskCore
 import UnmaskKernels
 
 /// A masked-diffusion language model loaded from a checkpoint: a `MaskPredictor` plus what the
@@ -20,15 +21,46 @@ public protocol MaskedDiffusionModel: MaskPredictor {
   /// Multiply-adds per token of one forward pass over `tokens` positions, times two: the FLOP
   /// count the benchmark divides by time.
   func flops(tokens: Int) -> Double
+  /// The network's own rows for `request`, before any shift generation applies (`logitShift`):
+  /// row `i` is its output at position `i`.
+  func rawLogits(for request: ForwardRequest) throws -> [Matrix]
+  /// The model width and the hidden width of its first feed-forward layer's largest GEMM: the
+  /// shape benchmarks time BLAS's sgemm on as a baseline.
+  var baselineGEMMShape: (width: Int, hidden: Int) { get }
 }
 
-/// An architecture whose network is a `TransformerStack`: the bookkeeping comes with it.
+/// An architecture whose network is a `TransformerStack`: the forward pass, the cache and the
+/// bookkeeping come with it; the architecture says which rows generation reads (`logitShift`)
+/// and which mask it was trained with (`attentionMask`).
 public protocol TransformerStackModel: MaskedDiffusionModel {
   /// The network.
   var stack: TransformerStack { get }
+  /// Which network row generation reads for each position.
+  var logitShift: LogitShift { get }
 }
 
 extension TransformerStackModel {
+  /// Row `i` predicts position `i` unless the architecture says otherwise.
+  public var logitShift: LogitShift { .none }
+
+  /// The request through the stack under the model's mask, rows read as `logitShift` says.
+  public func logits(for request: ForwardRequest) throws -> [Matrix] {
+    try logitShift.logits(for: request) { try stack.logits(for: $0, mask: attentionMask) }
+  }
+
+  /// The network's own rows, unshifted.
+  public func rawLogits(for request: ForwardRequest) throws -> [Matrix] {
+    try stack.logits(for: request, mask: attentionMask)
+  }
+
+  /// The model width and the first block's feed-forward hidden width.
+  public var baselineGEMMShape: (width: Int, hidden: Int) {
+    (stack.modelDimension, stack.blocks.first?.feedForward.hiddenDimension ?? 0)
+  }
+
+  /// An empty cache of every layer's keys and values for a canvas of `positions` tokens.
+  public func makeKVCache(positions: Int) -> KVCache? { stack.makeKVCache(positions: positions) }
+
   /// Logits per position (rows of the output head).
   public var vocabularySize: Int { stack.vocabularySize }
   /// Weight elements.

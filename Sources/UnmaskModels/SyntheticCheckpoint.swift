@@ -1,5 +1,6 @@
 import Foundation
 import UnmaskFormats
+import UnmaskCore
 import UnmaskKernels
 
 /// Random-weight checkpoints with a real architecture's names and shapes, built in memory:

@@ -1,7 +1,7 @@
 import UnmaskKernels
 
-// The inputs every forward variant builds the same way (full, window, batched, batched
-// windows): the residual stream's first rows from the embedding, and RoPE angles per row.
+// The inputs of a forward pass: the residual stream's first rows from the embedding, and RoPE
+// angles per packed row.
 
 extension TransformerStack {
   /// Writes the embedding rows of `tokens[p]` for each `p` in `positions`, in order, scaled by

@@ -1,6 +1,6 @@
-import UnmaskKernels
+import UnmaskCore
 
-/// Drives a `KVCachingPredictor` the way Fast-dLLM's cached samplers do, for one run.
+/// Drives a model's key/value cache the way Fast-dLLM's cached samplers do, for one run.
 ///
 /// - LLaDA (`llada/generate.py`, `generate_with_prefix_cache` / `generate_with_dual_cache`):
 ///   the block's step 0 is a full pass whose logits make an ordinary step (the schedule's first
@@ -15,14 +15,14 @@ import UnmaskKernels
 /// reads only some rows, the full pass computes only those (the rest of its `[T, V]` is NaN,
 /// never read): a block start then skips the output head for the rest of the canvas.
 final class BlockKVCache {
-  let model: any KVCachingPredictor
+  let model: any MaskPredictor
   let mode: CacheMode
   /// Fast-dLLM's Dream block sampler: step 0 commits the block's first position only.
   let commitsBlockStartFirst: Bool
   private var cache: KVCache?
   private var logits = Matrix(rows: 0, columns: 0)
 
-  init(model: any KVCachingPredictor, mode: CacheMode, commitsBlockStartFirst: Bool) {
+  init(model: any MaskPredictor, mode: CacheMode, commitsBlockStartFirst: Bool) {
     self.model = model
     self.mode = mode
     self.commitsBlockStartFirst = commitsBlockStartFirst
@@ -38,46 +38,40 @@ final class BlockKVCache {
   func logits(canvas: [Int32], block: Range<Int>, stepInBlock: Int, rows: LogitRows = .all)
     throws -> Matrix
   {
-    let pass = plan(canvas: canvas, block: block, stepInBlock: stepInBlock, rows: rows)
-    let request = pass.request
-    if pass.fills && request.rows.positions == nil {
-      return try absorb(model.logits(for: canvas, filling: request.cache), of: pass)
-    }
-    // A restricted fill is the window pass over the whole canvas on the empty cache: the same
-    // keys, values and rows as `logits(for:filling:)` (see `KVCachingPredictor`).
-    return try absorb(
-      model.logits(
-        for: canvas, window: request.window, cache: request.cache, rows: request.rows),
-      of: pass)
+    let pass = try plan(canvas: canvas, block: block, stepInBlock: stepInBlock, rows: rows)
+    let out = try model.logits(for: ForwardRequest([pass.request]))
+    return try absorb(out[0], of: pass)
   }
 
   /// The pass a step needs (as `logits(canvas:block:stepInBlock:rows:)` runs it), for a caller
-  /// that batches several runs' passes (`BatchKVCachingPredictor`); hand its result to
-  /// `absorb(_:of:)`. A block's step 0 makes the fresh cache that the pass fills.
-  func plan(canvas: [Int32], block: Range<Int>, stepInBlock: Int, rows: LogitRows = .all)
-    -> (request: CachedWindow, fills: Bool)
+  /// that batches several runs' passes in one request; hand its result to `absorb(_:of:)`. A
+  /// block's step 0 makes the fresh cache that the pass fills.
+  func plan(canvas: [Int32], block: Range<Int>, stepInBlock: Int, rows: LogitRows = .all) throws
+    -> (request: ForwardCanvas, fills: Bool)
   {
     guard stepInBlock > 0, let cache, cache.positions == canvas.count else {
-      let fresh = model.makeKVCache(positions: canvas.count)
+      guard let fresh = model.makeKVCache(positions: canvas.count) else {
+        throw PredictorError.unsupported("it has no key/value cache")
+      }
       cache = fresh
       let all = rows.positions.map { $0.count == canvas.count } ?? true
       return (
-        CachedWindow(
-          tokens: canvas, window: 0..<canvas.count, cache: fresh, rows: all ? .all : rows), true
+        ForwardCanvas(
+          tokens: canvas, window: 0..<canvas.count, rows: all ? .all : rows, cache: fresh), true
       )
     }
     let window = mode == .prefix ? block.lowerBound..<canvas.count : block
     let inWindow = rows.positions.map { $0.filter(window.contains) } ?? Array(window)
-    let request = CachedWindow(
-      tokens: canvas, window: window, cache: cache,
-      rows: inWindow.count == window.count ? .all : .positions(inWindow))
+    let request = ForwardCanvas(
+      tokens: canvas, window: window,
+      rows: inWindow.count == window.count ? .all : .positions(inWindow), cache: cache)
     return (request, false)
   }
 
   /// The step's logits `[T, V]` from the planned pass's result: all of them after a whole fill
   /// (a restricted fill's rows over NaN), else the window's computed rows written over the kept
   /// ones.
-  func absorb(_ computed: Matrix, of pass: (request: CachedWindow, fills: Bool)) throws -> Matrix {
+  func absorb(_ computed: Matrix, of pass: (request: ForwardCanvas, fills: Bool)) throws -> Matrix {
     let request = pass.request
     let positions = request.rows.positions ?? Array(request.window)
     let columns = pass.fills ? computed.columns : logits.columns

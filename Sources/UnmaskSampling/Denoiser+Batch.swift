@@ -1,4 +1,4 @@
-import UnmaskKernels
+import UnmaskCore
 
 /// One prompt of a batch: its run and where it is in its blocks.
 private struct Lane {
@@ -32,9 +32,9 @@ extension Denoiser {
         promptLength: prompt.count, vocabularySize: model.vocabularySize, strategy: strategy,
         schedule: schedule)
       run.restrictsLogitRows = restrictsLogitRows
-      if settings.cache != .none, let cached = model as? any KVCachingPredictor {
+      if settings.cache != .none {
         run.kvCache = BlockKVCache(
-          model: cached, mode: settings.cache,
+          model: model, mode: settings.cache,
           commitsBlockStartFirst: settings.proposal == .dream)
       }
       return Lane(run: run)
@@ -97,7 +97,6 @@ extension Denoiser {
     if settings.cache != .none {
       return try batchedCachedLogits(lanes)?.map { ($0, LogitRows.all) }
     }
-    guard let batch = model as? any BatchMaskPredictor else { return nil }
     let runs = lanes.map(\.run)
     let rows = lanes.map {
       $0.run.logitRows(candidates: $0.run.candidates(block: $0.block).positions)
@@ -105,7 +104,9 @@ extension Denoiser {
     let guided = settings.cfgScale > 0
     var canvases = runs.map(\.canvas)
     if guided { canvases += runs.map(\.unconditionalCanvas) }
-    let out = try batch.logits(forBatch: canvases, rows: guided ? rows + rows : rows)
+    let out = try model.logits(
+      for: ForwardRequest(
+        zip(canvases, guided ? rows + rows : rows).map { ForwardCanvas(tokens: $0, rows: $1) }))
     return try runs.enumerated().map { k, run in
       try run.checkShape(out[k], vocabularySize: model.vocabularySize, rows: rows[k])
       guard guided else { return (out[k], rows[k]) }
@@ -118,17 +119,16 @@ extension Denoiser {
   /// lane's logits `[T, V]` as its own `BlockKVCache` would make them; nil when the model
   /// cannot batch them.
   private func batchedCachedLogits(_ lanes: [Lane]) throws -> [Matrix]? {
-    guard let batch = model as? any BatchKVCachingPredictor else { return nil }
-    var passes: [(cache: BlockKVCache, pass: (request: CachedWindow, fills: Bool))] = []
+    var passes: [(cache: BlockKVCache, pass: (request: ForwardCanvas, fills: Bool))] = []
     for lane in lanes {
       guard let cache = lane.run.kvCache else { return nil }
       let rows = lane.run.logitRows(candidates: lane.run.candidates(block: lane.block).positions)
-      let pass = cache.plan(
+      let pass = try cache.plan(
         canvas: lane.run.canvas, block: lane.run.blockRange(lane.block),
         stepInBlock: lane.stepInBlock, rows: rows)
       passes.append((cache, pass))
     }
-    let out = try batch.logits(forWindows: passes.map(\.pass.request))
+    let out = try model.logits(for: ForwardRequest(passes.map(\.pass.request)))
     return try zip(lanes, zip(out, passes)).map { lane, result in
       let (computed, planned) = result
       let logits = try planned.cache.absorb(computed, of: planned.pass)

@@ -1,4 +1,4 @@
-import UnmaskKernels
+import UnmaskCore
 
 /// The end-of-sequence controls of a run: `minLength`, `eosFill` and `stopAtEOS`.
 ///

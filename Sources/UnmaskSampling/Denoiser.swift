@@ -1,4 +1,4 @@
-import UnmaskKernels
+import UnmaskCore
 
 /// Runs masked-diffusion generation: a model, a remasking strategy, a schedule and options.
 ///
@@ -54,7 +54,7 @@ public final class Denoiser {
         field: "mask-id",
         message: "\(settings.maskID) is outside the vocabulary (\(model.vocabularySize))")
     }
-    if settings.cache != .none && !(model is any KVCachingPredictor) {
+    if settings.cache != .none && model.makeKVCache(positions: 1) == nil {
       throw SamplingError.invalidSetting(
         field: "cache", message: "\(settings.cache.rawValue) needs a model with a key/value cache")
     }
@@ -96,9 +96,9 @@ public final class Denoiser {
       settings: settings, canvas: canvas, promptLength: promptLength,
       vocabularySize: model.vocabularySize, strategy: strategy, schedule: schedule)
     run.restrictsLogitRows = restrictsLogitRows
-    if settings.cache != .none, let cached = model as? any KVCachingPredictor {
+    if settings.cache != .none {
       run.kvCache = BlockKVCache(
-        model: cached, mode: settings.cache, commitsBlockStartFirst: settings.proposal == .dream)
+        model: model, mode: settings.cache, commitsBlockStartFirst: settings.proposal == .dream)
     }
     observers.forEach { $0.denoisingWillStart(canvas: run.canvas, promptLength: promptLength) }
     var stopped = false

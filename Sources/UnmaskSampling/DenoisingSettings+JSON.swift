@@ -1,4 +1,4 @@
-import UnmaskKernels
+import UnmaskCore
 
 /// Settings as JSON: one flat object with snake_case keys, the same names as the CLI flags.
 ///

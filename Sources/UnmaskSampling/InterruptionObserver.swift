@@ -1,4 +1,4 @@
-import UnmaskKernels
+import UnmaskCore
 
 /// Stops a denoising run after the current step once Ctrl-C or SIGTERM has arrived (see
 /// `Interruption.cooperating`), so the caller can finish its trace and restore the terminal

@@ -1,4 +1,4 @@
-import UnmaskKernels
+import UnmaskCore
 
 /// A position picked for commit, with the score that ranked it (higher first).
 public struct ScoredPosition: Sendable, Equatable {

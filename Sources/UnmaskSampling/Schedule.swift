@@ -1,4 +1,4 @@
-import UnmaskKernels
+import UnmaskCore
 
 /// A noise schedule with its parameters: what a run uses, what traces record.
 ///

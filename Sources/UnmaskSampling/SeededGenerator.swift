@@ -1,4 +1,4 @@
-import UnmaskKernels
+import UnmaskCore
 /// A small, explicit, seeded random number generator: xoshiro256** seeded through SplitMix64.
 ///
 /// Every random draw of the sampler (Gumbel noise, categorical sampling, random remasking,

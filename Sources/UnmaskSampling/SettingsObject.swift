@@ -1,4 +1,4 @@
-import UnmaskKernels
+import UnmaskCore
 
 /// Typed reads from a settings object (`[String: JSONValue]` with snake_case keys), each error
 /// naming the key and what was expected: the one decoder behind `--json` files, traces'

@@ -1,4 +1,4 @@
-import UnmaskKernels
+import UnmaskCore
 
 /// A remasking strategy with its parameters: what a run uses, what traces record.
 ///

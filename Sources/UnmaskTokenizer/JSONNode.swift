@@ -1,5 +1,5 @@
 import Foundation
-import UnmaskKernels
+import UnmaskCore
 
 /// A parsed JSON value that remembers where it came from (file and dotted field path), so the
 /// loaders can throw errors that name the field.

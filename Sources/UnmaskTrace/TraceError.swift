@@ -1,5 +1,5 @@
 import Foundation
-import UnmaskKernels
+import UnmaskCore
 
 /// What went wrong while writing or reading a trace; every case names the file, and records
 /// also the 1-based line and the field, so the CLI can print one line that says where to look.

@@ -130,13 +130,11 @@ struct BenchForwardCommand: ParsableCommand {
     }
   }
 
-  /// The model width and MLP width of `model` (its first block's gate projection), the
+  /// The model width and MLP width of `model` (its first block's feed-forward layer), the
   /// largest GEMM of a forward pass after the output head.
   static func mlpShape(of model: any MaskedDiffusionModel) -> (width: Int, hidden: Int)? {
-    guard let stack = (model as? any TransformerStackModel)?.stack,
-      let gate = stack.blocks.first?.gate
-    else { return nil }
-    return (stack.modelDimension, gate.outFeatures)
+    let shape = model.baselineGEMMShape
+    return shape.hidden > 0 ? shape : nil
   }
 
   /// Writes the synthetic model as `dtype`: a raw-codec `.umk` (quantized by convert for

@@ -23,19 +23,62 @@ struct LogitsCommand: ParsableCommand {
   @Flag(help: "Write the network's unshifted rows (differs from the default for Dream only).")
   var raw = false
 
+  @Option(
+    help:
+      "Attention mask: full, block-causal (--block-length) or sliding (--window). Default: the model's own."
+  )
+  var attention: AttentionMaskName?
+
+  @Option(help: "Block size of --attention block-causal.")
+  var blockLength: Int?
+
+  @Option(help: "Window of --attention sliding: position i sees j with |i - j| < W.")
+  var window: Int?
+
+  func validate() throws {
+    switch attention {
+    case .blockCausal?:
+      guard let blockLength, blockLength >= 1 else {
+        throw ValidationError("--attention block-causal needs --block-length of at least 1")
+      }
+    case .sliding?:
+      guard let window, window >= 1 else {
+        throw ValidationError("--attention sliding needs --window of at least 1")
+      }
+    case .full?, nil: break
+    }
+    if blockLength != nil && attention != .blockCausal {
+      throw ValidationError("--block-length applies to --attention block-causal only")
+    }
+    if window != nil && attention != .sliding {
+      throw ValidationError("--window applies to --attention sliding only")
+    }
+  }
+
+  /// The mask the flags name, or nil for the model's own.
+  var mask: AttentionMask? {
+    switch attention {
+    case .full?: return .full
+    case .blockCausal?: return .blockCausal(blockLength: blockLength ?? 1)
+    case .sliding?: return .slidingWindow(size: window ?? 1)
+    case nil: return nil
+    }
+  }
+
   func run() throws {
     let ids = try parseTokenList(tokens, flag: "--tokens")
     let session = try modelOptions.open()
-    let logits: Matrix
-    if raw, let dream = session.model as? DreamModel {
-      try session.checkVocabulary(ids)
-      logits = try dream.rawLogits(for: ids)
-    } else {
-      logits = try session.logits(for: ids)
-    }
+    let logits = try session.logits(for: ids, mask: mask, raw: raw)
     let data = NumPyFile.float32(logits.values, shape: [logits.rows, logits.columns])
     try writeAtomically(data, to: out)
   }
+}
+
+/// The masks `unmask logits --attention` names.
+enum AttentionMaskName: String, CaseIterable, ExpressibleByArgument {
+  case full
+  case blockCausal = "block-causal"
+  case sliding
 }
 
 /// Writes `data` to `path` through the library's `AtomicFileWriter` (temporary file beside it,

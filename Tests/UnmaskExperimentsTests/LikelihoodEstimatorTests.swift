@@ -7,6 +7,10 @@ import UnmaskExperiments
 /// masked and where), so the exact ELBO differs from any per-token shortcut.
 final class ContextPredictor: MaskPredictor {
   let vocabularySize = 6
+  func logits(for request: ForwardRequest) throws -> [Matrix] {
+    try request.computingWholeCanvases { try self.logits(for: $0) }
+  }
+
   func logits(for tokens: [Int32]) throws -> Matrix {
     var m = Matrix(rows: tokens.count, columns: vocabularySize)
     let visible = tokens.reduce(0) { $0 + ($1 == 5 ? 0 : Int($1) + 1) }

@@ -18,6 +18,10 @@ final class SudokuOracle: MaskPredictor {
     self.wrongCell = wrongCell
   }
 
+  func logits(for request: ForwardRequest) throws -> [Matrix] {
+    try request.computingWholeCanvases { try self.logits(for: $0) }
+  }
+
   func logits(for tokens: [Int32]) throws -> Matrix {
     calls += 1
     var m = Matrix(rows: tokens.count, columns: vocabularySize)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import UnmaskCore
 import UnmaskKernels
 @testable import UnmaskFormats
 

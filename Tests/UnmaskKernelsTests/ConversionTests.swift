@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import UnmaskCore
 @testable import UnmaskKernels
 
 @Test func bfloat16RoundsToNearestEven() {

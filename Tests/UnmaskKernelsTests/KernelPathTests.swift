@@ -2,6 +2,7 @@ import CUnmaskKernels
 import Foundation
 import Testing
 
+import UnmaskCore
 @testable import UnmaskKernels
 
 /// Every kernel path this CPU has, forced one at a time, against the portable scalar path and

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 
+import UnmaskCore
 @testable import UnmaskKernels
 
 /// The largest error a correct q8_0 / q4_0 round trip may leave on `x`, an element of a block

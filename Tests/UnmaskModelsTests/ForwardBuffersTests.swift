@@ -8,7 +8,9 @@ import Testing
   let shape = AttentionShape(heads: 2, kvHeads: 1, headDimension: 4)
 
   func take(_ buffers: ForwardBuffers, _ tokens: Int) -> ForwardScratch {
-    buffers.takeScratch(tokens: tokens, model: 8, attention: shape, mlp: 16)
+    buffers.takeScratch(tokens: tokens) {
+      ForwardScratch(tokens: $0, model: 8, attention: shape, fusedWidth: 0, feedForward: 32 * $0)
+    }
   }
 
   @Test func aSmallerPassReusesTheLargerScratch() {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import UnmaskFormats
+import UnmaskCore
 import UnmaskKernels
 @testable import UnmaskModels
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import UnmaskCore
 import UnmaskKernels
 @testable import UnmaskModels
 
@@ -10,11 +11,11 @@ import UnmaskKernels
 struct LogitRowsTests {
   /// The three fixtures as cache-running models, each with a canvas of 24 random tokens.
   static func cachingModels(seed: UInt64) throws -> [(
-    name: String, model: any KVCachingPredictor, tokens: [Int32]
+    name: String, model: any MaskedDiffusionModel, tokens: [Int32]
   )] {
     try ["tiny-llada", "tiny-llada-gqa", "tiny-dream"].map { name in
       let loaded = try ModelRegistry.load(contentsOf: Fixtures.model(name))
-      let model = try #require(loaded as? any KVCachingPredictor)
+      let model = loaded
       var rng = SplitMix64(seed: seed)
       return (name, model, (0..<24).map { _ in Int32(rng.next() % UInt64(model.vocabularySize)) })
     }
@@ -70,7 +71,7 @@ struct LogitRowsTests {
   func restrictedBatchRowsEqualEachAlone(path: KernelPath) throws {
     for name in ["tiny-llada", "tiny-llada-gqa", "tiny-dream"] {
       let loaded = try ModelRegistry.load(contentsOf: Fixtures.model(name))
-      let model = try #require(loaded as? any BatchMaskPredictor)
+      let model = loaded
       var rng = SplitMix64(seed: 16)
       let canvases = [24, 9, 17, 30].map { length in
         (0..<length).map { _ in Int32(rng.next() % UInt64(model.vocabularySize)) }
@@ -97,8 +98,8 @@ struct LogitRowsTests {
         for rows in [[9, 12, 13], [8], [15], Array(window), []] {
           // Both caches filled by the same full pass, then one window pass each.
           let (whole, restricted) = try KernelPath.with(path) { () throws -> (KVCache, KVCache) in
-            let a = model.makeKVCache(positions: tokens.count)
-            let b = model.makeKVCache(positions: tokens.count)
+            let a = try model.cache(positions: tokens.count)
+            let b = try model.cache(positions: tokens.count)
             _ = try model.logits(for: tokens, filling: a)
             _ = try model.logits(for: tokens, filling: b)
             return (a, b)
@@ -132,8 +133,8 @@ struct LogitRowsTests {
   func restrictedFillRowsEqualTheFill(path: KernelPath) throws {
     for (name, model, tokens) in try Self.cachingModels(seed: 16) {
       for rows in [[8, 9, 10, 11, 12, 13, 14, 15], [0], [23], [3, 17, 22], []] {
-        let filled = model.makeKVCache(positions: tokens.count)
-        let restricted = model.makeKVCache(positions: tokens.count)
+        let filled = try model.cache(positions: tokens.count)
+        let restricted = try model.cache(positions: tokens.count)
         let (all, some) = try KernelPath.with(path) {
           (
             try model.logits(for: tokens, filling: filled),

@@ -1,5 +1,5 @@
 import Foundation
-import UnmaskKernels
+import UnmaskCore
 
 /// The toy attention predictor of scripts/fixtures/make_infill_sampler_goldens.py (WINO goldens), bit
 /// for bit: `logits[q, v] = E[x_q, v] + sum_k A[x_k, v] * w[k - q + 63]` over every position k
@@ -20,6 +20,10 @@ final class AttentionToyPredictor: MaskPredictor {
     e = tables.E.flatMap { $0 }.map { Float($0) / 32 }
     a = tables.A.flatMap { $0 }.map { Float($0) / 32 }
     w = tables.w.map { Float($0) / 4 }
+  }
+
+  func logits(for request: ForwardRequest) throws -> [Matrix] {
+    try request.computingWholeCanvases { try self.logits(for: $0) }
   }
 
   func logits(for tokens: [Int32]) throws -> Matrix {

@@ -1,5 +1,5 @@
 import Testing
-import UnmaskKernels
+import UnmaskCore
 @testable import UnmaskSampling
 
 final class Recorder: DenoisingObserver {

@@ -1,5 +1,5 @@
 import Testing
-import UnmaskKernels
+import UnmaskCore
 @testable import UnmaskSampling
 
 /// Issue 16, item 2: `minLength`, `stopAtEOS`, `eosFill` and LLaDA's EOS controls at every
@@ -133,6 +133,10 @@ final class EOSTailPredictor: MaskPredictor {
     self.eosFrom = eosFrom
     self.eos = eos
   }
+  func logits(for request: ForwardRequest) throws -> [Matrix] {
+    try request.computingWholeCanvases { try self.logits(for: $0) }
+  }
+
   func logits(for tokens: [Int32]) throws -> Matrix {
     var m = Matrix(rows: tokens.count, columns: vocabularySize)
     for i in 0..<tokens.count {

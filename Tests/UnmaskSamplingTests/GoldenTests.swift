@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import UnmaskKernels
+import UnmaskCore
 @testable import UnmaskSampling
 
 /// One reference run on the toy predictor (scripts/fixtures/make_sampler_goldens.py).

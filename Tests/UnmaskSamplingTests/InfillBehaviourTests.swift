@@ -1,5 +1,5 @@
 import Testing
-import UnmaskKernels
+import UnmaskCore
 @testable import UnmaskSampling
 
 /// Infilling beyond the goldens: LLaDA-style runs with masks in the prompt and a suffix.

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import UnmaskKernels
+import UnmaskCore
 @testable import UnmaskSampling
 
 /// One reference run of scripts/fixtures/make_infill_sampler_goldens.py: a canvas with masks anywhere

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import UnmaskKernels
+import UnmaskCore
 @testable import UnmaskSampling
 
 /// A predictor that honours `LogitRows` as a restricted pass does: only the rows asked for, so
@@ -11,13 +11,9 @@ final class RowRestrictingPredictor: MaskPredictor {
   var vocabularySize: Int { base.vocabularySize }
   init(_ base: MaskPredictor) { self.base = base }
 
-  func logits(for tokens: [Int32]) throws -> Matrix { try logits(for: tokens, rows: .all) }
-
-  func logits(for tokens: [Int32], rows: LogitRows) throws -> Matrix {
-    requests.append(rows)
-    let logits = try base.logits(for: tokens)
-    guard let positions = rows.positions else { return logits }
-    return LogitRows.gather(positions, from: logits)
+  func logits(for request: ForwardRequest) throws -> [Matrix] {
+    requests += request.canvases.map(\.rows)
+    return try request.computingWholeCanvases { try base.logits(for: $0) }
   }
 }
 

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import UnmaskKernels
+import UnmaskCore
 @testable import UnmaskSampling
 
 @Suite("Stochastic paths: reproducible per seed, right distribution")

@@ -1,5 +1,5 @@
 import Testing
-import UnmaskKernels
+import UnmaskCore
 @testable import UnmaskSampling
 
 /// Issue 16, item 4: every strategy runs on the same model, prompt and seed, and each pair that

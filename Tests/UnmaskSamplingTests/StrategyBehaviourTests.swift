@@ -1,5 +1,5 @@
 import Testing
-import UnmaskKernels
+import UnmaskCore
 @testable import UnmaskSampling
 
 @Suite("Strategy behaviour beyond the goldens")

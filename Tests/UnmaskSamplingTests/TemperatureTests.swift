@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import UnmaskKernels
+import UnmaskCore
 @testable import UnmaskSampling
 
 /// The sampled token follows softmax(logits / T) at every temperature, on both proposal paths

@@ -1,5 +1,5 @@
 import Foundation
-import UnmaskKernels
+import UnmaskCore
 
 /// The toy mask predictor of scripts/fixtures/make_sampler_goldens.py, bit for bit:
 /// `logits[i, v] = E[x_i, v] + a[x_{i-1}] * B[v] + d[x_{i+1}] * G[v] + P[i, v] + m * C[v]`
@@ -46,6 +46,10 @@ final class ToyPredictor: MaskPredictor {
     )
   }
 
+  func logits(for request: ForwardRequest) throws -> [Matrix] {
+    try request.computingWholeCanvases { try self.logits(for: $0) }
+  }
+
   func logits(for tokens: [Int32]) throws -> Matrix {
     calls += 1
     let t = tokens.count
@@ -79,6 +83,10 @@ final class FixedPredictor: MaskPredictor {
   let row: [Float]
   var vocabularySize: Int { row.count }
   init(row: [Float]) { self.row = row }
+  func logits(for request: ForwardRequest) throws -> [Matrix] {
+    try request.computingWholeCanvases { try self.logits(for: $0) }
+  }
+
   func logits(for tokens: [Int32]) throws -> Matrix {
     Matrix(
       rows: tokens.count, columns: row.count,

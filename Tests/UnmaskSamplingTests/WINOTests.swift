@@ -1,5 +1,5 @@
 import Testing
-import UnmaskKernels
+import UnmaskCore
 @testable import UnmaskSampling
 
 /// WINO's rules on a predictor whose answers can be derived by hand (its reference goldens, on a
@@ -56,6 +56,10 @@ struct WINOTests {
 /// Token 50 where the right neighbour is masked, 60 where it holds a token (logit 10 each).
 final class RightNeighbourPredictor: MaskPredictor {
   let vocabularySize = 112
+  func logits(for request: ForwardRequest) throws -> [Matrix] {
+    try request.computingWholeCanvases { try self.logits(for: $0) }
+  }
+
   func logits(for tokens: [Int32]) throws -> Matrix {
     var m = Matrix(rows: tokens.count, columns: vocabularySize)
     for i in 0..<tokens.count {

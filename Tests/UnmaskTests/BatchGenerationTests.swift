@@ -76,8 +76,8 @@ import Unmask
   @Test(arguments: ["tiny-llada", "tiny-llada-gqa", "tiny-dream"])
   func batchedLogitsEqualSingleLogits(fixture: String) throws {
     let model = try ModelRegistry.load(contentsOf: Fixtures.root.appendingPathComponent(fixture))
-    let batched = try #require(model as? any BatchMaskPredictor)
-    let out = try batched.logits(forBatch: Self.prompts)
+    let out = try model.logits(
+      for: ForwardRequest(Self.prompts.map { ForwardCanvas(tokens: $0) }))
     var worst: Float = 0
     for (prompt, logits) in zip(Self.prompts, out) {
       let alone = try model.logits(for: prompt)
@@ -93,7 +93,7 @@ import Unmask
   @Test func cachedPassesRunTogether() throws {
     let model = try ModelRegistry.load(
       contentsOf: Fixtures.root.appendingPathComponent("tiny-llada"))
-    let counting = CountingBatchedModel(try #require(model as? any BatchKVCachingPredictor))
+    let counting = CountingBatchedModel(model)
     let mask = try #require(model.maskTokenID)
     let settings = Self.settings(.fastDLLM, mask: mask) { $0.cache = .dual }
     let batch = try Denoiser(model: counting, settings: settings).generate(batch: Self.prompts)
@@ -109,39 +109,16 @@ import Unmask
   }
 }
 
-/// Forwards to a model and counts its batched cached passes and its single passes.
-final class CountingBatchedModel: BatchKVCachingPredictor {
-  let base: any BatchKVCachingPredictor
+/// Forwards to a model and counts its batched passes (several canvases) and its single passes.
+final class CountingBatchedModel: MaskPredictor {
+  let base: any MaskPredictor
   private(set) var batchedPasses = 0
   private(set) var singlePasses = 0
-  init(_ base: any BatchKVCachingPredictor) { self.base = base }
+  init(_ base: any MaskPredictor) { self.base = base }
   var vocabularySize: Int { base.vocabularySize }
-
-  func logits(for tokens: [Int32]) throws -> Matrix {
-    singlePasses += 1
-    return try base.logits(for: tokens)
-  }
-  func logits(for tokens: [Int32], rows: LogitRows) throws -> Matrix {
-    singlePasses += 1
-    return try base.logits(for: tokens, rows: rows)
-  }
-  func makeKVCache(positions: Int) -> KVCache { base.makeKVCache(positions: positions) }
-  func logits(for tokens: [Int32], filling cache: KVCache) throws -> Matrix {
-    singlePasses += 1
-    return try base.logits(for: tokens, filling: cache)
-  }
-  func logits(for tokens: [Int32], window: Range<Int>, cache: KVCache) throws -> Matrix {
-    singlePasses += 1
-    return try base.logits(for: tokens, window: window, cache: cache)
-  }
-  func logits(for tokens: [Int32], window: Range<Int>, cache: KVCache, rows: LogitRows) throws
-    -> Matrix
-  {
-    singlePasses += 1
-    return try base.logits(for: tokens, window: window, cache: cache, rows: rows)
-  }
-  func logits(forWindows requests: [CachedWindow]) throws -> [Matrix] {
-    batchedPasses += 1
-    return try base.logits(forWindows: requests)
+  func makeKVCache(positions: Int) -> KVCache? { base.makeKVCache(positions: positions) }
+  func logits(for request: ForwardRequest) throws -> [Matrix] {
+    if request.canvases.count > 1 { batchedPasses += 1 } else { singlePasses += 1 }
+    return try base.logits(for: request)
   }
 }

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 
+import UnmaskCore
+
 @testable import UnmaskTokenizer
 
 /// The small JSON parser that reads tokenizer.json: escapes, numbers, errors.

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import UnmaskKernels
+import UnmaskCore
 @testable import UnmaskTrace
 
 @Suite struct AnimationTests {

@@ -1,4 +1,5 @@
 import Foundation
+import UnmaskCore
 import UnmaskKernels
 
 /// What `convert` reads: weights and the files to embed beside them.

@@ -1,4 +1,5 @@
 import Foundation
+import UnmaskCore
 import UnmaskKernels
 
 /// Writes `.umk` files: tensors from any `TensorSource` plus embedded files, through an

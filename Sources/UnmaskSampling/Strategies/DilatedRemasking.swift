@@ -1,4 +1,4 @@
-import UnmaskKernels
+import UnmaskCore
 
 /// DUS, the dilated unmasking schedule (Luxembourg et al. 2025, "Plan for Speed: Dilated
 /// Scheduling for Masked Diffusion Language Models"; omerlux/DUS): a block is unmasked in a

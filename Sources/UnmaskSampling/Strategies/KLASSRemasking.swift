@@ -1,5 +1,5 @@
 import Foundation
-import UnmaskKernels
+import UnmaskCore
 
 /// KLASS (Kim et al. 2025, "KL-Adaptive Stability Sampling"; shkim0116/KLASS): a masked
 /// position is ready when its prediction is confident (`p(x0) > confidence`) and stable (the

@@ -1,5 +1,5 @@
 import Foundation
-import UnmaskKernels
+import UnmaskCore
 
 /// PC-Sampler (Huang et al. 2025, "PC-Sampler: Position-Aware Calibration of Decoding Bias in
 /// Masked Diffusion Models"; NEUIR/PC-Sampler): the confidence is calibrated by how rare the

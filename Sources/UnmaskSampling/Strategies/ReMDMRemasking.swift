@@ -1,5 +1,5 @@
 import Foundation
-import UnmaskKernels
+import UnmaskCore
 
 /// ReMDM (Wang et al., "Remasking Discrete Diffusion Models with Inference-Time Scaling",
 /// 2025; kuleshov-group/remdm): confidence commits, then every token committed at an earlier

@@ -1,4 +1,4 @@
-import UnmaskKernels
+import UnmaskCore
 
 /// Token editing as in LLaDA 2.1's `JointThreshold` (Bie et al. 2026, "LLaDA2.1: Speeding Up
 /// Text Diffusion via Token Editing"; SGLang python/sglang/srt/dllm/algorithm/joint_threshold.py

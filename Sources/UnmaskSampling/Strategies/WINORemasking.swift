@@ -1,5 +1,5 @@
 import Foundation
-import UnmaskKernels
+import UnmaskCore
 
 /// WINO (Hong et al. 2025, "Wide-In, Narrow-Out: Revokable Decoding for Diffusion Large
 /// Language Models"; Feng-Hong/WINO-DLLM): draft wide, verify narrow. Each step commits every

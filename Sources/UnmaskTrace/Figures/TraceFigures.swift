@@ -1,5 +1,5 @@
 import Foundation
-import UnmaskKernels
+import UnmaskCore
 
 /// Draws every figure of a trace into its folder (or another one).
 public enum TraceFigures {

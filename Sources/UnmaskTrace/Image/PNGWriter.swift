@@ -1,6 +1,6 @@
 import CPNG
 import Foundation
-import UnmaskKernels
+import UnmaskCore
 
 /// Writes `PNGImage`s through libpng: 8-bit RGB, encoded in memory and written through
 /// `AtomicFileWriter`, so a reader never sees half a figure.

@@ -1,5 +1,5 @@
 import Foundation
-import UnmaskKernels
+import UnmaskCore
 import UnmaskSampling
 
 /// A terminal view of a run: on a TTY it redraws the canvas every step (masks dimmed, tokens

@@ -1,5 +1,5 @@
 import Foundation
-import UnmaskKernels
+import UnmaskCore
 
 /// A 2-D row-major matrix read from a `.npy` file (`[rows, columns]`).
 public struct NPYMatrix<Element: Sendable>: Sendable {

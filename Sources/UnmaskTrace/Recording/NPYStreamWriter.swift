@@ -1,5 +1,5 @@
 import Foundation
-import UnmaskKernels
+import UnmaskCore
 
 /// Streams a 2-D little-endian NumPy array (`.npy`, format 1.0) to disk one row at a time.
 ///

@@ -1,5 +1,5 @@
 import Foundation
-import UnmaskKernels
+import UnmaskCore
 import UnmaskSampling
 
 /// Records a denoising run into a trace folder as the steps arrive (see README.md).

@@ -1,4 +1,4 @@
-import UnmaskKernels
+import UnmaskCore
 
 /// The contents of run.json: what ran, with which settings, and how long it took.
 public struct TraceRunFile: Codable, Equatable, Sendable {

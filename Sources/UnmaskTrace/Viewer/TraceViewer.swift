@@ -1,5 +1,5 @@
 import Foundation
-import UnmaskKernels
+import UnmaskCore
 
 /// The in-browser trace viewer: one self-contained HTML file per run (or pair of runs) with
 /// the data embedded as JSON and its script and style inline, so it opens from disk, from

@@ -6,8 +6,9 @@
 /// rotates the whole cache again on every step with the same angles, which gives the same
 /// values; rotating once saves that pass.
 ///
-/// Layout per layer: `[T, kvHeads · d]` row-major, the layout the projections write.
-public final class KVCache {
+/// Layout per layer: `[T, kvHeads · d]` row-major, the layout the projections write. A cache
+/// belongs to one run: passes that write it run one after another (hence `@unchecked Sendable`).
+public final class KVCache: @unchecked Sendable {
   /// Canvas positions the cache covers (`T`).
   public let positions: Int
   /// Floats per position per layer (`kvHeads · headDimension`).

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import UnmaskKernels
+import UnmaskCore
 
 /// The one atomic writer: whole file or none, and never a temporary file left behind.
 @Suite(.serialized) struct AtomicFileWriterTests {

@@ -1,5 +1,5 @@
 import Testing
-@testable import UnmaskKernels
+@testable import UnmaskCore
 
 @Test func matrixIndexesRowMajor() {
   var m = Matrix(rows: 2, columns: 3)

@@ -41,13 +41,3 @@ public enum LogitRows: Sendable, Equatable {
     return Matrix(rows: positions.count, columns: v, values: values)
   }
 }
-
-extension MaskPredictor {
-  /// Every row computed, then the rows asked for gathered: always correct, never faster
-  /// (conformers that can restrict a pass implement this themselves).
-  public func logits(for tokens: [Int32], rows: LogitRows) throws -> Matrix {
-    let full = try logits(for: tokens)
-    guard let positions = rows.positions else { return full }
-    return LogitRows.gather(positions, from: full)
-  }
-}

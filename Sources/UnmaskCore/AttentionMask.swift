@@ -1,0 +1,78 @@
+/// Which keys each query of a forward pass attends to: a value a pass request carries.
+///
+/// Every mask Unmask's models use lets query position `i` of a canvas of `T` positions see one
+/// contiguous run of key positions, `keys(for: i, canvasLength: T)`:
+/// - `full`: `0..<T`. LLaDA, Dream and MDLM attend bidirectionally over the whole canvas.
+/// - `blockCausal(blockLength: B)`: `0..<min(T, (i / B + 1) · B)`: a block sees itself and every
+///   earlier block, blocks counted from the canvas's first position (LLaDA2's
+///   `log(tril(ones(blocks, blocks)))` expanded to tokens; SDAR, BD3-LM, Fast-dLLM v2). Because
+///   no block reads a later one, a key/value cache over finished blocks is exact.
+/// - `slidingWindow(size: W)`: `max(0, i - W + 1)..<min(T, i + W)`, i.e. `|i - j| < W`: local
+///   bidirectional attention (transformers' bidirectional sliding-window overlay, used by
+///   DiffusionGemma's sliding layers).
+/// - `padding(leading: P)`: `P..<T` for every query: the first `P` positions are left padding
+///   that no query reads (LLaDA's `attention_mask` for left-padded batches). Queries at padding
+///   positions read the same keys; their outputs mean nothing and are never used.
+///
+/// A contiguous run per query is what lets the attention kernels take a mask as a key range
+/// (a pointer offset and a count), so the full mask runs exactly the unmasked code.
+public enum AttentionMask: Sendable, Hashable {
+  /// Every query sees every key.
+  case full
+  /// Blocks of `blockLength` positions; a block sees itself and the blocks before it.
+  case blockCausal(blockLength: Int)
+  /// Query `i` sees keys `j` with `|i - j| < size`.
+  case slidingWindow(size: Int)
+  /// The first `leading` positions are hidden from every query.
+  case padding(leading: Int)
+
+  /// The key positions query `query` attends to in a canvas of `canvasLength` positions.
+  ///
+  /// - Precondition: `0 <= query < canvasLength`, and the mask is valid (`validate`).
+  public func keys(for query: Int, canvasLength: Int) -> Range<Int> {
+    switch self {
+    case .full:
+      return 0..<canvasLength
+    case .blockCausal(let blockLength):
+      return 0..<min(canvasLength, (query / blockLength + 1) * blockLength)
+    case .slidingWindow(let size):
+      return max(0, query - size + 1)..<min(canvasLength, query + size)
+    case .padding(let leading):
+      return min(leading, canvasLength - 1)..<canvasLength
+    }
+  }
+
+  /// Whether every query of any canvas sees every key (the plain bidirectional pass).
+  public var isFull: Bool {
+    switch self {
+    case .full: return true
+    case .padding(let leading): return leading == 0
+    default: return false
+    }
+  }
+
+  /// The mask's name on the command line and in traces: `full`, `block-causal`, `sliding`,
+  /// `padding`.
+  public var name: String {
+    switch self {
+    case .full: return "full"
+    case .blockCausal: return "block-causal"
+    case .slidingWindow: return "sliding"
+    case .padding: return "padding"
+    }
+  }
+
+  /// Refuses sizes that select no key: a block length or window below 1, negative padding.
+  public func validate() throws {
+    switch self {
+    case .full: return
+    case .blockCausal(let blockLength) where blockLength < 1:
+      throw PredictorError.invalidMask("block length must be at least 1, got \(blockLength)")
+    case .slidingWindow(let size) where size < 1:
+      throw PredictorError.invalidMask("window must be at least 1, got \(size)")
+    case .padding(let leading) where leading < 0:
+      throw PredictorError.invalidMask("padding must be non-negative, got \(leading)")
+    default: return
+    }
+  }
+}

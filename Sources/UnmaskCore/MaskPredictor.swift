@@ -1,0 +1,49 @@
+/// Anything that maps token canvases to logits: the one view of a model the sampler has.
+///
+/// LLaDA's reference code calls its model the "mask predictor"; Dream's model is one too once
+/// its logits are shifted, which conformers do themselves so that callers never have to know.
+/// Every pass (one canvas or a batch, whole or a cached window, all rows or some, any mask)
+/// goes through `logits(for: ForwardRequest)`; what a model cannot do it refuses there with a
+/// `PredictorError`, so no caller looks for a capability by a cast.
+public protocol MaskPredictor: AnyObject {
+  /// Number of logits per position (`V`).
+  var vocabularySize: Int { get }
+
+  /// The attention mask the model was trained with: what a request without a mask gets.
+  var attentionMask: AttentionMask { get }
+
+  /// An empty key/value cache for a canvas of `positions` tokens, or nil when the model keeps
+  /// none (a request with a cache then throws).
+  func makeKVCache(positions: Int) -> KVCache?
+
+  /// Logits for each canvas of `request`, in order: `[window.count, V]`, or `[n, V]` when the
+  /// canvas asks for `.positions`. Row `j` is the prediction for position
+  /// `window.lowerBound + j` (or `positions[j]`), as generation reads it.
+  ///
+  /// - Throws: when a token is outside the vocabulary, a canvas is empty, or the request needs
+  ///   what the model does not have (`PredictorError`).
+  func logits(for request: ForwardRequest) throws -> [Matrix]
+}
+
+extension MaskPredictor {
+  /// Bidirectional attention over the whole canvas, as masked diffusion models are trained.
+  public var attentionMask: AttentionMask { .full }
+
+  /// No cache.
+  public func makeKVCache(positions: Int) -> KVCache? { nil }
+
+  /// Logits `[T, V]` for one canvas; row `i` is the prediction for position `i`.
+  public func logits(for tokens: [Int32]) throws -> Matrix {
+    try logits(for: tokens, rows: .all)
+  }
+
+  /// The rows `rows` of `logits(for: tokens)`, bit for bit: `[T, V]` for `.all`, `[n, V]` for
+  /// `.positions`.
+  public func logits(for tokens: [Int32], rows: LogitRows) throws -> Matrix {
+    let out = try logits(for: ForwardRequest(tokens: tokens, rows: rows))
+    guard out.count == 1, let matrix = out.first else {
+      throw PredictorError.unsupported("one canvas in gave \(out.count) results")
+    }
+    return matrix
+  }
+}
