@@ -34,13 +34,13 @@ extension Run {
   mutating func fillAfterEOS(block: Int, stepInBlock: Int) {
     guard settings.eosFill, let first = firstEOS() else { return }
     let ends = Set(endIDs)
-    let mask = settings.maskID
     let tail = (first + 1)..<generatedEnd
-    guard tail.allSatisfy({ canvas[$0] == mask || ends.contains(canvas[$0]) }) else { return }
+    guard tail.allSatisfy({ masked[$0] || ends.contains(canvas[$0]) }) else { return }
     let fill = settings.eosID ?? canvas[first]
     var filled = 0
-    for position in tail where canvas[position] == mask {
+    for position in tail where masked[position] {
       canvas[position] = fill
+      masked[position] = false
       filled += 1
     }
     guard filled > 0 else { return }

@@ -1,6 +1,6 @@
 import UnmaskCore
 
-/// Drives a model's key/value cache the way Fast-dLLM's cached samplers do, for one run.
+/// Fast-dLLM's prefix and dual caches, driven as its cached samplers drive them, for one run.
 ///
 /// - LLaDA (`llada/generate.py`, `generate_with_prefix_cache` / `generate_with_dual_cache`):
 ///   the block's step 0 is a full pass whose logits make an ordinary step (the schedule's first
@@ -14,13 +14,15 @@ import UnmaskCore
 /// trace asks for scores beyond the block, which are then as stale as the cache). When a step
 /// reads only some rows, the full pass computes only those (the rest of its `[T, V]` is NaN,
 /// never read): a block start then skips the output head for the rest of the canvas.
-final class BlockKVCache {
+final class FastDLLMCache: LogitSource {
   let model: any MaskPredictor
   let mode: CacheMode
   /// Fast-dLLM's Dream block sampler: step 0 commits the block's first position only.
   let commitsBlockStartFirst: Bool
   private var cache: KVCache?
   private var logits = Matrix(rows: 0, columns: 0)
+  /// The pass planned for the current step.
+  private var planned: (request: ForwardCanvas, fills: Bool)?
 
   init(model: any MaskPredictor, mode: CacheMode, commitsBlockStartFirst: Bool) {
     self.model = model
@@ -28,24 +30,36 @@ final class BlockKVCache {
     self.commitsBlockStartFirst = commitsBlockStartFirst
   }
 
-  /// Logits `[T, V]` for this step: a full pass filling the cache at a block's step 0, the
-  /// window otherwise (prefix: `block.lowerBound..<T`; dual: `block`).
+  /// One pass per step.
+  var passesPerStep: Int { 1 }
+  /// Fast-dLLM's cached samplers leave a block once it is complete.
+  var leavesCompleteBlocks: Bool { true }
+
+  /// This step's pass: a full pass filling a fresh cache at a block's step 0, the window
+  /// otherwise (prefix: `block.lowerBound..<T`; dual: `block`).
   ///
   /// `rows`: the positions the step reads (`.all`: every one). A pass then computes only
   /// those (still writing every position's keys and values): a window pass, those inside the
   /// window, whose other rows keep older logits; a full pass, those alone. The step reads no
   /// other row.
-  func logits(canvas: [Int32], block: Range<Int>, stepInBlock: Int, rows: LogitRows = .all)
-    throws -> Matrix
+  func plan(_ run: Run, block: Range<Int>, stepInBlock: Int, rows: LogitRows) throws
+    -> [ForwardCanvas]
   {
-    let pass = try plan(canvas: canvas, block: block, stepInBlock: stepInBlock, rows: rows)
-    let out = try model.logits(for: ForwardRequest([pass.request]))
-    return try absorb(out[0], of: pass)
+    let pass = try plan(canvas: run.canvas, block: block, stepInBlock: stepInBlock, rows: rows)
+    planned = pass
+    return [pass.request]
   }
 
-  /// The pass a step needs (as `logits(canvas:block:stepInBlock:rows:)` runs it), for a caller
-  /// that batches several runs' passes in one request; hand its result to `absorb(_:of:)`. A
-  /// block's step 0 makes the fresh cache that the pass fills.
+  /// Logits `[T, V]`: the window's fresh rows over the block start's.
+  func logits(from results: [Matrix], of run: Run) throws -> (logits: Matrix, rows: LogitRows) {
+    guard let planned else { preconditionFailure("logits(from:) before plan") }
+    let logits = try absorb(results[0], of: planned)
+    try run.checkShape(logits, vocabularySize: model.vocabularySize)
+    return (logits, .all)
+  }
+
+  /// The pass a step needs; its result goes to `absorb(_:of:)`. A block's step 0 makes the
+  /// fresh cache that the pass fills.
   func plan(canvas: [Int32], block: Range<Int>, stepInBlock: Int, rows: LogitRows = .all) throws
     -> (request: ForwardCanvas, fills: Bool)
   {

@@ -1,0 +1,155 @@
+import UnmaskCore
+
+/// One canvas for the denoising loop: the canvas (prompt, masks, an optional suffix), where the
+/// generated span starts, and who watches its steps.
+public struct DenoisingJob {
+  /// The starting canvas; its masks are filled, every other token stays fixed.
+  public var canvas: [Int32]
+  /// Tokens before the generated span `promptLength..<promptLength + settings.length`.
+  public var promptLength: Int
+  /// Observers of this canvas's steps, in order; any may stop this canvas's run.
+  public var observers: [DenoisingObserver]
+
+  /// A job.
+  public init(canvas: [Int32], promptLength: Int, observers: [DenoisingObserver] = []) {
+    self.canvas = canvas
+    self.promptLength = promptLength
+    self.observers = observers
+  }
+}
+
+/// One job in the loop: its run, where it is in its blocks, and its observers.
+private struct Lane {
+  var run: Run
+  let observers: [DenoisingObserver]
+  var block = 0
+  var stepInBlock = 0
+  var counter: CommitCounter?
+  var finished = false
+  var stopped = false
+  var seconds = 0.0
+}
+
+extension Denoiser {
+  /// The denoising loop (LLaDA `generate()`, Fast-dLLM `generate()`, Dream `_sample()` in one),
+  /// for any number of canvases; a single run is a batch of one.
+  ///
+  /// Each job: for each semi-autoregressive block, for each step: logits from the job's
+  /// `LogitSource` -> EOS controls -> proposals at the candidates (masked positions up to the
+  /// block's end) -> the schedule's count -> the strategy's commits, remasks and edits -> a
+  /// `DenoisingStep` to the job's observers -> `--eos-fill`. The jobs' passes of a step run as
+  /// one `ForwardRequest`; jobs whose blocks finish early (threshold strategies) leave it.
+  ///
+  /// - Returns: one result per job, in order.
+  public func generate(_ jobs: [DenoisingJob]) throws -> [DenoisingResult] {
+    let start = ContinuousClock.now
+    var lanes: [Lane] = try jobs.map { job in
+      guard job.promptLength >= 0, job.promptLength + settings.length <= job.canvas.count else {
+        throw SamplingError.invalidPrompt(
+          "the canvas holds \(job.canvas.count) tokens, fewer than the prompt's "
+            + "\(job.promptLength) plus the \(settings.length) generated positions")
+      }
+      var run = Run(
+        settings: settings, canvas: job.canvas, promptLength: job.promptLength,
+        vocabularySize: model.vocabularySize, strategy: strategy, schedule: schedule,
+        source: try makeLogitSource(model: model, settings: settings))
+      run.restrictsLogitRows = restrictsLogitRows
+      return Lane(run: run, observers: job.observers)
+    }
+    for lane in lanes {
+      lane.observers.forEach {
+        $0.denoisingWillStart(canvas: lane.run.canvas, promptLength: lane.run.promptLength)
+      }
+    }
+    while true {
+      for i in lanes.indices { advance(&lanes[i], elapsed: (ContinuousClock.now - start).seconds) }
+      let active = lanes.indices.filter { !lanes[$0].finished }
+      if active.isEmpty { break }
+      try step(&lanes, active)
+    }
+    return lanes.map { lane in
+      lane.observers.forEach { $0.denoisingDidEnd(canvas: lane.run.canvas) }
+      return result(of: lane)
+    }
+  }
+
+  /// One step of every active lane: their passes in one request, then each lane's step.
+  private func step(_ lanes: inout [Lane], _ active: [Int]) throws {
+    var canvases: [ForwardCanvas] = []
+    var spans: [Range<Int>] = []
+    for i in active {
+      let run = lanes[i].run
+      let rows = run.logitRows(candidates: run.candidates(block: lanes[i].block).positions)
+      let planned = try run.source.plan(
+        run, block: run.blockRange(lanes[i].block), stepInBlock: lanes[i].stepInBlock, rows: rows)
+      spans.append(canvases.count..<(canvases.count + planned.count))
+      canvases += planned
+    }
+    let passStart = ContinuousClock.now
+    let results = try model.logits(for: ForwardRequest(canvases))
+    let seconds = (ContinuousClock.now - passStart).seconds / Double(active.count)
+    for (k, i) in active.enumerated() {
+      guard let counter = lanes[i].counter else { continue }  // set when the lane's block began
+      let given = try lanes[i].run.source.logits(
+        from: Array(results[spans[k]]), of: lanes[i].run)
+      let block = lanes[i].block
+      let event = try lanes[i].run.step(
+        model: model, block: block, range: lanes[i].run.blockRange(block),
+        stepInBlock: lanes[i].stepInBlock, counter: counter,
+        given: (given.logits, seconds, given.rows))
+      lanes[i].stepInBlock += 1
+      // Every observer sees the step, in order; any one of them may stop the lane.
+      let decisions = lanes[i].observers.map { $0.denoisingDidFinish(event) }
+      if decisions.contains(.stop) {
+        lanes[i].stopped = true
+        lanes[i].finished = true
+        continue
+      }
+      lanes[i].run.fillAfterEOS(block: block, stepInBlock: lanes[i].stepInBlock)
+    }
+  }
+
+  /// Moves a lane to its next step (the block and step loops, unrolled), or finishes it.
+  private func advance(_ lane: inout Lane, elapsed: Double) {
+    while !lane.finished {
+      guard lane.block < settings.blockCount else {
+        lane.finished = true
+        break
+      }
+      if lane.counter == nil {
+        lane.counter = CommitCounter(
+          settings: settings,
+          maskedAtStart: lane.run.maskCount(in: lane.run.countRange(lane.block)),
+          schedule: schedule)
+      }
+      if lane.run.shouldContinue(stepInBlock: lane.stepInBlock, block: lane.block) { return }
+      lane.block += 1
+      lane.stepInBlock = 0
+      lane.counter = nil
+    }
+    if lane.seconds == 0 { lane.seconds = elapsed }
+  }
+
+  /// What a finished lane produced.
+  private func result(of lane: Lane) -> DenoisingResult {
+    let run = lane.run
+    var result = DenoisingResult(
+      canvas: run.canvas, generated: Array(run.canvas[run.promptLength..<run.generatedEnd]),
+      forwardPasses: run.forwardPasses, steps: run.stepIndex, seconds: lane.seconds,
+      stoppedEarly: lane.stopped)
+    result.promptLength = run.promptLength
+    result.eosFilled = run.eosFilled
+    result.forwardPassesSaved = run.forwardPassesSaved
+    if run.eosFilled > 0 && !lane.stopped && !settings.stopWhenBlockComplete
+      && !run.strategy.runsUntilBlockComplete
+    {
+      // A fixed schedule: every pass it planned and did not run was saved by the fill.
+      let planned = settings.steps * run.source.passesPerStep
+      result.forwardPassesSaved = max(0, planned - run.forwardPasses)
+    }
+    if settings.stopAtEOS, let end = run.firstEOS() {
+      result.generated = Array(run.canvas[run.promptLength..<end])
+    }
+    return result
+  }
+}

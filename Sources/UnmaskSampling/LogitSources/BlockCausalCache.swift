@@ -1,0 +1,80 @@
+import UnmaskCore
+
+/// The exact key/value cache of block-causal models (LLaDA2, SDAR, BD3-LM, Fast-dLLM v2).
+///
+/// Under `AttentionMask.blockCausal(B)` position `p` attends to keys `0..<end(p)`, `end(p)` the
+/// end of its mask block, so its keys, values and logits depend on no later block. Rows
+/// computed earlier therefore stay exact until a token before their block's end changes. Each
+/// step recomputes the window from the first row that may have changed (the mask block of the
+/// first token that differs from the last pass's canvas) to the end of the last row the step
+/// reads, against the cache for everything before it: the same rows a pass over the whole
+/// canvas gives, bit for bit on the kernel paths, for fewer FLOPs.
+///
+/// A step that reads every row (`.all`) recomputes the whole canvas: exact, without saving.
+final class BlockCausalCache: LogitSource {
+  let model: MaskPredictor
+  /// The mask's block length `B`.
+  let maskBlock: Int
+  private var cache: KVCache?
+  /// The canvas of the last pass, and the end of the rows it left in the cache.
+  private var cachedTokens: [Int32] = []
+  private var cachedEnd = 0
+  private var rows = LogitRows.all
+
+  /// A cache for `model`, whose own mask must be block-causal.
+  init(model: MaskPredictor, blockLength: Int) throws {
+    guard case .blockCausal(let b) = model.attentionMask else {
+      throw SamplingError.invalidSetting(
+        field: "cache",
+        message:
+          "exact needs a block-causal model; this one attends to the whole canvas, where only prefix or dual apply"
+      )
+    }
+    self.model = model
+    maskBlock = b
+  }
+
+  var passesPerStep: Int { 1 }
+
+  /// First position of `p`'s mask block.
+  private func blockStart(_ p: Int) -> Int { p / maskBlock * maskBlock }
+
+  func plan(_ run: Run, block: Range<Int>, stepInBlock: Int, rows: LogitRows) throws
+    -> [ForwardCanvas]
+  {
+    let canvas = run.canvas
+    let t = canvas.count
+    if cache?.positions != t {
+      guard let fresh = model.makeKVCache(positions: t) else {
+        throw PredictorError.unsupported("it has no key/value cache")
+      }
+      cache = fresh
+      cachedTokens = []
+      cachedEnd = 0
+    }
+    // Rows before `valid` are exact: no token before their block's end changed.
+    let firstChanged = (0..<min(cachedEnd, t)).first { canvas[$0] != cachedTokens[$0] } ?? cachedEnd
+    var start = blockStart(min(firstChanged, cachedEnd))
+    let window: Range<Int>
+    if let positions = rows.positions {
+      if let first = positions.first, let last = positions.last {
+        start = min(start, blockStart(first))
+        window = start..<min(t, blockStart(last) + maskBlock)
+      } else {
+        let first = min(start, t - 1)  // nothing to read: one row keeps the pass well formed
+        window = first..<(first + 1)
+      }
+    } else {
+      window = 0..<t
+    }
+    self.rows = rows
+    cachedTokens = canvas
+    cachedEnd = window.upperBound
+    return [ForwardCanvas(tokens: canvas, window: window, rows: rows, cache: cache)]
+  }
+
+  func logits(from results: [Matrix], of run: Run) throws -> (logits: Matrix, rows: LogitRows) {
+    try run.checkShape(results[0], vocabularySize: model.vocabularySize, rows: rows)
+    return (results[0], rows)
+  }
+}

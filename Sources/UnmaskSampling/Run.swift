@@ -1,0 +1,276 @@
+import UnmaskCore
+
+/// Forward passes a strategy ran through `StepContext.predict` during one step.
+final class ExtraPasses {
+  var count = 0
+}
+
+/// The state of one run: canvas, generator, strategy, proposer and counters.
+struct Run {
+  let settings: DenoisingSettings
+  let promptLength: Int
+  var canvas: [Int32]
+  /// `[T]`: which positions are masked now. A commit clears a position, a remask sets it again:
+  /// "masked" is a state of the position that a strategy may set, not a one-way door. On a
+  /// mask-token model a masked position holds the mask id.
+  var masked: [Bool]
+  /// `[T]`: where the starting canvas held a mask (every other position is fixed).
+  let editable: [Bool]
+  /// Positions filled with EOS by `--eos-fill`, and the scheduled passes that saved.
+  var eosFilled = 0
+  var forwardPassesSaved = 0
+  var rng: SeededGenerator
+  var strategy: any RemaskingStrategy
+  let schedule: any NoiseSchedule
+  var proposer: TokenProposer
+  var forwardPasses = 0
+  var stepIndex = 0
+  /// Where the logits come from: the one owner of the cache policy.
+  var source: any LogitSource
+  /// Ask the model only for the rows the strategy reads (`Denoiser.restrictsLogitRows`).
+  var restrictsLogitRows = false
+  /// Where each position's row is in this step's logits.
+  var rowIndex = RowIndex(.all, canvasLength: 0)
+
+  init(
+    settings: DenoisingSettings, canvas: [Int32], promptLength: Int, vocabularySize: Int,
+    strategy: any RemaskingStrategy, schedule: any NoiseSchedule, source: any LogitSource
+  ) {
+    self.settings = settings
+    self.promptLength = promptLength
+    self.canvas = canvas
+    masked = canvas.map { $0 == settings.maskID }
+    editable = masked
+    self.source = source
+    rng = SeededGenerator(seed: settings.seed)
+    self.strategy = strategy
+    self.schedule = schedule
+    proposer = TokenProposer(settings: settings, vocabularySize: vocabularySize)
+  }
+
+  func blockRange(_ block: Int) -> Range<Int> {
+    let lower = promptLength + block * settings.blockLength
+    return lower..<(lower + settings.blockLength)
+  }
+
+  /// End of the generated span (a suffix may follow).
+  var generatedEnd: Int { promptLength + settings.length }
+
+  /// The positions whose masks belong to `block`: its range, widened to the canvas start for
+  /// the first block (masks in the prompt) and to the canvas end for the last (a suffix).
+  func countRange(_ block: Int) -> Range<Int> {
+    let range = blockRange(block)
+    let lower = block == 0 ? 0 : range.lowerBound
+    let upper = block == settings.blockCount - 1 ? canvas.count : range.upperBound
+    return lower..<upper
+  }
+
+  func maskCount(in range: Range<Int>) -> Int {
+    range.reduce(0) { $0 + (masked[$1] ? 1 : 0) }
+  }
+
+  /// Counting strategies run the block's steps (Fast-dLLM: fewer once the block is complete);
+  /// threshold-style strategies run until the block is complete.
+  func shouldContinue(stepInBlock: Int, block: Int) -> Bool {
+    let complete = maskCount(in: countRange(block)) == 0
+    if let decision = strategy.continuesBlock(
+      stepInBlock: stepInBlock, complete: complete, blockLength: settings.blockLength)
+    {
+      return decision
+    }
+    if strategy.runsUntilBlockComplete { return !complete }
+    // Fast-dLLM's cached samplers always leave a block once it is complete.
+    if (settings.stopWhenBlockComplete || source.leavesCompleteBlocks) && complete { return false }
+    // `eosFill` ends a block it completed, and skips the later blocks it filled.
+    if eosFilled > 0 && complete { return false }
+    return stepInBlock < settings.stepsPerBlock
+  }
+
+  /// One denoising step on `given`, the logits the run's `LogitSource` made of this step's
+  /// pass (`rows`: `.all` for `[T, V]`, or the positions of `[n, V]`): proposals, count,
+  /// commits, remasks, edits, and the step event.
+  mutating func step(
+    model: MaskPredictor, block: Int, range: Range<Int>, stepInBlock: Int, counter: CommitCounter,
+    given: (logits: Matrix, seconds: Double, rows: LogitRows)
+  ) throws -> DenoisingStep {
+    let (candidates, candidateEnd) = candidates(block: block)
+    forwardPasses += source.passesPerStep
+    var logits = given.logits
+    let modelTime = Duration.seconds(given.seconds)
+    rowIndex = RowIndex(given.rows, canvasLength: canvas.count)
+    if settings.logitsEosInf, let eos = settings.eosID, Int(eos) < logits.columns {
+      for row in 0..<logits.rows { logits[row, Int(eos)] = -.infinity }
+    }
+    applyMinimumLength(to: &logits)
+    let maskedBefore = masked.reduce(0) { $0 + ($1 ? 1 : 0) }
+    let proposals = propose(logits: logits, at: candidates)
+    let laterProposals =
+      settings.scoreAllMasked ? proposeBeyondBlock(logits: logits, from: candidateEnd) : []
+    // Threshold-style strategies may run past the grid: they stay on its last interval.
+    let timeIndex = min(stepInBlock, counter.times.count - 2)
+    let time = counter.times[timeIndex]
+    let nextTime = counter.times[timeIndex + 1]
+    let count = counter.count(step: stepInBlock, maskedNow: candidates.count, rng: &rng)
+    let extraPasses = ExtraPasses()
+    let context = StepContext(
+      canvasLength: canvas.count, proposals: proposals, count: min(count, proposals.count),
+      time: time,
+      nextTime: nextTime, stepInBlock: stepInBlock,
+      isLastStep: stepInBlock >= settings.stepsPerBlock - 1, settings: settings,
+      schedule: schedule, canvas: canvas, generatedRange: promptLength..<range.upperBound,
+      blockRange: range, editable: editable, logits: logits,
+      predict: { tokens in
+        extraPasses.count += 1
+        return try model.logits(for: tokens)
+      })
+    let chosen =
+      source.blockStartCommit(context, block: range) ?? strategy.selectCommits(context, rng: &rng)
+    if strategy.runsUntilBlockComplete && chosen.isEmpty && !proposals.isEmpty {
+      // The block would never complete: a strategy that ignores the count must commit.
+      throw SamplingError.noProgress(strategy: strategy.name.rawValue, step: stepIndex)
+    }
+    let remasked = strategy.selectRemasks(context, committed: chosen, rng: &rng)
+    forwardPasses += extraPasses.count
+    let commits = commit(chosen, proposals: proposals)
+    var edits: [DenoisingStep.Commit] = []
+    for edit in strategy.selectEdits(context, committed: chosen, rng: &rng)
+    where editable[edit.position] && !masked[edit.position] {
+      canvas[edit.position] = edit.token
+      edits.append(.init(position: edit.position, token: edit.token, score: Float(edit.score)))
+    }
+    for position in remasked {
+      canvas[position] = settings.maskID
+      masked[position] = true
+    }
+    defer { stepIndex += 1 }
+    var event = makeEvent(
+      block: block, range: range, stepInBlock: stepInBlock, time: time, nextTime: nextTime,
+      maskedBefore: maskedBefore, proposals: proposals + laterProposals, commits: commits,
+      remasked: remasked,
+      modelSeconds: modelTime.seconds)
+    event.edited = edits
+    return event
+  }
+
+  /// A step's candidates: every mask up to the block's end (the last block: to the canvas
+  /// end), and that end.
+  func candidates(block: Int) -> (positions: [Int], end: Int) {
+    let end = countRange(block).upperBound
+    return ((0..<end).filter { masked[$0] }, end)
+  }
+
+  /// The rows this step reads: the candidates (and the masks after the block when traces score
+  /// them) if the strategy reads no other row, else all.
+  func logitRows(candidates: [Int]) -> LogitRows {
+    guard restrictsLogitRows, strategy.readsLogitRows == .candidates else { return .all }
+    guard settings.scoreAllMasked else { return .positions(candidates) }
+    return .positions((0..<canvas.count).filter { masked[$0] })
+  }
+
+  /// The canvas with the prompt masked: the unconditional input of classifier-free guidance.
+  var unconditionalCanvas: [Int32] {
+    var unconditional = canvas
+    for i in 0..<promptLength { unconditional[i] = settings.maskID }
+    return unconditional
+  }
+
+  func checkShape(_ m: Matrix, vocabularySize: Int, rows: LogitRows = .all) throws {
+    let expected = rows.positions?.count ?? canvas.count
+    guard m.rows == expected, m.columns == vocabularySize, vocabularySize > 0 else {
+      throw SamplingError.badLogits(
+        expectedRows: expected, expectedColumns: vocabularySize, rows: m.rows,
+        columns: m.columns)
+    }
+  }
+
+  mutating func propose(logits: Matrix, at candidates: [Int]) -> [Proposal] {
+    var proposals: [Proposal] = []
+    proposals.reserveCapacity(candidates.count)
+    let v = logits.columns
+    logits.values.withUnsafeBufferPointer { all in
+      for position in candidates {
+        let r = rowIndex[position]
+        let row = UnsafeBufferPointer(rebasing: all[(r * v)..<((r + 1) * v)])
+        proposals.append(proposer.propose(row: row, position: position, rng: &rng))
+      }
+    }
+    return proposals
+  }
+
+  /// Statistics at the masked positions after the block, for observers only: drawn from a copy
+  /// of the generator, so the run's random stream and its commits do not change.
+  mutating func proposeBeyondBlock(logits: Matrix, from start: Int) -> [Proposal] {
+    let later = (start..<canvas.count).filter { masked[$0] }
+    let saved = rng
+    defer { rng = saved }
+    return propose(logits: logits, at: later)
+  }
+
+  mutating func commit(_ chosen: [ScoredPosition], proposals: [Proposal]) -> [DenoisingStep.Commit]
+  {
+    var tokenAt: [Int: Int32] = [:]
+    for p in proposals { tokenAt[p.position] = p.token }
+    var commits: [DenoisingStep.Commit] = []
+    for c in chosen {
+      guard let token = tokenAt[c.position], masked[c.position] else { continue }
+      canvas[c.position] = token
+      masked[c.position] = false
+      commits.append(.init(position: c.position, token: token, score: Float(c.score)))
+    }
+    return commits
+  }
+
+  func makeEvent(
+    block: Int, range: Range<Int>, stepInBlock: Int, time: Double, nextTime: Double,
+    maskedBefore: Int,
+    proposals: [Proposal], commits: [DenoisingStep.Commit], remasked: [Int], modelSeconds: Double
+  ) -> DenoisingStep {
+    var confidence = [Float](repeating: .nan, count: canvas.count)
+    var margin = confidence
+    var entropy = confidence
+    for p in proposals {
+      confidence[p.position] = Float(p.confidence)
+      margin[p.position] = Float(p.margin)
+      entropy[p.position] = Float(-p.negativeEntropy)
+    }
+    return DenoisingStep(
+      index: stepIndex, block: block, stepInBlock: stepInBlock, time: time, nextTime: nextTime,
+      promptLength: promptLength, blockRange: range, maskedBefore: maskedBefore, canvas: canvas,
+      committed: commits, remasked: remasked, confidence: confidence, margin: margin,
+      entropy: entropy,
+      modelSeconds: modelSeconds)
+  }
+}
+
+extension Duration {
+  /// The duration in seconds.
+  var seconds: Double {
+    Double(components.seconds) + Double(components.attoseconds) * 1e-18
+  }
+}
+
+/// Where a position's row sits in a step's logits: row `i` of `[T, V]`, or its index among the
+/// positions of a restricted pass (`[n, V]`).
+struct RowIndex {
+  private let rows: [Int]?
+
+  init(_ logitRows: LogitRows, canvasLength: Int) {
+    guard let positions = logitRows.positions else {
+      rows = nil
+      return
+    }
+    var rows = [Int](repeating: -1, count: canvasLength)
+    for (j, position) in positions.enumerated() { rows[position] = j }
+    self.rows = rows
+  }
+
+  /// The row of `position` (a position the pass was not asked for traps: a sampler bug).
+  subscript(position: Int) -> Int {
+    guard let rows else { return position }
+    precondition(rows[position] >= 0, "position \(position)'s logits were not computed")
+    return rows[position]
+  }
+
+  /// Whether `position` has a row.
+  func contains(_ position: Int) -> Bool { rows.map { $0[position] >= 0 } ?? true }
+}
