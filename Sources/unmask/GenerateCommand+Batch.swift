@@ -4,7 +4,7 @@ import Unmask
 extension GenerateCommand {
   /// `--prompts FILE --batch N`: every prompt checked and encoded first (a bad line writes
   /// nothing), then generated `N` at a time in one forward pass per step, then one JSON line per
-  /// prompt, in file order.
+  /// prompt, in file order. With `--trace DIR` each prompt's steps go to `DIR/<line number>/`.
   func runBatches(file: String, session: ModelSession, settings: DenoisingSettings) throws {
     let entries = try PromptsFile(path: file).entries
     let encoded: [[Int32]] = try entries.map { entry in
@@ -20,18 +20,30 @@ extension GenerateCommand {
     var lines: [String] = []
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    let traces = traceFolder(settings: settings)
     for start in stride(from: 0, to: encoded.count, by: batch) {
-      let group = Array(encoded[start..<min(encoded.count, start + batch)])
-      for (offset, generation) in try session.generate(batch: group, settings: settings)
-        .enumerated()
-      {
+      let indices = start..<min(encoded.count, start + batch)
+      let group = Array(encoded[indices])
+      let recorders = try traces.map { folder in
+        try indices.map { index in
+          try makeRecorder(
+            in: folder.appendingPathComponent(String(entries[index].line)),
+            promptTokens: encoded[index], session: session, settings: settings)
+        }
+      }
+      let generations = try session.generate(
+        batch: group, settings: settings, observers: recorders?.map { [$0] })
+      for (offset, generation) in generations.enumerated() {
         let index = start + offset
         let result = generation.result
+        let recorder = recorders?[offset]
+        try recorder?.finish(
+          timings: ["load": session.loadSeconds, "generate": result.seconds], interrupted: false)
         let report = GenerateReport(
           model: session.location.path, architecture: session.architecture,
           promptTokens: generation.prompt, tokens: result.generated, text: generation.text,
           steps: result.steps, forwardPasses: result.forwardPasses, seconds: result.seconds,
-          stoppedEarly: result.stoppedEarly, trace: nil, settings: settings,
+          stoppedEarly: result.stoppedEarly, trace: recorder?.directory.path, settings: settings,
           canvas: result.canvas, suffixTokens: [], eosFilled: result.eosFilled,
           forwardPassesSaved: result.forwardPassesSaved)
         var object =

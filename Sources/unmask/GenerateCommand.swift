@@ -59,7 +59,7 @@ struct GenerateCommand: ParsableCommand {
 
   @Option(
     help: ArgumentHelp(
-      "Record every step and draw figures into DIR; a bare --trace writes to traces/<timestamp>-<strategy>/.",
+      "Record every step and draw figures into DIR; a bare --trace writes to traces/<timestamp>-<strategy>/. With --prompts, each prompt gets DIR/<line number>/.",
       valueName: "DIR"))
   var trace: String?
 
@@ -71,9 +71,6 @@ struct GenerateCommand: ParsableCommand {
       throw ValidationError("give exactly one of --prompt, --prompt-tokens and --prompts")
     }
     guard batch >= 1 else { throw ValidationError("--batch must be at least 1, got \(batch)") }
-    if prompts != nil && trace != nil {
-      throw ValidationError("--trace records one run; drop it with --prompts")
-    }
     if chat && prompt == nil && prompts == nil {
       throw ValidationError("--chat needs --prompt (text to wrap in the template)")
     }
@@ -117,21 +114,8 @@ struct GenerateCommand: ParsableCommand {
       live.maskID = settings.maskID
       observers.append(live)
     }
-    let recorder = try trace.map { folder in
-      var info = TraceRunInfo(
-        model: modelOptions.model, promptTokens: promptIDs,
-        strategy: settings.strategy.name.rawValue, settings: settings,
-        extra: [
-          "architecture": session.architecture,
-          "command": CommandLine.arguments.joined(separator: " "),
-        ],
-        tokenText: session.tokenText)
-      info.maskID = settings.maskID
-      return try TraceRecorder(
-        directory: folder == UnmaskCommand.defaultTraceFolder
-          ? TraceDirectory.defaultURL(strategy: settings.strategy.name.rawValue)
-          : URL(fileURLWithPath: folder),
-        run: info)
+    let recorder = try traceFolder(settings: settings).map {
+      try makeRecorder(in: $0, promptTokens: promptIDs, session: session, settings: settings)
     }
     if let recorder { observers.append(recorder) }
     // Ctrl-C stops after the current step; the trace is then finished, marked interrupted.
@@ -163,6 +147,31 @@ struct GenerateCommand: ParsableCommand {
       print(generation.text)
     }
     Interruption.exitIfRequested()
+  }
+
+  /// The folder `--trace` names (a bare `--trace`: `traces/<timestamp>-<strategy>/`), or nil.
+  func traceFolder(settings: DenoisingSettings) -> URL? {
+    trace.map { folder in
+      folder == UnmaskCommand.defaultTraceFolder
+        ? TraceDirectory.defaultURL(strategy: settings.strategy.name.rawValue)
+        : URL(fileURLWithPath: folder)
+    }
+  }
+
+  /// A recorder of one run's steps into `directory`, with every setting and the command line.
+  func makeRecorder(
+    in directory: URL, promptTokens: [Int32], session: ModelSession, settings: DenoisingSettings
+  ) throws -> TraceRecorder {
+    var info = TraceRunInfo(
+      model: modelOptions.model, promptTokens: promptTokens,
+      strategy: settings.strategy.name.rawValue, settings: settings,
+      extra: [
+        "architecture": session.architecture,
+        "command": CommandLine.arguments.joined(separator: " "),
+      ],
+      tokenText: session.tokenText)
+    info.maskID = settings.maskID
+    return try TraceRecorder(directory: directory, run: info)
   }
 
   /// The prompt's token ids: given directly, encoded, or rendered through the chat template.

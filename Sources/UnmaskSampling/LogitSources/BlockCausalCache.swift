@@ -6,8 +6,9 @@ import UnmaskCore
 /// end of its mask block, so its keys, values and logits depend on no later block. Rows
 /// computed earlier therefore stay exact until a token before their block's end changes. Each
 /// step recomputes the window from the first row that may have changed (the mask block of the
-/// first token that differs from the last pass's canvas) to the end of the last row the step
-/// reads, against the cache for everything before it: the same rows a pass over the whole
+/// first token that differs from the last pass's canvas, or the row before the first row read if
+/// earlier) to the end of the mask block of the last row the step reads, against the cache for
+/// everything before it: the same rows a pass over the whole
 /// canvas gives, bit for bit on the kernel paths, for fewer FLOPs.
 ///
 /// A step that reads every row (`.all`) recomputes the whole canvas: exact, without saving.
@@ -58,7 +59,9 @@ final class BlockCausalCache: LogitSource {
     let window: Range<Int>
     if let positions = rows.positions {
       if let first = positions.first, let last = positions.last {
-        start = min(start, blockStart(first))
+        // From the row before the first one read: a model whose position p reads row p - 1
+        // (Dream's shift) then reads it as a pass over the whole canvas does.
+        start = min(start, max(0, first - 1))
         window = start..<min(t, blockStart(last) + maskBlock)
       } else {
         let first = min(start, t - 1)  // nothing to read: one row keeps the pass well formed
