@@ -23,9 +23,6 @@ public struct Linear: @unchecked Sendable {
   /// Bias `[out]`, widened to float32, if the layer has one.
   public let bias: [Float]?
 
-  /// Weight elements plus bias elements.
-  public var parameterCount: Int { weight.elementCount + (bias?.count ?? 0) }
-
   /// Rows of `W` widened per tile: about 4 MiB of float32 (stays in L3 for the GEMM that reads
   /// it; smaller tiles cost more in BLAS thread hand-offs than they save), a multiple of 16.
   let tileRows: Int

@@ -161,7 +161,7 @@ public final class DreamModel: TransformerStackModel {
           value: try weights.linear("\(p).self_attn.v_proj", out: kvWidth, in: d, bias: true)),
         output: try weights.linear("\(p).self_attn.o_proj", out: d, in: d, bias: false),
         shape: shape)
-      let mlp = SwiGLUFeedForward(
+      let mlp = try SwiGLUFeedForward(
         gate: try weights.linear("\(p).mlp.gate_proj", out: m, in: d, bias: false),
         up: try weights.linear("\(p).mlp.up_proj", out: m, in: d, bias: false),
         down: try weights.linear("\(p).mlp.down_proj", out: d, in: m, bias: false))

@@ -177,7 +177,7 @@ public final class LLaDAModel: TransformerStackModel {
           value: try weights.linear("\(p).v_proj", out: kvWidth, in: d, bias: qkvBias)),
         output: try weights.linear("\(p).attn_out", out: d, in: d, bias: config.includeBias),
         shape: shape)
-      let mlp = SwiGLUFeedForward(
+      let mlp = try SwiGLUFeedForward(
         gate: try weights.linear(
           "\(p).ff_proj", out: config.mlpWidth, in: d, bias: config.includeBias),
         up: try weights.linear(

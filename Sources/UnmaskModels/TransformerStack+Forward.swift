@@ -40,7 +40,7 @@ extension TransformerStack {
     let tables = ropeTables(
       packing: plan.lanes.map(\.window), canvasLength: plan.lanes.map(\.tokens.count).max() ?? 0)
     let keptTables =
-      plan.restricted ? plan.keptTables(tables, half: rope.headDimension / 2) : tables
+      plan.restricted ? plan.keptTables(tables, half: rope.rotatedPairs) : tables
     let scratch = buffers.takeScratch(tokens: plan.rows, make: makeScratch)
     defer { buffers.giveBack(scratch) }
     for (layer, block) in blocks.enumerated() {

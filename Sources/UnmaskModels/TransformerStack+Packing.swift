@@ -27,7 +27,7 @@ extension TransformerStack {
   ) {
     let all = buffers.ropeTables(rope, positions: canvasLength)
     if ranges == [0..<canvasLength] { return all }
-    let half = rope.headDimension / 2
+    let half = rope.rotatedPairs
     var cosines: [Float] = []
     var sines: [Float] = []
     let rows = ranges.reduce(0) { $0 + $1.count }

@@ -70,7 +70,7 @@ public struct TransformerStack: Sendable {
   /// FLOPs of one forward pass over `tokens` positions: 2 per multiply-add in every projection
   /// and feed-forward layer, plus the attention products `QKᵀ` and `PV` (full attention).
   public func flops(tokens: Int) -> Double {
-    let perToken = blocks.reduce(head.outFeatures * head.inFeatures) {
+    let perToken = blocks.reduce(head.multiplyAddsPerRow) {
       $0 + $1.multiplyAddsPerToken
     }
     let attentionProducts = blocks.count * 2 * tokens * attention.heads * attention.headDimension

@@ -56,8 +56,14 @@ public final class WeightLoader {
     // Quantized tensors keep their logical shape in the table, so the check is the same.
     let weight = try tensor("\(name).weight", shape: [out, inFeatures])
     let biasView = try tensor("\(name).bias", shape: [out], if: bias)
+    return try shapeChecked { try Linear(weight: weight, bias: biasView) }
+  }
+
+  /// Runs `make` (a layer or part built from loaded tensors), turning its `ShapeError` into a
+  /// `CheckpointError` naming this checkpoint.
+  func shapeChecked<Part>(_ make: () throws -> Part) throws -> Part {
     do {
-      return try Linear(weight: weight, bias: biasView)
+      return try make()
     } catch let error as ShapeError {
       throw CheckpointError(path: source.location, item: error.tensor, error.description)
     }
@@ -67,9 +73,18 @@ public final class WeightLoader {
   public func rmsNorm(
     _ name: String, dimension: Int, epsilon: Float, affine: Bool = true, bias: Bool = false
   ) throws -> RMSNorm {
-    let weight = try tensor("\(name).weight", shape: [dimension], if: affine)
-    let shift = try tensor("\(name).bias", shape: [dimension], if: bias)
+    let (weight, shift) = try normTensors(name, dimension: dimension, affine: affine, bias: bias)
     return try RMSNorm(weight: weight, bias: shift, dimension: dimension, epsilon: epsilon)
+  }
+
+  /// A norm's `name.weight` (if `affine`) and `name.bias` (if `bias`), each `[dimension]`.
+  func normTensors(_ name: String, dimension: Int, affine: Bool, bias: Bool) throws -> (
+    weight: TensorView?, bias: TensorView?
+  ) {
+    (
+      try tensor("\(name).weight", shape: [dimension], if: affine),
+      try tensor("\(name).bias", shape: [dimension], if: bias)
+    )
   }
 
   /// Throws if the checkpoint holds tensors nobody asked for (listing the first few).

@@ -1,3 +1,5 @@
+import UnmaskCore
+
 /// The remasking strategies, by the names the CLI, config files and traces share.
 ///
 /// A strategy decides *which* masked positions are committed at a step; the schedule

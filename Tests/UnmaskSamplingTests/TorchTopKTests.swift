@@ -1,4 +1,5 @@
 import Testing
+import UnmaskCore
 @testable import UnmaskSampling
 
 @Suite("torch.topk and torch.linspace reproduced bit for bit")

@@ -1,10 +1,8 @@
 import UnmaskKernels
 
 /// A norm applied to each row on its own, `[rows, width] -> [rows, width]`: RMSNorm (LLaDA,
-/// Dream, Qwen3's q/k norms), LayerNorm with weight only (MDLM's DiT).
-///
-/// A q/k norm over `headDimension` shared by all heads is the same norm applied to
-/// `rows · heads` rows of `headDimension`; over the whole projection, to `rows` rows.
+/// Dream), LayerNorm with weight only (MDLM's DiT). The block's norms and the final norm are
+/// any of them.
 public protocol RowNorm: Sendable {
   /// Features per row.
   var dimension: Int { get }
@@ -15,3 +13,4 @@ public protocol RowNorm: Sendable {
 }
 
 extension RMSNorm: RowNorm {}
+extension LayerNorm: RowNorm {}

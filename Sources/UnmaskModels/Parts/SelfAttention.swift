@@ -7,7 +7,7 @@ public enum QKVProjection: Sendable {
   case separate(query: Linear, key: Linear, value: Linear)
   /// One projection `[(H + 2·Hkv)·d, model]` whose output row holds q, then k, then v
   /// (LLaDA2's `query_key_value`, MDLM's `attn_qkv`).
-  case fused(Linear)
+  case fused(FusedQKV)
   /// Keys and values from one projection (K = V): values are the keys before their norm and
   /// RoPE (DiffusionGemma's full-attention layers).
   case sharedKeyValue(query: Linear, key: Linear)
@@ -16,7 +16,7 @@ public enum QKVProjection: Sendable {
   var linears: [Linear] {
     switch self {
     case .separate(let q, let k, let v): return [q, k, v]
-    case .fused(let qkv): return [qkv]
+    case .fused(let qkv): return [qkv.projection]
     case .sharedKeyValue(let q, let k): return [q, k]
     }
   }
@@ -27,9 +27,9 @@ public enum QKVProjection: Sendable {
 ///     q = RoPE(n_q(Q · x)), k = RoPE(n_k(K · x)), v = n_v(V · x)
 ///     y = O · softmax(q kᵀ / sqrt(d) + mask) v
 ///
-/// with optional per-head norms `n_q`, `n_k`, `n_v` (each an RMSNorm over `headDimension`
-/// shared by all heads, or over the whole projection), applied before RoPE as Qwen3, SDAR,
-/// LLaDA-MoE and LLaDA2 do. Heads are grouped as PyTorch's `repeat_interleave` groups them.
+/// with optional norms `n_q`, `n_k`, `n_v` (`QKNorm`: per head with a weight shared by all heads,
+/// or over the whole projection row), applied before RoPE as Qwen3, SDAR, LLaDA-MoE and LLaDA2
+/// do. Heads are grouped as PyTorch's `repeat_interleave` groups them.
 /// The mask is applied as each query's contiguous key range (`AttentionMask.keys(for:)`).
 public struct SelfAttention: Sendable {
   /// The q/k/v projections.
@@ -38,18 +38,17 @@ public struct SelfAttention: Sendable {
   public var output: Linear
   /// Heads and head width.
   public var shape: AttentionShape
-  /// Norm of each query head (or of the whole query row), before RoPE.
-  public var queryNorm: (any RowNorm)?
-  /// Norm of each key head (or of the whole key row), before RoPE.
-  public var keyNorm: (any RowNorm)?
-  /// Norm of each value head (DiffusionGemma's weight-free `v_norm`).
-  public var valueNorm: (any RowNorm)?
+  /// Norm of the queries, before RoPE.
+  public var queryNorm: QKNorm?
+  /// Norm of the keys, before RoPE.
+  public var keyNorm: QKNorm?
+  /// Norm of the values (DiffusionGemma's weight-free `v_norm`).
+  public var valueNorm: QKNorm?
 
   /// An attention part; norms default to none.
   public init(
     projection: QKVProjection, output: Linear, shape: AttentionShape,
-    queryNorm: (any RowNorm)? = nil, keyNorm: (any RowNorm)? = nil,
-    valueNorm: (any RowNorm)? = nil
+    queryNorm: QKNorm? = nil, keyNorm: QKNorm? = nil, valueNorm: QKNorm? = nil
   ) {
     self.projection = projection
     self.output = output
@@ -62,7 +61,7 @@ public struct SelfAttention: Sendable {
   /// Floats per row of the fused projection's output (0 unless fused).
   var fusedWidth: Int {
     guard case .fused(let qkv) = projection else { return 0 }
-    return qkv.outFeatures
+    return qkv.scratchCount(rows: 1)
   }
 
   /// Weight elements of the projections and norms.
@@ -74,7 +73,7 @@ public struct SelfAttention: Sendable {
   /// Multiply-adds per token of the projections (the attention products depend on the canvas:
   /// `2 · T · H · d` per query).
   public var projectionMultiplyAddsPerToken: Int {
-    (projection.linears + [output]).reduce(0) { $0 + $1.outFeatures * $1.inFeatures }
+    (projection.linears + [output]).reduce(0) { $0 + $1.multiplyAddsPerRow }
   }
 
   /// Projects `rows` normed rows: keys and values for every row into `keys` and `values`
@@ -107,19 +106,12 @@ public struct SelfAttention: Sendable {
       Self.compact(normed, width: model, rows: kept)
       query.apply(normed, rows: n, into: queries)
     case .fused(let qkv):
-      let width = qkv.outFeatures
-      qkv.apply(normed, rows: rows, into: fused)
-      for r in 0..<rows {
-        (keys + r * kvWidth).update(from: fused + r * width + qWidth, count: kvWidth)
-        (values + r * kvWidth).update(from: fused + r * width + qWidth + kvWidth, count: kvWidth)
-      }
-      for (j, r) in (kept ?? Array(0..<rows)).enumerated() {
-        (queries + j * qWidth).update(from: fused + r * width, count: qWidth)
-      }
+      qkv.apply(normed, rows: rows, query: queries, key: keys, value: values, scratch: fused)
+      Self.compact(queries, width: qWidth, rows: kept)
     }
-    Self.normHeads(keys, rows: rows, width: kvWidth, norm: keyNorm)
-    Self.normHeads(values, rows: rows, width: kvWidth, norm: valueNorm)
-    Self.normHeads(queries, rows: n, width: qWidth, norm: queryNorm)
+    keyNorm?.apply(keys, rows: rows)
+    valueNorm?.apply(values, rows: rows)
+    queryNorm?.apply(queries, rows: n)
     rope.apply(keys, rows: rows, heads: shape.kvHeads, tables: tables)
     rope.apply(queries, rows: n, heads: shape.heads, tables: keptTables)
   }
@@ -159,14 +151,5 @@ public struct SelfAttention: Sendable {
     for (j, row) in kept.enumerated() where row != j {
       (buffer + j * width).update(from: buffer + row * width, count: width)
     }
-  }
-
-  /// `norm` over each head of `rows` rows of `width` (or over whole rows when the norm is that
-  /// wide), in place.
-  private static func normHeads(
-    _ buffer: UnsafeMutablePointer<Float>, rows: Int, width: Int, norm: (any RowNorm)?
-  ) {
-    guard let norm else { return }
-    norm.apply(buffer, rows: rows * (width / norm.dimension), into: buffer)
   }
 }

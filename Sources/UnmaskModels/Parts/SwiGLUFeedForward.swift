@@ -1,49 +1,68 @@
 import UnmaskKernels
 
-/// The gated MLP of LLaDA (`ff_proj`, `up_proj`, `ff_out`) and Qwen2/Dream (`gate_proj`,
-/// `up_proj`, `down_proj`): `down(silu(gate · x) ⊙ (up · x))`.
+/// The gated MLP of Llama-style blocks (LLaDA, Dream/Qwen2, and every expert of LLaDA-MoE and
+/// LLaDA2):
 ///
-/// Shapes: `x [rows, model] -> gate, up [rows, hidden] -> [rows, model]`.
+///     y = Down · (silu(Gate · x) ⊙ (Up · x)),   silu(g) = g / (1 + e⁻ᵍ)
+///
+/// `[rows, model] -> gate, up [rows, hidden] -> [rows, model]`. The steps are those of
+/// `TransformerBlock.finish` (gate, up, `VectorMath.swiglu` in place on the gate, down), so a
+/// block built on this part computes bit for bit what the dense block did.
 public struct SwiGLUFeedForward: FeedForward {
-  /// Gate projection `[hidden, model]`.
-  public var gate: Linear
-  /// Up projection `[hidden, model]`.
-  public var up: Linear
-  /// Down projection `[model, hidden]`.
-  public var down: Linear
+  /// Gate projection `[hidden, model]` (`gate_proj` / LLaDA's `ff_proj`).
+  public let gate: Linear
+  /// Up projection `[hidden, model]` (`up_proj`).
+  public let up: Linear
+  /// Down projection `[model, hidden]` (`down_proj` / LLaDA's `ff_out`).
+  public let down: Linear
 
-  /// An MLP from its three projections.
-  public init(gate: Linear, up: Linear, down: Linear) {
+  /// An MLP from its three projections; their shapes must chain.
+  public init(gate: Linear, up: Linear, down: Linear) throws {
+    let hidden = gate.outFeatures
+    guard up.outFeatures == hidden, up.inFeatures == gate.inFeatures else {
+      throw ShapeError(
+        tensor: up.weight.name, expected: "[\(hidden), \(gate.inFeatures)] like the gate",
+        found: up.weight.shape)
+    }
+    guard down.inFeatures == hidden, down.outFeatures == gate.inFeatures else {
+      throw ShapeError(
+        tensor: down.weight.name, expected: "[\(gate.inFeatures), \(hidden)]",
+        found: down.weight.shape)
+    }
     self.gate = gate
     self.up = up
     self.down = down
   }
 
-  /// Model width.
+  /// Features per row (`model`).
   public var modelDimension: Int { down.outFeatures }
-  /// Hidden width.
+
+  /// Intermediate features (`hidden`, `intermediate_size`).
   public var hiddenDimension: Int { gate.outFeatures }
 
-  /// Gate and up activations, `2 · rows · hidden` floats.
+  /// The gate and up activations, `[rows, hidden]` each.
   public func scratchCount(rows: Int) -> Int { 2 * rows * hiddenDimension }
 
-  /// `output = down(silu(gate x) ⊙ up x)`, the gate buffer reused for the product.
+  /// `output = down(silu(gate x) ⊙ up x)`; scratch holds gate then up `[rows, hidden]`.
   public func apply(
     _ x: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>,
     scratch: UnsafeMutablePointer<Float>
   ) {
-    let gated = scratch
-    let upped = scratch + rows * hiddenDimension
-    gate.apply(x, rows: rows, into: gated)
-    up.apply(x, rows: rows, into: upped)
-    VectorMath.swiglu(gated, upped, count: rows * hiddenDimension)
-    down.apply(gated, rows: rows, into: output)
+    let g = scratch
+    let u = scratch + rows * hiddenDimension
+    gate.apply(x, rows: rows, into: g)
+    up.apply(x, rows: rows, into: u)
+    VectorMath.swiglu(g, u, count: rows * hiddenDimension)
+    down.apply(g, rows: rows, into: output)
   }
 
-  /// Weights and biases of the three projections.
-  public var parameterCount: Int { [gate, up, down].reduce(0) { $0 + $1.parameterCount } }
+  /// Weights of the three projections.
+  public var parameterCount: Int {
+    gate.parameterCount + up.parameterCount + down.parameterCount
+  }
+
   /// `3 · model · hidden`.
   public var multiplyAddsPerToken: Int {
-    [gate, up, down].reduce(0) { $0 + $1.outFeatures * $1.inFeatures }
+    gate.multiplyAddsPerRow + up.multiplyAddsPerRow + down.multiplyAddsPerRow
   }
 }

@@ -1,3 +1,5 @@
+import UnmaskCore
+
 /// Fast-dLLM's threshold rule for Dream (`alg='confidence_threshold'` in NVlabs/Fast-dLLM
 /// dream/model/generation_utils.py): each step has a budget of `M / steps` commits plus those
 /// deferred before; of the budget's top-confidence candidates the first is always committed and

@@ -1,3 +1,5 @@
+import UnmaskCore
+
 /// EB-sampler (Ben-Hamu et al., "Accelerated Sampling from Masked Diffusion Models via Entropy
 /// Bounded Unmasking", 2025): rank candidates by entropy (lowest first) and commit the longest
 /// prefix U whose entropies satisfy `sum_{i in U} H_i - max_{i in U} H_i <= gamma`; at least one.

@@ -1,3 +1,5 @@
+import UnmaskCore
+
 /// Fast-dLLM's factor rule: with candidates sorted by confidence `c_1 >= c_2 >= ...`, commit
 /// the first n where `c_i >= 1 - factor / (i + 1)` holds for i = 2...n (always at least one).
 ///

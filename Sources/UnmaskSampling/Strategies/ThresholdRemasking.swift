@@ -1,3 +1,5 @@
+import UnmaskCore
+
 /// Fast-dLLM's parallel decoding by threshold: commit every candidate whose confidence is at
 /// least `threshold`, and always the most confident one.
 ///

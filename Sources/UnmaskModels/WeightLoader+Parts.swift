@@ -1,0 +1,108 @@
+import UnmaskFormats
+import UnmaskKernels
+
+/// Loading the composable parts (`Parts/`) by checkpoint names, with the same strictness as
+/// `linear` and `rmsNorm`: every tensor named here must exist with its shape, and counts as used.
+extension WeightLoader {
+  /// How a checkpoint names a SwiGLU MLP's three projections under its prefix.
+  public enum SwiGLUNames: String, Sendable, CaseIterable {
+    /// Hugging Face's Llama/Qwen/MoE names: `gate_proj`, `up_proj`, `down_proj`.
+    case huggingFace
+    /// LLaDA's (OLMo-derived) names: `ff_proj`, `up_proj`, `ff_out`.
+    case llada
+
+    /// The gate, up and down projections' names.
+    public var projections: (gate: String, up: String, down: String) {
+      switch self {
+      case .huggingFace: return ("gate_proj", "up_proj", "down_proj")
+      case .llada: return ("ff_proj", "up_proj", "ff_out")
+      }
+    }
+  }
+
+  /// A float vector `name` of `count` elements (an expert bias), widened to float32.
+  public func floats(_ name: String, count: Int) throws -> [Float] {
+    try tensor(name, shape: [count]).floats()
+  }
+
+  /// A SwiGLU MLP `prefix.{gate,up,down}.weight` (no biases): gate and up `[hidden, model]`,
+  /// down `[model, hidden]`.
+  public func swiGLU(
+    _ prefix: String, model: Int, hidden: Int, names: SwiGLUNames = .huggingFace
+  ) throws -> SwiGLUFeedForward {
+    let name = names.projections
+    return try shapeChecked {
+      try SwiGLUFeedForward(
+        gate: linear("\(prefix).\(name.gate)", out: hidden, in: model, bias: false),
+        up: linear("\(prefix).\(name.up)", out: hidden, in: model, bias: false),
+        down: linear("\(prefix).\(name.down)", out: model, in: hidden, bias: false))
+    }
+  }
+
+  /// `count` SwiGLU experts `prefix.0` … `prefix.(count-1)` (`mlp.experts`), each as `swiGLU`.
+  /// Only their views are made: nothing reads an expert's weights until a token picks it.
+  public func experts(
+    _ prefix: String, count: Int, model: Int, hidden: Int, names: SwiGLUNames = .huggingFace
+  ) throws -> [SwiGLUFeedForward] {
+    try (0..<count).map {
+      try swiGLU("\(prefix).\($0)", model: model, hidden: hidden, names: names)
+    }
+  }
+
+  /// A GELU MLP (MDLM DiT's `mlp.0` and `mlp.2`): `up` `[hidden, model]`, `down`
+  /// `[model, hidden]`, with biases when `bias`.
+  public func geluFeedForward(up: String, down: String, model: Int, hidden: Int, bias: Bool)
+    throws -> GELUFeedForward
+  {
+    try shapeChecked {
+      try GELUFeedForward(
+        up: linear(up, out: hidden, in: model, bias: bias),
+        down: linear(down, out: model, in: hidden, bias: bias))
+    }
+  }
+
+  /// A router over `experts` experts from the gate `gate.weight` `[experts, model]`; any expert
+  /// bias in `scoring` is loaded by the caller (`floats(_:count:)`), since its name differs by
+  /// model (LLaDA-MoE `mlp.expert_bias`, LLaDA2 `mlp.gate.expert_bias`).
+  public func expertRouter(
+    _ gate: String, experts: Int, model: Int, topK: Int, scoring: ExpertRouter.Scoring
+  ) throws -> ExpertRouter {
+    try shapeChecked {
+      try ExpertRouter(
+        gate: linear(gate, out: experts, in: model, bias: false), topK: topK, scoring: scoring)
+    }
+  }
+
+  /// A layer norm over `dimension` features from `name.weight` (when `affine`) and `name.bias`
+  /// (when `bias`).
+  public func layerNorm(
+    _ name: String, dimension: Int, epsilon: Float, affine: Bool = true, bias: Bool = false
+  ) throws -> LayerNorm {
+    let (weight, shift) = try normTensors(name, dimension: dimension, affine: affine, bias: bias)
+    return try LayerNorm(weight: weight, bias: shift, dimension: dimension, epsilon: epsilon)
+  }
+
+  /// A QK-norm from `name.weight`: `[headDimension]` for `.perHead`, `[heads · headDimension]`
+  /// for `.wholeRow`.
+  public func qkNorm(
+    _ name: String, heads: Int, headDimension: Int, scope: QKNorm.Scope, epsilon: Float
+  ) throws -> QKNorm {
+    let width = scope == .perHead ? headDimension : heads * headDimension
+    return try QKNorm(
+      weight: tensor("\(name).weight", shape: [width]), heads: heads,
+      headDimension: headDimension, scope: scope, epsilon: epsilon)
+  }
+
+  /// A fused query/key/value projection `name.weight` `[(heads + 2·kvHeads)·d, model]` (and
+  /// `name.bias` when `bias`).
+  public func fusedQKV(
+    _ name: String, heads: Int, kvHeads: Int, headDimension: Int, model: Int, bias: Bool
+  ) throws -> FusedQKV {
+    let rows = (heads + 2 * kvHeads) * headDimension
+    return try shapeChecked {
+      try FusedQKV(
+        projection: linear(name, out: rows, in: model, bias: bias), heads: heads,
+        kvHeads: kvHeads, headDimension: headDimension)
+    }
+  }
+}
