@@ -26,10 +26,7 @@ extension MaskPredictor {
   func logits(
     for tokens: [Int32], window: Range<Int>, cache: KVCache, rows: LogitRows = .all
   ) throws -> Matrix {
-    try logits(
-      for: ForwardRequest([
-        ForwardCanvas(tokens: tokens, window: window, rows: rows, cache: cache)
-      ]))[0]
+    try logits(for: windowRequest(tokens, window, cache, rows))[0]
   }
 
   /// Several canvases' cached passes in one pass.
@@ -48,9 +45,13 @@ extension TransformerStack {
   func logits(
     for tokens: [Int32], window: Range<Int>, cache: KVCache, rows: LogitRows = .all
   ) throws -> Matrix {
-    try logits(
-      for: ForwardRequest([
-        ForwardCanvas(tokens: tokens, window: window, rows: rows, cache: cache)
-      ]))[0]
+    try logits(for: windowRequest(tokens, window, cache, rows))[0]
   }
+}
+
+/// One canvas's window pass against its cache.
+func windowRequest(_ tokens: [Int32], _ window: Range<Int>, _ cache: KVCache, _ rows: LogitRows)
+  -> ForwardRequest
+{
+  ForwardRequest([ForwardCanvas(tokens: tokens, window: window, rows: rows, cache: cache)])
 }

@@ -29,13 +29,11 @@ final class BlockCausalFixture: MaskPredictor {
   static func settings(mask: Int32, _ change: (inout DenoisingSettings) -> Void)
     -> DenoisingSettings
   {
-    var s = DenoisingSettings.preset(.llada)
-    s.maskID = mask
-    s.length = 24
-    s.steps = 24
-    s.blockLength = 8
-    change(&s)
-    return s
+    BatchGenerationTests.settings(.llada, mask: mask) {
+      $0.length = 24
+      $0.steps = 24
+      change(&$0)
+    }
   }
 
   static let cases: [(String, [Int32], (inout DenoisingSettings) -> Void)] = [
