@@ -62,12 +62,42 @@ enum Fixtures {
   #expect(String(decoding: data.prefix(80), as: UTF8.self).contains("'shape': (3, "))
 }
 
+/// `--attention` picks the mask: the model's own (full) by default; block-causal with one block
+/// as long as the canvas is the full pass; a smaller block changes the first block's rows.
+@Test func logitsAttentionFlagPicksTheMask() throws {
+  func logits(_ flags: [String]) throws -> [Float] {
+    let out = Fixtures.temporary("mask-logits.npy")
+    let result = try UnmaskTool.run(
+      ["logits", "--model", Fixtures.model("tiny-llada"), "--tokens", "5,6,7,8,9,10", "--out", out]
+        + flags)
+    #expect(result.status == 0, "\(result.stderr)")
+    return try NumPyFile.readFloat32(Data(contentsOf: URL(fileURLWithPath: out)), source: out)
+      .values
+  }
+  let own = try logits([])
+  #expect(try logits(["--attention", "full"]) == own)
+  #expect(try logits(["--attention", "block-causal", "--block-length", "6"]) == own)
+  #expect(try logits(["--attention", "sliding", "--window", "6"]) == own)
+  #expect(try logits(["--attention", "block-causal", "--block-length", "2"]) != own)
+}
+
 /// Bad input: a one-line error naming the problem, a non-zero exit, and no output file.
 @Test(arguments: [
   (["logits", "--model", "/nonexistent", "--tokens", "1", "--out", "OUT"], "/nonexistent"),
   (["logits", "--model", "MODEL", "--tokens", "1,x", "--out", "OUT"], "'x' is not a token id"),
   (["logits", "--model", "MODEL", "--tokens", "99999", "--out", "OUT"], "outside the vocabulary"),
   (["logits", "--model", "MODEL", "--tokens", "1", "--out", "OUT", "--threads", "0"], "--threads"),
+  (
+    ["logits", "--model", "MODEL", "--tokens", "1", "--out", "OUT", "--attention", "block-causal"],
+    "--block-length"
+  ),
+  (["logits", "--model", "MODEL", "--tokens", "1", "--out", "OUT", "--window", "4"], "--window"),
+  (
+    [
+      "logits", "--model", "MODEL", "--tokens", "1", "--out", "OUT", "--attention", "sliding",
+      "--window", "0",
+    ], "--window"
+  ),
 ])
 func badInputGivesAOneLineErrorAndNoOutput(arguments: [String], message: String) throws {
   let out = Fixtures.temporary("never.npy")
