@@ -4,15 +4,33 @@
 ///
 /// `gamma = 0` commits one token per step (plain confidence-ordered decoding); larger gamma
 /// trades accuracy for fewer steps. The block runs until it has no mask left.
-public struct EntropyBoundedRemasking: RemaskingStrategy {
+public struct EntropyBoundedRemasking: DescribedStrategy {
+  /// The entropy bound (default 0.1).
+  public struct Parameters: PluginParameters {
+    /// The entropy budget gamma (nats), >= 0.
+    public var gamma = 0.1
+    /// The default.
+    public init() {}
+    /// The bound `gamma`.
+    public init(gamma: Double) { self.gamma = gamma }
+  }
+
+  /// Its row of `StrategyRegistry`.
+  public static let descriptor = StrategyDescriptor(
+    name: .entropyBounded,
+    summary:
+      "EB-sampler: commit lowest-entropy positions while their summed entropy stays <= gamma.",
+    parameters: [
+      .number(
+        "entropy_bound", \Parameters.gamma, in: .atLeast(0),
+        help: "EB-sampler entropy bound gamma (nats)")
+    ],
+    reads: .candidateProposals, make: { p, _ in EntropyBoundedRemasking(gamma: p.gamma) })
+
   /// The entropy budget gamma (nats).
   public var gamma: Double
   /// An EB-sampler with bound `gamma`.
   public init(gamma: Double) { self.gamma = gamma }
-  /// `.entropyBounded`.
-  public var name: StrategyName { .entropyBounded }
-  /// Reads only its candidates' proposals: the pass computes only their logit rows.
-  public var readsLogitRows: LogitRowUse { .candidates }
   /// Runs until the block is complete.
   public var runsUntilBlockComplete: Bool { true }
   /// The longest low-entropy prefix within the bound.
@@ -34,5 +52,17 @@ public struct EntropyBoundedRemasking: RemaskingStrategy {
       chosen.append(ScoredPosition(position: position, score: row[position]))
     }
     return chosen
+  }
+}
+
+extension StrategyName {
+  /// `EntropyBoundedRemasking`.
+  public static var entropyBounded: StrategyName { "entropy-bounded" }
+}
+
+extension Strategy {
+  /// `EntropyBoundedRemasking` with bound `gamma`.
+  public static func entropyBounded(gamma: Double) -> Strategy {
+    Strategy(EntropyBoundedRemasking.descriptor, EntropyBoundedRemasking.Parameters(gamma: gamma))
   }
 }

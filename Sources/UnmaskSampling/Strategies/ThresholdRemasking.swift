@@ -4,15 +4,33 @@
 /// Mirrors `get_transfer_index(..., threshold)` in NVlabs/Fast-dLLM llada/generate.py:
 /// `topk(confidence, k = #candidates)`, keep index 0, drop the others below the threshold.
 /// The block runs until it has no mask left; the schedule's count is ignored.
-public struct ThresholdRemasking: RemaskingStrategy {
+public struct ThresholdRemasking: DescribedStrategy {
+  /// The threshold (Fast-dLLM's default 0.9); also `dream-threshold`'s.
+  public struct Parameters: PluginParameters {
+    /// Confidence needed to commit, in (0, 1].
+    public var threshold = 0.9
+    /// The default.
+    public init() {}
+    /// The threshold `threshold`.
+    public init(threshold: Double) { self.threshold = threshold }
+  }
+
+  /// Its row of `StrategyRegistry`.
+  public static let descriptor = StrategyDescriptor(
+    name: .threshold,
+    summary:
+      "Fast-dLLM parallel decoding: every candidate with confidence >= threshold, at least one.",
+    parameters: [
+      .number(
+        "threshold", \Parameters.threshold, in: .openClosed(0, 1),
+        help: "confidence needed to commit in parallel")
+    ],
+    reads: .candidateProposals, make: { p, _ in ThresholdRemasking(threshold: p.threshold) })
+
   /// Confidence needed to commit in parallel, in (0, 1].
   public var threshold: Double
   /// A threshold strategy.
   public init(threshold: Double) { self.threshold = threshold }
-  /// `.threshold`.
-  public var name: StrategyName { .threshold }
-  /// Reads only its candidates' proposals: the pass computes only their logit rows.
-  public var readsLogitRows: LogitRowUse { .candidates }
   /// Runs until the block is complete.
   public var runsUntilBlockComplete: Bool { true }
   /// The top candidate plus every other with confidence >= threshold.
@@ -26,5 +44,17 @@ public struct ThresholdRemasking: RemaskingStrategy {
       chosen.append(ScoredPosition(position: position, score: row[position]))
     }
     return chosen
+  }
+}
+
+extension StrategyName {
+  /// `ThresholdRemasking`.
+  public static var threshold: StrategyName { "threshold" }
+}
+
+extension Strategy {
+  /// `ThresholdRemasking` with `threshold`.
+  public static func threshold(_ threshold: Double) -> Strategy {
+    Strategy(ThresholdRemasking.descriptor, ThresholdRemasking.Parameters(threshold: threshold))
   }
 }
