@@ -118,15 +118,13 @@ struct GenerateCommand: ParsableCommand {
       observers.append(live)
     }
     let recorder = try trace.map { folder in
-      var info = TraceRunInfo(
-        model: modelOptions.model, promptTokens: promptIDs,
-        strategy: settings.strategy.name.rawValue, settings: settings,
+      let info = TraceRunInfo(
+        model: modelOptions.model, promptTokens: promptIDs, settings: settings,
         extra: [
           "architecture": session.architecture,
           "command": CommandLine.arguments.joined(separator: " "),
         ],
         tokenText: session.tokenText)
-      info.maskID = settings.maskID
       return try TraceRecorder(
         directory: folder == UnmaskCommand.defaultTraceFolder
           ? TraceDirectory.defaultURL(strategy: settings.strategy.name.rawValue)
