@@ -6,15 +6,16 @@
 /// until it is complete. Requires `M % steps == 0` for the block's M masks, as the reference;
 /// with infilling masks outside the block M may not divide and the budget rounds up.
 public struct DreamThresholdRemasking: DescribedStrategy {
-  /// Its row of `StrategyRegistry`. Under a key/value cache it makes a `ThresholdRemasking`:
-  /// Fast-dLLM's cached Dream block sampler has no budget, top-1 plus all >= threshold.
+  /// Its row of `StrategyRegistry`; its parameters are a `ThresholdRemasking`'s, which is what
+  /// it makes under a key/value cache (Fast-dLLM's cached Dream block sampler has no budget:
+  /// top-1 plus all >= threshold).
   public static let descriptor = StrategyDescriptor(
     name: .dreamThreshold,
     summary:
       "Fast-dLLM's Dream confidence_threshold: a budget of M/steps per step, the first always committed, the others if confidence >= threshold, the rest deferred.",
     parameters: [
       .number(
-        "threshold", \ThresholdRemasking.Parameters.threshold, in: .openClosed(0, 1),
+        "threshold", \ThresholdRemasking.threshold, in: .openClosed(0, 1),
         help: "confidence needed to commit beyond the first")
     ],
     reads: .candidateProposals,
@@ -28,7 +29,7 @@ public struct DreamThresholdRemasking: DescribedStrategy {
       }
     },
     make: { p, settings in
-      if settings.cache != .none { return ThresholdRemasking(threshold: p.threshold) }
+      if settings.cache != .none { return p }
       return DreamThresholdRemasking(threshold: p.threshold, stepsPerBlock: settings.stepsPerBlock)
     })
 
@@ -90,7 +91,6 @@ extension StrategyName {
 extension Strategy {
   /// `DreamThresholdRemasking` with `threshold`.
   public static func dreamThreshold(_ threshold: Double) -> Strategy {
-    Strategy(
-      DreamThresholdRemasking.descriptor, ThresholdRemasking.Parameters(threshold: threshold))
+    Strategy(DreamThresholdRemasking.descriptor, ThresholdRemasking(threshold: threshold))
   }
 }

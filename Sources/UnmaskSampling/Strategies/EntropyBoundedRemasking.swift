@@ -4,17 +4,9 @@
 ///
 /// `gamma = 0` commits one token per step (plain confidence-ordered decoding); larger gamma
 /// trades accuracy for fewer steps. The block runs until it has no mask left.
-public struct EntropyBoundedRemasking: DescribedStrategy {
-  /// The entropy bound (default 0.1).
-  public struct Parameters: PluginParameters {
-    /// The entropy budget gamma (nats), >= 0.
-    public var gamma = 0.1
-    /// The default.
-    public init() {}
-    /// The bound `gamma`.
-    public init(gamma: Double) { self.gamma = gamma }
-  }
-
+///
+/// Stateless, it is its own parameter struct.
+public struct EntropyBoundedRemasking: DescribedStrategy, PluginParameters {
   /// Its row of `StrategyRegistry`.
   public static let descriptor = StrategyDescriptor(
     name: .entropyBounded,
@@ -22,15 +14,17 @@ public struct EntropyBoundedRemasking: DescribedStrategy {
       "EB-sampler: commit lowest-entropy positions while their summed entropy stays <= gamma.",
     parameters: [
       .number(
-        "entropy_bound", \Parameters.gamma, in: .atLeast(0),
+        "entropy_bound", \EntropyBoundedRemasking.gamma, in: .atLeast(0),
         help: "EB-sampler entropy bound gamma (nats)")
     ],
-    reads: .candidateProposals, make: { p, _ in EntropyBoundedRemasking(gamma: p.gamma) })
+    reads: .candidateProposals, make: { p, _ in p })
 
   /// The entropy budget gamma (nats).
   public var gamma: Double
   /// An EB-sampler with bound `gamma`.
   public init(gamma: Double) { self.gamma = gamma }
+  /// The default bound, 0.1.
+  public init() { self.init(gamma: 0.1) }
   /// Runs until the block is complete.
   public var runsUntilBlockComplete: Bool { true }
   /// The longest low-entropy prefix within the bound.
@@ -63,6 +57,6 @@ extension StrategyName {
 extension Strategy {
   /// `EntropyBoundedRemasking` with bound `gamma`.
   public static func entropyBounded(gamma: Double) -> Strategy {
-    Strategy(EntropyBoundedRemasking.descriptor, EntropyBoundedRemasking.Parameters(gamma: gamma))
+    Strategy(EntropyBoundedRemasking.descriptor, EntropyBoundedRemasking(gamma: gamma))
   }
 }

@@ -4,17 +4,9 @@
 /// Mirrors `get_transfer_index_dynamic` in NVlabs/Fast-dLLM llada/generate.py, including its
 /// quirk: when the first failing rank is the last candidate (or none fails) every candidate is
 /// committed. The block runs until it has no mask left.
-public struct FactorRemasking: DescribedStrategy {
-  /// The factor (default 1).
-  public struct Parameters: PluginParameters {
-    /// The factor `f` in `1 - f / (n + 1)`, > 0.
-    public var factor = 1.0
-    /// The default.
-    public init() {}
-    /// The factor `factor`.
-    public init(factor: Double) { self.factor = factor }
-  }
-
+///
+/// Stateless, it is its own parameter struct.
+public struct FactorRemasking: DescribedStrategy, PluginParameters {
   /// Its row of `StrategyRegistry`.
   public static let descriptor = StrategyDescriptor(
     name: .factor,
@@ -22,15 +14,17 @@ public struct FactorRemasking: DescribedStrategy {
       "Fast-dLLM's factor rule: commit the n best while the n-th confidence >= 1 - factor/(n+1).",
     parameters: [
       .number(
-        "factor", \Parameters.factor, in: .above(0),
+        "factor", \FactorRemasking.factor, in: .above(0),
         help: "f of the rule: commit n while the n-th confidence >= 1 - f/(n+1)")
     ],
-    reads: .candidateProposals, make: { p, _ in FactorRemasking(factor: p.factor) })
+    reads: .candidateProposals, make: { p, _ in p })
 
   /// The factor `f` in `1 - f / (n + 1)`.
   public var factor: Double
   /// A factor strategy.
   public init(factor: Double) { self.factor = factor }
+  /// The default factor, 1.
+  public init() { self.init(factor: 1) }
   /// Runs until the block is complete.
   public var runsUntilBlockComplete: Bool { true }
   /// `topk(confidence, top_i)` with `top_i` from the reference's loop.
@@ -60,6 +54,6 @@ extension StrategyName {
 extension Strategy {
   /// `FactorRemasking` with `factor`.
   public static func factor(_ factor: Double) -> Strategy {
-    Strategy(FactorRemasking.descriptor, FactorRemasking.Parameters(factor: factor))
+    Strategy(FactorRemasking.descriptor, FactorRemasking(factor: factor))
   }
 }

@@ -3,18 +3,9 @@
 ///
 /// Mirrors `get_transfer_index(..., threshold)` in NVlabs/Fast-dLLM llada/generate.py:
 /// `topk(confidence, k = #candidates)`, keep index 0, drop the others below the threshold.
-/// The block runs until it has no mask left; the schedule's count is ignored.
-public struct ThresholdRemasking: DescribedStrategy {
-  /// The threshold (Fast-dLLM's default 0.9); also `dream-threshold`'s.
-  public struct Parameters: PluginParameters {
-    /// Confidence needed to commit, in (0, 1].
-    public var threshold = 0.9
-    /// The default.
-    public init() {}
-    /// The threshold `threshold`.
-    public init(threshold: Double) { self.threshold = threshold }
-  }
-
+/// The block runs until it has no mask left; the schedule's count is ignored. Stateless, it is
+/// its own parameter struct (and `dream-threshold`'s).
+public struct ThresholdRemasking: DescribedStrategy, PluginParameters {
   /// Its row of `StrategyRegistry`.
   public static let descriptor = StrategyDescriptor(
     name: .threshold,
@@ -22,15 +13,17 @@ public struct ThresholdRemasking: DescribedStrategy {
       "Fast-dLLM parallel decoding: every candidate with confidence >= threshold, at least one.",
     parameters: [
       .number(
-        "threshold", \Parameters.threshold, in: .openClosed(0, 1),
+        "threshold", \ThresholdRemasking.threshold, in: .openClosed(0, 1),
         help: "confidence needed to commit in parallel")
     ],
-    reads: .candidateProposals, make: { p, _ in ThresholdRemasking(threshold: p.threshold) })
+    reads: .candidateProposals, make: { p, _ in p })
 
   /// Confidence needed to commit in parallel, in (0, 1].
   public var threshold: Double
   /// A threshold strategy.
   public init(threshold: Double) { self.threshold = threshold }
+  /// Fast-dLLM's default threshold, 0.9.
+  public init() { self.init(threshold: 0.9) }
   /// Runs until the block is complete.
   public var runsUntilBlockComplete: Bool { true }
   /// The top candidate plus every other with confidence >= threshold.
@@ -55,6 +48,6 @@ extension StrategyName {
 extension Strategy {
   /// `ThresholdRemasking` with `threshold`.
   public static func threshold(_ threshold: Double) -> Strategy {
-    Strategy(ThresholdRemasking.descriptor, ThresholdRemasking.Parameters(threshold: threshold))
+    Strategy(ThresholdRemasking.descriptor, ThresholdRemasking(threshold: threshold))
   }
 }
