@@ -65,8 +65,8 @@ public struct ParameterSet: Sendable {
   }
 
   /// Checks every range, then `validate`: the one place a strategy's or schedule's values are
-  /// validated. A range error names the flag and, when other strategies (or schedules) of
-  /// `owners` read the same key with their own meaning, which one (`for wino`).
+  /// validated. A range error names the flag and the range and, when several rows of `owners`
+  /// read the key (`threshold`: each with its own range), which one it is for (`for wino`).
   func check(
     _ values: any PluginParameters, name: String, owners: [ParameterSet],
     settings: DenoisingSettings
