@@ -21,8 +21,7 @@ public struct ExplicitSchedule: DescribedSchedule, PluginParameters {
   /// positions.
   public static let descriptor = ScheduleDescriptor(
     name: .explicit,
-    summary:
-      "Per-step counts given explicitly, one per step of a block (DenoisingSettings.explicitCounts).",
+    summary: "Commits per step of each block, given explicitly (one count per step).",
     parameters: [
       .counts(
         "explicit_counts", \ExplicitSchedule.counts, flag: "schedule-file",
