@@ -21,10 +21,12 @@ import Unmask
 ///   steps: [null, 12]
 /// ```
 /// Top-level keys: `model`, `task`, `data`, `limit`, `answer_regex`, `preset`, `settings`
-/// (fixed overrides), `grid`. Grid keys: `strategy`, `schedule`, `steps`, `block_length`,
-/// `length`, `threshold`, `entropy_bound`, `temperature`, `seed`, each a non-empty array; values
-/// are the same flat JSON the CLI flags and `run.json` use. For Sudoku, `steps: null` means one
-/// cell per step. Any other key is an error naming the file and the field.
+/// (fixed overrides), `grid`. Grid keys (`gridKeys`): `strategy`, `schedule`, `length`,
+/// `block_length`, `steps`, every strategy's and schedule's parameter (`threshold`,
+/// `entropy_bound`, ...: the keys of `StrategyRegistry` and `ScheduleRegistry`), `temperature`,
+/// `seed`, each a non-empty array; values are the same flat JSON the CLI flags and `run.json`
+/// use. For Sudoku, `steps: null` means one cell per step. Any other key is an error naming the
+/// file and the field.
 public struct SweepSpec: Sendable {
   /// Model reference (a path or a catalog name).
   public var model: String
@@ -47,11 +49,13 @@ public struct SweepSpec: Sendable {
   public static let topKeys: Set<String> = [
     "model", "task", "data", "limit", "answer_regex", "preset", "settings", "grid",
   ]
-  /// Keys allowed in `grid`, in the order points vary (the last varies fastest).
-  public static let gridKeys = [
-    "strategy", "schedule", "length", "block_length", "steps", "threshold", "entropy_bound",
-    "temperature", "seed",
-  ]
+  /// Keys allowed in `grid`, in the order points vary (the last varies fastest): the strategy,
+  /// the schedule and the canvas's shape, then every registered strategy's and schedule's
+  /// parameter in table order, then temperature and seed.
+  public static var gridKeys: [String] {
+    ["strategy", "schedule", "length", "block_length", "steps"] + StrategyRegistry.parameterKeys
+      + ScheduleRegistry.parameterKeys + ["temperature", "seed"]
+  }
 
   /// Parses a sweep file (JSON or YAML, see `ConfigDocument.Format`); errors name the file,
   /// the field and, for YAML, the line.
@@ -91,6 +95,7 @@ public struct SweepSpec: Sendable {
       throw fail("settings", "expected an object")
     }
     guard let gridObject = root["grid"]?.objectValue else { throw fail("grid", "missing object") }
+    let gridKeys = Self.gridKeys
     for key in gridObject.keys.sorted() where !gridKeys.contains(key) {
       throw fail("grid.\(key)", "unknown field; allowed: \(gridKeys.joined(separator: ", "))")
     }

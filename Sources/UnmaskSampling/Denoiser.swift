@@ -30,20 +30,16 @@ public final class Denoiser {
   /// A denoiser; throws `SamplingError` when the settings are impossible.
   public convenience init(model: MaskPredictor, settings: DenoisingSettings) throws {
     var strategy = settings.makeStrategy()
-    if case .pcSampler(let parameters) = settings.strategy, let path = parameters.backgroundPath {
-      // Loaded here, where V is known, so that an unreadable file is a one-line error.
-      strategy = PCSamplerRemasking(
-        parameters: parameters,
-        background: try PCSamplerRemasking.loadBackground(
-          path: path, vocabularySize: model.vocabularySize))
-    }
+    // Here, where V is known, so that an unreadable file (PC-Sampler's) is a one-line error.
+    try strategy.prepare(vocabularySize: model.vocabularySize)
     try self.init(
       model: model, settings: settings, strategy: strategy, schedule: settings.makeSchedule())
   }
 
-  /// A denoiser with a strategy or schedule of your own (an experiment not yet in the enums).
-  /// Traces record `settings`, so set `settings.strategy` / `settings.schedule` to the closest
-  /// name and say in the run's notes what was plugged in.
+  /// A denoiser with a strategy or schedule object of your own (an experiment without a
+  /// descriptor yet). Traces record `settings`, so set `settings.strategy` / `settings.schedule`
+  /// to the closest one, or give the plug-in a descriptor (`StrategyRegistry.register`) and use
+  /// `init(model:settings:)`, which records its own name.
   public init(
     model: MaskPredictor, settings: DenoisingSettings, strategy: any RemaskingStrategy,
     schedule: any NoiseSchedule

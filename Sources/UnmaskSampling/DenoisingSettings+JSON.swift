@@ -20,10 +20,10 @@ extension DenoisingSettings: Codable {
     "eos_fill", "min_length", "cache",
   ]
 
-  /// Every key a settings object may hold: the fields and every strategy's and schedule's
-  /// parameters.
+  /// Every key a settings object may hold: the fields and every registered strategy's and
+  /// schedule's parameters (from `StrategyRegistry` and `ScheduleRegistry`).
   public static var allKeys: Set<String> {
-    fieldKeys.union(Strategy.allParameterKeys).union(Schedule.allParameterKeys)
+    fieldKeys.union(StrategyRegistry.parameterKeys).union(ScheduleRegistry.parameterKeys)
   }
 
   /// Reads a settings object; a missing key keeps its default, unknown keys are ignored.
@@ -33,10 +33,10 @@ extension DenoisingSettings: Codable {
     s.length = try o.int("length") ?? s.length
     s.steps = try o.int("steps") ?? s.steps
     s.blockLength = try o.int("block_length") ?? s.blockLength
-    let strategyName: StrategyName = try o.choice("strategy", "strategy") ?? s.strategy.name
-    s.strategy = try Strategy(name: strategyName, reading: o)
-    let scheduleName: ScheduleName = try o.choice("schedule", "schedule") ?? s.schedule.name
-    s.schedule = try Schedule(name: scheduleName, reading: o)
+    let strategy = try o.descriptor("strategy", in: StrategyRegistry.table)
+    s.strategy = try Strategy(strategy ?? s.strategy.descriptor, reading: o)
+    let schedule = try o.descriptor("schedule", in: ScheduleRegistry.table)
+    s.schedule = try Schedule(schedule ?? s.schedule.descriptor, reading: o)
     s.rounding = try o.choice("rounding", "rounding rule") ?? s.rounding
     s.proposal = try o.choice("proposal", "proposal rule") ?? s.proposal
     s.confidencePrecision =
@@ -131,10 +131,10 @@ extension DenoisingSettings: Codable {
     var object = jsonObject
     // A new strategy or schedule starts from its own defaults, not the old one's parameters.
     if overrides["strategy"] != nil {
-      for key in Strategy.allParameterKeys { object[key] = nil }
+      for key in StrategyRegistry.parameterKeys { object[key] = nil }
     }
     if overrides["schedule"] != nil {
-      for key in Schedule.allParameterKeys { object[key] = nil }
+      for key in ScheduleRegistry.parameterKeys { object[key] = nil }
     }
     object.merge(overrides) { _, new in new }
     // A length without a block length means one block, as the references' defaults do; and
@@ -147,8 +147,8 @@ extension DenoisingSettings: Codable {
       }
     }
     let result = try DenoisingSettings(object: object)
-    let used = Set(Strategy.parameterKeys(result.strategy.name))
-      .union(Schedule.parameterKeys(result.schedule.name))
+    let used = Set(result.strategy.descriptor.parameterSet.keys)
+      .union(result.schedule.descriptor.parameterSet.keys)
     for key in overrides.keys.sorted()
     where !Self.fieldKeys.contains(key) && !used.contains(key) {
       throw SamplingError.invalidSetting(

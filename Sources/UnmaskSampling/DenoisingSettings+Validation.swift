@@ -31,21 +31,11 @@ extension DenoisingSettings {
       throw fail("alg-temp", "must be finite and >= 0, got \(a)")
     }
     guard eps > 0, eps < 1 else { throw fail("eps", "must be in (0, 1), got \(eps)") }
-    try strategy.validate()
-    try schedule.validate(stepsPerBlock: stepsPerBlock, blockLength: blockLength)
-    if case .dreamThreshold = strategy, blockLength % stepsPerBlock != 0 {
-      throw fail(
-        "steps",
-        "dream-threshold needs the block's \(blockLength) masks divisible by its \(stepsPerBlock) steps"
-      )
-    }
+    try strategy.validate(for: self)
+    try schedule.validate(for: self)
     if cache != .none && cfgScale > 0 {
       // Fast-dLLM's cached samplers have no guidance; an unconditional canvas needs its own cache.
       throw fail("cache", "\(cache.rawValue) cannot be combined with cfg-scale > 0")
-    }
-    if cache != .none && strategy.name == .remdm {
-      throw fail(
-        "cache", "\(cache.rawValue) cannot be used with remdm, which remasks outside the block")
     }
     guard maskID >= 0 else { throw fail("mask-id", "must be >= 0, got \(maskID)") }
     if logitsEosInf && eosID == nil {
@@ -68,12 +58,13 @@ extension DenoisingSettings {
     }
   }
 
-  /// Refuses more steps per block than the block has positions (ReMDM excepted: its extra
-  /// steps remask and re-commit). The references accept such runs, and the goldens include
-  /// some, so `validate()` does not check this; front ends call it so that a user's
-  /// `--steps 100 --length 8` is not 92 forward passes that commit nothing.
+  /// Refuses more steps per block than the block has positions (unless the strategy's extra
+  /// steps remask and re-commit: `StrategyDescriptor.allowsMoreStepsThanPositions`, ReMDM). The
+  /// references accept such runs, and the goldens include some, so `validate()` does not check
+  /// this; front ends call it so that a user's `--steps 100 --length 8` is not 92 forward passes
+  /// that commit nothing.
   public func checkEveryStepCanCommit() throws {
-    if stepsPerBlock > blockLength, strategy.name != .remdm {
+    if stepsPerBlock > blockLength, !strategy.descriptor.allowsMoreStepsThanPositions {
       throw SamplingError.invalidSetting(
         field: "steps",
         message:

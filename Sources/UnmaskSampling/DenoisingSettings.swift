@@ -79,5 +79,5 @@ public struct DenoisingSettings: Equatable, Sendable {
   public func makeStrategy() -> any RemaskingStrategy { strategy.make(settings: self) }
 
   /// The schedule object these settings name.
-  public func makeSchedule() -> any NoiseSchedule { schedule.make(eps: eps) }
+  public func makeSchedule() -> any NoiseSchedule { schedule.make(settings: self) }
 }

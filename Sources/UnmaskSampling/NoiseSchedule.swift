@@ -5,6 +5,9 @@
 /// (`RoundingRule`) turns the fraction that falls between two grid times into whole commits:
 /// the expected share of the still-masked positions committed between `t` and `s < t` is
 /// `1 - maskedFraction(s) / maskedFraction(t)` (for the linear schedule, Dream's `1 - s/t`).
+///
+/// Conformers are small value types, one file each under `Schedules/`, each with its descriptor
+/// (`DescribedSchedule`), chosen by name from `ScheduleRegistry`.
 public protocol NoiseSchedule: Sendable {
   /// The schedule's name in configs and traces.
   var name: ScheduleName { get }

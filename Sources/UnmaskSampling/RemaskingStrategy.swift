@@ -92,8 +92,9 @@ public struct StepContext {
 /// Picks which masked positions to commit at a step (and, for correction strategies, which
 /// committed positions to mask again).
 ///
-/// Conformers are small value types, one file each under `Strategies/`, chosen by
-/// `StrategyName`. Adding one: see docs/STRATEGIES.md.
+/// Conformers are small value types, one file each under `Strategies/`, each with its
+/// descriptor (`DescribedStrategy`), chosen by name from `StrategyRegistry`. Adding one: see
+/// docs/STRATEGIES.md.
 public protocol RemaskingStrategy {
   /// The name in configs and traces.
   var name: StrategyName { get }
@@ -118,6 +119,10 @@ public protocol RemaskingStrategy {
   mutating func selectRemasks(
     _ context: StepContext, committed: [ScoredPosition], rng: inout SeededGenerator
   ) -> [Int]
+  /// Loads what depends on the model (PC-Sampler's background frequencies, `[V]`); called once
+  /// by `Denoiser.init(model:settings:)`, so that an unreadable file is a one-line error before
+  /// the run (default: nothing).
+  mutating func prepare(vocabularySize: Int) throws
 }
 
 extension RemaskingStrategy {
@@ -135,4 +140,6 @@ extension RemaskingStrategy {
   public func selectRemasks(
     _ context: StepContext, committed: [ScoredPosition], rng: inout SeededGenerator
   ) -> [Int] { [] }
+  /// Nothing to load by default.
+  public func prepare(vocabularySize: Int) throws {}
 }

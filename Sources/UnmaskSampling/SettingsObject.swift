@@ -62,6 +62,13 @@ struct SettingsObject {
     return .some(try read(key))
   }
 
+  /// The file path (a string) at `key`, or nil when absent.
+  func path(_ key: String) throws -> String? {
+    guard let v = values[key] else { return nil }
+    guard let path = v.stringValue else { throw fail(key, "a file path", v) }
+    return path
+  }
+
   /// The list of integers at `key`, or nil when absent.
   func ints(_ key: String) throws -> [Int]? {
     guard let v = values[key] else { return nil }
@@ -79,5 +86,15 @@ struct SettingsObject {
         kind: kind, name: s, choices: T.allCases.map(\.rawValue))
     }
     return choice
+  }
+
+  /// The row of `table` named at `key` (`"strategy": "threshold"`), or nil when absent.
+  func descriptor<D: PluginDescriptor>(_ key: String, in table: PluginTable<D>) throws -> D? {
+    guard let v = values[key] else { return nil }
+    guard let name = v.stringValue else { throw fail(key, "a \(table.kind) name", v) }
+    guard let descriptor = table.descriptor(named: name) else {
+      throw SamplingError.unknownName(kind: table.kind, name: name, choices: table.names)
+    }
+    return descriptor
   }
 }

@@ -1,60 +1,14 @@
-import UnmaskCore
-
-/// The remasking strategies, by the names the CLI, config files and traces share.
+/// A remasking strategy's name (`--strategy`, the `strategy` key).
 ///
 /// A strategy decides *which* masked positions are committed at a step; the schedule
-/// (`ScheduleName`) decides *how many*. Scores are "higher commits first".
-public enum StrategyName: String, CaseIterable, Codable, Sendable {
-  /// Probability of the proposed token: LLaDA `low_confidence`, Dream `maskgit_plus`.
-  case confidence
-  /// Top-1 minus top-2 probability: Dream `topk_margin`.
-  case margin
-  /// Lowest entropy first (score = sum p log p): Dream `entropy`.
-  case entropy
-  /// A uniform random score per position: LLaDA `random`.
-  case random
-  /// Each masked position moves independently with probability `1 - s/t`: Dream/D3PM `origin`.
-  case origin
-  /// Fast-dLLM parallel decoding: every candidate with confidence >= threshold, at least one.
-  case threshold
-  /// Fast-dLLM's Dream `confidence_threshold`: a budget of M/steps per step, the first always
-  /// committed, the others if confidence >= threshold, the rest deferred.
-  case dreamThreshold = "dream-threshold"
-  /// Fast-dLLM's factor rule: commit the n best while the n-th confidence >= 1 - factor/(n+1).
-  case factor
-  /// EB-sampler: commit lowest-entropy positions while their summed entropy stays <= gamma.
-  case entropyBounded = "entropy-bounded"
-  /// ReMDM: confidence commits plus remasking of committed tokens (cap/rescale/conf/loop).
-  case remdm
-  /// PC-Sampler: confidence calibrated by token rarity, damped by distance into the block.
-  case pcSampler = "pc-sampler"
-  /// KLASS: commit every confident position whose distribution stayed stable (low KL).
-  case klass
-  /// DUS: a planned coarse-to-fine (dilated) order, about log(B) steps per block.
-  case dus
-  /// LLaDA 2.1's JointThreshold: threshold commits plus edits of committed tokens.
-  case tokenEditing = "token-editing"
-  /// WINO: wide-in threshold drafting, narrow-out verification that remasks weak drafts.
-  case wino
-}
+/// (`ScheduleName`) decides *how many*. Scores are "higher commits first". The built-in names
+/// are declared with their strategies (`.confidence`, `.dreamThreshold`); a plug-in registered
+/// in `StrategyRegistry` has its own.
+public typealias StrategyName = PluginName<StrategyDescriptor>
 
-/// The noise schedules (masking rate over time), by their shared names.
-public enum ScheduleName: String, CaseIterable, Codable, Sendable {
-  /// Masked fraction `t` (LLaDA, Dream).
-  case linear
-  /// Masked fraction `cos(pi/2 * (1 - t))` (MaskGIT).
-  case cosine
-  /// Masked fraction `cos^2(pi/2 * (1 - t))`.
-  case cosineSquared = "cosine-squared"
-  /// Masked fraction `(1 - eps) * t` (MDLM log-linear: sigma(t) = -log(1 - (1 - eps) t)).
-  case logLinear = "log-linear"
-  /// Masked fraction `1 - exp(-sigma_min^(1-t) * sigma_max^t)` (MDLM/SEDD geometric).
-  case geometric
-  /// Masked fraction `t^exponent`.
-  case polynomial
-  /// Per-step counts given explicitly (`DenoisingSettings.explicitCounts`, `--schedule-file`).
-  case explicit
-}
+/// A noise schedule's name (`--schedule`, the `schedule` key); the built-in ones are declared
+/// with their schedules (`.linear`, `.cosineSquared`).
+public typealias ScheduleName = PluginName<ScheduleDescriptor>
 
 /// How a schedule's fractional token counts become whole commits per step.
 public enum RoundingRule: String, CaseIterable, Codable, Sendable {

@@ -24,8 +24,12 @@ struct BenchGenerateCommand: ParsableCommand {
   @Option(help: "Tokens to generate.") var length = 256
   @Option(help: "Block length.") var blockLength = 32
   @Option(help: "Denoising steps (default: --length).") var steps: Int?
+  /// The strategies this benchmark runs.
+  enum BenchStrategy: String, CaseIterable, ExpressibleByArgument {
+    case confidence, threshold
+  }
   @Option(help: "confidence (fixed steps) or threshold (Fast-dLLM parallel decoding).")
-  var strategy: StrategyName = .confidence
+  var strategy: BenchStrategy = .confidence
   @Option(help: "Threshold for --strategy threshold.") var threshold = 0.9
   @Option(help: "Cache modes to measure, comma separated; none always runs first.")
   var caches = "none,prefix,dual"

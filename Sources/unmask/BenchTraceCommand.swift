@@ -43,9 +43,7 @@ struct BenchTraceCommand: ParsableCommand {
 
     var figures = FigureOptions()
     figures.enabled = !noFigures
-    let info = TraceRunInfo(
-      model: model, promptTokens: prompt, strategy: settings.strategy.name.rawValue,
-      settings: settings)
+    let info = TraceRunInfo(model: model, promptTokens: prompt, settings: settings)
     func timePlain() throws -> Double {
       let start = Date()
       _ = try denoiser.generate(prompt: prompt)

@@ -162,15 +162,13 @@ struct GenerateCommand: ParsableCommand {
   func makeRecorder(
     in directory: URL, promptTokens: [Int32], session: ModelSession, settings: DenoisingSettings
   ) throws -> TraceRecorder {
-    var info = TraceRunInfo(
-      model: modelOptions.model, promptTokens: promptTokens,
-      strategy: settings.strategy.name.rawValue, settings: settings,
+    let info = TraceRunInfo(
+      model: modelOptions.model, promptTokens: promptTokens, settings: settings,
       extra: [
         "architecture": session.architecture,
         "command": CommandLine.arguments.joined(separator: " "),
       ],
       tokenText: session.tokenText)
-    info.maskID = settings.maskID
     return try TraceRecorder(directory: directory, run: info)
   }
 

@@ -3,19 +3,33 @@ import Foundation
 import Unmask
 
 extension PresetName: ExpressibleByArgument {}
-extension StrategyName: ExpressibleByArgument {}
-extension ScheduleName: ExpressibleByArgument {}
 extension RoundingRule: ExpressibleByArgument {}
 extension ProposalRule: ExpressibleByArgument {}
-extension ReMDMSchedule: ExpressibleByArgument {}
 extension ConfidencePrecision: ExpressibleByArgument {}
 extension CacheMode: ExpressibleByArgument {}
+
+/// `--strategy` and `--schedule`: the names in `StrategyRegistry` and `ScheduleRegistry`;
+/// `--help` lists each with its summary and its parameter flags.
+extension PluginName: ExpressibleByArgument {
+  /// A registered name, or nil.
+  public init?(argument: String) {
+    guard Descriptor.table.descriptor(named: argument) != nil else { return nil }
+    self.init(rawValue: argument)
+  }
+  /// Every registered name, in table order.
+  public static var allValueStrings: [String] { Descriptor.table.names }
+  /// Each row's summary and parameter flags.
+  public static var allValueDescriptions: [String: String] { Descriptor.table.helpTexts }
+}
 
 /// Every sampler flag, shared by the commands that denoise (`@OptionGroup var sampling: SamplingOptions`).
 ///
 /// A run starts from `--preset` (the model architecture's reference by default) and every flag
 /// given explicitly overrides that preset's field. `settings(for:)` builds the
-/// `DenoisingSettings` the denoiser and the trace use.
+/// `DenoisingSettings` the denoiser and the trace use. The strategies' and schedules' parameter
+/// flags (`--threshold`, `--schedule-file`, ...) are not declared here: their descriptors
+/// declare them (`ParameterFlag`), `--help` lists them under `--strategy` and `--schedule`, and
+/// they arrive in `parameterFlags`, so a new strategy needs no line in this file.
 struct SamplingOptions: ParsableArguments {
   @Option(
     help:
@@ -33,10 +47,13 @@ struct SamplingOptions: ParsableArguments {
     help: "Semi-autoregressive block length; must divide --length. Default: --length (one block).")
   var blockLength: Int?
 
-  @Option(help: "Which masked positions to commit each step.")
+  @Option(help: "Which masked positions to commit each step (each with its parameter flags).")
   var strategy: StrategyName?
 
-  @Option(help: "How the masked fraction falls over time (how many to commit per step).")
+  @Option(
+    help:
+      "How the masked fraction falls over time: how many to commit per step (each with its parameter flags)."
+  )
   var schedule: ScheduleName?
 
   @Option(
@@ -70,86 +87,8 @@ struct SamplingOptions: ParsableArguments {
   @Option(help: "Sample positions from softmax(score / alg-temp) instead of taking the top ones.")
   var algTemp: Double?
 
-  @Option(help: "Confidence needed to commit in parallel (threshold strategy), in (0, 1].")
-  var threshold: Double?
-
-  @Option(
-    help: "Factor f of the factor strategy: commit n while the n-th confidence >= 1 - f/(n+1).")
-  var factor: Double?
-
-  @Option(help: "EB-sampler entropy bound gamma (nats).")
-  var entropyBound: Double?
-
-  @Option(help: "ReMDM remasking strength eta.")
-  var eta: Double?
-
-  @Option(help: "ReMDM remasking schedule.")
-  var remdmSchedule: ReMDMSchedule?
-
-  @Option(help: "ReMDM loop window start t_on.")
-  var remdmLoopStart: Double?
-
-  @Option(help: "ReMDM loop window end t_off.")
-  var remdmLoopEnd: Double?
-
-  @Option(help: "PC-Sampler position decay lambda, in [0, inf) (default 0.25).")
-  var pcLambda: Double?
-
-  @Option(help: "PC-Sampler clip alpha of the calibrated confidence, in (0, inf) (default 10).")
-  var pcAlpha: Double?
-
-  @Option(
-    help: ArgumentHelp(
-      "PC-Sampler background token frequencies ({\"num_token\": N, \"p_baseline_dict\": {id: count}}); uniform when omitted.",
-      valueName: "FILE"))
-  var pcBackground: String?
-
-  @Option(help: "KLASS confidence a ready position must exceed, in [0, 1) (default 0.9).")
-  var klassConfidence: Double?
-
-  @Option(help: "KLASS KL bound (nats) of each of the last steps, in (0, inf) (default 0.01).")
-  var klassKl: Double?
-
-  @Option(help: "KLASS steps of KL history, in 1...64 (default 2).")
-  var klassHistory: Int?
-
-  @Option(help: "DUS dilation base, in 2...64 (default 2).")
-  var dusBase: Int?
-
-  @Option(help: "DUS exponent of the first stride B / base^skip, in 1...16 (default 1).")
-  var dusSkip: Int?
-
-  @Option(
-    help:
-      "Token editing: replace a generated token when the model's argmax differs with probability above this, in [0, 1) (default 0)."
-  )
-  var editThreshold: Double?
-
-  @Option(
-    help: "Token editing: edit-only steps once a block has no mask, in 0...1024 (default 16).")
-  var maxPostEditSteps: Int?
-
-  @Option(
-    help: "WINO: remask a drafted token whose support falls below this, in (0, 1] (default 0.9).")
-  var verifyThreshold: Double?
-
   @Option(help: "Final time of Dream's grid linspace(1, eps, steps + 1); MDLM log-linear eps.")
   var eps: Double?
-
-  @Option(help: "Geometric schedule sigma_min.")
-  var sigmaMin: Double?
-
-  @Option(help: "Geometric schedule sigma_max.")
-  var sigmaMax: Double?
-
-  @Option(help: "Polynomial schedule exponent (masked fraction t^exponent).")
-  var exponent: Double?
-
-  @Option(
-    help:
-      "File of commits per step of a block (integers separated by spaces, commas or lines); implies --schedule explicit."
-  )
-  var scheduleFile: String?
 
   @Option(help: "Seed of the run's random generator; the same seed reproduces a run bit for bit.")
   var seed: UInt64?
@@ -193,6 +132,12 @@ struct SamplingOptions: ParsableArguments {
   )
   var cache: CacheMode?
 
+  /// The strategies' and schedules' parameter flags as given (`--threshold 0.9`), read by
+  /// `parameterOverrides()`; any other flag ArgumentParser does not know lands here too and is
+  /// refused there.
+  @Argument(parsing: .allUnrecognized, help: .hidden)
+  var parameterFlags: [String] = []
+
   /// Checks the flags against the preset they start from (the model's special ids and its
   /// architecture's preset come in `settings(for:)`).
   func validate() throws {
@@ -225,7 +170,7 @@ struct SamplingOptions: ParsableArguments {
   /// The flags given, as settings keys (`DenoisingSettings.applying`), so the command line,
   /// sweep files and server requests change settings through one validated path.
   func overrides() throws -> [String: JSONValue] {
-    var o: [String: JSONValue] = [:]
+    var o = try parameterOverrides()
     func put(_ key: String, _ value: Int?) { if let value { o[key] = .integer(value) } }
     func put(_ key: String, _ value: Double?) { if let value { o[key] = .number(value) } }
     func put<T: RawRepresentable>(_ key: String, _ value: T?) where T.RawValue == String {
@@ -244,17 +189,7 @@ struct SamplingOptions: ParsableArguments {
     put("top_p", topP)
     put("cfg_scale", cfgScale)
     put("alg_temp", algTemp)
-    put("threshold", threshold)
-    put("factor", factor)
-    put("entropy_bound", entropyBound)
-    put("eta", eta)
-    put("remdm_schedule", remdmSchedule)
-    put("remdm_loop_start", remdmLoopStart)
-    put("remdm_loop_end", remdmLoopEnd)
     put("eps", eps)
-    put("sigma_min", sigmaMin)
-    put("sigma_max", sigmaMax)
-    put("exponent", exponent)
     if let seed {
       o["seed"] = seed <= UInt64(Int.max) ? .integer(Int(seed)) : .number(Double(seed))
     }
@@ -262,48 +197,34 @@ struct SamplingOptions: ParsableArguments {
     if confidenceEosEotInf { o["confidence_eos_eot_inf"] = .bool(true) }
     if let earlyStop { o["stop_when_block_complete"] = .bool(earlyStop) }
     if scoreAllMasked { o["score_all_masked"] = .bool(true) }
-    put("pc_lambda", pcLambda)
-    put("pc_alpha", pcAlpha)
-    if let pcBackground { o["pc_background"] = .string(pcBackground) }
-    put("klass_confidence", klassConfidence)
-    put("klass_kl", klassKl)
-    put("klass_history", klassHistory)
-    put("dus_base", dusBase)
-    put("dus_skip", dusSkip)
-    put("edit_threshold", editThreshold)
-    put("max_post_edit_steps", maxPostEditSteps)
-    put("verify_threshold", verifyThreshold)
     if referenceEosBug { o["reference_eos_bug"] = .bool(true) }
     if stopAtEos { o["stop_at_eos"] = .bool(true) }
     if eosFill { o["eos_fill"] = .bool(true) }
     put("min_length", minLength)
     put("cache", cache)
-    if let scheduleFile {
-      o["explicit_counts"] = .array(try Self.readCounts(path: scheduleFile).map { .integer($0) })
-      if schedule == nil { o["schedule"] = .string(ScheduleName.explicit.rawValue) }
-    }
     return o
   }
 
-  /// Integers separated by spaces, commas or newlines (a JSON array works); `#` starts a comment.
-  static func readCounts(path: String) throws -> [Int] {
-    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-      throw SamplingError.scheduleFile(path: path, message: "cannot be read")
-    }
-    var counts: [Int] = []
-    for line in text.split(whereSeparator: \.isNewline) {
-      let content =
-        line.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-      for field in content.split(whereSeparator: { " ,\t[]".contains($0) }) {
-        guard let n = Int(field) else {
-          throw SamplingError.scheduleFile(path: path, message: "'\(field)' is not an integer")
-        }
-        counts.append(n)
+  /// The parameter flags given, as settings keys: `--flag value` or `--flag=value`, each flag
+  /// one of `ParameterFlag.all`; a value is read as its parameter's kind (`--schedule-file`
+  /// reads the file).
+  func parameterOverrides() throws -> [String: JSONValue] {
+    var o: [String: JSONValue] = [:]
+    var arguments = parameterFlags[...]
+    while let argument = arguments.popFirst() {
+      guard argument.hasPrefix("--") else {
+        throw ValidationError("Unexpected argument '\(argument)'")
       }
+      let parts = argument.dropFirst(2).split(separator: "=", maxSplits: 1)
+      let name = String(parts.first ?? "")
+      guard let flag = ParameterFlag.named(name) else {
+        throw ValidationError("Unknown option '--\(name)'")
+      }
+      guard let value = parts.count == 2 ? String(parts[1]) : arguments.popFirst() else {
+        throw ValidationError("Missing value for '--\(name) <\(flag.parameter.kind.valueName)>'")
+      }
+      o.merge(try flag.overrides(value)) { _, new in new }
     }
-    guard !counts.isEmpty else {
-      throw SamplingError.scheduleFile(path: path, message: "holds no counts")
-    }
-    return counts
+    return o
   }
 }

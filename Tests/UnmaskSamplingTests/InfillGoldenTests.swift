@@ -68,7 +68,7 @@ struct InfillGoldenTests {
     let background = InfillGoldenCase.file?.pc_background ?? []
     let settings = golden.settings
     var strategy = settings.makeStrategy()
-    if case .pcSampler(let parameters) = settings.strategy {
+    if let parameters = settings.strategy.parameters(as: PCSamplerRemasking.Parameters.self) {
       strategy = PCSamplerRemasking(parameters: parameters, background: background)
     }
     let denoiser = try Denoiser(

@@ -121,13 +121,32 @@ struct StrategyBehaviourTests {
   }
 }
 
-/// The docs/STRATEGIES.md example: a strategy of one's own, plugged in without an enum case.
-struct LeftToRightRemasking: RemaskingStrategy {
-  var name: StrategyName { .confidence }
+/// The docs/STRATEGIES.md example: a strategy of one's own with its descriptor, registered
+/// under its own name (`RegisteredPluginTests`) or plugged in as an object (`CustomPluginTests`).
+/// Score = `-position + weight * confidence`: left to right at the default weight 0.
+struct LeftToRightRemasking: DescribedStrategy {
+  struct Parameters: PluginParameters {
+    var confidenceWeight = 0.0
+  }
+
+  static let descriptor = StrategyDescriptor(
+    name: "left-to-right", summary: "Leftmost candidates first (a test plug-in).",
+    parameters: [
+      .number(
+        "ltr_confidence_weight", \Parameters.confidenceWeight, in: .atLeast(0),
+        help: "weight of the confidence added to -position")
+    ],
+    reads: .candidateProposals, make: { p, _ in LeftToRightRemasking(parameters: p) })
+
+  var parameters = Parameters()
+
   mutating func selectCommits(_ context: StepContext, rng: inout SeededGenerator)
     -> [ScoredPosition]
   {
-    context.pick(context.scoreRow { -Double($0.position) }, k: context.count, rng: &rng)
+    let weight = parameters.confidenceWeight
+    return context.pick(
+      context.scoreRow { -Double($0.position) + weight * $0.confidence }, k: context.count,
+      rng: &rng)
   }
 }
 

@@ -124,7 +124,7 @@ struct SettingsOverrideTests {
     let fast = try DenoisingSettings.preset(.fastDLLM).applying(["threshold": .number(0.5)])
     #expect(fast.strategy == .threshold(0.5))
     let remdm = try base.applying(["strategy": .string("remdm"), "eta": .number(0.2)])
-    guard case .remdm(let p) = remdm.strategy else {
+    guard let p = remdm.strategy.parameters(as: ReMDMParameters.self) else {
       Issue.record("not remdm")
       return
     }

@@ -17,9 +17,9 @@ import UnmaskCore
 /// variant, which masks low-confidence tokens of a level again and never revisits them (the run
 /// ends with masks). Infilling: a level with no mask left is skipped (no model call), and masks
 /// outside the block (prompt or suffix masks) are committed with the block's last level.
-public struct DilatedRemasking: RemaskingStrategy {
+public struct DilatedRemasking: DescribedStrategy {
   /// DUS's parameters.
-  public struct Parameters: Equatable, Sendable {
+  public struct Parameters: PluginParameters {
     /// Dilation base (the stride divides by it each level), >= 2; the paper's default 2.
     public var base: Int = 2
     /// Exponent of the first stride `B / base^skip`, >= 1.
@@ -31,29 +31,20 @@ public struct DilatedRemasking: RemaskingStrategy {
       self.base = base
       self.skip = skip
     }
-
-    /// The JSON keys, as the CLI flags are named (`--dus-base`, `--dus-skip`).
-    static let keys = ["dus_base", "dus_skip"]
-
-    init(reading object: SettingsObject) throws {
-      base = try object.int("dus_base") ?? base
-      skip = try object.int("dus_skip") ?? skip
-    }
-
-    var json: [String: JSONValue] { ["dus_base": .integer(base), "dus_skip": .integer(skip)] }
-
-    /// Throws `SamplingError.invalidSetting` naming the flag and its range.
-    public func validate() throws {
-      guard base >= 2, base <= 64 else {
-        throw SamplingError.invalidSetting(
-          field: "dus-base", message: "must be in 2...64, got \(base)")
-      }
-      guard skip >= 1, skip <= 16 else {
-        throw SamplingError.invalidSetting(
-          field: "dus-skip", message: "must be in 1...16, got \(skip)")
-      }
-    }
   }
+
+  /// Its row of `StrategyRegistry`.
+  public static let descriptor = StrategyDescriptor(
+    name: .dus,
+    summary: "DUS: a planned coarse-to-fine (dilated) order, about log(B) steps per block.",
+    parameters: [
+      .integer("dus_base", \Parameters.base, in: 2...64, help: "DUS dilation base"),
+      .integer(
+        "dus_skip", \Parameters.skip, in: 1...16,
+        help: "DUS exponent of the first stride B / base^skip"),
+    ],
+    reads: StrategyReads(logitRows: .candidates, probabilities: .none),
+    make: { p, _ in DilatedRemasking(parameters: p) })
 
   /// The parameters.
   public var parameters: Parameters
@@ -63,10 +54,6 @@ public struct DilatedRemasking: RemaskingStrategy {
   /// A DUS strategy.
   public init(parameters: Parameters) { self.parameters = parameters }
 
-  /// `.dus`.
-  public var name: StrategyName { .dus }
-  /// Reads only its candidates' proposals: the pass computes only their logit rows.
-  public var readsLogitRows: LogitRowUse { .candidates }
   /// The block runs its levels, not the schedule's steps.
   public var runsUntilBlockComplete: Bool { true }
 
@@ -117,5 +104,17 @@ public struct DilatedRemasking: RemaskingStrategy {
       levels[levels.count - 1].append(contentsOf: last)
     }
     return levels
+  }
+}
+
+extension StrategyName {
+  /// `DilatedRemasking`.
+  public static var dus: StrategyName { "dus" }
+}
+
+extension Strategy {
+  /// `DilatedRemasking` with `parameters`.
+  public static func dus(_ parameters: DilatedRemasking.Parameters) -> Strategy {
+    Strategy(DilatedRemasking.descriptor, parameters)
   }
 }

@@ -7,7 +7,34 @@ import UnmaskCore
 /// next step. A deferral at the last step adds a step with no new budget, so the block runs
 /// until it is complete. Requires `M % steps == 0` for the block's M masks, as the reference;
 /// with infilling masks outside the block M may not divide and the budget rounds up.
-public struct DreamThresholdRemasking: RemaskingStrategy {
+public struct DreamThresholdRemasking: DescribedStrategy {
+  /// Its row of `StrategyRegistry`; its parameters are a `ThresholdRemasking`'s, which is what
+  /// it makes under a key/value cache (Fast-dLLM's cached Dream block sampler has no budget:
+  /// top-1 plus all >= threshold).
+  public static let descriptor = StrategyDescriptor(
+    name: .dreamThreshold,
+    summary:
+      "Fast-dLLM's Dream confidence_threshold: a budget of M/steps per step, the first always committed, the others if confidence >= threshold, the rest deferred.",
+    parameters: [
+      .number(
+        "threshold", \ThresholdRemasking.threshold, in: .openClosed(0, 1),
+        help: "confidence needed to commit beyond the first")
+    ],
+    reads: .candidateProposals,
+    validate: { _, settings in
+      let (positions, steps) = (settings.blockLength, settings.stepsPerBlock)
+      if positions % steps != 0 {
+        throw SamplingError.invalidSetting(
+          field: "steps",
+          message:
+            "dream-threshold needs the block's \(positions) masks divisible by its \(steps) steps")
+      }
+    },
+    make: { p, settings in
+      if settings.cache != .none { return p }
+      return DreamThresholdRemasking(threshold: p.threshold, stepsPerBlock: settings.stepsPerBlock)
+    })
+
   /// Confidence needed to commit beyond the first, in (0, 1].
   public var threshold: Double
   private var perStep: Int?
@@ -22,10 +49,6 @@ public struct DreamThresholdRemasking: RemaskingStrategy {
     self.stepsPerBlock = stepsPerBlock
     self.steps = stepsPerBlock
   }
-  /// `.dreamThreshold`.
-  public var name: StrategyName { .dreamThreshold }
-  /// Reads only its candidates' proposals: the pass computes only their logit rows.
-  public var readsLogitRows: LogitRowUse { .candidates }
   /// Runs until the block is complete (steps are added while tokens are deferred).
   public var runsUntilBlockComplete: Bool { true }
 
@@ -59,5 +82,17 @@ public struct DreamThresholdRemasking: RemaskingStrategy {
     }
     step += 1
     return chosen
+  }
+}
+
+extension StrategyName {
+  /// `DreamThresholdRemasking`.
+  public static var dreamThreshold: StrategyName { "dream-threshold" }
+}
+
+extension Strategy {
+  /// `DreamThresholdRemasking` with `threshold`.
+  public static func dreamThreshold(_ threshold: Double) -> Strategy {
+    Strategy(DreamThresholdRemasking.descriptor, ThresholdRemasking(threshold: threshold))
   }
 }

@@ -6,15 +6,27 @@ import UnmaskCore
 ///
 /// `gamma = 0` commits one token per step (plain confidence-ordered decoding); larger gamma
 /// trades accuracy for fewer steps. The block runs until it has no mask left.
-public struct EntropyBoundedRemasking: RemaskingStrategy {
+///
+/// Stateless, it is its own parameter struct.
+public struct EntropyBoundedRemasking: DescribedStrategy, PluginParameters {
+  /// Its row of `StrategyRegistry`.
+  public static let descriptor = StrategyDescriptor(
+    name: .entropyBounded,
+    summary:
+      "EB-sampler: commit lowest-entropy positions while their summed entropy stays <= gamma.",
+    parameters: [
+      .number(
+        "entropy_bound", \EntropyBoundedRemasking.gamma, in: .atLeast(0),
+        help: "EB-sampler entropy bound gamma (nats)")
+    ],
+    reads: .candidateProposals, make: { p, _ in p })
+
   /// The entropy budget gamma (nats).
   public var gamma: Double
   /// An EB-sampler with bound `gamma`.
   public init(gamma: Double) { self.gamma = gamma }
-  /// `.entropyBounded`.
-  public var name: StrategyName { .entropyBounded }
-  /// Reads only its candidates' proposals: the pass computes only their logit rows.
-  public var readsLogitRows: LogitRowUse { .candidates }
+  /// The default bound, 0.1.
+  public init() { self.init(gamma: 0.1) }
   /// Runs until the block is complete.
   public var runsUntilBlockComplete: Bool { true }
   /// The longest low-entropy prefix within the bound.
@@ -36,5 +48,17 @@ public struct EntropyBoundedRemasking: RemaskingStrategy {
       chosen.append(ScoredPosition(position: position, score: row[position]))
     }
     return chosen
+  }
+}
+
+extension StrategyName {
+  /// `EntropyBoundedRemasking`.
+  public static var entropyBounded: StrategyName { "entropy-bounded" }
+}
+
+extension Strategy {
+  /// `EntropyBoundedRemasking` with bound `gamma`.
+  public static func entropyBounded(gamma: Double) -> Strategy {
+    Strategy(EntropyBoundedRemasking.descriptor, EntropyBoundedRemasking(gamma: gamma))
   }
 }

@@ -14,9 +14,9 @@ import UnmaskCore
 /// `history - 1` of a block on, blocks stop once complete (pair with `--early-stop`).
 /// Difference: on a block's last step every mask left is committed (the reference can leave
 /// masks when ready sets were smaller than the schedule's counts; its goldens skip those runs).
-public struct KLASSRemasking: RemaskingStrategy {
+public struct KLASSRemasking: DescribedStrategy {
   /// KLASS's parameters (reference defaults: 0.9, 0.01, 2).
-  public struct Parameters: Equatable, Sendable {
+  public struct Parameters: PluginParameters {
     /// Confidence a ready position must exceed, in [0, 1).
     public var confidence: Double = 0.9
     /// KL bound (nats) each of the last `history` steps must stay under, > 0.
@@ -31,39 +31,24 @@ public struct KLASSRemasking: RemaskingStrategy {
       self.kl = kl
       self.history = history
     }
-
-    /// The JSON keys, as the CLI flags are named (`--klass-confidence`, ...).
-    static let keys = ["klass_confidence", "klass_kl", "klass_history"]
-
-    init(reading object: SettingsObject) throws {
-      confidence = try object.double("klass_confidence") ?? confidence
-      kl = try object.double("klass_kl") ?? kl
-      history = try object.int("klass_history") ?? history
-    }
-
-    var json: [String: JSONValue] {
-      [
-        "klass_confidence": .number(confidence), "klass_kl": .number(kl),
-        "klass_history": .integer(history),
-      ]
-    }
-
-    /// Throws `SamplingError.invalidSetting` naming the flag and its range.
-    public func validate() throws {
-      guard confidence >= 0, confidence < 1 else {
-        throw SamplingError.invalidSetting(
-          field: "klass-confidence", message: "must be in [0, 1), got \(confidence)")
-      }
-      guard kl.isFinite, kl > 0 else {
-        throw SamplingError.invalidSetting(
-          field: "klass-kl", message: "must be in (0, inf), got \(kl)")
-      }
-      guard history >= 1, history <= 64 else {
-        throw SamplingError.invalidSetting(
-          field: "klass-history", message: "must be in 1...64, got \(history)")
-      }
-    }
   }
+
+  /// Its row of `StrategyRegistry`: it reads whole distributions of every masked row.
+  public static let descriptor = StrategyDescriptor(
+    name: .klass,
+    summary:
+      "KLASS: commit every confident position whose distribution stayed stable (low KL).",
+    parameters: [
+      .number(
+        "klass_confidence", \Parameters.confidence, in: .closedOpen(0, 1),
+        help: "KLASS confidence a ready position must exceed"),
+      .number(
+        "klass_kl", \Parameters.kl, in: .above(0),
+        help: "KLASS KL bound (nats) of each of the last steps"),
+      .integer("klass_history", \Parameters.history, in: 1...64, help: "KLASS steps of KL history"),
+    ],
+    reads: StrategyReads(logitRows: .all, probabilities: .distributions),
+    make: { p, _ in KLASSRemasking(parameters: p) })
 
   /// The parameters.
   public var parameters: Parameters
@@ -74,9 +59,6 @@ public struct KLASSRemasking: RemaskingStrategy {
 
   /// A KLASS strategy.
   public init(parameters: Parameters) { self.parameters = parameters }
-
-  /// `.klass`.
-  public var name: StrategyName { .klass }
 
   /// Every ready candidate, or the schedule's count by confidence when none is ready.
   public mutating func selectCommits(_ context: StepContext, rng: inout SeededGenerator)
@@ -131,5 +113,17 @@ public struct KLASSRemasking: RemaskingStrategy {
       tracked[position] = p
     }
     previous = tracked
+  }
+}
+
+extension StrategyName {
+  /// `KLASSRemasking`.
+  public static var klass: StrategyName { "klass" }
+}
+
+extension Strategy {
+  /// `KLASSRemasking` with `parameters`.
+  public static func klass(_ parameters: KLASSRemasking.Parameters) -> Strategy {
+    Strategy(KLASSRemasking.descriptor, parameters)
   }
 }

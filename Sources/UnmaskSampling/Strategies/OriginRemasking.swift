@@ -3,13 +3,18 @@
 ///
 /// The probability is computed in float32 as Dream's `1 - s / t` on its float32 timesteps;
 /// the schedule's count is ignored (the number moved is itself random).
-public struct OriginRemasking: RemaskingStrategy {
+public struct OriginRemasking: DescribedStrategy {
   /// The origin strategy.
   public init() {}
-  /// `.origin`.
-  public var name: StrategyName { .origin }
-  /// Reads only its candidates' proposals: the pass computes only their logit rows.
-  public var readsLogitRows: LogitRowUse { .candidates }
+
+  /// Its row of `StrategyRegistry`.
+  public static let descriptor = StrategyDescriptor(
+    name: .origin,
+    summary:
+      "Each masked position moves independently with probability 1 - s/t: Dream/D3PM origin.",
+    reads: StrategyReads(logitRows: .candidates, probabilities: .none),
+    make: { _ in OriginRemasking() })
+
   /// Bernoulli(1 - f(s)/f(t)) per candidate, in ascending position order.
   public mutating func selectCommits(_ context: StepContext, rng: inout SeededGenerator)
     -> [ScoredPosition]
@@ -24,4 +29,14 @@ public struct OriginRemasking: RemaskingStrategy {
     }
     return chosen
   }
+}
+
+extension StrategyName {
+  /// `OriginRemasking`.
+  public static var origin: StrategyName { "origin" }
+}
+
+extension Strategy {
+  /// `OriginRemasking`.
+  public static var origin: Strategy { Strategy(OriginRemasking.descriptor) }
 }

@@ -12,9 +12,9 @@ import UnmaskCore
 /// with `--confidence-precision float32` to match it bit for bit), the score in float32 (here:
 /// each operation rounded to float32). Masks before the block (prompt masks) count as distance
 /// 0.
-public struct PCSamplerRemasking: RemaskingStrategy {
+public struct PCSamplerRemasking: DescribedStrategy {
   /// PC-Sampler's parameters (the reference scripts use lambda 0.25, alpha 10).
-  public struct Parameters: Equatable, Sendable {
+  public struct Parameters: PluginParameters {
     /// Position decay lambda >= 0 (`lambd`); 0 = no position bias.
     public var lambda: Double = 0.25
     /// Clip alpha > 0 of the calibrated confidence.
@@ -30,46 +30,27 @@ public struct PCSamplerRemasking: RemaskingStrategy {
       self.alpha = alpha
       self.backgroundPath = backgroundPath
     }
-
-    /// The JSON keys, as the CLI flags are named (`--pc-lambda`, `--pc-alpha`,
-    /// `--pc-background`).
-    static let keys = ["pc_lambda", "pc_alpha", "pc_background"]
-
-    init(reading object: SettingsObject) throws {
-      lambda = try object.double("pc_lambda") ?? lambda
-      alpha = try object.double("pc_alpha") ?? alpha
-      if let v = object.values["pc_background"] {
-        if case .null = v {
-          backgroundPath = nil
-        } else if let path = v.stringValue {
-          backgroundPath = path
-        } else {
-          throw SamplingError.invalidSetting(
-            field: "pc_background",
-            message: "expected a file path, got \(SettingsObject.describe(v))")
-        }
-      }
-    }
-
-    var json: [String: JSONValue] {
-      [
-        "pc_lambda": .number(lambda), "pc_alpha": .number(alpha),
-        "pc_background": backgroundPath.map { .string($0) } ?? .null,
-      ]
-    }
-
-    /// Throws `SamplingError.invalidSetting` naming the flag and its range.
-    public func validate() throws {
-      guard lambda.isFinite, lambda >= 0 else {
-        throw SamplingError.invalidSetting(
-          field: "pc-lambda", message: "must be in [0, inf), got \(lambda)")
-      }
-      guard alpha.isFinite, alpha > 0 else {
-        throw SamplingError.invalidSetting(
-          field: "pc-alpha", message: "must be in (0, inf), got \(alpha)")
-      }
-    }
   }
+
+  /// Its row of `StrategyRegistry`. The background file is read by `prepare(vocabularySize:)`,
+  /// where `V` is known.
+  public static let descriptor = StrategyDescriptor(
+    name: .pcSampler,
+    summary:
+      "PC-Sampler: confidence calibrated by token rarity, damped by distance into the block.",
+    parameters: [
+      .number(
+        "pc_lambda", \Parameters.lambda, in: .atLeast(0), help: "PC-Sampler position decay lambda"),
+      .number(
+        "pc_alpha", \Parameters.alpha, in: .above(0),
+        help: "PC-Sampler clip alpha of the calibrated confidence"),
+      .file(
+        "pc_background", \Parameters.backgroundPath,
+        help:
+          "PC-Sampler background token frequencies ({\"num_token\": N, \"p_baseline_dict\": {id: count}}); uniform when omitted"
+      ),
+    ],
+    reads: .candidateProposals, make: { p, _ in PCSamplerRemasking(parameters: p) })
 
   /// The parameters.
   public var parameters: Parameters
@@ -82,10 +63,11 @@ public struct PCSamplerRemasking: RemaskingStrategy {
     self.background = background
   }
 
-  /// `.pcSampler`.
-  public var name: StrategyName { .pcSampler }
-  /// Reads only its candidates' proposals: the pass computes only their logit rows.
-  public var readsLogitRows: LogitRowUse { .candidates }
+  /// Reads the background file, when one is named and none was given.
+  public mutating func prepare(vocabularySize: Int) throws {
+    guard background == nil, let path = parameters.backgroundPath else { return }
+    background = try Self.loadBackground(path: path, vocabularySize: vocabularySize)
+  }
 
   /// The top `count` candidates by the calibrated, position-damped score.
   public mutating func selectCommits(_ context: StepContext, rng: inout SeededGenerator)
@@ -142,5 +124,17 @@ public struct PCSamplerRemasking: RemaskingStrategy {
       if id >= 0 && id < vocabularySize { frequencies[id] = Float(Float(count) / Float(total)) }
     }
     return frequencies
+  }
+}
+
+extension StrategyName {
+  /// `PCSamplerRemasking`.
+  public static var pcSampler: StrategyName { "pc-sampler" }
+}
+
+extension Strategy {
+  /// `PCSamplerRemasking` with `parameters`.
+  public static func pcSampler(_ parameters: PCSamplerRemasking.Parameters) -> Strategy {
+    Strategy(PCSamplerRemasking.descriptor, parameters)
   }
 }

@@ -17,7 +17,36 @@ import UnmaskCore
 /// are committed, applied to the masks left, so pair ReMDM with `truncate` or `stochastic`
 /// rounding to re-commit remasked tokens gradually (with `even`, they wait for the block's last
 /// step). Nothing is remasked at a block's last step, so every block ends complete.
-public struct ReMDMRemasking: RemaskingStrategy {
+public struct ReMDMRemasking: DescribedStrategy {
+  /// Its row of `StrategyRegistry`: it reads every row (it remasks committed tokens) and may run
+  /// more steps than a block has positions (remasked tokens are committed again).
+  public static let descriptor = StrategyDescriptor(
+    name: .remdm,
+    summary:
+      "ReMDM: confidence commits plus remasking of committed tokens (cap/rescale/conf/loop).",
+    parameters: [
+      .number("eta", \ReMDMParameters.eta, in: .closed(0, 1), help: "ReMDM remasking strength eta"),
+      .choice("remdm_schedule", \ReMDMParameters.schedule, help: "ReMDM remasking schedule"),
+      .number("remdm_loop_start", \ReMDMParameters.loopStart, help: "ReMDM loop window start t_on"),
+      .number("remdm_loop_end", \ReMDMParameters.loopEnd, help: "ReMDM loop window end t_off"),
+    ],
+    reads: StrategyReads(logitRows: .all, probabilities: .proposals),
+    allowsMoreStepsThanPositions: true,
+    validate: { p, settings in
+      guard p.loopEnd >= 0, p.loopStart <= 1, p.loopEnd < p.loopStart else {
+        throw SamplingError.invalidSetting(
+          field: "remdm-loop",
+          message: "needs 0 <= end < start <= 1, got start \(p.loopStart) end \(p.loopEnd)")
+      }
+      if settings.cache != .none {
+        throw SamplingError.invalidSetting(
+          field: "cache",
+          message:
+            "\(settings.cache.rawValue) cannot be used with remdm, which remasks outside the block")
+      }
+    },
+    make: { p, settings in ReMDMRemasking(parameters: p, maskID: settings.maskID) })
+
   private let parameters: ReMDMParameters
   private let maskID: Int32
   private var committedConfidence: [Int: Double] = [:]
@@ -27,9 +56,6 @@ public struct ReMDMRemasking: RemaskingStrategy {
     self.parameters = parameters
     self.maskID = maskID
   }
-  /// `.remdm`.
-  public var name: StrategyName { .remdm }
-
   /// Confidence-ranked commits (as `ConfidenceRemasking`).
   public mutating func selectCommits(_ context: StepContext, rng: inout SeededGenerator)
     -> [ScoredPosition]
@@ -76,7 +102,7 @@ public struct ReMDMRemasking: RemaskingStrategy {
 }
 
 /// ReMDM's parameters (`--eta`, `--remdm-schedule`, `--remdm-loop-start`, `--remdm-loop-end`).
-public struct ReMDMParameters: Equatable, Sendable {
+public struct ReMDMParameters: PluginParameters {
   /// Remasking strength eta, in [0, 1].
   public var eta: Double = 0.04
   /// Which formula sets the remasking probability sigma_t.
@@ -88,32 +114,16 @@ public struct ReMDMParameters: Equatable, Sendable {
 
   /// The reference's defaults: eta 0.04, `cap`, window (0.05, 0.55].
   public init() {}
+}
 
-  /// The JSON keys, as the CLI flags are named.
-  static let keys = ["eta", "remdm_schedule", "remdm_loop_start", "remdm_loop_end"]
+extension StrategyName {
+  /// `ReMDMRemasking`.
+  public static var remdm: StrategyName { "remdm" }
+}
 
-  init(reading object: SettingsObject) throws {
-    eta = try object.double("eta") ?? eta
-    schedule = try object.choice("remdm_schedule", "ReMDM schedule") ?? schedule
-    loopStart = try object.double("remdm_loop_start") ?? loopStart
-    loopEnd = try object.double("remdm_loop_end") ?? loopEnd
-  }
-
-  var json: [String: JSONValue] {
-    [
-      "eta": .number(eta), "remdm_schedule": .string(schedule.rawValue),
-      "remdm_loop_start": .number(loopStart), "remdm_loop_end": .number(loopEnd),
-    ]
-  }
-
-  func validate() throws {
-    guard eta.isFinite, eta >= 0, eta <= 1 else {
-      throw SamplingError.invalidSetting(field: "eta", message: "must be in [0, 1], got \(eta)")
-    }
-    guard loopEnd >= 0, loopStart <= 1, loopEnd < loopStart else {
-      throw SamplingError.invalidSetting(
-        field: "remdm-loop",
-        message: "needs 0 <= end < start <= 1, got start \(loopStart) end \(loopEnd)")
-    }
+extension Strategy {
+  /// `ReMDMRemasking` with `parameters`.
+  public static func remdm(_ parameters: ReMDMParameters) -> Strategy {
+    Strategy(ReMDMRemasking.descriptor, parameters)
   }
 }

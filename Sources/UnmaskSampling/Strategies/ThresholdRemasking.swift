@@ -5,16 +5,27 @@ import UnmaskCore
 ///
 /// Mirrors `get_transfer_index(..., threshold)` in NVlabs/Fast-dLLM llada/generate.py:
 /// `topk(confidence, k = #candidates)`, keep index 0, drop the others below the threshold.
-/// The block runs until it has no mask left; the schedule's count is ignored.
-public struct ThresholdRemasking: RemaskingStrategy {
+/// The block runs until it has no mask left; the schedule's count is ignored. Stateless, it is
+/// its own parameter struct (and `dream-threshold`'s).
+public struct ThresholdRemasking: DescribedStrategy, PluginParameters {
+  /// Its row of `StrategyRegistry`.
+  public static let descriptor = StrategyDescriptor(
+    name: .threshold,
+    summary:
+      "Fast-dLLM parallel decoding: every candidate with confidence >= threshold, at least one.",
+    parameters: [
+      .number(
+        "threshold", \ThresholdRemasking.threshold, in: .openClosed(0, 1),
+        help: "confidence needed to commit in parallel")
+    ],
+    reads: .candidateProposals, make: { p, _ in p })
+
   /// Confidence needed to commit in parallel, in (0, 1].
   public var threshold: Double
   /// A threshold strategy.
   public init(threshold: Double) { self.threshold = threshold }
-  /// `.threshold`.
-  public var name: StrategyName { .threshold }
-  /// Reads only its candidates' proposals: the pass computes only their logit rows.
-  public var readsLogitRows: LogitRowUse { .candidates }
+  /// Fast-dLLM's default threshold, 0.9.
+  public init() { self.init(threshold: 0.9) }
   /// Runs until the block is complete.
   public var runsUntilBlockComplete: Bool { true }
   /// The top candidate plus every other with confidence >= threshold.
@@ -28,5 +39,17 @@ public struct ThresholdRemasking: RemaskingStrategy {
       chosen.append(ScoredPosition(position: position, score: row[position]))
     }
     return chosen
+  }
+}
+
+extension StrategyName {
+  /// `ThresholdRemasking`.
+  public static var threshold: StrategyName { "threshold" }
+}
+
+extension Strategy {
+  /// `ThresholdRemasking` with `threshold`.
+  public static func threshold(_ threshold: Double) -> Strategy {
+    Strategy(ThresholdRemasking.descriptor, ThresholdRemasking(threshold: threshold))
   }
 }

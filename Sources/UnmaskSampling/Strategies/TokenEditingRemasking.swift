@@ -14,9 +14,9 @@ import UnmaskCore
 /// run started are edited (the prompt, a suffix and fixed infill tokens never change).
 /// Not mirrored: `penalty_lambda` (a repetition penalty, 0 by default) and SGLang's extra
 /// forward pass after a block, which only refreshes its KV cache.
-public struct TokenEditingRemasking: RemaskingStrategy {
+public struct TokenEditingRemasking: DescribedStrategy {
   /// JointThreshold's parameters (SGLang defaults 0.5, 0, 16).
-  public struct Parameters: Equatable, Sendable {
+  public struct Parameters: PluginParameters {
     /// Mask-to-token threshold, in [0, 1).
     public var threshold: Double = 0.5
     /// Token-to-token threshold, in [0, 1).
@@ -31,40 +31,26 @@ public struct TokenEditingRemasking: RemaskingStrategy {
       self.editThreshold = editThreshold
       self.maxPostEditSteps = maxPostEditSteps
     }
-
-    /// The JSON keys, as the CLI flags are named (`--threshold`, `--edit-threshold`,
-    /// `--max-post-edit-steps`).
-    static let keys = ["threshold", "edit_threshold", "max_post_edit_steps"]
-
-    init(reading object: SettingsObject) throws {
-      threshold = try object.double("threshold") ?? threshold
-      editThreshold = try object.double("edit_threshold") ?? editThreshold
-      maxPostEditSteps = try object.int("max_post_edit_steps") ?? maxPostEditSteps
-    }
-
-    var json: [String: JSONValue] {
-      [
-        "threshold": .number(threshold), "edit_threshold": .number(editThreshold),
-        "max_post_edit_steps": .integer(maxPostEditSteps),
-      ]
-    }
-
-    /// Throws `SamplingError.invalidSetting` naming the flag and its range.
-    public func validate() throws {
-      guard threshold >= 0, threshold < 1 else {
-        throw SamplingError.invalidSetting(
-          field: "threshold", message: "must be in [0, 1) for token-editing, got \(threshold)")
-      }
-      guard editThreshold >= 0, editThreshold < 1 else {
-        throw SamplingError.invalidSetting(
-          field: "edit-threshold", message: "must be in [0, 1), got \(editThreshold)")
-      }
-      guard maxPostEditSteps >= 0, maxPostEditSteps <= 1024 else {
-        throw SamplingError.invalidSetting(
-          field: "max-post-edit-steps", message: "must be in 0...1024, got \(maxPostEditSteps)")
-      }
-    }
   }
+
+  /// Its row of `StrategyRegistry`: it reads committed positions' whole distributions.
+  public static let descriptor = StrategyDescriptor(
+    name: .tokenEditing,
+    summary: "LLaDA 2.1's JointThreshold: threshold commits plus edits of committed tokens.",
+    parameters: [
+      .number(
+        "threshold", \Parameters.threshold, in: .closedOpen(0, 1),
+        help: "mask-to-token threshold: commit every mask whose argmax probability exceeds it"),
+      .number(
+        "edit_threshold", \Parameters.editThreshold, in: .closedOpen(0, 1),
+        help:
+          "replace a generated token when the model's argmax differs with probability above this"),
+      .integer(
+        "max_post_edit_steps", \Parameters.maxPostEditSteps, in: 0...1024,
+        help: "edit-only steps once a block has no mask"),
+    ],
+    reads: StrategyReads(logitRows: .all, probabilities: .distributions),
+    make: { p, _ in TokenEditingRemasking(parameters: p) })
 
   /// The parameters.
   public var parameters: Parameters
@@ -77,8 +63,6 @@ public struct TokenEditingRemasking: RemaskingStrategy {
   /// A token-editing strategy.
   public init(parameters: Parameters) { self.parameters = parameters }
 
-  /// `.tokenEditing`.
-  public var name: StrategyName { .tokenEditing }
   /// Runs on its own stopping rule (see `continuesBlock`).
   public var runsUntilBlockComplete: Bool { true }
 
@@ -153,5 +137,17 @@ public struct TokenEditingRemasking: RemaskingStrategy {
       }
     }
     return result
+  }
+}
+
+extension StrategyName {
+  /// `TokenEditingRemasking`.
+  public static var tokenEditing: StrategyName { "token-editing" }
+}
+
+extension Strategy {
+  /// `TokenEditingRemasking` with `parameters`.
+  public static func tokenEditing(_ parameters: TokenEditingRemasking.Parameters) -> Strategy {
+    Strategy(TokenEditingRemasking.descriptor, parameters)
   }
 }

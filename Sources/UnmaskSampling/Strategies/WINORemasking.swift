@@ -25,9 +25,9 @@ import UnmaskCore
 /// in `forwardPasses`), the price of exactness without attention masks.
 /// Verification runs only when a remask is possible (more than one token accepted, earlier
 /// drafts in the block). A block stops remasking after `4 * blockLength` steps so that it ends.
-public struct WINORemasking: RemaskingStrategy {
+public struct WINORemasking: DescribedStrategy {
   /// WINO's parameters (the reference's defaults 0.6 and 0.9).
-  public struct Parameters: Equatable, Sendable {
+  public struct Parameters: PluginParameters {
     /// Draft threshold (wide in), in [0, 1).
     public var threshold: Double = 0.6
     /// Verification threshold (narrow out), in (0, 1].
@@ -39,31 +39,23 @@ public struct WINORemasking: RemaskingStrategy {
       self.threshold = threshold
       self.verifyThreshold = verifyThreshold
     }
-
-    /// The JSON keys, as the CLI flags are named (`--threshold`, `--verify-threshold`).
-    static let keys = ["threshold", "verify_threshold"]
-
-    init(reading object: SettingsObject) throws {
-      threshold = try object.double("threshold") ?? threshold
-      verifyThreshold = try object.double("verify_threshold") ?? verifyThreshold
-    }
-
-    var json: [String: JSONValue] {
-      ["threshold": .number(threshold), "verify_threshold": .number(verifyThreshold)]
-    }
-
-    /// Throws `SamplingError.invalidSetting` naming the flag and its range.
-    public func validate() throws {
-      guard threshold >= 0, threshold < 1 else {
-        throw SamplingError.invalidSetting(
-          field: "threshold", message: "must be in [0, 1) for wino, got \(threshold)")
-      }
-      guard verifyThreshold > 0, verifyThreshold <= 1 else {
-        throw SamplingError.invalidSetting(
-          field: "verify-threshold", message: "must be in (0, 1], got \(verifyThreshold)")
-      }
-    }
   }
+
+  /// Its row of `StrategyRegistry`: verification reads drafted positions' distributions.
+  public static let descriptor = StrategyDescriptor(
+    name: .wino,
+    summary:
+      "WINO: wide-in drafting by threshold, narrow-out verification that remasks weak drafts.",
+    parameters: [
+      .number(
+        "threshold", \Parameters.threshold, in: .closedOpen(0, 1),
+        help: "draft (wide in) every mask whose confidence exceeds it"),
+      .number(
+        "verify_threshold", \Parameters.verifyThreshold, in: .openClosed(0, 1),
+        help: "remask a drafted token whose support falls below this"),
+    ],
+    reads: StrategyReads(logitRows: .all, probabilities: .distributions),
+    make: { p, _ in WINORemasking(parameters: p) })
 
   /// The parameters.
   public var parameters: Parameters
@@ -74,8 +66,6 @@ public struct WINORemasking: RemaskingStrategy {
   /// A WINO strategy.
   public init(parameters: Parameters) { self.parameters = parameters }
 
-  /// `.wino`.
-  public var name: StrategyName { .wino }
   /// Runs until the block has no mask left.
   public var runsUntilBlockComplete: Bool { true }
 
@@ -143,5 +133,17 @@ public struct WINORemasking: RemaskingStrategy {
     }
     for position in remask { drafted.remove(position) }
     return remask
+  }
+}
+
+extension StrategyName {
+  /// `WINORemasking`.
+  public static var wino: StrategyName { "wino" }
+}
+
+extension Strategy {
+  /// `WINORemasking` with `parameters`.
+  public static func wino(_ parameters: WINORemasking.Parameters) -> Strategy {
+    Strategy(WINORemasking.descriptor, parameters)
   }
 }

@@ -1,3 +1,5 @@
+import UnmaskSampling
+
 /// What the caller knows about a run before it starts: UnmaskTrace depends on neither the
 /// tokenizer nor the model, so the caller passes names, ids, settings and a token printer.
 public struct TraceRunInfo {
@@ -29,5 +31,19 @@ public struct TraceRunInfo {
     self.settings = settings
     self.extra = extra
     self.tokenText = tokenText
+  }
+}
+
+extension TraceRunInfo {
+  /// A run with `settings`: run.json records them all, and the strategy under its own name (a
+  /// registered plug-in's included); starting masks are found by the settings' mask id.
+  public init(
+    model: String, promptTokens: [Int32], settings: DenoisingSettings,
+    extra: [String: String] = [:], tokenText: @escaping (Int32) -> String = { "#\($0)" }
+  ) {
+    self.init(
+      model: model, promptTokens: promptTokens, strategy: settings.strategy.name.rawValue,
+      settings: settings, extra: extra, tokenText: tokenText)
+    maskID = settings.maskID
   }
 }
