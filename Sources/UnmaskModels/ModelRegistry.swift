@@ -8,6 +8,7 @@ public enum ModelRegistry {
   /// Every architecture Unmask implements.
   public static let architectures: [any MaskedDiffusionModel.Type] = [
     LLaDAModel.self, DreamModel.self,
+    SDARModel.self, FastDLLMv2Model.self, A2DQwen3Model.self,
   ]
 
   /// The `model_type` values Unmask knows, sorted.

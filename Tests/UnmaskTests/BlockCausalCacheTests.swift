@@ -36,6 +36,8 @@ final class BlockCausalFixture: MaskPredictor {
     }
   }
 
+  /// The tiny fixtures; block-diffusion checkpoints (SDAR `block_size` 4, Fast-dLLM v2 `bd_size`
+  /// 8 with its shifted rows) run under their own mask, the others under blocks of 8.
   static let cases: [(String, [Int32], (inout DenoisingSettings) -> Void)] = [
     ("tiny-llada", Array(1...8), { _ in }),
     ("tiny-llada", [5, 6, 7], { _ in }),  // blocks not aligned with the mask's
@@ -57,15 +59,33 @@ final class BlockCausalFixture: MaskPredictor {
         $0.proposal = .dream; $0.strategy = .margin
       }
     ),
+    ("tiny-sdar", Array(1...8), { _ in }),
+    ("tiny-sdar", [5, 6, 7, 8, 9], { $0.strategy = .threshold(0.3) }),  // ends inside a block
+    (
+      "tiny-sdar", [20, 21, 22],
+      {
+        $0.blockLength = 4; $0.steps = 12
+      }
+    ),
+    ("tiny-fast-dllm-v2", Array(10...17), { _ in }),
+    ("tiny-fast-dllm-v2", [5, 6, 7, 8, 9, 10, 11], { $0.strategy = .threshold(0.3) }),
+    (
+      "tiny-fast-dllm-v2", [30, 31, 32],
+      {
+        $0.temperature = 0.9; $0.seed = 3
+      }
+    ),
   ]
 
   @Test(arguments: cases.indices)
   func exactCacheGivesTheTokensOfNoCache(index: Int) throws {
     let (fixture, prompt, change) = Self.cases[index]
     let loaded = try ModelRegistry.load(contentsOf: Fixtures.root.appendingPathComponent(fixture))
-    let mask = try #require(loaded.maskTokenID)
-    let plain = BlockCausalFixture(loaded, blockLength: 8)
-    let cached = BlockCausalFixture(loaded, blockLength: 8)
+    let mask = loaded.maskTokenID ?? 442  // tiny-fast-dllm-v2 names it in its tokenizer only
+    var block = 8
+    if case .blockCausal(let own) = loaded.attentionMask { block = own }
+    let plain = BlockCausalFixture(loaded, blockLength: block)
+    let cached = BlockCausalFixture(loaded, blockLength: block)
     let none = try Denoiser(model: plain, settings: Self.settings(mask: mask, change))
       .generate(prompt: prompt)
     let exact = try Denoiser(
@@ -82,7 +102,7 @@ final class BlockCausalFixture: MaskPredictor {
     #expect(cached.rowsRun < plain.rowsRun)
     // Batched lanes keep their own caches and give the same tokens.
     let batch = try Denoiser(
-      model: BlockCausalFixture(loaded, blockLength: 8),
+      model: BlockCausalFixture(loaded, blockLength: block),
       settings: Self.settings(mask: mask) {
         change(&$0); $0.cache = .exact
       }
@@ -90,10 +110,10 @@ final class BlockCausalFixture: MaskPredictor {
     #expect(batch[0].generated == none.generated)
   }
 
-  @Test func exactIsRefusedOnABidirectionalModel() throws {
-    let model = try ModelRegistry.load(
-      contentsOf: Fixtures.root.appendingPathComponent("tiny-llada"))
-    let mask = try #require(model.maskTokenID)
+  @Test(arguments: ["tiny-llada", "tiny-a2d-qwen3"])
+  func exactIsRefusedOnABidirectionalModel(fixture: String) throws {
+    let model = try ModelRegistry.load(contentsOf: Fixtures.root.appendingPathComponent(fixture))
+    let mask = model.maskTokenID ?? 442
     #expect {
       _ = try Denoiser(model: model, settings: Self.settings(mask: mask) { $0.cache = .exact })
     } throws: { error in
