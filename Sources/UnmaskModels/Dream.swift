@@ -114,10 +114,7 @@ public final class DreamModel: TransformerStackModel {
 
   /// Builds the model from config.json and its weights, strictly (see `WeightLoader`).
   public init(configJSON: Data, configPath: String, weights: WeightLoader) throws {
-    let config: DreamConfiguration
-    do { config = try JSONDecoder().decode(DreamConfiguration.self, from: configJSON) } catch {
-      throw ModelError.invalidConfig(path: configPath, field: "config.json", problem: "\(error)")
-    }
+    let config = try ModelError.decode(DreamConfiguration.self, from: configJSON, path: configPath)
     func refuse(_ field: String, _ problem: String) -> ModelError {
       .invalidConfig(path: configPath, field: field, problem: problem)
     }
@@ -141,24 +138,17 @@ public final class DreamModel: TransformerStackModel {
     let headDimension = d / config.numAttentionHeads
     let shape = AttentionShape(
       heads: config.numAttentionHeads, kvHeads: config.kvHeads, headDimension: headDimension)
-    let kvWidth = shape.kvHeads * headDimension
     let eps = Float(config.rmsNormEps)
     let m = config.intermediateSize
 
-    // Read by rows only, unless the head reuses it.
-    let embeddingName = "model.embed_tokens.weight"
-    let embedding =
-      config.tieWordEmbeddings
-      ? try weights.tensor(embeddingName, shape: [config.vocabSize, d])
-      : try weights.rowTable(embeddingName, shape: [config.vocabSize, d])
+    let embedding = try weights.embeddingTable(
+      "model.embed_tokens.weight", rows: config.vocabSize, model: d,
+      tied: config.tieWordEmbeddings)
     var blocks: [TransformerBlock] = []
     for i in 0..<config.numHiddenLayers {
       let p = "model.layers.\(i)"
       let attention = SelfAttention(
-        projection: .separate(
-          query: try weights.linear("\(p).self_attn.q_proj", out: d, in: d, bias: true),
-          key: try weights.linear("\(p).self_attn.k_proj", out: kvWidth, in: d, bias: true),
-          value: try weights.linear("\(p).self_attn.v_proj", out: kvWidth, in: d, bias: true)),
+        projection: try weights.separateQKV("\(p).self_attn", model: d, shape: shape, bias: true),
         output: try weights.linear("\(p).self_attn.o_proj", out: d, in: d, bias: false),
         shape: shape)
       let mlp = try SwiGLUFeedForward(
@@ -166,22 +156,10 @@ public final class DreamModel: TransformerStackModel {
         up: try weights.linear("\(p).mlp.up_proj", out: m, in: d, bias: false),
         down: try weights.linear("\(p).mlp.down_proj", out: d, in: m, bias: false))
       blocks.append(
-        TransformerBlock(
-          attentionNorm: try weights.rmsNorm("\(p).input_layernorm", dimension: d, epsilon: eps),
-          attention: attention,
-          feedForwardNorm: try weights.rmsNorm(
-            "\(p).post_attention_layernorm", dimension: d, epsilon: eps),
-          feedForward: mlp))
+        try weights.preNormBlock(p, model: d, epsilon: eps, attention: attention, feedForward: mlp))
     }
-    let finalNorm = try weights.rmsNorm("model.norm", dimension: d, epsilon: eps)
-    let head =
-      config.tieWordEmbeddings
-      ? try Linear(weight: embedding)
-      : try weights.linear("lm_head", out: config.vocabSize, in: d, bias: false)
-    try weights.finish()
-    stack = TransformerStack(
-      embedding: embedding, blocks: blocks, finalNorm: finalNorm, head: head, attention: shape,
-      rope: RotaryEmbedding(headDimension: headDimension, theta: config.ropeTheta),
-      embeddingScale: 1, logitScale: 1)
+    stack = try weights.huggingFaceStack(
+      embedding: embedding, blocks: blocks, epsilon: eps, tied: config.tieWordEmbeddings,
+      attention: shape, ropeTheta: config.ropeTheta)
   }
 }

@@ -140,10 +140,7 @@ public final class LLaDAModel: TransformerStackModel {
 
   /// Builds the model from config.json and its weights, strictly (see `WeightLoader`).
   public init(configJSON: Data, configPath: String, weights: WeightLoader) throws {
-    let config: LLaDAConfiguration
-    do { config = try JSONDecoder().decode(LLaDAConfiguration.self, from: configJSON) } catch {
-      throw ModelError.invalidConfig(path: configPath, field: "config.json", problem: "\(error)")
-    }
+    let config = try ModelError.decode(LLaDAConfiguration.self, from: configJSON, path: configPath)
     try Self.validate(config, path: configPath)
     configuration = config
 

@@ -8,6 +8,12 @@ import UnmaskKernels
 public protocol MaskedDiffusionModel: MaskPredictor {
   /// `model_type` values in config.json that this architecture reads (e.g. `llada`).
   static var modelTypes: [String] { get }
+  /// Class names in config.json's `architectures` that identify this architecture whatever
+  /// `model_type` says (e.g. `LLaDAMoEModelLM`); checked before any `model_type`.
+  static var architectureNames: [String] { get }
+  /// Whether this architecture reads a config.json with `header` when no architecture's
+  /// `architectureNames` matched it (by default: `modelTypes` contains its `model_type`).
+  static func claims(_ header: ConfigHeader) -> Bool
   /// Builds the model from `config.json` and its weights (strictly: see `WeightLoader`).
   init(configJSON: Data, configPath: String, weights: WeightLoader) throws
   /// The `[MASK]` token id from config.json, if it names one.
@@ -27,6 +33,16 @@ public protocol MaskedDiffusionModel: MaskPredictor {
   /// The model width and the hidden width of its first feed-forward layer's largest GEMM: the
   /// shape benchmarks time BLAS's sgemm on as a baseline.
   var baselineGEMMShape: (width: Int, hidden: Int) { get }
+}
+
+extension MaskedDiffusionModel {
+  /// None: the architecture is recognised by `model_type` alone.
+  public static var architectureNames: [String] { [] }
+
+  /// `model_type` is one of `modelTypes`.
+  public static func claims(_ header: ConfigHeader) -> Bool {
+    header.modelType.map(modelTypes.contains) ?? false
+  }
 }
 
 /// An architecture whose network is a `TransformerStack`: the forward pass, the cache and the

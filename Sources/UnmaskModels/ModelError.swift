@@ -1,3 +1,5 @@
+import Foundation
+
 /// A request the model cannot serve: the canvas itself is wrong, not the checkpoint.
 public enum ModelError: Error, CustomStringConvertible, Equatable {
   /// The canvas has no tokens.
@@ -20,6 +22,15 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
       return "\(path): unknown model_type '\(type)' (supported: \(known.joined(separator: ", ")))"
     case .invalidConfig(let path, let field, let problem):
       return "\(path): '\(field)': \(problem)"
+    }
+  }
+
+  /// config.json decoded as `type`; a decoding failure is an `invalidConfig` naming `path`.
+  static func decode<Configuration: Decodable>(
+    _ type: Configuration.Type, from configJSON: Data, path: String
+  ) throws -> Configuration {
+    do { return try JSONDecoder().decode(type, from: configJSON) } catch {
+      throw ModelError.invalidConfig(path: path, field: "config.json", problem: "\(error)")
     }
   }
 

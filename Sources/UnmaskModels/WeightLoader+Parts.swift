@@ -93,6 +93,15 @@ extension WeightLoader {
       headDimension: headDimension, scope: scope, epsilon: epsilon)
   }
 
+  /// `qkNorm` with `.perHead` scope when the config turns QK-norm on (`present`), else nil.
+  public func perHeadQKNorm(
+    _ name: String, heads: Int, headDimension: Int, epsilon: Float, if present: Bool
+  ) throws -> QKNorm? {
+    guard present else { return nil }
+    return try qkNorm(
+      name, heads: heads, headDimension: headDimension, scope: .perHead, epsilon: epsilon)
+  }
+
   /// A fused query/key/value projection `name.weight` `[(heads + 2·kvHeads)·d, model]` (and
   /// `name.bias` when `bias`).
   public func fusedQKV(
