@@ -83,8 +83,16 @@ public final class ModelSession: @unchecked Sendable {
   public var architecture: String { model.architecture }
 
   /// The reference preset that matches the architecture: Dream's numerics for Dream models
-  /// (shifted logits, top-k 50, truncated counts), LLaDA's for the others.
-  public var defaultPreset: PresetName { architecture == "Dream" ? .dream : .llada }
+  /// (shifted logits, top-k 50, truncated counts), the block-diffusion samplers for LLaDA2 and
+  /// SDAR, LLaDA's for the others (LLaDA-MoE included, as its reference samples).
+  public var defaultPreset: PresetName {
+    switch architecture {
+    case "Dream": return .dream
+    case "LLaDA2": return .llada2
+    case "SDAR": return .sdar
+    default: return .llada
+    }
+  }
 
   /// The settings of `preset` (the architecture's when nil) with this model's special ids.
   public func settings(preset: PresetName? = nil) -> DenoisingSettings {

@@ -51,7 +51,7 @@ extension Run {
     if maskCount(in: countRange(block)) == 0 {
       skipped += max(0, settings.stepsPerBlock - stepInBlock)
     }
-    for later in (block + 1)..<settings.blockCount where maskCount(in: countRange(later)) == 0 {
+    for later in (block + 1)..<blockEnd where maskCount(in: countRange(later)) == 0 {
       skipped += settings.stepsPerBlock
     }
     forwardPassesSaved += skipped * passesPerStep

@@ -22,7 +22,7 @@ public struct DenoisingJob {
 private struct Lane {
   var run: Run
   let observers: [DenoisingObserver]
-  var block = 0
+  var block: Int
   var stepInBlock = 0
   var counter: CommitCounter?
   var finished = false
@@ -50,11 +50,11 @@ extension Denoiser {
             + "\(job.promptLength) plus the \(settings.length) generated positions")
       }
       var run = Run(
-        settings: settings, canvas: job.canvas, promptLength: job.promptLength,
+        settings: settings, canvas: gridCanvas(job.canvas), promptLength: job.promptLength,
         vocabularySize: model.vocabularySize, strategy: strategy, schedule: schedule,
         source: try makeLogitSource(model: model, settings: settings))
       run.restrictsLogitRows = restrictsLogitRows
-      return Lane(run: run, observers: job.observers)
+      return Lane(run: run, observers: job.observers, block: run.firstBlock)
     }
     for lane in lanes {
       lane.observers.forEach {
@@ -79,14 +79,16 @@ extension Denoiser {
     var spans: [Range<Int>] = []
     for i in active {
       let run = lanes[i].run
-      let rows = run.logitRows(candidates: run.candidates(block: lanes[i].block).positions)
+      let rows = run.logitRows(
+        candidates: run.candidates(block: lanes[i].block).positions,
+        block: run.blockRange(lanes[i].block))
       let planned = try run.source.plan(
         run, block: run.blockRange(lanes[i].block), stepInBlock: lanes[i].stepInBlock, rows: rows)
       spans.append(canvases.count..<(canvases.count + planned.count))
       canvases += planned
     }
     let passStart = ContinuousClock.now
-    let results = try model.logits(for: ForwardRequest(canvases))
+    let results = try model.logits(for: ForwardRequest(canvases, mask: runMask))
     let seconds = (ContinuousClock.now - passStart).seconds / Double(active.count)
     for (k, i) in active.enumerated() {
       guard let counter = lanes[i].counter else { continue }  // set when the lane's block began
@@ -112,22 +114,47 @@ extension Denoiser {
   /// Moves a lane to its next step (the block and step loops, unrolled), or finishes it.
   private func advance(_ lane: inout Lane, elapsed: Double) {
     while !lane.finished {
-      guard lane.block < settings.blockCount else {
+      guard lane.block < lane.run.blockEnd else {
         lane.finished = true
         break
       }
       if lane.counter == nil {
-        lane.counter = CommitCounter(
-          settings: settings,
-          maskedAtStart: lane.run.maskCount(in: lane.run.countRange(lane.block)),
-          schedule: schedule)
+        // On the canvas grid the quota splits the block's length, as the references'
+        // `get_num_transfer_tokens(block_length, steps)`; after the prompt, its masks.
+        let quota =
+          settings.blockLayout == .canvasGrid
+          ? settings.blockLength : lane.run.maskCount(in: lane.run.countRange(lane.block))
+        lane.counter = CommitCounter(settings: settings, maskedAtStart: quota, schedule: schedule)
       }
       if lane.run.shouldContinue(stepInBlock: lane.stepInBlock, block: lane.block) { return }
+      if settings.endAfterEOSBlock, lane.run.holdsEOS(before: lane.run.blockRange(lane.block).upperBound) {
+        lane.finished = true
+        break
+      }
       lane.block += 1
       lane.stepInBlock = 0
       lane.counter = nil
     }
     if lane.seconds == 0 { lane.seconds = elapsed }
+  }
+
+  /// The mask of this denoiser's passes: on the canvas grid, a block-causal model attends in
+  /// the sampler's blocks (LLaDA2's and SDAR's `generate` build the mask from their own
+  /// `block_length`); otherwise the model's own mask (nil).
+  var runMask: AttentionMask? {
+    guard settings.blockLayout == .canvasGrid, case .blockCausal = model.attentionMask else {
+      return nil
+    }
+    return .blockCausal(blockLength: settings.blockLength)
+  }
+
+  /// `canvas`, on the canvas grid rounded up to whole blocks with masks (the references'
+  /// `total_length = num_blocks * block_length`); the overhang is generated, then dropped.
+  private func gridCanvas(_ canvas: [Int32]) -> [Int32] {
+    guard settings.blockLayout == .canvasGrid else { return canvas }
+    let b = settings.blockLength
+    let overhang = (b - canvas.count % b) % b
+    return canvas + [Int32](repeating: settings.maskID, count: overhang)
   }
 
   /// What a finished lane produced.

@@ -17,7 +17,7 @@ extension DenoisingSettings: Codable {
     "confidence_precision", "temperature", "top_k", "top_p", "cfg_scale", "alg_temp", "eps",
     "seed", "stop_when_block_complete", "score_all_masked", "logits_eos_inf",
     "confidence_eos_eot_inf", "mask_id", "eos_id", "eot_id", "reference_eos_bug", "stop_at_eos",
-    "eos_fill", "min_length", "cache",
+    "eos_fill", "min_length", "cache", "block_layout", "minimal_topk", "end_after_eos_block", "topk_over",
   ]
 
   /// Every key a settings object may hold: the fields and every registered strategy's and
@@ -33,6 +33,10 @@ extension DenoisingSettings: Codable {
     s.length = try o.int("length") ?? s.length
     s.steps = try o.int("steps") ?? s.steps
     s.blockLength = try o.int("block_length") ?? s.blockLength
+    s.blockLayout = try o.choice("block_layout", "block layout") ?? s.blockLayout
+    s.minimalTopK = try o.int("minimal_topk") ?? s.minimalTopK
+    s.endAfterEOSBlock = try o.bool("end_after_eos_block") ?? s.endAfterEOSBlock
+    s.topKScope = try o.choice("topk_over", "top-k scope") ?? s.topKScope
     let strategy = try o.descriptor("strategy", in: StrategyRegistry.table)
     s.strategy = try Strategy(strategy ?? s.strategy.descriptor, reading: o)
     let schedule = try o.descriptor("schedule", in: ScheduleRegistry.table)
@@ -82,6 +86,8 @@ extension DenoisingSettings: Codable {
     }
     var o: [String: JSONValue] = [
       "length": .integer(length), "steps": .integer(steps), "block_length": .integer(blockLength),
+      "block_layout": .string(blockLayout.rawValue), "minimal_topk": .integer(minimalTopK),
+      "end_after_eos_block": .bool(endAfterEOSBlock), "topk_over": .string(topKScope.rawValue),
       "strategy": .string(strategy.name.rawValue), "schedule": .string(schedule.name.rawValue),
       "rounding": .string(rounding.rawValue), "proposal": .string(proposal.rawValue),
       "confidence_precision": .string(confidencePrecision.rawValue),

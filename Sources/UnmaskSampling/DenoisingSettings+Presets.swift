@@ -7,6 +7,10 @@ public enum PresetName: String, CaseIterable, Codable, Sendable {
   case dream
   /// Fast-dLLM `generate(threshold=0.9)` (NVlabs/Fast-dLLM llada/generate.py).
   case fastDLLM = "fast-dllm"
+  /// LLaDA2.0 `generate()` (inclusionAI LLaDA2.0-mini; ZHZisZZ/dllm modeling_llada2_moe.py).
+  case llada2
+  /// SDAR `block_diffusion_generate` (JetAstra/SDAR generate.py), greedy.
+  case sdar
 }
 
 extension DenoisingSettings {
@@ -21,6 +25,18 @@ extension DenoisingSettings {
   ///   temperature 1.0 it also inherits; the preset is greedy (temperature 0), as the goldens
   ///   pass it. Use `--temperature 1 --strategy origin --steps 512` for the bare call.
   /// - `fast-dllm`: LLaDA's numerics with threshold 0.9 and blocks stopped as soon as complete.
+  /// - `llada2`: generate()'s defaults: the canvas grid (`BlockLayout.canvasGrid`), blocks of
+  ///   32, 32 steps *per block*, `minimal_topk` 1, threshold 0.95 with the quota clamped to the
+  ///   masks (`low-confidence-dynamic`, `--topk-over masks`), float32 probabilities (greedy:
+  ///   softmax then argmax; sampled: temperature, top-k, top-p, multinomial), a block left as
+  ///   soon as it has no mask, the run ended by an EOS in a finished block, length 2048, mask
+  ///   156895, EOS 156892, and the exact block cache (`--cache exact`), which changes no token.
+  /// - `sdar`: block_diffusion_generate's defaults: the canvas grid, blocks of 4, 4 steps per
+  ///   block, `low_confidence_dynamic` at 0.85 with SDAR's top-k over the whole block
+  ///   (`--topk-over block`: it may rewrite committed tokens, see `TopKScope`), float32
+  ///   probabilities, length 128, mask 151669, EOS 151643, EoT 151645, the exact block cache.
+  ///   Greedy (temperature 0: the argmax and its softmax probability); the reference's own
+  ///   default is temperature 1.0 with `torch.multinomial`.
   public static func preset(_ name: PresetName) -> DenoisingSettings {
     var s = DenoisingSettings()
     switch name {
@@ -38,7 +54,36 @@ extension DenoisingSettings {
     case .fastDLLM:
       s.strategy = .threshold(0.9)
       s.stopWhenBlockComplete = true
+    case .llada2:
+      s.blockDiffusion(length: 2048, blockLength: 32, steps: 32)
+      s.strategy = .lowConfidenceDynamic(0.95)
+      s.endAfterEOSBlock = true
+      s.maskID = 156895
+      s.eosID = 156892
+      s.eotID = nil
+    case .sdar:
+      s.blockDiffusion(length: 128, blockLength: 4, steps: 4)
+      s.strategy = .lowConfidenceDynamic(0.85)
+      s.topKScope = .block
+      s.maskID = 151669
+      s.eosID = 151643
+      s.eotID = 151645
     }
     return s
+  }
+}
+
+extension DenoisingSettings {
+  /// What the block-diffusion references share: the canvas grid, steps per block, float32
+  /// filtered-softmax proposals, blocks left once complete, and the exact cache.
+  fileprivate mutating func blockDiffusion(length: Int, blockLength: Int, steps: Int) {
+    self.length = length
+    self.blockLength = blockLength
+    self.steps = steps
+    blockLayout = .canvasGrid
+    proposal = .dream
+    confidencePrecision = .float32
+    stopWhenBlockComplete = true
+    cache = .exact
   }
 }

@@ -12,12 +12,26 @@ extension DenoisingSettings {
     guard blockLength >= 1 else {
       throw fail("block-length", "must be at least 1, got \(blockLength)")
     }
-    guard length % blockLength == 0 else {
-      throw fail("block-length", "\(blockLength) does not divide length \(length)")
-    }
-    guard steps % blockCount == 0 else {
-      throw fail(
-        "steps", "\(steps) is not divisible by the \(blockCount) blocks (length / block-length)")
+    switch blockLayout {
+    case .afterPrompt:
+      guard length % blockLength == 0 else {
+        throw fail("block-length", "\(blockLength) does not divide length \(length)")
+      }
+      guard steps % blockCount == 0 else {
+        throw fail(
+          "steps", "\(steps) is not divisible by the \(blockCount) blocks (length / block-length)")
+      }
+    case .canvasGrid:
+      // The grid needs no divisibility: the canvas is rounded up to whole blocks.
+      guard minimalTopK >= 1, minimalTopK <= length else {
+        throw fail("minimal-topk", "must be in 1...\(length) (--length), got \(minimalTopK)")
+      }
+      guard cache == .none || cache == .exact else {
+        throw fail(
+          "cache",
+          "\(cache.rawValue) is Fast-dLLM's approximation of a bidirectional model; block-diffusion runs use exact or none"
+        )
+      }
     }
     guard temperature.isFinite, temperature >= 0 else {
       throw fail("temperature", "must be finite and >= 0, got \(temperature)")

@@ -11,6 +11,18 @@ public struct DenoisingSettings: Equatable, Sendable {
   public var steps: Int = 128
   /// Semi-autoregressive block length (`block_length`); equal to `length` for one block.
   public var blockLength: Int = 128
+  /// Where the blocks sit: after the prompt (LLaDA), or on the canvas's grid (block diffusion).
+  public var blockLayout: BlockLayout = .afterPrompt
+  /// LLaDA2 `minimal_topk`: on the canvas grid, steps per block are capped at
+  /// `length / minimalTopK`, so that each step commits at least about that many tokens.
+  public var minimalTopK: Int = 1
+  /// LLaDA2: once a block is finished, an EOS anywhere in the generated span so far ends the
+  /// run (later blocks stay masked), as its `generate()` does even with `eos_early_stop` off.
+  public var endAfterEOSBlock: Bool = false
+  /// Where the block strategies (`low-confidence-static`, `low-confidence-dynamic`,
+  /// `sequential`) take their top-k: among the masks (LLaDA2), or over the whole block,
+  /// rewriting committed tokens as SDAR's reference does (see `TopKScope`).
+  public var topKScope: TopKScope = .masks
   /// Which masked positions are committed each step, with its parameters.
   public var strategy: Strategy = .confidence
   /// How the masked fraction falls over time, with its parameters.
@@ -70,10 +82,17 @@ public struct DenoisingSettings: Equatable, Sendable {
   /// LLaDA `generate()`'s defaults.
   public init() {}
 
-  /// Number of semi-autoregressive blocks, `length / blockLength`.
+  /// Number of semi-autoregressive blocks after the prompt, `length / blockLength` (on the
+  /// canvas grid the count depends on the prompt: `Run.blocks`).
   public var blockCount: Int { blockLength > 0 ? length / blockLength : 0 }
-  /// Steps inside each block, `steps / blockCount`.
-  public var stepsPerBlock: Int { blockCount > 0 ? steps / blockCount : 0 }
+  /// Steps inside each block: `steps / blockCount` after the prompt; on the canvas grid `steps`
+  /// itself, capped at `length / minimalTopK` as LLaDA2's `generate()` does.
+  public var stepsPerBlock: Int {
+    switch blockLayout {
+    case .afterPrompt: return blockCount > 0 ? steps / blockCount : 0
+    case .canvasGrid: return min(steps, length / max(1, minimalTopK))
+    }
+  }
 
   /// The strategy object for one run (a fresh copy: strategies may keep per-run state).
   public func makeStrategy() -> any RemaskingStrategy { strategy.make(settings: self) }

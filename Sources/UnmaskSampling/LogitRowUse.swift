@@ -14,4 +14,7 @@ public enum LogitRowUse: Sendable, Equatable {
   /// Only the rows of this step's candidates (and, with `scoreAllMasked`, of the masked
   /// positions after the block, which traces score).
   case candidates
+  /// The candidates' rows and every row of the current block, committed positions included
+  /// (SDAR's `generate.py` proposes at all of the block's positions and may rewrite them).
+  case block
 }

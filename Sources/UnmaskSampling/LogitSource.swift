@@ -53,6 +53,8 @@ func makeLogitSource(model: MaskPredictor, settings: DenoisingSettings) throws -
     return FastDLLMCache(
       model: model, mode: settings.cache, commitsBlockStartFirst: settings.proposal == .dream)
   case .exact:
-    return try BlockCausalCache(model: model, blockLength: settings.blockLength)
+    return try BlockCausalCache(
+      model: model,
+      blockLength: settings.blockLayout == .canvasGrid ? settings.blockLength : nil)
   }
 }

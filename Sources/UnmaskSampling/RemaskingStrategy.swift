@@ -55,6 +55,11 @@ public struct StepContext {
   public var generatedRange: Range<Int>
   /// The current block's positions in the canvas (the generated span's tile).
   public var blockRange: Range<Int> = 0..<0
+  /// The schedule's count for this step before it is clamped to the candidates (`count`): the
+  /// references' `num_transfer_tokens[step]`, which SDAR's top-k over the whole block uses.
+  public var quota: Int = 0
+  /// Which rows `logits` holds: `.all`, or the positions of its rows (see `logitRow(for:)`).
+  public var logitRows: LogitRows = .all
   /// `[T]`: true where the canvas held a mask when the run started; only there may a
   /// strategy change a token (every other token is fixed).
   public var editable: [Bool] = []
@@ -66,6 +71,18 @@ public struct StepContext {
   /// Runs one more forward pass on a canvas of the strategy's choosing (WINO's verification);
   /// the run counts it in `forwardPasses`. Nil when the run offers none.
   public var predict: (([Int32]) throws -> Matrix)? = nil
+
+  /// The row of `logits` that holds `position`'s logits, or nil when the pass skipped it.
+  public func logitRow(for position: Int) -> Int? {
+    guard let positions = logitRows.positions else { return position }
+    var lower = 0
+    var upper = positions.count
+    while lower < upper {  // positions ascend
+      let mid = (lower + upper) / 2
+      if positions[mid] < position { lower = mid + 1 } else { upper = mid }
+    }
+    return lower < positions.count && positions[lower] == position ? lower : nil
+  }
 
   /// A full-length score row `[T]`: `score` at candidates, `-inf` elsewhere, as the references
   /// build `confidence = where(mask_index, x0_p, -inf)` before `torch.topk`.
@@ -110,6 +127,9 @@ public protocol RemaskingStrategy {
   /// Whether the block runs another step (`stepInBlock` steps have run; `complete`: no mask
   /// left in it); nil = the usual rule (the schedule's steps, or until complete).
   func continuesBlock(stepInBlock: Int, complete: Bool, blockLength: Int) -> Bool?
+  /// Whether `selectEdits` may rewrite fixed tokens (the prompt's) inside the current block, as
+  /// SDAR's `generate.py` does when its top-k over the block reaches them (default false).
+  var rewritesFixedTokens: Bool { get }
   /// Committed tokens to replace after this step's commits (token editing; default: none).
   /// Only positions that held a mask when the run started are changed.
   mutating func selectEdits(
@@ -132,6 +152,8 @@ extension RemaskingStrategy {
   public var readsLogitRows: LogitRowUse { .all }
   /// The usual stopping rule.
   public func continuesBlock(stepInBlock: Int, complete: Bool, blockLength: Int) -> Bool? { nil }
+  /// Fixed tokens stay fixed.
+  public var rewritesFixedTokens: Bool { false }
   /// No edits by default.
   public func selectEdits(
     _ context: StepContext, committed: [ScoredPosition], rng: inout SeededGenerator

@@ -48,9 +48,30 @@ struct Run {
     proposer = TokenProposer(settings: settings, vocabularySize: vocabularySize)
   }
 
+  /// The block's positions: after the prompt, or on the canvas grid (`BlockLayout`).
   func blockRange(_ block: Int) -> Range<Int> {
-    let lower = promptLength + block * settings.blockLength
+    let origin = settings.blockLayout == .canvasGrid ? 0 : promptLength
+    let lower = origin + block * settings.blockLength
     return lower..<(lower + settings.blockLength)
+  }
+
+  /// Whether an EOS sits in the generated span before `end` (LLaDA2 ends the run there).
+  func holdsEOS(before end: Int) -> Bool {
+    guard let eos = settings.eosID else { return false }
+    return canvas[promptLength..<min(end, canvas.count)].contains(eos)
+  }
+
+  /// The first block the run denoises: on the canvas grid, the one the prompt ends in (blocks
+  /// wholly inside the prompt are skipped, as the references' `prefill_blocks`).
+  var firstBlock: Int {
+    settings.blockLayout == .canvasGrid ? promptLength / settings.blockLength : 0
+  }
+
+  /// One past the last block: on the canvas grid the canvas holds whole blocks (`Denoiser`
+  /// rounds it up).
+  var blockEnd: Int {
+    settings.blockLayout == .canvasGrid
+      ? canvas.count / settings.blockLength : settings.blockCount
   }
 
   /// End of the generated span (a suffix may follow).
@@ -60,6 +81,7 @@ struct Run {
   /// the first block (masks in the prompt) and to the canvas end for the last (a suffix).
   func countRange(_ block: Int) -> Range<Int> {
     let range = blockRange(block)
+    guard settings.blockLayout == .afterPrompt else { return range }
     let lower = block == 0 ? 0 : range.lowerBound
     let upper = block == settings.blockCount - 1 ? canvas.count : range.upperBound
     return lower..<upper
@@ -112,7 +134,7 @@ struct Run {
     let nextTime = counter.times[timeIndex + 1]
     let count = counter.count(step: stepInBlock, maskedNow: candidates.count, rng: &rng)
     let extraPasses = ExtraPasses()
-    let context = StepContext(
+    var context = StepContext(
       canvasLength: canvas.count, proposals: proposals, count: min(count, proposals.count),
       time: time,
       nextTime: nextTime, stepInBlock: stepInBlock,
@@ -123,6 +145,8 @@ struct Run {
         extraPasses.count += 1
         return try model.logits(for: tokens)
       })
+    context.quota = counter.plan.map { $0[min(stepInBlock, $0.count - 1)] } ?? context.count
+    context.logitRows = given.rows
     let chosen =
       source.blockStartCommit(context, block: range) ?? strategy.selectCommits(context, rng: &rng)
     if strategy.runsUntilBlockComplete && chosen.isEmpty && !proposals.isEmpty {
@@ -133,8 +157,13 @@ struct Run {
     forwardPasses += extraPasses.count
     let commits = commit(chosen, proposals: proposals)
     var edits: [DenoisingStep.Commit] = []
+    // Edits change generated tokens only; a strategy that reproduces a reference's rewrites of
+    // fixed tokens (SDAR's top-k over the whole block) may change any unmasked one in the block.
+    let rewritesFixed = strategy.rewritesFixedTokens
     for edit in strategy.selectEdits(context, committed: chosen, rng: &rng)
-    where editable[edit.position] && !masked[edit.position] {
+    where !masked[edit.position]
+      && (editable[edit.position] || (rewritesFixed && range.contains(edit.position)))
+    {
       canvas[edit.position] = edit.token
       edits.append(.init(position: edit.position, token: edit.token, score: Float(edit.score)))
     }
@@ -161,10 +190,12 @@ struct Run {
 
   /// The rows this step reads: the candidates (and the masks after the block when traces score
   /// them) if the strategy reads no other row, else all.
-  func logitRows(candidates: [Int]) -> LogitRows {
-    guard restrictsLogitRows, strategy.readsLogitRows == .candidates else { return .all }
-    guard settings.scoreAllMasked else { return .positions(candidates) }
-    return .positions((0..<canvas.count).filter { masked[$0] })
+  func logitRows(candidates: [Int], block: Range<Int>) -> LogitRows {
+    guard restrictsLogitRows, strategy.readsLogitRows != .all else { return .all }
+    var rows = Set(candidates)
+    if strategy.readsLogitRows == .block { rows.formUnion(block) }
+    if settings.scoreAllMasked { rows.formUnion((0..<canvas.count).filter { masked[$0] }) }
+    return .positions(rows.sorted())
   }
 
   /// The canvas with the prompt masked: the unconditional input of classifier-free guidance.

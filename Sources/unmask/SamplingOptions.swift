@@ -7,6 +7,8 @@ extension RoundingRule: ExpressibleByArgument {}
 extension ProposalRule: ExpressibleByArgument {}
 extension ConfidencePrecision: ExpressibleByArgument {}
 extension CacheMode: ExpressibleByArgument {}
+extension BlockLayout: ExpressibleByArgument {}
+extension TopKScope: ExpressibleByArgument {}
 
 /// `--strategy` and `--schedule`: the names in `StrategyRegistry` and `ScheduleRegistry`;
 /// `--help` lists each with its summary and its parameter flags.
@@ -40,12 +42,35 @@ struct SamplingOptions: ParsableArguments {
   @Option(help: "Tokens to generate (masks appended to the prompt). Default 128.")
   var length: Int?
 
-  @Option(help: "Denoising steps in total, split evenly across blocks. Default 128.")
+  @Option(
+    help:
+      "Denoising steps in total, split evenly across blocks. Under --preset llada2, sdar and other block-diffusion presets (--block-layout canvas-grid): steps per block, as their references count them. Default 128."
+  )
   var steps: Int?
 
   @Option(
-    help: "Semi-autoregressive block length; must divide --length. Default: --length (one block).")
+    help:
+      "Semi-autoregressive block length; must divide --length after the prompt. Default: --length (one block).")
   var blockLength: Int?
+
+  @Option(
+    help:
+      "Where blocks sit: after-prompt (LLaDA), or canvas-grid (block diffusion: blocks counted from the canvas start, the canvas rounded up to whole blocks, --steps per block).")
+  var blockLayout: BlockLayout?
+
+  @Option(
+    help: "LLaDA2 minimal_topk: on the canvas grid, steps per block are at most --length / this.")
+  var minimalTopk: Int?
+
+  @Option(
+    help:
+      "Block strategies' top-k: masks (LLaDA2), or block (SDAR: over all block positions, rewriting committed tokens as its reference does).")
+  var topkOver: TopKScope?
+
+  @Flag(
+    inversion: .prefixedNo,
+    help: "End the run when a finished block leaves an EOS in the generated text (LLaDA2).")
+  var endAfterEosBlock: Bool?
 
   @Option(help: "Which masked positions to commit each step (each with its parameter flags).")
   var strategy: StrategyName?
@@ -128,7 +153,7 @@ struct SamplingOptions: ParsableArguments {
 
   @Option(
     help:
-      "Fast-dLLM key/value cache: none, prefix (recompute the block and what follows) or dual (the block only)."
+      "Key/value cache: none; Fast-dLLM's prefix (recompute the block and what follows) or dual (the block only); exact (block-causal models: finished blocks cached, the same tokens as none; the block-diffusion presets' default)."
   )
   var cache: CacheMode?
 
@@ -179,6 +204,10 @@ struct SamplingOptions: ParsableArguments {
     put("length", length)
     put("steps", steps)
     put("block_length", blockLength)
+    put("block_layout", blockLayout)
+    put("minimal_topk", minimalTopk)
+    put("topk_over", topkOver)
+    if let endAfterEosBlock { o["end_after_eos_block"] = .bool(endAfterEosBlock) }
     put("strategy", strategy)
     put("schedule", schedule)
     put("rounding", rounding)

@@ -22,9 +22,10 @@ final class BlockCausalCache: LogitSource {
   private var cachedEnd = 0
   private var rows = LogitRows.all
 
-  /// A cache for `model`, whose own mask must be block-causal.
-  init(model: MaskPredictor, blockLength: Int) throws {
-    guard case .blockCausal(let b) = model.attentionMask else {
+  /// A cache for `model`, whose own mask must be block-causal, in blocks of `blockLength` (the
+  /// sampler's, on the canvas grid) or of the model's own mask (nil).
+  init(model: MaskPredictor, blockLength: Int?) throws {
+    guard case .blockCausal(let own) = model.attentionMask else {
       throw SamplingError.invalidSetting(
         field: "cache",
         message:
@@ -32,7 +33,7 @@ final class BlockCausalCache: LogitSource {
       )
     }
     self.model = model
-    maskBlock = b
+    maskBlock = blockLength ?? own
   }
 
   var passesPerStep: Int { 1 }

@@ -23,5 +23,8 @@ public enum StrategyRegistry: PluginRegistry {
       DilatedRemasking.descriptor,
       TokenEditingRemasking.descriptor,
       WINORemasking.descriptor,
+      LowConfidenceStaticRemasking.descriptor,
+      LowConfidenceDynamicRemasking.descriptor,
+      SequentialRemasking.descriptor,
     ])
 }

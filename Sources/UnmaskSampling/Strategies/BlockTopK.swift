@@ -1,0 +1,68 @@
+import UnmaskCore
+
+/// Where the block-diffusion strategies (`low-confidence-static`, `low-confidence-dynamic`,
+/// `sequential`) take their top `k`.
+public enum TopKScope: String, CaseIterable, Codable, Sendable {
+  /// Among the block's masks, `k` clamped to them: LLaDA2's `generate()`,
+  /// `topk(confidence, k=min(num_to_transfer, mask_count))`.
+  case masks
+  /// Over all `B` positions of the block, the committed ones scoring `-inf`: SDAR's
+  /// `generate.py`, `topk(confidence[j], num_transfer_tokens[step])`. When the quota exceeds the
+  /// masks left, the rest of the `k` are committed positions (the prompt's included) and
+  /// `cur_x[transfer_index] = x0[transfer_index]` rewrites them with the model's prediction
+  /// there. Reproduced as the reference does it, for token-for-token equality.
+  case block
+}
+
+/// A block strategy's choice: commits at masks, and rewrites of already committed positions
+/// (`TopKScope.block` only).
+struct BlockSelection {
+  var commits: [ScoredPosition] = []
+  var rewrites: [TokenEdit] = []
+}
+
+extension StepContext {
+  /// `[B]`: `score` at the block's masks (the candidates inside it) and `-inf` at its other
+  /// positions, the references' `where(mask_index, x0_p, -inf)` over the block.
+  func blockScores(_ score: (Proposal) -> Double) -> [Double] {
+    var row = [Double](repeating: -.infinity, count: blockRange.count)
+    for p in proposals where blockRange.contains(p.position) {
+      row[p.position - blockRange.lowerBound] = score(p)
+    }
+    return row
+  }
+
+  /// Block offsets chosen by a reference's index set, as commits (masks) and rewrites (other
+  /// positions, with the argmax of their logits: the reference's `x0` there, exact at
+  /// temperature 0; at temperature > 0 the reference draws it, Unmask takes the argmax).
+  func selection(offsets: [Int], scores: [Double]) -> BlockSelection {
+    var selection = BlockSelection()
+    let masks = Set(proposals.map(\.position))
+    for offset in offsets {
+      let position = blockRange.lowerBound + offset
+      if masks.contains(position) {
+        selection.commits.append(ScoredPosition(position: position, score: scores[offset]))
+      } else if let token = argmaxToken(at: position) {
+        selection.rewrites.append(TokenEdit(position: position, token: token, score: -.infinity))
+      }
+    }
+    return selection
+  }
+
+  /// `torch.topk(scores, k)` over the block (`scope` decides whether `k` is clamped to the
+  /// masks), as a selection.
+  func blockTopK(_ scores: [Double], k: Int, scope: TopKScope) -> BlockSelection {
+    let masks = scores.reduce(0) { $0 + ($1 > -.infinity ? 1 : 0) }
+    let k = scope == .masks ? min(k, masks) : min(k, scores.count)
+    guard k > 0 else { return BlockSelection() }
+    return selection(offsets: TorchTopK.indices(of: scores, k: k), scores: scores)
+  }
+
+  /// The first maximum of `position`'s logits (`torch.argmax`), or nil without its row.
+  func argmaxToken(at position: Int) -> Int32? {
+    guard let logits, logits.columns > 0, let r = logitRow(for: position) else { return nil }
+    var best = 0
+    for v in 1..<logits.columns where logits[r, v] > logits[r, best] { best = v }
+    return Int32(best)
+  }
+}

@@ -1,0 +1,47 @@
+import UnmaskCore
+
+/// SDAR's `low_confidence_static` (JetAstra/SDAR `generate.py`): each step commits the block's
+/// `num_transfer_tokens[step]` most confident positions, the quota splitting the block's length
+/// evenly over its steps (`--preset sdar` runs it on the canvas grid).
+///
+/// Under `--topk-over block` (the preset's) the top-k runs over the whole block as the
+/// reference's does, so a quota above the masks left rewrites committed tokens (`TopKScope`).
+/// Stateless but for those rewrites; it takes no parameters.
+public struct LowConfidenceStaticRemasking: DescribedStrategy {
+  /// Its row of `StrategyRegistry`: it reads the block's rows (rewrites need their argmax).
+  public static let descriptor = StrategyDescriptor(
+    name: .lowConfidenceStatic,
+    summary: "SDAR low_confidence_static: the step's quota of most confident block positions.",
+    reads: StrategyReads(logitRows: .block, probabilities: .proposals),
+    make: { settings in LowConfidenceStaticRemasking(scope: settings.topKScope) })
+
+  /// Where the top-k is taken.
+  public let scope: TopKScope
+  private var rewrites: [TokenEdit] = []
+
+  /// A static strategy taking its top-k over `scope`.
+  public init(scope: TopKScope) { self.scope = scope }
+
+  /// Rewrites fixed tokens where the reference does (`TopKScope.block`).
+  public var rewritesFixedTokens: Bool { scope == .block }
+
+  /// `topk(where(mask, x0_p, -inf), num_transfer_tokens[step])` over the block.
+  public mutating func selectCommits(_ context: StepContext, rng: inout SeededGenerator)
+    -> [ScoredPosition]
+  {
+    let choice = context.blockTopK(
+      context.blockScores { $0.confidence }, k: context.quota, scope: scope)
+    rewrites = choice.rewrites
+    return choice.commits
+  }
+
+  /// The committed positions the top-k reached.
+  public mutating func selectEdits(
+    _ context: StepContext, committed: [ScoredPosition], rng: inout SeededGenerator
+  ) -> [TokenEdit] { rewrites }
+}
+
+extension StrategyName {
+  /// `LowConfidenceStaticRemasking`.
+  public static var lowConfidenceStatic: StrategyName { "low-confidence-static" }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import Testing
+import Unmask
+
+/// `--preset llada2` and `--preset sdar` against their references' own generations on the tiny
+/// checkpoints (scripts/fixtures/make_moe_fixtures.py, make_block_diffusion_fixtures.py): the
+/// same tokens, with the exact block cache (the presets' default) and without it.
+@Suite struct BlockDiffusionPresetTests {
+  struct Golden: Decodable {
+    struct Case: Decodable {
+      var name: String
+      var fixture: String?
+      var settings: [String: JSONValue]?
+      var prompt_ids: [Int32]
+      var output_ids: [Int32]
+      // SDAR's cases keep their settings at the top level.
+      var gen_length: Int?
+      var block_length: Int?
+      var denoising_steps: Int?
+      var remasking_strategy: String?
+      var confidence_threshold: Double?
+      var mask_id: Int32?
+      var overwritten_positions: [Int]?
+    }
+    var fixture: String?
+    var cases: [Case]
+  }
+
+  static func golden(_ file: String) throws -> Golden {
+    try JSONDecoder().decode(
+      Golden.self, from: Data(contentsOf: Fixtures.root.appendingPathComponent("golden/\(file)")))
+  }
+
+  static func model(_ fixture: String) throws -> any MaskedDiffusionModel {
+    try ModelRegistry.load(contentsOf: Fixtures.root.appendingPathComponent(fixture))
+  }
+
+  /// LLaDA2's `generate()` settings as overrides of the preset, the way flags give them.
+  static func llada2Settings(_ c: Golden.Case, cache: CacheMode) throws -> DenoisingSettings {
+    let s = try #require(c.settings)
+    var o: [String: JSONValue] = ["cache": .string(cache.rawValue)]
+    o["length"] = s["gen_length"]
+    o["block_length"] = s["block_length"]
+    o["steps"] = s["steps"]
+    o["threshold"] = s["threshold"]
+    o["minimal_topk"] = s["minimal_topk"]
+    o["mask_id"] = s["mask_id"]
+    o["eos_id"] = s["eos_id"]
+    return try DenoisingSettings.preset(.llada2).applying(o)
+  }
+
+  /// What LLaDA2's `generate()` returns: the generated part, cut after its first EOS.
+  static func returned(_ generated: [Int32], eos: Int32) -> [Int32] {
+    guard let first = generated.firstIndex(of: eos) else { return generated }
+    return Array(generated[...first])
+  }
+
+  @Test(arguments: [CacheMode.exact, .none])
+  func llada2PresetEqualsGenerate(cache: CacheMode) throws {
+    let golden = try Self.golden("generate-llada2.json")
+    var matched = 0
+    for c in golden.cases {
+      let model = try Self.model(try #require(c.fixture))
+      let settings = try Self.llada2Settings(c, cache: cache)
+      let result = try Denoiser(model: model, settings: settings).generate(prompt: c.prompt_ids)
+      let returned = Self.returned(result.generated, eos: try #require(settings.eosID))
+      #expect(returned == c.output_ids, "\(c.name), cache \(cache)")
+      if returned == c.output_ids { matched += 1 }
+    }
+    print("llada2 (cache \(cache)): \(matched)/\(golden.cases.count) generations reproduced")
+  }
+
+  static func sdarSettings(_ c: Golden.Case, cache: CacheMode) throws -> DenoisingSettings {
+    var o: [String: JSONValue] = ["cache": .string(cache.rawValue)]
+    o["length"] = .integer(try #require(c.gen_length))
+    o["block_length"] = .integer(try #require(c.block_length))
+    o["steps"] = .integer(try #require(c.denoising_steps))
+    o["mask_id"] = .integer(Int(try #require(c.mask_id)))
+    let strategy = try #require(c.remasking_strategy).replacingOccurrences(of: "_", with: "-")
+    o["strategy"] = .string(strategy)
+    if strategy == "low-confidence-dynamic" {
+      o["threshold"] = .number(try #require(c.confidence_threshold))
+    }
+    return try DenoisingSettings.preset(.sdar).applying(o)
+  }
+
+  @Test(arguments: [CacheMode.exact, .none])
+  func sdarPresetEqualsBlockDiffusionGenerate(cache: CacheMode) throws {
+    let golden = try Self.golden("generate-sdar.json")
+    let model = try Self.model(try #require(golden.fixture))
+    var matched = 0
+    var rewrites = 0
+    for c in golden.cases {
+      let settings = try Self.sdarSettings(c, cache: cache)
+      let result = try Denoiser(model: model, settings: settings).generate(prompt: c.prompt_ids)
+      // generate.py returns the whole canvas: prompt, blocks, the last block's overhang.
+      #expect(result.canvas == c.output_ids, "\(c.name), cache \(cache)")
+      if result.canvas == c.output_ids { matched += 1 }
+      rewrites += c.overwritten_positions?.count ?? 0
+    }
+    #expect(rewrites > 0, "the goldens include the reference's rewrites of committed tokens")
+    print("sdar (cache \(cache)): \(matched)/\(golden.cases.count) generations reproduced")
+  }
+}
