@@ -9,6 +9,8 @@ public enum PresetName: String, CaseIterable, Codable, Sendable {
   case fastDLLM = "fast-dllm"
   /// LLaDA2.0 `generate()` (inclusionAI LLaDA2.0-mini; ZHZisZZ/dllm modeling_llada2_moe.py).
   case llada2
+  /// LLaDA2.1 `generate()` with token editing (dllm modeling_llada21_moe.py).
+  case llada21 = "llada2.1"
   /// SDAR `block_diffusion_generate` (JetAstra/SDAR generate.py), greedy.
   case sdar
 }
@@ -31,6 +33,13 @@ extension DenoisingSettings {
   ///   softmax then argmax; sampled: temperature, top-k, top-p, multinomial), a block left as
   ///   soon as it has no mask, the run ended by an EOS in a finished block, length 2048, mask
   ///   156895, EOS 156892, and the exact block cache (`--cache exact`), which changes no token.
+  /// - `llada2.1`: its generate()'s defaults: LLaDA2's grid, blocks and numerics, with token
+  ///   editing (`token-editing`): each pass commits every mask above threshold 0.95 (the best
+  ///   one when none is: `num_to_transfer` 1) and replaces every generated token of the block
+  ///   whose argmax differs with probability above `editing_threshold` 0.9; once the block has
+  ///   no mask, up to `max_post_steps` 16 edit-only passes run until one changes nothing. Its
+  ///   generate() computes `steps` but never reads it (blocks run until done), and stops at an
+  ///   EOS only with `eos_early_stop`, so the run is not ended by one.
   /// - `sdar`: block_diffusion_generate's defaults: the canvas grid, blocks of 4, 4 steps per
   ///   block, `low_confidence_dynamic` at 0.85 with SDAR's top-k over the whole block
   ///   (`--topk-over block`: it may rewrite committed tokens, see `TopKScope`), float32
@@ -61,6 +70,11 @@ extension DenoisingSettings {
       s.maskID = 156895
       s.eosID = 156892
       s.eotID = nil
+    case .llada21:
+      s = preset(.llada2)
+      s.strategy = .tokenEditing(
+        .init(threshold: 0.95, editThreshold: 0.9, maxPostEditSteps: 16))
+      s.endAfterEOSBlock = false
     case .sdar:
       s.blockDiffusion(length: 128, blockLength: 4, steps: 4)
       s.strategy = .lowConfidenceDynamic(0.85)

@@ -77,8 +77,8 @@ struct InfillCommandTests {
     ),
     (["--prompt", "x", "--strategy", "dus", "--dus-base", "1"], "--dus-base: must be in 2...64"),
     (
-      ["--prompt", "x", "--strategy", "token-editing", "--edit-threshold", "2"],
-      "--edit-threshold: must be in [0, 1)"
+      ["--prompt", "x", "--strategy", "token-editing", "--editing-threshold", "2"],
+      "--editing-threshold: must be in [0, 1)"
     ),
     (
       ["--prompt", "x", "--strategy", "wino", "--verify-threshold", "0"],

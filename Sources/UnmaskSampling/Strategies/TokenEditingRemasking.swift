@@ -33,7 +33,7 @@ public struct TokenEditingRemasking: DescribedStrategy {
     }
   }
 
-  /// Its row of `StrategyRegistry`: it reads committed positions' whole distributions.
+  /// Its row of `StrategyRegistry`: it reads whole distributions of the block's positions.
   public static let descriptor = StrategyDescriptor(
     name: .tokenEditing,
     summary: "LLaDA 2.1's JointThreshold: threshold commits plus edits of committed tokens.",
@@ -42,14 +42,14 @@ public struct TokenEditingRemasking: DescribedStrategy {
         "threshold", \Parameters.threshold, in: .closedOpen(0, 1),
         help: "mask-to-token threshold: commit every mask whose argmax probability exceeds it"),
       .number(
-        "edit_threshold", \Parameters.editThreshold, in: .closedOpen(0, 1),
+        "editing_threshold", \Parameters.editThreshold, in: .closedOpen(0, 1),
         help:
           "replace a generated token when the model's argmax differs with probability above this"),
       .integer(
-        "max_post_edit_steps", \Parameters.maxPostEditSteps, in: 0...1024,
+        "max_post_steps", \Parameters.maxPostEditSteps, in: 0...1024,
         help: "edit-only steps once a block has no mask"),
     ],
-    reads: StrategyReads(logitRows: .all, probabilities: .distributions),
+    reads: StrategyReads(logitRows: .block, probabilities: .distributions),
     make: { p, _ in TokenEditingRemasking(parameters: p) })
 
   /// The parameters.
@@ -66,10 +66,14 @@ public struct TokenEditingRemasking: DescribedStrategy {
   /// Runs on its own stopping rule (see `continuesBlock`).
   public var runsUntilBlockComplete: Bool { true }
 
-  /// A new block starts while it has a mask; then until a step changes nothing or a cap is hit.
+  /// A new block starts while it has a mask; then until a step changes nothing, or, once the
+  /// block has no mask, before the edit-only step past `maxPostEditSteps` (LLaDA2.1's
+  /// `post_steps += 1; if post_steps > max_post_steps: break`, checked before its pass).
   public func continuesBlock(stepInBlock: Int, complete: Bool, blockLength: Int) -> Bool? {
     if stepInBlock == 0 { return !complete }
-    return !finished && stepInBlock < blockLength + parameters.maxPostEditSteps
+    if finished { return false }
+    if complete && postEditSteps >= parameters.maxPostEditSteps { return false }
+    return stepInBlock < blockLength + parameters.maxPostEditSteps
   }
 
   /// Mask-to-token commits; the step's token-to-token edits are kept for `selectEdits`.
@@ -82,8 +86,10 @@ public struct TokenEditingRemasking: DescribedStrategy {
     }
     pendingEdits = []
     var commits: [ScoredPosition] = []
+    // The references compare float32 probabilities with the threshold cast to float32.
+    let threshold = Float(parameters.threshold)
     if !context.proposals.isEmpty {
-      commits = context.proposals.filter { $0.confidence > parameters.threshold }
+      commits = context.proposals.filter { Float($0.confidence) > threshold }
         .map { ScoredPosition(position: $0.position, score: $0.confidence) }
       if commits.isEmpty {
         // torch.topk(confidence, k=1) over the block's slice.
@@ -96,11 +102,7 @@ public struct TokenEditingRemasking: DescribedStrategy {
         commits = [ScoredPosition(position: lower + best, score: row[best])]
       }
     } else {
-      postEditSteps += 1
-      if postEditSteps > parameters.maxPostEditSteps {
-        finished = true
-        return []
-      }
+      postEditSteps += 1  // `continuesBlock` stops before the one past the cap
     }
     pendingEdits = edits(context)
     if commits.isEmpty && pendingEdits.isEmpty { finished = true }
@@ -125,14 +127,15 @@ public struct TokenEditingRemasking: DescribedStrategy {
     where position < context.editable.count && context.editable[position]
       && context.canvas[position] != context.settings.maskID
     {
+      guard let r = context.logitRow(for: position) else { continue }
       logits.values.withUnsafeBufferPointer { all in
-        let row = UnsafeBufferPointer(rebasing: all[(position * v)..<((position + 1) * v)])
+        let row = UnsafeBufferPointer(rebasing: all[(r * v)..<((r + 1) * v)])
         TorchSoftmax.softmax(row, into: &probabilities)
         var best = 0
         for j in 1..<v where row[j] > row[best] { best = j }
-        let p = Double(probabilities[best])
-        if p > parameters.editThreshold && Int32(best) != context.canvas[position] {
-          result.append(TokenEdit(position: position, token: Int32(best), score: p))
+        let p = probabilities[best]
+        if p > Float(parameters.editThreshold) && Int32(best) != context.canvas[position] {
+          result.append(TokenEdit(position: position, token: Int32(best), score: Double(p)))
         }
       }
     }
