@@ -73,7 +73,8 @@ extension DenoisingSettings {
     case .llada21:
       s = preset(.llada2)
       s.strategy = .tokenEditing(
-        .init(threshold: 0.95, editThreshold: 0.9, maxPostEditSteps: 16))
+        .init(
+          threshold: 0.95, editThreshold: 0.9, maxPostEditSteps: 16, capCheck: .beforePass))
       s.endAfterEOSBlock = false
     case .sdar:
       s.blockDiffusion(length: 128, blockLength: 4, steps: 4)

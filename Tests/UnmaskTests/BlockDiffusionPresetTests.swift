@@ -21,6 +21,7 @@ import Unmask
       var confidence_threshold: Double?
       var mask_id: Int32?
       var overwritten_positions: [Int]?
+      var nfe: Int?
     }
     var fixture: String?
     var cases: [Case]
@@ -68,6 +69,33 @@ import Unmask
       if returned == c.output_ids { matched += 1 }
     }
     print("llada2 (cache \(cache)): \(matched)/\(golden.cases.count) generations reproduced")
+  }
+
+  @Test(arguments: [CacheMode.exact, .none])
+  func llada21PresetEqualsGenerateWithTokenEditing(cache: CacheMode) throws {
+    let golden = try Self.golden("generate-llada21.json")
+    var matched = 0
+    for c in golden.cases {
+      let s = try #require(c.settings)
+      var o: [String: JSONValue] = ["cache": .string(cache.rawValue)]
+      for (key, name) in [
+        ("length", "gen_length"), ("block_length", "block_length"), ("steps", "steps"),
+        ("threshold", "threshold"), ("editing_threshold", "editing_threshold"),
+        ("max_post_steps", "max_post_steps"), ("num_to_transfer", "num_to_transfer"),
+        ("mask_id", "mask_id"), ("eos_id", "eos_id"), ("minimal_topk", "minimal_topk"),
+        ("end_after_eos_block", "eos_early_stop"),
+      ] {
+        o[key] = s[name]
+      }
+      let settings = try DenoisingSettings.preset(.llada21).applying(o)
+      let model = try Self.model(try #require(c.fixture))
+      let result = try Denoiser(model: model, settings: settings).generate(prompt: c.prompt_ids)
+      let returned = Self.returned(result.generated, eos: try #require(settings.eosID))
+      #expect(returned == c.output_ids, "\(c.name), cache \(cache)")
+      #expect(result.forwardPasses == c.nfe, "\(c.name): passes")
+      if returned == c.output_ids { matched += 1 }
+    }
+    print("llada2.1 (cache \(cache)): \(matched)/\(golden.cases.count) generations reproduced")
   }
 
   static func sdarSettings(_ c: Golden.Case, cache: CacheMode) throws -> DenoisingSettings {

@@ -78,7 +78,7 @@ struct InfillCommandTests {
     (["--prompt", "x", "--strategy", "dus", "--dus-base", "1"], "--dus-base: must be in 2...64"),
     (
       ["--prompt", "x", "--strategy", "token-editing", "--editing-threshold", "2"],
-      "--editing-threshold: must be in [0, 1)"
+      "--editing-threshold: must be in [0, 1]"
     ),
     (
       ["--prompt", "x", "--strategy", "wino", "--verify-threshold", "0"],

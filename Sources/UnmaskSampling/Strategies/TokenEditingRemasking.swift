@@ -14,6 +14,11 @@ import UnmaskCore
 /// run started are edited (the prompt, a suffix and fixed infill tokens never change).
 /// Not mirrored: `penalty_lambda` (a repetition penalty, 0 by default) and SGLang's extra
 /// forward pass after a block, which only refreshes its KV cache.
+///
+/// LLaDA2.1's own `generate()` (dllm `modeling_llada21_moe.py`, `--preset llada2.1`) is the
+/// same rule with `num_to_transfer` (the threshold's commits stand when at least that many,
+/// else the top that many) and its names `editing_threshold` and `max_post_steps`; its
+/// post-step cap is checked before the pass it would run, as here.
 public struct TokenEditingRemasking: DescribedStrategy {
   /// JointThreshold's parameters (SGLang defaults 0.5, 0, 16).
   public struct Parameters: PluginParameters {
@@ -23,13 +28,24 @@ public struct TokenEditingRemasking: DescribedStrategy {
     public var editThreshold: Double = 0
     /// Edit-only steps allowed once the block has no mask, in 0...1024.
     public var maxPostEditSteps: Int = 16
+    /// LLaDA2.1's `num_to_transfer`: the threshold's commits stand when there are at least
+    /// this many, else the most confident this many (SGLang: 1, the best one).
+    public var minimumCommits: Int = 1
+    /// Where the edit-only cap is checked: after the pass (SGLang runs one more, which changes
+    /// nothing) or before it (LLaDA2.1's `generate()`); the tokens are the same.
+    public var capCheck: PostStepCap = .afterPass
     /// The SGLang defaults.
     public init() {}
     /// Parameters with every field given.
-    public init(threshold: Double, editThreshold: Double, maxPostEditSteps: Int) {
+    public init(
+      threshold: Double, editThreshold: Double, maxPostEditSteps: Int, minimumCommits: Int = 1,
+      capCheck: PostStepCap = .afterPass
+    ) {
       self.threshold = threshold
       self.editThreshold = editThreshold
       self.maxPostEditSteps = maxPostEditSteps
+      self.minimumCommits = minimumCommits
+      self.capCheck = capCheck
     }
   }
 
@@ -42,12 +58,18 @@ public struct TokenEditingRemasking: DescribedStrategy {
         "threshold", \Parameters.threshold, in: .closedOpen(0, 1),
         help: "mask-to-token threshold: commit every mask whose argmax probability exceeds it"),
       .number(
-        "editing_threshold", \Parameters.editThreshold, in: .closedOpen(0, 1),
+        "editing_threshold", \Parameters.editThreshold, in: .closed(0, 1),
         help:
           "replace a generated token when the model's argmax differs with probability above this"),
       .integer(
         "max_post_steps", \Parameters.maxPostEditSteps, in: 0...1024,
         help: "edit-only steps once a block has no mask"),
+      .integer(
+        "num_to_transfer", \Parameters.minimumCommits, in: 1...1024,
+        help: "commit the threshold's picks if at least this many, else the this-many best"),
+      .choice(
+        "post_step_cap", \Parameters.capCheck,
+        help: "check the edit-only cap after the pass (SGLang) or before it (LLaDA2.1)"),
     ],
     reads: StrategyReads(logitRows: .block, probabilities: .distributions),
     make: { p, _ in TokenEditingRemasking(parameters: p) })
@@ -66,13 +88,16 @@ public struct TokenEditingRemasking: DescribedStrategy {
   /// Runs on its own stopping rule (see `continuesBlock`).
   public var runsUntilBlockComplete: Bool { true }
 
-  /// A new block starts while it has a mask; then until a step changes nothing, or, once the
-  /// block has no mask, before the edit-only step past `maxPostEditSteps` (LLaDA2.1's
-  /// `post_steps += 1; if post_steps > max_post_steps: break`, checked before its pass).
+  /// A new block starts while it has a mask; then until a step changes nothing or the
+  /// edit-only cap is reached (`PostStepCap`).
   public func continuesBlock(stepInBlock: Int, complete: Bool, blockLength: Int) -> Bool? {
     if stepInBlock == 0 { return !complete }
     if finished { return false }
-    if complete && postEditSteps >= parameters.maxPostEditSteps { return false }
+    if parameters.capCheck == .beforePass && complete
+      && postEditSteps >= parameters.maxPostEditSteps
+    {
+      return false
+    }
     return stepInBlock < blockLength + parameters.maxPostEditSteps
   }
 
@@ -91,18 +116,24 @@ public struct TokenEditingRemasking: DescribedStrategy {
     if !context.proposals.isEmpty {
       commits = context.proposals.filter { Float($0.confidence) > threshold }
         .map { ScoredPosition(position: $0.position, score: $0.confidence) }
-      if commits.isEmpty {
-        // torch.topk(confidence, k=1) over the block's slice.
+      if commits.count < parameters.minimumCommits {
+        // torch.topk(confidence, k=min(num_to_transfer, masks)) over the block's slice.
         let positions = context.proposals.map(\.position)
         let lower = min(context.blockRange.lowerBound, positions.min() ?? 0)
         let upper = max(context.blockRange.upperBound, (positions.max() ?? 0) + 1)
         var row = [Double](repeating: -.infinity, count: upper - lower)
         for p in context.proposals { row[p.position - lower] = p.confidence }
-        let best = TorchTopK.indices(of: row, k: 1)[0]
-        commits = [ScoredPosition(position: lower + best, score: row[best])]
+        let k = min(parameters.minimumCommits, positions.count)
+        commits = TorchTopK.indices(of: row, k: k).map {
+          ScoredPosition(position: lower + $0, score: row[$0])
+        }
       }
     } else {
-      postEditSteps += 1  // `continuesBlock` stops before the one past the cap
+      postEditSteps += 1
+      if parameters.capCheck == .afterPass && postEditSteps > parameters.maxPostEditSteps {
+        finished = true  // SGLang ran this pass and stops without using it
+        return []
+      }
     }
     pendingEdits = edits(context)
     if commits.isEmpty && pendingEdits.isEmpty { finished = true }
@@ -153,4 +184,13 @@ extension Strategy {
   public static func tokenEditing(_ parameters: TokenEditingRemasking.Parameters) -> Strategy {
     Strategy(TokenEditingRemasking.descriptor, parameters)
   }
+}
+
+/// Where token editing checks its cap on edit-only passes once a block has no mask.
+public enum PostStepCap: String, CaseIterable, Codable, Sendable {
+  /// SGLang's `JointThreshold`: the pass past the cap runs, then the block ends unchanged.
+  case afterPass = "after-pass"
+  /// LLaDA2.1's `generate()`: `post_steps += 1; if post_steps > max_post_steps: break` before
+  /// the pass.
+  case beforePass = "before-pass"
 }
