@@ -90,6 +90,7 @@ public final class ModelSession: @unchecked Sendable {
     case "Dream": return .dream
     case "LLaDA2": return .llada2
     case "SDAR": return .sdar
+    case "Fast-dLLM v2": return .fastDLLMv2
     default: return .llada
     }
   }

@@ -11,4 +11,13 @@ public enum BlockLayout: String, CaseIterable, Codable, Sendable {
   /// commit quota splits `blockLength` evenly over its steps (`get_num_transfer_tokens(
   /// block_length, steps)`), however many of its positions the prompt holds.
   case canvasGrid = "canvas-grid"
+  /// Fast-dLLM v2's `batch_sample`: the canvas grid with `length / blockLength` blocks after
+  /// the prompt's whole blocks (the first holding the prompt's tail), then one more position:
+  /// the next token, which the last block's final pass predicts (as every block's first
+  /// position after the first is, `SubBlockThresholdRemasking`). The generated span runs to
+  /// the canvas end.
+  case canvasGridNextToken = "canvas-grid-next-token"
+
+  /// Whether blocks are counted from the canvas start.
+  public var isGrid: Bool { self != .afterPrompt }
 }

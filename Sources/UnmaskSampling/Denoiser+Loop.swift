@@ -49,8 +49,16 @@ extension Denoiser {
           "the canvas holds \(job.canvas.count) tokens, fewer than the prompt's "
             + "\(job.promptLength) plus the \(settings.length) generated positions")
       }
+      if settings.blockLayout == .canvasGridNextToken
+        && job.canvas.count != job.promptLength + settings.length
+      {
+        throw SamplingError.invalidPrompt(
+          "Fast-dLLM v2's layout (--block-layout canvas-grid-next-token) generates after the prompt only; a suffix needs another layout"
+        )
+      }
       var run = Run(
-        settings: settings, canvas: gridCanvas(job.canvas), promptLength: job.promptLength,
+        settings: settings, canvas: gridCanvas(job.canvas, promptLength: job.promptLength),
+        promptLength: job.promptLength,
         vocabularySize: model.vocabularySize, strategy: strategy, schedule: schedule,
         source: try makeLogitSource(model: model, settings: settings))
       run.restrictsLogitRows = restrictsLogitRows
@@ -122,7 +130,7 @@ extension Denoiser {
         // On the canvas grid the quota splits the block's length, as the references'
         // `get_num_transfer_tokens(block_length, steps)`; after the prompt, its masks.
         let quota =
-          settings.blockLayout == .canvasGrid
+          settings.blockLayout.isGrid
           ? settings.blockLength : lane.run.maskCount(in: lane.run.countRange(lane.block))
         lane.counter = CommitCounter(settings: settings, maskedAtStart: quota, schedule: schedule)
       }
@@ -142,7 +150,7 @@ extension Denoiser {
   /// the sampler's blocks (LLaDA2's and SDAR's `generate` build the mask from their own
   /// `block_length`); otherwise the model's own mask (nil).
   var runMask: AttentionMask? {
-    guard settings.blockLayout == .canvasGrid, case .blockCausal = model.attentionMask else {
+    guard settings.blockLayout.isGrid, case .blockCausal = model.attentionMask else {
       return nil
     }
     return .blockCausal(blockLength: settings.blockLength)
@@ -150,11 +158,21 @@ extension Denoiser {
 
   /// `canvas`, on the canvas grid rounded up to whole blocks with masks (the references'
   /// `total_length = num_blocks * block_length`); the overhang is generated, then dropped.
-  private func gridCanvas(_ canvas: [Int32]) -> [Int32] {
-    guard settings.blockLayout == .canvasGrid else { return canvas }
+  private func gridCanvas(_ canvas: [Int32], promptLength: Int) -> [Int32] {
     let b = settings.blockLength
-    let overhang = (b - canvas.count % b) % b
-    return canvas + [Int32](repeating: settings.maskID, count: overhang)
+    switch settings.blockLayout {
+    case .afterPrompt:
+      return canvas
+    case .canvasGrid:
+      let overhang = (b - canvas.count % b) % b
+      return canvas + [Int32](repeating: settings.maskID, count: overhang)
+    case .canvasGridNextToken:
+      // batch_sample: `max_new_tokens // block_size + prompt // block_size` blocks, then the
+      // next token.
+      let total = (promptLength / b + settings.length / b) * b + 1
+      let prompt = Array(canvas.prefix(promptLength))
+      return prompt + [Int32](repeating: settings.maskID, count: max(0, total - promptLength))
+    }
   }
 
   /// What a finished lane produced.

@@ -13,6 +13,8 @@ public enum PresetName: String, CaseIterable, Codable, Sendable {
   case llada21 = "llada2.1"
   /// SDAR `block_diffusion_generate` (JetAstra/SDAR generate.py), greedy.
   case sdar
+  /// Fast-dLLM v2 `batch_sample` (NVlabs/Fast-dLLM v2/generation_functions.py, eval.py).
+  case fastDLLMv2 = "fast-dllm-v2"
 }
 
 extension DenoisingSettings {
@@ -46,6 +48,13 @@ extension DenoisingSettings {
   ///   probabilities, length 128, mask 151669, EOS 151643, EoT 151645, the exact block cache.
   ///   Greedy (temperature 0: the argmax and its softmax probability); the reference's own
   ///   default is temperature 1.0 with `torch.multinomial`.
+  /// - `fast-dllm-v2`: `v2/eval.py`'s defaults: blocks of 32 (`bd_size`) on the canvas grid
+  ///   with the next token after the last (`BlockLayout.canvasGridNextToken`), `--length`
+  ///   2048 (`max_new_tokens`: `length / 32` blocks after the prompt's whole ones), sub-blocks
+  ///   of 8 at threshold 0.9 (`sub-block-threshold`), float32 probabilities, greedy, mask
+  ///   151665, stop token 151645 (`<|im_end|>`: a block that leaves one ends the run), the
+  ///   exact cache. Its `use_block_cache` (stale keys and values inside a block) is an
+  ///   approximation Unmask does not reproduce: the exact cache gives the tokens of no cache.
   public static func preset(_ name: PresetName) -> DenoisingSettings {
     var s = DenoisingSettings()
     switch name {
@@ -76,6 +85,14 @@ extension DenoisingSettings {
         .init(
           threshold: 0.95, editThreshold: 0.9, maxPostEditSteps: 16, capCheck: .beforePass))
       s.endAfterEOSBlock = false
+    case .fastDLLMv2:
+      s.blockDiffusion(length: 2048, blockLength: 32, steps: 32)
+      s.blockLayout = .canvasGridNextToken
+      s.strategy = .subBlockThreshold(.init(threshold: 0.9, subBlockLength: 8))
+      s.endAfterEOSBlock = true
+      s.maskID = 151665
+      s.eosID = 151645
+      s.eotID = nil
     case .sdar:
       s.blockDiffusion(length: 128, blockLength: 4, steps: 4)
       s.strategy = .lowConfidenceDynamic(0.85)

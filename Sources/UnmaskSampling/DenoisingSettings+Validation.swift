@@ -21,8 +21,14 @@ extension DenoisingSettings {
         throw fail(
           "steps", "\(steps) is not divisible by the \(blockCount) blocks (length / block-length)")
       }
-    case .canvasGrid:
-      // The grid needs no divisibility: the canvas is rounded up to whole blocks.
+    case .canvasGrid, .canvasGridNextToken:
+      // The grid needs no divisibility: the canvas is rounded up to whole blocks; Fast-dLLM
+      // v2 runs `length / block-length` whole blocks.
+      if blockLayout == .canvasGridNextToken && length % blockLength != 0 {
+        throw fail(
+          "block-length",
+          "\(blockLength) does not divide length \(length); Fast-dLLM v2 runs length / block-length whole blocks")
+      }
       guard minimalTopK >= 1, minimalTopK <= length else {
         throw fail("minimal-topk", "must be in 1...\(length) (--length), got \(minimalTopK)")
       }

@@ -90,7 +90,7 @@ public struct DenoisingSettings: Equatable, Sendable {
   public var stepsPerBlock: Int {
     switch blockLayout {
     case .afterPrompt: return blockCount > 0 ? steps / blockCount : 0
-    case .canvasGrid: return min(steps, length / max(1, minimalTopK))
+    case .canvasGrid, .canvasGridNextToken: return min(steps, length / max(1, minimalTopK))
     }
   }
 

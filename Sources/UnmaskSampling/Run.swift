@@ -50,9 +50,11 @@ struct Run {
 
   /// The block's positions: after the prompt, or on the canvas grid (`BlockLayout`).
   func blockRange(_ block: Int) -> Range<Int> {
-    let origin = settings.blockLayout == .canvasGrid ? 0 : promptLength
+    let origin = settings.blockLayout.isGrid ? 0 : promptLength
     let lower = origin + block * settings.blockLength
-    return lower..<(lower + settings.blockLength)
+    let upper = lower + settings.blockLength
+    // Fast-dLLM v2's last block is its next token alone.
+    return lower..<(settings.blockLayout == .canvasGridNextToken ? min(upper, canvas.count) : upper)
   }
 
   /// Whether an EOS sits in the generated span before `end` (LLaDA2 ends the run there).
@@ -64,18 +66,24 @@ struct Run {
   /// The first block the run denoises: on the canvas grid, the one the prompt ends in (blocks
   /// wholly inside the prompt are skipped, as the references' `prefill_blocks`).
   var firstBlock: Int {
-    settings.blockLayout == .canvasGrid ? promptLength / settings.blockLength : 0
+    settings.blockLayout.isGrid ? promptLength / settings.blockLength : 0
   }
 
   /// One past the last block: on the canvas grid the canvas holds whole blocks (`Denoiser`
   /// rounds it up).
   var blockEnd: Int {
-    settings.blockLayout == .canvasGrid
-      ? canvas.count / settings.blockLength : settings.blockCount
+    let b = settings.blockLength
+    switch settings.blockLayout {
+    case .afterPrompt: return settings.blockCount
+    case .canvasGrid: return canvas.count / b
+    case .canvasGridNextToken: return (canvas.count + b - 1) / b
+    }
   }
 
-  /// End of the generated span (a suffix may follow).
-  var generatedEnd: Int { promptLength + settings.length }
+  /// End of the generated span (a suffix may follow; Fast-dLLM v2's runs to the canvas end).
+  var generatedEnd: Int {
+    settings.blockLayout == .canvasGridNextToken ? canvas.count : promptLength + settings.length
+  }
 
   /// The positions whose masks belong to `block`: its range, widened to the canvas start for
   /// the first block (masks in the prompt) and to the canvas end for the last (a suffix).

@@ -64,7 +64,7 @@ struct LogitRowsSamplingTests {
 
   /// Strategies that read committed positions, positions beyond the block or whole
   /// distributions ask for every row; so does a strategy that does not say (the default).
-  @Test(arguments: [StrategyName.tokenEditing, .wino, .remdm, .klass])
+  @Test(arguments: [StrategyName.wino, .remdm, .klass])
   func strategiesThatReadOtherRowsGetAll(_ name: StrategyName) throws {
     #expect(Strategy.defaults(name).make(settings: .preset(.llada)).readsLogitRows == .all)
   }
@@ -83,11 +83,17 @@ struct LogitRowsSamplingTests {
   @Test func everyStrategysClaim() {
     let candidates: Set<StrategyName> = [
       .confidence, .margin, .entropy, .random, .origin, .threshold, .dreamThreshold, .factor,
-      .entropyBounded, .pcSampler, .dus,
+      .entropyBounded, .pcSampler, .dus, .subBlockThreshold,
+    ]
+    // The block's rows: token editing reads them all, SDAR's rules may rewrite any of them.
+    let block: Set<StrategyName> = [
+      .tokenEditing, .lowConfidenceStatic, .lowConfidenceDynamic, .sequential,
     ]
     for name in StrategyName.allCases {
       let use = Strategy.defaults(name).make(settings: .preset(.llada)).readsLogitRows
-      #expect(use == (candidates.contains(name) ? .candidates : .all), "\(name)")
+      let expected: LogitRowUse =
+        candidates.contains(name) ? .candidates : block.contains(name) ? .block : .all
+      #expect(use == expected, "\(name)")
     }
   }
 }

@@ -26,5 +26,6 @@ public enum StrategyRegistry: PluginRegistry {
       LowConfidenceStaticRemasking.descriptor,
       LowConfidenceDynamicRemasking.descriptor,
       SequentialRemasking.descriptor,
+      SubBlockThresholdRemasking.descriptor,
     ])
 }

@@ -22,24 +22,35 @@ struct BlockSelection {
 }
 
 extension StepContext {
-  /// `[B]`: `score` at the block's masks (the candidates inside it) and `-inf` at its other
-  /// positions, the references' `where(mask_index, x0_p, -inf)` over the block.
+  /// The positions a block strategy scores: the block, widened to every candidate (masks in
+  /// the prompt join the first block after the prompt, a suffix's the last); on the canvas
+  /// grid, exactly the block.
+  var scoredRange: Range<Int> {
+    let positions = proposals.map(\.position)
+    let lower = min(blockRange.lowerBound, positions.min() ?? blockRange.lowerBound)
+    let upper = max(blockRange.upperBound, (positions.max() ?? 0) + 1)
+    return lower..<upper
+  }
+
+  /// `score` at the candidates and `-inf` at the other positions of `scoredRange`: the
+  /// references' `where(mask_index, x0_p, -inf)` over the block.
   func blockScores(_ score: (Proposal) -> Double) -> [Double] {
-    var row = [Double](repeating: -.infinity, count: blockRange.count)
-    for p in proposals where blockRange.contains(p.position) {
-      row[p.position - blockRange.lowerBound] = score(p)
-    }
+    let range = scoredRange
+    var row = [Double](repeating: -.infinity, count: range.count)
+    for p in proposals { row[p.position - range.lowerBound] = score(p) }
     return row
   }
 
-  /// Block offsets chosen by a reference's index set, as commits (masks) and rewrites (other
-  /// positions, with the argmax of their logits: the reference's `x0` there, exact at
-  /// temperature 0; at temperature > 0 the reference draws it, Unmask takes the argmax).
+  /// Offsets into `scoredRange` chosen by a reference's index set, as commits (masks) and
+  /// rewrites (other positions, with the argmax of their logits: the reference's `x0` there,
+  /// exact at temperature 0; at temperature > 0 the reference draws it, Unmask takes the
+  /// argmax).
   func selection(offsets: [Int], scores: [Double]) -> BlockSelection {
     var selection = BlockSelection()
     let masks = Set(proposals.map(\.position))
+    let origin = scoredRange.lowerBound
     for offset in offsets {
-      let position = blockRange.lowerBound + offset
+      let position = origin + offset
       if masks.contains(position) {
         selection.commits.append(ScoredPosition(position: position, score: scores[offset]))
       } else if let token = argmaxToken(at: position) {
