@@ -70,10 +70,11 @@ public final class ModelSession: @unchecked Sendable {
       Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
   }
 
-  /// `max_sequence_length` (LLaDA) or `max_position_embeddings` (Dream/Qwen2) in config.json.
+  /// `max_sequence_length` (LLaDA), `max_position_embeddings` (Dream/Qwen2) or `model_length`
+  /// (MDLM, BD3-LM: the training length; BD3-LM's reference cannot run past it) in config.json.
   static func contextLength(configJSON: Data) -> Int? {
     guard let config = JSONValue.parse(configJSON) else { return nil }
-    for key in ["max_sequence_length", "max_position_embeddings", "n_positions"] {
+    for key in ["max_sequence_length", "max_position_embeddings", "n_positions", "model_length"] {
       if let n = config[key]?.intValue, n > 0 { return n }
     }
     return nil
@@ -212,17 +213,19 @@ public final class ModelSession: @unchecked Sendable {
     try logits(for: tokens, mask: nil)
   }
 
-  /// Logits `[T, V]` of one full pass under `mask` (nil: the model's own); with `raw`, the
-  /// network's own rows, unshifted (they differ from generation's rows for Dream only).
-  public func logits(for tokens: [Int32], mask: AttentionMask?, raw: Bool = false) throws
-    -> Matrix
-  {
+  /// Logits `[T, V]` of one full pass under `mask` (nil: the model's own) at noise level
+  /// `sigma` (`ForwardCanvas.sigma`: what a time-conditioned DiT reads; others ignore it); with
+  /// `raw`, the network's own rows, unshifted (they differ from generation's rows for Dream
+  /// only).
+  public func logits(
+    for tokens: [Int32], mask: AttentionMask?, raw: Bool = false, sigma: Double = 0
+  ) throws -> Matrix {
     try checkVocabulary(tokens)
     if let contextLength, tokens.count > contextLength {
       throw SessionError(
         reference, "\(tokens.count) tokens exceed the model's context of \(contextLength)")
     }
-    let request = ForwardRequest(tokens: tokens, mask: mask)
+    let request = ForwardRequest(tokens: tokens, mask: mask, sigma: sigma)
     let out = try raw ? model.rawLogits(for: request) : model.logits(for: request)
     return out[0]
   }

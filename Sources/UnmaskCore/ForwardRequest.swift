@@ -19,15 +19,22 @@ public struct ForwardCanvas: Sendable {
   /// The cache this canvas reads and writes (`positions == tokens.count`); required when the
   /// window is not the whole canvas.
   public var cache: KVCache?
+  /// The noise level σ a time-conditioned network is given with this canvas (the `sigma` of
+  /// MDLM's and BD3-LM's `forward(indices, sigma)`: the total noise σ(t), `-log(1 - p)` for a
+  /// masking probability `p`). 0 by default; networks without a noise input (LLaDA, Dream)
+  /// ignore it, and a DiT without time conditioning zeroes it, as its reference does.
+  public var sigma: Double
 
-  /// A canvas; by default a full pass returning every row, without a cache.
+  /// A canvas; by default a full pass returning every row, without a cache, at noise level 0.
   public init(
-    tokens: [Int32], window: Range<Int>? = nil, rows: LogitRows = .all, cache: KVCache? = nil
+    tokens: [Int32], window: Range<Int>? = nil, rows: LogitRows = .all, cache: KVCache? = nil,
+    sigma: Double = 0
   ) {
     self.tokens = tokens
     self.window = window ?? 0..<tokens.count
     self.rows = rows
     self.cache = cache
+    self.sigma = sigma
   }
 
   /// Whether the pass runs every position of the canvas.
@@ -56,9 +63,11 @@ public struct ForwardRequest: Sendable {
     self.mask = mask
   }
 
-  /// A full pass over one canvas.
-  public init(tokens: [Int32], rows: LogitRows = .all, mask: AttentionMask? = nil) {
-    self.init([ForwardCanvas(tokens: tokens, rows: rows)], mask: mask)
+  /// A full pass over one canvas, at noise level `sigma` (see `ForwardCanvas.sigma`).
+  public init(
+    tokens: [Int32], rows: LogitRows = .all, mask: AttentionMask? = nil, sigma: Double = 0
+  ) {
+    self.init([ForwardCanvas(tokens: tokens, rows: rows, sigma: sigma)], mask: mask)
   }
 
   /// Whether some canvas returns only some rows of its window.

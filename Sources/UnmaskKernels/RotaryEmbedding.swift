@@ -93,7 +93,7 @@ public struct RotaryEmbedding: Sendable {
 
   /// `inv_freq[i] = 1 / θ^(2i/w)` in float32, as `1.0 / (base ** (torch.arange(0, w, 2).float()
   /// / w))`, divided by `factor` for `.proportional` (`inv_freq /= factor`).
-  var inverseFrequencies: [Float] {
+  public var inverseFrequencies: [Float] {
     let width = Float(span)
     let frequencies = (0..<rotatedPairs).map { i in 1 / powf(Float(theta), Float(2 * i) / width) }
     if case .proportional(_, let factor) = layout, factor != 1 {

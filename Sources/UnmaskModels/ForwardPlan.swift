@@ -12,6 +12,8 @@ struct ForwardPlan {
     var segment: Range<Int>
     /// Rows kept past the last layer's keys and values, relative to the window (nil: all).
     var kept: [Int]?
+    /// The canvas's noise level (`ForwardCanvas.sigma`).
+    var sigma: Double
 
     var keptCount: Int { kept?.count ?? segment.count }
     /// Canvas positions of the kept rows.
@@ -50,8 +52,19 @@ struct ForwardPlan {
       lanes.append(
         Lane(
           tokens: canvas.tokens, window: window, cache: canvas.cache,
-          segment: rows..<(rows + window.count), kept: kept))
+          segment: rows..<(rows + window.count), kept: kept, sigma: canvas.sigma))
       rows += window.count
+    }
+  }
+
+  /// Each lane's rows in the packed stream: its segment, or with `compacted` (past the last
+  /// layer's keys and values in a restricted pass) its kept rows, compacted in lane order.
+  func laneRows(compacted: Bool) -> [Range<Int>] {
+    var first = 0
+    return lanes.map { lane in
+      let count = compacted ? lane.keptCount : lane.segment.count
+      defer { first += count }
+      return first..<(first + count)
     }
   }
 

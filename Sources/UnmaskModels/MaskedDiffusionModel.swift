@@ -33,11 +33,28 @@ public protocol MaskedDiffusionModel: MaskPredictor {
   /// The model width and the hidden width of its first feed-forward layer's largest GEMM: the
   /// shape benchmarks time BLAS's sgemm on as a baseline.
   var baselineGEMMShape: (width: Int, hidden: Int) { get }
+  /// How the network reads a canvas's noise level (`ForwardCanvas.sigma`).
+  var noiseLevelInput: NoiseLevelInput { get }
+}
+
+/// How a model reads `ForwardCanvas.sigma`, the noise level MDLM-style networks take.
+public enum NoiseLevelInput: Sendable, Equatable {
+  /// The network has no noise input (LLaDA, Dream, the block-diffusion families).
+  case none
+  /// The network takes σ but its output does not depend on it: a DiT checkpoint trained without
+  /// time conditioning (its reference zeroes σ before the backbone, and so does Unmask), or
+  /// without adaLN (BD3-LM's `adaln: false`).
+  case ignored
+  /// σ conditions every block (a DiT with `time_conditioning: true`).
+  case conditioned
 }
 
 extension MaskedDiffusionModel {
   /// None: the architecture is recognised by `model_type` alone.
   public static var architectureNames: [String] { [] }
+
+  /// No noise input, unless the architecture says otherwise.
+  public var noiseLevelInput: NoiseLevelInput { .none }
 
   /// `model_type` is one of `modelTypes`.
   public static func claims(_ header: ConfigHeader) -> Bool {

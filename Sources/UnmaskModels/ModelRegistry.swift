@@ -40,7 +40,7 @@ public enum ModelRegistry {
   /// Every architecture Unmask implements, in the order their claims are tried.
   public static let architectures: [any MaskedDiffusionModel.Type] = [
     LLaDAMoEModel.self, LLaDA2MoeModel.self, LLaDAModel.self, DreamModel.self,
-    SDARModel.self, FastDLLMv2Model.self, A2DQwen3Model.self,
+    SDARModel.self, FastDLLMv2Model.self, A2DQwen3Model.self, MDLMModel.self, BD3LMModel.self,
   ]
 
   /// The `model_type` values Unmask knows, sorted.

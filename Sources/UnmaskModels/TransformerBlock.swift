@@ -8,6 +8,12 @@ import UnmaskKernels
 /// LLaDA (`LLaDALlamaBlock`) and Qwen2/Dream (`DreamDecoderLayer`) are this block with RMSNorms,
 /// separate q/k/v projections and a dense SwiGLU; an architecture file picks the parts and maps
 /// its checkpoint's names onto them. The forward pass itself is `TransformerStack`'s.
+///
+/// With adaLN `modulation` (MDLM's and BD3-LM's `DDiTBlock`), each norm's output is shifted and
+/// scaled and each sublayer's output gated by vectors computed from the canvas's noise level:
+///
+///     h = x + g₁ ⊙ Attention(n₁(x) ⊙ (1 + s₁) + b₁)
+///     y = h + g₂ ⊙ FeedForward(n₂(h) ⊙ (1 + s₂) + b₂)
 public struct TransformerBlock: Sendable {
   /// Norm before attention (`attn_norm` / `input_layernorm`).
   public var attentionNorm: any RowNorm
@@ -17,22 +23,26 @@ public struct TransformerBlock: Sendable {
   public var feedForwardNorm: any RowNorm
   /// The feed-forward layer (dense SwiGLU, GELU MLP, mixture of experts).
   public var feedForward: any FeedForward
+  /// adaLN conditioning with 6 chunks (shift, scale, gate of attention, then of the
+  /// feed-forward layer), or nil for a plain pre-norm block. Needs the stack's `conditioning`.
+  public var modulation: AdaLNModulation?
 
   /// A block from its parts.
   public init(
     attentionNorm: any RowNorm, attention: SelfAttention, feedForwardNorm: any RowNorm,
-    feedForward: any FeedForward
+    feedForward: any FeedForward, modulation: AdaLNModulation? = nil
   ) {
     self.attentionNorm = attentionNorm
     self.attention = attention
     self.feedForwardNorm = feedForwardNorm
     self.feedForward = feedForward
+    self.modulation = modulation
   }
 
   /// Weight elements of every part.
   public var parameterCount: Int {
     attentionNorm.parameterCount + attention.parameterCount + feedForwardNorm.parameterCount
-      + feedForward.parameterCount
+      + feedForward.parameterCount + (modulation?.parameterCount ?? 0)
   }
 
   /// Multiply-adds per token of the projections and the feed-forward layer.

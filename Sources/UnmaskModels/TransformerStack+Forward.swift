@@ -43,15 +43,21 @@ extension TransformerStack {
       plan.restricted ? plan.keptTables(tables, half: rope.rotatedPairs) : tables
     let scratch = buffers.takeScratch(tokens: plan.rows, make: makeScratch)
     defer { buffers.giveBack(scratch) }
+    // A DiT's condition c per canvas, [lanes, cond], from each canvas's noise level.
+    let conditions = conditioning?.conditions(for: plan.lanes.map(\.sigma))
     for (layer, block) in blocks.enumerated() {
       let keeping = plan.restricted && layer == blocks.count - 1
       forward(
         block, layer: layer, x: x, plan: plan, keeping: keeping, mask: mask,
-        tables: (tables, keeping ? keptTables : tables), scratch: scratch)
+        tables: (tables, keeping ? keptTables : tables), conditions: conditions, scratch: scratch)
     }
     // x holds each lane's kept rows, compacted in order: [Σn_i, model] -> [n_i, V] each.
     let kept = plan.restricted ? plan.lanes.map(\.keptCount) : plan.lanes.map(\.segment.count)
     finalNorm.apply(x, rows: kept.reduce(0, +), into: x)
+    if let finalModulation, let conditions {
+      finalModulation.vectors(for: conditions, canvases: plan.lanes.count)
+        .modulate(x, rows: plan.laneRows(compacted: plan.restricted), shift: 0, scale: 1)
+    }
     var first = 0
     return kept.map { count in
       defer { first += count }
@@ -65,13 +71,18 @@ extension TransformerStack {
     _ block: TransformerBlock, layer: Int, x: UnsafeMutablePointer<Float>, plan: ForwardPlan,
     keeping: Bool, mask: AttentionMask,
     tables: (all: (cos: [Float], sin: [Float]), kept: (cos: [Float], sin: [Float])),
-    scratch s: ForwardScratch
+    conditions: [Float]?, scratch s: ForwardScratch
   ) {
     let model = modelDimension
     let kvWidth = attention.kvHeads * attention.headDimension
     let qWidth = attention.heads * attention.headDimension
     let keptRows = keeping ? plan.keptPackedRows : nil
+    // adaLN (DiT): chunks 0-2 shift, scale and gate attention, 3-5 the feed-forward layer.
+    let modulation = conditions.flatMap {
+      block.modulation?.vectors(for: $0, canvases: plan.lanes.count)
+    }
     block.attentionNorm.apply(x, rows: plan.rows, into: s.normed)
+    modulation?.modulate(s.normed, rows: plan.laneRows(compacted: false), shift: 0, scale: 1)
     block.attention.project(
       s.normed, rows: plan.rows, keeping: keptRows, tables: tables.all, keptTables: tables.kept,
       rope: rope, queries: s.query, keys: s.key, values: s.value, fused: s.fused)
@@ -96,10 +107,14 @@ extension TransformerStack {
       first += positions.count
     }
     let rows = first
+    let laneRows = plan.laneRows(compacted: keeping)
     block.attention.output.apply(s.attended, rows: rows, into: s.sublayer)
+    modulation?.gate(s.sublayer, rows: laneRows, chunk: 2)
     add(s.sublayer, into: x, count: rows * model)
     block.feedForwardNorm.apply(x, rows: rows, into: s.normed)
+    modulation?.modulate(s.normed, rows: laneRows, shift: 3, scale: 4)
     block.feedForward.apply(s.normed, rows: rows, into: s.sublayer, scratch: s.feedForward)
+    modulation?.gate(s.sublayer, rows: laneRows, chunk: 5)
     add(s.sublayer, into: x, count: rows * model)
   }
 

@@ -6,6 +6,9 @@ import UnmaskKernels
 ///     tokens [T] -> embed [T, model] · embeddingScale -> blocks -> final norm
 ///       -> head [T, V] · logitScale -> softcap
 ///
+/// A DiT (MDLM, BD3-LM) adds a noise-level `conditioning` whose output `c` drives each block's
+/// adaLN `modulation` and the `finalModulation` of the final norm (shift and scale).
+///
 /// Its one forward pass, `logits(for:mask:)`, is in `TransformerStack+Forward.swift`.
 public struct TransformerStack: Sendable {
   /// Token embedding table `[V, model]`, used in place.
@@ -26,6 +29,10 @@ public struct TransformerStack: Sendable {
   public var logitScale: Float
   /// Final logit soft-capping `c · tanh(l / c)` (Gemma's `final_logit_softcapping`), if any.
   public var logitSoftcap: Float?
+  /// The noise-level embedding `c = silu(e(σ))` the adaLN modulations read (DiT), if any.
+  public var conditioning: NoiseConditioning?
+  /// adaLN shift and scale of the final norm's output (DiT's `output_layer`), if any.
+  public var finalModulation: AdaLNModulation?
   /// Scratch and RoPE tables kept from one pass to the next.
   let buffers = ForwardBuffers()
 
@@ -33,8 +40,12 @@ public struct TransformerStack: Sendable {
   public init(
     embedding: TensorView, blocks: [TransformerBlock], finalNorm: any RowNorm, head: Linear,
     attention: AttentionShape, rope: RotaryEmbedding, embeddingScale: Float = 1,
-    logitScale: Float = 1, logitSoftcap: Float? = nil
+    logitScale: Float = 1, logitSoftcap: Float? = nil, conditioning: NoiseConditioning? = nil,
+    finalModulation: AdaLNModulation? = nil
   ) {
+    precondition(
+      conditioning != nil || (finalModulation == nil && blocks.allSatisfy { $0.modulation == nil }),
+      "adaLN modulation needs a noise conditioning")
     self.embedding = embedding
     self.blocks = blocks
     self.finalNorm = finalNorm
@@ -44,6 +55,8 @@ public struct TransformerStack: Sendable {
     self.embeddingScale = embeddingScale
     self.logitScale = logitScale
     self.logitSoftcap = logitSoftcap
+    self.conditioning = conditioning
+    self.finalModulation = finalModulation
   }
 
   /// Model width.
@@ -63,6 +76,7 @@ public struct TransformerStack: Sendable {
   /// Weight elements in the stack (the embedding counted once when tied).
   public var parameterCount: Int {
     var total = embedding.elementCount + finalNorm.parameterCount
+    total += (conditioning?.embedder.parameterCount ?? 0) + (finalModulation?.parameterCount ?? 0)
     if head.weight.name != embedding.name { total += head.weight.elementCount }
     return blocks.reduce(total) { $0 + $1.parameterCount }
   }

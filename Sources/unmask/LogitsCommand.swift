@@ -9,7 +9,10 @@ struct LogitsCommand: ParsableCommand {
     abstract: "Run one forward pass and write float32 logits [T, V] as .npy.",
     discussion: """
       Row i holds the prediction for position i, already shifted for Dream (whose network \
-      predicts position i from row i-1). Use --raw for the network's own rows.
+      predicts position i from row i-1). Use --raw for the network's own rows. MDLM and BD3-LM \
+      take the noise level --sigma (default 0), as their reference forward(indices, sigma) \
+      does; a checkpoint without time conditioning zeroes it, as the reference does. Their \
+      output is every column of the backbone, the mask's included (SUBS is the sampler's).
       """)
 
   @OptionGroup var modelOptions: ModelOptions
@@ -35,6 +38,12 @@ struct LogitsCommand: ParsableCommand {
   @Option(help: "Window of --attention sliding: position i sees j with |i - j| < W.")
   var window: Int?
 
+  @Option(
+    help:
+      "Noise level sigma given to a time-conditioned DiT (MDLM, BD3-LM). Refused for models without a noise input."
+  )
+  var sigma: Double?
+
   func validate() throws {
     switch attention {
     case .blockCausal?:
@@ -53,6 +62,9 @@ struct LogitsCommand: ParsableCommand {
     if window != nil && attention != .sliding {
       throw ValidationError("--window applies to --attention sliding only")
     }
+    if let sigma, !(sigma.isFinite && sigma >= 0) {
+      throw ValidationError("--sigma must be a finite number >= 0, got \(sigma)")
+    }
   }
 
   /// The mask the flags name, or nil for the model's own.
@@ -68,7 +80,19 @@ struct LogitsCommand: ParsableCommand {
   func run() throws {
     let ids = try parseTokenList(tokens, flag: "--tokens")
     let session = try modelOptions.open()
-    let logits = try session.logits(for: ids, mask: mask, raw: raw)
+    if let sigma {
+      switch session.model.noiseLevelInput {
+      case .none:
+        throw ValidationError(
+          "--sigma: \(session.architecture) takes no noise level (only MDLM and BD3-LM do)")
+      case .ignored where sigma != 0:
+        let note =
+          "note: this \(session.architecture) checkpoint has no time conditioning; sigma \(sigma) is zeroed, as its reference does\n"
+        FileHandle.standardError.write(Data(note.utf8))
+      case .ignored, .conditioned: break
+      }
+    }
+    let logits = try session.logits(for: ids, mask: mask, raw: raw, sigma: sigma ?? 0)
     let data = NumPyFile.float32(logits.values, shape: [logits.rows, logits.columns])
     try writeAtomically(data, to: out)
   }

@@ -81,6 +81,25 @@ enum Fixtures {
   #expect(try logits(["--attention", "block-causal", "--block-length", "2"]) != own)
 }
 
+/// `--sigma` reaches a time-conditioned DiT (MDLM's rows move with it); a checkpoint without
+/// time conditioning zeroes it, as its reference does (same weights, so the σ = 0 rows).
+@Test func logitsSigmaFlagConditionsTheDiT() throws {
+  func logits(_ fixture: String, _ flags: [String]) throws -> [Float] {
+    let out = Fixtures.temporary("sigma-logits.npy")
+    let result = try UnmaskTool.run(
+      ["logits", "--model", Fixtures.model(fixture), "--tokens", "5,199,7,199", "--out", out]
+        + flags)
+    #expect(result.status == 0, "\(result.stderr)")
+    return try NumPyFile.readFloat32(Data(contentsOf: URL(fileURLWithPath: out)), source: out)
+      .values
+  }
+  let atZero = try logits("tiny-mdlm", [])
+  #expect(atZero.count == 4 * 200)  // every column, the mask's (199) included
+  #expect(try logits("tiny-mdlm", ["--sigma", "0"]) == atZero)
+  #expect(try logits("tiny-mdlm", ["--sigma", "2.5"]) != atZero)
+  #expect(try logits("tiny-mdlm-notime", ["--sigma", "2.5"]) == atZero)
+}
+
 /// Bad input: a one-line error naming the problem, a non-zero exit, and no output file.
 @Test(arguments: [
   (["logits", "--model", "/nonexistent", "--tokens", "1", "--out", "OUT"], "/nonexistent"),
@@ -92,6 +111,8 @@ enum Fixtures {
     "--block-length"
   ),
   (["logits", "--model", "MODEL", "--tokens", "1", "--out", "OUT", "--window", "4"], "--window"),
+  (["logits", "--model", "MODEL", "--tokens", "1", "--out", "OUT", "--sigma", "1"], "--sigma"),
+  (["logits", "--model", "MODEL", "--tokens", "1", "--out", "OUT", "--sigma=-1"], "--sigma"),
   (
     [
       "logits", "--model", "MODEL", "--tokens", "1", "--out", "OUT", "--attention", "sliding",
