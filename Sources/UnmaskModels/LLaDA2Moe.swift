@@ -167,6 +167,8 @@ public final class LLaDA2MoeModel: TransformerStackModel {
   public let configuration: LLaDA2MoeConfiguration
   /// The network.
   public let stack: TransformerStack
+  /// Tokens per expert per MoE layer, from every pass (nil without experts).
+  public let expertLoad: ExpertLoadMeter?
   /// The block length of the model's own mask (`attentionMask`); set it to the sampler's.
   public var blockLength = LLaDA2MoeModel.defaultBlockLength
 
@@ -197,6 +199,10 @@ public final class LLaDA2MoeModel: TransformerStackModel {
     let embedding = try weights.embeddingTable(
       "model.word_embeddings.weight", rows: config.vocabSize, model: d,
       tied: config.tieWordEmbeddings)
+    let moeLayers = (0..<config.numHiddenLayers).filter(config.isMoE)
+    let meter = moeLayers.isEmpty
+      ? nil : ExpertLoadMeter(layers: moeLayers.count, expertCount: config.numExperts ?? 0)
+    expertLoad = meter
     var blocks: [TransformerBlock] = []
     for i in 0..<config.numHiddenLayers {
       let p = "model.layers.\(i)"
@@ -216,7 +222,9 @@ public final class LLaDA2MoeModel: TransformerStackModel {
           epsilon: eps, if: config.useQKNorm))
       let feedForward: any FeedForward =
         config.isMoE(layer: i)
-        ? try Self.mixture(config, prefix: "\(p).mlp", weights: weights)
+        ? try Self.mixture(
+          config, prefix: "\(p).mlp", weights: weights,
+          meter: meter, layer: moeLayers.firstIndex(of: i) ?? 0)
         : try weights.swiGLU("\(p).mlp", model: d, hidden: config.intermediateSize ?? 0)
       blocks.append(
         try weights.preNormBlock(
@@ -229,9 +237,10 @@ public final class LLaDA2MoeModel: TransformerStackModel {
   }
 
   /// One MoE layer's `mlp`: `gate.weight`, `gate.expert_bias`, `experts.{e}`, `shared_experts`.
-  private static func mixture(_ c: LLaDA2MoeConfiguration, prefix p: String, weights: WeightLoader)
-    throws -> MixtureOfExperts
-  {
+  private static func mixture(
+    _ c: LLaDA2MoeConfiguration, prefix p: String, weights: WeightLoader,
+    meter: ExpertLoadMeter?, layer: Int
+  ) throws -> MixtureOfExperts {
     let experts = c.numExperts ?? 0
     let width = c.moeIntermediateSize ?? 0
     let d = c.hiddenSize
@@ -246,7 +255,8 @@ public final class LLaDA2MoeModel: TransformerStackModel {
         experts: weights.experts("\(p).experts", count: experts, model: d, hidden: width),
         shared: c.numSharedExperts.map {
           try weights.swiGLU("\(p).shared_experts", model: d, hidden: width * $0)
-        })
+        },
+        onRouting: meter.map { meter in { meter.record(layer: layer, $0) } })
     }
   }
 

@@ -147,6 +147,8 @@ public final class LLaDAMoEModel: TransformerStackModel {
   public let configuration: LLaDAMoEConfiguration
   /// The network.
   public let stack: TransformerStack
+  /// Tokens per expert per MoE layer, from every pass (nil without experts).
+  public let expertLoad: ExpertLoadMeter?
 
   /// `model_type: lladamoe`, or `llada` with the expert fields (a published config.json
   /// stripped of its `architectures`).
@@ -179,6 +181,10 @@ public final class LLaDAMoEModel: TransformerStackModel {
     let embedding = try weights.embeddingTable(
       "model.embed_tokens.weight", rows: config.vocabSize, model: d,
       tied: config.tieWordEmbeddings)
+    let moeLayers = (0..<config.numHiddenLayers).filter(config.isMoE)
+    let meter = moeLayers.isEmpty
+      ? nil : ExpertLoadMeter(layers: moeLayers.count, expertCount: config.numExperts)
+    expertLoad = meter
     var blocks: [TransformerBlock] = []
     for i in 0..<config.numHiddenLayers {
       let p = "model.layers.\(i)"
@@ -207,6 +213,10 @@ public final class LLaDAMoEModel: TransformerStackModel {
               hidden: config.expertIntermediateSize),
             shared: config.sharedExpertIntermediateSize.map {
               try weights.swiGLU("\(p).shared_expert", model: d, hidden: $0)
+            },
+            onRouting: meter.map { meter in
+              let layer = moeLayers.firstIndex(of: i) ?? 0
+              return { meter.record(layer: layer, $0) }
             })
         }
       } else {

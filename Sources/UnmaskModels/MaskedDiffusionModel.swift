@@ -35,6 +35,8 @@ public protocol MaskedDiffusionModel: MaskPredictor {
   var baselineGEMMShape: (width: Int, hidden: Int) { get }
   /// How the network reads a canvas's noise level (`ForwardCanvas.sigma`).
   var noiseLevelInput: NoiseLevelInput { get }
+  /// The experts its mixture-of-experts layers choose, counted pass by pass (nil: no experts).
+  var expertLoad: ExpertLoadMeter? { get }
 }
 
 /// How a model reads `ForwardCanvas.sigma`, the noise level MDLM-style networks take.
@@ -52,6 +54,9 @@ public enum NoiseLevelInput: Sendable, Equatable {
 extension MaskedDiffusionModel {
   /// None: the architecture is recognised by `model_type` alone.
   public static var architectureNames: [String] { [] }
+
+  /// No experts, unless the architecture has them.
+  public var expertLoad: ExpertLoadMeter? { nil }
 
   /// No noise input, unless the architecture says otherwise.
   public var noiseLevelInput: NoiseLevelInput { .none }

@@ -60,3 +60,50 @@ public enum SyntheticCheckpoint {
     return (store, configJSON)
   }
 }
+
+extension SyntheticCheckpoint {
+  /// An SDAR-layout model (Qwen3 layers: q/k RMSNorm per head, RoPE, SwiGLU, untied head;
+  /// block-causal over `blockSize`) of the given shape, random weights as `llada(...)`'s.
+  public static func sdar(
+    dModel: Int, layers: Int, heads: Int, kvHeads: Int? = nil, mlp: Int, vocabulary: Int,
+    blockSize: Int, dtype: DType = .f32, seed: UInt64 = 0, scale: Float = 0.05
+  ) throws -> SDARModel {
+    let kv = kvHeads ?? heads
+    let headDimension = dModel / heads
+    let config: [String: Any] = [
+      "architectures": ["SDARForCausalLM"], "model_type": "sdar", "hidden_size": dModel,
+      "num_attention_heads": heads, "num_key_value_heads": kv, "head_dim": headDimension,
+      "num_hidden_layers": layers, "intermediate_size": mlp, "vocab_size": vocabulary,
+      "hidden_act": "silu", "rms_norm_eps": 1e-6, "rope_theta": 1_000_000.0,
+      "tie_word_embeddings": false, "attention_bias": false, "block_size": blockSize,
+      "mask_token_id": vocabulary - 1,
+    ]
+    let configJSON = try JSONSerialization.data(withJSONObject: config)
+    let store = InMemoryTensors(location: "synthetic SDAR d\(dModel) x\(layers)")
+    var generator = SplitMix64(seed: seed)
+    func add(_ name: String, _ shape: [Int], constant: Float? = nil) throws {
+      let count = shape.reduce(1, *)
+      let values = (0..<count).map { _ in constant ?? generator.nextUniform(scale: scale) }
+      try store.add(name, shape: shape, values: values, as: constant == nil ? dtype : .f32)
+    }
+    try add("model.embed_tokens.weight", [vocabulary, dModel])
+    for i in 0..<layers {
+      let p = "model.layers.\(i)"
+      try add("\(p).input_layernorm.weight", [dModel], constant: 1)
+      try add("\(p).post_attention_layernorm.weight", [dModel], constant: 1)
+      try add("\(p).self_attn.q_proj.weight", [heads * headDimension, dModel])
+      try add("\(p).self_attn.k_proj.weight", [kv * headDimension, dModel])
+      try add("\(p).self_attn.v_proj.weight", [kv * headDimension, dModel])
+      try add("\(p).self_attn.o_proj.weight", [dModel, heads * headDimension])
+      try add("\(p).self_attn.q_norm.weight", [headDimension], constant: 1)
+      try add("\(p).self_attn.k_norm.weight", [headDimension], constant: 1)
+      try add("\(p).mlp.gate_proj.weight", [mlp, dModel])
+      try add("\(p).mlp.up_proj.weight", [mlp, dModel])
+      try add("\(p).mlp.down_proj.weight", [dModel, mlp])
+    }
+    try add("model.norm.weight", [dModel], constant: 1)
+    try add("lm_head.weight", [vocabulary, dModel])
+    return try SDARModel(
+      configJSON: configJSON, configPath: store.location, weights: WeightLoader(source: store))
+  }
+}

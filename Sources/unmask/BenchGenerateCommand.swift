@@ -20,6 +20,16 @@ struct BenchGenerateCommand: ParsableCommand {
   @Option(help: "Model folder, .safetensors or .umk (default: the synthetic bf16 LLaDA).")
   var model: String?
 
+  /// The random-weight benchmark shapes (without --model).
+  enum SyntheticLayers: String, CaseIterable, ExpressibleByArgument {
+    case llada, qwen3
+  }
+  @Option(
+    help:
+      "Without --model: the benchmark shape with LLaDA layers (bidirectional), or with Qwen3 layers (q/k norm) as a block-causal SDAR over --block-length, whose exact cache (--caches exact) caches finished blocks."
+  )
+  var layers: SyntheticLayers = .llada
+
   @Option(help: "Prompt tokens.") var promptLength = 32
   @Option(help: "Tokens to generate.") var length = 256
   @Option(help: "Block length.") var blockLength = 32
@@ -79,7 +89,7 @@ struct BenchGenerateCommand: ParsableCommand {
     for name in caches.split(separator: ",") {
       let trimmed = name.trimmingCharacters(in: .whitespaces)
       guard let mode = CacheMode(rawValue: trimmed) else {
-        throw ValidationError("--caches: '\(trimmed)' is not one of none, prefix, dual")
+        throw ValidationError("--caches: '\(trimmed)' is not one of none, prefix, dual, exact")
       }
       if !modes.contains(mode) { modes.append(mode) }
     }
@@ -94,9 +104,17 @@ struct BenchGenerateCommand: ParsableCommand {
       network = try ModelSession.open(model).model
       name = model
     } else {
-      network = try SyntheticCheckpoint.llada(
-        dModel: 1024, layers: 8, heads: 16, mlp: 2816, vocabulary: 8192, dtype: .bf16)
-      name = "synthetic LLaDA bf16 (d 1024, 8 layers, vocab 8192)"
+      switch layers {
+      case .llada:
+        network = try SyntheticCheckpoint.llada(
+          dModel: 1024, layers: 8, heads: 16, mlp: 2816, vocabulary: 8192, dtype: .bf16)
+        name = "synthetic LLaDA bf16 (d 1024, 8 layers, vocab 8192)"
+      case .qwen3:
+        network = try SyntheticCheckpoint.sdar(
+          dModel: 1024, layers: 8, heads: 16, mlp: 2816, vocabulary: 8192,
+          blockSize: blockLength, dtype: .bf16)
+        name = "synthetic SDAR (Qwen3 layers) bf16 (d 1024, 8 layers, vocab 8192, block \(blockLength))"
+      }
     }
     var settings = DenoisingSettings.preset(.llada)
     settings.length = length

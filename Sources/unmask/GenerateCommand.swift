@@ -169,7 +169,17 @@ struct GenerateCommand: ParsableCommand {
         "command": CommandLine.arguments.joined(separator: " "),
       ],
       tokenText: session.tokenText)
-    return try TraceRecorder(directory: directory, run: info)
+    let recorder = try TraceRecorder(directory: directory, run: info)
+    if let meter = session.model.expertLoad {
+      _ = meter.take()  // counts from before this run (loading, warm-up) are not its own
+      // Per step: tokens routed to each expert of each MoE layer (a batch's lanes share passes,
+      // so their traces share these counts).
+      recorder.add(
+        StepSeries(
+          name: "expert_load", rows: meter.layers, columns: meter.expertCount,
+          rowLabel: "MoE layer", columnLabel: "expert", values: { meter.take().map(Float.init) }))
+    }
+    return recorder
   }
 
   /// The prompt's token ids: given directly, encoded, or rendered through the chat template.

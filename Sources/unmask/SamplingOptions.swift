@@ -166,8 +166,14 @@ struct SamplingOptions: ParsableArguments {
   /// Checks the flags against the preset they start from (the model's special ids and its
   /// architecture's preset come in `settings(for:)`).
   func validate() throws {
+    // Without --preset the model's architecture picks one (block diffusion counts steps per
+    // block), so only the flags' own forms are checked here; `settings(for:)` checks the rest.
+    guard let preset else {
+      _ = try overrides()
+      return
+    }
     do {
-      try DenoisingSettings.preset(preset ?? .llada).applying(overrides())
+      try DenoisingSettings.preset(preset).applying(overrides())
         .checkEveryStepCanCommit()
     } catch let error as SamplingError {
       throw ValidationError(Self.describe(error))

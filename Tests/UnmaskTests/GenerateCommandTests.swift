@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Unmask
 
 /// `unmask generate` through the real executable: JSON report, presets, seeds, bad settings.
 @Suite("unmask generate")
@@ -96,6 +97,30 @@ struct GenerateCommandTests {
     defer { try? FileManager.default.removeItem(atPath: folder) }
     let report = try generateJSON(["--length", "8", "--steps", "4", "--trace", folder])
     #expect(report["trace"] as? String == folder)
+  }
+
+  /// A mixture-of-experts model's trace records the expert load per step (tokens per expert
+  /// per MoE layer) and draws it; the default preset of LLaDA2 is its generate()'s.
+  @Test func moeTraceRecordsExpertLoad() throws {
+    let folder = Fixtures.temporary("trace-moe")
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let report = try generateJSON(
+      ["--length", "12", "--block-length", "4", "--steps", "4", "--trace", folder],
+      model: "tiny-llada2")
+    let settings = try #require(report["settings"] as? [String: Any])
+    #expect(settings["block_layout"] as? String == "canvas-grid")
+    #expect(settings["cache"] as? String == "exact")
+    let file = folder + "/expert_load.npy"
+    let load = try NumPyFile.readFloat32(
+      try Data(contentsOf: URL(fileURLWithPath: file)), source: file)
+    let steps = try #require(report["steps"] as? Int)
+    #expect(load.shape.count == 2 && load.shape[0] == steps && load.shape[1] > 0)
+    // Every step's pass routes some tokens, top-k experts each, in every MoE layer.
+    let columns = load.shape[1]
+    for row in 0..<steps {
+      #expect(load.values[(row * columns)..<((row + 1) * columns)].reduce(0, +) > 0)
+    }
+    #expect(FileManager.default.fileExists(atPath: folder + "/expert_load.png"))
   }
 
   /// Without --preset a Dream model runs Dream's numerics (it used to get LLaDA's).

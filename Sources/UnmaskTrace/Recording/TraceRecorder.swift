@@ -18,6 +18,9 @@ public final class TraceRecorder: DenoisingObserver {
 
   private var stepsFile: UnsafeMutablePointer<FILE>?
   private var writers: [NPYStreamWriter] = []
+  private var series: [StepSeries] = []
+  private var seriesWriters: [NPYStreamWriter] = []
+  private var seriesTotals: [[Double]] = []
   private var state: [Int32] = []
   private var canvas: [Int32] = []
   private var promptLength = 0
@@ -50,6 +53,12 @@ public final class TraceRecorder: DenoisingObserver {
   deinit {
     if let stepsFile { fclose(stepsFile) }
     if let unfinishedFolder { TemporaryFiles.unregister(unfinishedFolder) }
+  }
+
+  /// Records `series` from the next run on, one `<name>.npy` row per step and a `<name>.png`
+  /// grid of its sum (call before the run starts).
+  public func add(_ series: StepSeries) {
+    self.series.append(series)
   }
 
   /// Steps recorded so far.
@@ -125,6 +134,10 @@ public final class TraceRecorder: DenoisingObserver {
       try NPYStreamWriter(
         path: file(TraceDirectory.entropyFile), dtype: .float32, columns: columns),
     ]
+    seriesWriters = try series.map {
+      try NPYStreamWriter(path: file("\($0.name).npy"), dtype: .float32, columns: $0.rows * $0.columns)
+    }
+    seriesTotals = series.map { [Double](repeating: 0, count: $0.rows * $0.columns) }
   }
 
   private func file(_ name: String) -> String {
@@ -173,6 +186,13 @@ public final class TraceRecorder: DenoisingObserver {
     try writers[1].append(dense(step.confidence))
     try writers[2].append(dense(step.margin))
     try writers[3].append(dense(step.entropy))
+    for (k, one) in series.enumerated() {
+      let count = one.rows * one.columns
+      var values = one.values()
+      if values.count != count { values = [Float](repeating: .nan, count: count) }
+      try seriesWriters[k].append(values)
+      for i in 0..<count where values[i].isFinite { seriesTotals[k][i] += Double(values[i]) }
+    }
     summaries.append(record.summary)
     modelSeconds += step.modelSeconds
   }
@@ -205,7 +225,7 @@ public final class TraceRecorder: DenoisingObserver {
         throw TraceError.io(file: file(TraceDirectory.stepsFile), message: "could not close")
       }
     }
-    for writer in writers { try writer.close() }
+    for writer in writers + seriesWriters { try writer.close() }
     var runFile = try makeRunFile(timings: timings)
     if interrupted { runFile.interrupted = true }
     try writeRunFile(runFile)
@@ -216,6 +236,12 @@ public final class TraceRecorder: DenoisingObserver {
       entropy: try NPYReader.readFloat32(file(TraceDirectory.entropyFile)))
     if figures.enabled {
       try TraceFigures.renderAll(trace, options: figures, to: directory)
+      for (k, one) in series.enumerated() {
+        let image = SeriesGridRenderer.render(
+          seriesTotals[k], rows: one.rows, columns: one.columns, title: one.name,
+          rowLabel: one.rowLabel, columnLabel: one.columnLabel)
+        try PNGWriter.write(image, to: directory.appendingPathComponent("\(one.name).png"))
+      }
     }
     traceNanoseconds += DispatchTime.now().uptimeNanoseconds - begin
     finished = trace
