@@ -110,7 +110,8 @@ public struct GGUFHeader: Sendable {
       )
     }
     let tensors = try infos.map {
-      try tensorInfo($0, dataOffset: padded, alignment: alignment, fileSize: bytes.count, path: path)
+      try tensorInfo(
+        $0, dataOffset: padded, alignment: alignment, fileSize: bytes.count, path: path)
     }
     try checkOverlap(tensors, path: path)
     return GGUFHeader(

@@ -38,7 +38,8 @@ struct GGUFSplitName {
         fileURLWithPath: prefix.path + String(format: "-%05d-of-%05d.gguf", number, count))
       guard FileManager.default.fileExists(atPath: url.path) else {
         throw CheckpointError(
-          path: url.path, "missing: part \(number) of the \(count) that \(opened.lastPathComponent) belongs to")
+          path: url.path,
+          "missing: part \(number) of the \(count) that \(opened.lastPathComponent) belongs to")
       }
       return url
     }
