@@ -102,7 +102,11 @@ public struct GGUFHeader: Sendable {
       let type = GGMLType(code: try cursor.u32(name))
       infos.append((name, ne, type, try cursor.u64(name)))
     }
-    let padded = (cursor.offset + alignment - 1) / alignment * alignment
+    // A file without tensors (llama.cpp's vocab-only GGUFs) may end before the padding, as
+    // ggml's reader allows: only a data section that exists must lie inside the file.
+    let padded = min(
+      (cursor.offset + alignment - 1) / alignment * alignment,
+      infos.isEmpty ? bytes.count : Int.max)
     guard padded <= bytes.count else {
       throw CheckpointError(
         path: path,

@@ -10,6 +10,8 @@ struct GGUFPreTokenizer {
   var normalizer: [String: Any]?
   /// BPE `ignore_merges` (Llama-3's tokenizer.json sets it).
   var ignoresMerges = false
+  /// Whether llama.cpp adds BOS when `tokenizer.ggml.add_bos_token` is absent.
+  var addsBOSByDefault = false
 
   /// The names this table knows, for error messages.
   static let knownNames = "gpt-2, default, llama-bpe, llama3, llama-v3, qwen2, deepseek-r1-qwen"
@@ -45,6 +47,7 @@ struct GGUFPreTokenizer {
     case "llama-bpe", "llama3", "llama-v3":
       preTokenizer = split(Self.llama3Pattern)
       ignoresMerges = true
+      addsBOSByDefault = true
     case "qwen2", "deepseek-r1-qwen":
       preTokenizer = split(Self.qwen2Pattern)
       normalizer = ["type": "NFC"]

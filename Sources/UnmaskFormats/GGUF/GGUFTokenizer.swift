@@ -61,7 +61,9 @@ public struct GGUFTokenizer {
       }
     }
     let bosID = file.value("tokenizer.ggml.bos_token_id")?.intValue
-    let addBOS = file.value("tokenizer.ggml.add_bos_token")?.boolValue ?? false
+    // Without the key, llama.cpp's default for the pre-tokenizer (llama-vocab.cpp: Llama-3's
+    // adds BOS), which older files such as its ggml-vocab-llama-bpe.gguf rely on.
+    let addBOS = file.value("tokenizer.ggml.add_bos_token")?.boolValue ?? pre.addsBOSByDefault
     let bos = bosID.flatMap { tokens.indices.contains($0) ? tokens[$0] : nil }
     let byteLevel: [String: Any] = [
       "type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": true,
