@@ -1,4 +1,4 @@
-// libFuzzer harness for the .umk and safetensors header parsers (not part of `swift test`).
+// libFuzzer harness for the .umk, safetensors and GGUF header parsers (not part of `swift test`).
 // Compiled into the UnmaskFormats module by run.sh, so it reaches internal parsers directly.
 import Foundation
 
@@ -15,7 +15,7 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
   guard size > 0 else { return 0 }
   // The first byte picks the target so one corpus exercises every parser.
   let body = UnsafeRawBufferPointer(rebasing: bytes[1...])
-  switch data[0] % 6 {
+  switch data[0] % 7 {
   case 0:
     // The preamble, as at the start of a file.
     _ = try? UMKPreamble.parse(body)
@@ -56,6 +56,20 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     // The safetensors header parser.
     if FileManager.default.createFile(atPath: scratchPath, contents: Data(body)) {
       _ = try? SafetensorsFile(url: URL(fileURLWithPath: scratchPath))
+    }
+  case 6:
+    // A GGUF file: header, metadata of every type, tensor table; then every tensor read, the
+    // architecture mapping, the tokenizer rebuilt and the inspect summary.
+    let path = scratchPath + ".gguf"
+    if FileManager.default.createFile(atPath: path, contents: Data(body)),
+      let gguf = try? GGUFFile(url: URL(fileURLWithPath: path))
+    {
+      for name in gguf.tensorNames { _ = try? gguf.tensor(named: name) }
+      if let mapped = try? GGUFArchitecture.map(gguf) {
+        for name in mapped.weights.tensorNames { _ = try? mapped.weights.tensor(named: name) }
+      }
+      _ = try? GGUFTokenizer(file: gguf)
+      _ = gguf.summaryLines()
     }
   default:
     // Huffman streams of a size taken from the input (exactly that many bytes of output, so

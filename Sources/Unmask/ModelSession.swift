@@ -37,14 +37,15 @@ public final class ModelSession: @unchecked Sendable {
   /// Seconds spent opening the checkpoint and loading the model.
   public let loadSeconds: Double
 
-  /// Opens a model folder, `.safetensors` file, `.umk` file, Hugging Face cache snapshot or
-  /// catalog name (see `ModelReference`).
-  public static func open(_ reference: String, catalog: ModelCatalog = .standard) throws
-    -> ModelSession
-  {
+  /// Opens a model folder, `.safetensors` file, `.umk` file, GGUF file, Hugging Face cache
+  /// snapshot or catalog name (see `ModelReference`); `tokenizer` (a tokenizer.json or its
+  /// folder), when given, replaces the checkpoint's own tokenizer.
+  public static func open(
+    _ reference: String, catalog: ModelCatalog = .standard, tokenizer: URL? = nil
+  ) throws -> ModelSession {
     let start = ContinuousClock.now
     let url = try ModelReference.resolve(reference, catalog: catalog)
-    let bundle = try ModelBundle.open(url)
+    let bundle = try ModelBundle.open(url, tokenizer: tokenizer)
     return try ModelSession(bundle: bundle, reference: reference, start: start)
   }
 

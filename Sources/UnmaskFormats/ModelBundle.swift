@@ -5,7 +5,8 @@ import Foundation
 ///
 /// `open` accepts a Hugging Face folder (config.json, tokenizer.json, tokenizer_config.json and
 /// `model.safetensors` or a sharded `model.safetensors.index.json`) or a single `.safetensors`
-/// file with config.json beside it, or a `.umk` file (which embeds them all).
+/// file with config.json beside it, or a `.umk` file (which embeds them all), or a GGUF file
+/// (whose metadata becomes config.json and the tokenizer files: `ModelBundle+GGUF.swift`).
 public struct ModelBundle {
   /// The model's `config.json`.
   public var configJSON: Data
@@ -32,9 +33,24 @@ public struct ModelBundle {
 
   /// Opens a model folder or weights file; errors name the path and the missing or bad part.
   public static func open(_ url: URL) throws -> ModelBundle {
+    try open(url, tokenizer: nil)
+  }
+
+  /// Opens a model folder or weights file, as `open(_:)`; `tokenizer` (a tokenizer.json, or a folder holding one and its tokenizer_config.json),
+  /// when given, replaces whatever tokenizer the checkpoint carries.
+  public static func open(_ url: URL, tokenizer: URL?) throws -> ModelBundle {
+    var bundle = try openCheckpoint(url, tokenizerGiven: tokenizer != nil)
+    if let tokenizer {
+      (bundle.tokenizerJSON, bundle.tokenizerConfigJSON) = try readTokenizer(tokenizer)
+    }
+    return bundle
+  }
+
+  private static func openCheckpoint(_ url: URL, tokenizerGiven: Bool) throws -> ModelBundle {
     switch try CheckpointKind.of(url) {
     case .folder: return try openFolder(url)
     case .umk: return try openUMK(url)
+    case .gguf: return try openGGUF(url, tokenizerGiven: tokenizerGiven)
     case .safetensors:
       let folder = url.deletingLastPathComponent()
       return ModelBundle(
@@ -87,9 +103,25 @@ public struct ModelBundle {
       weights: weights, location: folder)
   }
 
-  private static func readRequired(_ url: URL) throws -> Data {
+  /// tokenizer.json (and tokenizer_config.json beside it, if any) from a file or a folder.
+  static func readTokenizer(_ url: URL) throws -> (Data, Data?) {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
+      throw CheckpointError(path: url.path, "no such tokenizer file or folder")
+    }
+    let folder = isDirectory.boolValue ? url : url.deletingLastPathComponent()
+    let json = isDirectory.boolValue ? folder.appendingPathComponent("tokenizer.json") : url
+    return (
+      try readRequired(json, what: "a tokenizer folder needs its tokenizer.json"),
+      readOptional(folder.appendingPathComponent("tokenizer_config.json"))
+    )
+  }
+
+  private static func readRequired(
+    _ url: URL, what: String = "a model needs its config.json"
+  ) throws -> Data {
     guard FileManager.default.fileExists(atPath: url.path) else {
-      throw CheckpointError(path: url.path, "missing (a model needs its config.json)")
+      throw CheckpointError(path: url.path, "missing (\(what))")
     }
     do { return try Data(contentsOf: url) } catch {
       throw CheckpointError(path: url.path, "cannot read")

@@ -7,17 +7,22 @@ struct InspectCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "inspect",
     abstract:
-      "List tensors, dtypes, shapes, encodings, sizes and compression ratio of a .safetensors or .umk file."
+      "List tensors, dtypes, shapes, encodings, sizes and compression ratio of a .safetensors or .umk file; metadata, tensor types and bytes of a .gguf file."
   )
 
-  @Argument(help: "A .safetensors or .umk file, a model folder, or a name from `unmask models`.")
+  @Argument(
+    help: "A .safetensors, .umk or .gguf file, a model folder, or a name from `unmask models`.")
   var file: String
 
   func run() throws {
     let url = try ModelReference.resolve(file)
-    if try CheckpointKind.of(url) == .umk {
+    switch try CheckpointKind.of(url) {
+    case .umk:
       try inspect(UMKFile(url: url))
-    } else {
+    case .gguf:
+      // The file as it is, GGUF names and ggml types, including types Unmask cannot compute.
+      for line in try GGUFFile(url: url).summaryLines() { print(line) }
+    default:
       try inspect(ConversionInput.open(url).weights)
     }
   }

@@ -7,9 +7,16 @@ struct ModelOptions: ParsableArguments {
   @Option(
     name: .long,
     help:
-      "Model: a folder (config.json, tokenizer.json, safetensors), a .safetensors or .umk file, a Hugging Face cache snapshot, or a name from `unmask models`."
+      "Model: a folder (config.json, tokenizer.json, safetensors), a .safetensors, .umk or .gguf file, a Hugging Face cache snapshot, or a name from `unmask models`."
   )
   var model: String
+
+  @Option(
+    name: .long,
+    help:
+      "Tokenizer to use instead of the model's own: a tokenizer.json or a folder holding it (needed for a GGUF without tokenizer metadata)."
+  )
+  var tokenizer: String?
 
   @Option(name: .long, help: "Compute threads (BLAS and Unmask's loops). Default: all cores.")
   var threads: Int?
@@ -34,6 +41,6 @@ struct ModelOptions: ParsableArguments {
   func open() throws -> ModelSession {
     if let threads { ComputeThreads.set(threads) }
     if let kernel { try KernelPath.setDefault(kernel) }
-    return try ModelSession.open(model)
+    return try ModelSession.open(model, tokenizer: tokenizer.map { URL(fileURLWithPath: $0) })
   }
 }

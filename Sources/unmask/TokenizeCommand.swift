@@ -15,7 +15,7 @@ struct TokenizerLocation: ParsableArguments {
   func load() throws -> Tokenizer {
     let url = try ModelReference.resolve(model)
     // A tokenizer.json file is a tokenizer location too, so only a .umk is told apart here.
-    if (try? CheckpointKind.of(url)) == .umk {
+    if let kind = try? CheckpointKind.of(url), kind == .umk || kind == .gguf {
       let bundle = try ModelBundle.open(url)
       guard let json = bundle.tokenizerJSON else {
         throw CommandError("\(model): the file embeds no tokenizer.json")

@@ -31,9 +31,26 @@ public struct ConversionInput {
   }
 
   /// Opens a model folder, a `.safetensors` file (config and tokenizer files beside it are
-  /// embedded when present; none is required) or a `.umk` file (its embedded files carry over).
+  /// embedded when present; none is required), a `.umk` file (its embedded files carry over)
+  /// or a GGUF file (its tensors under Hugging Face names, config.json and tokenizer files
+  /// rebuilt from its metadata, as a model opened from it sees them).
   public static func open(_ url: URL) throws -> ConversionInput {
     let kind = try CheckpointKind.of(url)
+    if kind == .gguf {
+      let file = try GGUFFile(url: url)
+      let (config, weights) = try GGUFArchitecture.map(file)
+      var files: [(name: String, data: Data)] = [("config.json", config)]
+      if GGUFTokenizer.isPresent(in: file) {
+        let tokenizer = try GGUFTokenizer(file: file)
+        files += [
+          ("tokenizer.json", tokenizer.tokenizerJSON),
+          ("tokenizer_config.json", tokenizer.tokenizerConfigJSON),
+        ]
+      }
+      return ConversionInput(
+        weights: weights, files: files,
+        readPaths: file.parts.map { URL(fileURLWithPath: $0.file.path) })
+    }
     if kind == .umk {
       let file = try UMKFile(url: url)
       var files: [(name: String, data: Data)] = []

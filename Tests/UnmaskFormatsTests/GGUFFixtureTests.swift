@@ -1,0 +1,121 @@
+import Foundation
+import Testing
+import UnmaskKernels
+
+@testable import UnmaskFormats
+
+/// The GGUF files `scripts/fixtures/make_gguf_fixtures.py` made with llama.cpp's converter and
+/// the `gguf` package.
+@Suite struct GGUFFixtureTests {
+  static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("Fixtures/gguf")
+
+  struct Golden: Decodable {
+    struct Tensor: Decodable {
+      var type: String
+      var shape: [Int]
+      var bits: [String]
+    }
+    var tensors: [String: Tensor]
+  }
+
+  /// Every type the kernels compute reads back as the `gguf` package's `dequantize` gives it,
+  /// bit for bit; the K-quants are refused naming the tensor and the type.
+  @Test func dequantizationEqualsTheGGUFPackage() throws {
+    let file = try GGUFFile(url: Self.folder.appendingPathComponent("types.gguf"))
+    let golden = try JSONDecoder().decode(
+      Golden.self, from: Data(contentsOf: Self.folder.appendingPathComponent("types.json")))
+    #expect(golden.tensors.count == 8)
+    for (name, expected) in golden.tensors.sorted(by: { $0.key < $1.key }) {
+      #expect(file.info(name)?.type.name == expected.type)
+      #expect(file.info(name)?.shape == expected.shape)
+      guard file.info(name)?.type.dtype != nil else {
+        #expect(throws: CheckpointError.self) { try file.tensor(named: name) }
+        do { _ = try file.tensor(named: name) } catch {
+          #expect("\(error)".contains("'\(name)': ggml type \(expected.type) is not supported yet"))
+        }
+        continue
+      }
+      let values = try file.tensor(named: name).floats()
+      let bits = values.map { String(format: "%08x", $0.bitPattern) }
+      #expect(bits == expected.bits, "\(name): dequantized values differ from gguf's")
+    }
+  }
+
+  /// The split conversion opens as one file holding the same tensors, byte for byte.
+  @Test func splitFilesLoadAsOne() throws {
+    let whole = try GGUFFile(url: Self.folder.appendingPathComponent("tiny-dream-f32.gguf"))
+    let split = try GGUFFile(
+      url: Self.folder.appendingPathComponent("tiny-dream-f32-00001-of-00003.gguf"))
+    #expect(split.parts.count == 3)
+    #expect(split.tensorNames == whole.tensorNames)
+    for name in whole.tensorNames {
+      #expect(Array(try split.rawBytes(name)) == Array(try whole.rawBytes(name)), "\(name)")
+    }
+    #expect(split.architecture == "dream")
+  }
+
+  @Test func aMissingSplitPartIsNamed() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "unmask-split-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let name = "tiny-dream-f32-00001-of-00003.gguf"
+    try FileManager.default.copyItem(
+      at: Self.folder.appendingPathComponent(name), to: folder.appendingPathComponent(name))
+    #expect {
+      _ = try GGUFFile(url: folder.appendingPathComponent(name))
+    } throws: { "\($0)".contains("00002-of-00003.gguf: missing: part 2 of the 3") }
+  }
+
+  @Test(arguments: ["tiny-llada", "tiny-dream", "tiny-llada-moe"])
+  func everyConversionOpensAsABundle(fixture: String) throws {
+    for type in ["f32", "bf16", "q8_0"] {
+      let url = Self.folder.appendingPathComponent("\(fixture)-\(type).gguf")
+      #expect(try CheckpointKind.of(url) == .gguf)
+      let bundle = try ModelBundle.open(url)
+      #expect(bundle.tokenizerJSON != nil)
+      let config = try #require(
+        try JSONSerialization.jsonObject(with: bundle.configJSON) as? [String: Any])
+      #expect(config["architectures"] != nil)
+      // Every tensor under a name the Hugging Face checkpoint also has.
+      let safetensors = try SafetensorsFile(
+        url: Self.folder.deletingLastPathComponent().appendingPathComponent(
+          "\(fixture)/model.safetensors"))
+      #expect(bundle.weights.tensorNames == safetensors.tensorNames, "\(fixture) \(type)")
+      for name in safetensors.tensorNames {
+        #expect(try bundle.weights.tensor(named: name).shape == safetensors.entries[name]?.shape)
+      }
+    }
+  }
+
+  @Test func anArchitectureUnmaskDoesNotRunIsNamed() throws {
+    // types.gguf says `llama`.
+    #expect {
+      _ = try ModelBundle.open(Self.folder.appendingPathComponent("types.gguf"))
+    } throws: { "\($0)".contains("'llama' is not an architecture Unmask runs") }
+  }
+
+  @Test func inspectSummarisesArraysAndTypes() throws {
+    let file = try GGUFFile(url: Self.folder.appendingPathComponent("tiny-llada-moe-q8_0.gguf"))
+    let lines = file.summaryLines()
+    #expect(lines.contains { $0.hasPrefix("  tokenizer.ggml.tokens (ARRAY[STRING]) = [") })
+    #expect(lines.contains { $0.contains("(448 ARRAY[STRING])") })
+    #expect(lines.contains { $0.hasPrefix("Q8_0: ") })
+    #expect(lines.count < 200)
+  }
+
+  /// LLaDA's q and k rows come back in rotate-half order: the inverse of the converter's
+  /// permutation, checked on the f32 file against the safetensors row by row.
+  @Test func lladaQueryAndKeyRowsAreRestored() throws {
+    let bundle = try ModelBundle.open(Self.folder.appendingPathComponent("tiny-llada-f32.gguf"))
+    let safetensors = try SafetensorsFile(
+      url: Self.folder.deletingLastPathComponent().appendingPathComponent(
+        "tiny-llada/model.safetensors"))
+    for name in safetensors.tensorNames {
+      let ours = try bundle.weights.tensor(named: name)
+      let theirs = try safetensors.tensor(named: name)
+      #expect(Array(ours.bytes) == Array(theirs.bytes), "\(name)")
+    }
+  }
+}
