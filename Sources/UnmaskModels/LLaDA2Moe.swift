@@ -200,7 +200,8 @@ public final class LLaDA2MoeModel: TransformerStackModel {
       "model.word_embeddings.weight", rows: config.vocabSize, model: d,
       tied: config.tieWordEmbeddings)
     let moeLayers = (0..<config.numHiddenLayers).filter(config.isMoE)
-    let meter = moeLayers.isEmpty
+    let meter =
+      moeLayers.isEmpty
       ? nil : ExpertLoadMeter(layers: moeLayers.count, expertCount: config.numExperts ?? 0)
     expertLoad = meter
     var blocks: [TransformerBlock] = []

@@ -182,7 +182,8 @@ public final class LLaDAMoEModel: TransformerStackModel {
       "model.embed_tokens.weight", rows: config.vocabSize, model: d,
       tied: config.tieWordEmbeddings)
     let moeLayers = (0..<config.numHiddenLayers).filter(config.isMoE)
-    let meter = moeLayers.isEmpty
+    let meter =
+      moeLayers.isEmpty
       ? nil : ExpertLoadMeter(layers: moeLayers.count, expertCount: config.numExperts)
     expertLoad = meter
     var blocks: [TransformerBlock] = []

@@ -135,7 +135,9 @@ extension Denoiser {
         lane.counter = CommitCounter(settings: settings, maskedAtStart: quota, schedule: schedule)
       }
       if lane.run.shouldContinue(stepInBlock: lane.stepInBlock, block: lane.block) { return }
-      if settings.endAfterEOSBlock, lane.run.holdsEOS(before: lane.run.blockRange(lane.block).upperBound) {
+      if settings.endAfterEOSBlock,
+        lane.run.holdsEOS(before: lane.run.blockRange(lane.block).upperBound)
+      {
         lane.finished = true
         break
       }

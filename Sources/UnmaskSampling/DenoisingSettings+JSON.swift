@@ -17,7 +17,8 @@ extension DenoisingSettings: Codable {
     "confidence_precision", "temperature", "top_k", "top_p", "cfg_scale", "alg_temp", "eps",
     "seed", "stop_when_block_complete", "score_all_masked", "logits_eos_inf",
     "confidence_eos_eot_inf", "mask_id", "eos_id", "eot_id", "reference_eos_bug", "stop_at_eos",
-    "eos_fill", "min_length", "cache", "block_layout", "minimal_topk", "end_after_eos_block", "topk_over",
+    "eos_fill", "min_length", "cache", "block_layout", "minimal_topk", "end_after_eos_block",
+    "topk_over",
   ]
 
   /// Every key a settings object may hold: the fields and every registered strategy's and

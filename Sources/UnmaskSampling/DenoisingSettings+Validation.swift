@@ -27,7 +27,8 @@ extension DenoisingSettings {
       if blockLayout == .canvasGridNextToken && length % blockLength != 0 {
         throw fail(
           "block-length",
-          "\(blockLength) does not divide length \(length); Fast-dLLM v2 runs length / block-length whole blocks")
+          "\(blockLength) does not divide length \(length); Fast-dLLM v2 runs length / block-length whole blocks"
+        )
       }
       guard minimalTopK >= 1, minimalTopK <= length else {
         throw fail("minimal-topk", "must be in 1...\(length) (--length), got \(minimalTopK)")

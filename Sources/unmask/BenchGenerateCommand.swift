@@ -113,7 +113,8 @@ struct BenchGenerateCommand: ParsableCommand {
         network = try SyntheticCheckpoint.sdar(
           dModel: 1024, layers: 8, heads: 16, mlp: 2816, vocabulary: 8192,
           blockSize: blockLength, dtype: .bf16)
-        name = "synthetic SDAR (Qwen3 layers) bf16 (d 1024, 8 layers, vocab 8192, block \(blockLength))"
+        name =
+          "synthetic SDAR (Qwen3 layers) bf16 (d 1024, 8 layers, vocab 8192, block \(blockLength))"
       }
     }
     var settings = DenoisingSettings.preset(.llada)

@@ -25,6 +25,32 @@ struct InspectCommand: ParsableCommand {
     default:
       try inspect(ConversionInput.open(url).weights)
     }
+    try printExperts(url)
+  }
+
+  /// For a mixture-of-experts model: experts, parameters in all and per token, and the weight
+  /// bytes one token's pass reads (active parameters at the file's bytes per parameter).
+  private func printExperts(_ url: URL) throws {
+    guard let model = try? ModelRegistry.load(contentsOf: url),
+      let stack = (model as? any TransformerStackModel)?.stack,
+      let summary = ExpertSummary(stack)
+    else { return }
+    let weights = try ConversionInput.open(url).weights
+    let bytes = try weights.tensorNames.reduce(0) {
+      $0 + (try weights.tensor(named: $1).bytes.count)
+    }
+    let perParameter = Double(bytes) / Double(max(summary.totalParameters, 1))
+    print(
+      "experts: \(summary.experts) routed per MoE layer, top \(summary.topK) per token"
+        + (summary.hasSharedExpert ? " + a shared expert" : "")
+        + "; \(summary.moeLayers) of \(summary.layers) layers are MoE")
+    print(
+      String(
+        format:
+          "parameters: %d in all, %d active per token (%.1f%%); about %.0f weight bytes read per token",
+        summary.totalParameters, summary.activeParameters,
+        100 * Double(summary.activeParameters) / Double(max(summary.totalParameters, 1)),
+        Double(summary.activeParameters) * perParameter))
   }
 
   private func inspect(_ umk: UMKFile) {

@@ -50,12 +50,14 @@ struct SamplingOptions: ParsableArguments {
 
   @Option(
     help:
-      "Semi-autoregressive block length; must divide --length after the prompt. Default: --length (one block).")
+      "Semi-autoregressive block length; must divide --length after the prompt. Default: --length (one block)."
+  )
   var blockLength: Int?
 
   @Option(
     help:
-      "Where blocks sit: after-prompt (LLaDA), or canvas-grid (block diffusion: blocks counted from the canvas start, the canvas rounded up to whole blocks, --steps per block).")
+      "Where blocks sit: after-prompt (LLaDA), or canvas-grid (block diffusion: blocks counted from the canvas start, the canvas rounded up to whole blocks, --steps per block)."
+  )
   var blockLayout: BlockLayout?
 
   @Option(
@@ -64,7 +66,8 @@ struct SamplingOptions: ParsableArguments {
 
   @Option(
     help:
-      "Block strategies' top-k: masks (LLaDA2), or block (SDAR: over all block positions, rewriting committed tokens as its reference does).")
+      "Block strategies' top-k: masks (LLaDA2), or block (SDAR: over all block positions, rewriting committed tokens as its reference does)."
+  )
   var topkOver: TopKScope?
 
   @Flag(

@@ -7,11 +7,13 @@
 public struct StepSeries {
   /// File stem and figure title (`expert_load`).
   public var name: String
-  /// Grid rows (layers) and columns (experts) of one step's values.
+  /// Grid rows (layers) of one step's values.
   public var rows: Int
+  /// Grid columns (experts) of one step's values.
   public var columns: Int
-  /// Axis names for the figure.
+  /// The figure's name for the rows.
   public var rowLabel: String
+  /// The figure's name for the columns.
   public var columnLabel: String
   /// This step's values.
   public var values: () -> [Float]

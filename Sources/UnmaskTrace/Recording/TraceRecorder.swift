@@ -135,7 +135,8 @@ public final class TraceRecorder: DenoisingObserver {
         path: file(TraceDirectory.entropyFile), dtype: .float32, columns: columns),
     ]
     seriesWriters = try series.map {
-      try NPYStreamWriter(path: file("\($0.name).npy"), dtype: .float32, columns: $0.rows * $0.columns)
+      try NPYStreamWriter(
+        path: file("\($0.name).npy"), dtype: .float32, columns: $0.rows * $0.columns)
     }
     seriesTotals = series.map { [Double](repeating: 0, count: $0.rows * $0.columns) }
   }
