@@ -90,6 +90,7 @@ public final class ModelSession: @unchecked Sendable {
     case "Dream": return .dream
     case "LLaDA2": return .llada2
     case "SDAR": return .sdar
+    case "A2D-Qwen3": return .mdlm
     default: return .llada
     }
   }

@@ -18,6 +18,7 @@ extension DenoisingSettings: Codable {
     "seed", "stop_when_block_complete", "score_all_masked", "logits_eos_inf",
     "confidence_eos_eot_inf", "mask_id", "eos_id", "eot_id", "reference_eos_bug", "stop_at_eos",
     "eos_fill", "min_length", "cache", "block_layout", "minimal_topk", "end_after_eos_block", "topk_over",
+    "block_causal", "right_shift_logits",
   ]
 
   /// Every key a settings object may hold: the fields and every registered strategy's and
@@ -37,6 +38,8 @@ extension DenoisingSettings: Codable {
     s.minimalTopK = try o.int("minimal_topk") ?? s.minimalTopK
     s.endAfterEOSBlock = try o.bool("end_after_eos_block") ?? s.endAfterEOSBlock
     s.topKScope = try o.choice("topk_over", "top-k scope") ?? s.topKScope
+    s.blockCausal = try o.bool("block_causal") ?? s.blockCausal
+    s.rightShiftLogits = try o.bool("right_shift_logits") ?? s.rightShiftLogits
     let strategy = try o.descriptor("strategy", in: StrategyRegistry.table)
     s.strategy = try Strategy(strategy ?? s.strategy.descriptor, reading: o)
     let schedule = try o.descriptor("schedule", in: ScheduleRegistry.table)
@@ -88,6 +91,7 @@ extension DenoisingSettings: Codable {
       "length": .integer(length), "steps": .integer(steps), "block_length": .integer(blockLength),
       "block_layout": .string(blockLayout.rawValue), "minimal_topk": .integer(minimalTopK),
       "end_after_eos_block": .bool(endAfterEOSBlock), "topk_over": .string(topKScope.rawValue),
+      "block_causal": .bool(blockCausal), "right_shift_logits": .bool(rightShiftLogits),
       "strategy": .string(strategy.name.rawValue), "schedule": .string(schedule.name.rawValue),
       "rounding": .string(rounding.rawValue), "proposal": .string(proposal.rawValue),
       "confidence_precision": .string(confidencePrecision.rawValue),

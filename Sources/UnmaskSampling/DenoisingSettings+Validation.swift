@@ -21,6 +21,8 @@ extension DenoisingSettings {
         throw fail(
           "steps", "\(steps) is not divisible by the \(blockCount) blocks (length / block-length)")
       }
+    case .afterPromptRagged:
+      break  // dllm's tiling: the last block may be shorter, steps per block round up.
     case .canvasGrid:
       // The grid needs no divisibility: the canvas is rounded up to whole blocks.
       guard minimalTopK >= 1, minimalTopK <= length else {
@@ -31,6 +33,17 @@ extension DenoisingSettings {
           "cache",
           "\(cache.rawValue) is Fast-dLLM's approximation of a bidirectional model; block-diffusion runs use exact or none"
         )
+      }
+    }
+    if blockCausal {
+      guard blockLayout.startsAtPrompt else {
+        throw fail(
+          "block-causal",
+          "applies to blocks after the prompt; on the canvas grid a block-causal model already attends in the sampler's blocks"
+        )
+      }
+      guard cache == .none else {
+        throw fail("cache", "\(cache.rawValue) is not implemented for --block-causal runs; use none")
       }
     }
     guard temperature.isFinite, temperature >= 0 else {
@@ -78,7 +91,10 @@ extension DenoisingSettings {
   /// this; front ends call it so that a user's `--steps 100 --length 8` is not 92 forward passes
   /// that commit nothing.
   public func checkEveryStepCanCommit() throws {
-    if stepsPerBlock > blockLength, !strategy.descriptor.allowsMoreStepsThanPositions {
+    // `half-even` drops the steps that would commit nothing, as dllm's samplers do.
+    if stepsPerBlock > blockLength, rounding != .halfEven,
+      !strategy.descriptor.allowsMoreStepsThanPositions
+    {
       throw SamplingError.invalidSetting(
         field: "steps",
         message:

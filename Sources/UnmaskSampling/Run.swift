@@ -48,11 +48,14 @@ struct Run {
     proposer = TokenProposer(settings: settings, vocabularySize: vocabularySize)
   }
 
-  /// The block's positions: after the prompt, or on the canvas grid (`BlockLayout`).
+  /// The block's positions: after the prompt, or on the canvas grid (`BlockLayout`); dllm's
+  /// last block ends with the generated span (`afterPromptRagged`).
   func blockRange(_ block: Int) -> Range<Int> {
     let origin = settings.blockLayout == .canvasGrid ? 0 : promptLength
     let lower = origin + block * settings.blockLength
-    return lower..<(lower + settings.blockLength)
+    let upper = lower + settings.blockLength
+    guard settings.blockLayout == .afterPromptRagged else { return lower..<upper }
+    return lower..<max(lower, min(upper, generatedEnd))
   }
 
   /// Whether an EOS sits in the generated span before `end` (LLaDA2 ends the run there).
@@ -81,7 +84,7 @@ struct Run {
   /// the first block (masks in the prompt) and to the canvas end for the last (a suffix).
   func countRange(_ block: Int) -> Range<Int> {
     let range = blockRange(block)
-    guard settings.blockLayout == .afterPrompt else { return range }
+    guard settings.blockLayout.startsAtPrompt else { return range }
     let lower = block == 0 ? 0 : range.lowerBound
     let upper = block == settings.blockCount - 1 ? canvas.count : range.upperBound
     return lower..<upper
