@@ -118,9 +118,10 @@ public struct CommitCounter: Sendable {
     for j in 0..<steps where left > 0 {
       let t = Double(steps - j) / Double(steps)
       let s = Double(steps - j - 1) / Double(steps)
-      let ratio = unmaskedGap(s) / unmaskedGap(t)
-      let expected = Double(left) * (1 - Double(ratio))
-      let n = min(Int(expected.rounded(.toNearestOrEven)), left)
+      let gap = unmaskedGap(t)
+      let ratio = gap > 0 ? unmaskedGap(s) / gap : 0
+      let expected = (Double(left) * (1 - Double(ratio))).rounded(.toNearestOrEven)
+      let n = expected.isFinite ? min(max(Int(expected), 0), left) : left
       if n > 0 { counts.append(n) }
       left -= n
     }

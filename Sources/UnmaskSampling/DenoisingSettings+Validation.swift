@@ -43,7 +43,8 @@ extension DenoisingSettings {
         )
       }
       guard cache == .none else {
-        throw fail("cache", "\(cache.rawValue) is not implemented for --block-causal runs; use none")
+        throw fail(
+          "cache", "\(cache.rawValue) is not implemented for --block-causal runs; use none")
       }
     }
     guard temperature.isFinite, temperature >= 0 else {
