@@ -65,9 +65,11 @@ extension DenoisingSettings {
   ///   left-pads the prompt to whole blocks and masks the padding, with position ids that skip
   ///   it: the same attention without the padding), and the run ended after a block that holds
   ///   an EOS (`endAfterEOSBlock`; later blocks stay masked, the reference never appends them).
-  ///   Its `steps_per_block` is `--steps` = `steps_per_block * blocks`. No cache: each step is
-  ///   a pass over the whole canvas, whose block rows equal the reference's cached block pass
-  ///   (its per-block prefix pass, which only fills that cache, is not run).
+  ///   Its `steps_per_block` is `--steps` = `steps_per_block * blocks`. The exact block cache
+  ///   (`--cache exact`; `none` gives the same tokens): each step recomputes its block (at a
+  ///   block's first step, from the previous block's start) against the cache, the rows of the
+  ///   reference's cached block pass; its per-block prefix pass, which only fills its cache, is
+  ///   folded into that first step, so the run counts one pass per block fewer than its `nfe`.
   public static func preset(_ name: PresetName) -> DenoisingSettings {
     var s = DenoisingSettings()
     switch name {
@@ -119,6 +121,7 @@ extension DenoisingSettings {
       s.blockLength = 32
       s.blockCausal = true
       s.endAfterEOSBlock = true
+      s.cache = .exact
     }
     return s
   }

@@ -42,9 +42,11 @@ extension DenoisingSettings {
           "applies to blocks after the prompt; on the canvas grid a block-causal model already attends in the sampler's blocks"
         )
       }
-      guard cache == .none else {
+      guard cache == .none || cache == .exact else {
         throw fail(
-          "cache", "\(cache.rawValue) is not implemented for --block-causal runs; use none")
+          "cache",
+          "\(cache.rawValue) is Fast-dLLM's approximation of a bidirectional model; --block-causal runs use exact or none"
+        )
       }
     }
     guard temperature.isFinite, temperature >= 0 else {
