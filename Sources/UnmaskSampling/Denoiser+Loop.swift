@@ -173,9 +173,9 @@ extension Denoiser {
     for group in groups {
       let request = ForwardRequest(group.members.map { canvases[$0] }, mask: group.mask)
       let computed =
-        settings.rightShiftLogits
-        ? try LogitShift.previousRow.logits(for: request) { try model.logits(for: $0) }
-        : try model.logits(for: request)
+        try settings.rightShiftLogits
+        ? LogitShift.previousRow.logits(for: request) { try model.logits(for: $0) }
+        : model.logits(for: request)
       for (k, i) in group.members.enumerated() { results[i] = computed[k] }
     }
     return results

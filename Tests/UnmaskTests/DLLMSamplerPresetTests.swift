@@ -131,8 +131,9 @@ import Unmask
   /// `blockCausalAligned` is `_prepare_for_sampling`'s mask with the left padding taken out:
   /// padding `P` to whole blocks, logical `q` and `k` at physical `q + P`, `k + P`; `k` visible
   /// iff `(k + P) / B <= (q + P) / B`.
-  @Test(arguments: [(5, 4, 12), (8, 4, 12), (11, 8, 20), (1, 3, 7), (6, 1, 5)])
-  func alignedMaskEqualsBD3LMPaddedMask(prompt: Int, block: Int, generated: Int) {
+  @Test(arguments: [[5, 4, 12], [8, 4, 12], [11, 8, 20], [1, 3, 7], [6, 1, 5]])
+  func alignedMaskEqualsBD3LMPaddedMask(shape: [Int]) {
+    let (prompt, block, generated) = (shape[0], shape[1], shape[2])
     let t = prompt + generated
     let p = (prompt + block - 1) / block * block - prompt
     let mask = AttentionMask.blockCausalAligned(blockLength: block, boundary: prompt)
