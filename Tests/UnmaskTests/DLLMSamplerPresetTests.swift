@@ -143,6 +143,15 @@ import Unmask
     }
   }
 
+  /// `--length` alone: one block for `mdlm` (as `ceil(length / 128)` is for length <= 128),
+  /// BD3LM's trained block of 32 kept for `bd3lm`.
+  @Test func lengthAloneKeepsBD3LMBlocks() throws {
+    let mdlm = try DenoisingSettings.preset(.mdlm).applying(["length": .integer(64)])
+    #expect(mdlm.blockLength == 64 && mdlm.blockCount == 1 && mdlm.stepsPerBlock == 64)
+    let bd3lm = try DenoisingSettings.preset(.bd3lm).applying(["length": .integer(70)])
+    #expect(bd3lm.blockLength == 32 && bd3lm.blockCount == 3 && bd3lm.stepsPerBlock == 24)
+  }
+
   @Test func a2dModelsDefaultToMDLM() throws {
     let session = try ModelSession.open(Fixtures.root.appendingPathComponent("tiny-a2d-qwen3").path)
     #expect(session.defaultPreset == .mdlm)
