@@ -23,5 +23,5 @@ public enum BlockLayout: String, CaseIterable, Codable, Sendable {
 extension BlockLayout {
   /// Whether the blocks tile the generated span from the prompt's end (`afterPrompt`,
   /// `afterPromptRagged`), rather than the canvas from its start.
-  public var startsAtPrompt: Bool { self != .canvasGrid }
+  public var startsAtPrompt: Bool { self == .afterPrompt || self == .afterPromptRagged }
 }
