@@ -55,7 +55,8 @@ struct SamplingOptions: ParsableArguments {
 
   @Option(
     help:
-      "Where blocks sit: after-prompt (LLaDA), after-prompt-ragged (dllm: ceil(length / block) blocks, the last shorter, ceil(steps / blocks) steps each), or canvas-grid (block diffusion: blocks counted from the canvas start, the canvas rounded up to whole blocks, --steps per block).")
+      "Where blocks sit: after-prompt (LLaDA), after-prompt-ragged (dllm: ceil(length / block) blocks, the last shorter, ceil(steps / blocks) steps each), or canvas-grid (block diffusion: blocks counted from the canvas start, the canvas rounded up to whole blocks, --steps per block)."
+  )
   var blockLayout: BlockLayout?
 
   @Option(
@@ -75,7 +76,8 @@ struct SamplingOptions: ParsableArguments {
   @Flag(
     inversion: .prefixedNo,
     help:
-      "Attend block-causally over the blocks after the prompt (dllm's BD3LM sampler on its bidirectional a2d models).")
+      "Attend block-causally over the blocks after the prompt (dllm's BD3LM sampler on its bidirectional a2d models)."
+  )
   var blockCausal: Bool?
 
   @Flag(
@@ -94,7 +96,8 @@ struct SamplingOptions: ParsableArguments {
 
   @Option(
     help:
-      "How fractional counts round to whole commits: even (LLaDA), truncate (Dream), stochastic, half-even (dllm: empty steps skipped).")
+      "How fractional counts round to whole commits: even (LLaDA), truncate (Dream), stochastic, half-even (dllm: empty steps skipped)."
+  )
   var rounding: RoundingRule?
 
   @Option(
