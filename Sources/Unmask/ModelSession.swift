@@ -86,13 +86,15 @@ public final class ModelSession: @unchecked Sendable {
 
   /// The reference preset that matches the architecture: Dream's numerics for Dream models
   /// (shifted logits, top-k 50, truncated counts), the block-diffusion samplers for LLaDA2 and
-  /// SDAR, LLaDA's for the others (LLaDA-MoE included, as its reference samples).
+  /// SDAR, dllm's MDLM sampler for its a2d models (`--preset bd3lm` for the BD3LM-trained ones),
+  /// LLaDA's for the others (LLaDA-MoE included, as its reference samples).
   public var defaultPreset: PresetName {
     switch architecture {
     case "Dream": return .dream
     case "LLaDA2": return .llada2
     case "SDAR": return .sdar
     case "Fast-dLLM v2": return .fastDLLMv2
+    case "A2D-Qwen3": return .mdlm
     default: return .llada
     }
   }

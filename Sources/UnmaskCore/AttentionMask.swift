@@ -7,6 +7,12 @@
 ///   earlier block, blocks counted from the canvas's first position (LLaDA2's
 ///   `log(tril(ones(blocks, blocks)))` expanded to tokens; SDAR, BD3-LM, Fast-dLLM v2). Because
 ///   no block reads a later one, a key/value cache over finished blocks is exact.
+/// - `blockCausalAligned(blockLength: B, boundary: b)`: block-causal on the grid of blocks that
+///   has a boundary at position `b` (boundaries at every `b + kB`, so the first block may be
+///   shorter): query `i` sees `0..<min(T, e)`, `e` the first boundary after `i`. dllm's BD3LM
+///   sampler left-pads the prompt to whole blocks and masks the padding (`_prepare_for_sampling`:
+///   `block_ids = pos // block_size`, padding neither query nor key, positions skipping it);
+///   without the padding that is this mask with `b` the prompt's length.
 /// - `slidingWindow(size: W)`: `max(0, i - W + 1)..<min(T, i + W)`, i.e. `|i - j| < W`: local
 ///   bidirectional attention (transformers' bidirectional sliding-window overlay, used by
 ///   DiffusionGemma's sliding layers).
@@ -21,6 +27,9 @@ public enum AttentionMask: Sendable, Hashable {
   case full
   /// Blocks of `blockLength` positions; a block sees itself and the blocks before it.
   case blockCausal(blockLength: Int)
+  /// Blocks of `blockLength` on the grid through `boundary`; a block sees itself and the
+  /// blocks before it.
+  case blockCausalAligned(blockLength: Int, boundary: Int)
   /// Query `i` sees keys `j` with `|i - j| < size`.
   case slidingWindow(size: Int)
   /// The first `leading` positions are hidden from every query.
@@ -35,6 +44,10 @@ public enum AttentionMask: Sendable, Hashable {
       return 0..<canvasLength
     case .blockCausal(let blockLength):
       return 0..<min(canvasLength, (query / blockLength + 1) * blockLength)
+    case .blockCausalAligned(let blockLength, let boundary):
+      // (query - boundary) mod B, non-negative: the query's offset inside its block.
+      let offset = ((query - boundary) % blockLength + blockLength) % blockLength
+      return 0..<min(canvasLength, query - offset + blockLength)
     case .slidingWindow(let size):
       return max(0, query - size + 1)..<min(canvasLength, query + size)
     case .padding(let leading):
@@ -56,7 +69,7 @@ public enum AttentionMask: Sendable, Hashable {
   public var name: String {
     switch self {
     case .full: return "full"
-    case .blockCausal: return "block-causal"
+    case .blockCausal, .blockCausalAligned: return "block-causal"
     case .slidingWindow: return "sliding"
     case .padding: return "padding"
     }
@@ -67,6 +80,8 @@ public enum AttentionMask: Sendable, Hashable {
     switch self {
     case .full: return
     case .blockCausal(let blockLength) where blockLength < 1:
+      throw PredictorError.invalidMask("block length must be at least 1, got \(blockLength)")
+    case .blockCausalAligned(let blockLength, _) where blockLength < 1:
       throw PredictorError.invalidMask("block length must be at least 1, got \(blockLength)")
     case .slidingWindow(let size) where size < 1:
       throw PredictorError.invalidMask("window must be at least 1, got \(size)")

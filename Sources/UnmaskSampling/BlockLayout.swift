@@ -3,6 +3,13 @@ public enum BlockLayout: String, CaseIterable, Codable, Sendable {
   /// LLaDA, Dream and Fast-dLLM: the blocks tile the generated span, from the prompt's end;
   /// `steps` is the run's total, split evenly across the blocks.
   case afterPrompt = "after-prompt"
+  /// dllm's MDLM and BD3LM samplers (`dllm/core/samplers/mdlm.py`, `bd3lm.py`): blocks after
+  /// the prompt as `afterPrompt`, but `num_blocks = math.ceil(max_new_tokens / block_size)`, the
+  /// last one shorter when `blockLength` does not divide `length` (`end = min(start +
+  /// block_size, prompt_lens[j] + max_new_tokens, T)`; BD3LM's `cur_block_len = min(block_size,
+  /// max_new_tokens - generated)`), and `steps = math.ceil(steps / num_blocks)` per block, so the
+  /// run may take more than `steps` in all. Nothing needs to divide anything.
+  case afterPromptRagged = "after-prompt-ragged"
   /// Block diffusion (LLaDA2's `generate()`, SDAR's `block_diffusion_generate`): blocks of
   /// `blockLength` counted from the canvas's first position, the grid block-causal attention
   /// uses. The canvas is rounded up to whole blocks (positions past `length` are generated,
@@ -18,6 +25,9 @@ public enum BlockLayout: String, CaseIterable, Codable, Sendable {
   /// the canvas end.
   case canvasGridNextToken = "canvas-grid-next-token"
 
-  /// Whether blocks are counted from the canvas start.
-  public var isGrid: Bool { self != .afterPrompt }
+  /// Whether the blocks tile the generated span from the prompt's end (`afterPrompt`,
+  /// `afterPromptRagged`), rather than the canvas from its start.
+  public var startsAtPrompt: Bool { self == .afterPrompt || self == .afterPromptRagged }
+  /// Whether blocks are counted from the canvas start (the canvas grid).
+  public var isGrid: Bool { !startsAtPrompt }
 }

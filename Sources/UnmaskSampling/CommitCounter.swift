@@ -34,6 +34,8 @@ public struct CommitCounter: Sendable {
       plan = counts
     } else if settings.rounding == .even {
       plan = Self.evenPlan(masked: maskedAtStart, times: times, schedule: schedule)
+    } else if settings.rounding == .halfEven {
+      plan = Self.halfEvenPlan(masked: maskedAtStart, steps: n, schedule: schedule)
     } else {
       plan = nil
     }
@@ -41,13 +43,14 @@ public struct CommitCounter: Sendable {
 
   /// Commits at step `i` of the block with `maskedNow` masks left; the last step takes them all.
   ///
-  /// - `even`: the plan fixed at block start (clamped to what is left).
+  /// - `even`, `half-even`: the plan fixed at block start (clamped to what is left; past the
+  ///   end of a `half-even` plan, which drops empty steps, everything left).
   /// - `truncate`: `int(Float(M) * (1 - Float(f(s)) / Float(f(t))))`, every operation in float32
   ///   as Dream's `_sample` does with its float32 timesteps.
   /// - `stochastic`: a Binomial(M, 1 - f(s)/f(t)) draw from `rng`.
   public func count(step i: Int, maskedNow: Int, rng: inout SeededGenerator) -> Int {
     if i >= steps - 1 { return maskedNow }
-    if let plan { return min(max(plan[i], 0), maskedNow) }
+    if let plan { return i < plan.count ? min(max(plan[i], 0), maskedNow) : maskedNow }
     let t = times[i]
     let s = times[i + 1]
     guard schedule.maskedFraction(at: t) > 0 else { return maskedNow }
@@ -61,8 +64,8 @@ public struct CommitCounter: Sendable {
       var n = 0
       for _ in 0..<maskedNow where rng.nextUniform() < p { n += 1 }
       return n
-    case .even:
-      return maskedNow  // unreachable: `even` always has a plan
+    case .even, .halfEven:
+      return maskedNow  // unreachable: `even` and `half-even` always have a plan
     }
   }
 
@@ -93,6 +96,36 @@ public struct CommitCounter: Sendable {
       i += 1
     }
     return counts
+  }
+
+  /// dllm's `get_num_transfer_tokens(mask_index, steps, scheduler, stochastic=False)`
+  /// (`dllm/core/samplers/utils.py`) for a block of `masked` masks and `steps` steps, with the
+  /// steps that commit nothing removed ("this allows us to skip steps with no unmasking").
+  ///
+  /// Step `j`: `t = (steps - j) / steps`, `s = (steps - j - 1) / steps` as Python floats, then
+  /// `reverse_mask_prob(s, t) = (1 - α(s)) / (1 - α(t))` in float32 tensors (`α = 1 - f`, `f`
+  /// the schedule's masked fraction: `LinearAlphaScheduler` is `f(u) = u`, bit for bit), and
+  /// `torch.round(float64(left) * (1 - ratio))`, half to even, at most `left`. The last step has
+  /// `s = 0`, so it takes what is left. A block without masks gets the plan `[0]`.
+  public static func halfEvenPlan(masked: Int, steps: Int, schedule: any NoiseSchedule) -> [Int] {
+    // 1 - α(u) with u and every operation in float32, as the scheduler's tensors are.
+    func unmaskedGap(_ u: Double) -> Float {
+      let alpha = Float(1 - schedule.maskedFraction(at: Double(Float(u))))
+      return 1 - alpha
+    }
+    var left = masked
+    var counts: [Int] = []
+    for j in 0..<steps where left > 0 {
+      let t = Double(steps - j) / Double(steps)
+      let s = Double(steps - j - 1) / Double(steps)
+      let gap = unmaskedGap(t)
+      let ratio = gap > 0 ? unmaskedGap(s) / gap : 0
+      let expected = (Double(left) * (1 - Double(ratio))).rounded(.toNearestOrEven)
+      let n = expected.isFinite ? min(max(Int(expected), 0), left) : left
+      if n > 0 { counts.append(n) }
+      left -= n
+    }
+    return counts.isEmpty ? [0] : counts
   }
 
   /// `torch.linspace(1, eps, count)` in float32 on the CPU, bit for bit.

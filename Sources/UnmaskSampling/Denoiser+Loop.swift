@@ -84,6 +84,7 @@ extension Denoiser {
   /// One step of every active lane: their passes in one request, then each lane's step.
   private func step(_ lanes: inout [Lane], _ active: [Int]) throws {
     var canvases: [ForwardCanvas] = []
+    var masks: [AttentionMask?] = []
     var spans: [Range<Int>] = []
     for i in active {
       let run = lanes[i].run
@@ -94,9 +95,10 @@ extension Denoiser {
         run, block: run.blockRange(lanes[i].block), stepInBlock: lanes[i].stepInBlock, rows: rows)
       spans.append(canvases.count..<(canvases.count + planned.count))
       canvases += planned
+      masks += Array(repeating: mask(for: run), count: planned.count)
     }
     let passStart = ContinuousClock.now
-    let results = try model.logits(for: ForwardRequest(canvases, mask: runMask))
+    let results = try forward(canvases, masks: masks)
     let seconds = (ContinuousClock.now - passStart).seconds / Double(active.count)
     for (k, i) in active.enumerated() {
       guard let counter = lanes[i].counter else { continue }  // set when the lane's block began
@@ -158,12 +160,43 @@ extension Denoiser {
     return .blockCausal(blockLength: settings.blockLength)
   }
 
+  /// The mask of `run`'s passes: with `blockCausal`, block-causal on the grid through the
+  /// prompt's end (dllm's BD3LM mask, its left padding left out); otherwise `runMask`.
+  func mask(for run: Run) -> AttentionMask? {
+    guard settings.blockCausal else { return runMask }
+    return .blockCausalAligned(blockLength: settings.blockLength, boundary: run.promptLength)
+  }
+
+  /// One step's passes: the canvases that share a mask run as one request (a run's mask may
+  /// depend on its prompt), each result back in its canvas's place; with `rightShiftLogits`
+  /// position `i` reads row `i - 1` (`LogitShift.previousRow`).
+  private func forward(_ canvases: [ForwardCanvas], masks: [AttentionMask?]) throws -> [Matrix] {
+    var groups: [(mask: AttentionMask?, members: [Int])] = []
+    for (i, mask) in masks.enumerated() {
+      if let g = groups.firstIndex(where: { $0.mask == mask }) {
+        groups[g].members.append(i)
+      } else {
+        groups.append((mask, [i]))
+      }
+    }
+    var results = [Matrix](repeating: Matrix(rows: 0, columns: 0), count: canvases.count)
+    for group in groups {
+      let request = ForwardRequest(group.members.map { canvases[$0] }, mask: group.mask)
+      let computed =
+        try settings.rightShiftLogits
+        ? LogitShift.previousRow.logits(for: request) { try model.logits(for: $0) }
+        : model.logits(for: request)
+      for (k, i) in group.members.enumerated() { results[i] = computed[k] }
+    }
+    return results
+  }
+
   /// `canvas`, on the canvas grid rounded up to whole blocks with masks (the references'
   /// `total_length = num_blocks * block_length`); the overhang is generated, then dropped.
   private func gridCanvas(_ canvas: [Int32], promptLength: Int) -> [Int32] {
     let b = settings.blockLength
     switch settings.blockLayout {
-    case .afterPrompt:
+    case .afterPrompt, .afterPromptRagged:
       return canvas
     case .canvasGrid:
       let overhang = (b - canvas.count % b) % b

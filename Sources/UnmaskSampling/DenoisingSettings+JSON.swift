@@ -19,6 +19,7 @@ extension DenoisingSettings: Codable {
     "confidence_eos_eot_inf", "mask_id", "eos_id", "eot_id", "reference_eos_bug", "stop_at_eos",
     "eos_fill", "min_length", "cache", "block_layout", "minimal_topk", "end_after_eos_block",
     "topk_over",
+    "block_causal", "right_shift_logits",
   ]
 
   /// Every key a settings object may hold: the fields and every registered strategy's and
@@ -38,6 +39,8 @@ extension DenoisingSettings: Codable {
     s.minimalTopK = try o.int("minimal_topk") ?? s.minimalTopK
     s.endAfterEOSBlock = try o.bool("end_after_eos_block") ?? s.endAfterEOSBlock
     s.topKScope = try o.choice("topk_over", "top-k scope") ?? s.topKScope
+    s.blockCausal = try o.bool("block_causal") ?? s.blockCausal
+    s.rightShiftLogits = try o.bool("right_shift_logits") ?? s.rightShiftLogits
     let strategy = try o.descriptor("strategy", in: StrategyRegistry.table)
     s.strategy = try Strategy(strategy ?? s.strategy.descriptor, reading: o)
     let schedule = try o.descriptor("schedule", in: ScheduleRegistry.table)
@@ -89,6 +92,7 @@ extension DenoisingSettings: Codable {
       "length": .integer(length), "steps": .integer(steps), "block_length": .integer(blockLength),
       "block_layout": .string(blockLayout.rawValue), "minimal_topk": .integer(minimalTopK),
       "end_after_eos_block": .bool(endAfterEOSBlock), "topk_over": .string(topKScope.rawValue),
+      "block_causal": .bool(blockCausal), "right_shift_logits": .bool(rightShiftLogits),
       "strategy": .string(strategy.name.rawValue), "schedule": .string(schedule.name.rawValue),
       "rounding": .string(rounding.rawValue), "proposal": .string(proposal.rawValue),
       "confidence_precision": .string(confidencePrecision.rawValue),
@@ -147,8 +151,10 @@ extension DenoisingSettings: Codable {
     // A length without a block length means one block, as the references' defaults do; and
     // without steps, no more steps than positions (the presets run one commit per step, so
     // `--length 8` alone is 8 steps, not the preset's 128 with 120 committing nothing).
+    // A `--block-causal` run keeps its block: the one its model was trained with (BD3LM's 32).
     if let length = overrides["length"] {
-      if overrides["block_length"] == nil { object["block_length"] = length }
+      let keepsBlock = object["block_causal"]?.boolValue ?? false
+      if overrides["block_length"] == nil && !keepsBlock { object["block_length"] = length }
       if overrides["steps"] == nil, let n = length.intValue, n >= 1, n < steps {
         object["steps"] = .integer(n)
       }

@@ -15,6 +15,11 @@ public enum PresetName: String, CaseIterable, Codable, Sendable {
   case sdar
   /// Fast-dLLM v2 `batch_sample` (NVlabs/Fast-dLLM v2/generation_functions.py, eval.py).
   case fastDLLMv2 = "fast-dllm-v2"
+  /// dllm's `MDLMSampler.sample` (ZHZisZZ/dllm `dllm/core/samplers/mdlm.py`), for its a2d models.
+  case mdlm
+  /// dllm's `BD3LMSampler.sample` (ZHZisZZ/dllm `dllm/core/samplers/bd3lm.py`), for its a2d
+  /// models: MDLM's numerics under a block-causal mask.
+  case bd3lm
 }
 
 extension DenoisingSettings {
@@ -55,6 +60,25 @@ extension DenoisingSettings {
   ///   151665, stop token 151645 (`<|im_end|>`: a block that leaves one ends the run), the
   ///   exact cache. Its `use_block_cache` (stale keys and values inside a block) is an
   ///   approximation Unmask does not reproduce: the exact cache gives the tokens of no cache.
+  /// - `mdlm`: `MDLMSamplerConfig`'s defaults: length 128, block 128, steps 128, greedy,
+  ///   `low_confidence` (`confidence`), no guidance, no right shift. dllm's tiling
+  ///   (`BlockLayout.afterPromptRagged`: `ceil(length / block)` blocks from the prompt's end, the
+  ///   last one shorter, `ceil(steps / blocks)` steps each), its counts (`RoundingRule.halfEven`:
+  ///   `get_num_transfer_tokens`, steps that commit nothing skipped, so the block ends with its
+  ///   last mask), LLaDA's proposals with the confidence from torch's float32 softmax, every pass
+  ///   over the whole bidirectional canvas, no EOS handling (the whole canvas is returned). Ids:
+  ///   Qwen3's EOS `<|im_end|>` 151645 and mask 151669 (the id a token added to Qwen3's
+  ///   vocabulary takes); a model session sets the checkpoint's own.
+  /// - `bd3lm`: `BD3LMSamplerConfig`'s defaults: MDLM's settings with blocks of 32 under a
+  ///   block-causal mask on the grid through the prompt's end (`blockCausal`; the reference
+  ///   left-pads the prompt to whole blocks and masks the padding, with position ids that skip
+  ///   it: the same attention without the padding), and the run ended after a block that holds
+  ///   an EOS (`endAfterEOSBlock`; later blocks stay masked, the reference never appends them).
+  ///   Its `steps_per_block` is `--steps` = `steps_per_block * blocks`. The exact block cache
+  ///   (`--cache exact`; `none` gives the same tokens): each step recomputes its block (at a
+  ///   block's first step, from the previous block's start) against the cache, the rows of the
+  ///   reference's cached block pass; its per-block prefix pass, which only fills its cache, is
+  ///   folded into that first step, so the run counts one pass per block fewer than its `nfe`.
   public static func preset(_ name: PresetName) -> DenoisingSettings {
     var s = DenoisingSettings()
     switch name {
@@ -100,6 +124,21 @@ extension DenoisingSettings {
       s.maskID = 151669
       s.eosID = 151643
       s.eotID = 151645
+    case .mdlm:
+      s.blockLayout = .afterPromptRagged
+      s.rounding = .halfEven
+      s.confidencePrecision = .float32
+      // dllm skips the steps that would commit nothing: a block ends with its last mask.
+      s.stopWhenBlockComplete = true
+      s.maskID = 151669
+      s.eosID = 151645
+      s.eotID = nil
+    case .bd3lm:
+      s = preset(.mdlm)
+      s.blockLength = 32
+      s.blockCausal = true
+      s.endAfterEOSBlock = true
+      s.cache = .exact
     }
     return s
   }

@@ -21,6 +21,8 @@ extension DenoisingSettings {
         throw fail(
           "steps", "\(steps) is not divisible by the \(blockCount) blocks (length / block-length)")
       }
+    case .afterPromptRagged:
+      break  // dllm's tiling: the last block may be shorter, steps per block round up.
     case .canvasGrid, .canvasGridNextToken:
       // The grid needs no divisibility: the canvas is rounded up to whole blocks; Fast-dLLM
       // v2 runs `length / block-length` whole blocks.
@@ -37,6 +39,20 @@ extension DenoisingSettings {
         throw fail(
           "cache",
           "\(cache.rawValue) is Fast-dLLM's approximation of a bidirectional model; block-diffusion runs use exact or none"
+        )
+      }
+    }
+    if blockCausal {
+      guard blockLayout.startsAtPrompt else {
+        throw fail(
+          "block-causal",
+          "applies to blocks after the prompt; on the canvas grid a block-causal model already attends in the sampler's blocks"
+        )
+      }
+      guard cache == .none || cache == .exact else {
+        throw fail(
+          "cache",
+          "\(cache.rawValue) is Fast-dLLM's approximation of a bidirectional model; --block-causal runs use exact or none"
         )
       }
     }
@@ -85,7 +101,10 @@ extension DenoisingSettings {
   /// this; front ends call it so that a user's `--steps 100 --length 8` is not 92 forward passes
   /// that commit nothing.
   public func checkEveryStepCanCommit() throws {
-    if stepsPerBlock > blockLength, !strategy.descriptor.allowsMoreStepsThanPositions {
+    // `half-even` drops the steps that would commit nothing, as dllm's samplers do.
+    if stepsPerBlock > blockLength, rounding != .halfEven,
+      !strategy.descriptor.allowsMoreStepsThanPositions
+    {
       throw SamplingError.invalidSetting(
         field: "steps",
         message:

@@ -23,6 +23,14 @@ public struct DenoisingSettings: Equatable, Sendable {
   /// `sequential`) take their top-k: among the masks (LLaDA2), or over the whole block,
   /// rewriting committed tokens as SDAR's reference does (see `TopKScope`).
   public var topKScope: TopKScope = .masks
+  /// Attend block-causally over the sampler's blocks, the grid through the prompt's end
+  /// (`AttentionMask.blockCausalAligned`): the mask dllm's BD3LM sampler gives its a2d models,
+  /// which attend bidirectionally otherwise. False: the model's own mask.
+  public var blockCausal: Bool = false
+  /// dllm `right_shift_logits`: position `i` reads the logits of row `i - 1` (the canvas's first
+  /// position its own row; `LogitShift.previousRow`), for checkpoints trained with the
+  /// autoregressive shift. Applied on top of any shift the model makes itself.
+  public var rightShiftLogits: Bool = false
   /// Which masked positions are committed each step, with its parameters.
   public var strategy: Strategy = .confidence
   /// How the masked fraction falls over time, with its parameters.
@@ -82,14 +90,20 @@ public struct DenoisingSettings: Equatable, Sendable {
   /// LLaDA `generate()`'s defaults.
   public init() {}
 
-  /// Number of semi-autoregressive blocks after the prompt, `length / blockLength` (on the
-  /// canvas grid the count depends on the prompt: `Run.blocks`).
-  public var blockCount: Int { blockLength > 0 ? length / blockLength : 0 }
-  /// Steps inside each block: `steps / blockCount` after the prompt; on the canvas grid `steps`
-  /// itself, capped at `length / minimalTopK` as LLaDA2's `generate()` does.
+  /// Number of semi-autoregressive blocks after the prompt, `length / blockLength` (rounded up
+  /// for `afterPromptRagged`; on the canvas grid the count depends on the prompt: `Run.blocks`).
+  public var blockCount: Int {
+    guard blockLength > 0 else { return 0 }
+    return blockLayout == .afterPromptRagged
+      ? (length + blockLength - 1) / blockLength : length / blockLength
+  }
+  /// Steps inside each block: `steps / blockCount` after the prompt (rounded up for
+  /// `afterPromptRagged`); on the canvas grid `steps` itself, capped at `length / minimalTopK` as
+  /// LLaDA2's `generate()` does.
   public var stepsPerBlock: Int {
     switch blockLayout {
     case .afterPrompt: return blockCount > 0 ? steps / blockCount : 0
+    case .afterPromptRagged: return blockCount > 0 ? (steps + blockCount - 1) / blockCount : 0
     case .canvasGrid, .canvasGridNextToken: return min(steps, length / max(1, minimalTopK))
     }
   }

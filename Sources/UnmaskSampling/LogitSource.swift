@@ -55,6 +55,8 @@ func makeLogitSource(model: MaskPredictor, settings: DenoisingSettings) throws -
   case .exact:
     return try BlockCausalCache(
       model: model,
-      blockLength: settings.blockLayout.isGrid ? settings.blockLength : nil)
+      blockLength: settings.blockLayout.isGrid || settings.blockCausal
+        ? settings.blockLength : nil,
+      alignedToPrompt: settings.blockCausal)
   }
 }

@@ -48,13 +48,17 @@ struct Run {
     proposer = TokenProposer(settings: settings, vocabularySize: vocabularySize)
   }
 
-  /// The block's positions: after the prompt, or on the canvas grid (`BlockLayout`).
+  /// The block's positions: after the prompt, or on the canvas grid (`BlockLayout`); dllm's
+  /// last block ends with the generated span (`afterPromptRagged`).
   func blockRange(_ block: Int) -> Range<Int> {
     let origin = settings.blockLayout.isGrid ? 0 : promptLength
     let lower = origin + block * settings.blockLength
     let upper = lower + settings.blockLength
-    // Fast-dLLM v2's last block is its next token alone.
-    return lower..<(settings.blockLayout == .canvasGridNextToken ? min(upper, canvas.count) : upper)
+    switch settings.blockLayout {
+    case .canvasGridNextToken: return lower..<min(upper, canvas.count)  // the next token alone
+    case .afterPromptRagged: return lower..<max(lower, min(upper, generatedEnd))
+    case .afterPrompt, .canvasGrid: return lower..<upper
+    }
   }
 
   /// Whether an EOS sits in the generated span before `end` (LLaDA2 ends the run there).
@@ -74,7 +78,7 @@ struct Run {
   var blockEnd: Int {
     let b = settings.blockLength
     switch settings.blockLayout {
-    case .afterPrompt: return settings.blockCount
+    case .afterPrompt, .afterPromptRagged: return settings.blockCount
     case .canvasGrid: return canvas.count / b
     case .canvasGridNextToken: return (canvas.count + b - 1) / b
     }
@@ -89,7 +93,7 @@ struct Run {
   /// the first block (masks in the prompt) and to the canvas end for the last (a suffix).
   func countRange(_ block: Int) -> Range<Int> {
     let range = blockRange(block)
-    guard settings.blockLayout == .afterPrompt else { return range }
+    guard settings.blockLayout.startsAtPrompt else { return range }
     let lower = block == 0 ? 0 : range.lowerBound
     let upper = block == settings.blockCount - 1 ? canvas.count : range.upperBound
     return lower..<upper

@@ -22,6 +22,13 @@ public enum RoundingRule: String, CaseIterable, Codable, Sendable {
   /// Binomial: each candidate moves with probability `1 - alpha-ratio`, drawn from the seed;
   /// everything left on the last step.
   case stochastic
+  /// dllm's `get_num_transfer_tokens` (`dllm/core/samplers/utils.py`, `stochastic=False`): at
+  /// the start of each block with `N` masks, step `j` of `n` takes `torch.round(N_left *
+  /// (1 - scheduler.reverse_mask_prob(s, t)))` (round half to even) of the `N_left` still
+  /// masked, `t = (n - j) / n`, `s = t - 1 / n`, the alpha ratio `(1 - α(s)) / (1 - α(t))`
+  /// evaluated in float32 as its scheduler does; then "we can skip steps with no unmasking":
+  /// steps that would commit nothing are dropped, and the block ends with its last mask.
+  case halfEven = "half-even"
 }
 
 /// How tokens are proposed and scored from logits: the two reference code bases differ.

@@ -35,7 +35,7 @@ extension PluginName: ExpressibleByArgument {
 struct SamplingOptions: ParsableArguments {
   @Option(
     help:
-      "Reference settings to start from (flags below override them). Default: the model's own (dream for Dream models, llada otherwise)."
+      "Reference settings to start from (flags below override them). Default: the model's own (dream for Dream, llada2 for LLaDA2, sdar for SDAR, mdlm for dllm's a2d models, llada otherwise)."
   )
   var preset: PresetName?
 
@@ -56,7 +56,7 @@ struct SamplingOptions: ParsableArguments {
 
   @Option(
     help:
-      "Where blocks sit: after-prompt (LLaDA), or canvas-grid (block diffusion: blocks counted from the canvas start, the canvas rounded up to whole blocks, --steps per block)."
+      "Where blocks sit: after-prompt (LLaDA), after-prompt-ragged (dllm: ceil(length / block) blocks, the last shorter, ceil(steps / blocks) steps each), canvas-grid (block diffusion: blocks counted from the canvas start, the canvas rounded up to whole blocks, --steps per block) or canvas-grid-next-token (Fast-dLLM v2)."
   )
   var blockLayout: BlockLayout?
 
@@ -75,6 +75,18 @@ struct SamplingOptions: ParsableArguments {
     help: "End the run when a finished block leaves an EOS in the generated text (LLaDA2).")
   var endAfterEosBlock: Bool?
 
+  @Flag(
+    inversion: .prefixedNo,
+    help:
+      "Attend block-causally over the blocks after the prompt (dllm's BD3LM sampler on its bidirectional a2d models)."
+  )
+  var blockCausal: Bool?
+
+  @Flag(
+    inversion: .prefixedNo,
+    help: "dllm right_shift_logits: position i reads the logits of row i - 1.")
+  var rightShiftLogits: Bool?
+
   @Option(help: "Which masked positions to commit each step (each with its parameter flags).")
   var strategy: StrategyName?
 
@@ -86,7 +98,8 @@ struct SamplingOptions: ParsableArguments {
 
   @Option(
     help:
-      "How fractional counts round to whole commits: even (LLaDA), truncate (Dream), stochastic.")
+      "How fractional counts round to whole commits: even (LLaDA), truncate (Dream), stochastic, half-even (dllm: empty steps skipped)."
+  )
   var rounding: RoundingRule?
 
   @Option(
@@ -217,6 +230,8 @@ struct SamplingOptions: ParsableArguments {
     put("minimal_topk", minimalTopk)
     put("topk_over", topkOver)
     if let endAfterEosBlock { o["end_after_eos_block"] = .bool(endAfterEosBlock) }
+    if let blockCausal { o["block_causal"] = .bool(blockCausal) }
+    if let rightShiftLogits { o["right_shift_logits"] = .bool(rightShiftLogits) }
     put("strategy", strategy)
     put("schedule", schedule)
     put("rounding", rounding)

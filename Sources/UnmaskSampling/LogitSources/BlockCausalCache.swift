@@ -16,6 +16,11 @@ final class BlockCausalCache: LogitSource {
   let model: MaskPredictor
   /// The mask's block length `B`.
   let maskBlock: Int
+  /// Whether the blocks sit on the grid through the prompt's end (`blockCausal` runs, dllm's
+  /// BD3LM: `AttentionMask.blockCausalAligned`) rather than the canvas's start.
+  let alignedToPrompt: Bool
+  /// A block boundary: the prompt's end when `alignedToPrompt`, else 0.
+  private var boundary = 0
   private var cache: KVCache?
   /// The canvas of the last pass, and the end of the rows it left in the cache.
   private var cachedTokens: [Int32] = []
@@ -23,8 +28,15 @@ final class BlockCausalCache: LogitSource {
   private var rows = LogitRows.all
 
   /// A cache for `model`, whose own mask must be block-causal, in blocks of `blockLength` (the
-  /// sampler's, on the canvas grid) or of the model's own mask (nil).
-  init(model: MaskPredictor, blockLength: Int?) throws {
+  /// sampler's, on the canvas grid) or of the model's own mask (nil); or, `alignedToPrompt`,
+  /// for any model under the run's `blockCausalAligned` mask in blocks of `blockLength`.
+  init(model: MaskPredictor, blockLength: Int?, alignedToPrompt: Bool = false) throws {
+    self.alignedToPrompt = alignedToPrompt
+    if alignedToPrompt, let blockLength {
+      self.model = model
+      maskBlock = blockLength
+      return
+    }
     guard case .blockCausal(let own) = model.attentionMask else {
       throw SamplingError.invalidSetting(
         field: "cache",
@@ -38,14 +50,22 @@ final class BlockCausalCache: LogitSource {
 
   var passesPerStep: Int { 1 }
 
-  /// First position of `p`'s mask block.
-  private func blockStart(_ p: Int) -> Int { p / maskBlock * maskBlock }
+  /// One past the last position of `p`'s mask block.
+  private func blockEnd(_ p: Int) -> Int {
+    p - ((p - boundary) % maskBlock + maskBlock) % maskBlock + maskBlock
+  }
+
+  /// First position of `p`'s mask block (0 for the grid's first, shorter, block).
+  private func blockStart(_ p: Int) -> Int {
+    max(0, p - ((p - boundary) % maskBlock + maskBlock) % maskBlock)
+  }
 
   func plan(_ run: Run, block: Range<Int>, stepInBlock: Int, rows: LogitRows) throws
     -> [ForwardCanvas]
   {
     let canvas = run.canvas
     let t = canvas.count
+    boundary = alignedToPrompt ? run.promptLength : 0
     if cache?.positions != t {
       guard let fresh = model.makeKVCache(positions: t) else {
         throw PredictorError.unsupported("it has no key/value cache")
@@ -63,7 +83,7 @@ final class BlockCausalCache: LogitSource {
         // From the row before the first one read: a model whose position p reads row p - 1
         // (Dream's shift) then reads it as a pass over the whole canvas does.
         start = min(start, max(0, first - 1))
-        window = start..<min(t, blockStart(last) + maskBlock)
+        window = start..<min(t, blockEnd(last))
       } else {
         let first = min(start, t - 1)  // nothing to read: one row keeps the pass well formed
         window = first..<(first + 1)

@@ -1,5 +1,3 @@
-import UnmaskCore
-
 /// Which network row generation reads for each position.
 ///
 /// LLaDA was trained to predict position `i` from row `i`. Dream keeps the autoregressive shift
@@ -9,7 +7,8 @@ import UnmaskCore
 /// inside the window's logits, so the window's first position reads its own raw row; the
 /// reference commits that position at the block's start, so the row is never read while masked.
 ///
-/// The model applies its shift in `logits(for:)`, so the sampler never has to know.
+/// The model applies its shift in `logits(for:)`, so the sampler never has to know; a sampler
+/// setting may also ask for it around any model (dllm's `right_shift_logits`).
 public enum LogitShift: Sendable {
   /// Row `i` predicts position `i`.
   case none
