@@ -16,6 +16,10 @@ public protocol MaskPredictor: AnyObject {
   /// none (a request with a cache then throws).
   func makeKVCache(positions: Int) -> KVCache?
 
+  /// Whether the logits of position `p` come from the network's row `p - 1` (Dream's and
+  /// Fast-dLLM v2's shift), so a cached window must start a row before the first row read.
+  var readsPreviousRow: Bool { get }
+
   /// Logits for each canvas of `request`, in order: `[window.count, V]`, or `[n, V]` when the
   /// canvas asks for `.positions`. Row `j` is the prediction for position
   /// `window.lowerBound + j` (or `positions[j]`), as generation reads it.
@@ -31,6 +35,9 @@ extension MaskPredictor {
 
   /// No cache.
   public func makeKVCache(positions: Int) -> KVCache? { nil }
+
+  /// Row `p` predicts position `p`.
+  public var readsPreviousRow: Bool { false }
 
   /// Logits `[T, V]` for one canvas; row `i` is the prediction for position `i`.
   public func logits(for tokens: [Int32]) throws -> Matrix {

@@ -81,6 +81,12 @@ extension TransformerStackModel {
   /// Row `i` predicts position `i` unless the architecture says otherwise.
   public var logitShift: LogitShift { .none }
 
+  /// Whether `logitShift` reads the row before each position.
+  public var readsPreviousRow: Bool {
+    if case .previousRow = logitShift { return true }
+    return false
+  }
+
   /// The request through the stack under the model's mask, rows read as `logitShift` says.
   public func logits(for request: ForwardRequest) throws -> [Matrix] {
     try logitShift.logits(for: request) { try stack.logits(for: $0, mask: attentionMask) }

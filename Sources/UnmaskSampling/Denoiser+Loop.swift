@@ -95,6 +95,8 @@ extension Denoiser {
         run, block: run.blockRange(lanes[i].block), stepInBlock: lanes[i].stepInBlock, rows: rows)
       spans.append(canvases.count..<(canvases.count + planned.count))
       canvases += planned
+      lanes[i].run.positionsComputed += planned.reduce(0) { $0 + $1.window.count }
+      lanes[i].run.positionsWithoutCache += planned.reduce(0) { $0 + $1.tokens.count }
       masks += Array(repeating: mask(for: run), count: planned.count)
     }
     let passStart = ContinuousClock.now
@@ -220,6 +222,8 @@ extension Denoiser {
     result.promptLength = run.promptLength
     result.eosFilled = run.eosFilled
     result.forwardPassesSaved = run.forwardPassesSaved
+    result.positionsComputed = run.positionsComputed
+    result.positionsWithoutCache = run.positionsWithoutCache
     if run.eosFilled > 0 && !lane.stopped && !settings.stopWhenBlockComplete
       && !run.strategy.runsUntilBlockComplete
     {

@@ -14,6 +14,11 @@ public struct DenoisingResult: Sendable, Equatable {
   public var forwardPassesSaved = 0
   /// Model evaluations run (a guided step counts two).
   public var forwardPasses: Int
+  /// Positions the passes computed (a cached pass computes its window only).
+  public var positionsComputed = 0
+  /// Positions the same passes would have computed over their whole canvases: with
+  /// `positionsComputed`, what a cache saved, in rows.
+  public var positionsWithoutCache = 0
   /// Denoising steps run.
   public var steps: Int
   /// Wall-clock seconds for the whole run.

@@ -151,11 +151,15 @@ extension DenoisingSettings: Codable {
     // A length without a block length means one block, as the references' defaults do; and
     // without steps, no more steps than positions (the presets run one commit per step, so
     // `--length 8` alone is 8 steps, not the preset's 128 with 120 committing nothing).
-    // A `--block-causal` run keeps its block: the one its model was trained with (BD3LM's 32).
+    // A `--block-causal` run keeps its block: the one its model was trained with (BD3LM's 32);
+    // so does a block-diffusion preset (the canvas grid), whose steps count per block.
     if let length = overrides["length"] {
-      let keepsBlock = object["block_causal"]?.boolValue ?? false
+      let layout = object["block_layout"]?.stringValue.flatMap(BlockLayout.init) ?? .afterPrompt
+      let keepsBlock = (object["block_causal"]?.boolValue ?? false) || layout.isGrid
       if overrides["block_length"] == nil && !keepsBlock { object["block_length"] = length }
-      if overrides["steps"] == nil, let n = length.intValue, n >= 1, n < steps {
+      if overrides["steps"] == nil, layout.startsAtPrompt, let n = length.intValue, n >= 1,
+        n < steps
+      {
         object["steps"] = .integer(n)
       }
     }

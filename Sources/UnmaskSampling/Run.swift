@@ -24,6 +24,9 @@ struct Run {
   let schedule: any NoiseSchedule
   var proposer: TokenProposer
   var forwardPasses = 0
+  /// Rows the passes computed, and rows whole-canvas passes would have (`DenoisingResult`).
+  var positionsComputed = 0
+  var positionsWithoutCache = 0
   var stepIndex = 0
   /// Where the logits come from: the one owner of the cache policy.
   var source: any LogitSource

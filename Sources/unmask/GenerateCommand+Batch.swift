@@ -45,7 +45,9 @@ extension GenerateCommand {
           steps: result.steps, forwardPasses: result.forwardPasses, seconds: result.seconds,
           stoppedEarly: result.stoppedEarly, trace: recorder?.directory.path, settings: settings,
           canvas: result.canvas, suffixTokens: [], eosFilled: result.eosFilled,
-          forwardPassesSaved: result.forwardPassesSaved)
+          forwardPassesSaved: result.forwardPassesSaved,
+          positionsComputed: result.positionsComputed,
+          positionsWithoutCache: result.positionsWithoutCache)
         var object =
           try JSONSerialization.jsonObject(with: encoder.encode(report)) as? [String: Any] ?? [:]
         object["index"] = index

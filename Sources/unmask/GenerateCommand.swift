@@ -139,7 +139,9 @@ struct GenerateCommand: ParsableCommand {
         steps: result.steps, forwardPasses: result.forwardPasses, seconds: result.seconds,
         stoppedEarly: result.stoppedEarly, trace: recorder?.directory.path, settings: settings,
         canvas: result.canvas, suffixTokens: suffixIDs, eosFilled: result.eosFilled,
-        forwardPassesSaved: result.forwardPassesSaved)
+        forwardPassesSaved: result.forwardPassesSaved,
+        positionsComputed: result.positionsComputed,
+        positionsWithoutCache: result.positionsWithoutCache)
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
       print(String(decoding: try encoder.encode(report), as: UTF8.self))
@@ -227,6 +229,10 @@ struct GenerateReport: Encodable {
   /// Positions `--eos-fill` set to EOS, and the forward passes that saved.
   var eosFilled: Int
   var forwardPassesSaved: Int
+  /// Positions the passes computed, and what whole-canvas passes would have: a cache's saving
+  /// (`--cache exact` on block diffusion, prefix, dual).
+  var positionsComputed: Int
+  var positionsWithoutCache: Int
 
   enum CodingKeys: String, CodingKey {
     case model, architecture, tokens, text, steps, seconds, settings, trace, canvas
@@ -234,5 +240,7 @@ struct GenerateReport: Encodable {
       "stopped_early"
     case suffixTokens = "suffix_tokens", eosFilled = "eos_filled"
     case forwardPassesSaved = "forward_passes_saved"
+    case positionsComputed = "positions_computed"
+    case positionsWithoutCache = "positions_without_cache"
   }
 }

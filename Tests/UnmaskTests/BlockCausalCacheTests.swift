@@ -15,6 +15,7 @@ final class BlockCausalFixture: MaskPredictor {
   var vocabularySize: Int { base.vocabularySize }
   var attentionMask: AttentionMask { .blockCausal(blockLength: blockLength) }
   func makeKVCache(positions: Int) -> KVCache? { base.makeKVCache(positions: positions) }
+  var readsPreviousRow: Bool { base.readsPreviousRow }
   func logits(for request: ForwardRequest) throws -> [Matrix] {
     var masked = request
     masked.mask = request.mask ?? attentionMask

@@ -67,6 +67,12 @@ import Unmask
       let returned = Self.returned(result.generated, eos: try #require(settings.eosID))
       #expect(returned == c.output_ids, "\(c.name), cache \(cache)")
       if returned == c.output_ids { matched += 1 }
+      // The exact cache computes fewer rows; without it every pass is the whole canvas.
+      if cache == .exact {
+        #expect(result.positionsComputed < result.positionsWithoutCache)
+      } else {
+        #expect(result.positionsComputed == result.positionsWithoutCache)
+      }
     }
     print("llada2 (cache \(cache)): \(matched)/\(golden.cases.count) generations reproduced")
   }
@@ -137,6 +143,29 @@ import Unmask
       if got == expected { matched += 1 }
     }
     print("fast-dllm-v2 (cache \(cache)): \(matched)/\(compared) generations reproduced")
+  }
+
+  /// `--length` alone keeps a block-diffusion preset's block and steps per block (a plain
+  /// preset's length alone means one block).
+  @Test(arguments: [PresetName.llada2, .llada21, .sdar, .fastDLLMv2])
+  func lengthAloneKeepsTheBlock(preset: PresetName) throws {
+    let base = DenoisingSettings.preset(preset)
+    let settings = try base.applying(["length": .integer(256)])
+    #expect(settings.blockLength == base.blockLength && settings.steps == base.steps)
+    #expect(settings.length == 256)
+  }
+
+  /// A block length Fast-dLLM v2 cannot run, and a cache a block-diffusion preset cannot use
+  /// exactly, are one-line errors naming the flag.
+  @Test func impossibleBlockDiffusionSettingsNameTheFlag() throws {
+    #expect {
+      try DenoisingSettings.preset(.fastDLLMv2).applying([
+        "length": .integer(100), "block_length": .integer(32),
+      ])
+    } throws: { "\($0)".contains("block-length") }
+    #expect {
+      try DenoisingSettings.preset(.sdar).applying(["cache": .string("dual")])
+    } throws: { "\($0)".contains("cache") }
   }
 
   static func sdarSettings(_ c: Golden.Case, cache: CacheMode) throws -> DenoisingSettings {

@@ -80,9 +80,9 @@ final class BlockCausalCache: LogitSource {
     let window: Range<Int>
     if let positions = rows.positions {
       if let first = positions.first, let last = positions.last {
-        // From the row before the first one read: a model whose position p reads row p - 1
-        // (Dream's shift) then reads it as a pass over the whole canvas does.
-        start = min(start, max(0, first - 1))
+        // A model whose position p reads row p - 1 (Dream's shift) needs the row before the
+        // first one read, as a pass over the whole canvas has it.
+        start = min(start, model.readsPreviousRow ? max(0, first - 1) : first)
         window = start..<min(t, blockEnd(last))
       } else {
         let first = min(start, t - 1)  // nothing to read: one row keeps the pass well formed
