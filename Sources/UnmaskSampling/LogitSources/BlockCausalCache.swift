@@ -80,9 +80,11 @@ final class BlockCausalCache: LogitSource {
     let window: Range<Int>
     if let positions = rows.positions {
       if let first = positions.first, let last = positions.last {
-        // A model whose position p reads row p - 1 (Dream's shift) needs the row before the
-        // first one read, as a pass over the whole canvas has it.
-        start = min(start, model.readsPreviousRow ? max(0, first - 1) : first)
+        // A model whose position p reads row p - 1 (Dream's shift, or the sampler's
+        // `--right-shift-logits`) needs the row before the first one read, as a pass over the
+        // whole canvas has it.
+        let previous = model.readsPreviousRow || run.settings.rightShiftLogits
+        start = min(start, previous ? max(0, first - 1) : first)
         window = start..<min(t, blockEnd(last))
       } else {
         let first = min(start, t - 1)  // nothing to read: one row keeps the pass well formed
