@@ -9,7 +9,8 @@ file rather than the reference's LLaDAModelLM because it uses `scaled_dot_produc
 `check_against_reference()` compares logits with Fast-dLLM's model when FAST_DLLM_DIR is set.
 
 Math, as the reference: RMSNorm in float32 with a weight and no bias; rotate-half RoPE with
-inv_freq = theta^(-2i/d_head); non-causal attention scaled by 1/sqrt(d_head); SwiGLU written as
+inv_freq = theta^(-2i/d_head); non-causal attention scaled by 1/sqrt(d_head) (or under an
+optional mask, for block diffusion); SwiGLU written as
 ff_out(silu(ff_proj(x)) * up_proj(x)); untied output head.
 """
 
@@ -46,13 +47,13 @@ class Block(nn.Module):
         self.up_proj = nn.Linear(d, mlp, bias=False)
         self.ff_out = nn.Linear(mlp, d, bias=False)
 
-    def forward(self, x, cos, sin):
+    def forward(self, x, cos, sin, attn_mask=None):
         b, t, d = x.shape
         h = self.attn_norm(x)
         q, k, v = (p(h).view(b, t, self.heads, -1).transpose(1, 2)
                    for p in (self.q_proj, self.k_proj, self.v_proj))
         q, k = rotate(q, cos, sin), rotate(k, cos, sin)
-        a = F.scaled_dot_product_attention(q, k, v, is_causal=False)
+        a = F.scaled_dot_product_attention(q, k, v, attn_mask=attn_mask, is_causal=False)
         x = x + self.attn_out(a.transpose(1, 2).reshape(b, t, d))
         h = self.ff_norm(x)
         return x + self.ff_out(F.silu(self.ff_proj(h)) * self.up_proj(h))
@@ -97,16 +98,20 @@ class LLaDASmall(nn.Module):
             else:
                 nn.init.normal_(p, std=std)
 
-    def forward(self, ids):
+    def forward(self, ids, attn_mask=None, positions=None):
+        """Logits [B, T, V]. `attn_mask` (optional, [T, T] bool, True = attend; SDPA's
+        convention) restricts attention, which is otherwise full (bidirectional); `positions`
+        (optional, [T]) are the RoPE positions, 0..T-1 by default."""
         tr = self.model.transformer
         t = ids.shape[1]
-        pos = torch.arange(t, dtype=torch.float32)
+        pos = (torch.arange(t, dtype=torch.float32) if positions is None
+               else positions.to(torch.float32))
         freqs = torch.outer(pos, self.inv_freq)
         emb = torch.cat((freqs, freqs), dim=-1)
         cos, sin = emb.cos()[None, None], emb.sin()[None, None]
         x = tr.wte(ids)
         for block in tr.blocks:
-            x = block(x, cos, sin)
+            x = block(x, cos, sin, attn_mask)
         return tr.ff_out(tr.ln_f(x))
 
 
