@@ -101,8 +101,10 @@ extension DenoisingSettings {
   /// this; front ends call it so that a user's `--steps 100 --length 8` is not 92 forward passes
   /// that commit nothing.
   public func checkEveryStepCanCommit() throws {
-    // `half-even` drops the steps that would commit nothing, as dllm's samplers do.
-    if stepsPerBlock > blockLength, rounding != .halfEven,
+    // `half-even` drops the steps that would commit nothing, as dllm's samplers do; on the
+    // canvas grid a block ends once it has no mask (the references' `break`), so steps past
+    // its positions never run.
+    if stepsPerBlock > blockLength, rounding != .halfEven, !blockLayout.isGrid,
       !strategy.descriptor.allowsMoreStepsThanPositions
     {
       throw SamplingError.invalidSetting(

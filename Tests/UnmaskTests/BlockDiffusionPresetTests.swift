@@ -153,6 +153,10 @@ import Unmask
     let settings = try base.applying(["length": .integer(256)])
     #expect(settings.blockLength == base.blockLength && settings.steps == base.steps)
     #expect(settings.length == 256)
+    // Steps past a block's positions never run on the grid (a block ends with its last mask),
+    // so the front ends' idle-step check lets the references' defaults through.
+    let short = try base.applying(["length": .integer(16), "block_length": .integer(4)])
+    try short.checkEveryStepCanCommit()
   }
 
   /// A block length Fast-dLLM v2 cannot run, and a cache a block-diffusion preset cannot use
