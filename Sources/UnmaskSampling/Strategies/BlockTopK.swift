@@ -16,9 +16,16 @@ public enum TopKScope: String, CaseIterable, Codable, Sendable {
 
 /// A block strategy's choice: commits at masks, and rewrites of already committed positions
 /// (`TopKScope.block` only).
-struct BlockSelection {
-  var commits: [ScoredPosition] = []
-  var rewrites: [TokenEdit] = []
+public struct BlockSelection: Sendable {
+  /// Masks to commit.
+  public var commits: [ScoredPosition] = []
+  /// Committed positions to rewrite.
+  public var rewrites: [TokenEdit] = []
+  /// A selection with both given (by default empty).
+  public init(commits: [ScoredPosition] = [], rewrites: [TokenEdit] = []) {
+    self.commits = commits
+    self.rewrites = rewrites
+  }
 }
 
 extension StepContext {
@@ -76,4 +83,35 @@ extension StepContext {
     for v in 1..<logits.columns where logits[r, v] > logits[r, best] { best = v }
     return Int32(best)
   }
+}
+
+/// A block strategy that picks by a reference's index set (`BlockSelection`): its commits
+/// are the masks it reached, and the committed positions it reached (`TopKScope.block`) are the
+/// step's edits. Conformers write `select` only.
+public protocol BlockSelectingStrategy: RemaskingStrategy {
+  /// Where the strategy's top-k is taken.
+  var scope: TopKScope { get }
+  /// The rewrites chosen with this step's commits, returned as its edits.
+  var pendingRewrites: [TokenEdit] { get set }
+  /// This step's choice.
+  func select(_ context: StepContext) -> BlockSelection
+}
+
+extension BlockSelectingStrategy {
+  /// Rewrites fixed tokens where the reference does (`TopKScope.block`).
+  public var rewritesFixedTokens: Bool { scope == .block }
+
+  /// The masks `select` reached; its rewrites wait for `selectEdits`.
+  public mutating func selectCommits(_ context: StepContext, rng: inout SeededGenerator)
+    -> [ScoredPosition]
+  {
+    let choice = select(context)
+    pendingRewrites = choice.rewrites
+    return choice.commits
+  }
+
+  /// The committed positions `select` reached.
+  public mutating func selectEdits(
+    _ context: StepContext, committed: [ScoredPosition], rng: inout SeededGenerator
+  ) -> [TokenEdit] { pendingRewrites }
 }

@@ -9,7 +9,7 @@ import UnmaskCore
 /// the references' float32 `confidence > threshold`. LLaDA2 clamps the quota to the masks left
 /// (`--topk-over masks`); SDAR takes its top-k over the whole block (`--topk-over block`, see
 /// `TopKScope`).
-public struct LowConfidenceDynamicRemasking: DescribedStrategy {
+public struct LowConfidenceDynamicRemasking: DescribedStrategy, BlockSelectingStrategy {
   /// Its parameter (SDAR's default; `--preset llada2` sets 0.95).
   public struct Parameters: PluginParameters {
     /// Commit every mask above this confidence when there are enough of them.
@@ -39,7 +39,8 @@ public struct LowConfidenceDynamicRemasking: DescribedStrategy {
   public let threshold: Double
   /// Where the fallback's top-k is taken.
   public let scope: TopKScope
-  private var rewrites: [TokenEdit] = []
+  /// The rewrites of the current step (`BlockSelectingStrategy`).
+  public var pendingRewrites: [TokenEdit] = []
 
   /// A dynamic strategy.
   public init(threshold: Double, scope: TopKScope) {
@@ -47,29 +48,16 @@ public struct LowConfidenceDynamicRemasking: DescribedStrategy {
     self.scope = scope
   }
 
-  /// Rewrites fixed tokens where the reference does (`TopKScope.block`).
-  public var rewritesFixedTokens: Bool { scope == .block }
-
   /// `high = confidence > threshold`; all of `high` if `high.sum() >= quota`, else the top-k.
-  public mutating func selectCommits(_ context: StepContext, rng: inout SeededGenerator)
-    -> [ScoredPosition]
-  {
+  public func select(_ context: StepContext) -> BlockSelection {
     let scores = context.blockScores { $0.confidence }
     // float32 as the references compare: `confidence[0] > threshold` on a float32 tensor.
     let threshold = Float(self.threshold)
     let high = scores.indices.filter { scores[$0] > -.infinity && Float(scores[$0]) > threshold }
-    let choice =
-      high.count >= context.quota
+    return high.count >= context.quota
       ? context.selection(offsets: high, scores: scores)
       : context.blockTopK(scores, k: context.quota, scope: scope)
-    rewrites = choice.rewrites
-    return choice.commits
   }
-
-  /// The committed positions the top-k reached.
-  public mutating func selectEdits(
-    _ context: StepContext, committed: [ScoredPosition], rng: inout SeededGenerator
-  ) -> [TokenEdit] { rewrites }
 }
 
 extension StrategyName {

@@ -7,7 +7,7 @@ import UnmaskCore
 /// Under `--topk-over block` (the preset's) the top-k runs over the whole block as the
 /// reference's does, so a quota above the masks left rewrites committed tokens (`TopKScope`).
 /// Stateless but for those rewrites; it takes no parameters.
-public struct LowConfidenceStaticRemasking: DescribedStrategy {
+public struct LowConfidenceStaticRemasking: DescribedStrategy, BlockSelectingStrategy {
   /// Its row of `StrategyRegistry`: it reads the block's rows (rewrites need their argmax).
   public static let descriptor = StrategyDescriptor(
     name: .lowConfidenceStatic,
@@ -17,28 +17,16 @@ public struct LowConfidenceStaticRemasking: DescribedStrategy {
 
   /// Where the top-k is taken.
   public let scope: TopKScope
-  private var rewrites: [TokenEdit] = []
+  /// The rewrites of the current step (`BlockSelectingStrategy`).
+  public var pendingRewrites: [TokenEdit] = []
 
   /// A static strategy taking its top-k over `scope`.
   public init(scope: TopKScope) { self.scope = scope }
 
-  /// Rewrites fixed tokens where the reference does (`TopKScope.block`).
-  public var rewritesFixedTokens: Bool { scope == .block }
-
   /// `topk(where(mask, x0_p, -inf), num_transfer_tokens[step])` over the block.
-  public mutating func selectCommits(_ context: StepContext, rng: inout SeededGenerator)
-    -> [ScoredPosition]
-  {
-    let choice = context.blockTopK(
-      context.blockScores { $0.confidence }, k: context.quota, scope: scope)
-    rewrites = choice.rewrites
-    return choice.commits
+  public func select(_ context: StepContext) -> BlockSelection {
+    context.blockTopK(context.blockScores { $0.confidence }, k: context.quota, scope: scope)
   }
-
-  /// The committed positions the top-k reached.
-  public mutating func selectEdits(
-    _ context: StepContext, committed: [ScoredPosition], rng: inout SeededGenerator
-  ) -> [TokenEdit] { rewrites }
 }
 
 extension StrategyName {

@@ -7,7 +7,7 @@ import UnmaskCore
 /// The reference takes the contiguous span `first_mask : first_mask + quota`, committed
 /// positions included, and rewrites those with the model's prediction (`--topk-over block`,
 /// the preset's); with `--topk-over masks` the span skips committed positions instead.
-public struct SequentialRemasking: DescribedStrategy {
+public struct SequentialRemasking: DescribedStrategy, BlockSelectingStrategy {
   /// Its row of `StrategyRegistry`: it reads the block's rows (rewrites need their argmax).
   public static let descriptor = StrategyDescriptor(
     name: .sequential,
@@ -17,20 +17,18 @@ public struct SequentialRemasking: DescribedStrategy {
 
   /// Whether the span counts committed positions.
   public let scope: TopKScope
-  private var rewrites: [TokenEdit] = []
+  /// The rewrites of the current step (`BlockSelectingStrategy`).
+  public var pendingRewrites: [TokenEdit] = []
 
   /// A sequential strategy over `scope`.
   public init(scope: TopKScope) { self.scope = scope }
 
-  /// Rewrites fixed tokens where the reference does (`TopKScope.block`).
-  public var rewritesFixedTokens: Bool { scope == .block }
-
   /// `transfer_index[first_mask : first_mask + quota] = True`.
-  public mutating func selectCommits(_ context: StepContext, rng: inout SeededGenerator)
-    -> [ScoredPosition]
-  {
+  public func select(_ context: StepContext) -> BlockSelection {
     let scores = context.blockScores { $0.confidence }
-    guard let first = scores.firstIndex(where: { $0 > -.infinity }) else { return [] }
+    guard let first = scores.firstIndex(where: { $0 > -.infinity }) else {
+      return BlockSelection()
+    }
     let offsets: [Int]
     switch scope {
     case .block:
@@ -38,15 +36,8 @@ public struct SequentialRemasking: DescribedStrategy {
     case .masks:
       offsets = Array(scores.indices.filter { scores[$0] > -.infinity }.prefix(context.quota))
     }
-    let choice = context.selection(offsets: offsets, scores: scores)
-    rewrites = choice.rewrites
-    return choice.commits
+    return context.selection(offsets: offsets, scores: scores)
   }
-
-  /// The committed positions the span covered.
-  public mutating func selectEdits(
-    _ context: StepContext, committed: [ScoredPosition], rng: inout SeededGenerator
-  ) -> [TokenEdit] { rewrites }
 }
 
 extension StrategyName {
