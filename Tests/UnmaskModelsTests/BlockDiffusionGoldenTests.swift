@@ -139,22 +139,7 @@ struct BlockDiffusionGolden: Decodable {
   func unsupportedVariantsAreRefusedNamingTheField(
     fixture: String, field: String, value: String
   ) throws {
-    let bundle = try ModelBundle.open(Fixtures.model(fixture))
-    var config = try #require(
-      try JSONSerialization.jsonObject(with: bundle.configJSON) as? [String: Any])
-    config[field] = try JSONSerialization.jsonObject(
-      with: Data(value.utf8), options: .fragmentsAllowed)
-    var altered = bundle
-    altered.configJSON = try JSONSerialization.data(withJSONObject: config)
-    #expect {
-      _ = try ModelRegistry.load(altered)
-    } throws: { error in
-      guard let error = error as? ModelError, case .invalidConfig(_, let named, _) = error else {
-        return false
-      }
-      let line = error.description
-      print("\(fixture) \(field): \(line)")
-      return named == field && !line.contains("\n")
-    }
+    try expectConfigRefused(fixture: fixture, field: field, value: value)
   }
+
 }
