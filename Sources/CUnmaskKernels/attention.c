@@ -10,7 +10,7 @@
 
 #define UK_KEYS 16
 #define UK_MAX_HEAD 256
-#define UK_QUERIES 32
+#define UK_QUERIES 64
 
 UK_INLINE void uk_attention_body(const float *q, const float *k, const float *v, float *out,
                                  long tokens, long heads, long kv_heads, long d, long head,
@@ -57,42 +57,59 @@ UK_INLINE void uk_attention_body(const float *q, const float *k, const float *v,
             for (int jj = 0; jj < UK_KEYS; jj++) s[g][jj] += qc * kt[c * UK_KEYS + jj];
           }
         }
-        for (int g = 0; g < 4 && i0 + g < nq; g++) {
-          long i = i0 + g;
+        // Softmax statistics per query; a repeated 4th query (past nq) is computed, not kept.
+        float p[4][UK_KEYS], alpha[4];
+        int live = nq - i0 < 4 ? (int)(nq - i0) : 4;
+        for (int g = 0; g < 4; g++) {
+          long i = g < live ? i0 + g : i0 + live - 1;
           float tileMax = -INFINITY;
           for (int jj = 0; jj < UK_KEYS; jj++) {
             s[g][jj] = jj < nk ? s[g][jj] * scale : -INFINITY;
             tileMax = fmaxf(tileMax, s[g][jj]);
           }
           float newMax = fmaxf(m[i], tileMax);
-          float alpha = m[i] == -INFINITY ? 0.0f : uk_expf(m[i] - newMax);
+          alpha[g] = m[i] == -INFINITY ? 0.0f : uk_expf(m[i] - newMax);
           // All 16 lanes through exp (padding lanes hold -inf, which exp clamps), then the
           // padding zeroed: a loop without a branch, so the compiler vectorizes the exp.
-          float p[UK_KEYS], sum = 0;
+          float sum = 0;
 #pragma clang loop vectorize(enable)
-          for (int jj = 0; jj < UK_KEYS; jj++) p[jj] = uk_expf(s[g][jj] - newMax);
+          for (int jj = 0; jj < UK_KEYS; jj++) p[g][jj] = uk_expf(s[g][jj] - newMax);
           for (int jj = 0; jj < UK_KEYS; jj++) {
-            p[jj] = jj < nk ? p[jj] : 0.0f;
-            sum += p[jj];
+            p[g][jj] = jj < nk ? p[g][jj] : 0.0f;
+            sum += p[g][jj];
           }
-          m[i] = newMax;
-          l[i] = l[i] * alpha + sum;
-          // o = alpha * o + P V, 16 output lanes at a time kept in registers over the keys.
-          float *oi = o[i];
-          const float *vt = vtile;
-          long c0 = 0;
-          for (; c0 + 16 <= d; c0 += 16) {
-            float acc[16];
-            for (int cc = 0; cc < 16; cc++) acc[cc] = oi[c0 + cc] * alpha;
-            for (long jj = 0; jj < nk; jj++) {
-              float pj = p[jj];
-              for (int cc = 0; cc < 16; cc++) acc[cc] += pj * vt[jj * d + c0 + cc];
+          if (g < live) {
+            m[i] = newMax;
+            l[i] = l[i] * alpha[g] + sum;
+          }
+        }
+        // o = alpha * o + P V for the four queries together, 16 output lanes each kept in
+        // registers over the keys: one load of a V row feeds four FMAs. Each query's sums run
+        // in the same order as alone, so a row's output does not depend on its neighbours.
+        float *orow[4];
+        float spare[UK_MAX_HEAD];
+        for (int g = 0; g < 4; g++) orow[g] = g < live ? o[i0 + g] : spare;
+        const float *vt = vtile;
+        long c0 = 0;
+        for (; c0 + 16 <= d; c0 += 16) {
+          float acc[4][16];
+          for (int g = 0; g < 4; g++)
+            for (int cc = 0; cc < 16; cc++)
+              acc[g][cc] = g < live ? orow[g][c0 + cc] * alpha[g] : 0.0f;
+          for (long jj = 0; jj < nk; jj++) {
+            for (int g = 0; g < 4; g++) {
+              float pj = p[g][jj];
+              for (int cc = 0; cc < 16; cc++) acc[g][cc] += pj * vt[jj * d + c0 + cc];
             }
-            for (int cc = 0; cc < 16; cc++) oi[c0 + cc] = acc[cc];
           }
+          for (int g = 0; g < live; g++)
+            for (int cc = 0; cc < 16; cc++) orow[g][c0 + cc] = acc[g][cc];
+        }
+        for (int g = 0; g < live; g++) {
+          float *oi = orow[g];
           for (long c = c0; c < d; c++) {
-            float acc = oi[c] * alpha;
-            for (long jj = 0; jj < nk; jj++) acc += p[jj] * vt[jj * d + c];
+            float acc = oi[c] * alpha[g];
+            for (long jj = 0; jj < nk; jj++) acc += p[g][jj] * vt[jj * d + c];
             oi[c] = acc;
           }
         }

@@ -11,6 +11,18 @@ UK_INLINE void uk_swiglu_body(float *gate, const float *up, long count) {
   }
 }
 
+/// GELU, tanh approximation, as x · sigmoid(2u) with u = β(x + κx³): the same function as
+/// 0.5·x·(1 + tanh(u)) (since 1 + tanh(u) = 2 / (1 + e^(-2u))), written so that it vectorizes
+/// with the Cephes exp and loses no precision where tanh(u) nears -1. libm's tanhf (through
+/// expm1f, one value at a time) took 12% of an MDLM forward pass at 1024 tokens.
+UK_INLINE void uk_gelu_tanh_body(float *x, long count, float beta, float kappa) {
+  for (long i = 0; i < count; i++) {
+    float v = x[i];
+    float inner = beta * (v + kappa * (v * v * v));
+    x[i] = v / (1.0f + uk_expf(-2.0f * inner));
+  }
+}
+
 /// roundf (halves away from zero) without a libm call, so that it vectorizes: v - trunc(v) is
 /// exact (Sterbenz), so the comparison with 0.5 decides exactly as roundf does.
 UK_INLINE float uk_round_half_away(float v) {
@@ -52,7 +64,19 @@ void uk_scalar_swiglu(float *gate, const float *up, long count) {
   uk_swiglu_body(gate, up, count);
 }
 
+void uk_scalar_gelu_tanh(float *x, long count, float beta, float kappa) {
+  uk_gelu_tanh_body(x, count, beta, kappa);
+}
+
 #ifdef UK_X86
+UK_AVX2 static void uk_avx2_gelu_tanh(float *x, long count, float beta, float kappa) {
+  uk_gelu_tanh_body(x, count, beta, kappa);
+}
+
+UK_AVX512 static void uk_avx512_gelu_tanh(float *x, long count, float beta, float kappa) {
+  uk_gelu_tanh_body(x, count, beta, kappa);
+}
+
 UK_AVX2 void uk_avx2_swiglu(float *gate, const float *up, long count) {
   uk_swiglu_body(gate, up, count);
 }
@@ -87,6 +111,17 @@ void uk_swiglu(uk_path path, float *gate, const float *up, long count) {
     case UK_PATH_AVX512_BF16: uk_avx512_swiglu(gate, up, count); return;
 #endif
     default: uk_scalar_swiglu(gate, up, count); return;
+  }
+}
+
+void uk_gelu_tanh(uk_path path, float *x, long count, float beta, float kappa) {
+  switch (path) {
+#ifdef UK_X86
+    case UK_PATH_AVX2: uk_avx2_gelu_tanh(x, count, beta, kappa); return;
+    case UK_PATH_AVX512:
+    case UK_PATH_AVX512_BF16: uk_avx512_gelu_tanh(x, count, beta, kappa); return;
+#endif
+    default: uk_scalar_gelu_tanh(x, count, beta, kappa); return;
   }
 }
 

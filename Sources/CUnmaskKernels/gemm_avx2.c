@@ -1,15 +1,25 @@
-// AVX2/FMA GEMM micro-kernels (16 ymm registers): RT x RN accumulators of 8 lanes; k tails
-// (k not a multiple of 8) are summed in scalar code after the vector reduction. bf16 weights
-// are widened exactly in registers; int8 dots use vpmaddubsw + vpmaddwd as ggml's AVX2 path.
+// AVX2/FMA GEMM micro-kernels (16 ymm registers). f32 and bf16 weights: packed panels and
+// outer-product tiles (below); bf16 weights are widened exactly while packed. int8 dots use
+// vpmaddubsw + vpmaddwd as ggml's AVX2 path.
 #include "internal.h"
 #include "q_fold.h"
 
 #ifdef UK_X86
 #include <immintrin.h>
 
-#define RT 4
-#define RN 3
-#define KC 512
+// f32 / bf16 weights: the outer-product form. A panel of PN = 16 weight rows (output columns)
+// over KC inputs is packed k-major ([KC][16], bf16 widened exactly), then every tile of PR = 6
+// activation rows runs against it: per input, two panel loads and six broadcasts feed twelve
+// FMAs into 6 x 16 accumulators (12 of the 16 ymm registers). Each activation value is loaded
+// once per 16 outputs instead of once per 3 (the earlier dot-product tiles, whose activations a
+// 1024-token canvas re-streamed from L3 for every 3 weight rows: 0.33x of BLAS sgemm on an
+// MDLM pass). Every output sums its inputs in order, k = 0, 1, ..., one lane and one FMA chain
+// per output, whatever other rows or columns share its tile: so a row's result does not depend
+// on the rows that come with it (LogitRowsTests, BatchedKVCacheTests hold the kernel paths to
+// that, bit for bit).
+#define PR 6
+#define PN 16
+#define KC 256
 
 UK_AVX2 UK_INLINE __m256 a2_load_w(const void *w, long offset, int kind) {
   if (kind == 0) return _mm256_loadu_ps((const float *)w + offset);
@@ -24,58 +34,87 @@ UK_AVX2 UK_INLINE float a2_w_scalar(const void *w, long offset, int kind) {
   return uk_bf16_to_f32(bits);
 }
 
-UK_AVX2 UK_INLINE float a2_hsum(__m256 v) {
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_add_ss(s, _mm_movehdup_ps(s));
-  return _mm_cvtss_f32(s);
+/// Packs weight rows [n, n + nn) over inputs [k0, k0 + kc) into panel[kk * 16 + j] (zero rows
+/// past nn), 8 x 8 blocks transposed in registers.
+UK_AVX2 UK_INLINE void a2_pack(const void *w, int kind, long ldw, long n, int nn, long k0,
+                               long kc, float *panel) {
+  for (int j0 = 0; j0 < PN; j0 += 8) {
+    long kk = 0;
+    for (; kk + 8 <= kc; kk += 8) {
+      __m256 r[8];
+      for (int j = 0; j < 8; j++)
+        r[j] = j0 + j < nn ? a2_load_w(w, (n + j0 + j) * ldw + k0 + kk, kind) : _mm256_setzero_ps();
+      __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+      __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+      __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+      __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+      __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+      __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+      __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+      __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+      float *dst = panel + kk * PN + j0;
+      _mm256_storeu_ps(dst + 0 * PN, _mm256_permute2f128_ps(u0, u4, 0x20));
+      _mm256_storeu_ps(dst + 1 * PN, _mm256_permute2f128_ps(u1, u5, 0x20));
+      _mm256_storeu_ps(dst + 2 * PN, _mm256_permute2f128_ps(u2, u6, 0x20));
+      _mm256_storeu_ps(dst + 3 * PN, _mm256_permute2f128_ps(u3, u7, 0x20));
+      _mm256_storeu_ps(dst + 4 * PN, _mm256_permute2f128_ps(u0, u4, 0x31));
+      _mm256_storeu_ps(dst + 5 * PN, _mm256_permute2f128_ps(u1, u5, 0x31));
+      _mm256_storeu_ps(dst + 6 * PN, _mm256_permute2f128_ps(u2, u6, 0x31));
+      _mm256_storeu_ps(dst + 7 * PN, _mm256_permute2f128_ps(u3, u7, 0x31));
+    }
+    for (; kk < kc; kk++)
+      for (int j = 0; j < 8; j++)
+        panel[kk * PN + j0 + j] =
+            j0 + j < nn ? a2_w_scalar(w, (n + j0 + j) * ldw + k0 + kk, kind) : 0.0f;
+  }
 }
 
-UK_AVX2 UK_INLINE void a2_tile(const float *x, long ldx, const void *w, long ldw, int kind,
-                               long kc, int rt, int rn, float *y, long ldy, int accumulate) {
-  __m256 acc[RT][RN];
-  for (int i = 0; i < RT; i++)
-    for (int j = 0; j < RN; j++) acc[i][j] = _mm256_setzero_ps();
-  long kk = 0;
-  for (; kk + 8 <= kc; kk += 8) {
-    __m256 wv[RN];
-    for (int j = 0; j < RN; j++)
-      if (j < rn) wv[j] = a2_load_w(w, j * ldw + kk, kind);
-    for (int i = 0; i < RT; i++) {
+/// y[i][0..nn) (+)= sum over kk of x[i][kk] * panel[kk][0..nn) for rt <= 6 rows.
+UK_AVX2 UK_INLINE void a2_panel_tile(const float *x, long ldx, const float *panel, long kc, int rt,
+                                     int nn, float *y, long ldy, int accumulate) {
+  __m256 acc[PR][2];
+  for (int i = 0; i < PR; i++) acc[i][0] = acc[i][1] = _mm256_setzero_ps();
+  for (long kk = 0; kk < kc; kk++) {
+    __m256 w0 = _mm256_loadu_ps(panel + kk * PN), w1 = _mm256_loadu_ps(panel + kk * PN + 8);
+    for (int i = 0; i < PR; i++) {
       if (i >= rt) continue;
-      __m256 xv = _mm256_loadu_ps(x + i * ldx + kk);
-      for (int j = 0; j < RN; j++)
-        if (j < rn) acc[i][j] = _mm256_fmadd_ps(xv, wv[j], acc[i][j]);
+      __m256 xv = _mm256_broadcast_ss(x + i * ldx + kk);
+      acc[i][0] = _mm256_fmadd_ps(xv, w0, acc[i][0]);
+      acc[i][1] = _mm256_fmadd_ps(xv, w1, acc[i][1]);
     }
   }
-  for (int i = 0; i < rt; i++)
-    for (int j = 0; j < rn; j++) {
-      float s = a2_hsum(acc[i][j]);
-      for (long r = kk; r < kc; r++) s += x[i * ldx + r] * a2_w_scalar(w, j * ldw + r, kind);
-      float *dst = y + i * ldy + j;
-      *dst = accumulate ? *dst + s : s;
+  for (int i = 0; i < rt; i++) {
+    float *dst = y + i * ldy;
+    if (nn == PN) {
+      __m256 lo = acc[i][0], hi = acc[i][1];
+      if (accumulate) {
+        lo = _mm256_add_ps(_mm256_loadu_ps(dst), lo);
+        hi = _mm256_add_ps(_mm256_loadu_ps(dst + 8), hi);
+      }
+      _mm256_storeu_ps(dst, lo);
+      _mm256_storeu_ps(dst + 8, hi);
+    } else {
+      float lanes[PN];
+      _mm256_storeu_ps(lanes, acc[i][0]);
+      _mm256_storeu_ps(lanes + 8, acc[i][1]);
+      for (int j = 0; j < nn; j++) dst[j] = accumulate ? dst[j] + lanes[j] : lanes[j];
     }
+  }
 }
 
 UK_AVX2 UK_INLINE void a2_gemm(const float *x, long ldx, long rows, long k, const void *w, int kind,
                                long n0, long n1, float *y, long ldy) {
-  long size = kind == 0 ? 4 : 2;
+  float panel[KC * PN] __attribute__((aligned(32)));
   for (long k0 = 0; k0 < k; k0 += KC) {
     long kc = k - k0 < KC ? k - k0 : KC;
-    for (long n = n0; n < n1; n += RN) {
-      int rn = n1 - n < RN ? (int)(n1 - n) : RN;
-      const char *wp = (const char *)w + (n * k + k0) * size;
-      for (long t = 0; t < rows; t += RT) {
-        int rt = rows - t < RT ? (int)(rows - t) : RT;
+    for (long n = n0; n < n1; n += PN) {
+      int nn = n1 - n < PN ? (int)(n1 - n) : PN;
+      a2_pack(w, kind, k, n, nn, k0, kc, panel);
+      for (long t = 0; t < rows; t += PR) {
         const float *xp = x + t * ldx + k0;
         float *yp = y + t * ldy + n;
-        if (rt == RT && rn == RN) {
-          if (kind == 0) a2_tile(xp, ldx, wp, k, 0, kc, RT, RN, yp, ldy, k0 > 0);
-          else a2_tile(xp, ldx, wp, k, 1, kc, RT, RN, yp, ldy, k0 > 0);
-        } else {
-          if (kind == 0) a2_tile(xp, ldx, wp, k, 0, kc, rt, rn, yp, ldy, k0 > 0);
-          else a2_tile(xp, ldx, wp, k, 1, kc, rt, rn, yp, ldy, k0 > 0);
-        }
+        if (rows - t >= PR) a2_panel_tile(xp, ldx, panel, kc, PR, nn, yp, ldy, k0 > 0);
+        else a2_panel_tile(xp, ldx, panel, kc, (int)(rows - t), nn, yp, ldy, k0 > 0);
       }
     }
   }
@@ -146,19 +185,23 @@ UK_AVX2 void uk_avx2_gemm_q(int q4, const int8_t *xq, const float *xd, long rows
                             const uint8_t *w, long n0, long n1, float *y, long ldy) {
   long blocks = k / UK_QBLOCK;
   long rowBytes = blocks * (q4 ? UK_Q4_0_BYTES : UK_Q8_0_BYTES);
-  for (long n = n0; n < n1; n += QRN) {
-    int rn = n1 - n < QRN ? (int)(n1 - n) : QRN;
-    for (long t = 0; t < rows; t += QRT) {
-      int rt = rows - t < QRT ? (int)(rows - t) : QRT;
-      const int8_t *xp = xq + t * k;
-      const float *dp = xd + t * blocks;
-      const uint8_t *wp = w + n * rowBytes;
-      float *yp = y + t * ldy + n;
-      if (rt == QRT && rn == QRN) {
-        if (q4) a2_q_tile(1, xp, dp, k, wp, rowBytes, QRT, QRN, yp, ldy);
-        else a2_q_tile(0, xp, dp, k, wp, rowBytes, QRT, QRN, yp, ldy);
-      } else {
-        a2_q_tile(q4, xp, dp, k, wp, rowBytes, rt, rn, yp, ldy);
+  long mc = uk_row_block(k + blocks * 4, QRT);
+  for (long m0 = 0; m0 < rows; m0 += mc) {
+    long m1 = rows - m0 < mc ? rows : m0 + mc;
+    for (long n = n0; n < n1; n += QRN) {
+      int rn = n1 - n < QRN ? (int)(n1 - n) : QRN;
+      for (long t = m0; t < m1; t += QRT) {
+        int rt = m1 - t < QRT ? (int)(m1 - t) : QRT;
+        const int8_t *xp = xq + t * k;
+        const float *dp = xd + t * blocks;
+        const uint8_t *wp = w + n * rowBytes;
+        float *yp = y + t * ldy + n;
+        if (rt == QRT && rn == QRN) {
+          if (q4) a2_q_tile(1, xp, dp, k, wp, rowBytes, QRT, QRN, yp, ldy);
+          else a2_q_tile(0, xp, dp, k, wp, rowBytes, QRT, QRN, yp, ldy);
+        } else {
+          a2_q_tile(q4, xp, dp, k, wp, rowBytes, rt, rn, yp, ldy);
+        }
       }
     }
   }

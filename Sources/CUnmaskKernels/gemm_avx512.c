@@ -76,22 +76,25 @@ UK_AVX512 UK_INLINE void a5_tile(const float *x, long ldx, const void *w, long l
 
 UK_AVX512 UK_INLINE void a5_gemm(const float *x, long ldx, long rows, long k, const void *w,
                                  int kind, long n0, long n1, float *y, long ldy) {
-  long size = kind == 0 ? 4 : 2, chunk = uk_chunk(k, KC);
+  long size = kind == 0 ? 4 : 2, chunk = uk_chunk(k, KC), mc = uk_row_block(chunk * 4, RT);
   for (long k0 = 0; k0 < k; k0 += chunk) {
     long kc = k - k0 < chunk ? k - k0 : chunk;
-    for (long n = n0; n < n1; n += RN) {
-      int rn = n1 - n < RN ? (int)(n1 - n) : RN;
-      const char *wp = (const char *)w + (n * k + k0) * size;
-      for (long t = 0; t < rows; t += RT) {
-        int rt = rows - t < RT ? (int)(rows - t) : RT;
-        const float *xp = x + t * ldx + k0;
-        float *yp = y + t * ldy + n;
-        if (rt == RT && rn == RN) {
-          if (kind == 0) a5_tile(xp, ldx, wp, k, 0, kc, RT, RN, yp, ldy, k0 > 0);
-          else a5_tile(xp, ldx, wp, k, 1, kc, RT, RN, yp, ldy, k0 > 0);
-        } else {
-          if (kind == 0) a5_tile(xp, ldx, wp, k, 0, kc, rt, rn, yp, ldy, k0 > 0);
-          else a5_tile(xp, ldx, wp, k, 1, kc, rt, rn, yp, ldy, k0 > 0);
+    for (long m0 = 0; m0 < rows; m0 += mc) {
+      long m1 = rows - m0 < mc ? rows : m0 + mc;
+      for (long n = n0; n < n1; n += RN) {
+        int rn = n1 - n < RN ? (int)(n1 - n) : RN;
+        const char *wp = (const char *)w + (n * k + k0) * size;
+        for (long t = m0; t < m1; t += RT) {
+          int rt = m1 - t < RT ? (int)(m1 - t) : RT;
+          const float *xp = x + t * ldx + k0;
+          float *yp = y + t * ldy + n;
+          if (rt == RT && rn == RN) {
+            if (kind == 0) a5_tile(xp, ldx, wp, k, 0, kc, RT, RN, yp, ldy, k0 > 0);
+            else a5_tile(xp, ldx, wp, k, 1, kc, RT, RN, yp, ldy, k0 > 0);
+          } else {
+            if (kind == 0) a5_tile(xp, ldx, wp, k, 0, kc, rt, rn, yp, ldy, k0 > 0);
+            else a5_tile(xp, ldx, wp, k, 1, kc, rt, rn, yp, ldy, k0 > 0);
+          }
         }
       }
     }
@@ -135,17 +138,20 @@ UK_AVX512_BF16 UK_INLINE void bf_tile(const uint16_t *x, long ldx, const uint16_
 UK_AVX512_BF16 void uk_avx512bf16_gemm_bf16(const uint16_t *xb, long ldx, long rows, long k,
                                             const uint16_t *w, long n0, long n1, float *y,
                                             long ldy) {
-  long chunk = uk_chunk(k, KC_BF16);
+  long chunk = uk_chunk(k, KC_BF16), mc = uk_row_block(chunk * 2, RT);
   for (long k0 = 0; k0 < k; k0 += chunk) {
     long kc = k - k0 < chunk ? k - k0 : chunk;
-    for (long n = n0; n < n1; n += RN) {
-      int rn = n1 - n < RN ? (int)(n1 - n) : RN;
-      for (long t = 0; t < rows; t += RT) {
-        int rt = rows - t < RT ? (int)(rows - t) : RT;
-        const uint16_t *xp = xb + t * ldx + k0, *wp = w + n * k + k0;
-        float *yp = y + t * ldy + n;
-        if (rt == RT && rn == RN) bf_tile(xp, ldx, wp, k, kc, RT, RN, yp, ldy, k0 > 0);
-        else bf_tile(xp, ldx, wp, k, kc, rt, rn, yp, ldy, k0 > 0);
+    for (long m0 = 0; m0 < rows; m0 += mc) {
+      long m1 = rows - m0 < mc ? rows : m0 + mc;
+      for (long n = n0; n < n1; n += RN) {
+        int rn = n1 - n < RN ? (int)(n1 - n) : RN;
+        for (long t = m0; t < m1; t += RT) {
+          int rt = m1 - t < RT ? (int)(m1 - t) : RT;
+          const uint16_t *xp = xb + t * ldx + k0, *wp = w + n * k + k0;
+          float *yp = y + t * ldy + n;
+          if (rt == RT && rn == RN) bf_tile(xp, ldx, wp, k, kc, RT, RN, yp, ldy, k0 > 0);
+          else bf_tile(xp, ldx, wp, k, kc, rt, rn, yp, ldy, k0 > 0);
+        }
       }
     }
   }
@@ -211,19 +217,23 @@ UK_AVX512_VNNI void uk_avx512vnni_gemm_q(int q4, const int8_t *xq, const float *
                                          long ldy) {
   long blocks = k / UK_QBLOCK;
   long rowBytes = blocks * (q4 ? UK_Q4_0_BYTES : UK_Q8_0_BYTES);
-  for (long n = n0; n < n1; n += QRN) {
-    int rn = n1 - n < QRN ? (int)(n1 - n) : QRN;
-    for (long t = 0; t < rows; t += QRT) {
-      int rt = rows - t < QRT ? (int)(rows - t) : QRT;
-      const int8_t *xp = xq + t * k;
-      const float *dp = xd + t * blocks;
-      const uint8_t *wp = w + n * rowBytes;
-      float *yp = y + t * ldy + n;
-      if (rt == QRT && rn == QRN) {
-        if (q4) q_tile(1, xp, dp, k, wp, rowBytes, QRT, QRN, yp, ldy);
-        else q_tile(0, xp, dp, k, wp, rowBytes, QRT, QRN, yp, ldy);
-      } else {
-        q_tile(q4, xp, dp, k, wp, rowBytes, rt, rn, yp, ldy);
+  long mc = uk_row_block(k + blocks * 4, QRT);
+  for (long m0 = 0; m0 < rows; m0 += mc) {
+    long m1 = rows - m0 < mc ? rows : m0 + mc;
+    for (long n = n0; n < n1; n += QRN) {
+      int rn = n1 - n < QRN ? (int)(n1 - n) : QRN;
+      for (long t = m0; t < m1; t += QRT) {
+        int rt = m1 - t < QRT ? (int)(m1 - t) : QRT;
+        const int8_t *xp = xq + t * k;
+        const float *dp = xd + t * blocks;
+        const uint8_t *wp = w + n * rowBytes;
+        float *yp = y + t * ldy + n;
+        if (rt == QRT && rn == QRN) {
+          if (q4) q_tile(1, xp, dp, k, wp, rowBytes, QRT, QRN, yp, ldy);
+          else q_tile(0, xp, dp, k, wp, rowBytes, QRT, QRN, yp, ldy);
+        } else {
+          q_tile(q4, xp, dp, k, wp, rowBytes, rt, rn, yp, ldy);
+        }
       }
     }
   }

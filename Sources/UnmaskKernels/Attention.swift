@@ -16,7 +16,7 @@ import CUnmaskKernels
 /// about 8% of a 120M model's forward pass in thread hand-offs.
 public enum Attention {
   /// Queries per work item on the kernel paths.
-  static let queryBlock = 32
+  static let queryBlock = 64
 
   /// - Parameters:
   ///   - q: `[T, heads · d]`, already rotated.

@@ -80,6 +80,10 @@ void uk_attention(uk_path path, const float *q, const float *k, const float *v, 
 /// with the same Cephes exp as uk_attention.
 void uk_swiglu(uk_path path, float *gate, const float *up, long count);
 
+/// GELU's tanh approximation in place, x[i] = x / (1 + e^(-2u)) with u = beta (x + kappa x^3):
+/// 0.5 x (1 + tanh(u)) rewritten to vectorize, with the same Cephes exp as uk_attention.
+void uk_gelu_tanh(uk_path path, float *x, long count, float beta, float kappa);
+
 #ifdef __cplusplus
 }
 #endif
