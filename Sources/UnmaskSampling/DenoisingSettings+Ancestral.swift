@@ -72,7 +72,8 @@ extension DenoisingSettings {
     }
     guard temperature == 1 else {
       throw fail(
-        "temperature", "the \(name) sampler draws from p_x0 itself (1); \(temperature) does not apply")
+        "temperature",
+        "the \(name) sampler draws from p_x0 itself (1); \(temperature) does not apply")
     }
     if topK != nil { throw fail("top-k", "does not apply to the \(name) sampler (use --top-p)") }
     if cfgScale != 0 { throw fail("cfg-scale", "does not apply to the \(name) sampler") }
@@ -94,7 +95,8 @@ extension DenoisingSettings {
         "cache",
         sampler == .semiAR
           ? "semi-ar runs with exact (BD3-LM's kv_cache) or none"
-          : "\(cache.rawValue) does not apply to \(name), which reuses a pass only while its canvas is unchanged")
+          : "\(cache.rawValue) does not apply to \(name), which reuses a pass only while its canvas is unchanged"
+      )
     }
     if let path = replayDraws, path.isEmpty {
       throw fail("replay-draws", "needs a file path")
@@ -104,7 +106,8 @@ extension DenoisingSettings {
     {
       throw fail(
         "remdm-loop",
-        "ReMDM's loop divides by t_off, 1 - t_on and alpha_on: needs 0 < end, start < 1, alpha-on > 0")
+        "ReMDM's loop divides by t_off, 1 - t_on and alpha_on: needs 0 < end, start < 1, alpha-on > 0"
+      )
     }
   }
 }

@@ -59,7 +59,8 @@ public struct ReplayedDraws: UniformSource {
     } catch let error as NumPyError {
       throw SamplingError.replay(
         path: path,
-        message: "not a float32 or float64 .npy array ('\(error.field)': expected \(error.expected))")
+        message:
+          "not a float32 or float64 .npy array ('\(error.field)': expected \(error.expected))")
     }
     if let bad = values.first(where: { !($0 >= 0 && $0 < 1) }) {
       throw SamplingError.replay(path: path, message: "holds \(bad), not a uniform in [0, 1)")

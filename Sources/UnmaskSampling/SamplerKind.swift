@@ -5,8 +5,8 @@
 /// schedule and a strategy's choice of positions. MDLM's, ReMDM's and BD3-LM's samplers decide
 /// "whether" and "what" together, one categorical draw per position over the vocabulary plus
 /// the mask (`q(x_s | x_t)`), so their random draws, and the tokens they give, cannot be
-/// reproduced through that split; they run in their own small loops (see
-/// Sources/UnmaskSampling/Ancestral/README.md and docs/STRATEGIES.md).
+/// reproduced through that split; they run in their own small loops (`Ancestral/`; see
+/// docs/STRATEGIES.md, "Ancestral samplers", and docs/REPLAY.md).
 public enum SamplerKind: String, CaseIterable, Codable, Sendable {
   /// The remasking loop: proposals, the schedule's counts, a remasking strategy (LLaDA, Dream,
   /// Fast-dLLM, the block-diffusion presets, dllm's samplers).

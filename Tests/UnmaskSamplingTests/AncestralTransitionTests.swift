@@ -77,8 +77,8 @@ import UnmaskCore
     return counts
   }
 
-  static func mdlmSettings() -> DenoisingSettings {
-    var s = DenoisingSettings.ancestralPreset(.mdlm)!
+  static func mdlmSettings() throws -> DenoisingSettings {
+    var s = try #require(DenoisingSettings.ancestralPreset(.mdlm))
     s.maskID = Int32(logits.count - 1)
     s.length = positions
     s.blockLength = positions
@@ -88,7 +88,7 @@ import UnmaskCore
 
   @Test(arguments: [false, true])
   func mdlmCacheStepMatchesItsTransition(gumbel: Bool) throws {
-    let settings = Self.mdlmSettings()
+    let settings = try Self.mdlmSettings()
     let denoiser = try Denoiser(model: FixedLogits(Self.logits), settings: settings)
     let canvas = [Int32](repeating: settings.maskID, count: Self.positions)
     var draws: any UniformSource =
@@ -106,7 +106,7 @@ import UnmaskCore
   }
 
   @Test func bd3lmGridStepMatchesItsTransition() throws {
-    var settings = DenoisingSettings.ancestralPreset(.bd3lm)!
+    var settings = try #require(DenoisingSettings.ancestralPreset(.bd3lm))
     settings.maskID = Int32(Self.logits.count - 1)
     settings.length = Self.positions
     settings.blockLength = Self.positions
@@ -128,7 +128,7 @@ import UnmaskCore
   }
 
   @Test func aSeedReproducesARunAndAnotherSeedDoesNot() throws {
-    var settings = Self.mdlmSettings()
+    var settings = try Self.mdlmSettings()
     settings.length = 64
     settings.steps = 16
     func run(_ seed: UInt64) throws -> [Int32] {

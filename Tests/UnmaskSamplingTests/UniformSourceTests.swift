@@ -18,9 +18,12 @@ import UnmaskCore
   }
 
   @Test func rowsFixTheSizeOfEveryCallAndThePrecisionIsChecked() throws {
-    var rows = ReplayedDraws(values: Array(repeating: 0.5, count: 12), precision: .float32, callSize: 6)
+    var rows = ReplayedDraws(
+      values: Array(repeating: 0.5, count: 12), precision: .float32, callSize: 6)
     #expect(try rows.uniforms(6, precision: .float32).count == 6)
-    let shape = #expect(throws: SamplingError.self) { _ = try rows.uniforms(5, precision: .float32) }
+    let shape = #expect(throws: SamplingError.self) {
+      _ = try rows.uniforms(5, precision: .float32)
+    }
     #expect("\(shape!)".contains("each recorded call holds 6 draws"))
     let precision = #expect(throws: SamplingError.self) {
       _ = try rows.uniforms(6, precision: .float64)

@@ -57,7 +57,8 @@ import Unmask
   @Test func theGoldensCoverEverySampler() throws {
     let names = Set(try Self.load().runs.map(\.name))
     for needed in [
-      "mdlm-ddpm", "mdlm-ddpm-cache", "mdlm-ddpm-cache-notime", "remdm-cap", "remdm-rescale-nucleus",
+      "mdlm-ddpm", "mdlm-ddpm-cache", "mdlm-ddpm-cache-notime", "remdm-cap",
+      "remdm-rescale-nucleus",
       "remdm-conf", "remdm-loop", "remdm-mdlm-nucleus", "bd3lm-first-hitting",
       "bd3lm-first-hitting-kv-nucleus", "bd3lm-grid", "bd3lm-grid-kv-short",
     ] {

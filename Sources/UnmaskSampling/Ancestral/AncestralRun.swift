@@ -71,7 +71,7 @@ struct AncestralRun {
       if canvas[i] == mask {
         remasked.append(i)
       } else {
-        let score = scores[i]?.probability(of: Int(canvas[i])) ?? .nan
+        let score = scores[i]?.drawnProbability ?? .nan
         committed.append(.init(position: i, token: canvas[i], score: score))
       }
     }
@@ -108,18 +108,17 @@ struct AncestralRun {
 
 /// One masked position's distribution as step events describe it.
 struct RowScores {
-  /// The probabilities `[V]` (SUBS, after nucleus filtering).
-  var probabilities: [Double]
   /// The largest probability.
   var confidence: Float
   /// Largest minus second largest.
   var margin: Float
   /// `-sum p log p`, in nats.
   var entropy: Float
+  /// The probability of the token drawn (the commit's score).
+  var drawnProbability: Float
 
-  /// The scores of `p`.
-  init(_ p: [Double]) {
-    probabilities = p
+  /// The scores of `p` (SUBS, after nucleus filtering), `drawn` the token the step drew.
+  init(_ p: [Double], drawn: Int) {
     var first = 0.0
     var second = 0.0
     var h = 0.0
@@ -135,10 +134,6 @@ struct RowScores {
     confidence = Float(first)
     margin = Float(first - second)
     entropy = Float(h)
-  }
-
-  /// `p[token]`.
-  func probability(of token: Int) -> Float {
-    token < probabilities.count ? Float(probabilities[token]) : .nan
+    drawnProbability = drawn < p.count ? Float(p[drawn]) : .nan
   }
 }

@@ -151,13 +151,15 @@ struct BD3LMSampler {
           } else {
             (logits, seconds) = try run.pass(
               ForwardCanvas(
-                tokens: Array(before[window]), rows: .positions(range.map { $0 - window.lowerBound }),
+                tokens: Array(before[window]),
+                rows: .positions(range.map { $0 - window.lowerBound }),
                 sigma: Double(sigma)))
           }
           probabilities = blockProbabilities(logits, range: range, canvas: before)
         }
         var next = before
         let blockMasks = range.filter { before[$0] == mask }
+        let p = probabilities ?? [:]  // every mask of the block has its row
         if settings.firstHitting {
           let uniforms =
             draws.replaysReference ? try draws.uniforms(b * v, precision: .float64) : nil
@@ -170,7 +172,7 @@ struct BD3LMSampler {
           }
           let position = blockMasks[try draws.index(below: blockMasks.count)]
           let row = TransitionRow(
-            probabilities: .dense(probabilities![position]!), tokenWeight: 1, maskWeight: 0,
+            probabilities: .dense(p[position] ?? []), tokenWeight: 1, maskWeight: 0,
             maskColumn: Int(mask))
           let k = position - range.lowerBound
           if let uniforms {
@@ -186,7 +188,7 @@ struct BD3LMSampler {
           for position in blockMasks {
             // q = p_x0 · (1 - m_s/m_t) in float64 with the float32 factor, mask m_s/m_t.
             let row = TransitionRow(
-              probabilities: .dense(probabilities![position]!),
+              probabilities: .dense(p[position] ?? []),
               tokenWeight: Double(1 - maskProbability), maskWeight: Double(maskProbability),
               maskColumn: Int(mask))
             let k = position - range.lowerBound
@@ -209,7 +211,10 @@ struct BD3LMSampler {
           cachedEnd = range.upperBound
         }
         if next != before { probabilities = nil }
-        let scores = run.observers.isEmpty ? [:] : (probabilities ?? [:]).mapValues(RowScores.init)
+        var scores: [Int: RowScores] = [:]
+        if !run.observers.isEmpty {
+          for (position, row) in p { scores[position] = RowScores(row, drawn: Int(next[position])) }
+        }
         guard
           run.finishStep(
             before: before, time: Double(tFloat), nextTime: Double(moveS), block: block,
@@ -217,7 +222,8 @@ struct BD3LMSampler {
         else { return true }
       }
       _ = lastSigma
-      if range.upperBound > 256 && lowEntropy(run.canvas[(range.upperBound - 256)..<range.upperBound])
+      if range.upperBound > 256
+        && lowEntropy(run.canvas[(range.upperBound - 256)..<range.upperBound])
       {
         return false
       }

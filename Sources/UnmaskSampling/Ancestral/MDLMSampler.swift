@@ -116,7 +116,11 @@ struct MDLMSampler {
         (cached, seconds) = try run.pass(
           ForwardCanvas(tokens: before, rows: .positions(masked), sigma: sigma))
       }
-      let probabilities = try rows(cached, masked: masked)
+      // Row k of the pass is masked[k] (unchanged while the pass is reused).
+      let rowOf = Dictionary(uniqueKeysWithValues: masked.enumerated().map { ($1, $0) })
+      var logp: [Float] = []
+      var committedProbability: [Int: Double] = [:]
+      var scores: [Int: RowScores] = [:]
       // The step's transition weights.
       var maskedWeights: (token: Double, mask: Double)
       var kept: (Int) -> (token: Double, mask: Double)? = { _ in nil }
@@ -128,7 +132,8 @@ struct MDLMSampler {
       case .cache, .remdmMDLM:
         maskedWeights = (Double(t - (t - dt)), Double(t - dt))
       case .remdm:
-        let w = remdm!.weights(t: t, dt: dt, canvas: before, maskID: mask, fixed: run.fixed)
+        guard let w = remdm?.weights(t: t, dt: dt, canvas: before, maskID: mask, fixed: run.fixed)
+        else { preconditionFailure("a ReMDM update has its transition") }
         maskedWeights = w.masked
         kept = w.kept
       }
@@ -138,7 +143,9 @@ struct MDLMSampler {
       var next = before
       for j in before.indices where !run.fixed[j] {
         let row: TransitionRow
-        if let p = probabilities[j] {
+        var p: [Double] = []
+        if let k = rowOf[j], let cached {
+          p = probabilities(cached, row: k, logp: &logp)
           row = TransitionRow(
             probabilities: .dense(p), tokenWeight: maskedWeights.token,
             maskWeight: maskedWeights.mask, maskColumn: Int(mask))
@@ -157,13 +164,16 @@ struct MDLMSampler {
           drawn = row.inverseCDF(u, vocabularySize: v, numerics: numerics)
         }
         next[j] = Int32(drawn)
+        if !p.isEmpty {
+          committedProbability[j] = p[drawn]
+          if !observers.isEmpty { scores[j] = RowScores(p, drawn: drawn) }
+        }
       }
       run.canvas = next
-      remdm?.update(before: before, after: next, maskID: mask) { probabilities[$0]?[Int(next[$0])] ?? 0 }
+      remdm?.update(before: before, after: next, maskID: mask) { committedProbability[$0] ?? 0 }
       // ddpm-cache: the pass is reused while nothing changed, unless σ conditions the network.
       if case .ddpm = update { cached = nil }
       if next != before || model.conditionsOnNoiseLevel { cached = nil }
-      let scores = observers.isEmpty ? [:] : scoresOf(probabilities)
       guard
         run.finishStep(
           before: before, time: Double(t), nextTime: Double(t - dt), block: 0, stepInBlock: i,
@@ -177,28 +187,17 @@ struct MDLMSampler {
     return run.result()
   }
 
-  /// p_x0 (SUBS, float32, nucleus-filtered when asked) of every masked position, from the
-  /// pass's rows `[masked.count, V]`; nil at the others.
-  private func rows(_ logits: Matrix?, masked: [Int]) throws -> [Int: [Double]] {
-    guard let logits, !masked.isEmpty else { return [:] }
-    var out: [Int: [Double]] = [:]
-    var logp: [Float] = []
-    for (k, position) in masked.enumerated() {
-      logits.values.withUnsafeBufferPointer { all in
-        let row = UnsafeBufferPointer(rebasing: all[(k * logits.columns)..<((k + 1) * logits.columns)])
-        SUBSParameterization.logProbabilities(row, maskColumn: Int(settings.maskID), into: &logp)
-      }
-      var p = SUBSParameterization.probabilities32(logp)
-      if let topP = settings.topP, topP < 1 {
-        p = NucleusFilter.filter(p, topP: topP, precision: .float32)
-      }
-      out[position] = p
+  /// p_x0 (SUBS, float32, nucleus-filtered when asked) of row `k` of the pass (one masked
+  /// position), computed when its draw needs it: one row of `V` at a time.
+  private func probabilities(_ logits: Matrix, row k: Int, logp: inout [Float]) -> [Double] {
+    logits.values.withUnsafeBufferPointer { all in
+      let row = UnsafeBufferPointer(
+        rebasing: all[(k * logits.columns)..<((k + 1) * logits.columns)])
+      SUBSParameterization.logProbabilities(row, maskColumn: Int(settings.maskID), into: &logp)
     }
-    return out
-  }
-
-  private func scoresOf(_ probabilities: [Int: [Double]]) -> [Int: RowScores] {
-    probabilities.mapValues(RowScores.init)
+    let p = SUBSParameterization.probabilities32(logp)
+    guard let topP = settings.topP, topP < 1 else { return p }
+    return NucleusFilter.filter(p, topP: topP, precision: .float32)
   }
 
   /// `noise_removal`: one pass at the last time, every mask left takes its argmax under SUBS.
@@ -209,10 +208,11 @@ struct MDLMSampler {
     let (logits, seconds) = try run.pass(
       ForwardCanvas(tokens: before, rows: .positions(masked), sigma: Double(sigma(t))))
     var logp: [Float] = []
-    var probabilities: [Int: [Double]] = [:]
+    var scores: [Int: RowScores] = [:]
     for (k, position) in masked.enumerated() {
       logits.values.withUnsafeBufferPointer { all in
-        let row = UnsafeBufferPointer(rebasing: all[(k * logits.columns)..<((k + 1) * logits.columns)])
+        let row = UnsafeBufferPointer(
+          rebasing: all[(k * logits.columns)..<((k + 1) * logits.columns)])
         SUBSParameterization.logProbabilities(row, maskColumn: Int(settings.maskID), into: &logp)
       }
       var best = 0
@@ -220,11 +220,13 @@ struct MDLMSampler {
         best = j
       }
       run.canvas[position] = Int32(best)
-      if !run.observers.isEmpty { probabilities[position] = SUBSParameterization.probabilities32(logp) }
+      if !run.observers.isEmpty {
+        scores[position] = RowScores(SUBSParameterization.probabilities32(logp), drawn: best)
+      }
     }
     _ = run.finishStep(
       before: before, time: Double(t), nextTime: 0, block: 0, stepInBlock: settings.steps,
-      blockRange: run.promptLength..<before.count, scores: scoresOf(probabilities),
+      blockRange: run.promptLength..<before.count, scores: scores,
       modelSeconds: seconds)
   }
 }

@@ -58,7 +58,8 @@ struct ReMDMTransition {
       var eta = [Float](repeating: 0, count: confidence.count)
       confidence.withUnsafeBufferPointer { TorchSoftmax.softmax($0, into: &eta) }
       let sigma = eta.indices.map { i -> Float in
-        canvas[i] == maskID ? 0 : BFloat16Rounding.multiply(BFloat16Rounding.round(eta[i]), sigmaMax)
+        canvas[i] == maskID
+          ? 0 : BFloat16Rounding.multiply(BFloat16Rounding.round(eta[i]), sigmaMax)
       }
       // Masked rows: σ = 0 in bfloat16 arithmetic.
       let one = BFloat16Rounding.subtract(1, 0)
