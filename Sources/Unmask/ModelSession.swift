@@ -87,21 +87,35 @@ public final class ModelSession: @unchecked Sendable {
   /// The reference preset that matches the architecture: Dream's numerics for Dream models
   /// (shifted logits, top-k 50, truncated counts), the block-diffusion samplers for LLaDA2 and
   /// SDAR, dllm's MDLM sampler for its a2d models (`--preset bd3lm` for the BD3LM-trained ones),
-  /// LLaDA's for the others (LLaDA-MoE included, as its reference samples).
+  /// the Kuleshov group's own samplers for MDLM and BD3-LM checkpoints, LLaDA's for the others
+  /// (LLaDA-MoE included, as its reference samples).
   public var defaultPreset: PresetName {
     switch architecture {
     case "Dream": return .dream
     case "LLaDA2": return .llada2
     case "SDAR": return .sdar
     case "Fast-dLLM v2": return .fastDLLMv2
-    case "A2D-Qwen3": return .mdlm
+    case "A2D-Qwen3", "MDLM": return .mdlm
+    case "BD3-LM": return .bd3lm
     default: return .llada
     }
   }
 
-  /// The settings of `preset` (the architecture's when nil) with this model's special ids.
+  /// Whether `mdlm` and `bd3lm` mean the Kuleshov group's samplers here (MDLM and BD3-LM
+  /// checkpoints, the DiTs their papers trained) rather than dllm's (its a2d models).
+  public var usesAncestralPresets: Bool { architecture == "MDLM" || architecture == "BD3-LM" }
+
+  /// The settings of `preset` (the architecture's when nil) with this model's special ids:
+  /// `mdlm` and `bd3lm` resolve by architecture (`usesAncestralPresets`), and BD3-LM's blocks
+  /// are the checkpoint's `block_size`.
   public func settings(preset: PresetName? = nil) -> DenoisingSettings {
-    var settings = DenoisingSettings.preset(preset ?? defaultPreset)
+    let name = preset ?? defaultPreset
+    var settings =
+      (usesAncestralPresets ? DenoisingSettings.ancestralPreset(name) : nil)
+      ?? DenoisingSettings.preset(name)
+    if settings.sampler == .semiAR, case .blockCausal(let b) = model.attentionMask {
+      settings.blockLength = b
+    }
     settings.maskID = specialTokens.mask
     settings.eosID = specialTokens.eos
     settings.eotID = specialTokens.eot

@@ -20,6 +20,10 @@ public protocol MaskPredictor: AnyObject {
   /// Fast-dLLM v2's shift), so a cached window must start a row before the first row read.
   var readsPreviousRow: Bool { get }
 
+  /// Whether the network's output depends on `ForwardCanvas.sigma` (a time-conditioned DiT):
+  /// then a pass at one noise level cannot stand in for another (MDLM's `ddpm_cache`).
+  var conditionsOnNoiseLevel: Bool { get }
+
   /// Logits for each canvas of `request`, in order: `[window.count, V]`, or `[n, V]` when the
   /// canvas asks for `.positions`. Row `j` is the prediction for position
   /// `window.lowerBound + j` (or `positions[j]`), as generation reads it.
@@ -38,6 +42,9 @@ extension MaskPredictor {
 
   /// Row `p` predicts position `p`.
   public var readsPreviousRow: Bool { false }
+
+  /// No noise input.
+  public var conditionsOnNoiseLevel: Bool { false }
 
   /// Logits `[T, V]` for one canvas; row `i` is the prediction for position `i`.
   public func logits(for tokens: [Int32]) throws -> Matrix {

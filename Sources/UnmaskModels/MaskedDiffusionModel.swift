@@ -61,6 +61,9 @@ extension MaskedDiffusionModel {
   /// No noise input, unless the architecture says otherwise.
   public var noiseLevelInput: NoiseLevelInput { .none }
 
+  /// σ conditions the network (`noiseLevelInput` is `.conditioned`).
+  public var conditionsOnNoiseLevel: Bool { noiseLevelInput == .conditioned }
+
   /// `model_type` is one of `modelTypes`.
   public static func claims(_ header: ConfigHeader) -> Bool {
     header.modelType.map(modelTypes.contains) ?? false

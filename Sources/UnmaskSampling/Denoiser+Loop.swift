@@ -42,6 +42,8 @@ extension Denoiser {
   ///
   /// - Returns: one result per job, in order.
   public func generate(_ jobs: [DenoisingJob]) throws -> [DenoisingResult] {
+    // MDLM's, ReMDM's and BD3-LM's samplers run in their own loops (`SamplerKind`).
+    if settings.sampler.isAncestral { return try generateAncestral(jobs) }
     let start = ContinuousClock.now
     var lanes: [Lane] = try jobs.map { job in
       guard job.promptLength >= 0, job.promptLength + settings.length <= job.canvas.count else {

@@ -50,12 +50,17 @@ public final class Denoiser {
         field: "mask-id",
         message: "\(settings.maskID) is outside the vocabulary (\(model.vocabularySize))")
     }
-    // The run's logit source says now whether the model can run the cache asked for.
-    _ = try makeLogitSource(model: model, settings: settings)
     self.model = model
     self.settings = settings
     self.strategy = strategy
     self.schedule = schedule
+    if settings.sampler.isAncestral {
+      // The sampler says now whether it can run this model with these settings.
+      _ = try makeAncestralSampler()
+    } else {
+      // The run's logit source says now whether the model can run the cache asked for.
+      _ = try makeLogitSource(model: model, settings: settings)
+    }
   }
 
   /// Generates `settings.length` tokens after `prompt`, before the fixed `suffix`; observers

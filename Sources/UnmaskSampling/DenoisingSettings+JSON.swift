@@ -19,7 +19,8 @@ extension DenoisingSettings: Codable {
     "confidence_eos_eot_inf", "mask_id", "eos_id", "eot_id", "reference_eos_bug", "stop_at_eos",
     "eos_fill", "min_length", "cache", "block_layout", "minimal_topk", "end_after_eos_block",
     "topk_over",
-    "block_causal", "right_shift_logits",
+    "block_causal", "right_shift_logits", "sampler", "first_hitting", "noise_removal",
+    "sampling_eps", "replay_draws",
   ]
 
   /// Every key a settings object may hold: the fields and every registered strategy's and
@@ -41,6 +42,11 @@ extension DenoisingSettings: Codable {
     s.topKScope = try o.choice("topk_over", "top-k scope") ?? s.topKScope
     s.blockCausal = try o.bool("block_causal") ?? s.blockCausal
     s.rightShiftLogits = try o.bool("right_shift_logits") ?? s.rightShiftLogits
+    s.sampler = try o.choice("sampler", "sampler") ?? s.sampler
+    s.firstHitting = try o.bool("first_hitting") ?? s.firstHitting
+    s.noiseRemoval = try o.bool("noise_removal") ?? s.noiseRemoval
+    s.samplingEps = try o.double("sampling_eps") ?? s.samplingEps
+    if let v = try o.optional("replay_draws", o.path) { s.replayDraws = v }
     let strategy = try o.descriptor("strategy", in: StrategyRegistry.table)
     s.strategy = try Strategy(strategy ?? s.strategy.descriptor, reading: o)
     let schedule = try o.descriptor("schedule", in: ScheduleRegistry.table)
@@ -93,6 +99,9 @@ extension DenoisingSettings: Codable {
       "block_layout": .string(blockLayout.rawValue), "minimal_topk": .integer(minimalTopK),
       "end_after_eos_block": .bool(endAfterEOSBlock), "topk_over": .string(topKScope.rawValue),
       "block_causal": .bool(blockCausal), "right_shift_logits": .bool(rightShiftLogits),
+      "sampler": .string(sampler.rawValue), "first_hitting": .bool(firstHitting),
+      "noise_removal": .bool(noiseRemoval), "sampling_eps": .number(samplingEps),
+      "replay_draws": optional(replayDraws) { .string($0) },
       "strategy": .string(strategy.name.rawValue), "schedule": .string(schedule.name.rawValue),
       "rounding": .string(rounding.rawValue), "proposal": .string(proposal.rawValue),
       "confidence_precision": .string(confidencePrecision.rawValue),

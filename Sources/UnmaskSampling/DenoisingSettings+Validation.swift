@@ -12,7 +12,11 @@ extension DenoisingSettings {
     guard blockLength >= 1 else {
       throw fail("block-length", "must be at least 1, got \(blockLength)")
     }
-    switch blockLayout {
+    // MDLM's and ReMDM's samplers run the whole canvas at every step: no blocks to check.
+    let layout: BlockLayout? = sampler == .ddpm || sampler == .ddpmCache ? nil : blockLayout
+    switch layout {
+    case nil:
+      break
     case .afterPrompt:
       guard length % blockLength == 0 else {
         throw fail("block-length", "\(blockLength) does not divide length \(length)")
@@ -70,6 +74,7 @@ extension DenoisingSettings {
     guard eps > 0, eps < 1 else { throw fail("eps", "must be in (0, 1), got \(eps)") }
     try strategy.validate(for: self)
     try schedule.validate(for: self)
+    try validateAncestral()
     if cache != .none && cfgScale > 0 {
       // Fast-dLLM's cached samplers have no guidance; an unconditional canvas needs its own cache.
       throw fail("cache", "\(cache.rawValue) cannot be combined with cfg-scale > 0")
@@ -101,6 +106,9 @@ extension DenoisingSettings {
   /// this; front ends call it so that a user's `--steps 100 --length 8` is not 92 forward passes
   /// that commit nothing.
   public func checkEveryStepCanCommit() throws {
+    // The ancestral samplers run their references' steps: MDLM's 128 on any canvas, BD3-LM's
+    // until each block is complete.
+    if sampler.isAncestral { return }
     // `half-even` drops the steps that would commit nothing, as dllm's samplers do; on the
     // canvas grid a block ends once it has no mask (the references' `break`), so steps past
     // its positions never run.

@@ -31,6 +31,22 @@ public struct DenoisingSettings: Equatable, Sendable {
   /// position its own row; `LogitShift.previousRow`), for checkpoints trained with the
   /// autoregressive shift. Applied on top of any shift the model makes itself.
   public var rightShiftLogits: Bool = false
+  /// Which loop runs the generation: the remasking loop (default) or one of the Kuleshov
+  /// group's ancestral samplers (`SamplerKind`; `--preset mdlm` / `bd3lm` on their checkpoints).
+  public var sampler: SamplerKind = .remasking
+  /// BD3-LM `first_hitting` (`--sampler semi-ar`): each step commits exactly one uniformly
+  /// chosen mask, at a time drawn as `t *= u^(1/masks)` (Zheng et al. 2025); false: the fixed
+  /// grid `linspace(1, 0, steps)` with `q(x_s | x_t)` draws.
+  public var firstHitting: Bool = true
+  /// MDLM `noise_removal` (`ddpm`, `ddpm-cache`): after the last step, one more pass at
+  /// `sampling_eps` fills every mask left with its most likely token.
+  public var noiseRemoval: Bool = true
+  /// MDLM `_sample(eps=1e-5)` (`ddpm`, `ddpm-cache`): the time grid runs
+  /// `linspace(1, sampling_eps, steps + 1)`. (`eps` is the log-linear schedule's own.)
+  public var samplingEps: Double = 1e-5
+  /// A recording of a reference run's uniform draws (`.npy`, see `ReplayedDraws`) that an
+  /// ancestral sampler replays instead of drawing from `seed`; nil: Unmask's own generator.
+  public var replayDraws: String? = nil
   /// Which masked positions are committed each step, with its parameters.
   public var strategy: Strategy = .confidence
   /// How the masked fraction falls over time, with its parameters.

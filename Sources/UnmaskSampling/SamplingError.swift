@@ -12,6 +12,9 @@ public enum SamplingError: Error, Equatable, CustomStringConvertible, Sendable {
   case noProgress(strategy: String, step: Int)
   /// A schedule file could not be read or parsed.
   case scheduleFile(path: String, message: String)
+  /// A recording of reference draws (`--replay-draws`) cannot serve the run: unreadable, of
+  /// another precision or shape, run out, or left with draws the run did not use.
+  case replay(path: String, message: String)
 
   /// One line saying what is wrong and what was expected.
   public var description: String {
@@ -29,6 +32,8 @@ public enum SamplingError: Error, Equatable, CustomStringConvertible, Sendable {
         "strategy \(strategy) committed nothing at step \(step); its block would never complete"
     case .scheduleFile(let path, let message):
       return "schedule file \(path): \(message)"
+    case .replay(let path, let message):
+      return "replay draws \(path): \(message)"
     }
   }
 }

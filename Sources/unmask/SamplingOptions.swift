@@ -9,6 +9,7 @@ extension ConfidencePrecision: ExpressibleByArgument {}
 extension CacheMode: ExpressibleByArgument {}
 extension BlockLayout: ExpressibleByArgument {}
 extension TopKScope: ExpressibleByArgument {}
+extension SamplerKind: ExpressibleByArgument {}
 
 /// `--strategy` and `--schedule`: the names in `StrategyRegistry` and `ScheduleRegistry`;
 /// `--help` lists each with its summary and its parameter flags.
@@ -35,9 +36,36 @@ extension PluginName: ExpressibleByArgument {
 struct SamplingOptions: ParsableArguments {
   @Option(
     help:
-      "Reference settings to start from (flags below override them). Default: the model's own (dream for Dream, llada2 for LLaDA2, sdar for SDAR, mdlm for dllm's a2d models, llada otherwise)."
+      "Reference settings to start from (flags below override them). Default: the model's own (dream for Dream, llada2 for LLaDA2, sdar for SDAR, mdlm for MDLM and dllm's a2d models, bd3lm for BD3-LM, llada otherwise). mdlm and bd3lm are the Kuleshov group's samplers on MDLM and BD3-LM checkpoints, dllm's on its a2d models."
   )
   var preset: PresetName?
+
+  @Option(
+    help:
+      "The loop: remasking (proposals, schedule, strategy), or an ancestral sampler of the Kuleshov group's, exactly: ddpm (MDLM _ddpm_update), ddpm-cache (MDLM _ddpm_caching_update; ReMDM with --strategy remdm), semi-ar (BD3-LM). Default: the preset's."
+  )
+  var sampler: SamplerKind?
+
+  @Flag(
+    inversion: .prefixedNo,
+    help:
+      "semi-ar: first-hitting (one mask per step at a random time; BD3-LM's default) or the grid linspace(1, 0, --steps) per block."
+  )
+  var firstHitting: Bool?
+
+  @Flag(
+    inversion: .prefixedNo,
+    help: "ddpm, ddpm-cache: a last pass at --sampling-eps fills the masks left (MDLM's default).")
+  var noiseRemoval: Bool?
+
+  @Option(help: "ddpm, ddpm-cache: the grid linspace(1, eps, --steps + 1) ends here. Default 1e-5.")
+  var samplingEps: Double?
+
+  @Option(
+    help: ArgumentHelp(
+      "Replay a reference run's uniform draws (.npy, float32 or float64, in call order) instead of drawing from --seed: ancestral samplers reproduce that run token for token.",
+      valueName: "FILE"))
+  var replayDraws: String?
 
   @Option(help: "Tokens to generate (masks appended to the prompt). Default 128.")
   var length: Int?
@@ -184,7 +212,8 @@ struct SamplingOptions: ParsableArguments {
   func validate() throws {
     // Without --preset the model's architecture picks one (block diffusion counts steps per
     // block), so only the flags' own forms are checked here; `settings(for:)` checks the rest.
-    guard let preset else {
+    // mdlm and bd3lm mean other samplers on other architectures: checked with the model.
+    guard let preset, !preset.dependsOnArchitecture else {
       _ = try overrides()
       return
     }
@@ -223,6 +252,11 @@ struct SamplingOptions: ParsableArguments {
     func put<T: RawRepresentable>(_ key: String, _ value: T?) where T.RawValue == String {
       if let value { o[key] = .string(value.rawValue) }
     }
+    put("sampler", sampler)
+    if let firstHitting { o["first_hitting"] = .bool(firstHitting) }
+    if let noiseRemoval { o["noise_removal"] = .bool(noiseRemoval) }
+    put("sampling_eps", samplingEps)
+    if let replayDraws { o["replay_draws"] = .string(replayDraws) }
     put("length", length)
     put("steps", steps)
     put("block_length", blockLength)

@@ -11,6 +11,9 @@ public enum ScheduleRegistry: PluginRegistry {
       LogLinearSchedule.descriptor,
       GeometricSchedule.descriptor,
       PolynomialSchedule.descriptor,
+      MDLMCosineSchedule.descriptor,
+      MDLMCosineSquaredSchedule.descriptor,
+      MDLMLinearSchedule.descriptor,
       ExplicitSchedule.descriptor,
     ])
 }

@@ -29,6 +29,11 @@ public struct ReMDMRemasking: DescribedStrategy {
       .choice("remdm_schedule", \ReMDMParameters.schedule, help: "ReMDM remasking schedule"),
       .number("remdm_loop_start", \ReMDMParameters.loopStart, help: "ReMDM loop window start t_on"),
       .number("remdm_loop_end", \ReMDMParameters.loopEnd, help: "ReMDM loop window end t_off"),
+      .number(
+        "remdm_alpha_on", \ReMDMParameters.alphaOn, in: .closedOpen(0, 1),
+        help:
+          "ReMDM loop alpha_on: the unmasked share held inside the window (the exact sampler, --sampler ddpm-cache; this strategy keeps the run's schedule)"
+      ),
     ],
     reads: StrategyReads(logitRows: .all, probabilities: .proposals),
     allowsMoreStepsThanPositions: true,
@@ -111,8 +116,13 @@ public struct ReMDMParameters: PluginParameters {
   public var loopStart: Double = 0.55
   /// Loop window end t_off (the `loop` schedule).
   public var loopEnd: Double = 0.05
+  /// The share of tokens unmasked while the `loop` window runs (remdm's `alpha_on`, 0.9 in
+  /// its scripts/remdm-loop.sh); read by the exact sampler (`--sampler ddpm-cache`), where the
+  /// time before the window is rescaled to reach it.
+  public var alphaOn: Double = 0.9
 
-  /// The reference's defaults: eta 0.04, `cap`, window (0.05, 0.55].
+  /// Eta 0.04, `cap`, window (0.05, 0.55], alpha_on 0.9 (remdm's scripts/remdm-loop.sh
+  /// window and alpha_on).
   public init() {}
 }
 

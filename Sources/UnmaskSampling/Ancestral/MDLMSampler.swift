@@ -1,0 +1,232 @@
+import Foundation
+import UnmaskCore
+
+/// MDLM's ancestral sampler and ReMDM's, as their references run them (`--sampler ddpm` and
+/// `--sampler ddpm-cache`; kuleshov-group/mdlm diffusion.py `_sample`, `_ddpm_update`,
+/// `_ddpm_caching_update`; kuleshov-group/remdm diffusion.py `_sample`, `_ddpm_caching_update`):
+///
+///     timesteps = linspace(1, sampling_eps, steps + 1)   (float32), dt = (1 - sampling_eps) / steps
+///     for t in timesteps[:-1]:
+///       p_x0 = exp(SUBS(model(x, σ(t))))                  (reused while x is unchanged: ddpm-cache)
+///       q(x_s | x_t) = p_x0 · (m_t - m_s), mask m_s        (m = 1 - exp(-σ) for ddpm, t for ddpm-cache)
+///       x_s ~ q at every masked position (Gumbel-max); tokens are copied
+///     noise removal: x = argmax SUBS(model(x, σ(timesteps[-1])))
+///
+/// `--strategy remdm` gives ReMDM's update instead (`ReMDMTransition`), with its nucleus
+/// filtering (`--top-p`); `--strategy origin` with `--top-p` below 1 is remdm's `sampler: mdlm`
+/// (mdlm's update, nucleus filtered, float64 draws). σ(t) reaches the network only when it is
+/// time-conditioned (the model zeroes it otherwise); then the p_x0 cache is never reused, as the
+/// references disable it.
+///
+/// Draws: with a replay (`UniformSource.replaysReference`) every step takes the `[L, V]`
+/// uniforms of the reference's `rand_like(q_xs)` (float32 in mdlm, float64 in remdm) and
+/// decides by Gumbel argmax; Unmask's own generator draws one uniform per position that can
+/// change (inverse CDF). A step with no mask left runs no pass (there is nothing to predict).
+struct MDLMSampler {
+  /// The update a step makes.
+  enum Update {
+    /// mdlm `_ddpm_update`: `m = 1 - exp(-σ(t))` on the schedule.
+    case ddpm(any TotalNoiseSchedule)
+    /// mdlm `_ddpm_caching_update`: `m = t` (log-linear), float32 draws.
+    case cache(LogLinearSchedule)
+    /// remdm `_ddpm_caching_update`, `sampler: mdlm`: mdlm's update, float64 draws, nucleus.
+    case remdmMDLM(LogLinearSchedule)
+    /// remdm `_ddpm_caching_update`, `sampler: remdm-*`.
+    case remdm(LogLinearSchedule, ReMDMParameters)
+  }
+
+  let model: MaskPredictor
+  let settings: DenoisingSettings
+  let update: Update
+
+  /// The update `settings` name (validated: see `DenoisingSettings.validateAncestral`).
+  init(model: MaskPredictor, settings: DenoisingSettings, schedule: any NoiseSchedule) throws {
+    self.model = model
+    self.settings = settings
+    let logLinear = schedule as? LogLinearSchedule
+    switch settings.sampler {
+    case .ddpm:
+      guard let noise = schedule as? any TotalNoiseSchedule else {
+        throw SamplingError.invalidSetting(
+          field: "schedule",
+          message:
+            "\(schedule.name.rawValue) is not one of MDLM's noise schedules (log-linear, geometric, mdlm-cosine, mdlm-cosine-squared, mdlm-linear)"
+        )
+      }
+      update = .ddpm(noise)
+    default:
+      guard let logLinear else {
+        throw SamplingError.invalidSetting(
+          field: "schedule",
+          message:
+            "ddpm-cache reads t as the masking probability, which is the log-linear schedule's (the reference asserts it); use --sampler ddpm for \(schedule.name.rawValue)"
+        )
+      }
+      if settings.strategy.name == .remdm,
+        let p = settings.strategy.parameters(as: ReMDMParameters.self)
+      {
+        update = .remdm(logLinear, p)
+      } else if let p = settings.topP, p < 1 {
+        update = .remdmMDLM(logLinear)
+      } else {
+        update = .cache(logLinear)
+      }
+    }
+  }
+
+  private var numerics: AncestralNumerics {
+    if case .ddpm = update { return .mdlm }
+    if case .cache = update { return .mdlm }
+    return .remdm
+  }
+
+  /// σ(t), the network's noise level (`self.noise(t)[0]`).
+  private func sigma(_ t: Float) -> Float {
+    switch update {
+    case .ddpm(let noise): return noise.totalNoise(at: t)
+    case .cache(let n), .remdmMDLM(let n), .remdm(let n, _): return n.totalNoise(at: t)
+    }
+  }
+
+  /// Fills the masks of `canvas`, drawing from `draws`.
+  func generate(
+    canvas: [Int32], promptLength: Int, observers: [DenoisingObserver],
+    draws: inout any UniformSource
+  ) throws -> DenoisingResult {
+    var run = AncestralRun(
+      model: model, settings: settings, canvas: canvas, promptLength: promptLength,
+      observers: observers)
+    let mask = settings.maskID
+    let v = model.vocabularySize
+    let steps = settings.steps
+    let times = CommitCounter.dreamTimesteps(count: steps + 1, eps: Float(settings.samplingEps))
+    let dt = Float((1 - settings.samplingEps) / Double(steps))
+    var remdm: ReMDMTransition?
+    if case .remdm(_, let p) = update {
+      remdm = ReMDMTransition(parameters: p, canvasLength: canvas.count)
+    }
+    var cached: Matrix?
+    for i in 0..<steps {
+      let t = times[i]
+      let before = run.canvas
+      let masked = run.masked(in: 0..<before.count)
+      var seconds = 0.0
+      if cached == nil && !masked.isEmpty {
+        let sigma = Double(sigma(t))
+        (cached, seconds) = try run.pass(
+          ForwardCanvas(tokens: before, rows: .positions(masked), sigma: sigma))
+      }
+      // Row k of the pass is masked[k] (unchanged while the pass is reused).
+      let rowOf = Dictionary(uniqueKeysWithValues: masked.enumerated().map { ($1, $0) })
+      var logp: [Float] = []
+      var committedProbability: [Int: Double] = [:]
+      var scores: [Int: RowScores] = [:]
+      // The step's transition weights.
+      var maskedWeights: (token: Double, mask: Double)
+      var kept: (Int) -> (token: Double, mask: Double)? = { _ in nil }
+      switch update {
+      case .ddpm(let noise):
+        let moveT = noise.moveChance(at: t)
+        let moveS = noise.moveChance(at: t - dt)
+        maskedWeights = (Double(moveT - moveS), Double(moveS))
+      case .cache, .remdmMDLM:
+        maskedWeights = (Double(t - (t - dt)), Double(t - dt))
+      case .remdm:
+        guard let w = remdm?.weights(t: t, dt: dt, canvas: before, maskID: mask, fixed: run.fixed)
+        else { preconditionFailure("a ReMDM update has its transition") }
+        maskedWeights = w.masked
+        kept = w.kept
+      }
+      let uniforms =
+        draws.replaysReference
+        ? try draws.uniforms(before.count * v, precision: numerics.draws) : nil
+      var next = before
+      for j in before.indices where !run.fixed[j] {
+        let row: TransitionRow
+        var p: [Double] = []
+        if let k = rowOf[j], let cached {
+          p = probabilities(cached, row: k, logp: &logp)
+          row = TransitionRow(
+            probabilities: .dense(p), tokenWeight: maskedWeights.token,
+            maskWeight: maskedWeights.mask, maskColumn: Int(mask))
+        } else if let w = kept(j) {
+          row = TransitionRow(
+            probabilities: .oneHot(Int(before[j])), tokenWeight: w.token, maskWeight: w.mask,
+            maskColumn: Int(mask))
+        } else {
+          continue  // a token MDLM's update copies
+        }
+        let drawn: Int
+        if let uniforms {
+          drawn = row.gumbelArgmax(uniforms[(j * v)..<((j + 1) * v)], numerics: numerics)
+        } else {
+          let u = try draws.uniform(precision: numerics.draws)
+          drawn = row.inverseCDF(u, vocabularySize: v, numerics: numerics)
+        }
+        next[j] = Int32(drawn)
+        if !p.isEmpty {
+          committedProbability[j] = p[drawn]
+          if !observers.isEmpty { scores[j] = RowScores(p, drawn: drawn) }
+        }
+      }
+      run.canvas = next
+      remdm?.update(before: before, after: next, maskID: mask) { committedProbability[$0] ?? 0 }
+      // ddpm-cache: the pass is reused while nothing changed, unless σ conditions the network.
+      if case .ddpm = update { cached = nil }
+      if next != before || model.conditionsOnNoiseLevel { cached = nil }
+      guard
+        run.finishStep(
+          before: before, time: Double(t), nextTime: Double(t - dt), block: 0, stepInBlock: i,
+          blockRange: promptLength..<before.count, scores: scores, modelSeconds: seconds)
+      else { break }
+    }
+    if settings.noiseRemoval && !run.stopped {
+      try removeNoise(&run, t: times[steps])
+    }
+    if !run.stopped { try draws.finish() }
+    return run.result()
+  }
+
+  /// p_x0 (SUBS, float32, nucleus-filtered when asked) of row `k` of the pass (one masked
+  /// position), computed when its draw needs it: one row of `V` at a time.
+  private func probabilities(_ logits: Matrix, row k: Int, logp: inout [Float]) -> [Double] {
+    logits.values.withUnsafeBufferPointer { all in
+      let row = UnsafeBufferPointer(
+        rebasing: all[(k * logits.columns)..<((k + 1) * logits.columns)])
+      SUBSParameterization.logProbabilities(row, maskColumn: Int(settings.maskID), into: &logp)
+    }
+    let p = SUBSParameterization.probabilities32(logp)
+    guard let topP = settings.topP, topP < 1 else { return p }
+    return NucleusFilter.filter(p, topP: topP, precision: .float32)
+  }
+
+  /// `noise_removal`: one pass at the last time, every mask left takes its argmax under SUBS.
+  private func removeNoise(_ run: inout AncestralRun, t: Float) throws {
+    let before = run.canvas
+    let masked = run.masked(in: 0..<before.count)
+    guard !masked.isEmpty else { return }
+    let (logits, seconds) = try run.pass(
+      ForwardCanvas(tokens: before, rows: .positions(masked), sigma: Double(sigma(t))))
+    var logp: [Float] = []
+    var scores: [Int: RowScores] = [:]
+    for (k, position) in masked.enumerated() {
+      logits.values.withUnsafeBufferPointer { all in
+        let row = UnsafeBufferPointer(
+          rebasing: all[(k * logits.columns)..<((k + 1) * logits.columns)])
+        SUBSParameterization.logProbabilities(row, maskColumn: Int(settings.maskID), into: &logp)
+      }
+      var best = 0
+      for j in 1..<logp.count where logp[j] > logp[best] || (logp[j].isNaN && !logp[best].isNaN) {
+        best = j
+      }
+      run.canvas[position] = Int32(best)
+      if !run.observers.isEmpty {
+        scores[position] = RowScores(SUBSParameterization.probabilities32(logp), drawn: best)
+      }
+    }
+    _ = run.finishStep(
+      before: before, time: Double(t), nextTime: 0, block: 0, stepInBlock: settings.steps,
+      blockRange: run.promptLength..<before.count, scores: scores,
+      modelSeconds: seconds)
+  }
+}

@@ -1,0 +1,143 @@
+import Foundation
+import Testing
+import UnmaskCore
+
+@testable import UnmaskSampling
+
+/// One step of the ancestral samplers under Unmask's own generator against the exact
+/// transition `q(x_s | x_t)`: many positions with the same logits take one step, and the counts
+/// of their outcomes (each token, or still masked) must pass a chi-square test against
+/// `p_v (m_t - m_s) / m_t` and `m_s / m_t`. The replay goldens (KuleshovReplayGoldenTests) fix
+/// the reference's Gumbel path token for token; these fix the distribution of the inverse-CDF
+/// path that runs without a recording (and of the Gumbel path fed by the generator).
+///
+/// The threshold is the chi-square quantile at p = 1e-4 (Wilson-Hilferty), so the seeded
+/// draws pass with a wide margin and a wrong transition fails: a mutation that drops the mask
+/// weight from the inverse CDF (`target = u * total`) gives a statistic above 1000.
+@Suite struct AncestralTransitionTests {
+  /// The same logits at every position, the mask's column last.
+  final class FixedLogits: MaskPredictor {
+    let row: [Float]
+    let attentionMask: AttentionMask
+    init(_ row: [Float], mask: AttentionMask = .full) {
+      self.row = row
+      attentionMask = mask
+    }
+    var vocabularySize: Int { row.count }
+    func logits(for request: ForwardRequest) throws -> [Matrix] {
+      try request.computingWholeCanvases { tokens in
+        Matrix(
+          rows: tokens.count, columns: row.count,
+          values: Array((0..<tokens.count).map { _ in row }.joined()))
+      }
+    }
+  }
+
+  /// Stops the run after its first step.
+  final class FirstStep: DenoisingObserver {
+    func denoisingDidFinish(_ step: DenoisingStep) -> ObserverDecision { .stop }
+  }
+
+  /// The generator, drawing every uniform the reference draws (the replay path).
+  struct ReferenceOrder: UniformSource {
+    var rng: SeededGenerator
+    var replaysReference: Bool { true }
+    mutating func uniforms(_ count: Int, precision: UniformPrecision) throws -> [Double] {
+      try rng.uniforms(count, precision: precision)
+    }
+  }
+
+  static let logits: [Float] = [0.3, -0.2, 1.0, 0.1, -0.5, 2.0]
+  static let positions = 1000
+
+  /// SUBS probabilities of `logits` (mask column last, excluded).
+  static func subs() -> [Double] {
+    let tokens = logits.dropLast().map { Foundation.exp(Double($0)) }
+    let total = tokens.reduce(0, +)
+    return tokens.map { $0 / total }
+  }
+
+  /// Pearson's statistic of `counts` against `expected` probabilities.
+  static func chiSquare(_ counts: [Int], _ expected: [Double]) -> Double {
+    let n = Double(counts.reduce(0, +))
+    return zip(counts, expected).reduce(0) { $0 + pow(Double($1.0) - n * $1.1, 2) / (n * $1.1) }
+  }
+
+  /// The chi-square quantile at p = 1e-4 (Wilson-Hilferty).
+  static func critical(df: Int) -> Double {
+    let k = Double(df)
+    let z = 3.719  // the standard normal quantile at 1 - 1e-4
+    return k * pow(1 - 2 / (9 * k) + z * (2 / (9 * k)).squareRoot(), 3)
+  }
+
+  /// Outcome counts of one step: tokens 0..<V-1, then still masked.
+  static func counts(_ canvas: [Int32], vocabulary: Int) -> [Int] {
+    var counts = [Int](repeating: 0, count: vocabulary)
+    for x in canvas { counts[Int(x)] += 1 }
+    return counts
+  }
+
+  static func mdlmSettings() throws -> DenoisingSettings {
+    var s = try #require(DenoisingSettings.ancestralPreset(.mdlm))
+    s.maskID = Int32(logits.count - 1)
+    s.length = positions
+    s.blockLength = positions
+    s.steps = 2
+    return s
+  }
+
+  @Test(arguments: [false, true])
+  func mdlmCacheStepMatchesItsTransition(gumbel: Bool) throws {
+    let settings = try Self.mdlmSettings()
+    let denoiser = try Denoiser(model: FixedLogits(Self.logits), settings: settings)
+    let canvas = [Int32](repeating: settings.maskID, count: Self.positions)
+    var draws: any UniformSource =
+      gumbel ? ReferenceOrder(rng: SeededGenerator(seed: 11)) : SeededGenerator(seed: 11)
+    let result = try denoiser.generate(
+      canvas: canvas, promptLength: 0, draws: &draws, observers: [FirstStep()])
+    // m_t = t = 1, m_s = 1 - dt (float32): the grid's first step.
+    let t = CommitCounter.dreamTimesteps(count: 3, eps: 1e-5)[0]
+    let s = t - Float((1 - 1e-5) / 2.0)
+    let total = Double(t - s) + Double(s)
+    let expected = Self.subs().map { $0 * Double(t - s) / total } + [Double(s) / total]
+    let stat = Self.chiSquare(Self.counts(result.canvas, vocabulary: Self.logits.count), expected)
+    print("ddpm-cache step (\(gumbel ? "Gumbel" : "inverse CDF")): chi-square \(stat)")
+    #expect(stat < Self.critical(df: Self.logits.count - 1))
+  }
+
+  @Test func bd3lmGridStepMatchesItsTransition() throws {
+    var settings = try #require(DenoisingSettings.ancestralPreset(.bd3lm))
+    settings.maskID = Int32(Self.logits.count - 1)
+    settings.length = Self.positions
+    settings.blockLength = Self.positions
+    settings.firstHitting = false
+    settings.cache = .none
+    settings.topP = nil
+    settings.steps = 4  // linspace(1, 0, 4): the first step goes from t = 1 to m_s = 0.75
+    let model = FixedLogits(Self.logits, mask: .blockCausal(blockLength: Self.positions))
+    let denoiser = try Denoiser(model: model, settings: settings)
+    var draws: any UniformSource = SeededGenerator(seed: 5)
+    let result = try denoiser.generate(
+      canvas: [Int32](repeating: settings.maskID, count: Self.positions), promptLength: 0,
+      draws: &draws, observers: [FirstStep()])
+    let maskProbability = 0.75
+    let expected = Self.subs().map { $0 * (1 - maskProbability) } + [maskProbability]
+    let stat = Self.chiSquare(Self.counts(result.canvas, vocabulary: Self.logits.count), expected)
+    print("semi-ar grid step: chi-square \(stat)")
+    #expect(stat < Self.critical(df: Self.logits.count - 1))
+  }
+
+  @Test func aSeedReproducesARunAndAnotherSeedDoesNot() throws {
+    var settings = try Self.mdlmSettings()
+    settings.length = 64
+    settings.steps = 16
+    func run(_ seed: UInt64) throws -> [Int32] {
+      settings.seed = seed
+      return try Denoiser(model: FixedLogits(Self.logits), settings: settings)
+        .generate(prompt: []).canvas
+    }
+    #expect(try run(3) == run(3))
+    #expect(try run(3) != run(4))
+    #expect(try !run(3).contains(settings.maskID))  // noise removal leaves no mask
+  }
+}

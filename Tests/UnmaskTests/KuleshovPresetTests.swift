@@ -1,0 +1,131 @@
+import Foundation
+import Testing
+import Unmask
+
+/// `--preset mdlm` and `--preset bd3lm` resolve by architecture: the Kuleshov group's samplers
+/// on MDLM and BD3-LM checkpoints, dllm's on its a2d models; and the settings those samplers
+/// cannot run are one-line errors.
+@Suite struct KuleshovPresetTests {
+  static func session(_ fixture: String) throws -> ModelSession {
+    try ModelSession.open(Fixtures.model(fixture))
+  }
+
+  @Test func presetsResolveByArchitecture() throws {
+    let mdlm = try Self.session("tiny-mdlm")
+    #expect(mdlm.defaultPreset == .mdlm)
+    let s = mdlm.settings()
+    #expect(s.sampler == .ddpmCache && s.strategy.name == .origin && s.steps == 128)
+    #expect(s.maskID == 199 && s.schedule.name == .logLinear && s.samplingEps == 1e-5)
+    let bd3lm = try Self.session("tiny-bd3lm")
+    #expect(bd3lm.defaultPreset == .bd3lm)
+    let b = bd3lm.settings()
+    #expect(b.sampler == .semiAR && b.blockLength == 4 && b.cache == .exact && b.topP == 0.9)
+    #expect(b.firstHitting)
+    // The same names on dllm's a2d model are dllm's samplers.
+    let a2d = try Self.session("tiny-a2d-qwen3")
+    #expect(a2d.settings(preset: .mdlm) == DenoisingSettings.preset(.mdlm).withIDs(of: a2d))
+    #expect(a2d.settings(preset: .bd3lm).sampler == .remasking)
+    // Another reference's preset on an MDLM checkpoint runs the remasking loop.
+    #expect(mdlm.settings(preset: .llada).sampler == .remasking)
+  }
+
+  @Test(arguments: [
+    ("tiny-mdlm", ["sampler": JSONValue.string("semi-ar")], "block-causal checkpoint"),
+    ("tiny-bd3lm", ["block_length": .integer(8)], "block_size 4"),
+    ("tiny-mdlm", ["schedule": .string("mdlm-cosine")], "use --sampler ddpm"),
+    ("tiny-mdlm", ["sampler": .string("ddpm"), "top_p": .number(0.9)], "no nucleus"),
+    ("tiny-mdlm", ["strategy": .string("confidence")], "remasking-loop strategy"),
+    ("tiny-mdlm", ["sampler": .string("ddpm"), "strategy": .string("remdm")], "ddpm-cache"),
+    ("tiny-mdlm", ["temperature": .number(0.5)], "draws from p_x0 itself"),
+    ("tiny-mdlm", ["sampler": .string("ddpm"), "schedule": .string("cosine")], "MDLM's noise"),
+    ("tiny-mdlm", ["cache": .string("exact")], "does not apply"),
+  ])
+  func impossibleSettingsAreOneLineErrors(
+    fixture: String, overrides: [String: JSONValue], message: String
+  ) throws {
+    let session = try Self.session(fixture)
+    let error = #expect(throws: SamplingError.self) {
+      let settings = try session.settings(
+        preset: nil, overrides: overrides.merging(["length": .integer(8)]) { a, _ in a })
+      _ = try session.generate(prompt: [5], settings: settings)
+    }
+    let text = "\(error.map { "\($0)" } ?? "")"
+    #expect(text.contains(message), "\(text)")
+    #expect(!text.contains("\n"))
+  }
+
+  /// tiny-bd3lm with σ zeroed: a model that ignores σ.
+  final class IgnoringNoiseLevel: MaskPredictor {
+    let inner: any MaskedDiffusionModel
+    init(_ inner: any MaskedDiffusionModel) { self.inner = inner }
+    var vocabularySize: Int { inner.vocabularySize }
+    var attentionMask: AttentionMask { inner.attentionMask }
+    func makeKVCache(positions: Int) -> KVCache? { inner.makeKVCache(positions: positions) }
+    func logits(for request: ForwardRequest) throws -> [Matrix] {
+      var zeroed = request
+      for i in zeroed.canvases.indices { zeroed.canvases[i].sigma = 0 }
+      return try inner.logits(for: zeroed)
+    }
+  }
+
+  /// BD3-LM's key/value cache changes no token when σ does not condition the network (the
+  /// published checkpoints); with a time-conditioned one its cached blocks keep their own σ,
+  /// as in the reference (the goldens replay both).
+  @Test(arguments: [true, false])
+  func theCacheChangesNoTokenOnAModelThatIgnoresSigma(firstHitting: Bool) throws {
+    let session = try Self.session("tiny-bd3lm")
+    let model = IgnoringNoiseLevel(session.model)
+    for seed: UInt64 in [1, 2, 3] {
+      var canvases: [[Int32]] = []
+      for cache in ["exact", "none"] {
+        let settings = try session.settings(
+          preset: .bd3lm,
+          overrides: [
+            "length": .integer(23), "seed": .integer(Int(seed)), "cache": .string(cache),
+            "first_hitting": .bool(firstHitting), "steps": .integer(firstHitting ? 5000 : 5),
+          ])
+        canvases.append(try Denoiser(model: model, settings: settings).generate(prompt: [7]).canvas)
+      }
+      #expect(canvases[0] == canvases[1], "seed \(seed)")
+      #expect(canvases[0].count == 24)
+    }
+  }
+
+  /// The references have no prompt (ReMDM would remask one); Unmask keeps prompt tokens.
+  @Test func remdmNeverRemasksThePrompt() throws {
+    let session = try Self.session("tiny-mdlm-notime")
+    let prompt: [Int32] = [5, 6, 7, 8]
+    for schedule in ["cap", "rescale", "conf", "loop"] {
+      let settings = try session.settings(
+        preset: .mdlm,
+        overrides: [
+          "strategy": .string("remdm"), "remdm_schedule": .string(schedule), "eta": .number(1),
+          "length": .integer(12), "steps": .integer(24), "seed": .integer(3),
+        ])
+      let canvas = try session.generate(prompt: prompt, settings: settings).result.canvas
+      #expect(Array(canvas.prefix(4)) == prompt, "\(schedule)")
+      #expect(!canvas.contains(199), "\(schedule)")
+    }
+  }
+
+  @Test func aMissingRecordingIsAOneLineCommandError() throws {
+    let result = try UnmaskTool.run([
+      "generate", "--model", Fixtures.model("tiny-mdlm"), "--prompt-tokens", "5",
+      "--length", "4", "--replay-draws", "/nonexistent/draws.npy",
+    ])
+    #expect(result.status != 0)
+    #expect(result.stderr.contains("/nonexistent/draws.npy: cannot be read"), "\(result.stderr)")
+    #expect(result.stderr.trimmingCharacters(in: .newlines).split(separator: "\n").count == 1)
+  }
+}
+
+extension DenoisingSettings {
+  /// These settings with `session`'s special ids, as `ModelSession.settings` gives them.
+  fileprivate func withIDs(of session: ModelSession) -> DenoisingSettings {
+    var s = self
+    s.maskID = session.specialTokens.mask
+    s.eosID = session.specialTokens.eos
+    s.eotID = session.specialTokens.eot
+    return s
+  }
+}
