@@ -38,7 +38,9 @@ extension DiffusionBound {
   /// `count` draws: their times, then each one's masks (the documented order).
   public func draws(count: Int, length: Int, rng: inout SeededGenerator) -> [NELBODraw] {
     let times = sampleTimes(count: count, length: length, rng: &rng)
-    return times.map { NELBODraw(times: $0, masked: sampleMasks(times: $0, length: length, rng: &rng)) }
+    return times.map {
+      NELBODraw(times: $0, masked: sampleMasks(times: $0, length: length, rng: &rng))
+    }
   }
 
   /// The bound of `tokens` at the given draws (`score --t-values/--masks`).

@@ -64,7 +64,9 @@ public struct NELBODrawInput: Equatable, Sendable {
         source: path,
         problem: "must be an object {\"t_values\": [...], \"masked_positions\": [[...], ...]}")
     }
-    if let unknown = json.members?.first(where: { !["t_values", "masked_positions"].contains($0.key) }) {
+    if let unknown = json.members?.first(where: {
+      !["t_values", "masked_positions"].contains($0.key)
+    }) {
       throw ExperimentError(
         source: path, field: unknown.key, problem: "is not a field (t_values, masked_positions)")
     }
@@ -150,7 +152,8 @@ public struct NELBODrawInput: Equatable, Sendable {
         && zip(a, b).allSatisfy { abs($0 - $1) <= 1e-12 * max(1, abs($0), abs($1)) }
       guard same else {
         throw ExperimentError(
-          source: source, problem: "disagree at draw \(i): \(a) on the command line, \(b) in the file")
+          source: source,
+          problem: "disagree at draw \(i): \(a) on the command line, \(b) in the file")
       }
     }
     return file

@@ -52,7 +52,7 @@ public enum ScoreBound: String, CaseIterable, Codable, Sendable {
       if ignoresFirstToken == true {
         throw ExperimentError(
           source: "--ignore-bos",
-          problem: "is BD3-LM's evaluation setting; MDLM's counts every position")
+          problem: "applies to BD3-LM's evaluation (ignore_bos); MDLM's counts every position")
       }
       return MDLMBound(model: model, maskID: maskID)
     case .bd3lm:

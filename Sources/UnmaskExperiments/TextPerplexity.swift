@@ -51,9 +51,14 @@ public struct TextPerplexity: Codable, Sendable {
 
   /// The unit of `nllPerToken` (and of `loglik`: nats), for the report.
   public var unit = "nats per token"
+  /// A NELBO's settings (schedule, t range and sampling, block length, ignore_bos).
+  public var settings: NELBOSettings?
+  /// The seed of the run, when the caller records it (`unmask score` does).
+  public var seed: UInt64?
 
   enum CodingKeys: String, CodingKey {
     case text, bound, tokens, windows, loglik, stderr, perplexity, window, samples, unit
+    case settings, seed
     case scoredTokens = "scored_tokens", nllPerToken = "nll_per_token"
     case bitsPerToken = "bits_per_token", forwardPasses = "forward_passes"
   }
@@ -124,6 +129,6 @@ public struct TextPerplexity: Codable, Sendable {
       text: source, bound: estimator.bound, tokens: tokens.count, scoredTokens: scored,
       windows: parts.count, loglik: loglik, stderr: variance.squareRoot(), nllPerToken: nll,
       perplexity: exp(nll), bitsPerToken: nll / log(2), forwardPasses: forwardPasses,
-      window: window, samples: samples)
+      window: window, samples: samples, settings: estimator.settings)
   }
 }

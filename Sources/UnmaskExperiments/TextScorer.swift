@@ -7,6 +7,8 @@ public protocol TextScorer {
   var maskID: Int32 { get }
   /// The bound computed, for the report.
   var bound: ScoreBound { get }
+  /// A NELBO's settings, for the report (nil for LLaDA's ELBO).
+  var settings: NELBOSettings? { get }
   /// The bound on log p(window), drawing from `rng`.
   func scoreWindow(_ tokens: [Int32], rng: inout SeededGenerator) throws -> WindowScore
 }
@@ -25,8 +27,7 @@ public struct WindowScore: Equatable, Sendable {
   public var forwardPasses: Int
 
   /// A window's score.
-  public init(loglik: Double, stderr: Double, scoredTokens: Int, samples: Int, forwardPasses: Int)
-  {
+  public init(loglik: Double, stderr: Double, scoredTokens: Int, samples: Int, forwardPasses: Int) {
     self.loglik = loglik
     self.stderr = stderr
     self.scoredTokens = scoredTokens
@@ -38,6 +39,8 @@ public struct WindowScore: Equatable, Sendable {
 extension LikelihoodEstimator: TextScorer {
   /// `llada`.
   public var bound: ScoreBound { .llada }
+  /// None: `samples` and `window` describe LLaDA's estimate.
+  public var settings: NELBOSettings? { nil }
 
   /// The window as an answer after an empty prompt, as LLaDA scores text unconditionally.
   public func scoreWindow(_ tokens: [Int32], rng: inout SeededGenerator) throws -> WindowScore {
@@ -73,6 +76,8 @@ public struct NELBOTextScorer: TextScorer {
   public var maskID: Int32 { nelbo.maskID }
   /// The bound's kind.
   public var bound: ScoreBound { nelbo.kind }
+  /// The bound's settings.
+  public var settings: NELBOSettings? { nelbo.settings }
 
   /// `-mean · counted` over the window's draws; a window with nothing counted (one token under
   /// `ignore_bos`) scores 0 over 0 tokens.

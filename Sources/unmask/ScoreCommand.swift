@@ -75,11 +75,13 @@ struct ScoreCommand: ParsableCommand {
   @Flag(
     inversion: .prefixedNo,
     help:
-      "BD3-LM: keep position 0 clean and out of the count, as bd3lms' evaluation does (ignore_bos). Default: on.")
+      "BD3-LM: keep position 0 clean and out of the count, as bd3lms' evaluation does (ignore_bos). Default: on."
+  )
   var ignoreBos: Bool?
   @Option(
     help:
-      "BD3-LM: how a group's times are stratified: per-block (each block over all strata; unbiased, the default) or reference (bd3lms' _sample_t).")
+      "BD3-LM: how a group's times are stratified: per-block (each block over all strata; unbiased, the default) or reference (bd3lms' _sample_t)."
+  )
   var tSampling: BD3LMBound.TimeSampling?
   @Option(help: "JSONL file of pairs (or of choices with --choices).") var data: String?
   @Flag(help: "--data holds multiple-choice items.") var choices = false
@@ -94,10 +96,11 @@ struct ScoreCommand: ParsableCommand {
   @Flag(help: "No progress on stderr (--text).") var quiet = false
 
   func validate() throws {
-    let pairFlags = [
-      ("--prompt", prompt), ("--answer", answer), ("--prompt-tokens", promptTokens),
-      ("--answer-tokens", answerTokens), ("--data", data),
-    ].filter { $0.1 != nil }.map(\.0) + (choices ? ["--choices"] : [])
+    let pairFlags =
+      [
+        ("--prompt", prompt), ("--answer", answer), ("--prompt-tokens", promptTokens),
+        ("--answer-tokens", answerTokens), ("--data", data),
+      ].filter { $0.1 != nil }.map(\.0) + (choices ? ["--choices"] : [])
     if let window, window < 1 { throw ValidationError("--window must be >= 1, got \(window)") }
     if (tValues != nil || masks != nil) && tokens == nil {
       throw ValidationError("--t-values and --masks evaluate the bound of --tokens IDS; give it")
@@ -146,7 +149,7 @@ struct ScoreCommand: ParsableCommand {
     ].filter(\.1).map(\.0)
     if !given.isEmpty {
       throw CommandError(
-        "\(given.joined(separator: ", ")) belong(s) to the NELBOs (--preset mdlm or bd3lm); LLaDA's ELBO draws l uniformly and has no schedule"
+        "\(given.joined(separator: ", ")) \(given.count == 1 ? "belongs" : "belong") to the NELBOs (--preset mdlm or bd3lm); LLaDA's ELBO draws l uniformly and has no schedule"
       )
     }
   }
@@ -241,13 +244,14 @@ struct ScoreCommand: ParsableCommand {
     }
     let tokens = tokenizer.encode(try TextPerplexity.readText(path: path), addSpecialTokens: false)
     try session.checkVocabulary(tokens)
-    let result = try TextPerplexity.measure(
+    var result = try TextPerplexity.measure(
       tokens: tokens, source: path, window: window, estimator: scorer, rng: &rng,
       progress: { done, total in
         guard !quiet else { return }
         let line = "\rwindow \(done)/\(total)" + (done == total ? "\n" : "")
         FileHandle.standardError.write(Data(line.utf8))
       })
+    result.seed = seed
     if json {
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

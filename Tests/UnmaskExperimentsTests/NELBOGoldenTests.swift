@@ -167,8 +167,22 @@ extension BD3LMNELBOGolden.Variant {
     for (i, rows) in [[1, 4, 5, 10], [9]].enumerated() {
       let expected = LogitRows.gather(rows, from: all[i])
       #expect(some[i].rows == rows.count)
-      #expect(maxGap(some[i].values, expected.values) <= 1e-6 * (expected.values.map(abs).max() ?? 1))
+      #expect(
+        maxGap(some[i].values, expected.values) <= 1e-6 * (expected.values.map(abs).max() ?? 1))
     }
+  }
+
+  /// Without `cross_attn` the reference's NELBO runs x_t alone under the model's own mask.
+  @Test func withoutCrossAttentionTheNoisyCanvasRunsAlone() throws {
+    let model = try DiTFixtures.bd3lm(["cross_attn": false])
+    let clean: [Int32] = [5, 17, 3, 90, 44, 2]
+    var noisy = clean
+    for j in [1, 4] { noisy[j] = 199 }
+    let ours = try model.noisyHalfLogits(
+      clean: clean, noisy: [noisy], sigmas: [1.5], rows: [[1, 4]])
+    let alone = try model.logits(
+      for: ForwardRequest([ForwardCanvas(tokens: noisy, rows: .positions([1, 4]), sigma: 1.5)]))
+    #expect(ours[0].values == alone[0].values)
   }
 
   func maxGap(_ a: [Float], _ b: [Float]) -> Float {

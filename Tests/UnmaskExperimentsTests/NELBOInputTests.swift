@@ -7,7 +7,10 @@ import UnmaskExperiments
 @Suite struct NELBOInputTests {
   @Test func tValuesParseOnePerDrawOrGroupsPerBlock() throws {
     #expect(try NELBODrawInput.parseTimes("0.25, 0.5,1", timesPerDraw: 1) == [[0.25], [0.5], [1]])
-    #expect(try NELBODrawInput.parseTimes("0.1,0.2;0.3,0.4", timesPerDraw: 2) == [[0.1, 0.2], [0.3, 0.4]])
+    #expect(
+      try NELBODrawInput.parseTimes("0.1,0.2;0.3,0.4", timesPerDraw: 2) == [
+        [0.1, 0.2], [0.3, 0.4],
+      ])
     #expect(try NELBODrawInput.parseTimes("0.1,0.2", timesPerDraw: 2) == [[0.1, 0.2]])
     #expect { _ = try NELBODrawInput.parseTimes("0.1,x", timesPerDraw: 1) } throws: {
       ($0 as? ExperimentError)?.source == "--t-values"
@@ -86,7 +89,8 @@ import UnmaskExperiments
     refused([NELBODraw(times: [0.5], masked: [1, 1])], "twice")
     refused([], "no draws")
     #expect {
-      _ = try mdlm.estimate(tokens: [1, 5], draws: [NELBODraw(times: [0.5], masked: [0])], source: "s")
+      _ = try mdlm.estimate(
+        tokens: [1, 5], draws: [NELBODraw(times: [0.5], masked: [0])], source: "s")
     } throws: { ($0 as? ExperimentError)?.problem.contains("mask token") == true }
 
     let input = NELBODrawInput(times: [[0.5], [0.9]], masked: [[0]])

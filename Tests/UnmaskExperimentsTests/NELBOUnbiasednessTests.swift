@@ -101,13 +101,17 @@ enum Quadrature {
     var exact = 0.0
     for positions in blocks {
       let n = positions.count
-      let subsets = (1..<(1 << n)).map { bits in (0..<n).filter { bits >> $0 & 1 == 1 }.map { positions[$0] } }
+      let subsets = (1..<(1 << n)).map { bits in
+        (0..<n).filter { bits >> $0 & 1 == 1 }.map { positions[$0] }
+      }
       // At t = 1 the weight is 1: each loss is c(S) / counted.
       let draws = subsets.map { NELBODraw(times: [1, 1], masked: $0) }
       let costs = try bound.losses(tokens: tokens, draws: draws).values
       for (subset, cost) in zip(subsets, costs) {
         let k = Double(subset.count)
-        let integral = nodes.reduce(0) { $0 + $1.w * pow($1.t, k - 1) * pow(1 - $1.t, Double(n) - k) }
+        let integral = nodes.reduce(0) {
+          $0 + $1.w * pow($1.t, k - 1) * pow(1 - $1.t, Double(n) - k)
+        }
         exact += cost * integral / (1 - 1e-3)
       }
     }

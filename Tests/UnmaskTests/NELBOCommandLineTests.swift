@@ -68,7 +68,9 @@ import Testing
   @Test func bd3lmAtTheReferenceDrawsGivesItsLosses() throws {
     let c = try goldenCase("nelbo-bd3lm.json", variant: 0)
     let masks = try JSONSerialization.data(
-      withJSONObject: ["t_values": c["t_values"] as Any, "masked_positions": c["masked_positions"] as Any])
+      withJSONObject: [
+        "t_values": c["t_values"] as Any, "masked_positions": c["masked_positions"] as Any,
+      ])
     let path = Fixtures.temporary("bd3lm-masks.json")
     try masks.write(to: URL(fileURLWithPath: path))
     let r = try UnmaskTool.run([
@@ -122,7 +124,8 @@ import Testing
     try JSONSerialization.data(
       withJSONObject: ["model": ["type": "BPE", "vocab": vocab, "merges": [String]()]]
     ).write(to: URL(fileURLWithPath: folder + "/tokenizer.json"))
-    let sentence = String(repeating: "in the beginning god created the heaven and the earth ", count: 2)
+    let sentence = String(
+      repeating: "in the beginning god created the heaven and the earth ", count: 2)
     let text = try file(sentence, name: "text.txt")
     let r = try UnmaskTool.run([
       "score", "--model", folder, "--text", text, "--mc", "4", "--batch", "2", "--json", "--quiet",
@@ -156,17 +159,25 @@ import Testing
     (["--model", "tiny-mdlm", "--tokens", "5,6", "--t-values", "0.5,x"], "'x'"),
     (["--model", "tiny-mdlm", "--tokens", "5,6", "--t-values", "2"], "outside"),
     (["--model", "tiny-mdlm", "--tokens", "5,199", "--mc", "2", "--batch", "2"], "mask token"),
-    (["--model", "tiny-mdlm", "--tokens", "5,6", "--masks", "/nonexistent.json"], "/nonexistent.json"),
+    (
+      ["--model", "tiny-mdlm", "--tokens", "5,6", "--masks", "/nonexistent.json"],
+      "/nonexistent.json"
+    ),
     (["--model", "tiny-mdlm", "--tokens", "5,6", "--ignore-bos"], "--ignore-bos"),
     (["--model", "tiny-mdlm", "--tokens", "5,6", "--t-sampling", "reference"], "--t-sampling"),
     (["--model", "tiny-mdlm", "--prompt-tokens", "5", "--answer-tokens", "6"], "whole sequences"),
     (["--model", "tiny-bd3lm", "--tokens", "5", "--mc", "2", "--batch", "2"], "none is scored"),
     (["--model", "tiny-bd3lm", "--tokens", "5,6", "--masks", "MASKS"], "masks position 0"),
     (
-      ["--model", "tiny-mdlm", "--tokens", Array(repeating: "5", count: 33).joined(separator: ",")],
+      [
+        "--model", "tiny-mdlm", "--tokens", Array(repeating: "5", count: 33).joined(separator: ","),
+      ],
       "model_length 32"
     ),
-    (["--model", "tiny-mdlm", "--tokens", "5,6", "--t-values", "0.5", "--masks", "MASKS"], "disagree"),
+    (
+      ["--model", "tiny-mdlm", "--tokens", "5,6", "--t-values", "0.5", "--masks", "MASKS"],
+      "disagree"
+    ),
   ]
 
   @Test(arguments: badInputs)
