@@ -57,10 +57,37 @@ import UnmaskExperiments
       try JSONSerialization.jsonObject(with: JSONEncoder().encode(result)) as? [String: Any])
     #expect(
       Set(object.keys) == [
-        "text", "tokens", "windows", "loglik", "stderr", "nll_per_token", "perplexity",
-        "forward_passes", "window", "samples",
+        "text", "bound", "tokens", "scored_tokens", "windows", "loglik", "stderr",
+        "nll_per_token", "bits_per_token", "perplexity", "unit", "forward_passes", "window",
+        "samples",
       ])
     #expect(object["text"] as? String == "t.txt" && object["windows"] as? Int == 2)
+    #expect(object["bound"] as? String == "llada" && object["scored_tokens"] as? Int == 7)
+    #expect(object["unit"] as? String == "nats per token")
+  }
+
+  /// A NELBO scores each window over its own draws; BD3-LM's `ignore_bos` leaves each
+  /// window's first token out of the count, so a one-token last window adds nothing.
+  @Test func nelboWindowsAddUpOverTheScoredTokens() throws {
+    let bound = BD3LMBound(
+      model: try DiTFixtures.bd3lm(["time_conditioning": false]), maskID: 199)
+    let scorer = try NELBOTextScorer(nelbo: bound, samples: 4, batch: 2)
+    let tokens: [Int32] = [5, 9, 17, 3, 90, 120, 8, 44, 61, 2, 13]
+    var rng = SeededGenerator(seed: 3)
+    let result = try TextPerplexity.measure(
+      tokens: tokens, source: "t.txt", window: 5, estimator: scorer, rng: &rng)
+    #expect(result.bound == .bd3lm && result.windows == 3)
+    #expect(result.scoredTokens == 4 + 4 + 0)
+    var direct = SeededGenerator(seed: 3)
+    var loglik = 0.0
+    for part in [Array(tokens[0..<5]), Array(tokens[5..<10])] {
+      let e = try bound.estimate(tokens: part, samples: 4, batch: 2, rng: &direct, source: "w")
+      loglik += -e.mean * 4
+    }
+    #expect(abs(result.loglik - loglik) <= 1e-12 * abs(loglik))
+    #expect(abs(result.nllPerToken + loglik / 8) <= 1e-12 * abs(loglik))
+    #expect(abs(result.bitsPerToken - result.nllPerToken / log(2)) < 1e-12)
+    #expect(result.perplexity == exp(result.nllPerToken))
   }
 
   @Test func badInputNamesTheSource() throws {
