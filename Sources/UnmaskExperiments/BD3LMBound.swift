@@ -53,7 +53,7 @@ public struct BD3LMBound: DiffusionBound {
   /// The stratification of a batch's times.
   public var timeSampling: TimeSampling
   /// `LogLinearNoise.sigma_max`, the cap of σ: `-log1p(-(1 - 1e-3))`.
-  public static let maximumNoise = LogLinearSchedule(eps: 1e-3).totalNoise(at: 1)
+  public static let maximumNoise = LogLinearSchedule(eps: 1e-3).totalNoise(at: Double(1))
 
   /// BD3-LM's evaluation bound for `model`: t in [1e-3, 1] (exactly 1 at block length 1, the
   /// reference's `eval_nll`), `ignore_bos`, per-block stratification.

@@ -108,7 +108,7 @@ struct BD3LMSampler {
     let steps = settings.steps
     let grid = CommitCounter.dreamTimesteps(count: steps, eps: 0)  // linspace(1, 0, steps)
     let dt = Float(1 / Double(steps))
-    let sigmaMax = schedule.totalNoise(at: 1)
+    let sigmaMax = schedule.totalNoise(at: Float(1))
     let cache = settings.cache == .exact ? model.makeKVCache(positions: run.canvas.count) : nil
     if settings.cache == .exact && cache == nil {
       throw PredictorError.unsupported("it has no key/value cache")
