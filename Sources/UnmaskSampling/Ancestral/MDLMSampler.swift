@@ -21,7 +21,9 @@ import UnmaskCore
 /// Draws: with a replay (`UniformSource.replaysReference`) every step takes the `[L, V]`
 /// uniforms of the reference's `rand_like(q_xs)` (float32 in mdlm, float64 in remdm) and
 /// decides by Gumbel argmax; Unmask's own generator draws one uniform per position that can
-/// change (inverse CDF). A step with no mask left runs no pass (there is nothing to predict).
+/// change (inverse CDF) and, for MDLM's own updates without observers, decides the reveals
+/// before the pass and asks for those rows only (`revealFirst`). A step with no mask left runs
+/// no pass (there is nothing to predict).
 struct MDLMSampler {
   /// The update a step makes.
   enum Update {
@@ -105,6 +107,12 @@ struct MDLMSampler {
     if case .remdm(_, let p) = update {
       remdm = ReMDMTransition(parameters: p, canvasLength: canvas.count)
     }
+    if revealsFirst(draws: draws, observers: observers) {
+      try revealFirst(&run, times: times, dt: dt, draws: &draws)
+      if settings.noiseRemoval && !run.stopped { try removeNoise(&run, t: times[steps]) }
+      if !run.stopped { try draws.finish() }
+      return run.result()
+    }
     var cached: Matrix?
     for i in 0..<steps {
       let t = times[i]
@@ -185,6 +193,83 @@ struct MDLMSampler {
     }
     if !run.stopped { try draws.finish() }
     return run.result()
+  }
+
+  /// Whether a run can decide first which masks a step reveals and then ask the model for
+  /// those rows only (`revealFirst`): MDLM's own updates under Unmask's generator, with no
+  /// observer that wants every masked row's distribution. A replay takes the reference's
+  /// Gumbel draws over every row; ReMDM's update also moves committed tokens.
+  private func revealsFirst(draws: any UniformSource, observers: [DenoisingObserver]) -> Bool {
+    guard !draws.replaysReference, observers.isEmpty else { return false }
+    switch update {
+    case .ddpm, .cache: return true
+    case .remdmMDLM, .remdm: return false
+    }
+  }
+
+  /// MDLM's update drawn in two stages, the same distribution as one draw from the row
+  /// `q(x_s | x_t)`: the mask column holds `m_s` of the row's total `m_t` whatever the model
+  /// predicts (p_x0 sums to 1), so a masked position stays masked with probability `m_s / m_t`
+  /// (`u · m_t < m_s`, `inverseCDF`'s first test with the mass at 1), and only a position that
+  /// is revealed needs its p_x0, drawn with the rest of the same `u`. A step therefore asks the
+  /// model for the revealed rows alone (about `L / steps` of them, against every masked row),
+  /// and runs no pass when nothing is revealed: the output of a step whose canvas does not
+  /// change is never read.
+  private func revealFirst(
+    _ run: inout AncestralRun, times: [Float], dt: Float, draws: inout any UniformSource
+  ) throws {
+    let precision = numerics.draws
+    var logp: [Float] = []
+    for i in 0..<settings.steps {
+      let t = times[i]
+      let before = run.canvas
+      let weights: (token: Double, mask: Double)
+      switch update {
+      case .ddpm(let noise):
+        let moveT = noise.moveChance(at: t)
+        let moveS = noise.moveChance(at: t - dt)
+        weights = (Double(moveT - moveS), Double(moveS))
+      default:
+        weights = (Double(t - (t - dt)), Double(t - dt))
+      }
+      let total = weights.token + weights.mask
+      var revealed: [(position: Int, target: Double)] = []
+      for j in run.masked(in: 0..<before.count) {
+        let u = try draws.uniform(precision: precision)
+        let target = u * total - weights.mask
+        if target >= 0 { revealed.append((j, target / weights.token)) }
+      }
+      var seconds = 0.0
+      if !revealed.isEmpty {
+        let logits: Matrix
+        (logits, seconds) = try run.pass(
+          ForwardCanvas(
+            tokens: before, rows: .positions(revealed.map(\.position)),
+            sigma: Double(sigma(t))))
+        for (k, row) in revealed.enumerated() {
+          let p = probabilities(logits, row: k, logp: &logp)
+          run.canvas[row.position] = Int32(Self.inverseCDF(p, target: row.target))
+        }
+      }
+      guard
+        run.finishStep(
+          before: before, time: Double(t), nextTime: Double(t - dt), block: 0, stepInBlock: i,
+          blockRange: run.promptLength..<before.count, scores: [:], modelSeconds: seconds)
+      else { return }
+    }
+  }
+
+  /// The token whose cumulative probability first exceeds `target` in `[0, 1)`; the last token
+  /// with mass when rounding leaves a sliver past the end.
+  static func inverseCDF(_ p: [Double], target: Double) -> Int {
+    var remaining = target
+    var last = 0
+    for (j, pj) in p.enumerated() where pj > 0 {
+      last = j
+      remaining -= pj
+      if remaining < 0 { return j }
+    }
+    return last
   }
 
   /// p_x0 (SUBS, float32, nucleus-filtered when asked) of row `k` of the pass (one masked
