@@ -108,6 +108,18 @@ import Unmask
     }
   }
 
+  /// Another schedule than the published checkpoints' is allowed, with a warning.
+  @Test func anotherScheduleIsAWarning() throws {
+    let result = try UnmaskTool.run([
+      "generate", "--model", Fixtures.model("tiny-mdlm"), "--prompt-tokens", "5", "--length", "4",
+      "--sampler", "ddpm", "--schedule", "mdlm-cosine", "--quiet",
+    ])
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(result.stderr.contains("warning:") && result.stderr.contains("log-linear"))
+    let session = try Self.session("tiny-mdlm")
+    #expect(session.warnings(for: session.settings()).isEmpty)
+  }
+
   @Test func aMissingRecordingIsAOneLineCommandError() throws {
     let result = try UnmaskTool.run([
       "generate", "--model", Fixtures.model("tiny-mdlm"), "--prompt-tokens", "5",
