@@ -25,6 +25,8 @@ import Unmask
     let a2d = try Self.session("tiny-a2d-qwen3")
     #expect(a2d.settings(preset: .mdlm) == DenoisingSettings.preset(.mdlm).withIDs(of: a2d))
     #expect(a2d.settings(preset: .bd3lm).sampler == .remasking)
+    // --length alone keeps MDLM's 128 steps (the remasking presets shorten theirs).
+    #expect(try mdlm.settings(preset: nil, overrides: ["length": .integer(8)]).steps == 128)
     // Another reference's preset on an MDLM checkpoint runs the remasking loop.
     #expect(mdlm.settings(preset: .llada).sampler == .remasking)
   }
