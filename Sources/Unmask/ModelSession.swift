@@ -122,6 +122,20 @@ public final class ModelSession: @unchecked Sendable {
     return settings
   }
 
+  /// Warnings a run with `settings` deserves on this checkpoint, one line each (the command
+  /// line prints them to standard error). MDLM and BD3-LM checkpoints do not record the noise
+  /// schedule they were trained with; the published ones (mdlm-owt, bd3lm-owt) used log-linear,
+  /// so an ancestral sampler on another schedule samples from a process the network never saw:
+  /// allowed (schedule studies do it on purpose), but said.
+  public func warnings(for settings: DenoisingSettings) -> [String] {
+    guard usesAncestralPresets, settings.sampler.isAncestral,
+      settings.schedule.name != .logLinear
+    else { return [] }
+    return [
+      "\(reference): \(architecture) checkpoints do not record their noise schedule and the published ones were trained with log-linear; this run samples on \(settings.schedule.name.rawValue)"
+    ]
+  }
+
   /// The settings of `preset` with `overrides` applied (the flat JSON keys of
   /// `DenoisingSettings`, as command-line flags, sweep points and request bodies give them),
   /// validated.

@@ -166,8 +166,11 @@ extension DenoisingSettings: Codable {
       let layout = object["block_layout"]?.stringValue.flatMap(BlockLayout.init) ?? .afterPrompt
       let keepsBlock = (object["block_causal"]?.boolValue ?? false) || layout.isGrid
       if overrides["block_length"] == nil && !keepsBlock { object["block_length"] = length }
-      if overrides["steps"] == nil, layout.startsAtPrompt, let n = length.intValue, n >= 1,
-        n < steps
+      // The ancestral samplers run their references' steps on any canvas (MDLM's 128).
+      let ancestral =
+        (object["sampler"]?.stringValue).flatMap(SamplerKind.init)?.isAncestral ?? false
+      if overrides["steps"] == nil, layout.startsAtPrompt, !ancestral, let n = length.intValue,
+        n >= 1, n < steps
       {
         object["steps"] = .integer(n)
       }

@@ -83,6 +83,9 @@ struct GenerateCommand: ParsableCommand {
   func run() throws {
     let session = try modelOptions.open()
     let settings = try sampling.settings(for: session)
+    for warning in session.warnings(for: settings) {
+      FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
+    }
     if let prompts {
       if suffix != nil || suffixTokens != nil {
         throw ValidationError("--suffix applies to one prompt; drop it with --prompts")

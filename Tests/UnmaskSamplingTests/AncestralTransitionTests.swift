@@ -127,6 +127,43 @@ import UnmaskCore
     #expect(stat < Self.critical(df: Self.logits.count - 1))
   }
 
+  /// The nucleus cut from a histogram of candidates equals the cut after a full sort.
+  @Test(arguments: [UniformPrecision.float32, .float64])
+  func nucleusFilterEqualsAFullSort(precision: UniformPrecision) throws {
+    var rng = SeededGenerator(seed: 9)
+    for trial in 0..<40 {
+      let v = 2000
+      // Peaked and flat rows: exp of normals with a trial-dependent spread.
+      let spread = 0.2 + Double(trial) / 4
+      var p = try (0..<v).map { _ in
+        let u = try rng.uniforms(2, precision: .float64)
+        return Foundation.exp(
+          spread * (-2 * Foundation.log(1 - u[0])).squareRoot() * Foundation.cos(2 * .pi * u[1]))
+      }
+      let total = p.reduce(0, +)
+      p = p.map { precision == .float32 ? Double(Float($0 / total)) : $0 / total }
+      let topP = [0.5, 0.8, 0.9, 0.95][trial % 4]
+      let order = p.indices.sorted { p[$0] > p[$1] || (p[$0] == p[$1] && $0 < $1) }
+      var expected = [Double](repeating: 0, count: v)
+      var cumulative = 0.0
+      var keptMass = 0.0
+      var keptMassFloat: Float = 0
+      for (rank, j) in order.enumerated() {
+        cumulative += p[j]
+        let inside = precision == .float32 ? Float(cumulative) <= Float(topP) : cumulative <= topP
+        if inside || rank == 0 {
+          expected[j] = p[j]
+          keptMass += p[j]
+          keptMassFloat += Float(p[j])
+        }
+      }
+      expected = expected.map {
+        $0 == 0 ? 0 : precision == .float32 ? Double(Float($0) / keptMassFloat) : $0 / keptMass
+      }
+      #expect(NucleusFilter.filter(p, topP: topP, precision: precision) == expected, "\(trial)")
+    }
+  }
+
   @Test func aSeedReproducesARunAndAnotherSeedDoesNot() throws {
     var settings = try Self.mdlmSettings()
     settings.length = 64

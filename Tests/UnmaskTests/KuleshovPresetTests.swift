@@ -25,6 +25,8 @@ import Unmask
     let a2d = try Self.session("tiny-a2d-qwen3")
     #expect(a2d.settings(preset: .mdlm) == DenoisingSettings.preset(.mdlm).withIDs(of: a2d))
     #expect(a2d.settings(preset: .bd3lm).sampler == .remasking)
+    // --length alone keeps MDLM's 128 steps (the remasking presets shorten theirs).
+    #expect(try mdlm.settings(preset: nil, overrides: ["length": .integer(8)]).steps == 128)
     // Another reference's preset on an MDLM checkpoint runs the remasking loop.
     #expect(mdlm.settings(preset: .llada).sampler == .remasking)
   }
@@ -106,6 +108,18 @@ import Unmask
       #expect(Array(canvas.prefix(4)) == prompt, "\(schedule)")
       #expect(!canvas.contains(199), "\(schedule)")
     }
+  }
+
+  /// Another schedule than the published checkpoints' is allowed, with a warning.
+  @Test func anotherScheduleIsAWarning() throws {
+    let result = try UnmaskTool.run([
+      "generate", "--model", Fixtures.model("tiny-mdlm"), "--prompt-tokens", "5", "--length", "4",
+      "--sampler", "ddpm", "--schedule", "mdlm-cosine", "--quiet",
+    ])
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(result.stderr.contains("warning:") && result.stderr.contains("log-linear"))
+    let session = try Self.session("tiny-mdlm")
+    #expect(session.warnings(for: session.settings()).isEmpty)
   }
 
   @Test func aMissingRecordingIsAOneLineCommandError() throws {
