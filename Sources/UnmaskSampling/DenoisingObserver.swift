@@ -17,6 +17,10 @@ public protocol DenoisingObserver: AnyObject {
   func denoisingDidFinish(_ step: DenoisingStep) -> ObserverDecision
   /// Called once when the run ends, with the final canvas.
   func denoisingDidEnd(canvas: [Int32])
+  /// Whether it reads the step's per-position scores (`confidence`, `margin`, `entropy`,
+  /// commit scores). A sampler that would compute them only for observers may skip that work
+  /// when none does (MDLM's reveal-first draws); default true.
+  var readsPositionScores: Bool { get }
 }
 
 extension DenoisingObserver {
@@ -24,4 +28,6 @@ extension DenoisingObserver {
   public func denoisingWillStart(canvas: [Int32], promptLength: Int) {}
   /// Default: nothing to do at the end.
   public func denoisingDidEnd(canvas: [Int32]) {}
+  /// Default: it reads them.
+  public var readsPositionScores: Bool { true }
 }

@@ -7,6 +7,9 @@ public final class InterruptionObserver: DenoisingObserver {
   /// An observer reading the process-wide `Interruption.requested`.
   public init() {}
 
+  /// It reads only whether a stop was requested.
+  public var readsPositionScores: Bool { false }
+
   /// `.stop` once a stop was requested.
   public func denoisingDidFinish(_ step: DenoisingStep) -> ObserverDecision {
     Interruption.requested ? .stop : .proceed

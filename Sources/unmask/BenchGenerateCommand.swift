@@ -196,6 +196,8 @@ struct BenchGenerateCommand: ParsableCommand {
 private final class BlockLimit: DenoisingObserver {
   let blocks: Int
   let maskID: Int32
+  /// It reads the canvas only.
+  var readsPositionScores: Bool { false }
   init(blocks: Int, maskID: Int32) {
     self.blocks = blocks
     self.maskID = maskID

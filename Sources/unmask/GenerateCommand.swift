@@ -19,7 +19,7 @@ struct GenerateCommand: ParsableCommand {
 
   @Option(
     help:
-      "Prompt text (encoded with the model's tokenizer). Masks may appear anywhere: the model's mask token text, or <|mask:N|> for N of them; they are filled too."
+      "Prompt text (encoded with the model's tokenizer). Masks may appear anywhere: the model's mask token text, or <|mask:N|> for N of them; they are filled too. An empty --prompt '' draws an unconditional sample (no tokenizer needed)."
   )
   var prompt: String?
 
@@ -191,6 +191,9 @@ struct GenerateCommand: ParsableCommand {
   private func encodePrompt(_ session: ModelSession) throws -> [Int32] {
     if let promptTokens { return try parseTokenList(promptTokens, flag: "--prompt-tokens") }
     guard let prompt else { return [] }
+    // An empty prompt is an unconditional sample (MDLM's and BD3-LM's `_sample`), which a
+    // checkpoint without a tokenizer can draw too.
+    if prompt.isEmpty && !chat { return [] }
     return try encode(prompt, session: session)
   }
 

@@ -74,7 +74,9 @@ struct PartsPrimitivesTests {
       let exact = 0.5 * v * (1 + tanh((2 / Double.pi).squareRoot() * (v + 0.044_715 * v * v * v)))
       worst = max(worst, abs(Double(output) - exact) / max(1, abs(exact)))
     }
-    print("gelu tanh: worst gap \(worst) (relative above 1, absolute below), to ATen's float32 \(worstToATen)")
+    print(
+      "gelu tanh: worst gap \(worst) (relative above 1, absolute below),"
+        + " to ATen's float32 \(worstToATen)")
     #expect(worst <= 1e-6)
   }
 

@@ -37,7 +37,7 @@ unmask_seconds() {
   local model=$1 all=()
   for ((i = 0; i < SAMPLES; i++)); do
     line=$("$UNMASK" generate --model "$model" --preset mdlm --steps "$STEPS" --length 1024 \
-      --prompt-tokens '' --seed $((1024 + i)) --threads "$THREADS" --json)
+      --prompt '' --seed $((1024 + i)) --threads "$THREADS" --json)
     all+=("$(sed -n 's/.*"seconds":\([0-9.e-]*\).*/\1/p' <<<"$line")")
     passes=$(sed -n 's/.*"forward_passes":\([0-9]*\).*/\1/p' <<<"$line")
   done

@@ -198,9 +198,13 @@ struct MDLMSampler {
   /// Whether a run can decide first which masks a step reveals and then ask the model for
   /// those rows only (`revealFirst`): MDLM's own updates under Unmask's generator, with no
   /// observer that wants every masked row's distribution. A replay takes the reference's
-  /// Gumbel draws over every row; ReMDM's update also moves committed tokens.
+  /// Gumbel draws over every row; ReMDM's update also moves committed tokens. Observers that
+  /// only follow the canvas (an interruption check) do not stop it; traces and live views,
+  /// which draw every masked position's scores, do.
   private func revealsFirst(draws: any UniformSource, observers: [DenoisingObserver]) -> Bool {
-    guard !draws.replaysReference, observers.isEmpty else { return false }
+    guard !draws.replaysReference, !observers.contains(where: \.readsPositionScores) else {
+      return false
+    }
     switch update {
     case .ddpm, .cache: return true
     case .remdmMDLM, .remdm: return false
