@@ -38,6 +38,12 @@ import UnmaskCore
     func denoisingDidFinish(_ step: DenoisingStep) -> ObserverDecision { .stop }
   }
 
+  /// Stops the run after its first step, reading only the canvas: MDLM's reveal-first path.
+  final class FirstStepCanvasOnly: DenoisingObserver {
+    var readsPositionScores: Bool { false }
+    func denoisingDidFinish(_ step: DenoisingStep) -> ObserverDecision { .stop }
+  }
+
   /// The generator, drawing every uniform the reference draws (the replay path).
   struct ReferenceOrder: UniformSource {
     var rng: SeededGenerator
@@ -86,22 +92,28 @@ import UnmaskCore
     return s
   }
 
-  @Test(arguments: [false, true])
-  func mdlmCacheStepMatchesItsTransition(gumbel: Bool) throws {
+  /// The three ways a step is drawn: the reference's Gumbel argmax over every row, the inverse
+  /// CDF of each masked row, and reveal-first (the rows' mask weight decides, then the
+  /// revealed rows' p_x0), which runs when no observer reads per-position scores.
+  enum StepDraw: CaseIterable { case gumbel, inverseCDF, revealFirst }
+
+  @Test(arguments: StepDraw.allCases)
+  func mdlmCacheStepMatchesItsTransition(draw: StepDraw) throws {
     let settings = try Self.mdlmSettings()
     let denoiser = try Denoiser(model: FixedLogits(Self.logits), settings: settings)
     let canvas = [Int32](repeating: settings.maskID, count: Self.positions)
     var draws: any UniformSource =
-      gumbel ? ReferenceOrder(rng: SeededGenerator(seed: 11)) : SeededGenerator(seed: 11)
+      draw == .gumbel ? ReferenceOrder(rng: SeededGenerator(seed: 11)) : SeededGenerator(seed: 11)
+    let observer: DenoisingObserver = draw == .revealFirst ? FirstStepCanvasOnly() : FirstStep()
     let result = try denoiser.generate(
-      canvas: canvas, promptLength: 0, draws: &draws, observers: [FirstStep()])
+      canvas: canvas, promptLength: 0, draws: &draws, observers: [observer])
     // m_t = t = 1, m_s = 1 - dt (float32): the grid's first step.
     let t = CommitCounter.dreamTimesteps(count: 3, eps: 1e-5)[0]
     let s = t - Float((1 - 1e-5) / 2.0)
     let total = Double(t - s) + Double(s)
     let expected = Self.subs().map { $0 * Double(t - s) / total } + [Double(s) / total]
     let stat = Self.chiSquare(Self.counts(result.canvas, vocabulary: Self.logits.count), expected)
-    print("ddpm-cache step (\(gumbel ? "Gumbel" : "inverse CDF")): chi-square \(stat)")
+    print("ddpm-cache step (\(draw)): chi-square \(stat)")
     #expect(stat < Self.critical(df: Self.logits.count - 1))
   }
 
