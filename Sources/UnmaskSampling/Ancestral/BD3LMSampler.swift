@@ -174,14 +174,8 @@ struct BD3LMSampler {
           let row = TransitionRow(
             probabilities: .dense(p[position] ?? []), tokenWeight: 1, maskWeight: 0,
             maskColumn: Int(mask))
-          let k = position - range.lowerBound
-          if let uniforms {
-            next[position] = Int32(
-              row.gumbelArgmax(uniforms[(k * v)..<((k + 1) * v)], numerics: .bd3lm))
-          } else {
-            let u = try draws.uniform(precision: .float64)
-            next[position] = Int32(row.inverseCDF(u, vocabularySize: v, numerics: .bd3lm))
-          }
+          next[position] = try Self.draw(
+            row, row: position - range.lowerBound, of: uniforms, vocabularySize: v, draws: &draws)
         } else {
           let uniforms =
             draws.replaysReference ? try draws.uniforms(b * v, precision: .float64) : nil
@@ -191,14 +185,9 @@ struct BD3LMSampler {
               probabilities: .dense(p[position] ?? []),
               tokenWeight: Double(1 - maskProbability), maskWeight: Double(maskProbability),
               maskColumn: Int(mask))
-            let k = position - range.lowerBound
-            if let uniforms {
-              next[position] = Int32(
-                row.gumbelArgmax(uniforms[(k * v)..<((k + 1) * v)], numerics: .bd3lm))
-            } else {
-              let u = try draws.uniform(precision: .float64)
-              next[position] = Int32(row.inverseCDF(u, vocabularySize: v, numerics: .bd3lm))
-            }
+            next[position] = try Self.draw(
+              row, row: position - range.lowerBound, of: uniforms, vocabularySize: v,
+              draws: &draws)
           }
         }
         run.canvas = next
@@ -264,5 +253,19 @@ struct BD3LMSampler {
       h -= p * Foundation.log(p)
     }
     return h < 4
+  }
+
+  /// One position's token in float64 (BD3-LM's numerics): the reference's Gumbel argmax over
+  /// the block's recorded uniforms (row `k` of `[b, V]`), else the inverse CDF of one of
+  /// Unmask's own uniforms.
+  private static func draw(
+    _ transition: TransitionRow, row k: Int, of uniforms: [Double]?, vocabularySize v: Int,
+    draws: inout any UniformSource
+  ) throws -> Int32 {
+    if let uniforms {
+      return Int32(transition.gumbelArgmax(uniforms[(k * v)..<((k + 1) * v)], numerics: .bd3lm))
+    }
+    let u = try draws.uniform(precision: .float64)
+    return Int32(transition.inverseCDF(u, vocabularySize: v, numerics: .bd3lm))
   }
 }
