@@ -77,7 +77,6 @@ import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -440,11 +439,7 @@ def main():
 
     out = os.path.join(REPO, "models", args.name) if args.name in SHIPPED else None
     if args.eval_only:
-        model = build(ref, args.family, block)
-        state = {k: v.float() for k, v in load_file(os.path.join(out, "model.safetensors")).items()}
-        model.load_state_dict(state)
-        print(json.dumps(heldout_nelbo(model, args.family, block, held, args.held_out_repeats)),
-              flush=True)
+        evaluate_folder(ref, args, out, block, held)
         return
 
     seed = SEED + (0 if args.family == "mdlm" else block)
@@ -470,7 +465,8 @@ def main():
            "warmup": args.warmup, "betas": list(BETAS), "weight_decay": WEIGHT_DECAY,
            "parameters": n_params, "sizes": SIZES, "vocab_size": VOCAB, "mask_id": MASK,
            "threads": args.threads, "init_from": args.init_from,
-           "corpus": {"source": "Debian bible-kjv-text 4.38 via bible-kjv's `bible gen1:1-rev22:21`",
+           "corpus": {"source":
+                      "Debian bible-kjv-text 4.38 via bible-kjv's `bible gen1:1-rev22:21`",
                       "chapters": n_docs, "held_out": f"every {HELD_OUT_EVERY}th chapter",
                       "train_tokens": len(train), "held_out_tokens": len(held)},
            "loss": ("mdlm diffusion.py _loss (continuous time, SUBS, log-linear, antithetic t)"
@@ -575,6 +571,35 @@ def main():
           f"{log['final_held_out']}", flush=True)
 
 
+def evaluate_folder(ref, args, out, block, held):
+    """--eval-only: the held-out NELBO of models/NAME's stored weights with --held-out-repeats
+    draws, and of its base run's weights (bf16-rounded, MDLM's bound); both go into its
+    training_log.json (`final_held_out`, `base_held_out`) and its MODEL.md is rewritten."""
+    model = build(ref, args.family, block)
+    model.load_state_dict({k: v.float() for k, v in
+                           load_file(os.path.join(out, "model.safetensors")).items()})
+    result = heldout_nelbo(model, args.family, block, held, args.held_out_repeats)
+    print(json.dumps(result), flush=True)
+    log = json.load(open(os.path.join(out, "training_log.json")))
+    log["final_held_out"] = result
+    if log.get("init_from"):
+        base_dir = os.path.join(args.state_root, log["init_from"])
+        cache = os.path.join(base_dir, f"held_out-{args.held_out_repeats}.json")
+        if not os.path.exists(cache):  # one evaluation of the base serves all its fine-tunes
+            base = build(ref, "mdlm", SEQ_LEN)
+            st = torch.load(os.path.join(base_dir, "state.pt"), weights_only=False)
+            base.load_state_dict(st["model"])
+            base.load_state_dict(bf16_rounded(base))
+            write_json(cache, dict(heldout_nelbo(base, "mdlm", SEQ_LEN, held,
+                                                 args.held_out_repeats), step=st["step"]))
+        log["base_held_out"] = json.load(open(cache))
+        print("base", json.dumps(log["base_held_out"]), flush=True)
+    write_json(os.path.join(out, "training_log.json"), log)
+    cfg = json.load(open(os.path.join(out, "config.json")))
+    atomic(os.path.join(out, "MODEL.md"),
+           lambda p: open(p, "w", encoding="utf-8").write(model_card(args.name, cfg, log)))
+
+
 # --------------------------------------------------------------------------------------------
 # The model card
 # --------------------------------------------------------------------------------------------
@@ -587,7 +612,8 @@ def model_card(name, cfg, log):
     block = log["block_size"]
     tokens = log["completed_steps"] * log["batch"] * SEQ_LEN
     base_tokens = base["completed_steps"] * base["batch"] * SEQ_LEN
-    base_held = base["evals"][-1]["held_out"] if base["evals"] else None
+    base_held = log.get("base_held_out") or (base["evals"][-1]["held_out"] if base["evals"]
+                                             else None)
     clip = log["clip_searches"]
     what = ("MDLM (masked diffusion language model, Sahoo et al. 2024)" if mdlm else
             f"BD3-LM (block discrete denoising diffusion, Arriola et al. 2025), blocks of {block}")
@@ -606,7 +632,7 @@ def model_card(name, cfg, log):
         + (" of the same MDLM loss, the control for the BD3-LM fine-tunes" if mdlm else
            f" of BD3-LM's block-wise loss at block size {block}, fine-tuned from that MDLM as the "
            "BD3-LM paper fine-tunes from a pretrained MDLM") + ".",
-        f"kjv-llada saw 63.5M tokens; this is a far weaker model, a reproducible start that a later",
+        "kjv-llada saw 63.5M tokens; this is a far weaker model, a reproducible start that a later",
         "session can train further (`--resume`, below).", "",
         f"Held-out NELBO: **{held['nelbo_per_token']:.4f} nats/token, perplexity ≤ "
         f"{held['perplexity_bound']:.2f}** (Python evaluator below).", "",
@@ -694,11 +720,16 @@ def model_card(name, cfg, log):
         "| | NELBO nats/token | perplexity ≤ |", "|---|---|---|",
     ]
     if base_held:
-        lines.append(f"| MDLM base, step {base_held and base['evals'][-1]['step']} | "
+        lines.append(f"| MDLM base (its weights, MDLM's bound), step {log['init_from_step']} | "
                      f"{base_held['nelbo_per_token']:.4f} | {base_held['perplexity_bound']:.2f} |")
     lines.append(f"| {name}, {log['completed_steps']} more steps | {held['nelbo_per_token']:.4f} "
                  f"| {held['perplexity_bound']:.2f} |")
     lines.append(f"\nPer draw: {', '.join(f'{v:.4f}' for v in held['per_repeat'])}.")
+    own = log["evals"][-1]["held_out"] if log["evals"] else None
+    if own and own["repeats"] != held["repeats"]:
+        lines.append(f"The run's own end-of-training evaluation ({own['repeats']} draws) gave "
+                     f"{own['nelbo_per_token']:.4f}; the table is `--eval-only "
+                     f"--held-out-repeats {held['repeats']}` on the written folder.")
     return "\n".join(lines) + "\n"
 
 
