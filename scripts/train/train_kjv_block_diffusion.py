@@ -57,7 +57,8 @@ sys.path.insert(0, HERE)
 from llada_small import LLaDASmall, adamw, optimizer_step, warmup_cosine  # noqa: E402
 from safetensors.torch import load_file, save_file  # noqa: E402
 from tokenizers import Tokenizer  # noqa: E402
-from train_kjv_llada import HELD_OUT_EVERY, PROMPTS, chapters  # noqa: E402
+from train_kjv_llada import (  # noqa: E402
+    HELD_OUT_EVERY, PROMPTS, chapters, split_chapters, token_stream)
 
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
 SRC = os.path.join(REPO, "models", "kjv-llada")
@@ -233,16 +234,9 @@ def main():
     assert tok.token_to_id("<|mdm_mask|>") == mask and tok.token_to_id("<|endoftext|>") == eos
 
     docs = chapters(args.corpus)
-    train_docs = [t for i, (_, t) in enumerate(docs) if i % HELD_OUT_EVERY != HELD_OUT_EVERY - 1]
-    held_docs = [t for i, (_, t) in enumerate(docs) if i % HELD_OUT_EVERY == HELD_OUT_EVERY - 1]
+    train_docs, held_docs = split_chapters(docs)
 
-    def stream(texts):
-        s = []
-        for enc in tok.encode_batch(texts):
-            s += enc.ids + [eos]
-        return torch.tensor(s, dtype=torch.long)
-
-    train, held = stream(train_docs), stream(held_docs)
+    train, held = token_stream(tok, train_docs, eos), token_stream(tok, held_docs, eos)
     print(f"corpus: {len(docs)} chapters, {len(train)} training tokens, {len(held)} held out",
           flush=True)
 

@@ -80,6 +80,21 @@ def chapters(path):
     return out
 
 
+
+def split_chapters(docs):
+    """The training chapters and the held-out ones (every HELD_OUT_EVERY-th), as texts."""
+    train = [t for i, (_, t) in enumerate(docs) if i % HELD_OUT_EVERY != HELD_OUT_EVERY - 1]
+    held = [t for i, (_, t) in enumerate(docs) if i % HELD_OUT_EVERY == HELD_OUT_EVERY - 1]
+    return train, held
+
+
+def token_stream(tok, texts, eos):
+    """The texts encoded and joined, each followed by `eos`, as one long tensor."""
+    s = []
+    for enc in tok.encode_batch(texts):
+        s += enc.ids + [eos]
+    return torch.tensor(s, dtype=torch.long)
+
 def atomic(path, write):
     tmp = path + ".tmp"
     write(tmp)
@@ -139,8 +154,7 @@ def main():
     torch.set_num_threads(args.threads)
 
     docs = chapters(args.corpus)
-    train_docs = [t for i, (_, t) in enumerate(docs) if i % HELD_OUT_EVERY != HELD_OUT_EVERY - 1]
-    held_docs = [t for i, (_, t) in enumerate(docs) if i % HELD_OUT_EVERY == HELD_OUT_EVERY - 1]
+    train_docs, held_docs = split_chapters(docs)
     os.makedirs(OUT, exist_ok=True)
     # For `unmask score --text`: the held-out chapters, one paragraph each.
     atomic(os.path.join(OUT, "heldout.txt"),
@@ -150,13 +164,7 @@ def main():
     tok, ids, vocab = mf.make_llada_tokenizer(train_docs, total=VOCAB_TOTAL, bpe=VOCAB_BPE)
     eos, mask = ids["<|endoftext|>"], ids["<|mdm_mask|>"]
 
-    def stream(texts):
-        s = []
-        for enc in tok.encode_batch(texts):
-            s += enc.ids + [eos]
-        return torch.tensor(s, dtype=torch.long)
-
-    train, held = stream(train_docs), stream(held_docs)
+    train, held = token_stream(tok, train_docs, eos), token_stream(tok, held_docs, eos)
     print(f"corpus: {len(docs)} chapters, {len(train)} training tokens, {len(held)} held out",
           flush=True)
 

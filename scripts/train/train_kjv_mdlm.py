@@ -86,7 +86,8 @@ import refload  # noqa: E402
 from llada_small import adamw, optimizer_step, warmup_cosine  # noqa: E402
 from safetensors.torch import load_file, save_file  # noqa: E402
 from tokenizers import Tokenizer  # noqa: E402
-from train_kjv_llada import HELD_OUT_EVERY, PROMPTS, atomic, chapters  # noqa: E402
+from train_kjv_llada import (  # noqa: E402
+    HELD_OUT_EVERY, PROMPTS, atomic, chapters, split_chapters, token_stream)
 
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
 LLADA = os.path.join(REPO, "models", "kjv-llada")
@@ -376,16 +377,9 @@ def token_streams(corpus, tok, state_root):
         c = torch.load(cache)
         return c["chapters"], c["train"], c["held"]
     docs = chapters(corpus)
-    train_docs = [t for i, (_, t) in enumerate(docs) if i % HELD_OUT_EVERY != HELD_OUT_EVERY - 1]
-    held_docs = [t for i, (_, t) in enumerate(docs) if i % HELD_OUT_EVERY == HELD_OUT_EVERY - 1]
+    train_docs, held_docs = split_chapters(docs)
 
-    def stream(texts):
-        s = []
-        for enc in tok.encode_batch(texts):
-            s += enc.ids + [EOS]
-        return torch.tensor(s, dtype=torch.long)
-
-    train, held = stream(train_docs), stream(held_docs)
+    train, held = token_stream(tok, train_docs, EOS), token_stream(tok, held_docs, EOS)
     os.makedirs(state_root, exist_ok=True)
     torch.save({"chapters": len(docs), "train": train, "held": held}, cache + ".tmp")
     os.replace(cache + ".tmp", cache)
