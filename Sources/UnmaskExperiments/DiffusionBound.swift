@@ -94,7 +94,7 @@ extension DiffusionBound {
   }
 
   /// A sequence the bound can score: not empty, no mask token, something counted.
-  func checkSequence(_ tokens: [Int32], source: String) throws {
+  public func checkSequence(_ tokens: [Int32], source: String) throws {
     guard !tokens.isEmpty else {
       throw ExperimentError(source: source, problem: "is empty; nothing to score")
     }
@@ -102,6 +102,15 @@ extension DiffusionBound {
       throw ExperimentError(
         source: source,
         problem: "token \(index) is the mask token (id \(maskID)); it cannot be scored")
+    }
+    // The vocabulary is the mask and the ids below it; a tokenizer may name more (chat markup
+    // a checkpoint never had rows for), which is refused only where a text uses them.
+    if let index = tokens.firstIndex(where: { $0 < 0 || $0 > maskID }) {
+      throw ExperimentError(
+        source: source,
+        problem:
+          "token \(index) (id \(tokens[index])) is past the model's vocabulary (vocab_size \(Int(maskID) + 1), the mask \(maskID) last): it has no embedding row"
+      )
     }
     guard countedPositions(length: tokens.count) > 0 else {
       throw ExperimentError(

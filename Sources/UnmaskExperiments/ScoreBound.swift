@@ -71,18 +71,4 @@ public enum ScoreBound: String, CaseIterable, Codable, Sendable {
         "\(family)'s NELBO is for \(family) checkpoints; this model is \(model.architecture): use --preset \(own.rawValue), its own bound"
     )
   }
-
-  /// Refuses a tokenizer that does not fit a DiT checkpoint's vocabulary: ids at or past
-  /// `vocab_size` have no embedding row. (The mask is the model's `vocab_size - 1`, whatever the
-  /// tokenizer calls its mask; a text that encodes to it is refused when it is scored.)
-  public static func checkTokenizer(
-    vocabularySize: Int?, model: any MaskedDiffusionModel, source: String
-  ) throws {
-    guard let vocabularySize, vocabularySize > model.vocabularySize else { return }
-    throw ExperimentError(
-      source: source,
-      problem:
-        "tokenizer.json has \(vocabularySize) tokens but config.json's vocab_size is \(model.vocabularySize) (the mask, id \(model.vocabularySize - 1), included): ids past it have no embedding row"
-    )
-  }
 }

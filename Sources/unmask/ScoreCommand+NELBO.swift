@@ -31,9 +31,6 @@ extension ScoreCommand {
     if tSampling != nil && bound != .bd3lm {
       throw CommandError("--t-sampling applies to BD3-LM's block-wise times (--preset bd3lm)")
     }
-    try ScoreBound.checkTokenizer(
-      vocabularySize: session.tokenizer?.vocabularySize, model: session.model,
-      source: session.location.path)
     guard
       let nelbo = try bound.diffusionBound(
         model: session.model, maskID: session.specialTokens.mask, ignoresFirstToken: ignoreBos,

@@ -151,10 +151,13 @@ import UnmaskExperiments
     #expect {
       _ = try ScoreBound.mdlm.diffusionBound(model: mdlm, maskID: 199, ignoresFirstToken: true)
     } throws: { ($0 as? ExperimentError)?.source == "--ignore-bos" }
-    // A tokenizer larger than the checkpoint's vocabulary does not fit it.
+    // An id past the checkpoint's vocabulary (a tokenizer may name more tokens than the model
+    // has rows) is refused where a sequence uses it.
+    let bound = try #require(
+      try ScoreBound.mdlm.diffusionBound(model: mdlm, maskID: 199, ignoresFirstToken: nil))
     #expect {
-      try ScoreBound.checkTokenizer(vocabularySize: 400, model: mdlm, source: "m")
-    } throws: { ($0 as? ExperimentError)?.problem.contains("vocab_size is 200") == true }
-    try ScoreBound.checkTokenizer(vocabularySize: 199, model: mdlm, source: "m")
+      try bound.checkSequence([5, 250, 6], source: "m")
+    } throws: { ($0 as? ExperimentError)?.problem.contains("id 250") == true }
+    try bound.checkSequence([5, 198, 6], source: "m")
   }
 }
