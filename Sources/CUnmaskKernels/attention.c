@@ -14,10 +14,9 @@
 
 UK_INLINE void uk_attention_body(const float *q, const float *k, const float *v, float *out,
                                  long tokens, long heads, long kv_heads, long d, long head,
-                                 long t0, long t1) {
+                                 long t0, long t1, float scale) {
   long kvh = head / (heads / kv_heads);
   long qs = heads * d, ks = kv_heads * d;
-  float scale = 1.0f / sqrtf((float)d);
   float kt[UK_MAX_HEAD * UK_KEYS], vtile[UK_KEYS * UK_MAX_HEAD];
   float o[UK_QUERIES][UK_MAX_HEAD];
   float m[UK_QUERIES], l[UK_QUERIES];
@@ -124,20 +123,20 @@ UK_INLINE void uk_attention_body(const float *q, const float *k, const float *v,
 }
 
 void uk_scalar_attention(const float *q, const float *k, const float *v, float *out, long tokens,
-                         long heads, long kv_heads, long d, long head, long t0, long t1) {
-  uk_attention_body(q, k, v, out, tokens, heads, kv_heads, d, head, t0, t1);
+                         long heads, long kv_heads, long d, long head, long t0, long t1, float scale) {
+  uk_attention_body(q, k, v, out, tokens, heads, kv_heads, d, head, t0, t1, scale);
 }
 
 #ifdef UK_X86
 UK_AVX2 void uk_avx2_attention(const float *q, const float *k, const float *v, float *out,
                                long tokens, long heads, long kv_heads, long d, long head, long t0,
-                               long t1) {
-  uk_attention_body(q, k, v, out, tokens, heads, kv_heads, d, head, t0, t1);
+                               long t1, float scale) {
+  uk_attention_body(q, k, v, out, tokens, heads, kv_heads, d, head, t0, t1, scale);
 }
 
 UK_AVX512 void uk_avx512_attention(const float *q, const float *k, const float *v, float *out,
                                    long tokens, long heads, long kv_heads, long d, long head,
-                                   long t0, long t1) {
-  uk_attention_body(q, k, v, out, tokens, heads, kv_heads, d, head, t0, t1);
+                                   long t0, long t1, float scale) {
+  uk_attention_body(q, k, v, out, tokens, heads, kv_heads, d, head, t0, t1, scale);
 }
 #endif

@@ -93,17 +93,20 @@ void uk_gemm_q4_0(uk_path path, const int8_t *xq, const float *xd, long rows, lo
 }
 
 void uk_attention(uk_path path, const float *q, const float *k, const float *v, float *out,
-                  long tokens, long heads, long kv_heads, long d, long head, long t0, long t1) {
+                  long tokens, long heads, long kv_heads, long d, long head, long t0, long t1,
+                  float scale) {
   switch (path) {
 #ifdef UK_X86
     case UK_PATH_AVX2:
-      uk_avx2_attention(q, k, v, out, tokens, heads, kv_heads, d, head, t0, t1);
+      uk_avx2_attention(q, k, v, out, tokens, heads, kv_heads, d, head, t0, t1, scale);
       return;
     case UK_PATH_AVX512:
     case UK_PATH_AVX512_BF16:
-      uk_avx512_attention(q, k, v, out, tokens, heads, kv_heads, d, head, t0, t1);
+      uk_avx512_attention(q, k, v, out, tokens, heads, kv_heads, d, head, t0, t1, scale);
       return;
 #endif
-    default: uk_scalar_attention(q, k, v, out, tokens, heads, kv_heads, d, head, t0, t1); return;
+    default:
+      uk_scalar_attention(q, k, v, out, tokens, heads, kv_heads, d, head, t0, t1, scale);
+      return;
   }
 }

@@ -107,7 +107,8 @@ void uk_scalar_gemm_bf16(const float *x, long ldx, long rows, long k, const uint
 void uk_scalar_gemm_q(int q4, const int8_t *xq, const float *xd, long rows, long k,
                       const uint8_t *w, long n0, long n1, float *y, long ldy);
 void uk_scalar_attention(const float *q, const float *k, const float *v, float *out, long tokens,
-                         long heads, long kv_heads, long d, long head, long t0, long t1);
+                         long heads, long kv_heads, long d, long head, long t0, long t1,
+                         float scale);
 
 #ifdef UK_X86
 void uk_avx2_gemm_f32(const float *x, long ldx, long rows, long k, const float *w, long n0, long n1,
@@ -117,7 +118,7 @@ void uk_avx2_gemm_bf16(const float *x, long ldx, long rows, long k, const uint16
 void uk_avx2_gemm_q(int q4, const int8_t *xq, const float *xd, long rows, long k,
                     const uint8_t *w, long n0, long n1, float *y, long ldy);
 void uk_avx2_attention(const float *q, const float *k, const float *v, float *out, long tokens,
-                       long heads, long kv_heads, long d, long head, long t0, long t1);
+                       long heads, long kv_heads, long d, long head, long t0, long t1, float scale);
 void uk_avx512_gemm_f32(const float *x, long ldx, long rows, long k, const float *w, long n0,
                         long n1, float *y, long ldy);
 void uk_avx512_gemm_bf16(const float *x, long ldx, long rows, long k, const uint16_t *w, long n0,
@@ -128,7 +129,7 @@ void uk_avx512vnni_gemm_q(int q4, const int8_t *xq, const float *xd, long rows, 
                           const uint8_t *w, long n0, long n1, float *y, long ldy);
 void uk_avx512_attention(const float *q, const float *k, const float *v, float *out,
                          long tokens, long heads, long kv_heads, long d, long head, long t0,
-                         long t1);
+                         long t1, float scale);
 void uk_avx2_swiglu(float *gate, const float *up, long count);
 void uk_avx512_swiglu(float *gate, const float *up, long count);
 #endif

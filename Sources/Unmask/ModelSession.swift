@@ -36,6 +36,8 @@ public final class ModelSession: @unchecked Sendable {
   public let contextLength: Int?
   /// Seconds spent opening the checkpoint and loading the model.
   public let loadSeconds: Double
+  /// `generation_config.json`, when the checkpoint ships one: DiffusionGemma's sampler defaults.
+  public let generationConfig: JSONValue?
 
   /// Opens a model folder, `.safetensors` file, `.umk` file, GGUF file, Hugging Face cache
   /// snapshot or catalog name (see `ModelReference`); `tokenizer` (a tokenizer.json or its
@@ -66,6 +68,7 @@ public final class ModelSession: @unchecked Sendable {
     }
     specialTokens = try SpecialTokens(model: model, tokenizer: tokenizer, source: source)
     contextLength = Self.contextLength(configJSON: bundle.configJSON)
+    generationConfig = bundle.generationConfigJSON.flatMap(JSONValue.parse)
     let elapsed = ContinuousClock.now - start
     loadSeconds =
       Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
@@ -97,6 +100,7 @@ public final class ModelSession: @unchecked Sendable {
     case "Fast-dLLM v2": return .fastDLLMv2
     case "A2D-Qwen3", "MDLM": return .mdlm
     case "BD3-LM": return .bd3lm
+    case "DiffusionGemma": return .diffusiongemma
     default: return .llada
     }
   }
@@ -119,6 +123,9 @@ public final class ModelSession: @unchecked Sendable {
     settings.maskID = specialTokens.mask
     settings.eosID = specialTokens.eos
     settings.eotID = specialTokens.eot
+    if settings.sampler == .uniformState, let generationConfig {
+      settings.applyGenerationConfig(generationConfig)
+    }
     return settings
   }
 

@@ -19,6 +19,9 @@ public struct SpecialTokens: Equatable, Sendable {
   /// Token texts recognised as end of turn.
   public static let eotTexts = ["<|eot_id|>", "<|im_end|>"]
 
+  /// The mask id of a model without one (uniform-state diffusion): no token has it.
+  public static let noMask = Int32.max
+
   /// Ids given directly.
   public init(mask: Int32, eos: Int32?, eot: Int32?) {
     self.mask = mask
@@ -30,6 +33,13 @@ public struct SpecialTokens: Equatable, Sendable {
   public init(model: any MaskedDiffusionModel, tokenizer: Tokenizer?, source: String) throws {
     let fromTokenizer: ([String]) -> Int32? = { texts in
       texts.lazy.compactMap { tokenizer?.tokenID($0) }.first
+    }
+    if model.canvasDecoder != nil {
+      // Uniform-state diffusion (DiffusionGemma) has no mask: its canvases start as noise.
+      self.init(
+        mask: Self.noMask, eos: model.eosTokenID ?? fromTokenizer(Self.eosTexts),
+        eot: fromTokenizer(Self.eotTexts))
+      return
     }
     guard let mask = model.maskTokenID ?? fromTokenizer(Self.maskTexts) else {
       throw SessionError(

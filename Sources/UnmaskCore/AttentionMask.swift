@@ -14,8 +14,12 @@
 ///   `block_ids = pos // block_size`, padding neither query nor key, positions skipping it);
 ///   without the padding that is this mask with `b` the prompt's length.
 /// - `slidingWindow(size: W)`: `max(0, i - W + 1)..<min(T, i + W)`, i.e. `|i - j| < W`: local
-///   bidirectional attention (transformers' bidirectional sliding-window overlay, used by
-///   DiffusionGemma's sliding layers).
+///   bidirectional attention (transformers' bidirectional sliding-window overlay).
+/// - `causal`: `0..<i + 1`: a query sees itself and what precedes it (DiffusionGemma's prompt
+///   encoder on its full-attention layers).
+/// - `causalSlidingWindow(size: W)`: `max(0, i - W + 1)..<i + 1`, the last `W` positions up to
+///   the query (transformers' `create_sliding_window_causal_mask`: DiffusionGemma's encoder on
+///   its sliding layers).
 /// - `padding(leading: P)`: `P..<T` for every query: the first `P` positions are left padding
 ///   that no query reads (LLaDA's `attention_mask` for left-padded batches). Queries at padding
 ///   positions read the same keys; their outputs mean nothing and are never used.
@@ -32,6 +36,10 @@ public enum AttentionMask: Sendable, Hashable {
   case blockCausalAligned(blockLength: Int, boundary: Int)
   /// Query `i` sees keys `j` with `|i - j| < size`.
   case slidingWindow(size: Int)
+  /// Query `i` sees keys `j <= i`.
+  case causal
+  /// Query `i` sees keys `j` with `i - size < j <= i`.
+  case causalSlidingWindow(size: Int)
   /// The first `leading` positions are hidden from every query.
   case padding(leading: Int)
 
@@ -50,6 +58,10 @@ public enum AttentionMask: Sendable, Hashable {
       return 0..<min(canvasLength, query - offset + blockLength)
     case .slidingWindow(let size):
       return max(0, query - size + 1)..<min(canvasLength, query + size)
+    case .causal:
+      return 0..<(query + 1)
+    case .causalSlidingWindow(let size):
+      return max(0, query - size + 1)..<(query + 1)
     case .padding(let leading):
       return min(leading, canvasLength - 1)..<canvasLength
     }
@@ -71,6 +83,8 @@ public enum AttentionMask: Sendable, Hashable {
     case .full: return "full"
     case .blockCausal, .blockCausalAligned: return "block-causal"
     case .slidingWindow: return "sliding"
+    case .causal: return "causal"
+    case .causalSlidingWindow: return "causal-sliding"
     case .padding: return "padding"
     }
   }
@@ -83,7 +97,8 @@ public enum AttentionMask: Sendable, Hashable {
       throw PredictorError.invalidMask("block length must be at least 1, got \(blockLength)")
     case .blockCausalAligned(let blockLength, _) where blockLength < 1:
       throw PredictorError.invalidMask("block length must be at least 1, got \(blockLength)")
-    case .slidingWindow(let size) where size < 1:
+    case .slidingWindow(let size) where size < 1,
+      .causalSlidingWindow(let size) where size < 1:
       throw PredictorError.invalidMask("window must be at least 1, got \(size)")
     case .padding(let leading) where leading < 0:
       throw PredictorError.invalidMask("padding must be non-negative, got \(leading)")

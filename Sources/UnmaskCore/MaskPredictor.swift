@@ -31,6 +31,10 @@ public protocol MaskPredictor: AnyObject {
   /// - Throws: when a token is outside the vocabulary, a canvas is empty, or the request needs
   ///   what the model does not have (`PredictorError`).
   func logits(for request: ForwardRequest) throws -> [Matrix]
+  /// The model as a prompt encoder and canvas decoder, when that is how it runs (DiffusionGemma:
+  /// uniform-state diffusion with no mask, whose `logits(for:)` refuses every request); nil for
+  /// masked-diffusion models.
+  var canvasDecoder: (any CanvasDecoder)? { get }
 }
 
 extension MaskPredictor {
@@ -45,6 +49,8 @@ extension MaskPredictor {
 
   /// No noise input.
   public var conditionsOnNoiseLevel: Bool { false }
+  /// A masked-diffusion model.
+  public var canvasDecoder: (any CanvasDecoder)? { nil }
 
   /// Logits `[T, V]` for one canvas; row `i` is the prediction for position `i`.
   public func logits(for tokens: [Int32]) throws -> Matrix {

@@ -18,17 +18,20 @@ public struct ModelBundle {
   public var weights: any TensorSource
   /// What was opened.
   public var location: URL
+  /// `generation_config.json`, when the checkpoint ships one (DiffusionGemma's sampler defaults).
+  public var generationConfigJSON: Data?
 
   /// A bundle from its parts.
   public init(
     configJSON: Data, tokenizerJSON: Data?, tokenizerConfigJSON: Data?, weights: any TensorSource,
-    location: URL
+    location: URL, generationConfigJSON: Data? = nil
   ) {
     self.configJSON = configJSON
     self.tokenizerJSON = tokenizerJSON
     self.tokenizerConfigJSON = tokenizerConfigJSON
     self.weights = weights
     self.location = location
+    self.generationConfigJSON = generationConfigJSON
   }
 
   /// Opens a model folder or weights file; errors name the path and the missing or bad part.
@@ -57,7 +60,8 @@ public struct ModelBundle {
         configJSON: try readRequired(folder.appendingPathComponent("config.json")),
         tokenizerJSON: readOptional(folder.appendingPathComponent("tokenizer.json")),
         tokenizerConfigJSON: readOptional(folder.appendingPathComponent("tokenizer_config.json")),
-        weights: try SafetensorsFile(url: url), location: url)
+        weights: try SafetensorsFile(url: url), location: url,
+        generationConfigJSON: readOptional(folder.appendingPathComponent("generation_config.json")))
     }
   }
 
@@ -72,7 +76,7 @@ public struct ModelBundle {
     return ModelBundle(
       configJSON: config, tokenizerJSON: try file.blob(named: "tokenizer.json"),
       tokenizerConfigJSON: try file.blob(named: "tokenizer_config.json"), weights: file,
-      location: url)
+      location: url, generationConfigJSON: try file.blob(named: "generation_config.json"))
   }
 
   private static func openFolder(_ folder: URL) throws -> ModelBundle {
@@ -100,7 +104,8 @@ public struct ModelBundle {
       configJSON: try readRequired(folder.appendingPathComponent("config.json")),
       tokenizerJSON: readOptional(folder.appendingPathComponent("tokenizer.json")),
       tokenizerConfigJSON: readOptional(folder.appendingPathComponent("tokenizer_config.json")),
-      weights: weights, location: folder)
+      weights: weights, location: folder,
+      generationConfigJSON: readOptional(folder.appendingPathComponent("generation_config.json")))
   }
 
   /// tokenizer.json (and tokenizer_config.json beside it, if any) from a file or a folder.

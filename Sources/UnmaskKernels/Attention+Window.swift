@@ -18,13 +18,13 @@ extension Attention {
   public static func window(
     q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
     into out: UnsafeMutablePointer<Float>, queries: Int, keys: Int, heads: Int, kvHeads: Int,
-    headDimension: Int
+    headDimension: Int, scale: Float? = nil
   ) {
     let d = headDimension
     let group = heads / kvHeads
     let qStride = Int32(heads * d)
     let kvStride = Int32(kvHeads * d)
-    let scale = 1 / Float(d).squareRoot()
+    let scale = scale ?? 1 / Float(d).squareRoot()
     let tq = Int32(queries)
     let tk = Int32(keys)
     let scores = UnsafeMutablePointer<Float>.allocate(capacity: max(1, queries * keys))

@@ -45,11 +45,13 @@ public enum Attention {
   ///   - k: `[keys, kvHeads · d]`.
   ///   - v: `[keys, kvHeads · d]`.
   ///   - out: `[queries, heads · d]`.
+  ///   - scale: the factor on `q · k` (nil: `1/sqrt(d)`; Gemma 4 norms q and k and uses 1).
   public static func attend(
     q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
     into out: UnsafeMutablePointer<Float>, queries: Int, keys: Int, heads: Int, kvHeads: Int,
-    headDimension: Int
+    headDimension: Int, scale: Float? = nil
   ) {
+    let scale = scale ?? 1 / Float(headDimension).squareRoot()
     let path = KernelPath.current
     if path != .blas, headDimension <= 256 {
       let blocks = (queries + queryBlock - 1) / queryBlock
@@ -58,13 +60,13 @@ public enum Attention {
         // uk_attention reads query rows t0..<t1 of q and every one of `keys` key rows.
         uk_attention(
           path.cPath, q, k, v, out, keys, heads, kvHeads, headDimension, item / blocks, t0,
-          min(queries, t0 + queryBlock))
+          min(queries, t0 + queryBlock), scale)
       }
       return
     }
     // The BLAS path is the window case: these queries against every key.
     window(
       q: q, k: k, v: v, into: out, queries: queries, keys: keys, heads: heads,
-      kvHeads: kvHeads, headDimension: headDimension)
+      kvHeads: kvHeads, headDimension: headDimension, scale: scale)
   }
 }

@@ -41,6 +41,7 @@ public enum ModelRegistry {
   public static let architectures: [any MaskedDiffusionModel.Type] = [
     LLaDAMoEModel.self, LLaDA2MoeModel.self, LLaDAModel.self, DreamModel.self,
     SDARModel.self, FastDLLMv2Model.self, A2DQwen3Model.self, MDLMModel.self, BD3LMModel.self,
+    DiffusionGemmaModel.self,
   ]
 
   /// The `model_type` values Unmask knows, sorted.

@@ -49,6 +49,44 @@ extension WeightLoader {
     }
   }
 
+  /// `count` gated experts stored stacked, as transformers' fused expert modules keep them:
+  /// `gateUp` `[count, 2·hidden, model]` (gate rows, then up rows, as `.chunk(2, dim=-1)` splits
+  /// the product) and `down` `[count, model, hidden]`. Each expert's projections are views into
+  /// the stacked tensors, so an expert no token picks is never read.
+  public func stackedExperts(
+    gateUp: String, down: String, count: Int, model: Int, hidden: Int,
+    activation: SwiGLUFeedForward.Activation
+  ) throws -> [SwiGLUFeedForward] {
+    let gateUpTensor = try tensor(gateUp, shape: [count, 2 * hidden, model])
+    let downTensor = try tensor(down, shape: [count, model, hidden])
+    func rows(_ tensor: TensorView, expert: Int, _ rows: Range<Int>, name: String) throws -> Linear
+    {
+      let perExpert = tensor.shape[1]
+      let columns = tensor.shape[2]
+      guard let rowBytes = tensor.dtype.storageSize(elements: columns) else {
+        throw CheckpointError(
+          path: source.location, item: tensor.name,
+          "rows of \(columns) \(tensor.dtype.rawValue) elements do not fill whole blocks")
+      }
+      let first = (expert * perExpert + rows.lowerBound) * rowBytes
+      let bytes = UnsafeRawBufferPointer(
+        rebasing: tensor.bytes[first..<(first + rows.count * rowBytes)])
+      let view = TensorView(
+        name: name, dtype: tensor.dtype, shape: [rows.count, columns], bytes: bytes,
+        owner: tensor.owner)
+      return try shapeChecked { try Linear(weight: view) }
+    }
+    return try (0..<count).map { e in
+      try shapeChecked {
+        try SwiGLUFeedForward(
+          gate: rows(gateUpTensor, expert: e, 0..<hidden, name: "\(gateUp)[\(e)].gate"),
+          up: rows(gateUpTensor, expert: e, hidden..<(2 * hidden), name: "\(gateUp)[\(e)].up"),
+          down: rows(downTensor, expert: e, 0..<model, name: "\(down)[\(e)]"),
+          activation: activation)
+      }
+    }
+  }
+
   /// A GELU MLP (MDLM DiT's `mlp.0` and `mlp.2`): `up` `[hidden, model]`, `down`
   /// `[model, hidden]`, with biases when `bias`.
   public func geluFeedForward(up: String, down: String, model: Int, hidden: Int, bias: Bool)

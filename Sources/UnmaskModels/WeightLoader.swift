@@ -87,6 +87,16 @@ public final class WeightLoader {
     )
   }
 
+  /// Marks every tensor `isIgnored` accepts as read, so `finish()` does not refuse it: weights a
+  /// checkpoint carries for what Unmask does not run (DiffusionGemma's vision tower).
+  /// Returns how many there were.
+  @discardableResult
+  public func ignore(where isIgnored: (String) -> Bool) -> Int {
+    let ignored = available.filter(isIgnored)
+    used.formUnion(ignored)
+    return ignored.count
+  }
+
   /// Throws if the checkpoint holds tensors nobody asked for (listing the first few).
   public func finish() throws {
     let unexpected = source.tensorNames.filter { !used.contains($0) }

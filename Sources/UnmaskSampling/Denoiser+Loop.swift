@@ -44,6 +44,8 @@ extension Denoiser {
   public func generate(_ jobs: [DenoisingJob]) throws -> [DenoisingResult] {
     // MDLM's, ReMDM's and BD3-LM's samplers run in their own loops (`SamplerKind`).
     if settings.sampler.isAncestral { return try generateAncestral(jobs) }
+    // DiffusionGemma's uniform-state sampler has no masks: its own loop too.
+    if settings.sampler == .uniformState { return try generateUniformState(jobs) }
     let start = ContinuousClock.now
     var lanes: [Lane] = try jobs.map { job in
       guard job.promptLength >= 0, job.promptLength + settings.length <= job.canvas.count else {

@@ -45,6 +45,21 @@ public final class Denoiser {
     schedule: any NoiseSchedule
   ) throws {
     try settings.validate()
+    if settings.sampler == .uniformState {
+      self.model = model
+      self.settings = settings
+      self.strategy = strategy
+      self.schedule = schedule
+      _ = try makeUniformStateSampler()
+      return
+    }
+    if model.canvasDecoder != nil {
+      throw SamplingError.invalidSetting(
+        field: "sampler",
+        message:
+          "\(settings.sampler.rawValue) fills masks; this model is uniform-state (DiffusionGemma): use --preset diffusiongemma (--sampler uniform-state)"
+      )
+    }
     if Int(settings.maskID) >= model.vocabularySize {
       throw SamplingError.invalidSetting(
         field: "mask-id",

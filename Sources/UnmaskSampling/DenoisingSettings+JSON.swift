@@ -20,7 +20,8 @@ extension DenoisingSettings: Codable {
     "eos_fill", "min_length", "cache", "block_layout", "minimal_topk", "end_after_eos_block",
     "topk_over",
     "block_causal", "right_shift_logits", "sampler", "first_hitting", "noise_removal",
-    "sampling_eps", "replay_draws",
+    "sampling_eps", "replay_draws", "entropy_bound", "t_max", "t_min", "stability_threshold",
+    "confidence_threshold", "noise_rows", "pad_id",
   ]
 
   /// Every key a settings object may hold: the fields and every registered strategy's and
@@ -47,6 +48,12 @@ extension DenoisingSettings: Codable {
     s.noiseRemoval = try o.bool("noise_removal") ?? s.noiseRemoval
     s.samplingEps = try o.double("sampling_eps") ?? s.samplingEps
     if let v = try o.optional("replay_draws", o.path) { s.replayDraws = v }
+    s.entropyBound = try o.double("entropy_bound") ?? s.entropyBound
+    s.temperatureMax = try o.double("t_max") ?? s.temperatureMax
+    s.temperatureMin = try o.double("t_min") ?? s.temperatureMin
+    s.stabilityThreshold = try o.int("stability_threshold") ?? s.stabilityThreshold
+    s.confidenceThreshold = try o.double("confidence_threshold") ?? s.confidenceThreshold
+    if let v = try o.optional("noise_rows", o.path) { s.noiseRows = v }
     let strategy = try o.descriptor("strategy", in: StrategyRegistry.table)
     s.strategy = try Strategy(strategy ?? s.strategy.descriptor, reading: o)
     let schedule = try o.descriptor("schedule", in: ScheduleRegistry.table)
@@ -78,6 +85,9 @@ extension DenoisingSettings: Codable {
     if let v = try o.optional("eot_id", o.int) {
       s.eotID = try v.map { try Self.tokenID($0, "eot_id") }
     }
+    if let v = try o.optional("pad_id", o.int) {
+      s.padID = try v.map { try Self.tokenID($0, "pad_id") }
+    }
     self = s
   }
 
@@ -102,6 +112,10 @@ extension DenoisingSettings: Codable {
       "sampler": .string(sampler.rawValue), "first_hitting": .bool(firstHitting),
       "noise_removal": .bool(noiseRemoval), "sampling_eps": .number(samplingEps),
       "replay_draws": optional(replayDraws) { .string($0) },
+      "entropy_bound": .number(entropyBound), "t_max": .number(temperatureMax),
+      "t_min": .number(temperatureMin), "stability_threshold": .integer(stabilityThreshold),
+      "confidence_threshold": .number(confidenceThreshold),
+      "noise_rows": optional(noiseRows) { .string($0) },
       "strategy": .string(strategy.name.rawValue), "schedule": .string(schedule.name.rawValue),
       "rounding": .string(rounding.rawValue), "proposal": .string(proposal.rawValue),
       "confidence_precision": .string(confidencePrecision.rawValue),
@@ -116,6 +130,7 @@ extension DenoisingSettings: Codable {
       "confidence_eos_eot_inf": .bool(confidenceEosEotInf), "mask_id": .integer(Int(maskID)),
       "eos_id": optional(eosID) { .integer(Int($0)) },
       "eot_id": optional(eotID) { .integer(Int($0)) },
+      "pad_id": optional(padID) { .integer(Int($0)) },
       "reference_eos_bug": .bool(referenceEOSBug), "stop_at_eos": .bool(stopAtEOS),
       "eos_fill": .bool(eosFill), "min_length": .integer(minLength),
     ]
@@ -150,8 +165,12 @@ extension DenoisingSettings: Codable {
     }
     var object = jsonObject
     // A new strategy or schedule starts from its own defaults, not the old one's parameters.
+    // (A key that is also a field, `entropy_bound`, keeps its value: the uniform-state
+    // sampler's bound is the EB-sampler's parameter under every ranking strategy.)
     if overrides["strategy"] != nil {
-      for key in StrategyRegistry.parameterKeys { object[key] = nil }
+      for key in StrategyRegistry.parameterKeys where !Self.fieldKeys.contains(key) {
+        object[key] = nil
+      }
     }
     if overrides["schedule"] != nil {
       for key in ScheduleRegistry.parameterKeys { object[key] = nil }
@@ -167,8 +186,8 @@ extension DenoisingSettings: Codable {
       let keepsBlock = (object["block_causal"]?.boolValue ?? false) || layout.isGrid
       if overrides["block_length"] == nil && !keepsBlock { object["block_length"] = length }
       // The ancestral samplers run their references' steps on any canvas (MDLM's 128).
-      let ancestral =
-        (object["sampler"]?.stringValue).flatMap(SamplerKind.init)?.isAncestral ?? false
+      let kind = (object["sampler"]?.stringValue).flatMap(SamplerKind.init)
+      let ancestral = (kind?.isAncestral ?? false) || kind == .uniformState
       if overrides["steps"] == nil, layout.startsAtPrompt, !ancestral, let n = length.intValue,
         n >= 1, n < steps
       {

@@ -20,6 +20,10 @@ public enum PresetName: String, CaseIterable, Codable, Sendable {
   /// dllm's `BD3LMSampler.sample` (ZHZisZZ/dllm `dllm/core/samplers/bd3lm.py`), for its a2d
   /// models: MDLM's numerics under a block-causal mask.
   case bd3lm
+  /// DiffusionGemma's `generate()` (transformers 5.23 `generation_diffusion_gemma.py`): the
+  /// uniform-state entropy-bound sampler with its default generation config; a checkpoint's
+  /// `generation_config.json` overrides these (`ModelSession.settings`).
+  case diffusiongemma
 }
 
 extension DenoisingSettings {
@@ -139,6 +143,22 @@ extension DenoisingSettings {
       s.blockCausal = true
       s.endAfterEOSBlock = true
       s.cache = .exact
+    case .diffusiongemma:
+      // DiffusionGemmaGenerationConfig._get_default_generation_params.
+      s.sampler = .uniformState
+      s.length = 256
+      s.steps = 48
+      s.blockLength = 256
+      s.strategy = .entropyBounded(gamma: 0.1)
+      s.temperature = 1
+      s.entropyBound = 0.1
+      s.temperatureMax = 0.8
+      s.temperatureMin = 0.4
+      s.stabilityThreshold = 1
+      s.confidenceThreshold = 0.005
+      s.maskID = .max  // no mask: the canvas starts as random tokens
+      s.eosID = 1
+      s.eotID = nil
     }
     return s
   }

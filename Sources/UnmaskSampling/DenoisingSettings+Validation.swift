@@ -13,7 +13,9 @@ extension DenoisingSettings {
       throw fail("block-length", "must be at least 1, got \(blockLength)")
     }
     // MDLM's and ReMDM's samplers run the whole canvas at every step: no blocks to check.
-    let layout: BlockLayout? = sampler == .ddpm || sampler == .ddpmCache ? nil : blockLayout
+    // Nor does the uniform-state sampler, whose canvases are the model's own.
+    let layout: BlockLayout? =
+      sampler == .ddpm || sampler == .ddpmCache || sampler == .uniformState ? nil : blockLayout
     switch layout {
     case nil:
       break
@@ -75,6 +77,7 @@ extension DenoisingSettings {
     try strategy.validate(for: self)
     try schedule.validate(for: self)
     try validateAncestral()
+    try validateUniformState()
     if cache != .none && cfgScale > 0 {
       // Fast-dLLM's cached samplers have no guidance; an unconditional canvas needs its own cache.
       throw fail("cache", "\(cache.rawValue) cannot be combined with cfg-scale > 0")
@@ -108,7 +111,7 @@ extension DenoisingSettings {
   public func checkEveryStepCanCommit() throws {
     // The ancestral samplers run their references' steps: MDLM's 128 on any canvas, BD3-LM's
     // until each block is complete.
-    if sampler.isAncestral { return }
+    if sampler.isAncestral || sampler == .uniformState { return }
     // `half-even` drops the steps that would commit nothing, as dllm's samplers do; on the
     // canvas grid a block ends once it has no mask (the references' `break`), so steps past
     // its positions never run.

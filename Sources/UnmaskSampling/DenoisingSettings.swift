@@ -47,6 +47,25 @@ public struct DenoisingSettings: Equatable, Sendable {
   /// A recording of a reference run's uniform draws (`.npy`, see `ReplayedDraws`) that an
   /// ancestral sampler replays instead of drawing from `seed`; nil: Unmask's own generator.
   public var replayDraws: String? = nil
+  /// Uniform-state sampler (`uniform-state`, DiffusionGemma): the entropy bound on the accepted
+  /// positions' entropies minus their largest (`sampler_config.entropy_bound`). Its settings key,
+  /// `entropy_bound`, is also the `entropy-bounded` strategy's parameter (`--entropy-bound`):
+  /// one value, read by both.
+  public var entropyBound: Double = 0.1
+  /// Uniform-state: the temperature at the first step (`t_max`); it falls linearly to
+  /// `temperatureMin` over `steps` (`LinearTemperatureScheduleLogitsProcessor`).
+  public var temperatureMax: Double = 0.8
+  /// Uniform-state: the temperature the schedule ends at (`t_min`).
+  public var temperatureMin: Double = 0.4
+  /// Uniform-state: steps the argmax canvas must stay unchanged before a canvas may stop
+  /// (`stability_threshold`; 0: no stability needed).
+  public var stabilityThreshold: Int = 1
+  /// Uniform-state: a canvas stops once it is stable and its mean entropy is below this
+  /// (`confidence_threshold`).
+  public var confidenceThreshold: Double = 0.005
+  /// Uniform-state: rows of random tokens (`.npy`, `[rows, canvas]`) replayed in place of the
+  /// sampler's random canvases (`--noise-rows`); nil: Unmask's generator.
+  public var noiseRows: String? = nil
   /// Which masked positions are committed each step, with its parameters.
   public var strategy: Strategy = .confidence
   /// How the masked fraction falls over time, with its parameters.
@@ -98,6 +117,9 @@ public struct DenoisingSettings: Equatable, Sendable {
   public var minLength: Int = 0
   /// The mask token id.
   public var maskID: Int32 = 126336
+  /// The padding id a uniform-state run writes after the first EOS of its last canvas
+  /// (`pad_token_id`); nil: left as generated.
+  public var padID: Int32? = nil
   /// End-of-sequence id (from the tokenizer), used by the EOS controls.
   public var eosID: Int32? = 126081
   /// End-of-turn id (from the tokenizer), used by `confidenceEosEotInf`.

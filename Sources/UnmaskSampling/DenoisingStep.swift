@@ -55,6 +55,9 @@ public struct DenoisingStep: Sendable {
   public var entropy: [Float]
   /// Seconds spent in the model for this step.
   public var modelSeconds: Double
+  /// What a uniform-state step (DiffusionGemma) adds: its temperature, argmax canvas, changed
+  /// positions and whether it stopped the canvas; nil for masked diffusion.
+  public var uniformState: UniformStateStep? = nil
 
   /// An event with every field given.
   public init(

@@ -24,7 +24,13 @@ public enum SamplerKind: String, CaseIterable, Codable, Sendable {
   /// model's `block_size`, first-hitting or a fixed grid inside each block, nucleus `--top-p`,
   /// float64 probabilities, the key/value cache of finished blocks (`--cache exact`).
   case semiAR = "semi-ar"
+  /// DiffusionGemma's uniform-state sampler (`EntropyBoundSampler` in transformers'
+  /// `generation_diffusion_gemma.py`, `UniformState/`): no masks; each step samples a whole
+  /// canvas under a linear temperature schedule, accepts positions by the entropy bound,
+  /// re-noises the rest with random tokens, and stops once the argmax canvas is stable and the
+  /// mean entropy low; canvas after canvas.
+  case uniformState = "uniform-state"
 
   /// Whether this is one of the ancestral samplers (not the remasking loop).
-  public var isAncestral: Bool { self != .remasking }
+  public var isAncestral: Bool { self == .ddpm || self == .ddpmCache || self == .semiAR }
 }

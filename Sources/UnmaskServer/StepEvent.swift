@@ -35,12 +35,21 @@ public struct StepEvent: Codable, Equatable, Sendable {
   public var masked: Int
   /// The completion as it stands: committed text with every mask shown as `maskGlyph`.
   public var canvas: String
+  /// Uniform-state models (DiffusionGemma), which have no masks: positions whose token changed
+  /// at this step (`committed` are the accepted positions, `remasked` the re-noised ones).
+  public var changed: [Int]? = nil
+  /// Uniform-state: each position's entropy (nats) in the current canvas, in completion
+  /// coordinates from the canvas's first position.
+  public var entropy: [Float]? = nil
+  /// Uniform-state: the step's argmax canvas as text (what the canvas becomes if it stops now).
+  public var argmax: String? = nil
 
   /// How a masked cell is written in `canvas`.
   public static let maskGlyph = "\u{2591}"
 
   enum CodingKeys: String, CodingKey {
     case object, choices, index, step, block, committed, remasked, masked, canvas
+    case changed, entropy, argmax
     case stepInBlock = "step_in_block"
   }
 
@@ -60,6 +69,11 @@ public struct StepEvent: Codable, Equatable, Sendable {
     let generated = step.canvas[min(offset, step.canvas.count)...]
     masked = generated.filter { $0 == maskID }.count
     canvas = Self.render(Array(generated), maskID: maskID, decode: decode)
+    if let uniform = step.uniformState {
+      changed = uniform.changed.map { $0 - offset }
+      entropy = Array(step.entropy[step.blockRange.clamped(to: 0..<step.entropy.count)])
+      argmax = decode(uniform.argmax)
+    }
   }
 
   /// Decodes runs of committed tokens together (so multi-token characters come out whole) and

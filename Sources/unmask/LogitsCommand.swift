@@ -13,6 +13,11 @@ struct LogitsCommand: ParsableCommand {
       take the noise level --sigma (default 0), as their reference forward(indices, sigma) \
       does; a checkpoint without time conditioning zeroes it, as the reference does. Their \
       output is every column of the backbone, the mask's included (SUBS is the sampler's).
+
+      DiffusionGemma decodes a canvas after an encoded prompt: --prompt-tokens P --tokens \
+      CANVAS gives the canvas's logits [C, V] (soft-capped) after the encoder has read P, \
+      optionally self-conditioned on a previous step's logits (--self-conditioning PREV.npy, \
+      float32 [C, V]).
       """)
 
   @OptionGroup var modelOptions: ModelOptions
@@ -22,6 +27,18 @@ struct LogitsCommand: ParsableCommand {
 
   @Option(help: "Output .npy file.")
   var out: String
+
+  @Option(
+    help:
+      "DiffusionGemma: the prompt the encoder reads before the canvas --tokens is decoded (ids, comma separated)."
+  )
+  var promptTokens: String?
+
+  @Option(
+    help:
+      "DiffusionGemma: the previous step's logits (float32 .npy [C, V]) the canvas is self-conditioned on."
+  )
+  var selfConditioning: String?
 
   @Flag(help: "Write the network's unshifted rows (differs from the default for Dream only).")
   var raw = false
@@ -65,6 +82,13 @@ struct LogitsCommand: ParsableCommand {
     if let sigma, !(sigma.isFinite && sigma >= 0) {
       throw ValidationError("--sigma must be a finite number >= 0, got \(sigma)")
     }
+    if selfConditioning != nil && promptTokens == nil {
+      throw ValidationError("--self-conditioning needs --prompt-tokens (DiffusionGemma's decoder)")
+    }
+    if promptTokens != nil && (attention != nil || sigma != nil || raw) {
+      throw ValidationError(
+        "--prompt-tokens (DiffusionGemma's decoder) takes no --attention, --sigma or --raw")
+    }
   }
 
   /// The mask the flags name, or nil for the model's own.
@@ -80,6 +104,16 @@ struct LogitsCommand: ParsableCommand {
   func run() throws {
     let ids = try parseTokenList(tokens, flag: "--tokens")
     let session = try modelOptions.open()
+    if let promptTokens {
+      try writeDecoderLogits(
+        session: session, prompt: try parseTokenList(promptTokens, flag: "--prompt-tokens"),
+        canvas: ids)
+      return
+    }
+    if session.model.canvasDecoder != nil {
+      throw ValidationError(
+        "\(session.architecture) decodes a canvas after a prompt: give --prompt-tokens")
+    }
     if let sigma {
       switch session.model.noiseLevelInput {
       case .none:
@@ -95,6 +129,34 @@ struct LogitsCommand: ParsableCommand {
     let logits = try session.logits(for: ids, mask: mask, raw: raw, sigma: sigma ?? 0)
     let data = NumPyFile.float32(logits.values, shape: [logits.rows, logits.columns])
     try writeAtomically(data, to: out)
+  }
+}
+
+extension LogitsCommand {
+  /// DiffusionGemma: encode `prompt`, decode `canvas` after it (self-conditioned on the logits
+  /// in `--self-conditioning`, if given), write `[C, V]`.
+  func writeDecoderLogits(session: ModelSession, prompt: [Int32], canvas: [Int32]) throws {
+    guard let decoder = session.model.canvasDecoder else {
+      throw ValidationError(
+        "--prompt-tokens: \(session.architecture) is a masked-diffusion model with no prompt encoder;"
+          + " give the whole canvas in --tokens")
+    }
+    var previous: Matrix?
+    if let path = selfConditioning {
+      let array = try NumPyFile.readFloat32(
+        Data(contentsOf: URL(fileURLWithPath: path)), source: path)
+      guard array.shape == [canvas.count, decoder.vocabularySize] else {
+        throw ValidationError(
+          "\(path): self-conditioning logits of shape \(array.shape), expected [\(canvas.count), \(decoder.vocabularySize)]"
+        )
+      }
+      previous = Matrix(rows: canvas.count, columns: decoder.vocabularySize, values: array.values)
+    }
+    let prefix = decoder.makePrefix(positions: prompt.count + canvas.count)
+    try decoder.encode(prompt, into: prefix)
+    let logits = try decoder.decode(canvas, after: prefix, selfConditioning: previous)
+    try writeAtomically(
+      NumPyFile.float32(logits.values, shape: [logits.rows, logits.columns]), to: out)
   }
 }
 

@@ -67,7 +67,36 @@ struct SamplingOptions: ParsableArguments {
       valueName: "FILE"))
   var replayDraws: String?
 
-  @Option(help: "Tokens to generate (masks appended to the prompt). Default 128.")
+  @Option(
+    help: ArgumentHelp(
+      "uniform-state (DiffusionGemma): rows of random tokens (.npy int64/int32 [rows, canvas]) used, in order, wherever the reference draws a random canvas (a canvas's start, and after every step for the re-noised positions); with --temperature 0 a run equals the reference's under the same rows.",
+      valueName: "FILE"))
+  var noiseRows: String?
+
+  @Option(help: "uniform-state: the temperature at the first step (falls linearly to --t-min).")
+  var tMax: Double?
+
+  @Option(help: "uniform-state: the temperature at the last step.")
+  var tMin: Double?
+
+  @Option(
+    help:
+      "uniform-state: steps the argmax canvas must stay the same before a canvas may stop (0: no stability needed)."
+  )
+  var stabilityThreshold: Int?
+
+  @Option(
+    help: "uniform-state: a stable canvas stops once its mean entropy is below this.")
+  var confidenceThreshold: Double?
+
+  @Option(
+    help: "uniform-state: the most denoising steps per canvas (the same setting as --steps).")
+  var maxSteps: Int?
+
+  @Option(
+    help:
+      "Tokens to generate (masks appended to the prompt). Default 128. uniform-state: the most new tokens, in whole canvases."
+  )
   var length: Int?
 
   @Option(
@@ -257,8 +286,16 @@ struct SamplingOptions: ParsableArguments {
     if let noiseRemoval { o["noise_removal"] = .bool(noiseRemoval) }
     put("sampling_eps", samplingEps)
     if let replayDraws { o["replay_draws"] = .string(replayDraws) }
+    if let noiseRows { o["noise_rows"] = .string(noiseRows) }
+    put("t_max", tMax)
+    put("t_min", tMin)
+    put("stability_threshold", stabilityThreshold)
+    put("confidence_threshold", confidenceThreshold)
     put("length", length)
-    put("steps", steps)
+    if maxSteps != nil && steps != nil {
+      throw ValidationError("--max-steps and --steps are the same setting: give one")
+    }
+    put("steps", steps ?? maxSteps)
     put("block_length", blockLength)
     put("block_layout", blockLayout)
     put("minimal_topk", minimalTopk)

@@ -79,8 +79,20 @@ public struct MixtureOfExperts: FeedForward {
     _ x: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>,
     scratch: UnsafeMutablePointer<Float>
   ) -> ExpertRouting {
-    let model = modelDimension
     let routing = router.route(x, rows: rows, scratch: scratch)
+    mix(x, routing: routing, into: output, scratch: scratch)
+    return routing
+  }
+
+  /// The experts' part alone, for a routing decided elsewhere (DiffusionGemma routes on the
+  /// residual stream but feeds its experts a differently normed copy): `output[t] = Σ w · E(x[t])`
+  /// over `routing`'s choices, plus the shared expert. `scratch` as for `apply`.
+  public func mix(
+    _ x: UnsafePointer<Float>, routing: ExpertRouting, into output: UnsafeMutablePointer<Float>,
+    scratch: UnsafeMutablePointer<Float>
+  ) {
+    let model = modelDimension
+    let rows = routing.rows
     // [rows, model] each: one expert's gathered inputs, then its outputs.
     let gathered = scratch + router.scratchCount(rows: rows)
     let produced = gathered + rows * model
@@ -103,7 +115,6 @@ public struct MixtureOfExperts: FeedForward {
       shared.apply(x, rows: rows, into: produced, scratch: expertScratch)
       for i in 0..<(rows * model) { output[i] += produced[i] }
     }
-    return routing
   }
 
   /// Router, every expert and the shared expert.

@@ -44,11 +44,15 @@ public struct SelfAttention: Sendable {
   public var keyNorm: QKNorm?
   /// Norm of the values (DiffusionGemma's weight-free `v_norm`).
   public var valueNorm: QKNorm?
+  /// The factor on `q · k`, or nil for `1/sqrt(d)` (DiffusionGemma's `scaling = 1.0`: its
+  /// queries and keys are RMS-normed, so their scale is learned in the norms' weights).
+  public var scoreScale: Float?
 
-  /// An attention part; norms default to none.
+  /// An attention part; norms default to none, the score scale to `1/sqrt(d)`.
   public init(
     projection: QKVProjection, output: Linear, shape: AttentionShape,
-    queryNorm: QKNorm? = nil, keyNorm: QKNorm? = nil, valueNorm: QKNorm? = nil
+    queryNorm: QKNorm? = nil, keyNorm: QKNorm? = nil, valueNorm: QKNorm? = nil,
+    scoreScale: Float? = nil
   ) {
     self.projection = projection
     self.output = output
@@ -56,6 +60,7 @@ public struct SelfAttention: Sendable {
     self.queryNorm = queryNorm
     self.keyNorm = keyNorm
     self.valueNorm = valueNorm
+    self.scoreScale = scoreScale
   }
 
   /// Floats per row of the fused projection's output (0 unless fused).
@@ -139,7 +144,7 @@ public struct SelfAttention: Sendable {
         q: queries + start * qWidth, k: keys + range.lowerBound * kvWidth,
         v: values + range.lowerBound * kvWidth, into: out + start * qWidth, queries: end - start,
         keys: range.count, heads: shape.heads, kvHeads: shape.kvHeads,
-        headDimension: shape.headDimension)
+        headDimension: shape.headDimension, scale: scoreScale)
       start = end
     }
   }

@@ -5,10 +5,23 @@ import UnmaskKernels
 ///
 ///     y = Down · (silu(Gate · x) ⊙ (Up · x)),   silu(g) = g / (1 + e⁻ᵍ)
 ///
+/// With `activation: .geluTanh` it is Gemma's GeGLU (`act_fn(gate_proj(x)) * up_proj(x)` with
+/// `gelu_pytorch_tanh`: DiffusionGemma's dense MLP, experts and self-conditioning block).
+///
 /// `[rows, model] -> gate, up [rows, hidden] -> [rows, model]`. The steps are those of
 /// `TransformerBlock.finish` (gate, up, `VectorMath.swiglu` in place on the gate, down), so a
 /// block built on this part computes bit for bit what the dense block did.
 public struct SwiGLUFeedForward: FeedForward {
+  /// What the gate's output goes through before it multiplies the up projection's.
+  public enum Activation: Sendable, Equatable {
+    /// `silu(g) = g / (1 + e⁻ᵍ)` (SwiGLU).
+    case silu
+    /// GELU, tanh approximation (GeGLU; transformers' `gelu_pytorch_tanh`).
+    case geluTanh
+  }
+
+  /// The gate's activation.
+  public let activation: Activation
   /// Gate projection `[hidden, model]` (`gate_proj` / LLaDA's `ff_proj`).
   public let gate: Linear
   /// Up projection `[hidden, model]` (`up_proj`).
@@ -17,7 +30,7 @@ public struct SwiGLUFeedForward: FeedForward {
   public let down: Linear
 
   /// An MLP from its three projections; their shapes must chain.
-  public init(gate: Linear, up: Linear, down: Linear) throws {
+  public init(gate: Linear, up: Linear, down: Linear, activation: Activation = .silu) throws {
     let hidden = gate.outFeatures
     guard up.outFeatures == hidden, up.inFeatures == gate.inFeatures else {
       throw ShapeError(
@@ -32,6 +45,7 @@ public struct SwiGLUFeedForward: FeedForward {
     self.gate = gate
     self.up = up
     self.down = down
+    self.activation = activation
   }
 
   /// Features per row (`model`).
@@ -43,7 +57,7 @@ public struct SwiGLUFeedForward: FeedForward {
   /// The gate and up activations, `[rows, hidden]` each.
   public func scratchCount(rows: Int) -> Int { 2 * rows * hiddenDimension }
 
-  /// `output = down(silu(gate x) ⊙ up x)`; scratch holds gate then up `[rows, hidden]`.
+  /// `output = down(act(gate x) ⊙ up x)`; scratch holds gate then up `[rows, hidden]`.
   public func apply(
     _ x: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>,
     scratch: UnsafeMutablePointer<Float>
@@ -52,7 +66,14 @@ public struct SwiGLUFeedForward: FeedForward {
     let u = scratch + rows * hiddenDimension
     gate.apply(x, rows: rows, into: g)
     up.apply(x, rows: rows, into: u)
-    VectorMath.swiglu(g, u, count: rows * hiddenDimension)
+    switch activation {
+    case .silu:
+      VectorMath.swiglu(g, u, count: rows * hiddenDimension)
+    case .geluTanh:
+      let count = rows * hiddenDimension
+      VectorMath.geluTanh(g, count: count)
+      for i in 0..<count { g[i] *= u[i] }
+    }
     down.apply(g, rows: rows, into: output)
   }
 

@@ -175,13 +175,15 @@ public final class TraceRecorder: DenoisingObserver {
     }
     if step.canvas.count == count { canvas = step.canvas }
     let maskedAfter = state.reduce(0) { $0 + ($1 == CellState.masked ? 1 : 0) }
-    let record = TraceStepRecord(
+    var record = TraceStepRecord(
       step: step.index, block: step.block, stepInBlock: step.stepInBlock, t: step.time,
       s: step.nextTime, blockStart: step.blockRange.lowerBound,
       blockEnd: step.blockRange.upperBound,
       maskedBefore: step.maskedBefore, maskedAfter: maskedAfter, committed: committed,
       remasked: remasked, positions: positions, confidence: scores(step.confidence),
       margin: scores(step.margin), entropy: scores(step.entropy), modelSeconds: step.modelSeconds)
+    record.changed = step.uniformState?.changed
+    record.temperature = step.uniformState?.temperature
     try writeLine(record)
     try writers[0].append(row)
     try writers[1].append(dense(step.confidence))

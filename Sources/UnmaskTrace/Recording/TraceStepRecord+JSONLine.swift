@@ -98,6 +98,18 @@ extension TraceStepRecord {
     floats(entropy)
     raw(",\"model_seconds\":")
     double(modelSeconds.isFinite ? modelSeconds : 0)
+    if let changed {
+      raw(",\"changed\":[")
+      for (i, position) in changed.enumerated() {
+        if i > 0 { out.append(0x2C) }
+        int(position)
+      }
+      out.append(0x5D)
+    }
+    if let temperature {
+      raw(",\"temperature\":")
+      double(temperature)
+    }
     raw("}\n")
     return out
   }

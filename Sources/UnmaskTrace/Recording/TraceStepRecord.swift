@@ -52,9 +52,16 @@ public struct TraceStepRecord: Codable, Equatable, Sendable {
   public var entropy: [Float?]
   /// Seconds in the model.
   public var modelSeconds: Double
+  /// Uniform-state runs (DiffusionGemma), whose canvases have no masks: the positions whose
+  /// token the step changed (accepted or re-noised to a different token); nil otherwise.
+  /// There `committed` holds the accepted positions and `remasked` the re-noised ones.
+  public var changed: [Int]? = nil
+  /// Uniform-state runs: the step's temperature.
+  public var temperature: Double? = nil
 
   enum CodingKeys: String, CodingKey {
     case step, block, t, s, committed, remasked, positions, confidence, margin, entropy
+    case changed, temperature
     case stepInBlock = "step_in_block"
     case blockStart = "block_start"
     case blockEnd = "block_end"

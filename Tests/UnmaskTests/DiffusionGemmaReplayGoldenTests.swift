@@ -1,0 +1,132 @@
+import Foundation
+import Testing
+import Unmask
+
+/// DiffusionGemma's sampler replayed against transformers 5.23's `generate()`
+/// (scripts/fixtures/make_diffusiongemma_fixtures.py): each golden run's random canvases go
+/// back in through `--noise-rows` (`noise_rows`), tokens are drawn greedily (`--temperature 0`,
+/// the golden's `torch.multinomial` patched to argmax), and the output, prompt plus whole
+/// canvases with pad after an EOS, must equal the reference's token for token, with the same
+/// decoder passes per canvas.
+@Suite struct DiffusionGemmaReplayGoldenTests {
+  struct Golden: Decodable {
+    struct Run: Decodable {
+      struct Settings: Decodable {
+        var max_new_tokens: Int
+        var max_denoising_steps: Int
+        var entropy_bound: Double
+        var t_min: Double
+        var t_max: Double
+        var stability_threshold: Int
+        var confidence_threshold: Double
+        var eos_token_id: Int
+        var pad_token_id: Int
+      }
+      var name: String
+      var fixture: String
+      var settings: Settings
+      var input_ids: [Int32]
+      var noise_file: String
+      var rows_used: Int
+      var sequences: [Int32]
+      var decoder_passes: [Int]
+      var ended_by_eos: Bool
+    }
+    var cases: [Run]
+  }
+
+  static func load() throws -> Golden {
+    let url = Fixtures.root.appendingPathComponent("golden/diffusiongemma-generate.json")
+    return try JSONDecoder().decode(Golden.self, from: Data(contentsOf: url))
+  }
+
+  static let names = (try? load())?.cases.map(\.name) ?? []
+
+  /// The run's settings as flags would give them, over `--preset diffusiongemma`.
+  static func settings(_ run: Golden.Run, session: ModelSession) throws -> DenoisingSettings {
+    let s = run.settings
+    return try session.settings(
+      preset: .diffusiongemma,
+      overrides: [
+        "length": .integer(s.max_new_tokens), "steps": .integer(s.max_denoising_steps),
+        "entropy_bound": .number(s.entropy_bound), "t_min": .number(s.t_min),
+        "t_max": .number(s.t_max), "stability_threshold": .integer(s.stability_threshold),
+        "confidence_threshold": .number(s.confidence_threshold),
+        "eos_id": .integer(s.eos_token_id), "pad_id": .integer(s.pad_token_id),
+        "temperature": .number(0),
+        "noise_rows": .string(
+          Fixtures.root.appendingPathComponent("golden/\(run.noise_file)").path),
+      ])
+  }
+
+  /// Counts each canvas's decoder passes from the step events.
+  final class PassCounter: DenoisingObserver {
+    var passes: [Int] = []
+    func denoisingDidFinish(_ step: DenoisingStep) -> ObserverDecision {
+      if step.block >= passes.count { passes.append(0) }
+      passes[step.block] += 1
+      return .proceed
+    }
+  }
+
+  @Test(arguments: names)
+  func replayEqualsTheReference(name: String) throws {
+    let run = try #require(try Self.load().cases.first { $0.name == name })
+    let session = try ModelSession.open(Fixtures.model(run.fixture))
+    let settings = try Self.settings(run, session: session)
+    #expect(settings.sampler == .uniformState)
+    let counter = PassCounter()
+    let generation = try session.generate(
+      prompt: run.input_ids, settings: settings, observers: [counter])
+    #expect(generation.result.canvas == run.sequences, "\(run.name)")
+    #expect(counter.passes == run.decoder_passes, "\(run.name)")
+    #expect(generation.result.forwardPasses == run.decoder_passes.reduce(0, +))
+  }
+
+  /// The checkpoint's generation_config.json is the preset's default, as the reference reads it.
+  @Test func theCheckpointsGenerationConfigSetsTheDefaults() throws {
+    let variant = try ModelSession.open(Fixtures.model("tiny-diffusiongemma-variant"))
+    #expect(variant.defaultPreset == .diffusiongemma)
+    let settings = variant.settings()
+    #expect(settings.sampler == .uniformState)
+    #expect(settings.steps == 12)
+    #expect(settings.entropyBound == 0.5)
+    #expect(settings.temperatureMax == 1.0)
+    #expect(settings.temperatureMin == 0.3)
+    #expect(settings.stabilityThreshold == 2)
+    #expect(settings.confidenceThreshold == 0.05)
+    let main = try ModelSession.open(Fixtures.model("tiny-diffusiongemma")).settings()
+    #expect(main.steps == 48 && main.entropyBound == 0.1 && main.temperatureMax == 0.8)
+  }
+
+  /// Strategies that rank masked positions have no meaning without masks; the masked-diffusion
+  /// presets are refused on a uniform-state model, and the uniform-state preset on a masked one.
+  @Test func inapplicableStrategiesAndPresetsAreRefused() throws {
+    let session = try ModelSession.open(Fixtures.model("tiny-diffusiongemma"))
+    #expect(throws: (any Error).self) {
+      try session.settings(preset: .diffusiongemma, overrides: ["strategy": .string("random")])
+    }
+    let margin = try session.settings(
+      preset: .diffusiongemma, overrides: ["strategy": .string("margin"), "length": .integer(16)])
+    _ = try session.generate(prompt: [2, 5, 6], settings: margin)
+    #expect(throws: (any Error).self) {
+      try session.generate(prompt: [2, 5], settings: session.settings(preset: .llada))
+    }
+    let llada = try ModelSession.open(Fixtures.model("tiny-llada"))
+    #expect(throws: (any Error).self) {
+      try llada.generate(prompt: [5], settings: llada.settings(preset: .diffusiongemma))
+    }
+  }
+
+  /// Under Unmask's own generator a seed reproduces a run, and different seeds differ.
+  @Test func aSeedReproducesARun() throws {
+    let session = try ModelSession.open(Fixtures.model("tiny-diffusiongemma"))
+    func run(_ seed: Int) throws -> [Int32] {
+      let settings = try session.settings(
+        preset: .diffusiongemma, overrides: ["seed": .integer(seed), "length": .integer(32)])
+      return try session.generate(prompt: [2, 40, 41], settings: settings).result.canvas
+    }
+    #expect(try run(7) == run(7))
+    #expect(try run(7) != run(8))
+  }
+}
