@@ -13,7 +13,8 @@ import UnmaskKernels
 // (`model.decoder.embed_tokens`, `model.decoder.layers.{i}.*`, `model.decoder.norm`,
 // `model.decoder.self_conditioning.*`); the encoder's text layers are tied to them and only
 // their `layer_scalar` buffers are stored (`model.encoder.language_model.layers.{i}.layer_scalar`);
-// `lm_head` is tied to the embedding unless `tie_word_embeddings` is false. Experts are stacked
+// `lm_head` is tied to the embedding (`tie_word_embeddings: false`, which would untie the
+// encoder too, is refused). Experts are stacked
 // (`experts.gate_up_proj [E, 2I, d]`, `experts.down_proj [E, d, I]`). The vision tower and its
 // embedder (`model.encoder.vision_tower.*`, `model.encoder.embed_vision.*`) are ignored: Unmask
 // runs text only, and refuses prompts holding `image_token_id`.
@@ -121,10 +122,7 @@ public final class DiffusionGemmaModel: MaskedDiffusionModel, CanvasDecoder {
           encoderScalar: try weights.floats(
             "model.encoder.language_model.layers.\(i).layer_scalar", count: 1)[0]))
     }
-    let head =
-      config.tiedEmbeddings
-      ? try weights.shapeChecked { try Linear(weight: embedding) }
-      : try weights.linear("lm_head", out: config.vocabularySize, in: d, bias: false)
+    let head = try weights.shapeChecked { try Linear(weight: embedding) }
     let s = "model.decoder.self_conditioning"
     network = DiffusionGemmaNetwork(
       configuration: config, embedding: embedding, layers: layers,
@@ -178,7 +176,11 @@ public final class DiffusionGemmaModel: MaskedDiffusionModel, CanvasDecoder {
 
   /// Encodes `tokens` after what `prefix` holds (the prompt, then each finished canvas).
   public func encode(_ tokens: [Int32], into prefix: any EncodedPrefix) throws {
-    if let image = configuration.imageTokenID, tokens.contains(Int32(truncatingIfNeeded: image)) {
+    // Only a prompt (the first tokens encoded) is checked: a finished canvas may hold any id,
+    // and the reference encodes it whatever it is.
+    if prefix.length == 0, let image = configuration.imageTokenID,
+      tokens.contains(Int32(truncatingIfNeeded: image))
+    {
       throw PredictorError.unsupported(
         "the prompt holds image token \(image); Unmask runs DiffusionGemma on text only")
     }

@@ -165,6 +165,12 @@ public struct DiffusionGemmaConfiguration: Sendable, Equatable {
     guard !attentionBias else {
       throw check.refuse("attention_bias", "true is not supported (DiffusionGemma has none)")
     }
+    guard tiedEmbeddings else {
+      throw check.refuse(
+        "tie_word_embeddings",
+        "false (an encoder with its own weights and an untied head) is not supported; DiffusionGemma ties them"
+      )
+    }
     if bidirectionalAttention == "all" {
       throw check.refuse(
         "use_bidirectional_attention",

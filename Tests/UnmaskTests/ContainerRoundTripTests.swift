@@ -38,4 +38,39 @@ struct ContainerRoundTripTests {
     #expect(gap <= (scheme == "q8_0" ? 0.1 : 0.5) * scale)
     #expect(a != b)
   }
+
+  /// DiffusionGemma: a lossless file decodes the same bits; quantized files store the stacked
+  /// experts (`experts.gate_up_proj [E, 2I, d]`) quantized, and run from them directly.
+  @Test(arguments: ["none", "q8_0", "q4_0"])
+  func diffusionGemmaConvertsWithItsStackedExperts(scheme: String) throws {
+    let umk = try convert(
+      "tiny-diffusiongemma", scheme == "none" ? ["--codec", "zstd"] : ["--quantize", scheme])
+    let file = try UMKFile(url: URL(fileURLWithPath: umk))
+    let experts = try file.tensor(named: "model.decoder.layers.0.experts.gate_up_proj")
+    #expect(experts.dtype.rawValue == (scheme == "none" ? "BF16" : scheme.uppercased()))
+    let original = try ModelSession.open(Fixtures.model("tiny-diffusiongemma"))
+    let converted = try ModelSession.open(umk)
+    func logits(_ session: ModelSession) throws -> [Float] {
+      let decoder = try #require(session.model.canvasDecoder)
+      let prefix = decoder.makePrefix(positions: 24)
+      try decoder.encode([2, 5, 6, 7, 8], into: prefix)
+      return try decoder.decode(Array(20..<36), after: prefix, selfConditioning: nil).values
+    }
+    let a = try logits(original)
+    let b = try logits(converted)
+    if scheme == "none" {
+      #expect(a == b)
+    } else {
+      // The fixture's weights are large on purpose (peaky logits for the sampler goldens), so
+      // rounding them moves logits far; the direction stays (cosine).
+      let dot = zip(a, b).reduce(0) { $0 + Double($1.0) * Double($1.1) }
+      let cosine =
+        dot
+        / (sqrt(a.reduce(0) { $0 + Double($1 * $1) }) * sqrt(b.reduce(0) { $0 + Double($1 * $1) }))
+      print("diffusiongemma \(scheme): cosine \(cosine)")
+      #expect(cosine > (scheme == "q8_0" ? 0.99 : 0.8))
+    }
+    // The settings come along: generation_config.json is embedded.
+    #expect(converted.settings().steps == original.settings().steps)
+  }
 }

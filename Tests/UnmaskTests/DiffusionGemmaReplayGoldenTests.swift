@@ -129,4 +129,66 @@ import Unmask
     #expect(try run(7) == run(7))
     #expect(try run(7) != run(8))
   }
+
+  /// The command line, flag for flag as the issue names them: `--preset diffusiongemma
+  /// --length --max-steps --entropy-bound --t-max --t-min --stability-threshold
+  /// --confidence-threshold --noise-rows --temperature 0` reproduces a golden run.
+  @Test func theCommandLineReplaysAGolden() throws {
+    let run = try #require(try Self.load().cases.first { $0.name == "main-three-canvases" })
+    let s = run.settings
+    let result = try UnmaskTool.run([
+      "generate", "--model", Fixtures.model(run.fixture), "--preset", "diffusiongemma",
+      "--prompt-tokens", run.input_ids.map(String.init).joined(separator: ","),
+      "--length", "\(s.max_new_tokens)", "--max-steps", "\(s.max_denoising_steps)",
+      "--entropy-bound", "\(s.entropy_bound)", "--t-max", "\(s.t_max)", "--t-min", "\(s.t_min)",
+      "--stability-threshold", "\(s.stability_threshold)",
+      "--confidence-threshold", "\(s.confidence_threshold)", "--temperature", "0",
+      "--noise-rows", Fixtures.root.appendingPathComponent("golden/\(run.noise_file)").path,
+      "--json",
+    ])
+    #expect(result.status == 0, "\(result.stderr)")
+    let object = try #require(JSONValue.parse(Data(result.stdout.utf8)))
+    #expect(object["canvas"]?.arrayValue?.compactMap(\.intValue) == run.sequences.map(Int.init))
+    #expect(object["forward_passes"]?.intValue == run.decoder_passes.reduce(0, +))
+  }
+
+  /// `unmask logits --prompt-tokens P --tokens CANVAS [--self-conditioning PREV.npy]` writes the
+  /// decoder's logits; a masked-diffusion model refuses --prompt-tokens, and DiffusionGemma
+  /// refuses a plain canvas.
+  @Test func theLogitsCommandDecodesAfterThePrompt() throws {
+    let out = Fixtures.temporary("dg-logits.npy")
+    let canvas = (20..<36).map(String.init).joined(separator: ",")
+    let plain = try UnmaskTool.run([
+      "logits", "--model", Fixtures.model("tiny-diffusiongemma"), "--prompt-tokens", "2,5,6",
+      "--tokens", canvas, "--out", out,
+    ])
+    #expect(plain.status == 0, "\(plain.stderr)")
+    let logits = try NumPyFile.readFloat32(
+      Data(contentsOf: URL(fileURLWithPath: out)), source: out)
+    #expect(logits.shape == [16, 448])
+    let conditioned = try UnmaskTool.run([
+      "logits", "--model", Fixtures.model("tiny-diffusiongemma"), "--prompt-tokens", "2,5,6",
+      "--tokens", canvas, "--self-conditioning", out, "--out", out + ".sc.npy",
+    ])
+    #expect(conditioned.status == 0, "\(conditioned.stderr)")
+    let second = try NumPyFile.readFloat32(
+      Data(contentsOf: URL(fileURLWithPath: out + ".sc.npy")), source: out)
+    #expect(second.values != logits.values)
+    let wrongShape = try UnmaskTool.run([
+      "logits", "--model", Fixtures.model("tiny-diffusiongemma"), "--prompt-tokens", "2",
+      "--tokens", "5,6", "--self-conditioning", out, "--out", out + ".bad.npy",
+    ])
+    #expect(wrongShape.status != 0)
+    #expect(wrongShape.stderr.contains("expected [2, 448]"))
+    let noPrompt = try UnmaskTool.run([
+      "logits", "--model", Fixtures.model("tiny-diffusiongemma"), "--tokens", "5,6", "--out", out,
+    ])
+    #expect(noPrompt.status != 0)
+    #expect(noPrompt.stderr.contains("--prompt-tokens"))
+    let masked = try UnmaskTool.run([
+      "logits", "--model", Fixtures.model("tiny-llada"), "--prompt-tokens", "5", "--tokens", "6",
+      "--out", out,
+    ])
+    #expect(masked.status != 0)
+  }
 }

@@ -38,13 +38,16 @@ public enum UMKQuantization: String, Sendable, CaseIterable {
     }
   }
 
-  /// Which tensors are quantized: 2-D floating matrices named `*.weight` whose rows are a
-  /// multiple of 32 elements, except embeddings and norms (names containing `embed`, `norm`,
-  /// `wte`, `wpe` or `ln_`), which stay as they are. Everything else is kept unchanged.
+  /// Which tensors are quantized: 2-D floating matrices named `*.weight`, and 3-D stacked
+  /// experts `[E, rows, columns]` named `*_proj` (transformers' fused expert modules:
+  /// DiffusionGemma's `experts.gate_up_proj`, `experts.down_proj`), whose rows are a multiple
+  /// of 32 elements, except embeddings and norms (names containing `embed`, `norm`, `wte`, `wpe`
+  /// or `ln_`), which stay as they are. Everything else is kept unchanged.
   public static func applies(name: String, dtype: DType, shape: [Int]) -> Bool {
-    guard shape.count == 2, dtype.isFloatingPoint, !dtype.isQuantized, shape[1] % 32 == 0,
-      shape[1] > 0,
-      name.hasSuffix(".weight")
+    let matrix = shape.count == 2 && name.hasSuffix(".weight")
+    let stackedExperts = shape.count == 3 && name.hasSuffix("_proj")
+    guard matrix || stackedExperts, dtype.isFloatingPoint, !dtype.isQuantized,
+      let columns = shape.last, columns > 0, columns % 32 == 0
     else { return false }
     let lower = name.lowercased()
     return !["embed", "norm", "wte", "wpe", "ln_"].contains { lower.contains($0) }
