@@ -188,30 +188,44 @@ public final class DiffusionGemmaNetwork: @unchecked Sendable {
     conditioningPostNorm.apply(x, rows: rows, into: x)
   }
 
-  /// `softmax(previous) · E · sqrt(model)` into `out` `[rows, model]`: the softmax in float32,
-  /// the product through BLAS over slabs of embedding rows widened to float32 (so a 262k-row
-  /// bf16 table is never widened whole).
+  /// `softmax(previous) · E · sqrt(model)` into `out` `[rows, model]`, through BLAS over slabs of
+  /// vocabulary: each slab's probabilities `[rows, slab]` from the rows' maxima and sums (float32,
+  /// as `softmax(dim=-1, dtype=float32)`), times the slab's embedding rows widened to float32.
+  /// Neither the `[C, V]` probabilities nor a float32 copy of a 262k-row table is ever made.
   private func softEmbedding(_ previous: Matrix, into out: UnsafeMutablePointer<Float>) {
     let rows = previous.rows
     let v = previous.columns
     let d = modelDimension
-    var probabilities = previous.values
-    probabilities.withUnsafeMutableBufferPointer { p in
-      guard let base = p.baseAddress else { return }
-      VectorMath.softmaxRows(base, rows: rows, columns: v)
-    }
-    let slab = 4096
+    let slab = min(v, 4096)
     let widened = UnsafeMutablePointer<Float>.allocate(capacity: slab * d)
-    defer { widened.deallocate() }
-    probabilities.withUnsafeBufferPointer { p in
-      guard let base = p.baseAddress else { return }
+    let probabilities = UnsafeMutablePointer<Float>.allocate(capacity: rows * slab)
+    defer {
+      widened.deallocate()
+      probabilities.deallocate()
+    }
+    previous.values.withUnsafeBufferPointer { z in
+      guard let base = z.baseAddress else { return }
+      var maxima = [Float](repeating: -.infinity, count: rows)
+      var inverses = [Float](repeating: 0, count: rows)
+      for r in 0..<rows {
+        let row = base + r * v
+        for j in 0..<v { maxima[r] = max(maxima[r], row[j]) }
+        var sum: Float = 0
+        for j in 0..<v { sum += expf(row[j] - maxima[r]) }
+        inverses[r] = 1 / sum
+      }
       var first = 0
       while first < v {
         let count = min(slab, v - first)
+        for r in 0..<rows {
+          let row = base + r * v + first
+          let p = probabilities + r * count
+          for j in 0..<count { p[j] = expf(row[j] - maxima[r]) * inverses[r] }
+        }
         embedding.convertRows(first..<(first + count), into: widened)
         cblas_sgemm(
           CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(d), Int32(count), 1,
-          base + first, Int32(v), widened, Int32(d), first == 0 ? 0 : 1, out, Int32(d))
+          probabilities, Int32(count), widened, Int32(d), first == 0 ? 0 : 1, out, Int32(d))
         first += count
       }
     }

@@ -22,6 +22,11 @@ public enum ChatFormat: String, CaseIterable, Sendable {
   /// ChatML as Qwen2 writes it, used by Dream-v0-Instruct-7B:
   /// `<|im_start|>{role}\n{content}<|im_end|>\n`, with a default system turn first.
   case chatML = "chatml"
+  /// Gemma's turns, used by DiffusionGemma:
+  /// `{bos}<start_of_turn>{user|model}\n{content | trim}<end_of_turn>\n`; a leading system
+  /// message's content opens the first user turn followed by a blank line (Gemma 3's template;
+  /// Gemma 2's refuses system messages).
+  case gemma
 }
 
 /// Renders a conversation into the prompt text an instruct model was trained on, matching
@@ -82,6 +87,8 @@ public struct ChatTemplate: Sendable, Equatable {
       self.init(
         format: .llama3, bosToken: bos,
         trimsContent: text.contains("| trim") || text.contains("|trim"))
+    } else if text.contains("<start_of_turn>") && text.contains("<end_of_turn>") {
+      self.init(format: .gemma, bosToken: text.contains("bos_token") ? bosToken ?? "" : "")
     } else if text.contains("<|im_start|>") {
       self.init(format: .chatML, defaultSystemPrompt: Self.chatMLDefaultSystem(text))
     } else {
@@ -128,6 +135,20 @@ public struct ChatTemplate: Sendable, Equatable {
         out += "<|im_start|>\(message.role)\n\(message.content)<|im_end|>\n"
       }
       if addGenerationPrompt { out += "<|im_start|>assistant\n" }
+    case .gemma:
+      out += bosToken
+      var turns = messages[...]
+      var prefix = ""
+      if let first = turns.first, first.role == "system" {
+        prefix = first.content + "\n\n"
+        turns = turns.dropFirst()
+      }
+      for (index, message) in turns.enumerated() {
+        let role = message.role == "assistant" ? "model" : message.role
+        out += "<start_of_turn>\(role)\n" + (index == 0 ? prefix : "")
+        out += Self.pythonStrip(message.content) + "<end_of_turn>\n"
+      }
+      if addGenerationPrompt { out += "<start_of_turn>model\n" }
     }
     return out
   }

@@ -105,4 +105,31 @@ struct ChatTemplateTests {
     #expect(ids.filter { $0 == eot }.count == 1)
     #expect(tokenizer.decode(ids) == text)
   }
+
+  /// Gemma's turns (DiffusionGemma; the tiny fixture carries google/gemma-2-it's template):
+  /// what transformers' `apply_chat_template` gives, written out from it.
+  @Test("Gemma: model for assistant, trimmed contents, system content opening the first turn")
+  func gemmaTurns() throws {
+    let jinja =
+      "{{ bos_token }}{% for message in messages %}{% if (message['role'] == 'assistant') %}"
+      + "{% set role = 'model' %}{% else %}{% set role = message['role'] %}{% endif %}"
+      + "{{ '<start_of_turn>' + role + '\n' + message['content'] | trim + '<end_of_turn>\n' }}"
+      + "{% endfor %}{% if add_generation_prompt %}{{'<start_of_turn>model\n'}}{% endif %}"
+    let template = try #require(ChatTemplate(jinja: jinja, bosToken: "<bos>"))
+    #expect(template.format == .gemma)
+    let text = template.render(
+      [
+        ChatMessage(role: "user", content: " Hello there "),
+        ChatMessage(role: "assistant", content: "Hi."), ChatMessage(role: "user", content: "Why?"),
+      ], addGenerationPrompt: true)
+    #expect(
+      text == "<bos><start_of_turn>user\nHello there<end_of_turn>\n<start_of_turn>model\nHi."
+        + "<end_of_turn>\n<start_of_turn>user\nWhy?<end_of_turn>\n<start_of_turn>model\n")
+    let system = template.render(
+      [
+        ChatMessage(role: "system", content: "Be brief."), ChatMessage(role: "user", content: "Hi"),
+      ],
+      addGenerationPrompt: false)
+    #expect(system == "<bos><start_of_turn>user\nBe brief.\n\nHi<end_of_turn>\n")
+  }
 }

@@ -90,7 +90,8 @@ struct UniformStateSampler {
       var rejectedBefore = c
       for n in stride(from: settings.steps, through: 1, by: -1) {
         let passStart = ContinuousClock.now
-        var logits = try decoder.decode(current, after: prefix, selfConditioning: previous)
+        // Taken, not kept beside the new logits: at a 262k vocabulary each is 268 MB.
+        var logits = try decoder.decode(current, after: prefix, selfConditioning: previous.take())
         passes += 1
         let modelSeconds = (ContinuousClock.now - passStart).seconds
         scale(&logits, temperature: temperature(step: n))
