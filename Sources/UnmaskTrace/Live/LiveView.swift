@@ -61,6 +61,13 @@ public final class LiveView: DenoisingObserver {
     let done = totalMasked - masked.count
     if ansi {
       write(frame(step, done: done))
+    } else if let uniform = step.uniformState {
+      // Uniform-state (DiffusionGemma): no masks; accepted and re-noised positions instead.
+      write(
+        "step \(step.index + 1) canvas \(step.block): accepted \(step.committed.count)/"
+          + "\(step.blockRange.count), changed \(uniform.changed.count), temperature "
+          + String(format: "%.3f", uniform.temperature) + (uniform.stopping ? ", stopping" : "")
+          + "\n")
     } else {
       write(
         "step \(step.index + 1) block \(step.block): committed \(step.committed.count), "
