@@ -142,4 +142,44 @@ struct DiffusionGemmaLogitsGolden: Decodable {
     #expect(model.maskTokenID == nil)
     #expect(model.canvasDecoder != nil)
   }
+
+  /// An expert no token picks is never computed with: the router is made to send every token
+  /// to the same two experts (`router.scale` zero: every score equal, and top-k keeps the
+  /// same two of equals), every other expert's weights are poisoned with NaN, and the logits
+  /// are finite and equal to the unpoisoned model's.
+  @Test func expertsNoTokenPicksAreNeverComputed() throws {
+    let folder = Fixtures.model("tiny-diffusiongemma")
+    let original = try SafetensorsFile(url: folder.appendingPathComponent("model.safetensors"))
+    let config = try Data(contentsOf: folder.appendingPathComponent("config.json"))
+    func model(poisoning idle: Set<Int>) throws -> DiffusionGemmaModel {
+      let store = InMemoryTensors(location: "tiny-diffusiongemma, experts \(idle) poisoned")
+      for name in original.tensorNames {
+        let view = try original.tensor(named: name)
+        var values = view.floats()
+        if name.hasSuffix("router.scale") { values = values.map { _ in 0 } }
+        if name.hasSuffix("experts.gate_up_proj") || name.hasSuffix("experts.down_proj") {
+          let perExpert = values.count / view.shape[0]
+          for e in idle { for i in (e * perExpert)..<((e + 1) * perExpert) { values[i] = .nan } }
+        }
+        try store.add(name, shape: view.shape, values: values)
+      }
+      return try DiffusionGemmaModel(
+        configJSON: config, configPath: store.location, weights: WeightLoader(source: store))
+    }
+    func run(_ model: DiffusionGemmaModel) throws -> (logits: [Float], load: [Int32]) {
+      let prefix = model.makePrefix(positions: 24)
+      try model.encode([2, 17, 300, 42], into: prefix)
+      let logits = try model.decode(Array(20..<36), after: prefix, selfConditioning: nil)
+      return (logits.values, try #require(model.expertLoad).take())
+    }
+    let clean = try run(try model(poisoning: []))
+    let experts = 8
+    let picked = Set(clean.load.indices.filter { clean.load[$0] > 0 }.map { $0 % experts })
+    #expect(picked.count == 2)
+    let idle = Set(0..<experts).subtracting(picked)
+    let poisoned = try run(try model(poisoning: idle))
+    #expect(poisoned.logits.allSatisfy { $0.isFinite })
+    #expect(poisoned.logits == clean.logits)
+    #expect(poisoned.load == clean.load)
+  }
 }
