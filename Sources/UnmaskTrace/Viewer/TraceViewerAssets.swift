@@ -19,6 +19,7 @@ enum TraceViewerAssets {
     .tok.now { background: #ffd8b0; }
     .tok.mask { color: #555; background: #ccc; }
     .tok.remasked { color: #fff; background: #d62728; }
+    .tok.changed { outline: 2px solid #ff7f0e; outline-offset: -2px; }
     .tok:hover { outline: 1px solid #08306b; }
     canvas.heat { image-rendering: pixelated; max-width: 100%; border: 1px solid #ccc;
       cursor: crosshair; }
@@ -80,7 +81,9 @@ enum TraceViewerAssets {
       });
       column.append(title, meta, text, heat);
       document.getElementById("runs").appendChild(column);
-      return { run, commitAt, cells, heat, cell, text, step: 0 };
+      // Uniform-state runs: the positions each step changed, outlined.
+      const changed = run.changed ? run.changed.map(list => new Set(list)) : null;
+      return { run, commitAt, cells, heat, cell, text, changed, step: 0 };
     });
 
     function stateAt(view, step, pos) { return view.run.state[step * view.run.positions + pos]; }
@@ -132,7 +135,8 @@ enum TraceViewerAssets {
         const span = view.cells[p];
         span.textContent = cellText(view, s, p);
         span.className = "tok" + (code === -3 ? " prompt" : code === -1 ? " mask" :
-          code === -2 ? " remasked" : code === s ? " now" : "");
+          code === -2 ? " remasked" : code === s ? " now" : "") +
+          (view.changed && view.changed[s].has(p) ? " changed" : "");
       }
       const ctx = view.heat.getContext("2d");
       ctx.putImageData(view.image, 0, 0);

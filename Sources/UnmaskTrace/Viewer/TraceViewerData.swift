@@ -43,9 +43,13 @@ public struct TraceViewerData: Encodable, Sendable {
   public var entropy: [Float?]
   /// Block of each step.
   public var blocks: [Int]
+  /// Uniform-state runs (DiffusionGemma): per step, the positions whose token changed; nil for
+  /// masked diffusion.
+  public var changed: [[Int]]?
 
   enum CodingKeys: String, CodingKey {
     case title, strategy, model, steps, positions, commits, state, confidence, entropy, blocks
+    case changed
     case promptLength = "prompt_length", promptText = "prompt_text"
   }
 
@@ -67,6 +71,9 @@ public struct TraceViewerData: Encodable, Sendable {
     confidence = trace.confidence.values.map(Self.rounded)
     entropy = trace.entropy.values.map(Self.rounded)
     blocks = trace.steps.map(\.block)
+    if trace.steps.contains(where: { $0.changed != nil }) {
+      changed = trace.steps.map { $0.changed ?? [] }
+    }
   }
 
   /// Four decimals; nil for NaN and infinities (JSON has neither).
