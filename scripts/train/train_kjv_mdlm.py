@@ -682,12 +682,14 @@ def model_card(name, cfg, log):
            "session's time ran out") + f"; {base['seconds']:,.0f} s. This run started from its "
         f"weights at step {log['init_from_step']} with a fresh optimizer: peak LR {log['lr']}, "
         f"warmup {log['warmup']}, cosine over {log['steps']} steps; {log['seconds']:,.0f} s. "
-        "Both on 2 threads of a 2-core CPU shared with other jobs at nice 10, so the seconds "
-        "say little about speed. Seeds fixed (1611; +block size for BD3-LM).", "",
+        f"The base on {base.get('threads', 2)} and this run on {log.get('threads', 2)} "
+        "thread(s) of a 2-core CPU shared with other jobs (builds, tests), so the seconds say "
+        "little about speed. Seeds fixed (1611; +block size for BD3-LM).", "",
         "    bash scripts/train/kjv_corpus.sh /tmp/kjv.txt",
         "    export BD3LMS_DIR=/tmp/ref-dit/bd3lms   # git archive of kuleshov-group/bd3lms "
         + dit.REFERENCE_COMMITS["kuleshov-group/bd3lms"][:12],
-        "    P=\"python3 scripts/train/train_kjv_mdlm.py --corpus /tmp/kjv.txt --threads 2\"",
+        "    P=\"python3 scripts/train/train_kjv_mdlm.py --corpus /tmp/kjv.txt --threads "
+        f"{log.get('threads', 2)}\"",
         f"    $P --family mdlm --name kjv-mdlm-base --steps {base['steps']} --batch "
         f"{base['batch']} --eval-every 400 --save-every 25",
         f"    $P --family {log['family']}" + ("" if mdlm else f" --block-size {block}")
