@@ -78,8 +78,11 @@ public final class ModelSession: @unchecked Sendable {
   /// (MDLM, BD3-LM: the training length; BD3-LM's reference cannot run past it) in config.json.
   static func contextLength(configJSON: Data) -> Int? {
     guard let config = JSONValue.parse(configJSON) else { return nil }
-    for key in ["max_sequence_length", "max_position_embeddings", "n_positions", "model_length"] {
-      if let n = config[key]?.intValue, n > 0 { return n }
+    // A multimodal config (DiffusionGemma) keeps the text model's fields in `text_config`.
+    for object in [config, config["text_config"]].compactMap({ $0 }) {
+      for key in ["max_sequence_length", "max_position_embeddings", "n_positions", "model_length"] {
+        if let n = object[key]?.intValue, n > 0 { return n }
+      }
     }
     return nil
   }
