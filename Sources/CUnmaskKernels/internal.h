@@ -124,6 +124,7 @@ void uk_scalar_gemm_q(int q4, const int8_t *xq, const float *xd, long rows, long
 long uk_kq_block_bytes(uk_kquant type);
 uk_kq_row uk_kq_row_at(void *buffer, long k, int i);
 void uk_kq_decode(uk_kquant type, const uint8_t *row, long k, uk_kq_row out);
+void uk_kq_decode_scales(uk_kquant type, const uint8_t *block, int16_t *s, float *wd, float *wm);
 void uk_scalar_gemm_kquant(uk_kquant type, const int8_t *xq, const float *xd, const float *xm,
                            long rows, long k, const uint8_t *w, long n0, long n1, float *y,
                            long ldy);

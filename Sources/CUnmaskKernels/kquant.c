@@ -38,52 +38,61 @@ UK_INLINE void uk_kq_scale_min(const uint8_t *q, int j, int *sc, int *m) {
   }
 }
 
-void uk_kq_decode(uk_kquant type, const uint8_t *row, long k, uk_kq_row out) {
-  long blocks = k / UK_QK_K;
-  long bytes = uk_kq_block_bytes(type);
-  for (long b = 0; b < blocks; b++) {
-    const uint8_t *block = row + b * bytes;
-    int8_t *q = out.q + b * UK_QK_K;
-    int16_t *s = out.s + b * 8 * 16;
-    float *wd = out.wd + b * 8, *wm = out.wm + b * 8;
-    if (type == UK_Q6_K) {
-      const uint8_t *ql = block, *qh = block + 128;
-      const int8_t *sc = (const int8_t *)(block + 192);
-      float d = uk_block_scale(block + 208);
-      for (int half = 0; half < 2; half++)
-        for (int r = 0; r < 4; r++)
-          for (int l = 0; l < 32; l++) {
-            uint8_t low = ql[64 * half + l + 32 * (r & 1)];
-            int nibble = r < 2 ? (low & 0x0F) : (low >> 4);
-            int high = (qh[32 * half + l] >> (2 * r)) & 3;
-            q[128 * half + 32 * r + l] = (int8_t)((nibble | (high << 4)) - 32);
-          }
-      for (int j = 0; j < 8; j++) {
-        for (int lane = 0; lane < 8; lane++) {
-          s[16 * j + lane] = sc[2 * j];
-          s[16 * j + 8 + lane] = sc[2 * j + 1];
-        }
-        wd[j] = d;
-        wm[j] = 0;
-      }
-      continue;
-    }
-    float d = uk_block_scale(block), dmin = uk_block_scale(block + 2);
-    const uint8_t *scales = block + 4;
-    const uint8_t *qh = block + 16;
-    const uint8_t *qs = block + (type == UK_Q5_K ? 48 : 16);
+void uk_kq_decode_scales(uk_kquant type, const uint8_t *block, int16_t *s, float *wd,
+                         float *wm) {
+  if (type == UK_Q6_K) {
+    const int8_t *sc = (const int8_t *)(block + 192);
+    float d = uk_block_scale(block + 208);
     for (int j = 0; j < 8; j++) {
-      int sc, m;
-      uk_kq_scale_min(scales, j, &sc, &m);
-      for (int lane = 0; lane < 16; lane++) s[16 * j + lane] = (int16_t)sc;
-      wd[j] = d;
-      wm[j] = dmin * (float)m;
-      for (int l = 0; l < 32; l++) {
-        int v = (qs[32 * (j >> 1) + l] >> (4 * (j & 1))) & 0x0F;
-        if (type == UK_Q5_K && ((qh[l] >> j) & 1)) v += 16;
-        q[32 * j + l] = (int8_t)v;
+      for (int lane = 0; lane < 8; lane++) {
+        s[16 * j + lane] = sc[2 * j];
+        s[16 * j + 8 + lane] = sc[2 * j + 1];
       }
+      wd[j] = d;
+      wm[j] = 0;
     }
+    return;
+  }
+  float d = uk_block_scale(block), dmin = uk_block_scale(block + 2);
+  for (int j = 0; j < 8; j++) {
+    int sc, m;
+    uk_kq_scale_min(block + 4, j, &sc, &m);
+    for (int lane = 0; lane < 16; lane++) s[16 * j + lane] = (int16_t)sc;
+    wd[j] = d;
+    wm[j] = dmin * (float)m;
+  }
+}
+
+/// One block's 256 codes as bytes: Q4_K/Q5_K 0..31, Q6_K q - 32.
+static void uk_kq_decode_codes(uk_kquant type, const uint8_t *block, int8_t *q) {
+  if (type == UK_Q6_K) {
+    const uint8_t *ql = block, *qh = block + 128;
+    for (int half = 0; half < 2; half++)
+      for (int r = 0; r < 4; r++)
+        for (int l = 0; l < 32; l++) {
+          uint8_t low = ql[64 * half + l + 32 * (r & 1)];
+          int nibble = r < 2 ? (low & 0x0F) : (low >> 4);
+          int high = (qh[32 * half + l] >> (2 * r)) & 3;
+          q[128 * half + 32 * r + l] = (int8_t)((nibble | (high << 4)) - 32);
+        }
+    return;
+  }
+  const uint8_t *qh = block + 16;
+  const uint8_t *qs = block + (type == UK_Q5_K ? 48 : 16);
+  for (int j = 0; j < 8; j++)
+    for (int l = 0; l < 32; l++) {
+      int v = (qs[32 * (j >> 1) + l] >> (4 * (j & 1))) & 0x0F;
+      if (type == UK_Q5_K && ((qh[l] >> j) & 1)) v += 16;
+      q[32 * j + l] = (int8_t)v;
+    }
+}
+
+void uk_kq_decode(uk_kquant type, const uint8_t *row, long k, uk_kq_row out) {
+  long bytes = uk_kq_block_bytes(type);
+  for (long b = 0; b < k / UK_QK_K; b++) {
+    const uint8_t *block = row + b * bytes;
+    uk_kq_decode_scales(type, block, out.s + b * 128, out.wd + b * 8, out.wm + b * 8);
+    uk_kq_decode_codes(type, block, out.q + b * UK_QK_K);
   }
 }
 
