@@ -135,6 +135,18 @@ import UnmaskKernels
     #expect(lines.count < 200)
   }
 
+  /// `unmask inspect` lists the K-quant tensors by type, with their bytes (210 per Q6_K
+  /// super-block), as computed types: nothing in types.gguf is marked "(not computed yet)".
+  @Test func inspectShowsKQuantTypes() throws {
+    let file = try GGUFFile(url: Self.folder.appendingPathComponent("types.gguf"))
+    let lines = file.summaryLines()
+    for type in ["Q4_K", "Q5_K", "Q6_K"] {
+      #expect(lines.contains { $0.hasPrefix("\(type): ") }, "\(type) total")
+    }
+    #expect(lines.contains { $0.contains("  Q6_K  ") && $0.contains(" 840 bytes") })
+    #expect(!lines.contains { $0.contains("not computed yet") })
+  }
+
   /// LLaDA's q and k rows come back in rotate-half order: the inverse of the converter's
   /// permutation, checked on the f32 file against the safetensors row by row.
   @Test func lladaQueryAndKeyRowsAreRestored() throws {
