@@ -92,6 +92,22 @@ void uk_gemm_q4_0(uk_path path, const int8_t *xq, const float *xd, long rows, lo
   uk_gemm_q(1, path, xq, xd, rows, k, w, n0, n1, y, ldy);
 }
 
+void uk_gemm_kquant(uk_path path, uk_kquant type, const int8_t *xq, const float *xd,
+                    const float *xm, long rows, long k, const uint8_t *w, long n0, long n1,
+                    float *y, long ldy) {
+  switch (path) {
+#ifdef UK_X86
+    // AVX-512 machines run the AVX2 kernel (no 512-bit or VNNI K-quant kernel yet).
+    case UK_PATH_AVX2:
+    case UK_PATH_AVX512:
+    case UK_PATH_AVX512_BF16:
+      uk_avx2_gemm_kquant(type, xq, xd, xm, rows, k, w, n0, n1, y, ldy);
+      return;
+#endif
+    default: uk_scalar_gemm_kquant(type, xq, xd, xm, rows, k, w, n0, n1, y, ldy); return;
+  }
+}
+
 void uk_attention(uk_path path, const float *q, const float *k, const float *v, float *out,
                   long tokens, long heads, long kv_heads, long d, long head, long t0, long t1,
                   float scale) {

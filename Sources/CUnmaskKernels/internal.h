@@ -24,6 +24,21 @@
 #define UK_QBLOCK 32
 #define UK_Q8_0_BYTES 34
 #define UK_Q4_0_BYTES 18
+#define UK_QK_K 256
+
+/// K-quant weight rows decoded for the dot products (kquant.c): per row, q [k] (Q4_K/Q5_K
+/// codes 0..31, Q6_K codes - 32), s [k / 2] (per 32 elements, 16 int16 lanes: 8 copies of the
+/// scale of elements 0..15, then 8 of 16..31), wd [k / 32] (the super-block's d) and
+/// wm [k / 32] (dmin * m; 0 for Q6_K).
+typedef struct uk_kq_row {
+  int8_t *q;
+  int16_t *s;
+  float *wd;
+  float *wm;
+} uk_kq_row;
+
+/// Bytes of one decoded row of k elements.
+UK_INLINE long uk_kq_row_bytes(long k) { return 2 * k + 8 * (k / UK_QBLOCK); }
 
 /// Unaligned float load: safetensors data need not be 4-byte aligned.
 // Rows of activations per cache block of a GEMM: as many whole tiles of `tile` rows as keep
@@ -106,6 +121,13 @@ void uk_scalar_gemm_bf16(const float *x, long ldx, long rows, long k, const uint
                          long n1, float *y, long ldy);
 void uk_scalar_gemm_q(int q4, const int8_t *xq, const float *xd, long rows, long k,
                       const uint8_t *w, long n0, long n1, float *y, long ldy);
+long uk_kq_block_bytes(uk_kquant type);
+uk_kq_row uk_kq_row_at(void *buffer, long k, int i);
+void uk_kq_decode(uk_kquant type, const uint8_t *row, long k, uk_kq_row out);
+void uk_kq_decode_scales(uk_kquant type, const uint8_t *block, int16_t *s, float *wd, float *wm);
+void uk_scalar_gemm_kquant(uk_kquant type, const int8_t *xq, const float *xd, const float *xm,
+                           long rows, long k, const uint8_t *w, long n0, long n1, float *y,
+                           long ldy);
 void uk_scalar_attention(const float *q, const float *k, const float *v, float *out, long tokens,
                          long heads, long kv_heads, long d, long head, long t0, long t1,
                          float scale);
@@ -117,6 +139,9 @@ void uk_avx2_gemm_bf16(const float *x, long ldx, long rows, long k, const uint16
                        long n1, float *y, long ldy);
 void uk_avx2_gemm_q(int q4, const int8_t *xq, const float *xd, long rows, long k,
                     const uint8_t *w, long n0, long n1, float *y, long ldy);
+void uk_avx2_gemm_kquant(uk_kquant type, const int8_t *xq, const float *xd, const float *xm,
+                         long rows, long k, const uint8_t *w, long n0, long n1, float *y,
+                         long ldy);
 void uk_avx2_attention(const float *q, const float *k, const float *v, float *out, long tokens,
                        long heads, long kv_heads, long d, long head, long t0, long t1, float scale);
 void uk_avx512_gemm_f32(const float *x, long ldx, long rows, long k, const float *w, long n0,

@@ -15,7 +15,7 @@ extension Linear {
 
   /// Whether the kernels read `dtype` directly (others go through `applyThroughBLAS`).
   static func hasKernel(for dtype: DType) -> Bool {
-    dtype == .f32 || dtype == .bf16 || dtype == .q8_0 || dtype == .q4_0
+    dtype == .f32 || dtype == .bf16 || dtype.isQuantized
   }
 
   /// `y[T, out] = x[T, in] · Wᵀ` on `path` (not `.blas`).
@@ -45,6 +45,8 @@ extension Linear {
           }
         }
       }
+    case .q4_K, .q5_K, .q6_K:
+      applyKQuant(c, x, rows: rows, weights: base.assumingMemoryBound(to: UInt8.self), into: y)
     default:
       // Rows 4 KiB apart land in one L1 set and evict each other inside a tile: such inputs
       // are copied once with a 64-byte pad per row (a 14% faster GEMM at in = 1024).
@@ -74,6 +76,30 @@ extension Linear {
         Linear.forEachTile(n) { n0, n1 in
           uk_gemm_bf16(c, xs, xb, ldx, rows, k, w, n0, n1, y, n)
         }
+      }
+    }
+  }
+
+  /// The K-quant GEMM: activations quantized to q8 per block of 32 as for q4_0, plus each
+  /// block's `xd * sum(xq)` (the factor of Q4_K/Q5_K's `dmin * m` term), in one scratch buffer:
+  /// scales and sums `[T, in/32]` as float, then values `[T, in]` as int8.
+  private func applyKQuant(
+    _ c: uk_path, _ x: UnsafePointer<Float>, rows: Int, weights w: UnsafePointer<UInt8>,
+    into y: UnsafeMutablePointer<Float>
+  ) {
+    let k = inFeatures
+    let n = outFeatures
+    let blocks = k / Quantization.blockElements
+    let type: uk_kquant =
+      weight.dtype == .q4_K ? UK_Q4_K : weight.dtype == .q5_K ? UK_Q5_K : UK_Q6_K
+    ScratchBuffers.with(byteCount: 2 * rows * blocks * 4 + rows * k) { scratch in
+      let d = scratch.bindMemory(to: Float.self, capacity: 2 * rows * blocks)
+      let mins = d + rows * blocks
+      let q = (scratch + 2 * rows * blocks * 4).bindMemory(to: Int8.self, capacity: rows * k)
+      uk_quantize_q8(c, x, rows, k, q, d)
+      uk_q8_block_mins(q, d, rows, k, mins)
+      Linear.forEachTile(n) { n0, n1 in
+        uk_gemm_kquant(c, type, q, d, mins, rows, k, w, n0, n1, y, n)
       }
     }
   }

@@ -8,7 +8,7 @@
 /// the checkpoint, with an optional bias.
 ///
 /// `apply` computes `y = x · Wᵀ (+ b)` for `x` of shape `[T, in]`. On the kernel paths
-/// (`KernelPath.current` other than `.blas`) f32, bf16, q8_0 and q4_0 weights are read as stored
+/// (`KernelPath.current` other than `.blas`) f32, bf16, q8_0, q4_0 and the K-quants are read as stored
 /// by Unmask's own GEMMs (`Linear+Kernels.swift`). On `.blas`, and for f16/f64 weights, float32
 /// weights go straight to `cblas_sgemm` and others are widened to float32 one tile of rows at a
 /// time into a small buffer (so a tile stays in cache for the GEMM that consumes it and the model
@@ -35,9 +35,11 @@ public struct Linear: @unchecked Sendable {
     self.weight = weight
     outFeatures = weight.shape[0]
     inFeatures = weight.shape[1]
-    if weight.dtype.isQuantized, inFeatures % Quantization.blockElements != 0 {
+    if weight.dtype.isQuantized, inFeatures % weight.dtype.blockElements != 0 {
       throw ShapeError(
-        tensor: weight.name, expected: "rows that are whole blocks of 32", found: weight.shape)
+        tensor: weight.name,
+        expected: "rows that are whole blocks of \(weight.dtype.blockElements)", found: weight.shape
+      )
     }
     guard weight.dtype.isFloatingPoint else {
       throw ShapeError(

@@ -15,7 +15,8 @@ extension TensorView {
 
   /// Writes elements `range` (flat index) as `Float` into `destination`.
   ///
-  /// For quantized types the range must start and end on a block boundary (multiples of 32).
+  /// For quantized types the range must start and end on a block boundary (multiples of 32, or
+  /// of 256 for the K-quants).
   public func convertElements(_ range: Range<Int>, into destination: UnsafeMutablePointer<Float>) {
     guard let base = bytes.baseAddress, !range.isEmpty else { return }
     if let onDemand = owner as? OnDemandBytes,
@@ -53,6 +54,18 @@ extension TensorView {
     case .q4_0:
       Quantization.dequantizeQ4_0(
         base + (range.lowerBound / 32) * DType.q4_0.blockBytes, blocks: count / 32,
+        into: destination)
+    case .q4_K:
+      Quantization.dequantizeQ4_K(
+        base + (range.lowerBound / 256) * DType.q4_K.blockBytes, blocks: count / 256,
+        into: destination)
+    case .q5_K:
+      Quantization.dequantizeQ5_K(
+        base + (range.lowerBound / 256) * DType.q5_K.blockBytes, blocks: count / 256,
+        into: destination)
+    case .q6_K:
+      Quantization.dequantizeQ6_K(
+        base + (range.lowerBound / 256) * DType.q6_K.blockBytes, blocks: count / 256,
         into: destination)
     case .i64, .i32, .i16, .i8, .u64, .u32, .u16, .u8, .bool:
       let source = base + range.lowerBound * dtype.blockBytes

@@ -19,8 +19,9 @@ import UnmaskKernels
     var tensors: [String: Tensor]
   }
 
-  /// Every type the kernels compute reads back as the `gguf` package's `dequantize` gives it,
-  /// bit for bit; the K-quants are refused naming the tensor and the type.
+  /// Every type the kernels compute (now with the K-quants Q4_K, Q5_K, Q6_K) reads back as the
+  /// `gguf` package's `dequantize` gives it, bit for bit; a type without a kernel would be
+  /// refused naming the tensor and the type.
   @Test func dequantizationEqualsTheGGUFPackage() throws {
     let file = try GGUFFile(url: Self.folder.appendingPathComponent("types.gguf"))
     let golden = try JSONDecoder().decode(
@@ -40,6 +41,35 @@ import UnmaskKernels
       let bits = values.map { String(format: "%08x", $0.bitPattern) }
       #expect(bits == expected.bits, "\(name): dequantized values differ from gguf's")
     }
+  }
+
+  /// A GGUF's quantized tensors (K-quants included) convert to a raw `.umk` and load back with
+  /// the same type, shape and bytes; the file records F32 as their source type (what `export`
+  /// widens them to), so the reader, which refuses quantized source types, accepts it.
+  @Test func quantizedTensorsConvertToUMKAndBack() throws {
+    let file = try GGUFFile(url: Self.folder.appendingPathComponent("types.gguf"))
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "unmask-gguf-umk-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let url = folder.appendingPathComponent("types.umk")
+    var options = UMKConvertOptions()
+    options.codec = .raw
+    _ = try UMKWriter.convert(weights: file, files: [], to: url, options: options)
+    let umk = try UMKFile(url: url)
+    #expect(umk.tensorNames.sorted() == file.tensorNames.sorted())
+    for name in file.tensorNames {
+      let original = try file.tensor(named: name)
+      let loaded = try umk.tensor(named: name)
+      #expect(loaded.dtype == original.dtype, "\(name)")
+      #expect(loaded.shape == original.shape, "\(name)")
+      #expect(Array(loaded.bytes) == Array(original.bytes), "\(name)")
+      if original.dtype.isQuantized { #expect(umk.entry(named: name)?.sourceDType == .f32) }
+    }
+    #expect(
+      [DType.q4_K, .q5_K, .q6_K].allSatisfy { t in
+        file.tensorNames.contains { (try? file.tensor(named: $0).dtype) == t }
+      })
   }
 
   /// The split conversion opens as one file holding the same tensors, byte for byte.
@@ -103,6 +133,18 @@ import UnmaskKernels
     #expect(lines.contains { $0.contains("(448 ARRAY[STRING])") })
     #expect(lines.contains { $0.hasPrefix("Q8_0: ") })
     #expect(lines.count < 200)
+  }
+
+  /// `unmask inspect` lists the K-quant tensors by type, with their bytes (210 per Q6_K
+  /// super-block), as computed types: nothing in types.gguf is marked "(not computed yet)".
+  @Test func inspectShowsKQuantTypes() throws {
+    let file = try GGUFFile(url: Self.folder.appendingPathComponent("types.gguf"))
+    let lines = file.summaryLines()
+    for type in ["Q4_K", "Q5_K", "Q6_K"] {
+      #expect(lines.contains { $0.hasPrefix("\(type): ") }, "\(type) total")
+    }
+    #expect(lines.contains { $0.contains("  Q6_K  ") && $0.contains(" 840 bytes") })
+    #expect(!lines.contains { $0.contains("not computed yet") })
   }
 
   /// LLaDA's q and k rows come back in rotate-half order: the inverse of the converter's

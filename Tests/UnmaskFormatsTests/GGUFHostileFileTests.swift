@@ -147,6 +147,28 @@ import Testing
     #expect(problem(GGUFBuilder.file(kv: [("b", 7, { $0.u8(2) })])).contains("bool byte 2"))
   }
 
+  /// K-quant tensors open as their `DType`; a known type without a kernel (Q2_K) opens in the
+  /// file but is refused, in one line naming the tensor and the type, when read.
+  @Test func kQuantsOpenAndOtherTypesAreNamed() throws {
+    let file = try open(
+      GGUFBuilder.file(
+        tensors: [
+          ("q4", [256], 12, 0), ("q5", [256], 13, 160), ("q6", [256], 14, 352),
+          ("q2", [256], 10, 576),
+        ],
+        data: 672))
+    #expect(try file.tensor(named: "q4").dtype == .q4_K)
+    #expect(try file.tensor(named: "q5").dtype == .q5_K)
+    #expect(try file.tensor(named: "q6").dtype == .q6_K)
+    #expect(try file.tensor(named: "q6").bytes.count == 210)
+    #expect {
+      _ = try file.tensor(named: "q2")
+    } throws: {
+      let text = "\($0)"
+      return !text.contains("\n") && text.contains("'q2': ggml type Q2_K is not supported yet")
+    }
+  }
+
   @Test func badTensorGeometryIsNamed() {
     #expect(
       problem(GGUFBuilder.file(tensors: [("t", [1, 1, 1, 1, 1], 0, 0)], data: 32))

@@ -43,6 +43,9 @@ func randomWeight(_ dtype: DType, n: Int, k: Int, seed: UInt64) -> (TensorView, 
     values.withUnsafeBufferPointer {
       Quantization.quantizeQ4_0($0.baseAddress!, blocks: n * k / 32, into: raw)
     }
+  case .q4_K, .q5_K, .q6_K:
+    let blocks = KQuantEncoder.encode(values, as: dtype)
+    raw.copyMemory(from: blocks, byteCount: blocks.count)
   default:
     fatalError("no test weights of \(dtype)")
   }

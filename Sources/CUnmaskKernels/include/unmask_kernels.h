@@ -69,6 +69,28 @@ void uk_gemm_q8_0(uk_path path, const int8_t *xq, const float *xd, long rows, lo
 void uk_gemm_q4_0(uk_path path, const int8_t *xq, const float *xd, long rows, long k,
                   const uint8_t *w, long n0, long n1, float *y, long ldy);
 
+/// The K-quant weight types uk_gemm_kquant reads (GGUF's Q4_K, Q5_K, Q6_K super-blocks of 256).
+typedef enum uk_kquant {
+  /// 144-byte blocks: f16 d, f16 dmin, 6-bit scales and mins per 32, 4-bit codes.
+  UK_Q4_K = 0,
+  /// 176-byte blocks: Q4_K with a fifth bit per code.
+  UK_Q5_K = 1,
+  /// 210-byte blocks: 6-bit codes - 32, int8 scales per 16, f16 d.
+  UK_Q6_K = 2,
+} uk_kquant;
+
+/// xm[t, b] = xd[t, b] * sum of xq[t, 32 b .. 32 b + 32): each activation block's value sum,
+/// the factor of a K-quant's min term (see uk_gemm_kquant). k a multiple of 32.
+void uk_q8_block_mins(const int8_t *xq, const float *xd, long rows, long k, float *xm);
+
+/// y[t, n] = sum over blocks b of 32 of xd[t, b] * d * (xq[t, b] . (sc * q)[n, b]) minus
+/// xm[t, b] * dmin * m for K-quant weights of `type` (k a multiple of 256) and activations
+/// from uk_quantize_q8 and uk_q8_block_mins: the weights' dot products read the blocks as
+/// stored (a few rows decoded to bytes at a time), never a float copy.
+void uk_gemm_kquant(uk_path path, uk_kquant type, const int8_t *xq, const float *xd,
+                    const float *xm, long rows, long k, const uint8_t *w, long n0, long n1,
+                    float *y, long ldy);
+
 /// Bidirectional attention for query rows [t0, t1) of one head, in one pass over the keys
 /// with an online softmax (no [T, T] matrix): out[t, h] = softmax(scale * q_t . K_g) V_g for
 /// the key/value head g = head / (heads / kv_heads) (scale is 1/sqrt(d) for most models, 1 for

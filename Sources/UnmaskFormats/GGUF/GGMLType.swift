@@ -4,10 +4,10 @@ import UnmaskKernels
 /// and block geometry, so the reader can size and bounds-check every tensor, including types
 /// Unmask does not compute yet.
 ///
-/// A type with a `dtype` is computed in place by the existing kernels (F32, F16, BF16, Q8_0
-/// and Q4_0, whose blocks are already ggml's). The others are recognised (their sizes come from
-/// gguf-py's `GGML_QUANT_SIZES`) and refused by name when a model asks for them: adding the
-/// K-quants is a `DType` case and its kernels, then a `dtype` entry here.
+/// A type with a `dtype` is computed in place by the existing kernels (F32, F16, BF16, Q8_0,
+/// Q4_0 and the K-quants Q4_K, Q5_K, Q6_K, whose blocks are ggml's). The others are recognised
+/// (their sizes come from gguf-py's `GGML_QUANT_SIZES`) and refused by name when a model asks
+/// for them: adding one is a `DType` case and its kernels, then a `dtype` entry here.
 public struct GGMLType: Sendable, Equatable, CustomStringConvertible {
   /// The `ggml_type` code.
   public let code: UInt32
@@ -38,6 +38,9 @@ public struct GGMLType: Sendable, Equatable, CustomStringConvertible {
     case 1: return .f16
     case 2: return .q4_0
     case 8: return .q8_0
+    case 12: return .q4_K
+    case 13: return .q5_K
+    case 14: return .q6_K
     case 30: return .bf16
     case 24: return .i8
     case 25: return .i16
@@ -67,7 +70,7 @@ public struct GGMLType: Sendable, Equatable, CustomStringConvertible {
   }
 
   /// The names Unmask computes, for error messages.
-  public static let supportedNames = "F32, F16, BF16, Q8_0, Q4_0"
+  public static let supportedNames = "F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q5_K, Q6_K"
 
   /// ggml's types: code -> (name, elements per block, bytes per block), as gguf-py's
   /// `GGML_QUANT_SIZES` (QK_K = 256).

@@ -98,6 +98,9 @@ extension DType {
     case .bool: return 12
     case .q8_0: return 13
     case .q4_0: return 14
+    case .q4_K: return 15
+    case .q5_K: return 16
+    case .q6_K: return 17
     }
   }
 

@@ -39,8 +39,12 @@ public enum UMKWriter {
     for view in views {
       let prepared = try prepare(view, options: options, location: weights.location)
       if prepared.dtype.isQuantized { quantized += 1 }
-      // A tensor read from a .umk keeps the type of the checkpoint it first came from.
-      let source = recorded?.entry(named: view.name)?.sourceDType ?? view.dtype
+      // A tensor read from a .umk keeps the type of the checkpoint it first came from. One
+      // that arrives quantized (a GGUF's Q4_K, Q8_0, ...) records F32, the float type `export`
+      // widens it to: a source type is one safetensors can hold, so the reader refuses others.
+      let source =
+        recorded?.entry(named: view.name)?.sourceDType
+        ?? (view.dtype.isQuantized ? .f32 : view.dtype)
       tensors.append(try writeTensor(prepared, sourceDType: source, encoder: encoder, to: out))
       bytesIn += view.bytes.count
       progress?(

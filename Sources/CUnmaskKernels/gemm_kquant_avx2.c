@@ -1,0 +1,149 @@
+// AVX2 dot products of q8 activations with K-quant weights (Q4_K, Q5_K, Q6_K), as ggml's
+// ggml_vec_dot_q4_K_q8_K does them: vpmaddubsw multiplies unsigned weight codes by signed
+// activation bytes into int16 pairs, vpmaddwd multiplies those by the sub-block scales into
+// int32. Q6_K's codes are signed (q - 32), so its bytes go through the sign trick of the q8_0
+// tile: |x| times sign(q, x). The 8 blocks of 32 of a super-block are folded into one vector
+// (lane b = block b's exact int32 dot), then one convert and one FMA by xd[b] * d serve all 8
+// (a float FMA per block instead cost 25% more time).
+//
+// A call decodes QRN = 4 weight rows at a time (a2_kq_decode: bytes and scale lanes as
+// kquant.c lays them out, the codes unpacked 32 at a time) and then sweeps every activation
+// row against them; each super-block's activations are loaded once for the four rows. Every
+// output sums its super-blocks in order, so the result depends only on k and the path, never
+// on n0, n1 or the thread.
+#include <stdlib.h>
+
+#include "internal.h"
+
+#ifdef UK_X86
+#include <immintrin.h>
+
+#define QRN 4
+
+UK_AVX2 UK_INLINE float a2_kq_hsum(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+/// uk_kq_decode with the codes unpacked 32 at a time (the scales as the scalar decode does).
+UK_AVX2 static void a2_kq_decode(uk_kquant type, const uint8_t *row, long k, uk_kq_row out) {
+  long bytes = uk_kq_block_bytes(type);
+  const __m256i low4 = _mm256_set1_epi8(0x0F), three = _mm256_set1_epi8(3);
+  for (long b = 0; b < k / UK_QK_K; b++) {
+    const uint8_t *block = row + b * bytes;
+    int8_t *q = out.q + b * UK_QK_K;
+    uk_kq_decode_scales(type, block, out.s + b * 128, out.wd + b * 8, out.wm + b * 8);
+    if (type == UK_Q6_K) {
+      for (int half = 0; half < 2; half++) {
+        __m256i l0 = _mm256_loadu_si256((const __m256i *)(block + 64 * half));
+        __m256i l1 = _mm256_loadu_si256((const __m256i *)(block + 64 * half + 32));
+        __m256i h = _mm256_loadu_si256((const __m256i *)(block + 128 + 32 * half));
+        __m256i nib[4] = {_mm256_and_si256(l0, low4), _mm256_and_si256(l1, low4),
+                          _mm256_and_si256(_mm256_srli_epi16(l0, 4), low4),
+                          _mm256_and_si256(_mm256_srli_epi16(l1, 4), low4)};
+        for (int r = 0; r < 4; r++) {
+          __m256i hi = _mm256_and_si256(_mm256_srli_epi16(h, 2 * r), three);
+          __m256i code = _mm256_or_si256(nib[r], _mm256_slli_epi16(hi, 4));
+          _mm256_storeu_si256((__m256i *)(q + 128 * half + 32 * r),
+                              _mm256_sub_epi8(code, _mm256_set1_epi8(32)));
+        }
+      }
+      continue;
+    }
+    const uint8_t *qs = block + (type == UK_Q5_K ? 48 : 16);
+    __m256i qh = _mm256_loadu_si256((const __m256i *)(block + 16));
+    for (int p = 0; p < 4; p++) {
+      __m256i bytes32 = _mm256_loadu_si256((const __m256i *)(qs + 32 * p));
+      __m256i codes[2] = {_mm256_and_si256(bytes32, low4),
+                          _mm256_and_si256(_mm256_srli_epi16(bytes32, 4), low4)};
+      for (int i = 0; i < 2; i++) {
+        int j = 2 * p + i;
+        if (type == UK_Q5_K) {
+          // 16 where bit j of qh is set: the byte masked to that bit, compared, masked to 16.
+          __m256i bit = _mm256_set1_epi8((char)(1 << j));
+          __m256i set = _mm256_cmpeq_epi8(_mm256_and_si256(qh, bit), bit);
+          codes[i] = _mm256_add_epi8(codes[i], _mm256_and_si256(set, _mm256_set1_epi8(16)));
+        }
+        _mm256_storeu_si256((__m256i *)(q + 32 * j), codes[i]);
+      }
+    }
+  }
+}
+
+/// The int32 dot of one activation block with one decoded weight block, by the sub-block
+/// scales: 8 lanes whose sum is the block's sum_i xq_i * sc_i * q_i.
+UK_AVX2 UK_INLINE __m256i a2_kq_dot(int is_signed, __m256i xv, __m256i ax, const int8_t *q,
+                                    const int16_t *s) {
+  __m256i w = _mm256_loadu_si256((const __m256i *)q);
+  __m256i pairs = is_signed ? _mm256_maddubs_epi16(ax, _mm256_sign_epi8(w, xv))
+                            : _mm256_maddubs_epi16(w, xv);
+  return _mm256_madd_epi16(pairs, _mm256_loadu_si256((const __m256i *)s));
+}
+
+/// y[t, j] for rows t of xq against rn <= 4 decoded weight rows; `is_signed` for Q6_K.
+///
+/// Per super-block and weight row, the 8 blocks' int32 dots are folded (three hadd levels and
+/// one cross-lane add, exact) into one vector whose lane b is block b's dot, so one convert and
+/// one FMA by xd[b] * d apply the float scales of all 8.
+UK_AVX2 UK_INLINE void a2_kq_rows(int is_signed, const int8_t *xq, const float *xd,
+                                  const float *xm, long rows, long k, const uk_kq_row *w, int rn,
+                                  float *y, long ldy) {
+  long blocks = k / UK_QBLOCK;
+  for (long t = 0; t < rows; t++) {
+    const int8_t *x = xq + t * k;
+    const float *xdt = xd + t * blocks, *xmt = xm + t * blocks;
+    __m256 acc[QRN];
+    for (int j = 0; j < QRN; j++) acc[j] = _mm256_setzero_ps();
+    for (long b0 = 0; b0 < blocks; b0 += 8) {
+      __m256i xv[8], ax[8];
+      for (int b = 0; b < 8; b++) {
+        xv[b] = _mm256_loadu_si256((const __m256i *)(x + (b0 + b) * UK_QBLOCK));
+        ax[b] = is_signed ? _mm256_sign_epi8(xv[b], xv[b]) : xv[b];
+      }
+      __m256 xd8 = _mm256_loadu_ps(xdt + b0), xm8 = _mm256_loadu_ps(xmt + b0);
+      for (int j = 0; j < QRN; j++) {
+        if (j >= rn) continue;
+        const int8_t *q = w[j].q + b0 * UK_QBLOCK;
+        const int16_t *sc = w[j].s + b0 * 16;
+        __m256i d[8];
+        for (int b = 0; b < 8; b++)
+          d[b] = a2_kq_dot(is_signed, xv[b], ax[b], q + b * UK_QBLOCK, sc + b * 16);
+        __m256i g0 =
+            _mm256_hadd_epi32(_mm256_hadd_epi32(d[0], d[1]), _mm256_hadd_epi32(d[2], d[3]));
+        __m256i g1 =
+            _mm256_hadd_epi32(_mm256_hadd_epi32(d[4], d[5]), _mm256_hadd_epi32(d[6], d[7]));
+        __m256i sums = _mm256_add_epi32(_mm256_permute2x128_si256(g0, g1, 0x20),
+                                        _mm256_permute2x128_si256(g0, g1, 0x31));
+        __m256 scale = _mm256_mul_ps(xd8, _mm256_loadu_ps(w[j].wd + b0));
+        acc[j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sums), scale, acc[j]);
+        // The min term of the same 8 blocks (lanes are blocks; every lane is summed).
+        if (!is_signed) acc[j] = _mm256_fnmadd_ps(xm8, _mm256_loadu_ps(w[j].wm + b0), acc[j]);
+      }
+    }
+    for (int j = 0; j < rn; j++) y[t * ldy + j] = a2_kq_hsum(acc[j]);
+  }
+}
+
+UK_AVX2 void uk_avx2_gemm_kquant(uk_kquant type, const int8_t *xq, const float *xd,
+                                 const float *xm, long rows, long k, const uint8_t *w, long n0,
+                                 long n1, float *y, long ldy) {
+  long rowBytes = (k / UK_QK_K) * uk_kq_block_bytes(type);
+  void *buffer = malloc((size_t)(QRN * uk_kq_row_bytes(k)));
+  if (!buffer) {
+    for (long n = n0; n < n1; n++)
+      for (long t = 0; t < rows; t++) y[t * ldy + n] = NAN;
+    return;
+  }
+  uk_kq_row decoded[QRN];
+  for (int j = 0; j < QRN; j++) decoded[j] = uk_kq_row_at(buffer, k, j);
+  for (long n = n0; n < n1; n += QRN) {
+    int rn = n1 - n < QRN ? (int)(n1 - n) : QRN;
+    for (int j = 0; j < rn; j++) a2_kq_decode(type, w + (n + j) * rowBytes, k, decoded[j]);
+    if (type == UK_Q6_K) a2_kq_rows(1, xq, xd, xm, rows, k, decoded, rn, y + n, ldy);
+    else a2_kq_rows(0, xq, xd, xm, rows, k, decoded, rn, y + n, ldy);
+  }
+  free(buffer);
+}
+#endif

@@ -1,0 +1,123 @@
+import Foundation
+import Testing
+
+import UnmaskCore
+@testable import UnmaskKernels
+
+/// The K-quants (Q4_K, Q5_K, Q6_K): dequantization against gguf-py bit for bit, and the GEMM
+/// that reads their blocks against the float product of the dequantized weights.
+
+/// Unmask dequantizes K-quant blocks to the floats the `gguf` package gives, bit for bit:
+/// `Tests/Fixtures/quant/kquant-blocks.json` (scripts/fixtures/make_kquant_goldens.py) holds
+/// random blocks of each type and gguf-py's `dequantize` of them.
+@Test(arguments: [DType.q4_K, .q5_K, .q6_K])
+func kQuantDequantizationEqualsGGUFBitForBit(dtype: DType) throws {
+  let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("Fixtures/quant/kquant-blocks.json")
+  let golden = try #require(
+    try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+  let names = try #require(golden["block_names"] as? [String])
+  let blocks = hexBytes(try #require(golden[dtype.rawValue.lowercasedPrefix] as? String))
+  let expected = hexBytes(
+    try #require(golden[dtype.rawValue.lowercasedPrefix + "_dequantized_f32le"] as? String))
+  #expect(blocks.count == names.count * dtype.blockBytes)
+  #expect(expected.count == names.count * 256 * 4)
+  let ours = blocks.withUnsafeBytes { raw in
+    TensorView(name: "golden", dtype: dtype, shape: [names.count, 256], bytes: raw, owner: nil)
+      .floats()
+  }
+  for (b, name) in names.enumerated() {
+    var differing = 0
+    for i in (256 * b)..<(256 * (b + 1)) {
+      let bits = expected.withUnsafeBytes {
+        $0.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)
+      }
+      if ours[i].bitPattern != UInt32(littleEndian: bits) { differing += 1 }
+    }
+    #expect(differing == 0, "\(dtype) block \(b) (\(name)): \(differing) of 256 floats differ")
+  }
+}
+
+extension String {
+  /// `Q4_K` -> `q4_K`: the golden file's keys.
+  fileprivate var lowercasedPrefix: String { prefix(1).lowercased() + dropFirst() }
+}
+
+/// Bytes from a hex string.
+private func hexBytes(_ hex: String) -> [UInt8] {
+  let digits = Array(hex.utf8)
+  return stride(from: 0, to: digits.count, by: 2).map {
+    UInt8(String(decoding: digits[$0..<($0 + 2)], as: UTF8.self), radix: 16) ?? 0
+  }
+}
+
+/// The test encoder's blocks hold the floats they were made from, to within a step of their
+/// sub-block's scale: a check on the encoder that the GEMM tests build their weights with.
+@Test(arguments: [DType.q4_K, .q5_K, .q6_K])
+func testEncoderRoundTripsWithinAStep(dtype: DType) throws {
+  var generator = SplitMix64(seed: 5)
+  let values = (0..<(4 * 256)).map { _ in generator.nextUniform(scale: 0.5) }
+  let blocks = KQuantEncoder.encode(values, as: dtype)
+  let back = blocks.withUnsafeBytes {
+    TensorView(name: "w", dtype: dtype, shape: [4, 256], bytes: $0, owner: nil).floats()
+  }
+  let worst = zip(values, back).map { abs($0 - $1) }.max() ?? 0
+  // Steps: Q4_K spans 1.0 in 15 levels, Q5_K in 31, Q6_K 0.5 in 31; plus scale rounding.
+  let bound: Float = dtype == .q4_K ? 0.06 : dtype == .q5_K ? 0.03 : 0.02
+  print("\(dtype.rawValue) test encoder: worst round-trip error \(worst)")
+  #expect(worst <= bound)
+}
+
+/// Shapes for K-quants (k a multiple of 256): one row; rows and outputs not multiples of the
+/// 4-row tiles; more outputs than one 48-column work item; a long k.
+let kQuantShapes: [(rows: Int, k: Int, n: Int)] = [
+  (1, 256, 1), (7, 512, 5), (13, 256, 50), (9, 2816, 11), (33, 1024, 97),
+]
+
+/// The K-quant GEMM equals the float32 GEMM on the dequantized weights (the `.blas` path widens
+/// them) within the q8 rounding of the activations, the tolerance of the q4_0 kernels; every
+/// vector path equals the scalar one up to the order of the float sums.
+@Test(arguments: [DType.q4_K, .q5_K, .q6_K])
+func kQuantWeightsMatchTheDequantizedProduct(dtype: DType) throws {
+  for (i, shape) in kQuantShapes.enumerated() {
+    let (weight, _) = randomWeight(dtype, n: shape.n, k: shape.k, seed: 40 + UInt64(i))
+    let linear = try Linear(weight: weight)
+    let x = randomActivations(rows: shape.rows, k: shape.k, seed: 300 + UInt64(i))
+    let scalar = try run(linear, x, rows: shape.rows, on: .scalar)
+    let dequantized = try run(linear, x, rows: shape.rows, on: .blas)
+    let gap = relativeGap(scalar, dequantized)
+    print("\(dtype.rawValue) \(shape) scalar vs dequantized f32: gap \(gap) of max |y|")
+    #expect(gap <= 2e-2, "scalar \(dtype) \(shape)")
+    for path in vectorPaths {
+      let vector = relativeGap(try run(linear, x, rows: shape.rows, on: path), scalar)
+      print("\(dtype.rawValue) \(shape) \(path.rawValue) vs scalar: gap \(vector) of max |y|")
+      #expect(vector <= 1e-5, "\(path) \(dtype) \(shape)")
+    }
+  }
+}
+
+/// A K-quant weight whose rows are not whole super-blocks is refused naming the block size.
+@Test func kQuantRowsMustBeWholeSuperBlocks() throws {
+  let bytes = [UInt8](repeating: 0, count: DType.q4_K.blockBytes * 2)
+  try bytes.withUnsafeBytes { raw in
+    let view = TensorView(name: "w", dtype: .q4_K, shape: [4, 128], bytes: raw, owner: nil)
+    #expect { _ = try Linear(weight: view) } throws: {
+      "\($0)".contains("whole blocks of 256")
+    }
+  }
+}
+
+/// Each output sums its super-blocks in one order whatever tile or thread computes it.
+@Test(arguments: [DType.q4_K, .q6_K])
+func kQuantResultsDoNotDependOnTheThreadCount(dtype: DType) throws {
+  let (weight, _) = randomWeight(dtype, n: 300, k: 512, seed: 8)
+  let linear = try Linear(weight: weight)
+  let x = randomActivations(rows: 11, k: 512, seed: 9)
+  let before = ComputeThreads.count
+  defer { ComputeThreads.set(before) }
+  ComputeThreads.set(1)
+  let one = try run(linear, x, rows: 11, on: KernelPath.best)
+  ComputeThreads.set(2)
+  let two = try run(linear, x, rows: 11, on: KernelPath.best)
+  #expect(one == two)
+}
