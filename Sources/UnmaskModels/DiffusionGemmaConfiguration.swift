@@ -8,7 +8,7 @@ import UnmaskCore
 /// `per_layer_config` (what `save_pretrained` writes: `{"<layer>": {"head_dim": …,
 /// "num_key_value_heads": …}}`), or, without it, `global_head_dim` (default 512) and
 /// `num_global_key_value_heads` applied to every full-attention layer.
-public struct DiffusionGemmaConfiguration: Sendable, Equatable {
+public struct DiffusionGemmaConfiguration: Sendable {
   /// What a layer's attention is.
   public enum LayerKind: String, Sendable, Equatable {
     /// Local attention: the encoder sees the last `sliding_window` positions; the canvas
@@ -81,15 +81,6 @@ public struct DiffusionGemmaConfiguration: Sendable, Equatable {
   public var canvasLength = 256
   /// `image_token_id` (top level): prompts holding it need the vision tower Unmask ignores.
   public var imageTokenID: Int? = 258_880
-
-  /// Equal when every field that shapes the network is.
-  public static func == (a: Self, b: Self) -> Bool {
-    a.vocabularySize == b.vocabularySize && a.hiddenSize == b.hiddenSize
-      && a.layerKinds == b.layerKinds
-      && a.layerGeometry.map(\.headDimension) == b.layerGeometry.map(\.headDimension)
-      && a.layerGeometry.map(\.kvHeads) == b.layerGeometry.map(\.kvHeads)
-      && a.ropes == b.ropes && a.canvasLength == b.canvasLength && a.experts == b.experts
-  }
 
   /// Layers.
   public var layers: Int { layerKinds.count }

@@ -251,11 +251,15 @@ public final class DiffusionGemmaNetwork: @unchecked Sendable {
       for buffer in [normed, queries, attended, buffers, scratch] { buffer.deallocate() }
     }
     let window = configuration.slidingWindow
+    // One table per layer kind (all sliding layers share a RoPE, all full ones another).
+    var tablesByKind: [DiffusionGemmaConfiguration.LayerKind: (cos: [Float], sin: [Float])] = [:]
     for (index, layer) in layers.enumerated() {
       let keys = context.keyRows(layer: index)
       let values = context.valueRows(layer: index)
       let kw = layer.keyWidth
-      let tables = ropeTables(layer.rope, positions: positions)
+      let tables =
+        tablesByKind[layer.kind] ?? ropeTables(layer.rope, positions: positions)
+      tablesByKind[layer.kind] = tables
       layer.inputNorm.apply(x, rows: rows, into: normed)
       layer.attention.project(
         normed, rows: rows, keeping: nil, tables: tables, keptTables: tables, rope: layer.rope,

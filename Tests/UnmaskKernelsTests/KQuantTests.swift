@@ -106,18 +106,3 @@ func kQuantWeightsMatchTheDequantizedProduct(dtype: DType) throws {
     }
   }
 }
-
-/// Each output sums its super-blocks in one order whatever tile or thread computes it.
-@Test(arguments: [DType.q4_K, .q6_K])
-func kQuantResultsDoNotDependOnTheThreadCount(dtype: DType) throws {
-  let (weight, _) = randomWeight(dtype, n: 300, k: 512, seed: 8)
-  let linear = try Linear(weight: weight)
-  let x = randomActivations(rows: 11, k: 512, seed: 9)
-  let before = ComputeThreads.count
-  defer { ComputeThreads.set(before) }
-  ComputeThreads.set(1)
-  let one = try run(linear, x, rows: 11, on: KernelPath.best)
-  ComputeThreads.set(2)
-  let two = try run(linear, x, rows: 11, on: KernelPath.best)
-  #expect(one == two)
-}

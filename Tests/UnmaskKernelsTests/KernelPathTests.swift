@@ -179,10 +179,13 @@ func quantizedWeightsMatchTheScalarPath(dtype: DType) throws {
   }
 }
 
-@Test func resultsDoNotDependOnTheThreadCount() throws {
-  let (weight, _) = randomWeight(.bf16, n: 300, k: 256, seed: 3)
+/// Each output sums in one order whatever tile or thread computes it (K-quants: their
+/// super-blocks, hence k a multiple of 256).
+@Test(arguments: [(DType.bf16, 256, UInt64(3)), (.q4_K, 512, 8), (.q6_K, 512, 8)])
+func resultsDoNotDependOnTheThreadCount(dtype: DType, k: Int, seed: UInt64) throws {
+  let (weight, _) = randomWeight(dtype, n: 300, k: k, seed: seed)
   let linear = try Linear(weight: weight)
-  let x = randomActivations(rows: 11, k: 256, seed: 4)
+  let x = randomActivations(rows: 11, k: k, seed: seed + 1)
   let before = ComputeThreads.count
   defer { ComputeThreads.set(before) }
   ComputeThreads.set(1)
