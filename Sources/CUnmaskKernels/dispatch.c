@@ -126,3 +126,9 @@ void uk_attention(uk_path path, const float *q, const float *k, const float *v, 
       return;
   }
 }
+
+static _Thread_local int uk_depth;
+
+int uk_parallel_depth(void) { return uk_depth; }
+
+void uk_set_parallel_depth(int depth) { uk_depth = depth; }

@@ -113,6 +113,8 @@ final class GeneratedBytes: OnDemandBytes, @unchecked Sendable {
 
   deinit { munmap(base, length) }
 
+  var firstByte: UnsafeRawPointer { UnsafeRawPointer(base) }
+
   /// Makes bytes `range` (whole elements) and gives back the pages of whole pages before it.
   func prepare(_ range: Range<Int>) {
     lock.lock()

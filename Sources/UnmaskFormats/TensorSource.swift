@@ -11,10 +11,11 @@ public protocol TensorSource: AnyObject {
   var tensorNames: [String] { get }
   /// The tensor called `name`; throws a `CheckpointError` naming the file if there is none.
   func tensor(named name: String) throws -> TensorView
-  /// The tensor called `name` for a reader that only ever reads it a row at a time through
-  /// `TensorView.convertRows` (an untied embedding table): a source may then produce the rows
-  /// on first read (`OnDemandBytes`) instead of all of them now. Never hand such a view to
-  /// code that reads `bytes` directly (a `Linear`).
+  /// The tensor called `name` for a reader that asks for its bytes before reading them
+  /// (`TensorView.convertRows` for an embedding table's rows, `Linear` for an expert's weight
+  /// before each product; see `OnDemandBytes`): a source may then produce them on first read
+  /// instead of all now, so that rows and experts never read are never decoded. Never hand
+  /// such a view to code that reads `bytes` without `TensorView.prepare(_:)`.
   func rowTable(named name: String) throws -> TensorView
 }
 

@@ -3,6 +3,7 @@
 #else
   import CBLAS
 #endif
+import CUnmaskKernels
 import Dispatch
 import Foundation
 
@@ -34,15 +35,51 @@ public enum ComputeThreads {
   /// calls (GEMM tiles, attention heads, norms), and its CPU time with 2 threads is within 1% of
   /// its CPU time with 1 (docs/PERFORMANCE.md), so hand-offs cost no more than that.
   public static func parallelFor(_ iterations: Int, _ body: (Int) -> Void) {
-    let threads = min(count, iterations)
+    let threads = uk_parallel_depth() > 0 ? 1 : min(count, iterations)
     if threads <= 1 {
       for i in 0..<iterations { body(i) }
       return
     }
+    let path = KernelPath.forcedHere
     DispatchQueue.concurrentPerform(iterations: threads) { chunk in
       let start = iterations * chunk / threads
       let end = iterations * (chunk + 1) / threads
-      for i in start..<end { body(i) }
+      nested(path) { for i in start..<end { body(i) } }
     }
+  }
+
+  /// Runs `body(i)` for `i` in `0..<iterations` over `count` threads, each taking the next
+  /// iteration when it is done with one: for items of uneven cost (a mixture-of-experts layer's
+  /// experts, each with its own tokens). Parallel loops inside `body` run on its thread alone.
+  public static func parallelForEach(_ iterations: Int, _ body: (Int) -> Void) {
+    let threads = uk_parallel_depth() > 0 ? 1 : min(count, iterations)
+    if threads <= 1 {
+      for i in 0..<iterations { body(i) }
+      return
+    }
+    let lock = NSLock()
+    var next = 0
+    let path = KernelPath.forcedHere
+    DispatchQueue.concurrentPerform(iterations: threads) { _ in
+      nested(path) {
+        while true {
+          lock.lock()
+          let i = next
+          next += 1
+          lock.unlock()
+          guard i < iterations else { return }
+          body(i)
+        }
+      }
+    }
+  }
+
+  /// Runs `work` one level deeper inside parallel loops on this thread, with the caller's
+  /// kernel path (`KernelPath.with`) in force.
+  private static func nested(_ path: KernelPath?, _ work: () -> Void) {
+    let depth = uk_parallel_depth()
+    uk_set_parallel_depth(depth + 1)
+    defer { uk_set_parallel_depth(depth) }
+    KernelPath.inheriting(path, work)
   }
 }

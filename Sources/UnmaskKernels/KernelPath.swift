@@ -72,6 +72,15 @@ public enum KernelPath: String, Sendable, CaseIterable, Hashable {
     return try $forced.withValue(path, operation: body)
   }
 
+  /// The path `with(_:_:)` forced on this task, if any: what `ComputeThreads` hands on to its
+  /// worker threads (dispatch threads are not tasks, so task-local values do not reach them).
+  static var forcedHere: KernelPath? { forced }
+
+  /// Runs `body` with `path` forced (nil: the process default), on a worker thread.
+  static func inheriting<R>(_ path: KernelPath?, _ body: () -> R) -> R {
+    $forced.withValue(path, operation: body)
+  }
+
   /// The C enum for this path (`.blas` has none and maps to scalar; callers branch first).
   var cPath: uk_path {
     switch self {

@@ -65,6 +65,9 @@ public struct Linear: @unchecked Sendable {
   /// `y[T, out] = x[T, in] · Wᵀ + b`.
   public func apply(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>) {
     guard rows > 0, outFeatures > 0 else { return }
+    // A weight decoded on first use (an expert of a compressed .umk): the first product that
+    // needs it decodes it; later calls find it ready.
+    if weight.readsOnDemand { weight.prepareForReading() }
     let path = KernelPath.current
     if path != .blas, Linear.hasKernel(for: weight.dtype) {
       applyThroughKernels(path, x, rows: rows, into: y)

@@ -1,12 +1,33 @@
 /// The owner of a tensor whose bytes are produced on first read, a range at a time: a
-/// compressed `.umk` embedding table that a model only ever reads row by row
-/// (`TensorSource.rowTable(named:)`), so that only the rows of tokens it sees are decoded
-/// and resident.
+/// compressed `.umk` tensor that is decoded only where it is read (an embedding table's rows,
+/// a mixture-of-experts expert that some token picked), or a generated random tensor.
 ///
-/// `TensorView.convertElements` (and so `convertRows` and `floats()`) asks the owner for each
-/// byte range before reading it. Code that reads a view's `bytes` directly must not be handed
-/// such a view: the loaders make one only for tables read through `convertRows`.
+/// Readers ask the owner for each byte range before reading it: `TensorView.convertElements`
+/// (and so `convertRows` and `floats()`) for the range it converts, `Linear` for its whole
+/// weight before each product (`TensorView.prepareForReading()`). Views of part of such a
+/// tensor (one expert of a stacked tensor) share its owner.
 public protocol OnDemandBytes: AnyObject, Sendable {
-  /// Makes the view's bytes `range` readable (offsets into `TensorView.bytes`); thread-safe.
+  /// The tensor's first byte: offset 0 of `prepare`'s ranges.
+  var firstByte: UnsafeRawPointer { get }
+  /// Makes bytes `range` of the tensor (offsets from `firstByte`) readable; thread-safe.
   func prepare(_ range: Range<Int>)
+}
+
+extension TensorView {
+  /// Makes bytes `range` of this view (offsets into `bytes`) readable: asks an on-demand owner
+  /// for them; nothing to do for a view of mapped or owned memory.
+  public func prepare(_ range: Range<Int>) {
+    guard let onDemand = owner as? OnDemandBytes, let base = bytes.baseAddress, !range.isEmpty
+    else { return }
+    let offset = base - onDemand.firstByte
+    onDemand.prepare((offset + range.lowerBound)..<(offset + range.upperBound))
+  }
+
+  /// Makes every byte of this view readable (see `prepare(_:)`).
+  public func prepareForReading() {
+    prepare(0..<bytes.count)
+  }
+
+  /// Whether this view's bytes are produced on first read (`OnDemandBytes`).
+  public var readsOnDemand: Bool { owner is OnDemandBytes }
 }

@@ -19,11 +19,10 @@ extension TensorView {
   /// of 256 for the K-quants).
   public func convertElements(_ range: Range<Int>, into destination: UnsafeMutablePointer<Float>) {
     guard let base = bytes.baseAddress, !range.isEmpty else { return }
-    if let onDemand = owner as? OnDemandBytes,
-      let start = dtype.storageSize(elements: range.lowerBound),
+    if readsOnDemand, let start = dtype.storageSize(elements: range.lowerBound),
       let end = dtype.storageSize(elements: range.upperBound)
     {
-      onDemand.prepare(start..<end)
+      prepare(start..<end)
     }
     let count = range.count
     switch dtype {

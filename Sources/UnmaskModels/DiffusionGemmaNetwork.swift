@@ -101,7 +101,8 @@ public final class DiffusionGemmaNetwork: @unchecked Sendable {
     self.conditioning = conditioning.mlp
     conditioningPostNorm = conditioning.postNorm
     embeddingScale = Float(Double(configuration.hiddenSize).squareRoot())
-    expertLoad = ExpertLoadMeter(layers: layers.count, expertCount: configuration.experts)
+    expertLoad = ExpertLoadMeter(
+      layers: layers.count, expertCount: configuration.experts, topK: configuration.topK)
   }
 
   var modelDimension: Int { configuration.hiddenSize }

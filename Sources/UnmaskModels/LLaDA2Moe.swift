@@ -202,7 +202,10 @@ public final class LLaDA2MoeModel: TransformerStackModel {
     let moeLayers = (0..<config.numHiddenLayers).filter(config.isMoE)
     let meter =
       moeLayers.isEmpty
-      ? nil : ExpertLoadMeter(layers: moeLayers.count, expertCount: config.numExperts ?? 0)
+      ? nil
+      : ExpertLoadMeter(
+        layers: moeLayers.count, expertCount: config.numExperts ?? 0,
+        topK: config.numExpertsPerTok)
     expertLoad = meter
     var blocks: [TransformerBlock] = []
     for i in 0..<config.numHiddenLayers {
@@ -234,7 +237,7 @@ public final class LLaDA2MoeModel: TransformerStackModel {
     stack = try weights.huggingFaceStack(
       embedding: embedding, blocks: blocks, epsilon: eps, tied: config.tieWordEmbeddings,
       attention: shape, ropeTheta: config.ropeTheta, partialRotaryFactor: config.partialRotaryFactor
-    )
+    ).labelling(meter)
   }
 
   /// One MoE layer's `mlp`: `gate.weight`, `gate.expert_bias`, `experts.{e}`, `shared_experts`.
@@ -257,13 +260,13 @@ public final class LLaDA2MoeModel: TransformerStackModel {
         shared: c.numSharedExperts.map {
           try weights.swiGLU("\(p).shared_experts", model: d, hidden: width * $0)
         },
-        onRouting: meter.map { meter in { meter.record(layer: layer, $0) } })
+        onRouting: meter.map { meter in { @Sendable in meter.record(layer: layer, $0) } })
     }
   }
 
   /// Refuses what this file does not implement and what the reference cannot build, naming
   /// the field.
-  private static func validate(_ c: LLaDA2MoeConfiguration, path: String) throws {
+  static func validate(_ c: LLaDA2MoeConfiguration, path: String) throws {
     let check = ConfigChecks(path: path)
     try check.positive([
       "vocab_size": c.vocabSize, "hidden_size": c.hiddenSize,

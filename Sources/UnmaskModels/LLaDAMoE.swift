@@ -184,7 +184,9 @@ public final class LLaDAMoEModel: TransformerStackModel {
     let moeLayers = (0..<config.numHiddenLayers).filter(config.isMoE)
     let meter =
       moeLayers.isEmpty
-      ? nil : ExpertLoadMeter(layers: moeLayers.count, expertCount: config.numExperts)
+      ? nil
+      : ExpertLoadMeter(
+        layers: moeLayers.count, expertCount: config.numExperts, topK: config.numExpertsPerTok)
     expertLoad = meter
     var blocks: [TransformerBlock] = []
     for i in 0..<config.numHiddenLayers {
@@ -230,12 +232,12 @@ public final class LLaDAMoEModel: TransformerStackModel {
     stack = try weights.huggingFaceStack(
       embedding: embedding, blocks: blocks, epsilon: eps, tied: config.tieWordEmbeddings,
       attention: shape, ropeTheta: config.ropeTheta, partialRotaryFactor: config.partialRotaryFactor
-    )
+    ).labelling(meter)
   }
 
   /// Refuses what this file does not implement and what the reference cannot build, naming
   /// the field.
-  private static func validate(_ c: LLaDAMoEConfiguration, path: String) throws {
+  static func validate(_ c: LLaDAMoEConfiguration, path: String) throws {
     let check = ConfigChecks(path: path)
     try check.positive([
       "vocab_size": c.vocabSize, "hidden_size": c.hiddenSize,

@@ -11,14 +11,9 @@ extension SyntheticCheckpoint {
     -> [GeneratedTensors.Spec]
   {
     let d = config.hiddenSize
-    let scale = Float(0.02 * 3.0.squareRoot())  // uniform ±a has standard deviation a / sqrt 3
-    var specs: [GeneratedTensors.Spec] = []
-    func weight(_ name: String, _ shape: [Int]) {
-      specs.append(.init(name: name, shape: shape, fill: .uniform(scale: scale)))
-    }
-    func ones(_ name: String, _ shape: [Int]) {
-      specs.append(.init(name: name, shape: shape, fill: .constant(1)))
-    }
+    var specs = SyntheticSpecs()
+    func weight(_ name: String, _ shape: [Int]) { specs.weight(name, shape) }
+    func ones(_ name: String, _ shape: [Int]) { specs.ones(name, shape) }
     weight("model.decoder.embed_tokens.weight", [config.vocabularySize, d])
     ones("model.decoder.norm.weight", [d])
     let s = "model.decoder.self_conditioning"
@@ -53,6 +48,6 @@ extension SyntheticCheckpoint {
       ones("\(p).layer_scalar", [1])
       ones("model.encoder.language_model.layers.\(i).layer_scalar", [1])
     }
-    return specs
+    return specs.specs
   }
 }

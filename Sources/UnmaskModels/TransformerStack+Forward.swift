@@ -113,6 +113,13 @@ extension TransformerStack {
     add(s.sublayer, into: x, count: rows * model)
     block.feedForwardNorm.apply(x, rows: rows, into: s.normed)
     modulation?.modulate(s.normed, rows: laneRows, shift: 3, scale: 4)
+    if let meter = expertLoad, meter.canvasLength > 0 {
+      // Rows of the first canvas by position, the others untracked (-1).
+      meter.label(
+        positions: plan.lanes.enumerated().flatMap { index, lane in
+          (keeping ? lane.keptPositions : Array(lane.window)).map { index == 0 ? Int32($0) : -1 }
+        })
+    }
     block.feedForward.apply(s.normed, rows: rows, into: s.sublayer, scratch: s.feedForward)
     modulation?.gate(s.sublayer, rows: laneRows, chunk: 5)
     add(s.sublayer, into: x, count: rows * model)

@@ -33,6 +33,9 @@ public struct TransformerStack: Sendable {
   public var conditioning: NoiseConditioning?
   /// adaLN shift and scale of the final norm's output (DiT's `output_layer`), if any.
   public var finalModulation: AdaLNModulation?
+  /// The mixture-of-experts meter this stack tells, before each feed-forward layer, which
+  /// canvas position each row is (`ExpertLoadMeter.label(positions:)`), if any.
+  public private(set) var expertLoad: ExpertLoadMeter?
   /// Scratch and RoPE tables kept from one pass to the next.
   let buffers = ForwardBuffers()
 
@@ -57,6 +60,14 @@ public struct TransformerStack: Sendable {
     self.logitSoftcap = logitSoftcap
     self.conditioning = conditioning
     self.finalModulation = finalModulation
+  }
+
+  /// This stack, labelling its feed-forward rows with positions for `meter` (nil: none).
+  public func labelling(_ meter: ExpertLoadMeter?) -> TransformerStack {
+    var copy = self
+    copy.expertLoad = meter
+    meter?.tracksPositions = true
+    return copy
   }
 
   /// Model width.

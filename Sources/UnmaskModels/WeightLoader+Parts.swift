@@ -26,26 +26,30 @@ extension WeightLoader {
   }
 
   /// A SwiGLU MLP `prefix.{gate,up,down}.weight` (no biases): gate and up `[hidden, model]`,
-  /// down `[model, hidden]`.
+  /// down `[model, hidden]`; `deferred` as for `linear`.
   public func swiGLU(
-    _ prefix: String, model: Int, hidden: Int, names: SwiGLUNames = .huggingFace
+    _ prefix: String, model: Int, hidden: Int, names: SwiGLUNames = .huggingFace,
+    deferred: Bool = false
   ) throws -> SwiGLUFeedForward {
     let name = names.projections
     return try shapeChecked {
       try SwiGLUFeedForward(
-        gate: linear("\(prefix).\(name.gate)", out: hidden, in: model, bias: false),
-        up: linear("\(prefix).\(name.up)", out: hidden, in: model, bias: false),
-        down: linear("\(prefix).\(name.down)", out: model, in: hidden, bias: false))
+        gate: linear(
+          "\(prefix).\(name.gate)", out: hidden, in: model, bias: false, deferred: deferred),
+        up: linear("\(prefix).\(name.up)", out: hidden, in: model, bias: false, deferred: deferred),
+        down: linear(
+          "\(prefix).\(name.down)", out: model, in: hidden, bias: false, deferred: deferred))
     }
   }
 
   /// `count` SwiGLU experts `prefix.0` … `prefix.(count-1)` (`mlp.experts`), each as `swiGLU`.
-  /// Only their views are made: nothing reads an expert's weights until a token picks it.
+  /// Only their views are made: nothing reads an expert's weights until a token picks it (from
+  /// a compressed `.umk`, its first product decodes it).
   public func experts(
     _ prefix: String, count: Int, model: Int, hidden: Int, names: SwiGLUNames = .huggingFace
   ) throws -> [SwiGLUFeedForward] {
     try (0..<count).map {
-      try swiGLU("\(prefix).\($0)", model: model, hidden: hidden, names: names)
+      try swiGLU("\(prefix).\($0)", model: model, hidden: hidden, names: names, deferred: true)
     }
   }
 
@@ -57,8 +61,8 @@ extension WeightLoader {
     gateUp: String, down: String, count: Int, model: Int, hidden: Int,
     activation: SwiGLUFeedForward.Activation
   ) throws -> [SwiGLUFeedForward] {
-    let gateUpTensor = try tensor(gateUp, shape: [count, 2 * hidden, model])
-    let downTensor = try tensor(down, shape: [count, model, hidden])
+    let gateUpTensor = try rowTable(gateUp, shape: [count, 2 * hidden, model])
+    let downTensor = try rowTable(down, shape: [count, model, hidden])
     func rows(_ tensor: TensorView, expert: Int, _ rows: Range<Int>, name: String) throws -> Linear
     {
       let perExpert = tensor.shape[1]

@@ -23,8 +23,9 @@ public final class WeightLoader {
     try checked(name, shape: shape) { try source.tensor(named: name) }
   }
 
-  /// Tensor `name` read only a row at a time through `convertRows` (an untied embedding
-  /// table): the source may decode rows on first read (`TensorSource.rowTable(named:)`).
+  /// Tensor `name` for readers that prepare what they read (an embedding table's rows through
+  /// `convertRows`, an expert's `Linear`): the source may decode it on first read
+  /// (`TensorSource.rowTable(named:)`).
   public func rowTable(_ name: String, shape: [Int]) throws -> TensorView {
     try checked(name, shape: shape) { try source.rowTable(named: name) }
   }
@@ -52,9 +53,16 @@ public final class WeightLoader {
   }
 
   /// A linear layer `name.weight` of shape `[out, in]` with `name.bias` when `bias` is true.
-  public func linear(_ name: String, out: Int, in inFeatures: Int, bias: Bool) throws -> Linear {
+  /// A `deferred` weight may be decoded on its first product rather than now
+  /// (`TensorSource.rowTable(named:)`; a mixture-of-experts expert that no token may pick).
+  public func linear(
+    _ name: String, out: Int, in inFeatures: Int, bias: Bool, deferred: Bool = false
+  ) throws -> Linear {
     // Quantized tensors keep their logical shape in the table, so the check is the same.
-    let weight = try tensor("\(name).weight", shape: [out, inFeatures])
+    let shape = [out, inFeatures]
+    let weight =
+      deferred
+      ? try rowTable("\(name).weight", shape: shape) : try tensor("\(name).weight", shape: shape)
     let biasView = try tensor("\(name).bias", shape: [out], if: bias)
     return try shapeChecked { try Linear(weight: weight, bias: biasView) }
   }

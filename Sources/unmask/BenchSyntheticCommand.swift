@@ -9,18 +9,19 @@ struct BenchSyntheticCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "synthetic",
     abstract:
-      "Write a random-weight .umk with a real checkpoint's names and shapes (DiffusionGemma).",
+      "Write a random-weight .umk with a real checkpoint's names and shapes (MoE models).",
     discussion: """
-      For speed and memory runs at sizes no test fixture has: DiffusionGemma-26B-A4B's 25 \
-      billion weights as q4_0 are a 14 GB file written in minutes, without the 50 GB bf16 \
-      safetensors. The weights are those of a freshly initialised model (uniform with standard \
+      For speed and memory runs at sizes no test fixture has, from the config.json of a \
+      LLaDA-MoE, LLaDA2 or DiffusionGemma checkpoint (chosen by its architectures): \
+      DiffusionGemma-26B-A4B's 25 billion weights as q4_0 are a 15 GB file written in minutes, \
+      without the 50 GB bf16 safetensors. The weights are those of a freshly initialised model (uniform with standard \
       deviation 0.02; norms and scales 1): their outputs mean nothing. config.json (and \
       generation_config.json when it sits beside it) are embedded. The file is raw-coded, so \
       the model maps its tensors in place. Example: unmask bench synthetic --config \
       scripts/bench/diffusiongemma-26b-a4b/config.json --quantize q4_0 --out /tmp/dg26b.umk
       """)
 
-  @Option(help: "The config.json to build (a DiffusionGemma's).")
+  @Option(help: "The config.json to build (a LLaDA-MoE's, LLaDA2's or DiffusionGemma's).")
   var config: String
 
   @Option(help: "The .umk to write.")
@@ -45,10 +46,9 @@ struct BenchSyntheticCommand: ParsableCommand {
     do { configJSON = try Data(contentsOf: url) } catch {
       throw CommandError("\(config): cannot read")
     }
-    let parsed = try DiffusionGemmaConfiguration(configJSON: configJSON, path: config)
     let tensors = GeneratedTensors(
       location: "synthetic \(url.lastPathComponent)",
-      specs: SyntheticCheckpoint.diffusionGemmaTensors(parsed), seed: seed)
+      specs: try SyntheticCheckpoint.tensors(configJSON: configJSON, path: config), seed: seed)
     var files: [(name: String, data: Data)] = [("config.json", configJSON)]
     let generation = url.deletingLastPathComponent().appendingPathComponent(
       "generation_config.json")

@@ -118,7 +118,9 @@ struct GenerateCommand: ParsableCommand {
       observers.append(live)
     }
     let recorder = try traceFolder(settings: settings).map {
-      try makeRecorder(in: $0, promptTokens: promptIDs, session: session, settings: settings)
+      try makeRecorder(
+        in: $0, promptTokens: promptIDs, session: session, settings: settings,
+        canvasLength: promptIDs.count + settings.length + suffixIDs.count)
     }
     if let recorder { observers.append(recorder) }
     // Ctrl-C stops after the current step; the trace is then finished, marked interrupted.
@@ -164,8 +166,11 @@ struct GenerateCommand: ParsableCommand {
   }
 
   /// A recorder of one run's steps into `directory`, with every setting and the command line.
+  /// A mixture-of-experts model's trace records the expert load per step, and with
+  /// `canvasLength` (a run alone, not a batch lane) which experts each position chose.
   func makeRecorder(
-    in directory: URL, promptTokens: [Int32], session: ModelSession, settings: DenoisingSettings
+    in directory: URL, promptTokens: [Int32], session: ModelSession, settings: DenoisingSettings,
+    canvasLength: Int? = nil
   ) throws -> TraceRecorder {
     let info = TraceRunInfo(
       model: modelOptions.model, promptTokens: promptTokens, settings: settings,
@@ -183,6 +188,11 @@ struct GenerateCommand: ParsableCommand {
         StepSeries(
           name: "expert_load", rows: meter.layers, columns: meter.expertCount,
           rowLabel: "MoE layer", columnLabel: "expert", values: { meter.take().map(Float.init) }))
+      if let canvasLength, meter.tracksPositions {
+        for series in ExpertChoiceSeries(meter: meter, canvasLength: canvasLength).series {
+          recorder.add(series)
+        }
+      }
     }
     return recorder
   }

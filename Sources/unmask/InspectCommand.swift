@@ -47,7 +47,7 @@ struct InspectCommand: ParsableCommand {
     print(
       String(
         format:
-          "parameters: %d in all, %d active per token (%.1f%%); about %.0f weight bytes read per token",
+          "parameters: %ld in all, %ld active per token (%.1f%%); about %.0f weight bytes read per token",
         summary.totalParameters, summary.activeParameters,
         100 * Double(summary.activeParameters) / Double(max(summary.totalParameters, 1)),
         Double(summary.activeParameters) * perParameter))

@@ -145,6 +145,26 @@ struct MixtureOfExpertsTests {
     print("MoE loads with expert 3 banned: \(seen.first ?? [])")
   }
 
+  /// With enough experts picked, threads go over experts instead of over each expert's GEMM
+  /// tiles; each expert's output and each row's sum (in expert order) keep their bits.
+  @Test func threadsOverExpertsGiveTheSameBitsAsOneThread() throws {
+    let (moe, _) = try Self.mixture(.softmax(renormalize: true), seed: 51)
+    let rows = 40
+    let x = activations(rows * Self.model, seed: 52)
+    let before = ComputeThreads.count
+    defer { ComputeThreads.set(before) }
+    // `.blas` too: its bits differ from the kernels', so an expert run on a worker thread that
+    // missed the caller's `KernelPath.with` would show.
+    for path in KernelPath.available {
+      ComputeThreads.set(1)
+      let one = try run(moe, x, rows: rows, on: path)
+      for threads in [2, 3] {  // 8 experts picked: at least 2 per thread, so over experts
+        ComputeThreads.set(threads)
+        #expect(try run(moe, x, rows: rows, on: path) == one, "\(path) \(threads) threads")
+      }
+    }
+  }
+
   @Test func mismatchedExpertCountIsRefused() throws {
     let (moe, _) = try Self.mixture(.softmax(renormalize: true), seed: 41)
     #expect(throws: ShapeError.self) {

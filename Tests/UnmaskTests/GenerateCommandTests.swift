@@ -123,6 +123,46 @@ struct GenerateCommandTests {
     #expect(FileManager.default.fileExists(atPath: folder + "/expert_load.png"))
   }
 
+  /// The trace also records which experts each position chose at each step, and those choices
+  /// add up to the step's expert load: a LLaDA-MoE step is one pass over the whole canvas, so
+  /// every position is routed in every layer but the last (which routes the rows read alone).
+  @Test func moeTraceRecordsEachPositionsExperts() throws {
+    let folder = Fixtures.temporary("trace-moe-choice")
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let report = try generateJSON(
+      ["--length", "8", "--steps", "4", "--trace", folder], model: "tiny-llada-moe")
+    let steps = try #require(report["steps"] as? Int)
+    let canvas = try #require(report["prompt_tokens"] as? [Int]).count + 8
+    func read(_ name: String) throws -> (shape: [Int], values: [Float]) {
+      let file = folder + "/\(name).npy"
+      return try NumPyFile.readFloat32(
+        try Data(contentsOf: URL(fileURLWithPath: file)), source: file)
+    }
+    let load = try read("expert_load")
+    let choice = try read("expert_choice")
+    let (layers, experts, k) = (2, 8, 2)  // tiny-llada-moe's config
+    #expect(load.shape == [steps, layers * experts])
+    #expect(choice.shape == [steps, layers * canvas * k])
+    for step in 0..<steps {
+      let row = Array(
+        choice.values[(step * layers * canvas * k)..<((step + 1) * layers * canvas * k)])
+      for layer in 0..<layers {
+        var counts = [Float](repeating: 0, count: experts)
+        for position in 0..<canvas {
+          let picks = row[((layer * canvas + position) * k)..<((layer * canvas + position + 1) * k)]
+          if layer < layers - 1 { #expect(picks.allSatisfy { !$0.isNaN }) }
+          if picks.allSatisfy(\.isNaN) { continue }
+          #expect(Set(picks).count == k && picks.allSatisfy { $0 >= 0 && $0 < Float(experts) })
+          for e in picks { counts[Int(e)] += 1 }
+        }
+        let stepLoad = load.values[(step * layers * experts + layer * experts)...].prefix(experts)
+        #expect(counts == Array(stepLoad), "step \(step) layer \(layer)")
+      }
+    }
+    #expect(FileManager.default.fileExists(atPath: folder + "/expert_position_load.png"))
+    #expect(!FileManager.default.fileExists(atPath: folder + "/expert_choice.png"))
+  }
+
   /// Without --preset a Dream model runs Dream's numerics (it used to get LLaDA's).
   @Test func dreamModelsGetTheDreamPresetByDefault() throws {
     let report = try generateJSON(["--length", "8", "--steps", "4"], model: "tiny-dream")

@@ -108,6 +108,12 @@ void uk_swiglu(uk_path path, float *gate, const float *up, long count);
 /// 0.5 x (1 + tanh(u)) rewritten to vectorize, with the same Cephes exp as uk_attention.
 void uk_gelu_tanh(uk_path path, float *x, long count, float beta, float kappa);
 
+// How deep the calling thread is inside ComputeThreads' parallel loops (0: not inside one).
+// A loop started inside another runs on the calling thread alone: thread-local, so that work
+// split over experts runs each expert's GEMM tiles serially on its own thread.
+int uk_parallel_depth(void);
+void uk_set_parallel_depth(int depth);
+
 #ifdef __cplusplus
 }
 #endif

@@ -51,6 +51,8 @@ final class LazyPlanesTensor: OnDemandBytes, @unchecked Sendable {
 
   deinit { munmap(pages, mappedLength) }
 
+  var firstByte: UnsafeRawPointer { UnsafeRawPointer(pages) }
+
   func prepare(_ range: Range<Int>) {
     guard !range.isEmpty, chunkBytes > 0 else { return }
     let first = range.lowerBound / chunkBytes

@@ -87,33 +87,97 @@ public struct MixtureOfExperts: FeedForward {
   /// The experts' part alone, for a routing decided elsewhere (DiffusionGemma routes on the
   /// residual stream but feeds its experts a differently normed copy): `output[t] = Σ w · E(x[t])`
   /// over `routing`'s choices, plus the shared expert. `scratch` as for `apply`.
+  ///
+  /// With enough experts picked to keep every thread busy, threads go over experts (each
+  /// expert's GEMMs on one thread, the next expert to whichever thread is free), which skips a
+  /// hand-off per GEMM; otherwise one expert at a time, its GEMM tiles over the threads. Either
+  /// way each expert's output has the same bits, and each row's terms are added in expert
+  /// order, so the result does not depend on the threads.
   public func mix(
     _ x: UnsafePointer<Float>, routing: ExpertRouting, into output: UnsafeMutablePointer<Float>,
     scratch: UnsafeMutablePointer<Float>
   ) {
     let model = modelDimension
     let rows = routing.rows
-    // [rows, model] each: one expert's gathered inputs, then its outputs.
-    let gathered = scratch + router.scratchCount(rows: rows)
-    let produced = gathered + rows * model
-    let expertScratch = produced + rows * model
-    output.update(repeating: 0, count: rows * model)
     let (offsets, entries) = routing.grouped()
-    for (e, expert) in experts.enumerated() where offsets[e + 1] > offsets[e] {
-      let group = entries[offsets[e]..<offsets[e + 1]]
-      for (i, entry) in group.enumerated() {
-        (gathered + i * model).update(from: x + entry.row * model, count: model)
-      }
-      expert.apply(gathered, rows: group.count, into: produced, scratch: expertScratch)
-      for (i, entry) in group.enumerated() {
-        let source = produced + i * model
-        let target = output + entry.row * model
-        for c in 0..<model { target[c] += entry.weight * source[c] }
+    let picked = experts.indices.filter { offsets[$0 + 1] > offsets[$0] }
+    if picked.count >= 2 * ComputeThreads.count, ComputeThreads.count > 1 {
+      mixOverExperts(x, routing: routing, grouped: (offsets, entries), picked: picked, into: output)
+    } else {
+      // [rows, model] each: one expert's gathered inputs, then its outputs.
+      let gathered = scratch + router.scratchCount(rows: rows)
+      let produced = gathered + rows * model
+      let expertScratch = produced + rows * model
+      output.update(repeating: 0, count: rows * model)
+      for e in picked {
+        let group = entries[offsets[e]..<offsets[e + 1]]
+        for (i, entry) in group.enumerated() {
+          (gathered + i * model).update(from: x + entry.row * model, count: model)
+        }
+        experts[e].apply(gathered, rows: group.count, into: produced, scratch: expertScratch)
+        for (i, entry) in group.enumerated() {
+          let source = produced + i * model
+          let target = output + entry.row * model
+          for c in 0..<model { target[c] += entry.weight * source[c] }
+        }
       }
     }
     if let shared {
+      let produced = scratch + router.scratchCount(rows: rows) + rows * model
+      let expertScratch = produced + rows * model
       shared.apply(x, rows: rows, into: produced, scratch: expertScratch)
       for i in 0..<(rows * model) { output[i] += produced[i] }
+    }
+  }
+
+  /// `mix`'s routed part with threads over experts: every picked expert's tokens gathered into
+  /// one block `[entries, model]`, each expert run on one thread, then each row summed from zero
+  /// in expert order (rows over the threads).
+  private func mixOverExperts(
+    _ x: UnsafePointer<Float>, routing: ExpertRouting,
+    grouped: (offsets: [Int], entries: [(row: Int, weight: Float)]), picked: [Int],
+    into output: UnsafeMutablePointer<Float>
+  ) {
+    let model = modelDimension
+    let (offsets, entries) = grouped
+    let count = entries.count
+    ScratchBuffers.with(byteCount: 2 * count * model * MemoryLayout<Float>.stride) { raw in
+      let inputs = raw.bindMemory(to: Float.self, capacity: 2 * count * model)
+      let outputs = inputs + count * model
+      ComputeThreads.parallelForEach(picked.count) { j in
+        let e = picked[j]
+        let range = offsets[e]..<offsets[e + 1]
+        for i in range {
+          (inputs + i * model).update(from: x + entries[i].row * model, count: model)
+        }
+        ScratchBuffers.with(byteCount: range.count * expertScratchPerRow * 4) { s in
+          experts[e].apply(
+            inputs + range.lowerBound * model, rows: range.count,
+            into: outputs + range.lowerBound * model,
+            scratch: s.bindMemory(to: Float.self, capacity: range.count * expertScratchPerRow))
+        }
+      }
+      // Each row's entries in expert order (experts ascending, as the serial loop adds them).
+      let k = routing.topK
+      var slots = [Int](repeating: 0, count: routing.rows * k)
+      var filled = [Int](repeating: 0, count: routing.rows)
+      for e in picked {
+        for i in offsets[e]..<offsets[e + 1] {
+          let row = entries[i].row
+          slots[row * k + filled[row]] = i
+          filled[row] += 1
+        }
+      }
+      ComputeThreads.parallelFor(routing.rows) { row in
+        let target = output + row * model
+        target.update(repeating: 0, count: model)
+        for j in 0..<filled[row] {
+          let i = slots[row * k + j]
+          let source = outputs + i * model
+          let weight = entries[i].weight
+          for c in 0..<model { target[c] += weight * source[c] }
+        }
+      }
     }
   }
 

@@ -3,7 +3,8 @@
 /// mixture-of-experts layers, columns the experts).
 ///
 /// The provider is called once per step, after the step's pass; it returns `rows * columns`
-/// values, row-major (a wrong count records NaN).
+/// values, row-major (a wrong count records NaN). A series whose sum means nothing (expert ids)
+/// sets `drawn` to false and gets its `.npy` alone.
 public struct StepSeries {
   /// File stem and figure title (`expert_load`).
   public var name: String
@@ -17,11 +18,13 @@ public struct StepSeries {
   public var columnLabel: String
   /// This step's values.
   public var values: () -> [Float]
+  /// Whether `<name>.png` is drawn.
+  public var drawn: Bool
 
   /// A series with every field given.
   public init(
     name: String, rows: Int, columns: Int, rowLabel: String, columnLabel: String,
-    values: @escaping () -> [Float]
+    drawn: Bool = true, values: @escaping () -> [Float]
   ) {
     self.name = name
     self.rows = rows
@@ -29,5 +32,6 @@ public struct StepSeries {
     self.rowLabel = rowLabel
     self.columnLabel = columnLabel
     self.values = values
+    self.drawn = drawn
   }
 }

@@ -239,7 +239,7 @@ public final class TraceRecorder: DenoisingObserver {
       entropy: try NPYReader.readFloat32(file(TraceDirectory.entropyFile)))
     if figures.enabled {
       try TraceFigures.renderAll(trace, options: figures, to: directory)
-      for (k, one) in series.enumerated() {
+      for (k, one) in series.enumerated() where one.drawn {
         let image = SeriesGridRenderer.render(
           seriesTotals[k], rows: one.rows, columns: one.columns, title: one.name,
           rowLabel: one.rowLabel, columnLabel: one.columnLabel)
