@@ -39,7 +39,7 @@ extension GenerateCommand {
         let recorder = recorders?[offset]
         try recorder?.finish(
           timings: ["load": session.loadSeconds, "generate": result.seconds], interrupted: false)
-        let report = GenerateReport(
+        var report = GenerateReport(
           model: session.location.path, architecture: session.architecture,
           promptTokens: generation.prompt, tokens: result.generated, text: generation.text,
           steps: result.steps, forwardPasses: result.forwardPasses, seconds: result.seconds,
@@ -48,6 +48,7 @@ extension GenerateCommand {
           forwardPassesSaved: result.forwardPassesSaved,
           positionsComputed: result.positionsComputed,
           positionsWithoutCache: result.positionsWithoutCache)
+        report.countWork(of: session.model)
         var object =
           try JSONSerialization.jsonObject(with: encoder.encode(report)) as? [String: Any] ?? [:]
         object["index"] = index

@@ -138,7 +138,7 @@ struct GenerateCommand: ParsableCommand {
     }
     if json {
       let result = generation.result
-      let report = GenerateReport(
+      var report = GenerateReport(
         model: session.location.path, architecture: session.architecture,
         promptTokens: promptIDs, tokens: result.generated, text: generation.text,
         steps: result.steps, forwardPasses: result.forwardPasses, seconds: result.seconds,
@@ -147,6 +147,7 @@ struct GenerateCommand: ParsableCommand {
         forwardPassesSaved: result.forwardPassesSaved,
         positionsComputed: result.positionsComputed,
         positionsWithoutCache: result.positionsWithoutCache)
+      report.countWork(of: session.model)
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
       print(String(decoding: try encoder.encode(report), as: UTF8.self))
@@ -177,6 +178,8 @@ struct GenerateCommand: ParsableCommand {
       extra: [
         "architecture": session.architecture,
         "command": CommandLine.arguments.joined(separator: " "),
+        // Block-diffusion presets count --steps per block, as their references do.
+        "steps_count": settings.blockLayout.isGrid ? "per block" : "in all",
       ],
       tokenText: session.tokenText)
     let recorder = try TraceRecorder(directory: directory, run: info)
@@ -249,6 +252,17 @@ struct GenerateReport: Encodable {
   /// (`--cache exact` on block diffusion, prefix, dual).
   var positionsComputed: Int
   var positionsWithoutCache: Int
+  /// The same in GFLOP, at the model's cost per position (`flops(tokens: 1)`: every weight
+  /// multiplied once, attention's cost over the canvas left out): what a cache saves in work.
+  var gflopComputed: Double = 0
+  var gflopWithoutCache: Double = 0
+
+  /// Fills the GFLOP figures from the position counts, at `model`'s cost per position.
+  mutating func countWork(of model: any MaskedDiffusionModel) {
+    let perPosition = model.flops(tokens: 1) / 1e9
+    gflopComputed = Double(positionsComputed) * perPosition
+    gflopWithoutCache = Double(positionsWithoutCache) * perPosition
+  }
 
   enum CodingKeys: String, CodingKey {
     case model, architecture, tokens, text, steps, seconds, settings, trace, canvas
@@ -258,5 +272,6 @@ struct GenerateReport: Encodable {
     case forwardPassesSaved = "forward_passes_saved"
     case positionsComputed = "positions_computed"
     case positionsWithoutCache = "positions_without_cache"
+    case gflopComputed = "gflop_computed", gflopWithoutCache = "gflop_without_cache"
   }
 }

@@ -110,6 +110,13 @@ struct GenerateCommandTests {
     let settings = try #require(report["settings"] as? [String: Any])
     #expect(settings["block_layout"] as? String == "canvas-grid")
     #expect(settings["cache"] as? String == "exact")
+    // The exact cache's saving, in positions and in GFLOP at the model's cost per position.
+    let computed = try #require(report["positions_computed"] as? Int)
+    let without = try #require(report["positions_without_cache"] as? Int)
+    let gflop = try #require(report["gflop_computed"] as? Double)
+    let gflopWithout = try #require(report["gflop_without_cache"] as? Double)
+    #expect(computed < without && gflop > 0 && gflop < gflopWithout)
+    #expect(abs(gflop / gflopWithout - Double(computed) / Double(without)) < 1e-9)
     let file = folder + "/expert_load.npy"
     let load = try NumPyFile.readFloat32(
       try Data(contentsOf: URL(fileURLWithPath: file)), source: file)
@@ -121,6 +128,11 @@ struct GenerateCommandTests {
       #expect(load.values[(row * columns)..<((row + 1) * columns)].reduce(0, +) > 0)
     }
     #expect(FileManager.default.fileExists(atPath: folder + "/expert_load.png"))
+    // The trace says how --steps counted: per block under LLaDA2's preset.
+    let run = try JSONSerialization.jsonObject(
+      with: Data(contentsOf: URL(fileURLWithPath: folder + "/run.json")))
+    let extra = try #require((run as? [String: Any])?["extra"] as? [String: Any])
+    #expect(extra["steps_count"] as? String == "per block")
   }
 
   /// The trace also records which experts each position chose at each step, and those choices
