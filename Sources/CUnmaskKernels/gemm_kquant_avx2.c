@@ -1,16 +1,16 @@
-// AVX2 dot products of q8 activations with K-quant weights (Q4_K, Q5_K, Q6_K), as ggml's
+// AVX2 dot products of Q8_K activations with K-quant weights (Q4_K, Q5_K, Q6_K), as ggml's
 // ggml_vec_dot_q4_K_q8_K does them: vpmaddubsw multiplies unsigned weight codes by signed
 // activation bytes into int16 pairs, vpmaddwd multiplies those by the sub-block scales into
 // int32. Q6_K's codes are signed (q - 32), so its bytes go through the sign trick of the q8_0
-// tile: |x| times sign(q, x). The 8 blocks of 32 of a super-block are folded into one vector
-// (lane b = block b's exact int32 dot), then one convert and one FMA by xd[b] * d serve all 8
-// (a float FMA per block instead cost 25% more time).
+// tile: |x| times sign(q, x). The 8 blocks of 32 of a super-block share the activations' one
+// scale, so their int32 dots are added lane by lane and one convert and one FMA by xd * d
+// serve all 8 (with a scale per 32 they had to be folded apart first: 3 hadd levels and a
+// cross-lane add per super-block and row, a third of the kernel's time).
 //
 // A call decodes QRN = 4 weight rows at a time (a2_kq_decode: bytes and scale lanes as
 // kquant.c lays them out, the codes unpacked 32 at a time) and then sweeps every activation
-// row against them; each super-block's activations are loaded once for the four rows. Every
-// output sums its super-blocks in order, so the result depends only on k and the path, never
-// on n0, n1 or the thread.
+// row against them. Every output sums its super-blocks in order, so the result depends only
+// on k and the path, never on n0, n1 or the thread.
 #include <stdlib.h>
 
 #include "internal.h"
@@ -82,11 +82,28 @@ UK_AVX2 UK_INLINE __m256i a2_kq_dot(int is_signed, __m256i xv, __m256i ax, const
   return _mm256_madd_epi16(pairs, _mm256_loadu_si256((const __m256i *)s));
 }
 
+/// One super-block's 8 blocks against one decoded weight row: their int32 dots by the
+/// sub-block scales, added lane by lane (exact). With Q8_K activations the 8 blocks share one
+/// float scale, so nothing needs them apart. The activation blocks are read from memory (L1)
+/// at each use rather than held in registers, so that the four rows' accumulators stay in
+/// registers.
+UK_AVX2 UK_INLINE __m256i a2_kq_super(int is_signed, const int8_t *x, const int8_t *q,
+                                      const int16_t *sc) {
+  __m256i sum = _mm256_setzero_si256();
+  for (int b = 0; b < 8; b++) {
+    __m256i xv = _mm256_loadu_si256((const __m256i *)(x + b * UK_QBLOCK));
+    __m256i ax = is_signed ? _mm256_sign_epi8(xv, xv) : xv;
+    sum = _mm256_add_epi32(sum, a2_kq_dot(is_signed, xv, ax, q + b * UK_QBLOCK, sc + b * 16));
+  }
+  return sum;
+}
+
 /// y[t, j] for rows t of xq against rn <= 4 decoded weight rows; `is_signed` for Q6_K.
 ///
-/// Per super-block and weight row, the 8 blocks' int32 dots are folded (three hadd levels and
-/// one cross-lane add, exact) into one vector whose lane b is block b's dot, so one convert and
-/// one FMA by xd[b] * d apply the float scales of all 8.
+/// Per super-block and weight row, one convert and one FMA by xd * d (equal over the
+/// super-block's 8 blocks) apply the float scales. Called with a constant rn (4 for all but a
+/// tile's last rows), the row loop unrolls and the accumulators live in registers (an array
+/// indexed at run time sat on the stack, and every FMA waited on a store and a reload).
 UK_AVX2 UK_INLINE void a2_kq_rows(int is_signed, const int8_t *xq, const float *xd,
                                   const float *xm, long rows, long k, const uk_kq_row *w, int rn,
                                   float *y, long ldy) {
@@ -95,31 +112,20 @@ UK_AVX2 UK_INLINE void a2_kq_rows(int is_signed, const int8_t *xq, const float *
     const int8_t *x = xq + t * k;
     const float *xdt = xd + t * blocks, *xmt = xm + t * blocks;
     __m256 acc[QRN];
+#pragma clang loop unroll(full)
     for (int j = 0; j < QRN; j++) acc[j] = _mm256_setzero_ps();
     for (long b0 = 0; b0 < blocks; b0 += 8) {
-      __m256i xv[8], ax[8];
-      for (int b = 0; b < 8; b++) {
-        xv[b] = _mm256_loadu_si256((const __m256i *)(x + (b0 + b) * UK_QBLOCK));
-        ax[b] = is_signed ? _mm256_sign_epi8(xv[b], xv[b]) : xv[b];
-      }
-      __m256 xd8 = _mm256_loadu_ps(xdt + b0), xm8 = _mm256_loadu_ps(xmt + b0);
+      __m256 xm8 = _mm256_loadu_ps(xmt + b0);
+#pragma clang loop unroll(full)
       for (int j = 0; j < QRN; j++) {
-        if (j >= rn) continue;
-        const int8_t *q = w[j].q + b0 * UK_QBLOCK;
-        const int16_t *sc = w[j].s + b0 * 16;
-        __m256i d[8];
-        for (int b = 0; b < 8; b++)
-          d[b] = a2_kq_dot(is_signed, xv[b], ax[b], q + b * UK_QBLOCK, sc + b * 16);
-        __m256i g0 =
-            _mm256_hadd_epi32(_mm256_hadd_epi32(d[0], d[1]), _mm256_hadd_epi32(d[2], d[3]));
-        __m256i g1 =
-            _mm256_hadd_epi32(_mm256_hadd_epi32(d[4], d[5]), _mm256_hadd_epi32(d[6], d[7]));
-        __m256i sums = _mm256_add_epi32(_mm256_permute2x128_si256(g0, g1, 0x20),
-                                        _mm256_permute2x128_si256(g0, g1, 0x31));
-        __m256 scale = _mm256_mul_ps(xd8, _mm256_loadu_ps(w[j].wd + b0));
-        acc[j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sums), scale, acc[j]);
-        // The min term of the same 8 blocks (lanes are blocks; every lane is summed).
-        if (!is_signed) acc[j] = _mm256_fnmadd_ps(xm8, _mm256_loadu_ps(w[j].wm + b0), acc[j]);
+        if (j < rn) {
+          __m256i sums = a2_kq_super(is_signed, x + b0 * UK_QBLOCK, w[j].q + b0 * UK_QBLOCK,
+                                     w[j].s + b0 * 16);
+          __m256 scale = _mm256_set1_ps(xdt[b0] * w[j].wd[b0]);
+          acc[j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sums), scale, acc[j]);
+          // The min term of the same 8 blocks (lanes are blocks; every lane is summed).
+          if (!is_signed) acc[j] = _mm256_fnmadd_ps(xm8, _mm256_loadu_ps(w[j].wm + b0), acc[j]);
+        }
       }
     }
     for (int j = 0; j < rn; j++) y[t * ldy + j] = a2_kq_hsum(acc[j]);
@@ -141,7 +147,11 @@ UK_AVX2 void uk_avx2_gemm_kquant(uk_kquant type, const int8_t *xq, const float *
   for (long n = n0; n < n1; n += QRN) {
     int rn = n1 - n < QRN ? (int)(n1 - n) : QRN;
     for (int j = 0; j < rn; j++) a2_kq_decode(type, w + (n + j) * rowBytes, k, decoded[j]);
-    if (type == UK_Q6_K) a2_kq_rows(1, xq, xd, xm, rows, k, decoded, rn, y + n, ldy);
+    // Constant row counts, so that each call unrolls (see a2_kq_rows).
+    int is_signed = type == UK_Q6_K;
+    if (rn == QRN && is_signed) a2_kq_rows(1, xq, xd, xm, rows, k, decoded, QRN, y + n, ldy);
+    else if (rn == QRN) a2_kq_rows(0, xq, xd, xm, rows, k, decoded, QRN, y + n, ldy);
+    else if (is_signed) a2_kq_rows(1, xq, xd, xm, rows, k, decoded, rn, y + n, ldy);
     else a2_kq_rows(0, xq, xd, xm, rows, k, decoded, rn, y + n, ldy);
   }
   free(buffer);

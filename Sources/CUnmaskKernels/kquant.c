@@ -1,10 +1,13 @@
 // K-quant weights (GGUF Q4_K, Q5_K, Q6_K) against q8 activations: the decode every path shares
 // and the portable kernel.
 //
-// Activations are the same q8 blocks of 32 as for q4_0 (uk_quantize_q8: float d per 32, which
-// is finer than ggml's Q8_K with one d per 256, so the result is at least as close to the float
-// product). A K-quant's sub-blocks are 32 (Q4_K, Q5_K) or 16 (Q6_K) elements, so each q8 block
-// meets whole sub-blocks, and the dot of one activation block with one weight block is
+// Activations are quantized as ggml's Q8_K (uk_quantize_q8_k): one float d per super-block of
+// 256, written once per block of 32 so that every kernel reads them as it reads q4_0's q8
+// blocks. One d per super-block is what lets a vector kernel add a whole super-block's int32
+// dots before a single float multiply, as ggml_vec_dot_q4_K_q8_K does (a d per 32 cost a
+// horizontal fold and an FMA per block). A K-quant's sub-blocks are 32 (Q4_K, Q5_K) or 16
+// (Q6_K) elements, so each q8 block meets whole sub-blocks, and the dot of one activation block
+// with one weight block is
 //   x . w = xd * (d * sum_i xq_i * sc_i * q_i) - xd * sum_i xq_i * (dmin * m)
 // with exact int32 sums inside (|xq| <= 127, q <= 63, sc <= 127: far from overflow). The second
 // term is the min (Q4_K, Q5_K only): the block's activation sum times dmin * m, which is why
@@ -15,7 +18,9 @@
 // (8 copies of the scale of elements 0..15 of each 32, 8 of 16..31: a vpmaddwd operand), and
 // d and dmin * m as floats per 32. The bytes of the model are never widened as a whole: the
 // decoded rows are 2.25 bytes per weight for 4 rows at a time.
+#include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "internal.h"
 
@@ -105,6 +110,39 @@ uk_kq_row uk_kq_row_at(void *buffer, long k, int i) {
   row.wd = (float *)(base + 2 * k);
   row.wm = (float *)(base + 2 * k + 4 * (k / UK_QBLOCK));
   return row;
+}
+
+void uk_quantize_q8_k(const float *x, long rows, long k, int8_t *q, float *d) {
+  for (long t = 0; t < rows; t++)
+    for (long sb = 0; sb < k / UK_QK_K; sb++) {
+      const float *v = x + t * k + sb * UK_QK_K;
+      int8_t *out = q + t * k + sb * UK_QK_K;
+      float *scales = d + t * (k / UK_QBLOCK) + sb * (UK_QK_K / UK_QBLOCK);
+      float amax = 0;
+      for (int j = 0; j < UK_QK_K; j++) {
+        float a = fabsf(v[j]);
+        amax = a > amax ? a : amax;
+      }
+      float scale = 0;
+      if (amax == 0) {
+        for (int j = 0; j < UK_QK_K; j++) out[j] = 0;
+      } else {
+        // quantize_row_q8_K_ref: the first element of largest magnitude, signed, maps to -127.
+        int first = 0;
+        while (fabsf(v[first]) != amax) first++;
+        float iscale = -127.f / v[first];
+        for (int j = 0; j < UK_QK_K; j++) {
+          // nearest_int: round half to even through the float's mantissa.
+          float shifted = iscale * v[j] + 12582912.f;
+          int32_t bits;
+          memcpy(&bits, &shifted, sizeof bits);
+          int code = (bits & 0x007fffff) - 0x00400000;
+          out[j] = (int8_t)(code < 127 ? code : 127);
+        }
+        scale = 1 / iscale;
+      }
+      for (int b = 0; b < UK_QK_K / UK_QBLOCK; b++) scales[b] = scale;
+    }
 }
 
 void uk_q8_block_mins(const int8_t *q, const float *d, long rows, long k, float *xm) {

@@ -80,9 +80,10 @@ extension Linear {
     }
   }
 
-  /// The K-quant GEMM: activations quantized to q8 per block of 32 as for q4_0, plus each
-  /// block's `xd * sum(xq)` (the factor of Q4_K/Q5_K's `dmin * m` term), in one scratch buffer:
-  /// scales and sums `[T, in/32]` as float, then values `[T, in]` as int8.
+  /// The K-quant GEMM: activations quantized as ggml's Q8_K (one scale per 256, written per
+  /// block of 32), plus each block's `xd * sum(xq)` (the factor of Q4_K/Q5_K's `dmin * m`
+  /// term), in one scratch buffer: scales and sums `[T, in/32]` as float, then values
+  /// `[T, in]` as int8.
   private func applyKQuant(
     _ c: uk_path, _ x: UnsafePointer<Float>, rows: Int, weights w: UnsafePointer<UInt8>,
     into y: UnsafeMutablePointer<Float>
@@ -96,7 +97,7 @@ extension Linear {
       let d = scratch.bindMemory(to: Float.self, capacity: 2 * rows * blocks)
       let mins = d + rows * blocks
       let q = (scratch + 2 * rows * blocks * 4).bindMemory(to: Int8.self, capacity: rows * k)
-      uk_quantize_q8(c, x, rows, k, q, d)
+      uk_quantize_q8_k(x, rows, k, q, d)
       uk_q8_block_mins(q, d, rows, k, mins)
       Linear.forEachTile(n) { n0, n1 in
         uk_gemm_kquant(c, type, q, d, mins, rows, k, w, n0, n1, y, n)

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 
+import CUnmaskKernels
 import UnmaskCore
 @testable import UnmaskKernels
 
@@ -105,4 +106,36 @@ func kQuantWeightsMatchTheDequantizedProduct(dtype: DType) throws {
       "\($0)".contains("whole blocks of 256")
     }
   }
+}
+
+/// K-quant activations are ggml's Q8_K (`quantize_row_q8_K_ref`): per 256, the first element
+/// of largest magnitude maps to -127 (its sign decides d's), codes round half to even and stop
+/// at 127, and d is written once per block of 32.
+@Test func kQuantActivationsAreQ8K() throws {
+  var x = (0..<512).map { Float(sin(Double($0) * 0.37)) * 3 }
+  x[5] = -4  // super-block 0: first of largest magnitude, negative
+  x[9] = 4
+  x[256 + 3] = 8  // super-block 1: positive
+  x[256 + 17] = 0.5 * 8 / 127 * 3  // exactly 1.5 codes: rounds to the even 2
+  var q = [Int8](repeating: 0, count: 512)
+  var d = [Float](repeating: 0, count: 16)
+  uk_quantize_q8_k(x, 1, 512, &q, &d)
+  for sb in 0..<2 {
+    let v = Array(x[(sb * 256)..<((sb + 1) * 256)])
+    let amax = v.map(abs).max() ?? 0
+    let first = try #require(v.first { abs($0) == amax })
+    let iscale = -127 / first
+    for j in 0..<256 {
+      let expected = min(127, Int((iscale * v[j]).rounded(.toNearestOrEven)))
+      #expect(Int(q[sb * 256 + j]) == expected, "super-block \(sb), element \(j)")
+    }
+    #expect(d[(sb * 8)..<((sb + 1) * 8)].allSatisfy { $0 == 1 / iscale })
+  }
+  #expect(q[5] == -127 && q[9] == 127 && d[0] > 0)  // d = -max / 127 with max = -4
+  #expect(q[256 + 3] == -127 && d[8] < 0)
+  #expect(q[256 + 17] == -2)  // -1.5 codes, to even
+  var zeros = [Int8](repeating: 1, count: 256)
+  var zeroScale = [Float](repeating: 1, count: 8)
+  uk_quantize_q8_k([Float](repeating: 0, count: 256), 1, 256, &zeros, &zeroScale)
+  #expect(zeros.allSatisfy { $0 == 0 } && zeroScale.allSatisfy { $0 == 0 })
 }

@@ -79,14 +79,21 @@ typedef enum uk_kquant {
   UK_Q6_K = 2,
 } uk_kquant;
 
+/// Activations for uk_gemm_kquant as ggml's Q8_K (quantize_row_q8_K_ref): per super-block of
+/// 256, d = -max / 127 where max is the first element of largest magnitude, q = nearest even of
+/// x / d, at most 127; d is written once per block of 32 (8 equal values per super-block,
+/// `d[t, k / 32]`), the layout uk_quantize_q8 writes. k a multiple of 256.
+void uk_quantize_q8_k(const float *x, long rows, long k, int8_t *q, float *d);
+
 /// xm[t, b] = xd[t, b] * sum of xq[t, 32 b .. 32 b + 32): each activation block's value sum,
 /// the factor of a K-quant's min term (see uk_gemm_kquant). k a multiple of 32.
 void uk_q8_block_mins(const int8_t *xq, const float *xd, long rows, long k, float *xm);
 
 /// y[t, n] = sum over blocks b of 32 of xd[t, b] * d * (xq[t, b] . (sc * q)[n, b]) minus
 /// xm[t, b] * dmin * m for K-quant weights of `type` (k a multiple of 256) and activations
-/// from uk_quantize_q8 and uk_q8_block_mins: the weights' dot products read the blocks as
-/// stored (a few rows decoded to bytes at a time), never a float copy.
+/// from uk_quantize_q8_k and uk_q8_block_mins (the vector kernels rely on xd being equal within
+/// each super-block): the weights' dot products read the blocks as stored (a few rows decoded
+/// to bytes at a time), never a float copy.
 void uk_gemm_kquant(uk_path path, uk_kquant type, const int8_t *xq, const float *xd,
                     const float *xm, long rows, long k, const uint8_t *w, long n0, long n1,
                     float *y, long ldy);
