@@ -82,53 +82,83 @@ UK_AVX2 UK_INLINE __m256i a2_kq_dot(int is_signed, __m256i xv, __m256i ax, const
   return _mm256_madd_epi16(pairs, _mm256_loadu_si256((const __m256i *)s));
 }
 
-/// One super-block's 8 blocks against one decoded weight row: their int32 dots by the
-/// sub-block scales, added lane by lane (exact). With Q8_K activations the 8 blocks share one
-/// float scale, so nothing needs them apart. The activation blocks are read from memory (L1)
-/// at each use rather than held in registers, so that the four rows' accumulators stay in
-/// registers.
-UK_AVX2 UK_INLINE __m256i a2_kq_super(int is_signed, const int8_t *x, const int8_t *q,
-                                      const int16_t *sc) {
-  __m256i sum = _mm256_setzero_si256();
+/// One super-block's 8 blocks of TR activation rows (x, x + k, ...) against one decoded weight
+/// row: their int32 dots by the sub-block scales, added lane by lane (exact), into sums[r].
+/// With Q8_K activations the 8 blocks share one float scale, so nothing needs them apart. Each
+/// weight vector and scale vector is loaded once for the TR rows.
+UK_AVX2 UK_INLINE void a2_kq_super(int is_signed, int tr, const int8_t *x, long k,
+                                   const int8_t *q, const int16_t *sc, __m256i *sums) {
+#pragma clang loop unroll(full)
+  for (int r = 0; r < 2; r++)
+    if (r < tr) sums[r] = _mm256_setzero_si256();
   for (int b = 0; b < 8; b++) {
-    __m256i xv = _mm256_loadu_si256((const __m256i *)(x + b * UK_QBLOCK));
-    __m256i ax = is_signed ? _mm256_sign_epi8(xv, xv) : xv;
-    sum = _mm256_add_epi32(sum, a2_kq_dot(is_signed, xv, ax, q + b * UK_QBLOCK, sc + b * 16));
+    __m256i wv = _mm256_loadu_si256((const __m256i *)(q + b * UK_QBLOCK));
+    __m256i sv = _mm256_loadu_si256((const __m256i *)(sc + b * 16));
+#pragma clang loop unroll(full)
+    for (int r = 0; r < 2; r++) {
+      if (r >= tr) continue;
+      __m256i xv = _mm256_loadu_si256((const __m256i *)(x + r * k + b * UK_QBLOCK));
+      __m256i pairs = is_signed
+                          ? _mm256_maddubs_epi16(_mm256_sign_epi8(xv, xv), _mm256_sign_epi8(wv, xv))
+                          : _mm256_maddubs_epi16(wv, xv);
+      sums[r] = _mm256_add_epi32(sums[r], _mm256_madd_epi16(pairs, sv));
+    }
   }
-  return sum;
 }
 
-/// y[t, j] for rows t of xq against rn <= 4 decoded weight rows; `is_signed` for Q6_K.
+/// y[t, j] for rows t of xq against rn <= 4 decoded weight rows, tr = 1 or 2 activation rows at
+/// a time; `is_signed` for Q6_K.
 ///
 /// Per super-block and weight row, one convert and one FMA by xd * d (equal over the
-/// super-block's 8 blocks) apply the float scales. Called with a constant rn (4 for all but a
-/// tile's last rows), the row loop unrolls and the accumulators live in registers (an array
+/// super-block's 8 blocks) apply the float scales. Called with constants rn (4 for all but a
+/// tile's last rows) and tr, the loops unroll and the accumulators live in registers (an array
 /// indexed at run time sat on the stack, and every FMA waited on a store and a reload).
-UK_AVX2 UK_INLINE void a2_kq_rows(int is_signed, const int8_t *xq, const float *xd,
+UK_AVX2 UK_INLINE void a2_kq_rows(int is_signed, int tr, const int8_t *xq, const float *xd,
                                   const float *xm, long rows, long k, const uk_kq_row *w, int rn,
                                   float *y, long ldy) {
   long blocks = k / UK_QBLOCK;
-  for (long t = 0; t < rows; t++) {
+  for (long t = 0; t + tr <= rows; t += tr) {
     const int8_t *x = xq + t * k;
-    const float *xdt = xd + t * blocks, *xmt = xm + t * blocks;
-    __m256 acc[QRN];
+    __m256 acc[2][QRN];
 #pragma clang loop unroll(full)
-    for (int j = 0; j < QRN; j++) acc[j] = _mm256_setzero_ps();
+    for (int r = 0; r < 2; r++)
+#pragma clang loop unroll(full)
+      for (int j = 0; j < QRN; j++) acc[r][j] = _mm256_setzero_ps();
     for (long b0 = 0; b0 < blocks; b0 += 8) {
-      __m256 xm8 = _mm256_loadu_ps(xmt + b0);
 #pragma clang loop unroll(full)
       for (int j = 0; j < QRN; j++) {
-        if (j < rn) {
-          __m256i sums = a2_kq_super(is_signed, x + b0 * UK_QBLOCK, w[j].q + b0 * UK_QBLOCK,
-                                     w[j].s + b0 * 16);
+        if (j >= rn) continue;
+        __m256i sums[2];
+        a2_kq_super(is_signed, tr, x + b0 * UK_QBLOCK, k, w[j].q + b0 * UK_QBLOCK,
+                    w[j].s + b0 * 16, sums);
+#pragma clang loop unroll(full)
+        for (int r = 0; r < 2; r++) {
+          if (r >= tr) continue;
+          const float *xdt = xd + (t + r) * blocks, *xmt = xm + (t + r) * blocks;
           __m256 scale = _mm256_set1_ps(xdt[b0] * w[j].wd[b0]);
-          acc[j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sums), scale, acc[j]);
+          acc[r][j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sums[r]), scale, acc[r][j]);
           // The min term of the same 8 blocks (lanes are blocks; every lane is summed).
-          if (!is_signed) acc[j] = _mm256_fnmadd_ps(xm8, _mm256_loadu_ps(w[j].wm + b0), acc[j]);
+          if (!is_signed)
+            acc[r][j] = _mm256_fnmadd_ps(_mm256_loadu_ps(xmt + b0),
+                                         _mm256_loadu_ps(w[j].wm + b0), acc[r][j]);
         }
       }
     }
-    for (int j = 0; j < rn; j++) y[t * ldy + j] = a2_kq_hsum(acc[j]);
+    for (int r = 0; r < tr; r++)
+      for (int j = 0; j < rn; j++) y[(t + r) * ldy + j] = a2_kq_hsum(acc[r][j]);
+  }
+}
+
+/// Every activation row against rn decoded weight rows: pairs of rows, then the odd one.
+UK_AVX2 UK_INLINE void a2_kq_all_rows(int is_signed, const int8_t *xq, const float *xd,
+                                      const float *xm, long rows, long k, const uk_kq_row *w,
+                                      int rn, float *y, long ldy) {
+  long even = rows - rows % 2;
+  a2_kq_rows(is_signed, 2, xq, xd, xm, even, k, w, rn, y, ldy);
+  if (even < rows) {
+    long blocks = k / UK_QBLOCK;
+    a2_kq_rows(is_signed, 1, xq + even * k, xd + even * blocks, xm + even * blocks, 1, k, w, rn,
+               y + even * ldy, ldy);
   }
 }
 
@@ -149,10 +179,10 @@ UK_AVX2 void uk_avx2_gemm_kquant(uk_kquant type, const int8_t *xq, const float *
     for (int j = 0; j < rn; j++) a2_kq_decode(type, w + (n + j) * rowBytes, k, decoded[j]);
     // Constant row counts, so that each call unrolls (see a2_kq_rows).
     int is_signed = type == UK_Q6_K;
-    if (rn == QRN && is_signed) a2_kq_rows(1, xq, xd, xm, rows, k, decoded, QRN, y + n, ldy);
-    else if (rn == QRN) a2_kq_rows(0, xq, xd, xm, rows, k, decoded, QRN, y + n, ldy);
-    else if (is_signed) a2_kq_rows(1, xq, xd, xm, rows, k, decoded, rn, y + n, ldy);
-    else a2_kq_rows(0, xq, xd, xm, rows, k, decoded, rn, y + n, ldy);
+    if (rn == QRN && is_signed) a2_kq_all_rows(1, xq, xd, xm, rows, k, decoded, QRN, y + n, ldy);
+    else if (rn == QRN) a2_kq_all_rows(0, xq, xd, xm, rows, k, decoded, QRN, y + n, ldy);
+    else if (is_signed) a2_kq_all_rows(1, xq, xd, xm, rows, k, decoded, rn, y + n, ldy);
+    else a2_kq_all_rows(0, xq, xd, xm, rows, k, decoded, rn, y + n, ldy);
   }
   free(buffer);
 }
