@@ -55,40 +55,13 @@ if [[ " $TYPES " == *" q8_0 "* && ! -f $W/model-q8_0.gguf ]]; then
 fi
 
 # 2. Timings.
-llama_ms() {  # GGUF
-  local prompt; prompt=$(printf 'word %.0s' $(seq 1 30))
-  "$cli" -m "$1" -p "$prompt" -t "$THREADS" -c 160 -b 160 -ub 160 --diffusion-steps 10 \
-    --diffusion-block-length 32 --temp 0 2>&1 | $PY -c '
-import re, sys
-raw = sys.stdin.read()
-ts = [(int(m[4]), int(m[0]) * 60 + int(m[1]) + int(m[2]) / 1e3 + int(m[3]) / 1e6)
-      for m in re.findall(r"(\d+)\.(\d+)\.(\d+)\.(\d+) I \s*diffusion step: (\d+)/", raw)]
-d = sorted(b[1] - a[1] for a, b in zip(ts, ts[1:]) if b[0] == a[0] + 1)
-print("%.1f" % (1000 * d[len(d) // 2]) if d else "")'
-}
-ids=$(seq -s, 100 131)  # 32 prompt ids
-unmask_step_ms() {  # GGUF
-  "$UNMASK" generate --model "$1" --preset llada --prompt-tokens "$ids" --length 128 --steps 8 \
-    --block-length 32 --strategy confidence --temperature 0 --threads "$THREADS" --json |
-    $PY -c "import json, sys; r = json.load(sys.stdin); print('%.1f' % (1000 * r['seconds'] / r['steps']))"
-}
-unmask_pass_ms() {  # GGUF
-  local kernel=avx2
-  grep -q avx512f /proc/cpuinfo && kernel=avx512
-  "$UNMASK" bench forward --model "$1" --tokens 160 --logit-rows 0 --repetitions 3 \
-    --kernels "$kernel" --threads "$THREADS" | sed -n 's/.* \([0-9.]*\) ms\/pass .*/\1/p' | head -1
-}
-row() {  # LABEL LLAMA_MS UNMASK_MS
-  $PY -c "import sys
-label, l, u = sys.argv[1:4]
-ratio = '**%.2fx**' % (float(l) / float(u)) if l and u else '-'
-print('| %s | %s | %s | %s |' % (label, l or '-', u or '-', ratio))" "$@"
-}
-echo "$(date -u +%FT%TZ), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $THREADS threads, load $(cut -d' ' -f1-3 /proc/loadavg)"
+source "$repo/scripts/bench/side-by-side-lib.sh"
+machine_line
 echo "| weights (same GGUF) | llama.cpp ms/forward | Unmask ms | llama.cpp / Unmask (>1: Unmask faster) |"
 echo "|---|---|---|---|"
 for t in $TYPES; do
-  l=$(llama_ms "$W/model-$t.gguf")
-  row "$t, Unmask generate ms/step" "$l" "$(unmask_step_ms "$W/model-$t.gguf")"
-  row "$t, Unmask forward pass, all 160 logit rows" "$l" "$(unmask_pass_ms "$W/model-$t.gguf")"
+  l=$(llama_forward_ms "$cli" "$W/model-$t.gguf" 10)
+  ratio_row "$t, Unmask generate ms/step" "$l" "$(unmask_step_ms "$W/model-$t.gguf" 8)"
+  ratio_row "$t, Unmask forward pass, all 160 logit rows" "$l" \
+    "$(unmask_pass_ms "$W/model-$t.gguf" 3)"
 done

@@ -52,25 +52,12 @@ fi
 [[ -f $W/unmask-q8_0.umk ]] || "$UNMASK" convert "$M" "$W/unmask-q8_0.umk" --quantize q8_0 >&2
 
 # 3. What a user sees: seconds / steps of `unmask generate`, the issue's command.
-ids=$(seq -s, 100 131)  # 32 prompt ids (canvas 160, as llama.cpp's)
-unmask_ms() {  # MODEL [extra flags...]
-  local model=$1; shift
-  "$UNMASK" generate --model "$model" --preset llada --prompt-tokens "$ids" --length 128 \
-    --steps "$STEPS" --block-length 32 --strategy confidence --temperature 0 \
-    --threads "$THREADS" --json "$@" |
-    $PY -c "import json, sys; r = json.load(sys.stdin); print('%.1f' % (1000 * r['seconds'] / r['steps']))"
-}
-row() {  # LABEL LLAMA_MS UNMASK_MS
-  $PY -c "import sys
-label, l, u = sys.argv[1:4]
-ratio = '%.2fx' % (float(l) / float(u)) if l and u else '-'
-print('| %s | %s | %s | %s |' % (label, l or '-', u or '-', ratio))" "$@"
-}
-echo "$(date -u +%FT%TZ), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $THREADS threads, load $(cut -d' ' -f1-3 /proc/loadavg)"
+source "$repo/scripts/bench/side-by-side-lib.sh"
+machine_line
 echo "| weights | llama.cpp ms/forward | Unmask ms/step | llama.cpp / Unmask (>1: Unmask faster) |"
 echo "|---|---|---|---|"
-row "bf16" "$(llama_ms bf16)" "$(unmask_ms "$M")"
-row "bf16, Unmask --kernel avx512-bf16 (inexact)" "$(llama_ms bf16)" \
-  "$(unmask_ms "$M" --kernel avx512-bf16)"
-row "f32" "$(llama_ms f32)" "$(unmask_ms "$F32")"
-row "q8_0" "$(llama_ms q8_0)" "$(unmask_ms "$W/unmask-q8_0.umk")"
+ratio_row "bf16" "$(llama_ms bf16)" "$(unmask_step_ms "$M" "$STEPS")"
+ratio_row "bf16, Unmask --kernel avx512-bf16 (inexact)" "$(llama_ms bf16)" \
+  "$(unmask_step_ms "$M" "$STEPS" --kernel avx512-bf16)"
+ratio_row "f32" "$(llama_ms f32)" "$(unmask_step_ms "$F32" "$STEPS")"
+ratio_row "q8_0" "$(llama_ms q8_0)" "$(unmask_step_ms "$W/unmask-q8_0.umk" "$STEPS")"
