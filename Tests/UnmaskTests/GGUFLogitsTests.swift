@@ -77,6 +77,34 @@ import Unmask
     #expect(gap < 0.3)
   }
 
+  /// A Q4_K_M file written by llama.cpp's own `llama-quantize` (make_gguf_fixtures.py: a d-256
+  /// LLaDA, its Q4_K / Q6_K mix) runs from its blocks: on every kernel path the logits stay
+  /// within the Q8_K rounding of the activations of the `.blas` path's (weights dequantized to
+  /// float32, activations unrounded), and a generation runs to the end from the file alone.
+  @Test func llamaQuantizeQ4KMFileRunsFromItsBlocks() throws {
+    let file = Self.fixtures.appendingPathComponent("gguf/tiny-llada256-q4_k_m.gguf")
+    let bundle = try ModelBundle.open(file)
+    let types = Set(
+      try bundle.weights.tensorNames.map { try bundle.weights.tensor(named: $0).dtype })
+    #expect(types == [.f32, .q4_K, .q6_K], "\(types)")
+    let model = try ModelRegistry.load(bundle)
+    let tokens = Self.tokens(444)
+    let widened = try KernelPath.with(.blas) { try model.logits(for: tokens).values }
+    for path in KernelPath.available where path != .blas {
+      let blocks = try KernelPath.with(path) { try model.logits(for: tokens).values }
+      let gap = Self.gap(blocks, widened)
+      print("Q4_K_M GGUF \(path.rawValue) vs dequantized weights: worst relative gap \(gap)")
+      #expect(gap < 0.05 && blocks != widened, "\(path)")
+    }
+    let session = try ModelSession.open(file.path)
+    var settings = session.settings()
+    settings.length = 8
+    settings.steps = 4
+    settings.blockLength = 8
+    let generation = try session.generate(prompt: [12, 57, 3], settings: settings)
+    #expect(generation.tokens.count == 8 && !generation.tokens.contains(settings.maskID))
+  }
+
   /// A session opened on the GGUF has the special ids of the one opened on the folder
   /// (LLaDA-MoE's converter writes the 7B model's mask id, which is out of range here, so the
   /// tokenizer's `<|mask|>`-style token is used, as for the folder).
