@@ -56,8 +56,10 @@ struct FeedForwardTests {
           down: try weights.floats("mlp.down_proj.weight"), hidden: Self.hidden)
         let gap = worstRelativeGap(ours, exact)
         print("SwiGLU \(dtype.rawValue) \(path.rawValue) rows \(rows): worst gap \(gap) of max |y|")
-        // q8_0 multiplies q8-rounded activations (1/254 of a block's largest value each).
-        #expect(gap <= (dtype == .q8_0 ? 2e-2 : 1e-5), "\(dtype) \(path) rows \(rows)")
+        // q8_0 multiplies q8-rounded activations (1/254 of a block's largest value each);
+        // the opt-in avx512-bf16 path rounds bf16 weights' activations to bf16 (2^-9 each).
+        let rounded = dtype == .q8_0 || (dtype == .bf16 && !path.isExact)
+        #expect(gap <= (rounded ? 2e-2 : 1e-5), "\(dtype) \(path) rows \(rows)")
       }
     }
     #expect(part.parameterCount == 3 * Self.model * Self.hidden)
