@@ -48,4 +48,5 @@ echo "unmask: $ours s per sample, $passes decoder passes; same tokens as the ref
 echo "(the reference's noise rows used = its canvases + decoder passes)"
 ref=$(sed -n 's/.*"seconds_per_sample": \([0-9.e-]*\).*/\1/p' <<<"$reference")
 echo "reference / unmask: $(awk -v r="$ref" -v u="$ours" 'BEGIN { printf "%.1fx", r / u }')"
-echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(grep -o -m1 'avx512[a-z_0-9]*' /proc/cpuinfo || echo 'avx2 only'), threads $THREADS"
+source "$repo/scripts/bench/side-by-side-lib.sh"
+echo "machine: $(machine_line)"

@@ -46,7 +46,10 @@ ratio = '%.2fx' % (float(l) / float(u)) if l and u else '-'
 print('| %s | %s | %s | %s |' % (label, l or '-', u or '-', ratio))" "$@"
 }
 
-# The machine line printed above each table.
+# The machine line printed above each table: the CPU's model name and its widest vector
+# extensions (the kernels are chosen from them at run time), threads, and the load.
 machine_line() {
-  echo "$(date -u +%FT%TZ), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $THREADS threads, load $(cut -d' ' -f1-3 /proc/loadavg)"
+  local isa
+  isa=$(grep -m1 '^flags' /proc/cpuinfo | grep -o -w -E 'avx2|avx512f|avx512_vnni|avx512_bf16' | tr '\n' ' ')
+  echo "$(date -u +%FT%TZ), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), ${isa:-no avx2}, $THREADS threads, load $(cut -d' ' -f1-3 /proc/loadavg)"
 }

@@ -56,4 +56,5 @@ if [[ $QUANTIZE == yes ]]; then
   echo "unmask q8_0: $q8s s per sample"
   echo "reference / unmask q8_0: $(ratio "$q8s")"
 fi
-echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(grep -o -m1 'avx512[a-z_0-9]*' /proc/cpuinfo || echo 'avx2 only'), threads $THREADS"
+source "$repo/scripts/bench/side-by-side-lib.sh"
+echo "machine: $(machine_line)"
