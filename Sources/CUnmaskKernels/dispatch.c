@@ -97,10 +97,14 @@ void uk_gemm_kquant(uk_path path, uk_kquant type, const int8_t *xq, const float 
                     float *y, long ldy) {
   switch (path) {
 #ifdef UK_X86
-    // AVX-512 machines run the AVX2 kernel (no 512-bit or VNNI K-quant kernel yet).
-    case UK_PATH_AVX2:
     case UK_PATH_AVX512:
     case UK_PATH_AVX512_BF16:
+      if (uk_has_avx512_vnni()) {
+        uk_avx512vnni_gemm_kquant(type, xq, xd, xm, rows, k, w, n0, n1, y, ldy);
+        return;
+      }
+      // fallthrough: AVX-512 without VNNI uses the AVX2 kernel (the same bits).
+    case UK_PATH_AVX2:
       uk_avx2_gemm_kquant(type, xq, xd, xm, rows, k, w, n0, n1, y, ldy);
       return;
 #endif
@@ -108,22 +112,19 @@ void uk_gemm_kquant(uk_path path, uk_kquant type, const int8_t *xq, const float 
   }
 }
 
-void uk_attention(uk_path path, const float *q, const float *k, const float *v, float *out,
-                  long tokens, long heads, long kv_heads, long d, long head, long t0, long t1,
-                  float scale) {
+int uk_attention(uk_path path, const float *q, const float *k, const float *v, float *out,
+                 long tokens, long heads, long kv_heads, long d, long head, long t0, long t1,
+                 float scale) {
   switch (path) {
 #ifdef UK_X86
     case UK_PATH_AVX2:
-      uk_avx2_attention(q, k, v, out, tokens, heads, kv_heads, d, head, t0, t1, scale);
-      return;
+      return uk_avx2_attention(q, k, v, out, tokens, heads, kv_heads, d, head, t0, t1, scale);
     case UK_PATH_AVX512:
     case UK_PATH_AVX512_BF16:
-      uk_avx512_attention(q, k, v, out, tokens, heads, kv_heads, d, head, t0, t1, scale);
-      return;
+      return uk_avx512_attention(q, k, v, out, tokens, heads, kv_heads, d, head, t0, t1, scale);
 #endif
     default:
-      uk_scalar_attention(q, k, v, out, tokens, heads, kv_heads, d, head, t0, t1, scale);
-      return;
+      return uk_scalar_attention(q, k, v, out, tokens, heads, kv_heads, d, head, t0, t1, scale);
   }
 }
 

@@ -2,6 +2,7 @@
 // outer-product tiles (below); bf16 weights are widened exactly while packed. int8 dots use
 // vpmaddubsw + vpmaddwd as ggml's AVX2 path.
 #include "internal.h"
+#include "panel_pack.h"
 #include "q_fold.h"
 
 #ifdef UK_X86
@@ -20,54 +21,6 @@
 #define PR 6
 #define PN 16
 #define KC 256
-
-UK_AVX2 UK_INLINE __m256 a2_load_w(const void *w, long offset, int kind) {
-  if (kind == 0) return _mm256_loadu_ps((const float *)w + offset);
-  __m128i bits = _mm_loadu_si128((const __m128i *)((const uint16_t *)w + offset));
-  return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(bits), 16));
-}
-
-UK_AVX2 UK_INLINE float a2_w_scalar(const void *w, long offset, int kind) {
-  if (kind == 0) return uk_load_f32((const float *)w + offset);
-  uint16_t bits;
-  memcpy(&bits, (const uint16_t *)w + offset, 2);
-  return uk_bf16_to_f32(bits);
-}
-
-/// Packs weight rows [n, n + nn) over inputs [k0, k0 + kc) into panel[kk * 16 + j] (zero rows
-/// past nn), 8 x 8 blocks transposed in registers.
-UK_AVX2 UK_INLINE void a2_pack(const void *w, int kind, long ldw, long n, int nn, long k0,
-                               long kc, float *panel) {
-  for (int j0 = 0; j0 < PN; j0 += 8) {
-    long kk = 0;
-    for (; kk + 8 <= kc; kk += 8) {
-      __m256 r[8];
-      for (int j = 0; j < 8; j++)
-        r[j] = j0 + j < nn ? a2_load_w(w, (n + j0 + j) * ldw + k0 + kk, kind) : _mm256_setzero_ps();
-      __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
-      __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
-      __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
-      __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
-      __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
-      __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
-      __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
-      __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
-      float *dst = panel + kk * PN + j0;
-      _mm256_storeu_ps(dst + 0 * PN, _mm256_permute2f128_ps(u0, u4, 0x20));
-      _mm256_storeu_ps(dst + 1 * PN, _mm256_permute2f128_ps(u1, u5, 0x20));
-      _mm256_storeu_ps(dst + 2 * PN, _mm256_permute2f128_ps(u2, u6, 0x20));
-      _mm256_storeu_ps(dst + 3 * PN, _mm256_permute2f128_ps(u3, u7, 0x20));
-      _mm256_storeu_ps(dst + 4 * PN, _mm256_permute2f128_ps(u0, u4, 0x31));
-      _mm256_storeu_ps(dst + 5 * PN, _mm256_permute2f128_ps(u1, u5, 0x31));
-      _mm256_storeu_ps(dst + 6 * PN, _mm256_permute2f128_ps(u2, u6, 0x31));
-      _mm256_storeu_ps(dst + 7 * PN, _mm256_permute2f128_ps(u3, u7, 0x31));
-    }
-    for (; kk < kc; kk++)
-      for (int j = 0; j < 8; j++)
-        panel[kk * PN + j0 + j] =
-            j0 + j < nn ? a2_w_scalar(w, (n + j0 + j) * ldw + k0 + kk, kind) : 0.0f;
-  }
-}
 
 /// y[i][0..nn) (+)= sum over kk of x[i][kk] * panel[kk][0..nn) for rt <= 6 rows.
 UK_AVX2 UK_INLINE void a2_panel_tile(const float *x, long ldx, const float *panel, long kc, int rt,
@@ -104,20 +57,7 @@ UK_AVX2 UK_INLINE void a2_panel_tile(const float *x, long ldx, const float *pane
 
 UK_AVX2 UK_INLINE void a2_gemm(const float *x, long ldx, long rows, long k, const void *w, int kind,
                                long n0, long n1, float *y, long ldy) {
-  float panel[KC * PN] __attribute__((aligned(32)));
-  for (long k0 = 0; k0 < k; k0 += KC) {
-    long kc = k - k0 < KC ? k - k0 : KC;
-    for (long n = n0; n < n1; n += PN) {
-      int nn = n1 - n < PN ? (int)(n1 - n) : PN;
-      a2_pack(w, kind, k, n, nn, k0, kc, panel);
-      for (long t = 0; t < rows; t += PR) {
-        const float *xp = x + t * ldx + k0;
-        float *yp = y + t * ldy + n;
-        if (rows - t >= PR) a2_panel_tile(xp, ldx, panel, kc, PR, nn, yp, ldy, k0 > 0);
-        else a2_panel_tile(xp, ldx, panel, kc, (int)(rows - t), nn, yp, ldy, k0 > 0);
-      }
-    }
-  }
+  UK_PANEL_GEMM(PR, PN, KC, 6, a2_panel_tile, x, ldx, rows, k, w, kind, n0, n1, y, ldy);
 }
 
 UK_AVX2 void uk_avx2_gemm_f32(const float *x, long ldx, long rows, long k, const float *w, long n0,

@@ -21,6 +21,31 @@
 #endif
 
 #define UK_INLINE static inline __attribute__((always_inline))
+
+#ifdef UK_X86
+#include <immintrin.h>
+
+/// Stores the transpose of the 8 x 8 block whose rows are r: column i of r goes to
+/// dst[i * stride .. + 8). Unpacks, shuffles and lane permutes: 24 shuffles for 64 floats.
+UK_AVX2 UK_INLINE void uk_transpose8_store(const __m256 r[8], float *dst, long stride) {
+  __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+  __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+  __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+  __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+  __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+  __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+  __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+  __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+  _mm256_storeu_ps(dst + 0 * stride, _mm256_permute2f128_ps(u0, u4, 0x20));
+  _mm256_storeu_ps(dst + 1 * stride, _mm256_permute2f128_ps(u1, u5, 0x20));
+  _mm256_storeu_ps(dst + 2 * stride, _mm256_permute2f128_ps(u2, u6, 0x20));
+  _mm256_storeu_ps(dst + 3 * stride, _mm256_permute2f128_ps(u3, u7, 0x20));
+  _mm256_storeu_ps(dst + 4 * stride, _mm256_permute2f128_ps(u0, u4, 0x31));
+  _mm256_storeu_ps(dst + 5 * stride, _mm256_permute2f128_ps(u1, u5, 0x31));
+  _mm256_storeu_ps(dst + 6 * stride, _mm256_permute2f128_ps(u2, u6, 0x31));
+  _mm256_storeu_ps(dst + 7 * stride, _mm256_permute2f128_ps(u3, u7, 0x31));
+}
+#endif
 #define UK_QBLOCK 32
 #define UK_Q8_0_BYTES 34
 #define UK_Q4_0_BYTES 18
@@ -90,6 +115,14 @@ UK_INLINE float uk_block_scale(const uint8_t *block) {
   return uk_f16_to_f32(h);
 }
 
+/// Element j of a q8_0 block (int8) or a q4_0 block (low nibbles are elements 0..15, high
+/// nibbles 16..31, minus 8).
+UK_INLINE int uk_block_value(int q4, const uint8_t *block, int j) {
+  if (!q4) return (int8_t)block[2 + j];
+  uint8_t byte = block[2 + (j & 15)];
+  return (j < 16 ? (byte & 0x0F) : (byte >> 4)) - 8;
+}
+
 /// e^x with Cephes' expf polynomial (the same as VectorMath.exp in Swift): within 2 ulp over
 /// [-87, 88.4], branch-free so that it vectorizes.
 UK_INLINE float uk_expf(float input) {
@@ -128,9 +161,9 @@ void uk_kq_decode_scales(uk_kquant type, const uint8_t *block, int16_t *s, float
 void uk_scalar_gemm_kquant(uk_kquant type, const int8_t *xq, const float *xd, const float *xm,
                            long rows, long k, const uint8_t *w, long n0, long n1, float *y,
                            long ldy);
-void uk_scalar_attention(const float *q, const float *k, const float *v, float *out, long tokens,
-                         long heads, long kv_heads, long d, long head, long t0, long t1,
-                         float scale);
+int uk_scalar_attention(const float *q, const float *k, const float *v, float *out, long tokens,
+                        long heads, long kv_heads, long d, long head, long t0, long t1,
+                        float scale);
 
 #ifdef UK_X86
 void uk_avx2_gemm_f32(const float *x, long ldx, long rows, long k, const float *w, long n0, long n1,
@@ -142,8 +175,11 @@ void uk_avx2_gemm_q(int q4, const int8_t *xq, const float *xd, long rows, long k
 void uk_avx2_gemm_kquant(uk_kquant type, const int8_t *xq, const float *xd, const float *xm,
                          long rows, long k, const uint8_t *w, long n0, long n1, float *y,
                          long ldy);
-void uk_avx2_attention(const float *q, const float *k, const float *v, float *out, long tokens,
-                       long heads, long kv_heads, long d, long head, long t0, long t1, float scale);
+void uk_avx512vnni_gemm_kquant(uk_kquant type, const int8_t *xq, const float *xd, const float *xm,
+                               long rows, long k, const uint8_t *w, long n0, long n1, float *y,
+                               long ldy);
+int uk_avx2_attention(const float *q, const float *k, const float *v, float *out, long tokens,
+                      long heads, long kv_heads, long d, long head, long t0, long t1, float scale);
 void uk_avx512_gemm_f32(const float *x, long ldx, long rows, long k, const float *w, long n0,
                         long n1, float *y, long ldy);
 void uk_avx512_gemm_bf16(const float *x, long ldx, long rows, long k, const uint16_t *w, long n0,
@@ -152,9 +188,9 @@ void uk_avx512bf16_gemm_bf16(const uint16_t *xb, long ldx, long rows, long k, co
                              long n0, long n1, float *y, long ldy);
 void uk_avx512vnni_gemm_q(int q4, const int8_t *xq, const float *xd, long rows, long k,
                           const uint8_t *w, long n0, long n1, float *y, long ldy);
-void uk_avx512_attention(const float *q, const float *k, const float *v, float *out,
-                         long tokens, long heads, long kv_heads, long d, long head, long t0,
-                         long t1, float scale);
+int uk_avx512_attention(const float *q, const float *k, const float *v, float *out,
+                        long tokens, long heads, long kv_heads, long d, long head, long t0,
+                        long t1, float scale);
 void uk_avx2_swiglu(float *gate, const float *up, long count);
 void uk_avx512_swiglu(float *gate, const float *up, long count);
 #endif

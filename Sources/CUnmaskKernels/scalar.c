@@ -33,12 +33,6 @@ void uk_scalar_gemm_bf16(const float *x, long ldx, long rows, long k, const uint
 }
 
 /// Element j of a q8_0 (q4 = 0) or q4_0 (q4 = 1) block as a signed integer.
-UK_INLINE int uk_block_value(int q4, const uint8_t *block, int j) {
-  if (!q4) return (int8_t)block[2 + j];
-  uint8_t byte = block[2 + (j & 15)];
-  return (j < 16 ? (byte & 0x0F) : (byte >> 4)) - 8;
-}
-
 void uk_scalar_gemm_q(int q4, const int8_t *xq, const float *xd, long rows, long k,
                       const uint8_t *w, long n0, long n1, float *y, long ldy) {
   long blocks = k / UK_QBLOCK;

@@ -7,16 +7,18 @@ import CUnmaskKernels
 /// `out_h = softmax(Q_h K_hᵀ / sqrt(d)) V_h`. Masked diffusion models see the whole canvas, so
 /// there is no causal mask.
 ///
-/// On the kernel paths (`KernelPath.current` other than `.blas`) each head runs in one pass over
-/// the keys with an online softmax (CUnmaskKernels' `uk_attention`): memory per query is O(d),
-/// never a `[T, T]` matrix, and work items are (head, block of 32 queries) spread over
-/// `ComputeThreads`. On `.blas` (and heads wider than 256) each head's GEMMs read Q, K, V in place through BLAS leading
+/// On the kernel paths (`KernelPath.current` other than `.blas`) work items are (head, block of
+/// 96 queries) spread over `ComputeThreads`; each copies its head's keys and values once, then
+/// computes scores, an exact softmax per row and the weighted values as GEMM-like tiles
+/// (CUnmaskKernels' `uk_attention`): memory per item is linear in the canvas, never a `[T, T]`
+/// matrix. On `.blas` each head's GEMMs read Q, K, V in place through BLAS leading
 /// dimensions, with no transposed copies. Heads run one after another and BLAS spreads each GEMM
 /// over the threads: running heads on Dispatch threads while OpenBLAS also used its own pool cost
 /// about 8% of a 120M model's forward pass in thread hand-offs.
 public enum Attention {
-  /// Queries per work item on the kernel paths.
-  static let queryBlock = 64
+  /// Queries per work item on the kernel paths: enough that copying the head's keys and values
+  /// (once per item) stays a few percent of the item's work, few enough to share out.
+  static let queryBlock = 96
 
   /// - Parameters:
   ///   - q: `[T, heads · d]`, already rotated.
@@ -36,8 +38,8 @@ public enum Attention {
   /// rotated at their own positions) against all `keys` rows of `k` and `v`: the full pass when
   /// the queries are every position, the last block of a row-restricted pass otherwise.
   ///
-  /// On the kernel paths each query's output is computed alone (the kernel's 32-query blocks and
-  /// 4-query groups share key tiles, not sums), so a query gives the same bits whichever other
+  /// On the kernel paths each query's output is computed alone (the kernel's tiles of 6 queries
+  /// share loads of keys and values, not sums), so a query gives the same bits whichever other
   /// queries come with it. On `.blas` the GEMMs' blocking may depend on `queries`.
   ///
   /// - Parameters:
@@ -53,14 +55,16 @@ public enum Attention {
   ) {
     let scale = scale ?? 1 / Float(headDimension).squareRoot()
     let path = KernelPath.current
-    if path != .blas, headDimension <= 256 {
+    if path != .blas {
       let blocks = (queries + queryBlock - 1) / queryBlock
       ComputeThreads.parallelFor(heads * blocks) { item in
         let t0 = (item % blocks) * queryBlock
         // uk_attention reads query rows t0..<t1 of q and every one of `keys` key rows.
-        uk_attention(
+        let status = uk_attention(
           path.cPath, q, k, v, out, keys, heads, kvHeads, headDimension, item / blocks, t0,
           min(queries, t0 + queryBlock), scale)
+        // Its buffers are O(keys · d) floats; failing that, nothing else of the pass would fit.
+        precondition(status == 0, "attention: out of memory for \(keys) keys of \(headDimension)")
       }
       return
     }

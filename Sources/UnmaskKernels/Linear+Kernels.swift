@@ -9,9 +9,11 @@ import CUnmaskKernels
 /// per call. Sums run along `in` inside one tile on one thread, so results do not depend on the
 /// thread count.
 extension Linear {
-  /// Output features per work item: a multiple of every kernel's tile width (3, 4) that keeps
-  /// 2 threads balanced on the 120M model's narrowest layer (1024 = 21 tiles of 48 + 16).
-  static let tileColumns = 48
+  /// Output features per work item: a multiple of every kernel's tile width (4 for the int8
+  /// tiles, 16 and 32 for the f32/bf16 panels on AVX2 and AVX-512: at 48 an AVX-512 tile was a
+  /// panel of 32 and a half-empty one) that keeps 2 threads balanced on the 120M model's
+  /// narrowest layer (1024 = 10 tiles of 96 + 64).
+  static let tileColumns = 96
 
   /// Whether the kernels read `dtype` directly (others go through `applyThroughBLAS`).
   static func hasKernel(for dtype: DType) -> Bool {

@@ -97,6 +97,26 @@ func kQuantWeightsMatchTheDequantizedProduct(dtype: DType) throws {
   }
 }
 
+/// The AVX-512 VNNI K-quant kernel (two blocks per zmm, `vpdpwssd`) adds its halves' int32
+/// dots before any float step, so it gives the AVX2 kernel's bits exactly, on every shape.
+@Test(arguments: [DType.q4_K, .q5_K, .q6_K])
+func kQuantAVX512GivesTheAVX2KernelsBits(dtype: DType) throws {
+  guard KernelPath.avx512.isSupported, KernelPath.avx2.isSupported else {
+    print("kQuantAVX512GivesTheAVX2KernelsBits: no AVX-512 on this CPU, nothing to compare")
+    return
+  }
+  print("\(dtype.rawValue): AVX-512 K-quant kernel \(uk_has_avx512_vnni() != 0 ? "VNNI" : "= AVX2")")
+  for (i, shape) in kQuantShapes.enumerated() {
+    let (weight, _) = randomWeight(dtype, n: shape.n, k: shape.k, seed: 70 + UInt64(i))
+    let linear = try Linear(weight: weight)
+    let x = randomActivations(rows: shape.rows, k: shape.k, seed: 700 + UInt64(i))
+    let wide = try run(linear, x, rows: shape.rows, on: .avx512)
+    let narrow = try run(linear, x, rows: shape.rows, on: .avx2)
+    let differing = zip(wide, narrow).filter { $0.bitPattern != $1.bitPattern }.count
+    #expect(differing == 0, "\(dtype) \(shape): \(differing) of \(wide.count) outputs differ")
+  }
+}
+
 /// A K-quant weight whose rows are not whole super-blocks is refused naming the block size.
 @Test func kQuantRowsMustBeWholeSuperBlocks() throws {
   let bytes = [UInt8](repeating: 0, count: DType.q4_K.blockBytes * 2)

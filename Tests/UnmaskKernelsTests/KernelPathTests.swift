@@ -110,12 +110,13 @@ let vectorPaths = KernelPath.available.filter { $0 != .scalar && $0 != .blas }
 }
 
 /// Shapes with every edge: one row, rows not a multiple of any tile, k with a vector tail,
-/// outputs narrower than a tile and spanning several.
+/// outputs narrower than a tile and spanning several; more rows than one L2 row block of the
+/// panel GEMMs (400), and than the AVX-512 int8 outer-product kernel's threshold (32 and up).
 let floatShapes: [(rows: Int, k: Int, n: Int)] = [
-  (1, 16, 1), (7, 37, 5), (13, 200, 50), (20, 1024, 97),
+  (1, 16, 1), (7, 37, 5), (13, 200, 50), (20, 1024, 97), (400, 136, 45),
 ]
 let quantizedShapes: [(rows: Int, k: Int, n: Int)] = [
-  (1, 32, 1), (7, 96, 5), (13, 256, 50), (9, 2816, 11),
+  (1, 32, 1), (7, 96, 5), (13, 256, 50), (9, 2816, 11), (37, 256, 45), (64, 1024, 33),
 ]
 
 @Test(arguments: [DType.f32, .bf16])
@@ -197,6 +198,7 @@ func resultsDoNotDependOnTheThreadCount(dtype: DType, k: Int, seed: UInt64) thro
 
 @Test(arguments: [
   (tokens: 1, heads: 2, kvHeads: 1, d: 8), (17, 4, 2, 16), (70, 4, 4, 64), (40, 6, 3, 128),
+  (130, 2, 1, 256), (45, 3, 3, 40), (200, 2, 2, 64),
 ])
 func attentionMatchesTheBLASPath(tokens: Int, heads: Int, kvHeads: Int, d: Int) throws {
   var generator = SplitMix64(seed: UInt64(tokens * 31 + d))

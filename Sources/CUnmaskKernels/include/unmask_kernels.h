@@ -98,14 +98,15 @@ void uk_gemm_kquant(uk_path path, uk_kquant type, const int8_t *xq, const float 
                     const float *xm, long rows, long k, const uint8_t *w, long n0, long n1,
                     float *y, long ldy);
 
-/// Bidirectional attention for query rows [t0, t1) of one head, in one pass over the keys
-/// with an online softmax (no [T, T] matrix): out[t, h] = softmax(scale * q_t . K_g) V_g for
-/// the key/value head g = head / (heads / kv_heads) (scale is 1/sqrt(d) for most models, 1 for
-/// Gemma 4's normed queries and keys). q and out have row stride heads * d, k and v
-/// kv_heads * d. d must be at most 256.
-void uk_attention(uk_path path, const float *q, const float *k, const float *v, float *out,
-                  long tokens, long heads, long kv_heads, long d, long head, long t0, long t1,
-                  float scale);
+/// Bidirectional attention for query rows [t0, t1) of one head: out[t, h] = softmax(scale *
+/// q_t . K_g) V_g for the key/value head g = head / (heads / kv_heads) (scale is 1/sqrt(d) for
+/// most models, 1 for Gemma 4's normed queries and keys), an exact softmax over each row of
+/// scores, tiled like a GEMM with memory linear in `tokens` (attention.c). q and out have row
+/// stride heads * d, k and v kv_heads * d. Returns 0, or -1 when its O(tokens * d) buffers could
+/// not be allocated (out is then unwritten).
+int uk_attention(uk_path path, const float *q, const float *k, const float *v, float *out,
+                 long tokens, long heads, long kv_heads, long d, long head, long t0, long t1,
+                 float scale);
 
 /// SwiGLU's elementwise step: gate[i] = silu(gate[i]) * up[i], silu(g) = g / (1 + e^-g),
 /// with the same Cephes exp as uk_attention.

@@ -1,4 +1,4 @@
-// AVX2 dot products of Q8_K activations with K-quant weights (Q4_K, Q5_K, Q6_K), as ggml's
+// AVX2 and AVX-512 VNNI dot products of Q8_K activations with K-quant weights (Q4_K, Q5_K, Q6_K), as ggml's
 // ggml_vec_dot_q4_K_q8_K does them: vpmaddubsw multiplies unsigned weight codes by signed
 // activation bytes into int16 pairs, vpmaddwd multiplies those by the sub-block scales into
 // int32. Q6_K's codes are signed (q - 32), so its bytes go through the sign trick of the q8_0
@@ -106,84 +106,54 @@ UK_AVX2 UK_INLINE void a2_kq_super(int is_signed, int tr, const int8_t *x, long 
   }
 }
 
-/// y[t, j] for rows t of xq against rn <= 4 decoded weight rows, tr = 1 or 2 activation rows at
-/// a time; `is_signed` for Q6_K.
-///
-/// Per super-block and weight row, one convert and one FMA by xd * d (equal over the
-/// super-block's 8 blocks) apply the float scales. Called with constants rn (4 for all but a
-/// tile's last rows) and tr, the loops unroll and the accumulators live in registers (an array
-/// indexed at run time sat on the stack, and every FMA waited on a store and a reload).
-UK_AVX2 UK_INLINE void a2_kq_rows(int is_signed, int tr, const int8_t *xq, const float *xd,
-                                  const float *xm, long rows, long k, const uk_kq_row *w, int rn,
-                                  float *y, long ldy) {
-  long blocks = k / UK_QBLOCK;
-  for (long t = 0; t + tr <= rows; t += tr) {
-    const int8_t *x = xq + t * k;
-    __m256 acc[2][QRN];
+// The row loops and the driver, once per target (kquant_rows.h is a template over KQ_ATTR,
+// KQ_SUPER and KQ_NAME).
+#define KQ_ATTR UK_AVX2
+#define KQ_SUPER a2_kq_super
+#define KQ_NAME(name) a2_##name
+#define KQ_ENTRY uk_avx2_gemm_kquant
+#include "kquant_rows.h"
+
+// ---- AVX-512 VNNI: two blocks of 32 per zmm, vpdpwssd for vpmaddwd + vpaddd.
+
+/// a2_kq_super on zmm registers: blocks 2i and 2i + 1 side by side. Q6_K's signed codes take
+/// |x| and w negated where x < 0 (AVX-512 has no vpsignb). The halves' int32 lanes are added
+/// (exact) into the 8 lanes a2_kq_super gives, so the float steps after it, and every output,
+/// have the AVX2 kernel's bits.
+UK_AVX512_VNNI UK_INLINE void a5_kq_super(int is_signed, int tr, const int8_t *x, long k,
+                                          const int8_t *q, const int16_t *sc, __m256i *sums) {
+  __m512i wide[2] = {_mm512_setzero_si512(), _mm512_setzero_si512()};
+  for (int b = 0; b < 8; b += 2) {
+    __m512i wv = _mm512_loadu_si512((const void *)(q + b * UK_QBLOCK));
+    __m512i sv = _mm512_loadu_si512((const void *)(sc + b * 16));
 #pragma clang loop unroll(full)
-    for (int r = 0; r < 2; r++)
-#pragma clang loop unroll(full)
-      for (int j = 0; j < QRN; j++) acc[r][j] = _mm256_setzero_ps();
-    for (long b0 = 0; b0 < blocks; b0 += 8) {
-#pragma clang loop unroll(full)
-      for (int j = 0; j < QRN; j++) {
-        if (j >= rn) continue;
-        __m256i sums[2];
-        a2_kq_super(is_signed, tr, x + b0 * UK_QBLOCK, k, w[j].q + b0 * UK_QBLOCK,
-                    w[j].s + b0 * 16, sums);
-#pragma clang loop unroll(full)
-        for (int r = 0; r < 2; r++) {
-          if (r >= tr) continue;
-          const float *xdt = xd + (t + r) * blocks, *xmt = xm + (t + r) * blocks;
-          __m256 scale = _mm256_set1_ps(xdt[b0] * w[j].wd[b0]);
-          acc[r][j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sums[r]), scale, acc[r][j]);
-          // The min term of the same 8 blocks (lanes are blocks; every lane is summed).
-          if (!is_signed)
-            acc[r][j] = _mm256_fnmadd_ps(_mm256_loadu_ps(xmt + b0),
-                                         _mm256_loadu_ps(w[j].wm + b0), acc[r][j]);
-        }
+    for (int r = 0; r < 2; r++) {
+      if (r >= tr) continue;
+      __m512i xv = _mm512_loadu_si512((const void *)(x + r * k + b * UK_QBLOCK));
+      __m512i pairs;
+      if (is_signed) {
+        __m512i ws = _mm512_mask_sub_epi8(wv, _mm512_movepi8_mask(xv), _mm512_setzero_si512(), wv);
+        pairs = _mm512_maddubs_epi16(_mm512_abs_epi8(xv), ws);
+      } else {
+        pairs = _mm512_maddubs_epi16(wv, xv);
       }
+      wide[r] = _mm512_dpwssd_epi32(wide[r], pairs, sv);
     }
-    for (int r = 0; r < tr; r++)
-      for (int j = 0; j < rn; j++) y[(t + r) * ldy + j] = a2_kq_hsum(acc[r][j]);
   }
+#pragma clang loop unroll(full)
+  for (int r = 0; r < 2; r++)
+    if (r < tr)
+      sums[r] = _mm256_add_epi32(_mm512_castsi512_si256(wide[r]),
+                                 _mm512_extracti64x4_epi64(wide[r], 1));
 }
 
-/// Every activation row against rn decoded weight rows: pairs of rows, then the odd one.
-UK_AVX2 UK_INLINE void a2_kq_all_rows(int is_signed, const int8_t *xq, const float *xd,
-                                      const float *xm, long rows, long k, const uk_kq_row *w,
-                                      int rn, float *y, long ldy) {
-  long even = rows - rows % 2;
-  a2_kq_rows(is_signed, 2, xq, xd, xm, even, k, w, rn, y, ldy);
-  if (even < rows) {
-    long blocks = k / UK_QBLOCK;
-    a2_kq_rows(is_signed, 1, xq + even * k, xd + even * blocks, xm + even * blocks, 1, k, w, rn,
-               y + even * ldy, ldy);
-  }
-}
-
-UK_AVX2 void uk_avx2_gemm_kquant(uk_kquant type, const int8_t *xq, const float *xd,
-                                 const float *xm, long rows, long k, const uint8_t *w, long n0,
-                                 long n1, float *y, long ldy) {
-  long rowBytes = (k / UK_QK_K) * uk_kq_block_bytes(type);
-  void *buffer = malloc((size_t)(QRN * uk_kq_row_bytes(k)));
-  if (!buffer) {
-    for (long n = n0; n < n1; n++)
-      for (long t = 0; t < rows; t++) y[t * ldy + n] = NAN;
-    return;
-  }
-  uk_kq_row decoded[QRN];
-  for (int j = 0; j < QRN; j++) decoded[j] = uk_kq_row_at(buffer, k, j);
-  for (long n = n0; n < n1; n += QRN) {
-    int rn = n1 - n < QRN ? (int)(n1 - n) : QRN;
-    for (int j = 0; j < rn; j++) a2_kq_decode(type, w + (n + j) * rowBytes, k, decoded[j]);
-    // Constant row counts, so that each call unrolls (see a2_kq_rows).
-    int is_signed = type == UK_Q6_K;
-    if (rn == QRN && is_signed) a2_kq_all_rows(1, xq, xd, xm, rows, k, decoded, QRN, y + n, ldy);
-    else if (rn == QRN) a2_kq_all_rows(0, xq, xd, xm, rows, k, decoded, QRN, y + n, ldy);
-    else if (is_signed) a2_kq_all_rows(1, xq, xd, xm, rows, k, decoded, rn, y + n, ldy);
-    else a2_kq_all_rows(0, xq, xd, xm, rows, k, decoded, rn, y + n, ldy);
-  }
-  free(buffer);
-}
+#undef KQ_ATTR
+#undef KQ_SUPER
+#undef KQ_NAME
+#undef KQ_ENTRY
+#define KQ_ATTR UK_AVX512_VNNI
+#define KQ_SUPER a5_kq_super
+#define KQ_NAME(name) a5_##name
+#define KQ_ENTRY uk_avx512vnni_gemm_kquant
+#include "kquant_rows.h"
 #endif
