@@ -105,7 +105,8 @@ func kQuantAVX512GivesTheAVX2KernelsBits(dtype: DType) throws {
     print("kQuantAVX512GivesTheAVX2KernelsBits: no AVX-512 on this CPU, nothing to compare")
     return
   }
-  print("\(dtype.rawValue): AVX-512 K-quant kernel \(uk_has_avx512_vnni() != 0 ? "VNNI" : "= AVX2")")
+  let kernel = uk_has_avx512_vnni() != 0 ? "VNNI" : "= AVX2"
+  print("\(dtype.rawValue): AVX-512 K-quant kernel \(kernel)")
   for (i, shape) in kQuantShapes.enumerated() {
     let (weight, _) = randomWeight(dtype, n: shape.n, k: shape.k, seed: 70 + UInt64(i))
     let linear = try Linear(weight: weight)
