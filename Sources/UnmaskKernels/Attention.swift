@@ -8,7 +8,7 @@ import CUnmaskKernels
 /// there is no causal mask.
 ///
 /// On the kernel paths (`KernelPath.current` other than `.blas`) work items are (head, block of
-/// 96 queries) spread over `ComputeThreads`; each copies its head's keys and values once, then
+/// 96 queries, more past 1024 keys) spread over `ComputeThreads`; each copies its head's keys and values once, then
 /// computes scores, an exact softmax per row and the weighted values as GEMM-like tiles
 /// (CUnmaskKernels' `uk_attention`): memory per item is linear in the canvas, never a `[T, T]`
 /// matrix. On `.blas` each head's GEMMs read Q, K, V in place through BLAS leading
@@ -16,9 +16,13 @@ import CUnmaskKernels
 /// over the threads: running heads on Dispatch threads while OpenBLAS also used its own pool cost
 /// about 8% of a 120M model's forward pass in thread hand-offs.
 public enum Attention {
-  /// Queries per work item on the kernel paths: enough that copying the head's keys and values
-  /// (once per item) stays a few percent of the item's work, few enough to share out.
+  /// Queries per work item on the kernel paths, for canvases up to 1024 keys: enough that
+  /// copying the head's keys and values (once per item) stays a few percent of the item's work,
+  /// few enough to share out. Longer canvases take proportionally more (384 at 4096 keys): with
+  /// 96, the copies were 6% of a pass at 4096, their strided reads missing cache.
   static let queryBlock = 96
+
+  static func queriesPerItem(keys: Int) -> Int { queryBlock * max(1, keys / 1024) }
 
   /// - Parameters:
   ///   - q: `[T, heads · d]`, already rotated.
@@ -56,13 +60,14 @@ public enum Attention {
     let scale = scale ?? 1 / Float(headDimension).squareRoot()
     let path = KernelPath.current
     if path != .blas {
-      let blocks = (queries + queryBlock - 1) / queryBlock
+      let perItem = queriesPerItem(keys: keys)
+      let blocks = (queries + perItem - 1) / perItem
       ComputeThreads.parallelFor(heads * blocks) { item in
-        let t0 = (item % blocks) * queryBlock
+        let t0 = (item % blocks) * perItem
         // uk_attention reads query rows t0..<t1 of q and every one of `keys` key rows.
         let status = uk_attention(
           path.cPath, q, k, v, out, keys, heads, kvHeads, headDimension, item / blocks, t0,
-          min(queries, t0 + queryBlock), scale)
+          min(queries, t0 + perItem), scale)
         // Its buffers are O(keys · d) floats; failing that, nothing else of the pass would fit.
         precondition(status == 0, "attention: out of memory for \(keys) keys of \(headDimension)")
       }

@@ -81,9 +81,8 @@ let kQuantShapes: [(rows: Int, k: Int, n: Int)] = [
 @Test(arguments: [DType.q4_K, .q5_K, .q6_K])
 func kQuantWeightsMatchTheDequantizedProduct(dtype: DType) throws {
   for (i, shape) in kQuantShapes.enumerated() {
-    let (weight, _) = randomWeight(dtype, n: shape.n, k: shape.k, seed: 40 + UInt64(i))
-    let linear = try Linear(weight: weight)
-    let x = randomActivations(rows: shape.rows, k: shape.k, seed: 300 + UInt64(i))
+    let (linear, x, _) = try randomCase(
+      dtype, shape, weightSeed: 40 + UInt64(i), activationSeed: 300 + UInt64(i))
     let scalar = try run(linear, x, rows: shape.rows, on: .scalar)
     let dequantized = try run(linear, x, rows: shape.rows, on: .blas)
     let gap = relativeGap(scalar, dequantized)
@@ -108,9 +107,8 @@ func kQuantAVX512GivesTheAVX2KernelsBits(dtype: DType) throws {
   let kernel = uk_has_avx512_vnni() != 0 ? "VNNI" : "= AVX2"
   print("\(dtype.rawValue): AVX-512 K-quant kernel \(kernel)")
   for (i, shape) in kQuantShapes.enumerated() {
-    let (weight, _) = randomWeight(dtype, n: shape.n, k: shape.k, seed: 70 + UInt64(i))
-    let linear = try Linear(weight: weight)
-    let x = randomActivations(rows: shape.rows, k: shape.k, seed: 700 + UInt64(i))
+    let (linear, x, _) = try randomCase(
+      dtype, shape, weightSeed: 70 + UInt64(i), activationSeed: 700 + UInt64(i))
     let wide = try run(linear, x, rows: shape.rows, on: .avx512)
     let narrow = try run(linear, x, rows: shape.rows, on: .avx2)
     let differing = zip(wide, narrow).filter { $0.bitPattern != $1.bitPattern }.count

@@ -16,6 +16,19 @@ final class OwnedBytes {
   deinit { buffer.deallocate() }
 }
 
+/// One GEMM case of `shape`: a random `dtype` weight as a `Linear` (its float values `w`) and
+/// random activations `x`, each from its own seed.
+func randomCase(
+  _ dtype: DType, _ shape: (rows: Int, k: Int, n: Int), weightSeed: UInt64,
+  activationSeed: UInt64
+) throws -> (linear: Linear, x: [Float], w: [Float]) {
+  let (weight, w) = randomWeight(dtype, n: shape.n, k: shape.k, seed: weightSeed)
+  return (
+    try Linear(weight: weight),
+    randomActivations(rows: shape.rows, k: shape.k, seed: activationSeed), w
+  )
+}
+
 /// A `[n, k]` weight of `dtype` from seeded uniform values in ±0.5, and the float values it holds
 /// (after rounding to the type).
 func randomWeight(_ dtype: DType, n: Int, k: Int, seed: UInt64) -> (TensorView, [Float]) {
@@ -122,9 +135,8 @@ let quantizedShapes: [(rows: Int, k: Int, n: Int)] = [
 @Test(arguments: [DType.f32, .bf16])
 func floatWeightsMatchTheScalarPathAndFloat64(dtype: DType) throws {
   for (i, shape) in floatShapes.enumerated() {
-    let (weight, w) = randomWeight(dtype, n: shape.n, k: shape.k, seed: UInt64(i))
-    let linear = try Linear(weight: weight)
-    let x = randomActivations(rows: shape.rows, k: shape.k, seed: 100 + UInt64(i))
+    let (linear, x, w) = try randomCase(
+      dtype, shape, weightSeed: UInt64(i), activationSeed: 100 + UInt64(i))
     var exact = [Float](repeating: 0, count: shape.rows * shape.n)
     var magnitude = exact  // sum of |x w| per output: what rounding x can move it by
     for t in 0..<shape.rows {
@@ -161,9 +173,8 @@ func floatWeightsMatchTheScalarPathAndFloat64(dtype: DType) throws {
 @Test(arguments: [DType.q8_0, .q4_0])
 func quantizedWeightsMatchTheScalarPath(dtype: DType) throws {
   for (i, shape) in quantizedShapes.enumerated() {
-    let (weight, w) = randomWeight(dtype, n: shape.n, k: shape.k, seed: 10 + UInt64(i))
-    let linear = try Linear(weight: weight)
-    let x = randomActivations(rows: shape.rows, k: shape.k, seed: 200 + UInt64(i))
+    let (linear, x, _) = try randomCase(
+      dtype, shape, weightSeed: 10 + UInt64(i), activationSeed: 200 + UInt64(i))
     let scalar = try run(linear, x, rows: shape.rows, on: .scalar)
     // Against the dequantized weights in float32: only the q8 rounding of activations differs
     // (at most half a step, 1/254 of a block's largest value, per element).
