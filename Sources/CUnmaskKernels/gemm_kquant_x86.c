@@ -154,6 +154,163 @@ UK_AVX512_VNNI UK_INLINE void a5_kq_super(int is_signed, int tr, const int8_t *x
 #define KQ_ATTR UK_AVX512_VNNI
 #define KQ_SUPER a5_kq_super
 #define KQ_NAME(name) a5_##name
-#define KQ_ENTRY uk_avx512vnni_gemm_kquant
+#define KQ_ENTRY a5_kq_tiles_gemm
 #include "kquant_rows.h"
+
+// Many activation rows (a canvas): outer products. A panel of 16 weight columns is decoded and
+// regrouped once per call so that one zmm holds 4 consecutive codes of 16 columns (unsigned:
+// Q4_K/Q5_K codes as they are, Q6_K's plus 32); one vpdpbusd adds a broadcast 4 activation
+// bytes of a row into the 16 columns' int32 dots. Per sub-block of 16 the dots are multiplied by
+// the columns' integer scales (vpmulld) and summed in int32 over the super-block (exact: at most
+// 256 * 127 * 63 * 127 < 2^31); Q6_K's +32 comes off as -32 times the row's sum of those 16
+// activations. Then per super-block one convert and one FMA by xd * d, and the 8 min terms
+// (xm_b * dmin m_b) one FMA each. Each output is one lane summing its super-blocks in order,
+// whatever rows or columns share its tile; the float steps differ from the tiles' (which sum 8
+// partial lanes), so the two agree to rounding, not to the bit.
+#define KO_R 6
+#define KO_N 16
+#define KO_MIN_ROWS 32
+
+typedef struct a5_ko_panel {
+  uint8_t *codes;  // [(sb * 16 + h) * 4 + g][16 columns][4]
+  int32_t *scales; // [sb * 16 + h][16]
+  float *wd;       // [sb][16]
+  float *wm;       // [sb * 8 + b][16]
+} a5_ko_panel;
+
+/// Decodes weight rows [n, n + nn) into `rows` (KO_N decoded rows) and regroups them into the
+/// panel (zero columns past nn): 4 bytes of a column at a time, as 32-bit moves (vectorized by
+/// the compiler, this loop became a byte extract per code).
+UK_AVX512_VNNI static void a5_ko_pack(uk_kquant type, const uint8_t *w, long rowBytes, long k,
+                                      long n, int nn, uk_kq_row *rows, a5_ko_panel panel) {
+  long supers = k / UK_QK_K;
+  for (int j = 0; j < nn; j++) a2_kq_decode(type, w + (n + j) * rowBytes, k, rows[j]);
+  const __m512i offset = _mm512_set1_epi8(type == UK_Q6_K ? 32 : 0);
+  for (long sb = 0; sb < supers; sb++) {
+    for (int h = 0; h < 16; h++) {
+      long block = sb * 8 + h / 2;
+      for (int g = 0; g < 4; g++) {
+        uint8_t *dst = panel.codes + ((sb * 16 + h) * 4 + g) * KO_N * 4;
+        long e = sb * UK_QK_K + h * 16 + g * 4;
+#pragma clang loop vectorize(disable)
+        for (int j = 0; j < KO_N; j++) {
+          uint32_t four = 0;
+          if (j < nn) memcpy(&four, rows[j].q + e, 4);
+          memcpy(dst + 4 * j, &four, 4);
+        }
+        __m512i v = _mm512_add_epi8(_mm512_loadu_si512((const void *)dst), offset);
+        // Columns past nn stay 0 (their scales are 0 too, so the +32 there is harmless).
+        _mm512_storeu_si512((void *)dst, v);
+      }
+      for (int j = 0; j < KO_N; j++)
+        panel.scales[(sb * 16 + h) * KO_N + j] = j < nn ? rows[j].s[block * 16 + (h % 2) * 8] : 0;
+    }
+    for (int j = 0; j < KO_N; j++) {
+      panel.wd[sb * KO_N + j] = j < nn ? rows[j].wd[sb * 8] : 0.0f;
+      for (int b = 0; b < 8; b++)
+        panel.wm[(sb * 8 + b) * KO_N + j] = j < nn ? rows[j].wm[sb * 8 + b] : 0.0f;
+    }
+  }
+}
+
+/// y[t, n .. n + nn) for rt <= KO_R rows; xs16 the rows' sums per 16 activations (Q6_K only).
+UK_AVX512_VNNI UK_INLINE void a5_ko_tile(int is_signed, const int8_t *xq, const float *xd,
+                                         const float *xm, const int32_t *xs16, long k,
+                                         a5_ko_panel panel, int rt, int nn, float *y, long ldy) {
+  long supers = k / UK_QK_K, blocks = k / UK_QBLOCK;
+  __m512 acc[KO_R];
+  for (int r = 0; r < KO_R; r++) acc[r] = _mm512_setzero_ps();
+  for (long sb = 0; sb < supers; sb++) {
+    __m512i total[KO_R];
+    for (int r = 0; r < KO_R; r++) total[r] = _mm512_setzero_si512();
+    for (int h = 0; h < 16; h++) {
+      __m512i dot[KO_R];
+      for (int r = 0; r < KO_R; r++)
+        dot[r] = is_signed && r < rt ? _mm512_set1_epi32(-32 * xs16[r * (k / 16) + sb * 16 + h])
+                                     : _mm512_setzero_si512();
+      const uint8_t *cg = panel.codes + (sb * 16 + h) * 4 * KO_N * 4;
+      for (int g = 0; g < 4; g++) {
+        __m512i wv = _mm512_loadu_si512((const void *)(cg + g * KO_N * 4));
+        for (int r = 0; r < KO_R; r++) {
+          if (r >= rt) continue;
+          int32_t four;
+          memcpy(&four, xq + r * k + sb * UK_QK_K + h * 16 + g * 4, 4);
+          dot[r] = _mm512_dpbusd_epi32(dot[r], wv, _mm512_set1_epi32(four));
+        }
+      }
+      __m512i sc = _mm512_loadu_si512((const void *)(panel.scales + (sb * 16 + h) * KO_N));
+      for (int r = 0; r < KO_R; r++)
+        if (r < rt) total[r] = _mm512_add_epi32(total[r], _mm512_mullo_epi32(dot[r], sc));
+    }
+    __m512 wd = _mm512_loadu_ps(panel.wd + sb * KO_N);
+    for (int r = 0; r < KO_R; r++) {
+      if (r >= rt) continue;
+      __m512 scale = _mm512_mul_ps(_mm512_set1_ps(xd[r * blocks + sb * 8]), wd);
+      acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(total[r]), scale, acc[r]);
+      if (is_signed) continue;
+      for (int b = 0; b < 8; b++)
+        acc[r] = _mm512_fnmadd_ps(_mm512_set1_ps(xm[r * blocks + sb * 8 + b]),
+                                  _mm512_loadu_ps(panel.wm + (sb * 8 + b) * KO_N), acc[r]);
+    }
+  }
+  __mmask16 mask = nn >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nn) - 1);
+  for (int r = 0; r < rt; r++) _mm512_mask_storeu_ps(y + r * ldy, mask, acc[r]);
+}
+
+/// Returns 0, or -1 when its buffers could not be allocated (nothing written).
+UK_AVX512_VNNI static int a5_ko_gemm(uk_kquant type, const int8_t *xq, const float *xd,
+                                     const float *xm, long rows, long k, const uint8_t *w,
+                                     long n0, long n1, float *y, long ldy) {
+  long supers = k / UK_QK_K, blocks = k / UK_QBLOCK;
+  long rowBytes = supers * uk_kq_block_bytes(type);
+  int is_signed = type == UK_Q6_K;
+  void *decoded = malloc((size_t)(KO_N * uk_kq_row_bytes(k)));
+  a5_ko_panel panel = {malloc((size_t)(k * KO_N)), malloc(sizeof(int32_t) * (size_t)(k / 16 * KO_N)),
+                       malloc(sizeof(float) * (size_t)(supers * KO_N)),
+                       malloc(sizeof(float) * (size_t)(blocks * KO_N))};
+  int32_t *xs16 = is_signed ? malloc(sizeof(int32_t) * (size_t)(rows * (k / 16))) : NULL;
+  if (!decoded || !panel.codes || !panel.scales || !panel.wd || !panel.wm ||
+      (is_signed && !xs16)) {
+    free(decoded), free(panel.codes), free(panel.scales), free(panel.wd), free(panel.wm);
+    free(xs16);
+    return -1;
+  }
+  if (is_signed)
+    for (long t = 0; t < rows; t++)
+      for (long h = 0; h < k / 16; h++) {
+        int32_t sum = 0;
+        for (int i = 0; i < 16; i++) sum += xq[t * k + h * 16 + i];
+        xs16[t * (k / 16) + h] = sum;
+      }
+  uk_kq_row rowsDecoded[KO_N];
+  for (int j = 0; j < KO_N; j++) rowsDecoded[j] = uk_kq_row_at(decoded, k, j);
+  for (long n = n0; n < n1; n += KO_N) {
+    int nn = n1 - n < KO_N ? (int)(n1 - n) : KO_N;
+    a5_ko_pack(type, w, rowBytes, k, n, nn, rowsDecoded, panel);
+    for (long t = 0; t < rows; t += KO_R) {
+      int rt = rows - t < KO_R ? (int)(rows - t) : KO_R;
+      const int8_t *xp = xq + t * k;
+      const float *dp = xd + t * blocks, *mp = xm + t * blocks;
+      const int32_t *sp = is_signed ? xs16 + t * (k / 16) : NULL;
+      float *yp = y + t * ldy + n;
+      if (rt == KO_R && is_signed) a5_ko_tile(1, xp, dp, mp, sp, k, panel, KO_R, nn, yp, ldy);
+      else if (rt == KO_R) a5_ko_tile(0, xp, dp, mp, sp, k, panel, KO_R, nn, yp, ldy);
+      else a5_ko_tile(is_signed, xp, dp, mp, sp, k, panel, rt, nn, yp, ldy);
+    }
+  }
+  free(decoded), free(panel.codes), free(panel.scales), free(panel.wd), free(panel.wm);
+  free(xs16);
+  return 0;
+}
+
+UK_AVX512_VNNI void uk_avx512vnni_gemm_kquant(uk_kquant type, const int8_t *xq, const float *xd,
+                                              const float *xm, long rows, long k,
+                                              const uint8_t *w, long n0, long n1, float *y,
+                                              long ldy) {
+  // Decoding and regrouping a panel is repaid from a few dozen rows on; fewer (a step's logit
+  // rows) take the tiles, which decode 4 weight rows and sweep the activation rows past them.
+  if (rows >= KO_MIN_ROWS && a5_ko_gemm(type, xq, xd, xm, rows, k, w, n0, n1, y, ldy) == 0)
+    return;
+  a5_kq_tiles_gemm(type, xq, xd, xm, rows, k, w, n0, n1, y, ldy);
+}
 #endif
