@@ -116,6 +116,11 @@ UK_INLINE int uk_attention_body(const float *q, const float *k, const float *v, 
                                 long t0, long t1, float scale, uk_pack_keys pack, const int LW) {
   long kvh = head / (heads / kv_heads);
   long qs = heads * d, ks = kv_heads * d;
+  if (t0 >= t1) return 0;
+  if (tokens <= 0) {  // no keys: nothing to attend to, an output of zeros
+    for (long t = t0; t < t1; t++) memset(out + t * qs + head * d, 0, (size_t)d * sizeof(float));
+    return 0;
+  }
   long keys = (tokens + LW - 1) / LW * LW;  // padded to whole tiles (the padding is zero)
   long panels = (d + LW - 1) / LW;
   float *kt = malloc(sizeof(float) * (size_t)(d * keys));

@@ -235,6 +235,32 @@ func attentionMatchesTheBLASPath(tokens: Int, heads: Int, kvHeads: Int, d: Int) 
   }
 }
 
+/// No keys gives zeros and no queries writes nothing, on every kernel path (the kernel's
+/// buffers are sized by the keys, and an empty allocation must not read as running out).
+@Test func attentionWithoutKeysOrQueriesIsDefined() throws {
+  let q = [Float](repeating: 1, count: 3 * 2 * 8)
+  for path in KernelPath.available where path != .blas {
+    var out = [Float](repeating: .nan, count: 3 * 2 * 8)
+    try KernelPath.with(path) {
+      out.withUnsafeMutableBufferPointer { o in
+        Attention.attend(
+          q: q, k: q, v: q, into: o.baseAddress!, queries: 3, keys: 0, heads: 2, kvHeads: 2,
+          headDimension: 8)
+      }
+    }
+    #expect(out.allSatisfy { $0 == 0 }, "\(path): no keys")
+    var untouched = [Float](repeating: 7, count: 3 * 2 * 8)
+    try KernelPath.with(path) {
+      untouched.withUnsafeMutableBufferPointer { o in
+        Attention.attend(
+          q: q, k: q, v: q, into: o.baseAddress!, queries: 0, keys: 3, heads: 2, kvHeads: 2,
+          headDimension: 8)
+      }
+    }
+    #expect(untouched.allSatisfy { $0 == 7 }, "\(path): no queries")
+  }
+}
+
 @Test(arguments: KernelPath.available)
 func swigluMatchesItsFormulaOnEveryPath(path: KernelPath) throws {
   // Values across exp's whole clamped range, a count with a vector tail.
