@@ -239,25 +239,20 @@ func attentionMatchesTheBLASPath(tokens: Int, heads: Int, kvHeads: Int, d: Int) 
 /// buffers are sized by the keys, and an empty allocation must not read as running out).
 @Test func attentionWithoutKeysOrQueriesIsDefined() throws {
   let q = [Float](repeating: 1, count: 3 * 2 * 8)
-  for path in KernelPath.available where path != .blas {
-    var out = [Float](repeating: .nan, count: 3 * 2 * 8)
+  func attend(_ path: KernelPath, queries: Int, keys: Int) throws -> [Float] {
+    var out = [Float](repeating: 7, count: 3 * 2 * 8)
     try KernelPath.with(path) {
       out.withUnsafeMutableBufferPointer { o in
         Attention.attend(
-          q: q, k: q, v: q, into: o.baseAddress!, queries: 3, keys: 0, heads: 2, kvHeads: 2,
-          headDimension: 8)
+          q: q, k: q, v: q, into: o.baseAddress!, queries: queries, keys: keys, heads: 2,
+          kvHeads: 2, headDimension: 8)
       }
     }
-    #expect(out.allSatisfy { $0 == 0 }, "\(path): no keys")
-    var untouched = [Float](repeating: 7, count: 3 * 2 * 8)
-    try KernelPath.with(path) {
-      untouched.withUnsafeMutableBufferPointer { o in
-        Attention.attend(
-          q: q, k: q, v: q, into: o.baseAddress!, queries: 0, keys: 3, heads: 2, kvHeads: 2,
-          headDimension: 8)
-      }
-    }
-    #expect(untouched.allSatisfy { $0 == 7 }, "\(path): no queries")
+    return out
+  }
+  for path in KernelPath.available where path != .blas {
+    #expect(try attend(path, queries: 3, keys: 0).allSatisfy { $0 == 0 }, "\(path): no keys")
+    #expect(try attend(path, queries: 0, keys: 3).allSatisfy { $0 == 7 }, "\(path): no queries")
   }
 }
 
