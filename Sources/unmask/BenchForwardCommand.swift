@@ -245,3 +245,4 @@ func cpuModelName() -> String {
 }
 
 extension KernelPath: ExpressibleByArgument {}
+extension Numerics: ExpressibleByArgument {}

@@ -180,6 +180,8 @@ struct GenerateCommand: ParsableCommand {
         "command": CommandLine.arguments.joined(separator: " "),
         // Block-diffusion presets count --steps per block, as their references do.
         "steps_count": settings.blockLayout.isGrid ? "per block" : "in all",
+        "numerics": Numerics(of: KernelPath.current).rawValue,
+        "kernel": KernelPath.current.rawValue,
       ],
       tokenText: session.tokenText)
     let recorder = try TraceRecorder(directory: directory, run: info)
@@ -256,6 +258,9 @@ struct GenerateReport: Encodable {
   /// multiplied once, attention's cost over the canvas left out): what a cache saves in work.
   var gflopComputed: Double = 0
   var gflopWithoutCache: Double = 0
+  /// The numerics that ran (`exact`, `fast`) and the kernel path that gave them.
+  var numerics = Numerics(of: KernelPath.current).rawValue
+  var kernel = KernelPath.current.rawValue
 
   /// Fills the GFLOP figures from the position counts, at `model`'s cost per position.
   mutating func countWork(of model: any MaskedDiffusionModel) {
@@ -273,5 +278,6 @@ struct GenerateReport: Encodable {
     case positionsComputed = "positions_computed"
     case positionsWithoutCache = "positions_without_cache"
     case gflopComputed = "gflop_computed", gflopWithoutCache = "gflop_without_cache"
+    case numerics, kernel
   }
 }

@@ -28,7 +28,17 @@ struct ModelOptions: ParsableArguments {
     ))
   var kernel: KernelPath?
 
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "Numerics: exact (default; logits within 1e-5 of the reference's float32) or fast (the fastest path within the reference's own bfloat16 error: avx512-bf16 where the CPU has it, else exact)."
+    ))
+  var numerics: Numerics?
+
   func validate() throws {
+    if numerics != nil, kernel != nil {
+      throw ValidationError("--numerics and --kernel both choose the kernel path: give one")
+    }
     if let threads, threads < 1 {
       throw ValidationError("--threads must be at least 1, got \(threads)")
     }
@@ -37,10 +47,10 @@ struct ModelOptions: ParsableArguments {
     }
   }
 
-  /// Applies `--threads` and `--kernel` and opens the model.
+  /// Applies `--threads`, `--kernel` or `--numerics`, and opens the model.
   func open() throws -> ModelSession {
     if let threads { ComputeThreads.set(threads) }
-    if let kernel { try KernelPath.setDefault(kernel) }
+    if let kernel = kernel ?? numerics?.kernelPath { try KernelPath.setDefault(kernel) }
     return try ModelSession.open(model, tokenizer: tokenizer.map { URL(fileURLWithPath: $0) })
   }
 }

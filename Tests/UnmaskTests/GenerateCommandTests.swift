@@ -92,6 +92,32 @@ struct GenerateCommandTests {
   }
 
   /// Issue 15, defect 14: `--json` with a bare `--trace` reports where the trace went.
+  /// `--numerics` picks the kernel path, and the report and the trace say which numerics and
+  /// path ran; `--numerics` with `--kernel` is refused in one line.
+  @Test func numericsAreChosenAndRecorded() throws {
+    let folder = Fixtures.temporary("trace-numerics")
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    for numerics in Numerics.allCases {
+      let report = try generateJSON(
+        ["--length", "8", "--steps", "4", "--numerics", numerics.rawValue, "--trace", folder])
+      #expect(report["numerics"] as? String == numerics.rawValue)
+      #expect(report["kernel"] as? String == numerics.kernelPath.rawValue)
+      let run = try JSONSerialization.jsonObject(
+        with: Data(contentsOf: URL(fileURLWithPath: folder + "/run.json")))
+      let extra = try #require((run as? [String: Any])?["extra"] as? [String: Any])
+      #expect(extra["numerics"] as? String == numerics.rawValue)
+      #expect(extra["kernel"] as? String == numerics.kernelPath.rawValue)
+      try? FileManager.default.removeItem(atPath: folder)
+    }
+    let result = try UnmaskTool.run(
+      [
+        "generate", "--model", Fixtures.model("tiny-llada"), "--prompt", "x", "--numerics", "fast",
+        "--kernel", "scalar",
+      ])
+    #expect(result.status != 0)
+    #expect(result.stderr.contains("--numerics and --kernel"), "\(result.stderr)")
+  }
+
   @Test func jsonReportsTheTraceFolder() throws {
     let folder = Fixtures.temporary("trace")
     defer { try? FileManager.default.removeItem(atPath: folder) }
