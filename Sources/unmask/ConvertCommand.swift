@@ -6,7 +6,10 @@ extension UMKCodec: ExpressibleByArgument {
   /// `--codec raw|planes` (`zstd`, the old name of `planes`, is still accepted).
   public init?(argument: String) { self.init(name: argument) }
 }
-extension UMKQuantization: ExpressibleByArgument {}
+extension UMKQuantization: ExpressibleByArgument {
+  /// `--quantize q4_k_m`, or llama-quantize's spelling `Q4_K_M`.
+  public init?(argument: String) { self.init(rawValue: argument.lowercased()) }
+}
 extension UMKDTypeChoice: ExpressibleByArgument {}
 extension UMKEntropyCoder: ExpressibleByArgument {}
 
@@ -19,7 +22,9 @@ struct ConvertCommand: ParsableCommand {
       Lossless by default (--codec planes): floats are split into byte planes (exponent apart \
       from mantissa) and stored in independent chunks, each plane raw, zstd or entropy-coded \
       (Huffman, or rANS with --entropy rans), whichever is smallest. \
-      --quantize stores 2-D weight matrices (not embeddings or norms) as GGUF q8_0/q4_0. \
+      --quantize q8_0/q4_0 stores 2-D weight matrices (not embeddings or norms) in that GGUF \
+      block type; q4_k_m/q5_k_m write llama-quantize's Q4_K_M/Q5_K_M type mix and blocks \
+      (byte for byte, without an importance matrix), embeddings and head included. \
       A .umk input may be converted again: quantized tensors stay as they are, are \
       dequantized and requantized by --quantize, or dequantized by --dtype. \
       The file is written beside DST under a temporary name and renamed at the end; an error \

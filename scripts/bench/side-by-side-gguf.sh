@@ -38,3 +38,16 @@ for t in $TYPES; do
   ratio_row "$t, Unmask forward pass, all 160 logit rows" "$l" "$(unmask_pass_ms "$f" 5)"
   ratio_row "$t, Unmask generate ms/step" "$l" "$(unmask_step_ms "$f" 128)"
 done
+# Unmask's own quantizer on the same weights (`convert --quantize q4_k_m`, from the anchor's
+# safetensors): its blocks should be llama-quantize's, so the logits equal the GGUF's exactly.
+tokens=$(seq -s, 7 37 2400)
+for t in $TYPES; do
+  lower=$(echo "$t" | tr 'A-Z' 'a-z')
+  case $lower in q4_k_m | q5_k_m) ;; *) continue ;; esac
+  tmp=$(mktemp -d)
+  "$UNMASK" convert "$W/bench-llada-118m" "$tmp/own.umk" --quantize "$lower" >/dev/null
+  "$UNMASK" logits --model "$tmp/own.umk" --tokens "$tokens" --out "$tmp/own.npy" >/dev/null
+  "$UNMASK" logits --model "$W/model-$lower.gguf" --tokens "$tokens" --out "$tmp/gguf.npy" >/dev/null
+  "$PY" -c "import numpy as n,sys; a,b=n.load(sys.argv[1]),n.load(sys.argv[2]); print(f'$t: unmask convert --quantize $lower vs llama-quantize, logits over {a.shape[0]} rows: ' + ('bit-identical' if n.array_equal(a,b) else f'max |diff| {abs(a-b).max():.3g}'))" "$tmp/own.npy" "$tmp/gguf.npy"
+  rm -rf "$tmp"
+done

@@ -28,13 +28,37 @@ public enum UMKQuantization: String, Sendable, CaseIterable {
   case q8_0
   /// GGUF q4_0 (4.5 bits per weight).
   case q4_0
+  /// llama.cpp's Q4_K_M mix: Q4_K with Q6_K for the head and some value and down projections
+  /// (about 4.9 bits per weight; `KQuantMix`).
+  case q4_k_m
+  /// llama.cpp's Q5_K_M mix: the same with Q5_K (about 5.7 bits per weight).
+  case q5_k_m
 
-  /// The stored type, if any.
+  /// The stored type of every quantized tensor, for the single-type choices (nil for `none`
+  /// and for `q4_k_m`'s mix).
   public var dtype: DType? {
     switch self {
-    case .none: return nil
+    case .none, .q4_k_m, .q5_k_m: return nil
     case .q8_0: return .q8_0
     case .q4_0: return .q4_0
+    }
+  }
+
+  /// Tensor name -> the type it is stored as, for the tensors this choice quantizes. A tensor
+  /// that arrives quantized (from a `.umk`) is requantized by `q8_0` and `q4_0`, and by
+  /// `q4_k_m` and `q5_k_m` where their mix says so.
+  public func plan(_ tensors: [(name: String, dtype: DType, shape: [Int])]) -> [String: DType] {
+    switch self {
+    case .none: return [:]
+    case .q4_k_m: return KQuantMix(base: .q4_K, tensors: tensors).types
+    case .q5_k_m: return KQuantMix(base: .q5_K, tensors: tensors).types
+    case .q8_0, .q4_0:
+      var types: [String: DType] = [:]
+      for t in tensors
+      where t.dtype.isQuantized || Self.applies(name: t.name, dtype: t.dtype, shape: t.shape) {
+        types[t.name] = dtype
+      }
+      return types
     }
   }
 

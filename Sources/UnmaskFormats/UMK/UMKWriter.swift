@@ -36,8 +36,10 @@ public enum UMKWriter {
     var tensors: [UMKTensorEntry] = []
     var bytesIn = 0
     var quantized = 0
+    let plan = options.quantize.plan(views.map { ($0.name, $0.dtype, $0.shape) })
     for view in views {
-      let prepared = try prepare(view, options: options, location: weights.location)
+      let prepared = try prepare(
+        view, quantizeTo: plan[view.name], options: options, location: weights.location)
       if prepared.dtype.isQuantized { quantized += 1 }
       // A tensor read from a .umk keeps the type of the checkpoint it first came from. One
       // that arrives quantized (a GGUF's Q4_K, Q8_0, ...) records F32, the float type `export`
