@@ -27,7 +27,10 @@ struct BenchSyntheticCommand: ParsableCommand {
   @Option(help: "The .umk to write.")
   var out: String
 
-  @Option(help: "Quantize the weight matrices and stacked experts: none, q8_0 or q4_0.")
+  @Option(
+    help:
+      "Quantize the weight matrices and stacked experts: none, q8_0, q4_0, or llama.cpp's q4_k_m / q5_k_m mixes (slower to write)."
+  )
   var quantize: UMKQuantization = .q4_0
 
   @Option(help: "Float type of what is not quantized (embeddings, norms): bf16, f16 or f32.")

@@ -3,11 +3,7 @@ import Testing
 
 /// `unmask convert --quantize Q4_K_M` and `unmask export … .gguf` through the real executable.
 @Suite struct GGUFExportCommandTests {
-  func run(_ arguments: [String]) throws -> UnmaskTool.Result {
-    let tool = try RunningTool(arguments)
-    let status = tool.finish(within: 300)
-    return UnmaskTool.Result(status: status, stdout: tool.stdout, stderr: tool.stderr)
-  }
+  func run(_ arguments: [String]) throws -> UnmaskTool.Result { try UnmaskTool.run(arguments) }
 
   /// llama-quantize's spelling is accepted; the exported GGUF opens and generates; the
   /// exported file of a tiny model (rows of 64, not whole super-blocks) holds the fallback

@@ -10,8 +10,9 @@ written one at a time straight into the file (a 15 GB checkpoint never sits in m
 projections normal with standard deviation 0.02, embeddings 1.0, norms 1. The tokenizer is a
 small fixture's (ids past it are padding for llama.cpp's converter); the values mean nothing.
 Needs numpy only."""
-import argparse, json, os, shutil, struct
+import argparse, json, os, shutil
 import numpy as np
+from bf16_safetensors import write_random_bf16
 
 here = os.path.dirname(os.path.abspath(__file__))
 repo = os.path.dirname(os.path.dirname(here))
@@ -59,30 +60,8 @@ for i in range(layers):
         specs += [(b + "mlp.gate_proj.weight", (D, d), 0.02), (b + "mlp.up_proj.weight", (D, d), 0.02),
                   (b + "mlp.down_proj.weight", (d, D), 0.02)]
 
-header, offset = {}, 0
-for name, shape, _ in specs:
-    n = 2 * int(np.prod(shape))
-    header[name] = {"dtype": "BF16", "shape": list(shape), "data_offsets": [offset, offset + n]}
-    offset += n
-header["__metadata__"] = {"format": "pt"}
-raw = json.dumps(header, separators=(",", ":")).encode()
-raw += b" " * (-len(raw) % 8)
-
 os.makedirs(a.out, exist_ok=True)
-rng = np.random.default_rng(a.seed)
-tmp = os.path.join(a.out, "model.safetensors.tmp")
-with open(tmp, "wb") as f:
-    f.write(struct.pack("<Q", len(raw)))
-    f.write(raw)
-    for name, shape, std in specs:
-        count, done = int(np.prod(shape)), 0
-        while done < count:  # slices of at most 64M values
-            n = min(count - done, 1 << 26)
-            x = np.ones(n, np.float32) if std is None else rng.standard_normal(n, np.float32) * std
-            u = x.view(np.uint32)
-            f.write(((u + 0x7FFF + ((u >> 16) & 1)) >> 16).astype(np.uint16).tobytes())  # to bf16
-            done += n
-os.replace(tmp, os.path.join(a.out, "model.safetensors"))
+offset = write_random_bf16(os.path.join(a.out, "model.safetensors"), specs, a.seed)
 shutil.copy(a.config, os.path.join(a.out, "config.json"))
 for name in ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"]:
     if os.path.exists(os.path.join(a.tokenizer, name)):

@@ -39,7 +39,9 @@ for t in $TYPES; do
   ratio_row "$t, Unmask generate ms/step" "$l" "$(unmask_step_ms "$f" 128)"
 done
 # Unmask's own quantizer on the same weights (`convert --quantize q4_k_m`, from the anchor's
-# safetensors): its blocks should be llama-quantize's, so the logits equal the GGUF's exactly.
+# safetensors): its blocks should be llama-quantize's, so the logits equal the GGUF's exactly;
+# and that .umk exported as a GGUF (`unmask export own.umk own.gguf`) runs in
+# llama-diffusion-cli to the same text as llama-quantize's file (same seed).
 tokens=$(seq -s, 7 37 2400)
 for t in $TYPES; do
   lower=$(echo "$t" | tr 'A-Z' 'a-z')
@@ -49,5 +51,10 @@ for t in $TYPES; do
   "$UNMASK" logits --model "$tmp/own.umk" --tokens "$tokens" --out "$tmp/own.npy" >/dev/null
   "$UNMASK" logits --model "$W/model-$lower.gguf" --tokens "$tokens" --out "$tmp/gguf.npy" >/dev/null
   "$PY" -c "import numpy as n,sys; a,b=n.load(sys.argv[1]),n.load(sys.argv[2]); print(f'$t: unmask convert --quantize $lower vs llama-quantize, logits over {a.shape[0]} rows: ' + ('bit-identical' if n.array_equal(a,b) else f'max |diff| {abs(a-b).max():.3g}'))" "$tmp/own.npy" "$tmp/gguf.npy"
+  "$UNMASK" export "$tmp/own.umk" "$tmp/own.gguf" >/dev/null
+  for g in "$tmp/own.gguf" "$W/model-$lower.gguf"; do
+    "$cli" -m "$g" -p "$(printf 'word %.0s' $(seq 1 30))" -t "$THREADS" -c 96 -b 96 -ub 96 \
+      --diffusion-steps 24 --diffusion-block-length 32 --temp 0 --seed 1 2>&1 | tail -1 | md5sum
+  done | uniq | wc -l | sed "s/^1\$/$t: llama-diffusion-cli on unmask export's GGUF: the same text as on llama-quantize's/; s/^2\$/$t: llama-diffusion-cli on unmask export's GGUF: DIFFERENT text/"
   rm -rf "$tmp"
 done
