@@ -220,21 +220,28 @@ UK_AVX512_VNNI UK_INLINE void q_tile(int q4, const int8_t *xq, const float *xd, 
 
 /// Packs weight rows [n, n + nn) (zero past nn) over all `blocks`: codes at
 /// codes[((b * 8 + g) * Q5N + j) * 4 + e] (element 4 g + e of block b, column j), scales and
-/// starts at [b * Q5N + j].
+/// starts at [b * Q5N + j]. Each block is unpacked with one vector load (`q_load_w`) and its
+/// eight 4-byte groups stored apart: at a few dozen rows the packing is as long as the
+/// products, so it must not go code by code.
 UK_AVX512_VNNI static void q5_pack(int q4, const uint8_t *w, long rowBytes, long blocks, long n,
                                    int nn, int8_t *codes, float *scales, int32_t *starts) {
   long blockBytes = q4 ? UK_Q4_0_BYTES : UK_Q8_0_BYTES;
+  const __m256i ones = _mm256_set1_epi8(1);
   for (int j = 0; j < Q5N; j++) {
+    const uint8_t *row = w + (n + j) * rowBytes;
     for (long b = 0; b < blocks; b++) {
-      const uint8_t *block = w + (n + j) * rowBytes + b * blockBytes;
-      int32_t sum = 0;
-      for (int e = 0; e < UK_QBLOCK; e++) {
-        int value = j < nn ? uk_block_value(q4, block, e) : 0;
-        codes[((b * 8 + e / 4) * Q5N + j) * 4 + e % 4] = (int8_t)value;
-        sum += value;
-      }
-      scales[b * Q5N + j] = j < nn ? uk_block_scale(block) : 0.0f;
-      starts[b * Q5N + j] = -128 * sum;
+      __m256i v = j < nn ? q_load_w(row + b * blockBytes, q4) : _mm256_setzero_si256();
+      int32_t group[8];
+      _mm256_storeu_si256((__m256i *)group, v);
+      int8_t *to = codes + (b * 8 * Q5N + j) * 4;
+      for (int g = 0; g < 8; g++) memcpy(to + g * Q5N * 4, &group[g], 4);
+      // The block's sum: 1 . w per 4-byte lane (vpdpbusd, unsigned ones by signed codes).
+      __m256i lanes = _mm256_dpbusd_epi32(_mm256_setzero_si256(), ones, v);
+      __m128i half = _mm_add_epi32(_mm256_castsi256_si128(lanes), _mm256_extracti128_si256(lanes, 1));
+      half = _mm_add_epi32(half, _mm_shuffle_epi32(half, 0x4E));
+      half = _mm_add_epi32(half, _mm_shuffle_epi32(half, 0xB1));
+      scales[b * Q5N + j] = j < nn ? uk_block_scale(row + b * blockBytes) : 0.0f;
+      starts[b * Q5N + j] = -128 * _mm_cvtsi128_si32(half);
     }
   }
 }
