@@ -4,8 +4,9 @@
 # 16 GB of bf16), converted by llama.cpp's own convert_hf_to_gguf.py to a bf16 GGUF and
 # quantized by its llama-quantize; then, for each canvas and type, in one run on the same
 # weights:
-#   - llama.cpp: llama-diffusion-cli over the whole canvas (one block), the median gap between
-#     its step lines (s/step), the time of its step line 1 (0-based: load and one step), peak RSS;
+#   - llama.cpp: llama-diffusion-cli over the whole canvas (one block, so no block is skipped
+#     and its own "time per step", total / steps, counts every step, the first included, as
+#     Unmask's does), the time of its step line 1 (0-based: load and one step), peak RSS;
 #   - Unmask: `unmask generate --json` (LLaDA's preset, one block of canvas - 32 masks after a
 #     32-token prompt) seconds / steps, wall time minus the steps after the first, peak RSS.
 #     bf16 reads the safetensors folder (a user's checkpoint); the quantized types read the
@@ -62,7 +63,7 @@ wall_s() {
     | awk -F: '{ if (NF == 3) print $1 * 3600 + $2 * 60 + $3; else print $1 * 60 + $2 }'
 }
 machine_line
-echo "steps $STEPS per run; s/step: llama.cpp's median step gap, Unmask's seconds / steps"
+echo "steps $STEPS per run; s/step: each engine's generation time / steps (the first, cold step included)"
 echo "| canvas | weights | llama.cpp s/step | Unmask s/step | llama.cpp / Unmask | first step (load + 1) llama.cpp / Unmask | peak RSS GB llama.cpp / Unmask |"
 echo "|---|---|---|---|---|---|---|"
 prompt=$(printf 'word %.0s' $(seq 1 30))
@@ -78,8 +79,8 @@ import re, sys
 raw = open(sys.argv[1], errors="replace").read()
 ts = {int(m[4]): int(m[0]) * 60 + int(m[1]) + int(m[2]) / 1e3 + int(m[3]) / 1e6
       for m in re.findall(r"(\d+)\.(\d+)\.(\d+)\.(\d+) I \s*diffusion step: (\d+)/", raw)}
-d = sorted(ts[k + 1] - ts[k] for k in ts if k + 1 in ts)
-print("%.3f %.1f" % (d[len(d) // 2], ts[1]) if d else "- -")' "$log/llama.err")
+per = re.findall(r"total time: [0-9.]+ms, time per step: ([0-9.]+)ms", raw)
+print("%.3f %.1f" % (float(per[-1]) / 1000, ts[1]) if per and 1 in ts else "- -")' "$log/llama.err")
     model=$f
     numerics=exact
     if [[ $t == bf16 ]]; then
