@@ -1,3 +1,4 @@
+import UnmaskCore
 import UnmaskModels
 import UnmaskTokenizer
 
@@ -11,9 +12,8 @@ public struct SpecialTokens: Equatable, Sendable {
   /// End of turn of chat models (`<|eot_id|>`, `<|im_end|>`).
   public var eot: Int32?
 
-  /// Token texts recognised as the mask, in order of preference.
-  /// (`|<MASK>|` is Fast-dLLM v2's, id 151665 in its Qwen2.5 tokenizer.)
-  public static let maskTexts = ["<|mdm_mask|>", "<|mask|>", "[MASK]", "<mask>", "|<MASK>|"]
+  /// Token texts recognised as the mask, in order of preference (`maskTokenTexts`).
+  public static let maskTexts = maskTokenTexts
   /// Token texts recognised as end of sequence.
   public static let eosTexts = ["<|endoftext|>", "</s>"]
   /// Token texts recognised as end of turn.

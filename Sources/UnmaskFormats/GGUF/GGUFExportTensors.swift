@@ -65,7 +65,7 @@ struct GGUFExportTensors {
     var matrixTypes: Set<DType> = []
     for entry in entries {
       let tensor = try Self.tensor(entry.name, entry.source, weights: weights)
-      if tensor.shape.count >= 2 { matrixTypes.insert(try Self.dtype(of: entry.source, weights)) }
+      if tensor.shape.count >= 2, let type = tensor.type.dtype { matrixTypes.insert(type) }
       if entry.name == "token_embd.weight" { embeddingRows = tensor.shape[0] }
       list.append(tensor)
     }
@@ -98,16 +98,19 @@ struct GGUFExportTensors {
     }
   }
 
-  private static func dtype(of source: Source, _ weights: any TensorSource) throws -> DType {
-    try weights.tensor(named: source.first).dtype
-  }
-
-  /// The table entry and writer for one GGUF tensor.
+  /// The table entry and writer for one GGUF tensor. Tensors are read through `rowTable`, and
+  /// each writer reads its own view and lets it go: a compressed `.umk` tensor is decoded when
+  /// written and released after, never the whole model at once.
   private static func tensor(_ name: String, _ source: Source, weights: any TensorSource) throws
     -> GGUFWriter.Tensor
   {
     let path = weights.location
-    let view = try weights.tensor(named: source.first)
+    let view = try weights.rowTable(named: source.first)
+    let readable = { (hf: String) -> TensorView in
+      let view = try weights.rowTable(named: hf)
+      view.prepareForReading()
+      return view
+    }
     // Vectors and MoE routers are F32 in the converter's output, whatever the checkpoint's type.
     let keepsFloat32 = view.shape.count == 1 || name.hasSuffix("ffn_gate_inp.weight")
     let widened = keepsFloat32 && view.dtype != .f32
@@ -118,7 +121,7 @@ struct GGUFExportTensors {
     case .whole(let hf):
       let count = widened ? 4 * view.elementCount : view.bytes.count
       return GGUFWriter.Tensor(name: name, type: type, shape: view.shape, byteCount: count) { out in
-        let view = try weights.tensor(named: hf)
+        let view = try readable(hf)
         guard widened else { return try out.write(view.bytes) }
         let floats = UnsafeMutablePointer<Float>.allocate(capacity: max(view.elementCount, 1))
         defer { floats.deallocate() }
@@ -137,7 +140,7 @@ struct GGUFExportTensors {
       return GGUFWriter.Tensor(
         name: name, type: type, shape: view.shape, byteCount: view.bytes.count
       ) { out in
-        let view = try weights.tensor(named: hf)
+        let view = try readable(hf)
         let rowBytes = view.bytes.count / rows
         let half = headDimension / 2
         for r in 0..<rows {
@@ -150,7 +153,7 @@ struct GGUFExportTensors {
       }
     case .experts(let names):
       for expert in names.dropFirst() {
-        let other = try weights.tensor(named: expert)
+        let other = try weights.rowTable(named: expert)
         guard other.dtype == view.dtype, other.shape == view.shape else {
           throw CheckpointError(
             path: path, item: expert,
@@ -161,7 +164,7 @@ struct GGUFExportTensors {
         name: name, type: type, shape: [names.count] + view.shape,
         byteCount: names.count * view.bytes.count
       ) { out in
-        for expert in names { try out.write(try weights.tensor(named: expert).bytes) }
+        for expert in names { try out.write(try readable(expert).bytes) }
       }
     }
   }

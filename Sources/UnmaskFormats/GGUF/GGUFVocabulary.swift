@@ -1,4 +1,5 @@
 import Foundation
+import UnmaskCore
 
 /// A byte-level BPE tokenizer.json (with tokenizer_config.json) as the `tokenizer.ggml.*`
 /// metadata llama.cpp's `convert_hf_to_gguf.py` writes for it (`get_vocab_base`, then
@@ -85,7 +86,7 @@ struct GGUFVocabulary {
       // A mask named nowhere is the tokenizer's own mask token, as Unmask's loaders find it.
       let id =
         key == "mask"
-        ? fromConfig ?? idOf(field) ?? Self.maskTexts.lazy.compactMap(names.firstIndex).first
+        ? fromConfig ?? idOf(field) ?? maskTokenTexts.lazy.compactMap(names.firstIndex).first
         : idOf(field) ?? fromConfig
       if let id {
         metadata.append(("tokenizer.ggml.\(key)_token_id", .unsigned(UInt64(id), bits: 32)))
@@ -125,9 +126,6 @@ struct GGUFVocabulary {
     }
     return adds
   }
-
-  /// Mask token texts (`SpecialTokens.maskTexts`), for a tokenizer that does not name one.
-  static let maskTexts = ["<|mdm_mask|>", "<|mask|>", "[MASK]", "<mask>", "|<MASK>|"]
 
   /// llama.cpp's name for a tokenizer.json `pre_tokenizer`: GPT-2's built-in ByteLevel regex,
   /// or a Split by Llama-3's or Qwen2's regex before a regex-free ByteLevel.
