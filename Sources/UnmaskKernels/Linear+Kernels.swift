@@ -36,7 +36,9 @@ extension Linear {
       ScratchBuffers.with(byteCount: rows * blocks * 4 + rows * k) { scratch in
         let d = scratch.bindMemory(to: Float.self, capacity: rows * blocks)
         let q = (scratch + rows * blocks * 4).bindMemory(to: Int8.self, capacity: rows * k)
-        uk_quantize_q8(c, x, rows, k, q, d)
+        Linear.forEachRowChunk(rows) { r0, r1 in
+          uk_quantize_q8(c, x + r0 * k, r1 - r0, k, q + r0 * k, d + r0 * blocks)
+        }
         let w = base.assumingMemoryBound(to: UInt8.self)
         let q4 = weight.dtype == .q4_0
         Linear.forEachTile(n) { n0, n1 in
@@ -60,7 +62,9 @@ extension Linear {
         var xs = x
         if padBytes > 0 {
           let padded = scratch.bindMemory(to: Float.self, capacity: rows * ldx)
-          for t in 0..<rows { (padded + t * ldx).update(from: x + t * k, count: k) }
+          Linear.forEachRowChunk(rows) { r0, r1 in
+            for t in r0..<r1 { (padded + t * ldx).update(from: x + t * k, count: k) }
+          }
           xs = UnsafePointer(padded)
         }
         if weight.dtype == .f32 {
@@ -72,7 +76,9 @@ extension Linear {
         var xb: UnsafePointer<UInt16>?
         if rounding {
           let buffer = (scratch + padBytes).bindMemory(to: UInt16.self, capacity: rows * ldx)
-          for t in 0..<rows { uk_bf16_from_f32(c, xs + t * ldx, k, buffer + t * ldx) }
+          Linear.forEachRowChunk(rows) { r0, r1 in
+            for t in r0..<r1 { uk_bf16_from_f32(c, xs + t * ldx, k, buffer + t * ldx) }
+          }
           xb = UnsafePointer(buffer)
         }
         Linear.forEachTile(n) { n0, n1 in
@@ -99,12 +105,24 @@ extension Linear {
       let d = scratch.bindMemory(to: Float.self, capacity: 2 * rows * blocks)
       let mins = d + rows * blocks
       let q = (scratch + 2 * rows * blocks * 4).bindMemory(to: Int8.self, capacity: rows * k)
-      uk_quantize_q8_k(x, rows, k, q, d)
-      uk_q8_block_mins(q, d, rows, k, mins)
+      Linear.forEachRowChunk(rows) { r0, r1 in
+        uk_quantize_q8_k(x + r0 * k, r1 - r0, k, q + r0 * k, d + r0 * blocks)
+        uk_q8_block_mins(q + r0 * k, d + r0 * blocks, r1 - r0, k, mins + r0 * blocks)
+      }
       Linear.forEachTile(n) { n0, n1 in
         uk_gemm_kquant(c, type, q, d, mins, rows, k, w, n0, n1, y, n)
       }
     }
+  }
+
+  /// Calls `body(r0, r1)` for consecutive chunks of `rows`, one per thread, for the per-row
+  /// work before a GEMM (quantizing or rounding its input): rows are independent, so the
+  /// result is the same, and at 2 threads on the 120M q8_0 model this was 4.5% of a pass run
+  /// on one thread. Fewer than 16 rows (a step's logit rows) stay on the caller's thread.
+  static func forEachRowChunk(_ rows: Int, _ body: (Int, Int) -> Void) {
+    let chunks = rows < 16 ? 1 : min(ComputeThreads.count, rows)
+    if chunks <= 1 { return body(0, rows) }
+    ComputeThreads.parallelFor(chunks) { i in body(rows * i / chunks, rows * (i + 1) / chunks) }
   }
 
   /// Calls `body(n0, n1)` for consecutive tiles of `columns`, spread over `ComputeThreads`.
