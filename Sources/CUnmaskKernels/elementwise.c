@@ -136,6 +136,40 @@ void uk_quantize_q8(uk_path path, const float *x, long rows, long k, int8_t *q, 
   }
 }
 
+/// 16-bit elements from their byte planes (.umk's `rotateSign` transform undone): v = hi << 8 |
+/// lo, rotated right by one bit. Plain loop, so that each path's copy vectorizes.
+UK_INLINE void uk_join_rotated16_body(const uint8_t *hi, const uint8_t *lo, long count,
+                                      uint16_t *out) {
+  for (long i = 0; i < count; i++) {
+    uint16_t v = (uint16_t)((uint16_t)hi[i] << 8 | lo[i]);
+    out[i] = (uint16_t)((v >> 1) | (v << 15));
+  }
+}
+
+#ifdef UK_X86
+UK_AVX2 static void uk_avx2_join_rotated16(const uint8_t *hi, const uint8_t *lo, long count,
+                                           uint16_t *out) {
+  uk_join_rotated16_body(hi, lo, count, out);
+}
+
+UK_AVX512 static void uk_avx512_join_rotated16(const uint8_t *hi, const uint8_t *lo, long count,
+                                               uint16_t *out) {
+  uk_join_rotated16_body(hi, lo, count, out);
+}
+#endif
+
+void uk_join_rotated16(uk_path path, const uint8_t *hi, const uint8_t *lo, long count,
+                       uint16_t *out) {
+  switch (path) {
+#ifdef UK_X86
+    case UK_PATH_AVX2: uk_avx2_join_rotated16(hi, lo, count, out); return;
+    case UK_PATH_AVX512:
+    case UK_PATH_AVX512_BF16: uk_avx512_join_rotated16(hi, lo, count, out); return;
+#endif
+    default: uk_join_rotated16_body(hi, lo, count, out); return;
+  }
+}
+
 void uk_bf16_from_f32(uk_path path, const float *x, long count, uint16_t *out) {
   switch (path) {
 #ifdef UK_X86

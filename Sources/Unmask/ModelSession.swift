@@ -38,18 +38,35 @@ public final class ModelSession: @unchecked Sendable {
   public let loadSeconds: Double
   /// `generation_config.json`, when the checkpoint ships one: DiffusionGemma's sampler defaults.
   public let generationConfig: JSONValue?
+  /// The checkpoint's weights (kept open while the model reads them).
+  let weights: any TensorSource
 
   /// Opens a model folder, `.safetensors` file, `.umk` file, GGUF file, Hugging Face cache
   /// snapshot or catalog name (see `ModelReference`); `tokenizer` (a tokenizer.json or its
   /// folder), when given, replaces the checkpoint's own tokenizer.
+  ///
+  /// `residency` says how a lossless compressed `.umk` holds its weights while the model runs
+  /// (`WeightResidency`; nil: `WeightResidency.automatic`, compressed only where the decoded
+  /// copy would take more than half the machine's memory); other checkpoints read their
+  /// weights in place either way.
   public static func open(
-    _ reference: String, catalog: ModelCatalog = .standard, tokenizer: URL? = nil
+    _ reference: String, catalog: ModelCatalog = .standard, tokenizer: URL? = nil,
+    residency: WeightResidency? = nil
   ) throws -> ModelSession {
     let start = ContinuousClock.now
     let url = try ModelReference.resolve(reference, catalog: catalog)
     let bundle = try ModelBundle.open(url, tokenizer: tokenizer)
+    if let file = bundle.weights as? UMKFile {
+      file.residency =
+        residency
+        ?? .automatic(for: file, physicalMemory: ProcessInfo.processInfo.physicalMemory)
+    }
     return try ModelSession(bundle: bundle, reference: reference, start: start)
   }
+
+  /// How a compressed `.umk`'s weights are held (`WeightResidency`); `.decoded` for other
+  /// checkpoints, whose weights are read in place.
+  public var residency: WeightResidency { weights.residency }
 
   /// A session over an opened bundle.
   public convenience init(bundle: ModelBundle, reference: String? = nil) throws {
@@ -61,6 +78,7 @@ public final class ModelSession: @unchecked Sendable {
     let source = bundle.location.path
     self.reference = reference
     location = bundle.location
+    weights = bundle.weights
     model = try ModelRegistry.load(bundle)
     tokenizer = try bundle.tokenizerJSON.map {
       try Tokenizer(

@@ -17,9 +17,18 @@ public protocol TensorSource: AnyObject {
   /// instead of all now, so that rows and experts never read are never decoded. Never hand
   /// such a view to code that reads `bytes` without `TensorView.prepare(_:)`.
   func rowTable(named name: String) throws -> TensorView
+  /// The weight of a linear layer called `name`: read only by `Linear`, which may then decode
+  /// it a tile at a time inside each product (`BlockDecodable`) instead of holding it decoded.
+  func linearWeight(named name: String) throws -> TensorView
 }
 
 extension TensorSource {
   /// The tensor as `tensor(named:)` gives it: every byte readable now.
   public func rowTable(named name: String) throws -> TensorView { try tensor(named: name) }
+  /// The tensor as `tensor(named:)` gives it.
+  public func linearWeight(named name: String) throws -> TensorView { try tensor(named: name) }
+
+  /// How compressed weights are held: `UMKFile.residency`; `.decoded` for sources that read
+  /// their tensors in place.
+  public var residency: WeightResidency { (self as? UMKFile)?.residency ?? .decoded }
 }

@@ -52,39 +52,53 @@ extension Linear {
     case .q4_K, .q5_K, .q6_K:
       applyKQuant(c, x, rows: rows, weights: base.assumingMemoryBound(to: UInt8.self), into: y)
     default:
-      // Rows 4 KiB apart land in one L1 set and evict each other inside a tile: such inputs
-      // are copied once with a 64-byte pad per row (a 14% faster GEMM at in = 1024).
-      let ldx = (k * 4) % 1024 == 0 ? k + 16 : k
-      let padBytes = ldx == k ? 0 : rows * ldx * 4
-      let rounding = weight.dtype == .bf16 && path == .avx512BF16
-      let roundBytes = rounding ? rows * ldx * 2 : 0
-      ScratchBuffers.with(byteCount: padBytes + roundBytes) { scratch in
-        var xs = x
-        if padBytes > 0 {
-          let padded = scratch.bindMemory(to: Float.self, capacity: rows * ldx)
-          Linear.forEachRowChunk(rows) { r0, r1 in
-            for t in r0..<r1 { (padded + t * ldx).update(from: x + t * k, count: k) }
-          }
-          xs = UnsafePointer(padded)
-        }
+      withFloatActivations(path, x, rows: rows) { xs, ldx, xb in
         if weight.dtype == .f32 {
           let w = base.assumingMemoryBound(to: Float.self)
           Linear.forEachTile(n) { n0, n1 in uk_gemm_f32(c, xs, ldx, rows, k, w, n0, n1, y, n) }
-          return
-        }
-        let w = base.assumingMemoryBound(to: UInt16.self)
-        var xb: UnsafePointer<UInt16>?
-        if rounding {
-          let buffer = (scratch + padBytes).bindMemory(to: UInt16.self, capacity: rows * ldx)
-          Linear.forEachRowChunk(rows) { r0, r1 in
-            for t in r0..<r1 { uk_bf16_from_f32(c, xs + t * ldx, k, buffer + t * ldx) }
+        } else {
+          let w = base.assumingMemoryBound(to: UInt16.self)
+          Linear.forEachTile(n) { n0, n1 in
+            uk_gemm_bf16(c, xs, xb, ldx, rows, k, w, n0, n1, y, n)
           }
-          xb = UnsafePointer(buffer)
-        }
-        Linear.forEachTile(n) { n0, n1 in
-          uk_gemm_bf16(c, xs, xb, ldx, rows, k, w, n0, n1, y, n)
         }
       }
+    }
+  }
+
+  /// Runs `body(xs, ldx, xb)` with the activations as the f32/bf16 GEMMs read them: `xs`
+  /// (`x`, or a copy with row stride `ldx`) and, for bf16 weights on `.avx512BF16`, `xb`
+  /// (`xs` rounded to bf16, same stride).
+  func withFloatActivations(
+    _ path: KernelPath, _ x: UnsafePointer<Float>, rows: Int,
+    _ body: (UnsafePointer<Float>, Int, UnsafePointer<UInt16>?) -> Void
+  ) {
+    let k = inFeatures
+    let c = path.cPath
+    // Rows 4 KiB apart land in one L1 set and evict each other inside a tile: such inputs
+    // are copied once with a 64-byte pad per row (a 14% faster GEMM at in = 1024).
+    let ldx = (k * 4) % 1024 == 0 ? k + 16 : k
+    let padBytes = ldx == k ? 0 : rows * ldx * 4
+    let rounding = weight.dtype == .bf16 && path == .avx512BF16
+    let roundBytes = rounding ? rows * ldx * 2 : 0
+    ScratchBuffers.with(byteCount: padBytes + roundBytes) { scratch in
+      var xs = x
+      if padBytes > 0 {
+        let padded = scratch.bindMemory(to: Float.self, capacity: rows * ldx)
+        Linear.forEachRowChunk(rows) { r0, r1 in
+          for t in r0..<r1 { (padded + t * ldx).update(from: x + t * k, count: k) }
+        }
+        xs = UnsafePointer(padded)
+      }
+      var xb: UnsafePointer<UInt16>?
+      if rounding {
+        let buffer = (scratch + padBytes).bindMemory(to: UInt16.self, capacity: rows * ldx)
+        Linear.forEachRowChunk(rows) { r0, r1 in
+          for t in r0..<r1 { uk_bf16_from_f32(c, xs + t * ldx, k, buffer + t * ldx) }
+        }
+        xb = UnsafePointer(buffer)
+      }
+      body(xs, ldx, xb)
     }
   }
 

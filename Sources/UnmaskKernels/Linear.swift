@@ -65,13 +65,17 @@ public struct Linear: @unchecked Sendable {
   /// `y[T, out] = x[T, in] · Wᵀ + b`.
   public func apply(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>) {
     guard rows > 0, outFeatures > 0 else { return }
-    // A weight decoded on first use (an expert of a compressed .umk): the first product that
-    // needs it decodes it; later calls find it ready.
-    if weight.readsOnDemand { weight.prepareForReading() }
     let path = KernelPath.current
-    if path != .blas, Linear.hasKernel(for: weight.dtype) {
+    let kernels = path != .blas && Linear.hasKernel(for: weight.dtype)
+    if kernels, let stream = streamedRows {
+      applyStreamed(stream, path, x, rows: rows, into: y)
+    } else if kernels {
+      // A weight decoded on first use (an expert of a compressed .umk): the first product
+      // that needs it decodes it; later calls find it ready.
+      if weight.readsOnDemand { weight.prepareForReading() }
       applyThroughKernels(path, x, rows: rows, into: y)
     } else {
+      if weight.readsOnDemand { weight.prepareForReading() }
       applyThroughBLAS(x, rows: rows, into: y)
     }
     if let bias {

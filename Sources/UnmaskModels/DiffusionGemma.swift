@@ -57,7 +57,7 @@ public final class DiffusionGemmaModel: MaskedDiffusionModel, CanvasDecoder {
     weights.ignore {
       $0.hasPrefix("model.encoder.vision_tower.") || $0.hasPrefix("model.encoder.embed_vision.")
     }
-    let embedding = try weights.tensor(
+    let embedding = try weights.tiedTable(
       "model.decoder.embed_tokens.weight", shape: [config.vocabularySize, d])
     func norm(_ name: String, _ width: Int = d, affine: Bool = true) throws -> RMSNorm {
       try weights.rmsNorm(name, dimension: width, epsilon: eps, affine: affine)

@@ -157,7 +157,7 @@ public final class LLaDAModel: TransformerStackModel {
     let embeddingName = "model.transformer.wte.weight"
     let embedding =
       config.weightTying
-      ? try weights.tensor(embeddingName, shape: [config.embeddingRows, d])
+      ? try weights.tiedTable(embeddingName, shape: [config.embeddingRows, d])
       : try weights.rowTable(embeddingName, shape: [config.embeddingRows, d])
     var blocks: [TransformerBlock] = []
     for i in 0..<config.nLayers {

@@ -152,7 +152,7 @@ extension TransformerStack {
     let embeddingName = "model.embed_tokens.weight"
     let embedding =
       config.tieWordEmbeddings
-      ? try weights.tensor(embeddingName, shape: [config.vocabSize, d])
+      ? try weights.tiedTable(embeddingName, shape: [config.vocabSize, d])
       : try weights.rowTable(embeddingName, shape: [config.vocabSize, d])
     var blocks: [TransformerBlock] = []
     for i in 0..<config.numHiddenLayers {

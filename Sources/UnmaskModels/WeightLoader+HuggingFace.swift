@@ -10,7 +10,7 @@ extension WeightLoader {
     -> TensorView
   {
     tied
-      ? try tensor(name, shape: [rows, model]) : try rowTable(name, shape: [rows, model])
+      ? try tiedTable(name, shape: [rows, model]) : try rowTable(name, shape: [rows, model])
   }
 
   /// Llama-style projections `prefix.q_proj` `[H·d, model]`, `prefix.k_proj` and

@@ -30,6 +30,13 @@ public final class WeightLoader {
     try checked(name, shape: shape) { try source.rowTable(named: name) }
   }
 
+  /// An embedding table that the head multiplies by as well (tied): read by rows
+  /// (`convertRows`) and by `Linear` only, so it is loaded as a linear weight
+  /// (`TensorSource.linearWeight(named:)`) and may stay compressed.
+  public func tiedTable(_ name: String, shape: [Int]) throws -> TensorView {
+    try checked(name, shape: shape) { try source.linearWeight(named: name) }
+  }
+
   private func checked(_ name: String, shape: [Int]?, _ view: () throws -> TensorView) throws
     -> TensorView
   {
@@ -60,9 +67,11 @@ public final class WeightLoader {
   ) throws -> Linear {
     // Quantized tensors keep their logical shape in the table, so the check is the same.
     let shape = [out, inFeatures]
+    let weightName = "\(name).weight"
     let weight =
       deferred
-      ? try rowTable("\(name).weight", shape: shape) : try tensor("\(name).weight", shape: shape)
+      ? try rowTable(weightName, shape: shape)
+      : try checked(weightName, shape: shape) { try source.linearWeight(named: weightName) }
     let biasView = try tensor("\(name).bias", shape: [out], if: bias)
     return try shapeChecked { try Linear(weight: weight, bias: biasView) }
   }

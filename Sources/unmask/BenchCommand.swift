@@ -9,6 +9,6 @@ struct BenchCommand: ParsableCommand {
     abstract: "Benchmarks that print ratios against baselines measured in the same run.",
     subcommands: [
       BenchForwardCommand.self, BenchConvertCommand.self, BenchTraceCommand.self,
-      BenchGenerateCommand.self, BenchSyntheticCommand.self,
+      BenchGenerateCommand.self, BenchSyntheticCommand.self, BenchResidentCommand.self,
     ])
 }

@@ -246,3 +246,4 @@ func cpuModelName() -> String {
 
 extension KernelPath: ExpressibleByArgument {}
 extension Numerics: ExpressibleByArgument {}
+extension WeightResidency: ExpressibleByArgument {}

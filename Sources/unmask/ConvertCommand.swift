@@ -55,7 +55,10 @@ struct ConvertCommand: ParsableCommand {
   @Option(help: "Cast floating tensors before storing.")
   var dtype: UMKDTypeChoice = .keep
 
-  @Option(help: "Elements per independently decodable chunk, 1-1048576.")
+  @Option(
+    help:
+      "Elements per independently decodable chunk, 1-1048576 (a matrix's chunks are whole rows within it, a multiple of 32 rows where they can be)."
+  )
   var chunk = 1 << 17
 
   @Option(help: "Worker threads (default: all cores).")

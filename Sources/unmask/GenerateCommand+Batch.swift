@@ -49,6 +49,7 @@ extension GenerateCommand {
           positionsComputed: result.positionsComputed,
           positionsWithoutCache: result.positionsWithoutCache)
         report.countWork(of: session.model)
+        report.resident = session.residency.rawValue
         var object =
           try JSONSerialization.jsonObject(with: encoder.encode(report)) as? [String: Any] ?? [:]
         object["index"] = index

@@ -148,6 +148,7 @@ struct GenerateCommand: ParsableCommand {
         positionsComputed: result.positionsComputed,
         positionsWithoutCache: result.positionsWithoutCache)
       report.countWork(of: session.model)
+      report.resident = session.residency.rawValue
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
       print(String(decoding: try encoder.encode(report), as: UTF8.self))
@@ -182,6 +183,7 @@ struct GenerateCommand: ParsableCommand {
         "steps_count": settings.blockLayout.isGrid ? "per block" : "in all",
         "numerics": Numerics(of: KernelPath.current).rawValue,
         "kernel": KernelPath.current.rawValue,
+        "resident": session.residency.rawValue,
       ],
       tokenText: session.tokenText)
     let recorder = try TraceRecorder(directory: directory, run: info)
@@ -261,6 +263,8 @@ struct GenerateReport: Encodable {
   /// The numerics that ran (`exact`, `fast`) and the kernel path that gave them.
   var numerics = Numerics(of: KernelPath.current).rawValue
   var kernel = KernelPath.current.rawValue
+  /// How a compressed `.umk`'s weights were held (`--resident`): the same numbers either way.
+  var resident = WeightResidency.decoded.rawValue
 
   /// Fills the GFLOP figures from the position counts, at `model`'s cost per position.
   mutating func countWork(of model: any MaskedDiffusionModel) {
@@ -278,6 +282,6 @@ struct GenerateReport: Encodable {
     case positionsComputed = "positions_computed"
     case positionsWithoutCache = "positions_without_cache"
     case gflopComputed = "gflop_computed", gflopWithoutCache = "gflop_without_cache"
-    case numerics, kernel
+    case numerics, kernel, resident
   }
 }

@@ -35,6 +35,13 @@ struct ModelOptions: ParsableArguments {
     ))
   var numerics: Numerics?
 
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "How a lossless compressed .umk holds its weights: decoded (decoded once at load; the fastest products) or compressed (linear weights stay compressed and are decoded a tile at a time inside each product: resident memory near the file's size, about 0.66x of bf16). Default: compressed where the decoded weights would take more than half the machine's memory, else decoded. Same results either way."
+    ))
+  var resident: WeightResidency?
+
   func validate() throws {
     if numerics != nil, kernel != nil {
       throw ValidationError("--numerics and --kernel both choose the kernel path: give one")
@@ -47,10 +54,11 @@ struct ModelOptions: ParsableArguments {
     }
   }
 
-  /// Applies `--threads`, `--kernel` or `--numerics`, and opens the model.
+  /// Applies `--threads`, `--kernel` or `--numerics`, and opens the model (`--resident`).
   func open() throws -> ModelSession {
     if let threads { ComputeThreads.set(threads) }
     if let kernel = kernel ?? numerics?.kernelPath { try KernelPath.setDefault(kernel) }
-    return try ModelSession.open(model, tokenizer: tokenizer.map { URL(fileURLWithPath: $0) })
+    return try ModelSession.open(
+      model, tokenizer: tokenizer.map { URL(fileURLWithPath: $0) }, residency: resident)
   }
 }

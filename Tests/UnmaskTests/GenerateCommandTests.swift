@@ -118,6 +118,38 @@ struct GenerateCommandTests {
     #expect(result.stderr.contains("--numerics and --kernel"), "\(result.stderr)")
   }
 
+  /// `--resident compressed` runs a lossless `.umk` with its linear weights kept compressed:
+  /// the same tokens as decoded, and the report and the trace say which ran.
+  @Test func residencyIsChosenAndRecorded() throws {
+    let folder = Fixtures.temporary("resident")
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let umk = folder + "/tiny-llada.umk"
+    let converted = try UnmaskTool.run(["convert", Fixtures.model("tiny-llada"), umk])
+    #expect(converted.status == 0, "\(converted.stderr)")
+    let result = try UnmaskTool.run(
+      [
+        "generate", "--model", umk, "--prompt", "The quick brown fox", "--json", "--length", "12",
+        "--steps", "6", "--trace", folder + "/trace", "--resident", "compressed",
+      ])
+    #expect(result.status == 0, "\(result.stderr)")
+    let kept = try #require(
+      try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+    #expect(kept["resident"] as? String == "compressed")
+    let run = try JSONSerialization.jsonObject(
+      with: Data(contentsOf: URL(fileURLWithPath: folder + "/trace/run.json")))
+    let extra = try #require((run as? [String: Any])?["extra"] as? [String: Any])
+    #expect(extra["resident"] as? String == "compressed")
+    let decoded = try generateJSON(["--length", "12", "--steps", "6", "--resident", "decoded"])
+    #expect(decoded["resident"] as? String == "decoded")
+    #expect(kept["tokens"] as? [Int] == decoded["tokens"] as? [Int])
+
+    let bad = try UnmaskTool.run(
+      ["generate", "--model", umk, "--prompt", "x", "--resident", "sideways"])
+    #expect(bad.status != 0)
+    #expect(bad.stderr.contains("--resident"), "\(bad.stderr)")
+  }
+
   @Test func jsonReportsTheTraceFolder() throws {
     let folder = Fixtures.temporary("trace")
     defer { try? FileManager.default.removeItem(atPath: folder) }

@@ -55,6 +55,11 @@ void uk_gemm_bf16(uk_path path, const float *x, const uint16_t *xb, long ldx, lo
 /// the same bits.
 void uk_bf16_from_f32(uk_path path, const float *x, long count, uint16_t *out);
 
+/// Joins 16-bit elements from two byte planes: out[i] = rotr1(hi[i] << 8 | lo[i]) (the inverse
+/// of .umk's `rotateSign` split for bf16/f16). Every path gives the same bits.
+void uk_join_rotated16(uk_path path, const uint8_t *hi, const uint8_t *lo, long count,
+                       uint16_t *out);
+
 /// Quantizes activations to q8 per block of 32, as ggml's quantize_row_q8_0 does
 /// (d = max|x| / 127, q = round(x / d)) except that `d` stays float32: `q` is [rows, k],
 /// `d` is [rows, k / 32]. k must be a multiple of 32. Every path gives the same bits.

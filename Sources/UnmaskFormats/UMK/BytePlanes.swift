@@ -1,3 +1,5 @@
+import UnmaskKernels
+
 /// Splitting elements into byte planes and back: the transform that lets an entropy coder see
 /// a float's exponent on its own.
 ///
@@ -60,10 +62,7 @@ enum BytePlanes {
       let hi = planes[0]
       let lo = planes[1]
       if rotate {
-        for i in 0..<count {
-          let v = UInt16(hi[i]) << 8 | UInt16(lo[i])
-          out[i] = ((v >> 1) | (v << 15)).littleEndian
-        }
+        FloatConversion.joinRotated16(hi: hi, lo: lo, count: count, into: out)
       } else {
         for i in 0..<count { out[i] = (UInt16(hi[i]) << 8 | UInt16(lo[i])).littleEndian }
       }

@@ -10,12 +10,12 @@ import UnmaskKernels
 /// dropped), so a corrupt chunk is an error at load time, as with `tensor(named:)`, and the
 /// later decodes of the same bytes cannot fail. The decoded tensor lives in anonymous pages
 /// that use no memory until a chunk is written into them.
-final class LazyPlanesTensor: OnDemandBytes, @unchecked Sendable {
-  private let file: MappedFile
-  private let entry: UMKTensorEntry
+class LazyPlanesTensor: OnDemandBytes, @unchecked Sendable {
+  let file: MappedFile
+  let entry: UMKTensorEntry
   private let pages: UnsafeMutableRawPointer
   private let mappedLength: Int
-  private let chunkBytes: Int
+  let chunkBytes: Int
   private let lock = NSLock()
   private var ready: [Bool]
   private let decoder = ChunkDecoder()
@@ -23,15 +23,27 @@ final class LazyPlanesTensor: OnDemandBytes, @unchecked Sendable {
   /// The decoded tensor's bytes; read a range only after `prepare` has made it readable.
   let bytes: UnsafeRawBufferPointer
 
+  /// Whether the mapping's compressed pages are dropped once decoded (not when they are read
+  /// again and again: `StreamedPlanesTensor`).
+  let releasesCompressedPages: Bool
+
   /// Validates every chunk of `entry` (its checksum too, with `checkChunks`), then reserves
   /// the pages for the decoded tensor. Throws a `UMKParseError` naming a bad chunk.
-  init(file: MappedFile, entry: UMKTensorEntry, checkChunks: Bool) throws {
+  /// `releasingCompressedPages` drops the chunks' compressed pages of the mapping once each is
+  /// decoded (here and in `prepare`).
+  init(
+    file: MappedFile, entry: UMKTensorEntry, checkChunks: Bool,
+    releasingCompressedPages: Bool = true
+  ) throws {
     let stored = file.slice(entry.offset..<(entry.offset + entry.storedLength))
     let start = entry.offset
     try PlanesDecoder.validate(entry, stored: stored, checkChunks: checkChunks) { range in
-      file.release((start + range.lowerBound)..<(start + range.upperBound))
+      if releasingCompressedPages {
+        file.release((start + range.lowerBound)..<(start + range.upperBound))
+      }
     }
-    file.release(start..<(start + entry.storedLength))
+    if releasingCompressedPages { file.release(start..<(start + entry.storedLength)) }
+    releasesCompressedPages = releasingCompressedPages
     mappedLength = max(entry.byteCount, 1)
     guard
       let mapped = mmap(
@@ -72,7 +84,7 @@ final class LazyPlanesTensor: OnDemandBytes, @unchecked Sendable {
         failure == nil,
         "\(file.path): \(entry.name): chunk \(c) no longer decodes (\(failure ?? "")): "
           + "was the file changed while in use?")
-      file.release(stored)
+      if releasesCompressedPages { file.release(stored) }
       ready[c] = true
     }
   }

@@ -32,6 +32,9 @@ public final class UMKFile: TensorSource {
   public let tensorNames: [String]
   /// Whether `tensor(named:)` checks chunk checksums of compressed tensors (default true).
   public var checkChunksOnLoad = true
+  /// How compressed tensors that a model reads through `Linear` or row by row are held: set
+  /// before the model loads (`ModelSession.open(residency:)`).
+  public var residency = WeightResidency.decoded
 
   private let index: [String: Int]
   private let lock = NSLock()
@@ -129,6 +132,25 @@ public final class UMKFile: TensorSource {
   /// (`LazyPlanesTensor`; every chunk is still checked here, so a bad file fails now). A tensor
   /// already decoded whole is shared as is.
   public func rowTable(named name: String) throws -> TensorView {
+    try onDemand(name, keepingCompressedPages: false)
+  }
+
+  /// A linear layer's weight: with `residency == .compressed`, a compressed tensor stays
+  /// compressed and `Linear` decodes it a tile at a time (a `StreamedPlanesTensor`, whose
+  /// compressed pages stay mapped, since every product reads them); otherwise as
+  /// `tensor(named:)`.
+  public func linearWeight(named name: String) throws -> TensorView {
+    residency == .compressed
+      ? try onDemand(name, keepingCompressedPages: true) : try tensor(named: name)
+  }
+
+  /// Tensor `name` decoded where it is read: a `StreamedPlanesTensor` under
+  /// `residency == .compressed` (which a `Linear` streams), else a `LazyPlanesTensor`; raw and
+  /// already decoded tensors as `tensor(named:)` gives them. The compressed pages of the mapping
+  /// are dropped once checked (and again after each chunk decoded in place) unless
+  /// `keepingCompressedPages`: an embedding table's are read only for the canvas's rows, a
+  /// linear weight's at every product.
+  private func onDemand(_ name: String, keepingCompressedPages: Bool) throws -> TensorView {
     guard let i = index[name] else {
       throw CheckpointError(path: location, item: name, "no such tensor")
     }
@@ -138,7 +160,15 @@ public final class UMKFile: TensorSource {
     lock.unlock()
     if entry.encoding == .raw || cached != nil { return try tensor(named: name) }
     do {
-      let lazy = try LazyPlanesTensor(file: file, entry: entry, checkChunks: checkChunksOnLoad)
+      let release = !keepingCompressedPages
+      let lazy =
+        residency == .compressed
+        ? try StreamedPlanesTensor(
+          file: file, entry: entry, checkChunks: checkChunksOnLoad,
+          releasingCompressedPages: release)
+        : try LazyPlanesTensor(
+          file: file, entry: entry, checkChunks: checkChunksOnLoad,
+          releasingCompressedPages: release)
       return TensorView(
         name: name, dtype: entry.dtype, shape: entry.shape, bytes: lazy.bytes, owner: lazy)
     } catch let error as UMKParseError {

@@ -113,14 +113,16 @@ public enum UMKWriter {
       try out.pad(to: 8)
       let width = prepared.dtype.blockBytes
       let transform: UMKTransform = prepared.dtype.isFloatingPoint ? .rotateSign : .none
+      let chunkElements = encoder.options.chunkElements(forShape: view.shape)
       let (chunks, data) = encoder.encode(
         bytes,
-        dtype: DTypeWidth(elements: bytes.count / width, width: width, transform: transform))
+        dtype: DTypeWidth(elements: bytes.count / width, width: width, transform: transform),
+        chunkElements: chunkElements)
       entry.encoding = .planes
       entry.offset = out.position
       entry.planeCount = width
       entry.transform = transform
-      entry.chunkElements = encoder.options.chunkElements
+      entry.chunkElements = chunkElements
       var position = 0
       entry.chunks = chunks.map { chunk in
         var chunk = chunk
