@@ -14,6 +14,8 @@ struct GoldenSequence: Decodable {
   var file: String?
   var raw_file: String?
   var shifted_file: String?
+  /// Block-causal sequences (LLaDA2's goldens): generate()'s mask over blocks of this length.
+  var block_length: Int?
 }
 
 struct GoldenLogits: Decodable {

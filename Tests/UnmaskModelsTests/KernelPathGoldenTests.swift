@@ -48,30 +48,52 @@ struct BF16ReferenceGaps: Decodable {
 }
 
 /// `--numerics fast` (issue 29) is held to the reference model's own bfloat16 error: on each
-/// golden fixture with a bf16 reference gap, fast's largest logit gap to the float32 golden is
-/// no larger than the reference's, sequence by sequence. Both gaps are printed. (On a CPU
-/// without AVX512-BF16, fast is the exact path and the margin is wide.)
+/// golden fixture with a bf16 reference gap (dense LLaDA and Dream, LLaDA-MoE, LLaDA2), fast's
+/// largest logit gap to the float32 golden is no larger than the reference's: sequence by
+/// sequence for dense models, over the fixture for mixtures of experts (below). Both gaps are
+/// printed. (On a CPU without AVX512-BF16, fast is the exact path and the margin is wide.)
 @Test func fastNumericsStayWithinTheReferencesOwnBF16Error() throws {
   let gaps = try JSONDecoder().decode(
     BF16ReferenceGaps.self, from: Data(contentsOf: Fixtures.golden("bf16-reference-gaps.json")))
-  #expect(Set(gaps.fixtures.keys) == ["llada", "llada-gqa", "dream"])
+  #expect(
+    Set(gaps.fixtures.keys) == [
+      "llada", "llada-gqa", "dream", "llada-moe", "llada-moe-shared", "llada2", "llada2-variant",
+    ])
   let path = Numerics.fast.kernelPath
   for (name, fixture) in gaps.fixtures.sorted(by: { $0.key < $1.key }) {
     let golden = try JSONDecoder().decode(
       GoldenLogits.self, from: Data(contentsOf: Fixtures.golden("logits-\(name).json")))
     #expect(golden.fixture == fixture.fixture)
     let model = try ModelRegistry.load(contentsOf: Fixtures.model(golden.fixture))
+    #expect(golden.sequences.count == fixture.sequences.count, "\(name)")
+    // A mixture of experts makes discrete choices: where two experts' scores nearly tie, any
+    // rounding of the activations may flip one, and a flip moves logits by whole units. The
+    // reference in bfloat16 flips on some sequences (gaps up to 31 on tiny-llada2-variant),
+    // fast on others, so such a fixture is held as a whole: fast's worst gap over its
+    // sequences against the reference's worst. Dense fixtures are held sequence by sequence.
+    let routed = model.expertLoad != nil
+    var worst: (fast: Float, reference: Float) = (0, 0)
     for sequence in golden.sequences {
       let file = try #require(sequence.shifted_file ?? sequence.file)
       let reference = try NumPyFile.readFloat32(
         Data(contentsOf: Fixtures.golden(file)), source: file)
-      let ours = try KernelPath.with(path) { try model.logits(for: sequence.input_ids) }
+      // LLaDA2's goldens include generate()'s block-causal mask.
+      let mask: AttentionMask =
+        sequence.block_length.map { .blockCausal(blockLength: $0) } ?? .full
+      let ours = try KernelPath.with(path) {
+        try model.logits(for: ForwardRequest(tokens: sequence.input_ids, mask: mask))[0]
+      }
       let (gap, _) = worstGap(ours.values, reference.values)
       let bound = try #require(fixture.sequences[sequence.name]?.gap, "\(name) \(sequence.name)")
       print(
         "numerics fast (\(path.rawValue)) \(name) \(sequence.name): max logit gap \(gap); "
           + "the reference in bfloat16: \(bound)")
-      #expect(gap <= bound, "\(name) \(sequence.name)")
+      worst = (max(worst.fast, gap), max(worst.reference, bound))
+      if !routed { #expect(gap <= bound, "\(name) \(sequence.name)") }
     }
+    print(
+      "numerics fast (\(path.rawValue)) \(name): worst gap \(worst.fast); "
+        + "the reference in bfloat16: \(worst.reference)")
+    #expect(worst.fast <= worst.reference, "\(name)")
   }
 }
