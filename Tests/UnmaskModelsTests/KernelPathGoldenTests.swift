@@ -48,7 +48,8 @@ struct BF16ReferenceGaps: Decodable {
 }
 
 /// `--numerics fast` (issue 29) is held to the reference model's own bfloat16 error: on each
-/// golden fixture with a bf16 reference gap (dense LLaDA and Dream, LLaDA-MoE, LLaDA2), fast's
+/// golden fixture with a bf16 reference gap (dense LLaDA and Dream, LLaDA-MoE, LLaDA2, SDAR,
+/// Fast-dLLM v2, a2d-qwen3), fast's
 /// largest logit gap to the float32 golden is no larger than the reference's: sequence by
 /// sequence for dense models, over the fixture for mixtures of experts (below). Both gaps are
 /// printed. (On a CPU without AVX512-BF16, fast is the exact path and the margin is wide.)
@@ -58,6 +59,7 @@ struct BF16ReferenceGaps: Decodable {
   #expect(
     Set(gaps.fixtures.keys) == [
       "llada", "llada-gqa", "dream", "llada-moe", "llada-moe-shared", "llada2", "llada2-variant",
+      "sdar", "fast-dllm-v2", "a2d-qwen3",
     ])
   let path = Numerics.fast.kernelPath
   for (name, fixture) in gaps.fixtures.sorted(by: { $0.key < $1.key }) {
@@ -74,14 +76,19 @@ struct BF16ReferenceGaps: Decodable {
     let routed = model.expertLoad != nil
     var worst: (fast: Float, reference: Float) = (0, 0)
     for sequence in golden.sequences {
-      let file = try #require(sequence.shifted_file ?? sequence.file)
+      // The block-diffusion goldens are raw (unshifted) rows, the others the rows Unmask reads.
+      let file = try #require(sequence.shifted_file ?? sequence.file ?? sequence.raw_file)
       let reference = try NumPyFile.readFloat32(
         Data(contentsOf: Fixtures.golden(file)), source: file)
-      // LLaDA2's goldens include generate()'s block-causal mask.
-      let mask: AttentionMask =
-        sequence.block_length.map { .blockCausal(blockLength: $0) } ?? .full
+      // LLaDA2's and the block-diffusion goldens include a block-causal mask.
+      let request = ForwardRequest(
+        tokens: sequence.input_ids,
+        mask: sequence.block_length.map { .blockCausal(blockLength: $0) } ?? .full)
       let ours = try KernelPath.with(path) {
-        try model.logits(for: ForwardRequest(tokens: sequence.input_ids, mask: mask))[0]
+        if sequence.file == nil, sequence.shifted_file == nil {
+          return try #require(model as? any TransformerStackModel).rawLogits(for: request)[0]
+        }
+        return try model.logits(for: request)[0]
       }
       let (gap, _) = worstGap(ours.values, reference.values)
       let bound = try #require(fixture.sequences[sequence.name]?.gap, "\(name) \(sequence.name)")
