@@ -1,7 +1,6 @@
 import Foundation
 import Testing
 
-import UnmaskCore
 @testable import UnmaskKernels
 
 /// A weight held as blocks that are "decoded" by copying, standing in for a compressed `.umk`
@@ -55,22 +54,6 @@ final class CopiedBlocks: BlockDecodable, @unchecked Sendable {
   }
 }
 
-/// `y = x · Wᵀ` for `linear` on `path`.
-private func product(_ linear: Linear, _ x: [Float], rows: Int, on path: KernelPath) throws
-  -> [Float]
-{
-  var y = [Float](repeating: .nan, count: rows * linear.outFeatures)
-  try KernelPath.with(path) {
-    x.withUnsafeBufferPointer { xp in
-      y.withUnsafeMutableBufferPointer {
-        // swift-format-ignore: NeverForceUnwrap
-        linear.apply(xp.baseAddress!, rows: rows, into: $0.baseAddress!)
-      }
-    }
-  }
-  return y
-}
-
 /// A weight kept compressed is multiplied a tile of blocks at a time (`Linear+Streamed.swift`),
 /// never decoded in place, and gives the decoded weight's product bit for bit on every kernel
 /// path; a view of part of the tensor (an expert of a stack) streams when it starts on a block.
@@ -78,16 +61,15 @@ private func product(_ linear: Linear, _ x: [Float], rows: Int, on path: KernelP
 func streamedWeightsGiveTheDecodedProduct(dtype: DType) throws {
   let (n, k, rows) = (300, 96, 37)
   let (plain, _) = randomWeight(dtype, n: n, k: k, seed: 11)
-  var generator = SplitMix64(seed: 12)
-  let x = (0..<(rows * k)).map { _ in generator.nextUniform(scale: 1) }
+  let x = randomActivations(rows: rows, k: k, seed: 12)
   let rowBytes = k * dtype.blockBytes
   for path in KernelPath.available where path != .blas {
     let blocks = CopiedBlocks(plain, blockBytes: 32 * rowBytes)
     let whole = try Linear(weight: blocks.view(dtype, rows: 0..<n, k: k))
     #expect(whole.streamedRows?.rowsPerBlock == 32)
     #expect(
-      try product(whole, x, rows: rows, on: path)
-        == product(Linear(weight: plain), x, rows: rows, on: path), "\(path)")
+      try run(whole, x, rows: rows, on: path)
+        == run(Linear(weight: plain), x, rows: rows, on: path), "\(path)")
     #expect(blocks.streamedBlocks == 10, "\(path): 300 rows are 10 blocks of 32")
     #expect(blocks.preparedBytes == 0, "\(path)")
 
@@ -99,7 +81,7 @@ func streamedWeightsGiveTheDecodedProduct(dtype: DType) throws {
         owner: nil))
     #expect(part.streamedRows?.firstBlock == 2)
     #expect(
-      try product(part, x, rows: rows, on: path) == product(expected, x, rows: rows, on: path))
+      try run(part, x, rows: rows, on: path) == run(expected, x, rows: rows, on: path))
     #expect(blocks.preparedBytes == 0)
   }
 }
@@ -109,22 +91,21 @@ func streamedWeightsGiveTheDecodedProduct(dtype: DType) throws {
 @Test func weightsWhoseRowsCrossBlocksAreDecodedInPlace() throws {
   let (n, k, rows) = (64, 96, 5)
   let (plain, _) = randomWeight(.bf16, n: n, k: k, seed: 21)
-  var generator = SplitMix64(seed: 22)
-  let x = (0..<(rows * k)).map { _ in generator.nextUniform(scale: 1) }
+  let x = randomActivations(rows: rows, k: k, seed: 22)
   let path = KernelPath.best
-  let expected = try product(Linear(weight: plain), x, rows: rows, on: path)
+  let expected = try run(Linear(weight: plain), x, rows: rows, on: path)
 
   let cut = CopiedBlocks(plain, blockBytes: 1000)
   let cutLinear = try Linear(weight: cut.view(.bf16, rows: 0..<n, k: k))
   #expect(cutLinear.streamedRows == nil)
-  #expect(try product(cutLinear, x, rows: rows, on: path) == expected)
+  #expect(try run(cutLinear, x, rows: rows, on: path) == expected)
   #expect(cut.streamedBlocks == 0)
   #expect(cut.preparedBytes == n * k * 2)
 
   let offset = CopiedBlocks(plain, blockBytes: 32 * k * 2)
   let inside = try Linear(weight: offset.view(.bf16, rows: 16..<48, k: k))
   #expect(inside.streamedRows == nil)
-  _ = try product(inside, x, rows: rows, on: path)
+  _ = try run(inside, x, rows: rows, on: path)
   #expect(offset.streamedBlocks == 0)
   #expect(offset.preparedBytes == 32 * k * 2)
 }
