@@ -50,13 +50,13 @@ extension Linear {
     let rowBytes = k * weight.dtype.blockBytes
     let blockBytes = stream.rowsPerBlock * rowBytes
     // A work item is at least `tileColumns` rows (a block of the 120M model's weights is 128
-    // rows; of LLaDA-8B's, 32 or 10) and, where a few more blocks allow, a multiple of 32 rows,
-    // so that its GEMM runs full panels (10-row blocks: 16 to an item, not 10).
+    // rows; of LLaDA-8B's, 32) and, where a few more blocks allow, a multiple of 32 rows, so
+    // that its GEMM runs full panels (10-row blocks of an older file: 16 to an item, not 10).
     let rowsPerBlock = stream.rowsPerBlock
     let fewest = max(1, (Linear.tileColumns + rowsPerBlock - 1) / rowsPerBlock)
     let blocksPerItem =
       (fewest...(2 * fewest)).first { $0 * rowsPerBlock % 32 == 0 } ?? fewest
-    let itemRows = blocksPerItem * stream.rowsPerBlock
+    let itemRows = blocksPerItem * rowsPerBlock
     let items = (n + itemRows - 1) / itemRows
     let isF32 = weight.dtype == .f32
     withFloatActivations(path, x, rows: rows) { xs, ldx, xb in
@@ -64,7 +64,7 @@ extension Linear {
         let r0 = i * itemRows
         let r1 = min(n, r0 + itemRows)
         ScratchBuffers.with(byteCount: itemRows * rowBytes) { tile in
-          let blocks = (r1 - r0 + stream.rowsPerBlock - 1) / stream.rowsPerBlock
+          let blocks = (r1 - r0 + rowsPerBlock - 1) / rowsPerBlock
           for b in 0..<blocks {
             stream.source.decodeBlock(
               stream.firstBlock + i * blocksPerItem + b, into: tile + b * blockBytes)

@@ -68,15 +68,17 @@ public struct Linear: @unchecked Sendable {
     let path = KernelPath.current
     let kernels = path != .blas && Linear.hasKernel(for: weight.dtype)
     if kernels, let stream = streamedRows {
+      // A weight kept compressed (`--resident compressed`): decoded a tile at a time.
       applyStreamed(stream, path, x, rows: rows, into: y)
-    } else if kernels {
+    } else {
       // A weight decoded on first use (an expert of a compressed .umk): the first product
       // that needs it decodes it; later calls find it ready.
       if weight.readsOnDemand { weight.prepareForReading() }
-      applyThroughKernels(path, x, rows: rows, into: y)
-    } else {
-      if weight.readsOnDemand { weight.prepareForReading() }
-      applyThroughBLAS(x, rows: rows, into: y)
+      if kernels {
+        applyThroughKernels(path, x, rows: rows, into: y)
+      } else {
+        applyThroughBLAS(x, rows: rows, into: y)
+      }
     }
     if let bias {
       bias.withUnsafeBufferPointer { b in
