@@ -38,8 +38,9 @@ public final class ModelSession: @unchecked Sendable {
   public let loadSeconds: Double
   /// `generation_config.json`, when the checkpoint ships one: DiffusionGemma's sampler defaults.
   public let generationConfig: JSONValue?
-  /// The checkpoint's weights (kept open while the model reads them).
-  let weights: any TensorSource
+  /// How a compressed `.umk`'s weights are held (`WeightResidency`); `.decoded` for other
+  /// checkpoints, whose weights are read in place.
+  public let residency: WeightResidency
 
   /// Opens a model folder, `.safetensors` file, `.umk` file, GGUF file, Hugging Face cache
   /// snapshot or catalog name (see `ModelReference`); `tokenizer` (a tokenizer.json or its
@@ -64,10 +65,6 @@ public final class ModelSession: @unchecked Sendable {
     return try ModelSession(bundle: bundle, reference: reference, start: start)
   }
 
-  /// How a compressed `.umk`'s weights are held (`WeightResidency`); `.decoded` for other
-  /// checkpoints, whose weights are read in place.
-  public var residency: WeightResidency { weights.residency }
-
   /// A session over an opened bundle.
   public convenience init(bundle: ModelBundle, reference: String? = nil) throws {
     try self.init(
@@ -78,7 +75,7 @@ public final class ModelSession: @unchecked Sendable {
     let source = bundle.location.path
     self.reference = reference
     location = bundle.location
-    weights = bundle.weights
+    residency = (bundle.weights as? UMKFile)?.residency ?? .decoded
     model = try ModelRegistry.load(bundle)
     tokenizer = try bundle.tokenizerJSON.map {
       try Tokenizer(

@@ -27,8 +27,4 @@ extension TensorSource {
   public func rowTable(named name: String) throws -> TensorView { try tensor(named: name) }
   /// The tensor as `tensor(named:)` gives it.
   public func linearWeight(named name: String) throws -> TensorView { try tensor(named: name) }
-
-  /// How compressed weights are held: `UMKFile.residency`; `.decoded` for sources that read
-  /// their tensors in place.
-  public var residency: WeightResidency { (self as? UMKFile)?.residency ?? .decoded }
 }

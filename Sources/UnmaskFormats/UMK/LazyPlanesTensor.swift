@@ -73,20 +73,30 @@ class LazyPlanesTensor: OnDemandBytes, @unchecked Sendable {
     lock.lock()
     defer { lock.unlock() }
     for c in first...last where !ready[c] {
-      let chunk = entry.chunks[c]
-      let stored =
-        (entry.offset + chunk.offset)..<(entry.offset + chunk.offset + chunk.storedLength)
-      let failure = decoder.decode(
-        chunk, stored: file.slice(stored), width: entry.planeCount, transform: entry.transform,
-        into: pages + c * chunkBytes, checkChecksum: false)
-      // Every chunk decoded when the tensor was made; these are the same bytes.
-      precondition(
-        failure == nil,
-        "\(file.path): \(entry.name): chunk \(c) no longer decodes (\(failure ?? "")): "
-          + "was the file changed while in use?")
+      let stored = decodeChunk(c, into: pages + c * chunkBytes, with: decoder)
       if releasesCompressedPages { file.release(stored) }
       ready[c] = true
     }
+  }
+
+  /// Decodes chunk `c` into `destination` with `decoder`; returns the chunk's range in the
+  /// mapping. Every chunk decoded when the tensor was made, so these are bytes known to be good.
+  @discardableResult
+  final func decodeChunk(
+    _ c: Int, into destination: UnsafeMutableRawPointer, with decoder: ChunkDecoder
+  )
+    -> Range<Int>
+  {
+    let chunk = entry.chunks[c]
+    let stored = (entry.offset + chunk.offset)..<(entry.offset + chunk.offset + chunk.storedLength)
+    let failure = decoder.decode(
+      chunk, stored: file.slice(stored), width: entry.planeCount, transform: entry.transform,
+      into: destination, checkChecksum: false)
+    precondition(
+      failure == nil,
+      "\(file.path): \(entry.name): chunk \(c) no longer decodes (\(failure ?? "")): "
+        + "was the file changed while in use?")
+    return stored
   }
 
   /// Chunks decoded so far.

@@ -14,17 +14,9 @@ final class StreamedPlanesTensor: LazyPlanesTensor, BlockDecodable, @unchecked S
   var byteCount: Int { entry.byteCount }
 
   func decodeBlock(_ b: Int, into destination: UnsafeMutableRawPointer) {
-    let chunk = entry.chunks[b]
-    let stored = (entry.offset + chunk.offset)..<(entry.offset + chunk.offset + chunk.storedLength)
     let decoder = ChunkDecoder.borrow()
     defer { ChunkDecoder.giveBack(decoder) }
-    let failure = decoder.decode(
-      chunk, stored: file.slice(stored), width: entry.planeCount, transform: entry.transform,
-      into: destination, checkChecksum: false)
-    precondition(
-      failure == nil,
-      "\(file.path): \(entry.name): chunk \(b) no longer decodes (\(failure ?? "")): "
-        + "was the file changed while in use?")
+    decodeChunk(b, into: destination, with: decoder)
   }
 }
 
