@@ -81,7 +81,9 @@ public enum VectorMath {
   ) {
     let path = KernelPath.current
     if path != .blas {
-      uk_swiglu(path.cPath, gate, up, count)
+      ComputeThreads.forEachSlice(count) { start, end in
+        uk_swiglu(path.cPath, gate + start, up + start, end - start)
+      }
       return
     }
     var i = 0

@@ -139,8 +139,11 @@ extension TransformerStack {
     return result
   }
 
+  /// The residual add, `x += source`, spread over the threads (the same bits at any count).
   private func add(_ source: UnsafePointer<Float>, into x: UnsafeMutablePointer<Float>, count: Int)
   {
-    for i in 0..<count { x[i] += source[i] }
+    ComputeThreads.forEachSlice(count) { start, end in
+      for i in start..<end { x[i] += source[i] }
+    }
   }
 }

@@ -55,4 +55,47 @@ struct ComputeThreadsTests {
       #expect(uk_parallel_depth() == 0)
     }
   }
+
+  /// Slices cover the range once, in order, start at multiples of the alignment, and stay on the
+  /// caller's thread below the minimum.
+  @Test(arguments: [1, 2, 3, 8])
+  func slicesCoverTheRangeAtAlignedStarts(threads: Int) {
+    let before = ComputeThreads.count
+    defer { ComputeThreads.set(before) }
+    ComputeThreads.set(threads)
+    for count in [0, 1, 255, 256, 1000, 40_000, 100_003] {
+      let log = Log()
+      ComputeThreads.forEachSlice(count, alignment: 256, minimum: 512) { start, end in
+        log.add(start, depth: 0, path: .scalar)
+        log.add(end, depth: 0, path: .scalar)
+      }
+      let bounds = log.items.sorted()
+      #expect(bounds.first == 0 && bounds.last == count, "\(count)")
+      for (i, b) in bounds.enumerated() where i % 2 == 0 {
+        #expect(b % 256 == 0, "\(count): slice at \(b)")
+        if i > 0 { #expect(bounds[i - 1] == b, "\(count): gap or overlap at \(b)") }
+      }
+      #expect(bounds.count == 2 * (count < 512 ? 1 : min(threads, (count + 255) / 256)))
+    }
+  }
+
+  /// SwiGLU split over threads gives the bits of one thread, on every kernel path.
+  @Test(arguments: KernelPath.available)
+  func swigluIsTheSameAtAnyThreadCount(path: KernelPath) throws {
+    let before = ComputeThreads.count
+    defer { ComputeThreads.set(before) }
+    let count = 70_001  // not a multiple of any vector width
+    let up = (0..<count).map { Float(($0 * 7919) % 1000) / 250 - 2 }
+    let gate = (0..<count).map { Float(($0 * 104_729) % 997) / 100 - 5 }
+    var results: [[Float]] = []
+    for threads in [1, 2, 3] {
+      ComputeThreads.set(threads)
+      var g = gate
+      try KernelPath.with(path) {
+        g.withUnsafeMutableBufferPointer { VectorMath.swiglu($0.baseAddress!, up, count: count) }
+      }
+      results.append(g)
+    }
+    #expect(results[1] == results[0] && results[2] == results[0])
+  }
 }

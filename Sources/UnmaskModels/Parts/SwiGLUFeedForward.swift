@@ -72,7 +72,9 @@ public struct SwiGLUFeedForward: FeedForward {
     case .geluTanh:
       let count = rows * hiddenDimension
       VectorMath.geluTanh(g, count: count)
-      for i in 0..<count { g[i] *= u[i] }
+      ComputeThreads.forEachSlice(count) { start, end in
+        for i in start..<end { g[i] *= u[i] }
+      }
     }
     down.apply(g, rows: rows, into: output)
   }
