@@ -15,6 +15,14 @@ extension Linear {
   /// narrowest layer (1024 = 10 tiles of 96 + 64).
   static let tileColumns = 96
 
+  /// Output features per panel and per work item of the GEMM that `path` runs for `dtype`:
+  /// the vdpbf16ps outer-product GEMM (bf16 weights on `.avx512BF16`) transposes panels of 64
+  /// weight rows, so its items are 128 rows (a 96-row item ran a half-empty second panel, at
+  /// 0.75x the speed); every other kernel, 32 and `tileColumns`.
+  static func workItem(_ path: KernelPath, _ dtype: DType) -> (panel: Int, tile: Int) {
+    path == .avx512BF16 && dtype == .bf16 ? (64, 128) : (32, tileColumns)
+  }
+
   /// Whether the kernels read `dtype` directly (others go through `applyThroughBLAS`).
   static func hasKernel(for dtype: DType) -> Bool {
     dtype == .f32 || dtype == .bf16 || dtype.isQuantized
@@ -58,7 +66,8 @@ extension Linear {
           Linear.forEachTile(n) { n0, n1 in uk_gemm_f32(c, xs, ldx, rows, k, w, n0, n1, y, n) }
         } else {
           let w = base.assumingMemoryBound(to: UInt16.self)
-          Linear.forEachTile(n) { n0, n1 in
+          let item = Linear.workItem(path, .bf16)
+          Linear.forEachTile(n, panel: item.panel, tile: item.tile) { n0, n1 in
             uk_gemm_bf16(c, xs, xb, ldx, rows, k, w, n0, n1, y, n)
           }
         }
@@ -141,18 +150,19 @@ extension Linear {
 
   /// Calls `body(n0, n1)` for consecutive tiles of `columns`, spread over `ComputeThreads`.
   ///
-  /// The columns are first cut into one equal share of 32-column panels per thread, and each
-  /// share into tiles of `tileColumns` (the last one up to a panel wider): tiles of 96 across
-  /// the 120M model's 1024 outputs were 11, 6 on one thread and 5 on the other, which left
-  /// the other idle for a ninth of each of those GEMMs.
-  static func forEachTile(_ columns: Int, _ body: (Int, Int) -> Void) {
-    let panel = 32
+  /// The columns are first cut into one equal share of `panel`-column panels per thread, and
+  /// each share into tiles of `tile` columns (the last one up to a panel wider): tiles of 96
+  /// across the 120M model's 1024 outputs were 11, 6 on one thread and 5 on the other, which
+  /// left the other idle for a ninth of each of those GEMMs.
+  static func forEachTile(
+    _ columns: Int, panel: Int = 32, tile: Int = tileColumns, _ body: (Int, Int) -> Void
+  ) {
     let panels = (columns + panel - 1) / panel
-    let shares = max(1, min(ComputeThreads.count, panels / (tileColumns / panel)))
+    let perTile = tile / panel
+    let shares = max(1, min(ComputeThreads.count, panels / perTile))
     ComputeThreads.parallelFor(shares) { s in
       let first = panels * s / shares
       let end = panels * (s + 1) / shares
-      let perTile = tileColumns / panel
       var p = first
       while p < end {
         // A remainder of less than a tile joins the tile before it.

@@ -49,13 +49,15 @@ extension Linear {
     let c = path.cPath
     let rowBytes = k * weight.dtype.blockBytes
     let blockBytes = stream.rowsPerBlock * rowBytes
-    // A work item is at least `tileColumns` rows (a block of the 120M model's weights is 128
-    // rows; of LLaDA-8B's, 32) and, where a few more blocks allow, a multiple of 32 rows, so
-    // that its GEMM runs full panels (10-row blocks of an older file: 16 to an item, not 10).
+    // A work item is at least a tile of rows (`Linear.workItem`; a block of the 120M model's
+    // weights is 128 rows, of LLaDA-8B's 32) and, where a few more blocks allow, a whole number
+    // of panels, so that its GEMM runs full panels (10-row blocks of an older file: 16 to an
+    // item, not 10).
     let rowsPerBlock = stream.rowsPerBlock
-    let fewest = max(1, (Linear.tileColumns + rowsPerBlock - 1) / rowsPerBlock)
+    let item = Linear.workItem(path, weight.dtype)
+    let fewest = max(1, (item.tile + rowsPerBlock - 1) / rowsPerBlock)
     let blocksPerItem =
-      (fewest...(2 * fewest)).first { $0 * rowsPerBlock % 32 == 0 } ?? fewest
+      (fewest...(2 * fewest)).first { $0 * rowsPerBlock % item.panel == 0 } ?? fewest
     let itemRows = blocksPerItem * rowsPerBlock
     let items = (n + itemRows - 1) / itemRows
     let isF32 = weight.dtype == .f32
