@@ -114,6 +114,23 @@ struct BenchForwardCommand: ParsableCommand {
         format: "baseline: BLAS sgemm [%d x %d] x [%d x %d]^T: %.1f GFLOP/s (this run)", tokens,
         width, hidden, width, peak))
 
+    // The multiply-add rate each timed path's GEMM is built on, on every thread at once: a
+    // pass's GFLOP/s over it is its efficiency, which a noisy machine moves less than times.
+    var peaks: [GEMMBenchmark.MultiplyAdd: Double] = [:]
+    let instructions = paths.flatMap { path in
+      [DType.f32, .bf16].compactMap { GEMMBenchmark.MultiplyAdd(path, $0) }
+    }
+    for instruction in Set(instructions) {
+      peaks[instruction] = GEMMBenchmark.peakGFLOPS(instruction)
+    }
+    if !peaks.isEmpty {
+      print(
+        "peak multiply-add rate on \(ComputeThreads.count) threads (this run): "
+          + peaks.sorted { $0.key.rawValue < $1.key.rawValue }
+          .map { String(format: "%@ %.1f GFLOP/s", $0.key.rawValue, $0.value) }
+          .joined(separator: ", "))
+    }
+
     if let (label, loaded) = given {
       try time(label: label, loaded, paths, peak)
       return
@@ -124,7 +141,9 @@ struct BenchForwardCommand: ParsableCommand {
     defer { try? FileManager.default.removeItem(at: folder) }
     for dtype in try weightTypes() {
       for (label, url) in try writeSynthetic(dtype, into: folder) {
-        try time(label: label, try ModelRegistry.load(contentsOf: url), paths, peak)
+        try time(
+          label: label, try ModelRegistry.load(contentsOf: url), paths, peak,
+          dtype: dtype, peaks: peaks)
         try? FileManager.default.removeItem(at: url)
       }
     }
@@ -164,8 +183,11 @@ struct BenchForwardCommand: ParsableCommand {
   }
 
   /// Times one model on each path and prints a line per path with its ratio to `.blas`.
+  /// Times one model on each path. With the weights' `dtype` (the synthetic models), each line
+  /// also gives the pass's share of the `peaks` of its GEMM's instruction.
   func time(
-    label: String, _ model: any MaskedDiffusionModel, _ paths: [KernelPath], _ peak: Double
+    label: String, _ model: any MaskedDiffusionModel, _ paths: [KernelPath], _ peak: Double,
+    dtype: DType? = nil, peaks: [GEMMBenchmark.MultiplyAdd: Double] = [:]
   ) throws {
     let canvas = (0..<tokens).map { Int32(($0 * 7919) % model.vocabularySize) }
     let flops = model.flops(tokens: tokens)
@@ -182,6 +204,12 @@ struct BenchForwardCommand: ParsableCommand {
         blas.map {
           String(format: "  %.2fx blas (wall), %.2fx (cpu)", $0.wall / best.wall, $0.cpu / best.cpu)
         } ?? ""
+      let ofPeak =
+        dtype.flatMap { GEMMBenchmark.MultiplyAdd(path, $0) }.flatMap { instruction in
+          peaks[instruction].map {
+            String(format: ", %.0f%% of %@ peak", 100 * gflops / $0, instruction.rawValue)
+          }
+        } ?? ""
       let name = label.padding(toLength: 18, withPad: " ", startingAt: 0)
       let kernel = path.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)
       print(
@@ -189,7 +217,7 @@ struct BenchForwardCommand: ParsableCommand {
           + String(
             format: "%7.1f ms/pass %6.1f GFLOP/s = %.2fx sgemm; cpu %7.1f ms", best.wall * 1000,
             gflops,
-            gflops / peak, best.cpu * 1000) + versus)
+            gflops / peak, best.cpu * 1000) + ofPeak + versus)
       // `.blas` computes every row (see TransformerStack.logits(for:rows:)): nothing to time.
       guard logitRows > 0, logitRows < tokens, path != .blas else { continue }
       let restricted = try KernelPath.with(path) {

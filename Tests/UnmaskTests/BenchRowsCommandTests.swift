@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import UnmaskKernels
 
 /// `unmask bench forward` times the row-restricted pass beside the full one, and skips it when
 /// the canvas is not longer than the rows asked for; `bench generate --all-rows-baseline` runs
@@ -39,5 +40,25 @@ import Testing
     #expect(lines.count == 2, "\(out.stdout)")
     #expect(lines.first?.hasPrefix("cache none, all rows") == true, "\(out.stdout)")
     #expect(lines.allSatisfy { $0.contains("8 forward passes") }, "\(out.stdout)")
+  }
+
+  /// Each pass of a synthetic model is also given as a share of its GEMM instruction's peak
+  /// rate, measured in the same run (none for the scalar path, which has no such instruction).
+  @Test func benchForwardGivesThePassAsAShareOfThePeak() throws {
+    let path = KernelPath.best
+    let out = try run([
+      "bench", "forward", "--tokens", "16", "--repetitions", "1", "--logit-rows", "0",
+      "--dtypes", "bf16", "--d-model", "64", "--layers", "1", "--heads", "2", "--mlp", "128",
+      "--vocabulary", "64", "--kernels", path.rawValue,
+    ])
+    #expect(out.status == 0, "\(out.stderr)")
+    guard let instruction = GEMMBenchmark.MultiplyAdd(path, .bf16) else {
+      #expect(!out.stdout.contains("peak"), "\(out.stdout)")
+      return
+    }
+    #expect(out.stdout.contains("peak multiply-add rate on"), "\(out.stdout)")
+    let passes = out.stdout.split(separator: "\n").filter { $0.contains("ms/pass") }
+    #expect(passes.count == 2, "\(out.stdout)")  // .safetensors and .umk
+    #expect(passes.allSatisfy { $0.contains("of \(instruction.rawValue) peak") }, "\(out.stdout)")
   }
 }

@@ -121,6 +121,23 @@ void uk_swiglu(uk_path path, float *gate, const float *up, long count);
 /// 0.5 x (1 + tanh(u)) rewritten to vectorize, with the same Cephes exp as uk_attention.
 void uk_gelu_tanh(uk_path path, float *x, long count, float beta, float kappa);
 
+/// The multiply-add instructions the float GEMMs are built on, for measuring their peak rate.
+typedef enum uk_peak_instruction {
+  /// vfmadd on 8 f32 lanes (the AVX2 paths).
+  UK_PEAK_FMA256 = 0,
+  /// vfmadd on 16 f32 lanes (the AVX-512 exact path).
+  UK_PEAK_FMA512 = 1,
+  /// vdpbf16ps: 32 bf16 products into 16 f32 lanes (UK_PATH_AVX512_BF16 on bf16 weights).
+  UK_PEAK_DPBF16 = 2,
+} uk_peak_instruction;
+
+/// Floating-point operations (a multiply-add counts two) of one iteration of uk_peak_run.
+long uk_peak_flops_per_iteration(uk_peak_instruction instruction);
+
+/// Runs `iterations` of independent multiply-adds of `instruction` in registers on the calling
+/// thread and returns their sum (to be ignored), or -1 where this CPU lacks the instruction.
+float uk_peak_run(uk_peak_instruction instruction, long iterations);
+
 // How deep the calling thread is inside ComputeThreads' parallel loops (0: not inside one).
 // A loop started inside another runs on the calling thread alone: thread-local, so that work
 // split over experts runs each expert's GEMM tiles serially on its own thread.
