@@ -203,8 +203,8 @@ UK_AVX512_BF16 UK_INLINE void bp_tile(const uint32_t *x32, long ldx32, const uin
 /// The outer-product form: k and ldx even. Every output sums its pairs in order within each
 /// panel of BP_PAIRS and adds the panels in order, whatever rows or columns share its tile.
 UK_AVX512_BF16 static void bp_gemm(const uint16_t *xb, long ldx, long rows, long k,
-                                   const uint16_t *w, long n0, long n1, float *y, long ldy) {
-  static _Thread_local uint32_t panel[BP_PAIRS * BP_COLS] __attribute__((aligned(64)));
+                                   const uint16_t *w, long n0, long n1, float *y, long ldy,
+                                   uint32_t *panel) {
   long pairs = k / 2, ldx32 = ldx / 2;
   const uint32_t *w32 = (const uint32_t *)w, *x32 = (const uint32_t *)xb;
   for (long n = n0; n < n1; n += BP_COLS) {
@@ -248,8 +248,12 @@ UK_AVX512_BF16 UK_INLINE void bf_tile(const uint16_t *x, long ldx, const uint16_
 UK_AVX512_BF16 void uk_avx512bf16_gemm_bf16(const uint16_t *xb, long ldx, long rows, long k,
                                             const uint16_t *w, long n0, long n1, float *y,
                                             long ldy) {
-  if (k % 2 == 0 && ldx % 2 == 0) {
-    bp_gemm(xb, ldx, rows, k, w, n0, n1, y, ldy);
+  // The panel: 64 KiB per thread, allocated on its first call and kept (on the heap: in static
+  // TLS it would come out of every thread's stack). Should even that fail, the dot form runs.
+  static _Thread_local uint32_t *panel;
+  if (!panel) panel = aligned_alloc(64, BP_PAIRS * BP_COLS * sizeof(uint32_t));
+  if (k % 2 == 0 && ldx % 2 == 0 && panel) {
+    bp_gemm(xb, ldx, rows, k, w, n0, n1, y, ldy, panel);
     return;
   }
   long chunk = uk_chunk(k, KC_BF16), mc = uk_row_block(chunk * 2, RT);
