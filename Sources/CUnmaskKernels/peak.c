@@ -9,14 +9,19 @@
 #define PEAK_CHAINS 12
 
 #ifdef UK_X86
-UK_AVX2 static float peak_fma256(long iterations) {
-  __m256 acc[PEAK_CHAINS];
-  for (int i = 0; i < PEAK_CHAINS; i++) acc[i] = _mm256_setzero_ps();
-  __m256 a = _mm256_set1_ps(1e-9f), b = _mm256_set1_ps(1.0f);
-  for (long n = 0; n < iterations; n++) {
-    for (int i = 0; i < PEAK_CHAINS; i++) acc[i] = _mm256_fmadd_ps(a, b, acc[i]);
-    __asm__ volatile("" : "+x"(a));  // keeps the loop from being folded away
+/// `iterations` rounds of acc[i] = STEP(acc[i]) over PEAK_CHAINS accumulators of TYPE; `a` is an
+/// operand the empty asm pretends to change, so that the loop is not folded away.
+#define PEAK_LOOP(TYPE, ZERO, STEP, CONSTRAINT)                             \
+  TYPE acc[PEAK_CHAINS];                                                   \
+  for (int i = 0; i < PEAK_CHAINS; i++) acc[i] = ZERO;                     \
+  for (long n = 0; n < iterations; n++) {                                  \
+    for (int i = 0; i < PEAK_CHAINS; i++) acc[i] = STEP;                   \
+    __asm__ volatile("" : CONSTRAINT(a));                                  \
   }
+
+UK_AVX2 static float peak_fma256(long iterations) {
+  __m256 a = _mm256_set1_ps(1e-9f), b = _mm256_set1_ps(1.0f);
+  PEAK_LOOP(__m256, _mm256_setzero_ps(), _mm256_fmadd_ps(a, b, acc[i]), "+x")
   float out[8], sum = 0;
   for (int i = 0; i < PEAK_CHAINS; i++) {
     _mm256_storeu_ps(out, acc[i]);
@@ -26,27 +31,17 @@ UK_AVX2 static float peak_fma256(long iterations) {
 }
 
 UK_AVX512 static float peak_fma512(long iterations) {
-  __m512 acc[PEAK_CHAINS];
-  for (int i = 0; i < PEAK_CHAINS; i++) acc[i] = _mm512_setzero_ps();
   __m512 a = _mm512_set1_ps(1e-9f), b = _mm512_set1_ps(1.0f);
-  for (long n = 0; n < iterations; n++) {
-    for (int i = 0; i < PEAK_CHAINS; i++) acc[i] = _mm512_fmadd_ps(a, b, acc[i]);
-    __asm__ volatile("" : "+v"(a));
-  }
+  PEAK_LOOP(__m512, _mm512_setzero_ps(), _mm512_fmadd_ps(a, b, acc[i]), "+v")
   float sum = 0;
   for (int i = 0; i < PEAK_CHAINS; i++) sum += _mm512_reduce_add_ps(acc[i]);
   return sum;
 }
 
 UK_AVX512_BF16 static float peak_dpbf16(long iterations) {
-  __m512 acc[PEAK_CHAINS];
-  for (int i = 0; i < PEAK_CHAINS; i++) acc[i] = _mm512_setzero_ps();
   __m512i a = _mm512_set1_epi16(0x3000), b = _mm512_set1_epi16(0x3f80);
-  for (long n = 0; n < iterations; n++) {
-    for (int i = 0; i < PEAK_CHAINS; i++)
-      acc[i] = _mm512_dpbf16_ps(acc[i], (__m512bh)a, (__m512bh)b);
-    __asm__ volatile("" : "+v"(a));
-  }
+  PEAK_LOOP(__m512, _mm512_setzero_ps(),
+            _mm512_dpbf16_ps(acc[i], (__m512bh)a, (__m512bh)b), "+v")
   float sum = 0;
   for (int i = 0; i < PEAK_CHAINS; i++) sum += _mm512_reduce_add_ps(acc[i]);
   return sum;
