@@ -182,9 +182,9 @@ struct BenchForwardCommand: ParsableCommand {
     return files
   }
 
-  /// Times one model on each path and prints a line per path with its ratio to `.blas`.
-  /// Times one model on each path. With the weights' `dtype` (the synthetic models), each line
-  /// also gives the pass's share of the `peaks` of its GEMM's instruction.
+  /// Times one model on each path and prints a line per path with its ratio to `.blas`. With
+  /// the weights' `dtype` (the synthetic models), each line also gives the pass's share of the
+  /// `peaks` of its GEMM's instruction.
   func time(
     label: String, _ model: any MaskedDiffusionModel, _ paths: [KernelPath], _ peak: Double,
     dtype: DType? = nil, peaks: [GEMMBenchmark.MultiplyAdd: Double] = [:]
