@@ -1,5 +1,6 @@
 // AVX-512 GEMM micro-kernels. f32/bf16 weights against f32 activations: packed panels and
-// outer-product tiles (below, as on AVX2). bf16 activations (vdpbf16ps) and int8 (vpdpbusd):
+// outer-product tiles (below, as on AVX2). bf16 activations (vdpbf16ps): outer products against
+// transposed panels of W (see that section), and for odd k, like int8 (vpdpbusd) below 32 rows,
 // dot-product tiles of RT rows of x against RN rows of W as RT x RN accumulators of 16 lanes,
 // summed along k, reduced once at the end; k is walked in chunks of KC_BF16 so that the x
 // panel [rows, KC_BF16] stays in L2 while every W row is read from memory once.
