@@ -62,6 +62,12 @@ wall_s() {
   sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): \(.*\)/\1/p' "$1" \
     | awk -F: '{ if (NF == 3) print $1 * 3600 + $2 * 60 + $3; else print $1 * 60 + $2 }'
 }
+# Reads a model's files through the page cache before its engine runs. The bf16 safetensors and
+# GGUF are 16 GB each, and on a 24 GB machine one engine's run evicts part of the other's
+# weights, which that engine then reads back from disk during its steps (llama.cpp's bf16 step
+# measured 11.2-12.5 s warm and 15.9-16.1 s so, 2026-12-04). Both engines map their files, so
+# each starts warm.
+warm() { find "$@" -type f \( -name '*.safetensors' -o -name '*.gguf' \) -exec cat {} + >/dev/null; }
 machine_line
 echo "steps $STEPS per run; s/step: each engine's generation time / steps (the first, cold step included)"
 echo "| canvas | weights | llama.cpp s/step | Unmask s/step | llama.cpp / Unmask | first step (load + 1) llama.cpp / Unmask | peak RSS GB llama.cpp / Unmask |"
@@ -71,6 +77,7 @@ log=$(mktemp -d)
 for canvas in $CANVASES; do
   for t in $TYPES; do
     f=$(gguf "$t")
+    warm "$f"
     /usr/bin/time -v "$LLAMA_BIN/llama-diffusion-cli" -m "$f" -p "$prompt" -t "$THREADS" \
       -c "$canvas" -b "$canvas" -ub "$canvas" --diffusion-steps "$STEPS" \
       --diffusion-block-length "$canvas" --temp 0 --seed 1 >"$log/llama.out" 2>"$log/llama.err" || true
@@ -88,6 +95,7 @@ print("%.3f %.1f" % (float(per[-1]) / 1000, ts[1]) if per and 1 in ts else "- -"
       numerics="exact fast"  # fast: avx512-bf16 where the CPU has it (exact elsewhere)
     fi
     for n in $numerics; do
+      warm "$model"
       /usr/bin/time -v "$UNMASK" generate --model "$model" --preset llada \
         --prompt-tokens "$(seq -s, 100 131)" --length $((canvas - 32)) --steps "$STEPS" \
         --block-length $((canvas - 32)) --strategy confidence --temperature 0 \
