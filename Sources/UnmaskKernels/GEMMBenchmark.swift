@@ -64,9 +64,7 @@ public enum GEMMBenchmark {
     var best = Double.infinity
     for _ in 0..<repetitions {
       let start = DispatchTime.now().uptimeNanoseconds
-      DispatchQueue.concurrentPerform(iterations: threads) { _ in
-        _ = uk_peak_run(instruction.c, iterations)
-      }
+      ComputeThreads.parallelFor(threads) { _ in _ = uk_peak_run(instruction.c, iterations) }
       best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
     }
     let flops = Double(uk_peak_flops_per_iteration(instruction.c)) * Double(iterations)
