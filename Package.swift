@@ -48,7 +48,7 @@ let package = Package(
     .target(name: "UnmaskFormats", dependencies: ["UnmaskCore", "UnmaskKernels", "CZstd"], exclude: ["README.md"]),
     .target(name: "UnmaskTokenizer", dependencies: ["UnmaskCore"], exclude: ["README.md"]),
     .target(name: "UnmaskModels", dependencies: ["UnmaskCore", "UnmaskKernels", "UnmaskFormats"], exclude: ["README.md"]),
-    .target(name: "UnmaskSampling", dependencies: ["UnmaskCore"], exclude: ["README.md"]),
+    .target(name: "UnmaskSampling", dependencies: ["UnmaskCore", "UnmaskKernels"], exclude: ["README.md"]),
     .target(name: "UnmaskTrace", dependencies: ["UnmaskSampling", "CPNG"], exclude: ["README.md"]),
     .target(
       name: "Unmask",

@@ -63,6 +63,14 @@ public final class MappedFile: @unchecked Sendable {
     _ = madvise(UnsafeMutableRawPointer(mutating: base + start), end - start, Int32(MADV_DONTNEED))
   }
 
+  /// `release(_:)` for the pages under `part`, a slice of `bytes` (anything else is ignored).
+  public func release(_ part: UnsafeRawBufferPointer) {
+    guard let base = bytes.baseAddress, let start = part.baseAddress, start >= base,
+      start + part.count <= base + bytes.count
+    else { return }
+    release((start - base)..<(start - base + part.count))
+  }
+
   /// The bytes in `range`, which the caller has checked lies inside the file.
   public func slice(_ range: Range<Int>) -> UnsafeRawBufferPointer {
     UnsafeRawBufferPointer(rebasing: bytes[range])

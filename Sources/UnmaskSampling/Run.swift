@@ -1,4 +1,5 @@
 import UnmaskCore
+import UnmaskKernels
 
 /// Forward passes a strategy ran through `StepContext.predict` during one step.
 final class ExtraPasses {
@@ -23,6 +24,9 @@ struct Run {
   var strategy: any RemaskingStrategy
   let schedule: any NoiseSchedule
   var proposer: TokenProposer
+  /// One proposer per thread of a parallel `propose` (a proposer's buffers are its own), made
+  /// on first use.
+  var threadProposers: [TokenProposer] = []
   var forwardPasses = 0
   /// Rows the passes computed, and rows whole-canvas passes would have (`DenoisingResult`).
   var positionsComputed = 0
@@ -230,6 +234,13 @@ struct Run {
   }
 
   mutating func propose(logits: Matrix, at candidates: [Int]) -> [Proposal] {
+    // Greedy proposals draw nothing, so their rows split over the threads with the same
+    // results; at LLaDA's vocabulary a row is a float64 softmax and entropy over 126,464
+    // logits, and one block of 992 masks (canvas 1024) was 1.25 s per step on one thread.
+    let threads = Self.proposalThreads(
+      rows: candidates.count, vocabulary: logits.columns, drawsNothing: proposer.drawsNothing,
+      threads: ComputeThreads.count)
+    if threads > 1 { return proposeInParallel(logits: logits, at: candidates, threads: threads) }
     var proposals: [Proposal] = []
     proposals.reserveCapacity(candidates.count)
     let v = logits.columns
@@ -238,6 +249,48 @@ struct Run {
         let r = rowIndex[position]
         let row = UnsafeBufferPointer(rebasing: all[(r * v)..<((r + 1) * v)])
         proposals.append(proposer.propose(row: row, position: position, rng: &rng))
+      }
+    }
+    return proposals
+  }
+
+  /// How many threads `propose` splits `rows` rows of `vocabulary` logits over: one unless the
+  /// proposer draws nothing, each thread gets two rows or more, and there are 2^18 logits or
+  /// more (about a millisecond of work, many hand-offs' worth).
+  static func proposalThreads(rows: Int, vocabulary: Int, drawsNothing: Bool, threads: Int)
+    -> Int
+  {
+    guard drawsNothing, rows * vocabulary >= 1 << 18 else { return 1 }
+    return max(1, min(threads, rows / 2))
+  }
+
+  /// `propose` for a proposer that draws nothing: the candidates in one contiguous share per
+  /// thread, each thread with a proposer of its own.
+  private mutating func proposeInParallel(logits: Matrix, at candidates: [Int], threads: Int)
+    -> [Proposal]
+  {
+    let v = logits.columns
+    while threadProposers.count < threads {
+      threadProposers.append(TokenProposer(settings: settings, vocabularySize: v))
+    }
+    var proposals = [Proposal](
+      repeating: Proposal(position: 0, token: 0, confidence: 0, margin: 0, negativeEntropy: 0),
+      count: candidates.count)
+    let generator = rng
+    let rowIndex = rowIndex
+    proposals.withUnsafeMutableBufferPointer { out in
+      threadProposers.withUnsafeMutableBufferPointer { proposers in
+        logits.values.withUnsafeBufferPointer { all in
+          ComputeThreads.parallelFor(threads) { share in
+            var unused = generator
+            let end = candidates.count * (share + 1) / threads
+            for i in (candidates.count * share / threads)..<end {
+              let r = rowIndex[candidates[i]]
+              let row = UnsafeBufferPointer(rebasing: all[(r * v)..<((r + 1) * v)])
+              out[i] = proposers[share].propose(row: row, position: candidates[i], rng: &unused)
+            }
+          }
+        }
       }
     }
     return proposals

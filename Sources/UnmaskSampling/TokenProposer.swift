@@ -22,6 +22,10 @@ public struct TokenProposer {
     order = []
   }
 
+  /// Whether proposing draws nothing from the generator (temperature 0: an argmax, however the
+  /// logits are filtered), so that rows give the same proposals in any order and on any thread.
+  public var drawsNothing: Bool { settings.temperature == 0 }
+
   /// The proposal at `position` from `row` (logits `[V]` after guidance and `logitsEosInf`).
   public mutating func propose(
     row: UnsafeBufferPointer<Float>, position: Int, rng: inout SeededGenerator

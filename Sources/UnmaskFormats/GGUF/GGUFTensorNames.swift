@@ -75,6 +75,9 @@ public final class GGUFTensorNames: TensorSource {
       try Self.rotateHalfRows(permuted, headDimension: headDimension, path: location) {
         try copies.add(name, dtype: permuted.dtype, shape: permuted.shape, bytes: $0)
       }
+      // The file's rows are not read again: without this, LLaDA-8B's q and k projections
+      // counted twice in the resident set (Q8_0: 9.3 GB against llama.cpp's 8.2).
+      (permuted.owner as? MappedFile)?.release(permuted.bytes)
       return try copies.tensor(named: name)
     }
   }
