@@ -65,6 +65,27 @@ void uk_gemm_bf16(uk_path path, const float *x, const uint16_t *xb, long ldx, lo
   }
 }
 
+int uk_gemm_bf16_panels(uk_path path, uk_bf16_panels *panels, const uint16_t *xb, long ldx,
+                        long rows, long k, const uint16_t *w, long n0, long n1, float *y,
+                        long ldy) {
+#ifdef UK_X86
+  if (path == UK_PATH_AVX512_BF16 && panels)
+    return uk_avx512bf16_gemm_bf16_panels(panels, xb, ldx, rows, k, w, n0, n1, y, ldy);
+#endif
+  (void)path, (void)panels, (void)xb, (void)ldx, (void)rows, (void)k, (void)w, (void)n0,
+      (void)n1, (void)y, (void)ldy;
+  return -1;
+}
+
+int uk_bf16_panels_pack(uk_path path, uk_bf16_panels *panels, const uint16_t *w, long n0,
+                        long n1) {
+#ifdef UK_X86
+  if (path == UK_PATH_AVX512_BF16 && panels) return uk_avx512_bf16_panels_pack(panels, w, n0, n1);
+#endif
+  (void)path, (void)panels, (void)w, (void)n0, (void)n1;
+  return -1;
+}
+
 static void uk_gemm_q(int q4, uk_path path, const int8_t *xq, const float *xd, long rows, long k,
                       const uint8_t *w, long n0, long n1, float *y, long ldy) {
   switch (path) {

@@ -6,6 +6,7 @@
 // panel [rows, KC_BF16] stays in L2 while every W row is read from memory once.
 #include <stdlib.h>
 
+#include "bf16_panels.h"
 #include "internal.h"
 #include "panel_pack.h"
 #include "q_fold.h"
@@ -227,6 +228,77 @@ UK_AVX512_BF16 static void bp_gemm(const uint16_t *xb, long ldx, long rows, long
       }
     }
   }
+}
+
+/// bp_gemm's tiles over one panel's k-panels at `panel` (stride BP_COLS per pair, k-panels
+/// BP_PAIRS pairs apart), writing `cols` outputs at column n.
+UK_AVX512_BF16 static void bp_panel_tiles(const uint32_t *x32, long ldx32, long rows, long pairs,
+                                          const uint32_t *panel, int cols, float *y, long ldy) {
+  for (long p0 = 0; p0 < pairs; p0 += BP_PAIRS) {
+    long pc = pairs - p0 < BP_PAIRS ? pairs - p0 : BP_PAIRS;
+    for (long t = 0; t < rows; t += BP_ROWS) {
+      int rt = rows - t < BP_ROWS ? (int)(rows - t) : BP_ROWS;
+      const uint32_t *xp = x32 + t * ldx32 + p0;
+      const uint32_t *pp = panel + p0 * BP_COLS;
+      if (rt == BP_ROWS) bp_tile(xp, ldx32, pp, pc, BP_ROWS, y + t * ldy, ldy, cols, p0 > 0);
+      else bp_tile(xp, ldx32, pp, pc, rt, y + t * ldy, ldy, cols, p0 > 0);
+    }
+  }
+}
+
+/// Packs panel j of `kept` from W (w32: its pairs) if no thread has claimed it: 1 when this call
+/// packed it, 0 when it was ready, -1 when another thread is packing it now.
+UK_AVX512 static int bp_claim_panel(uk_bf16_panels *kept, uint32_t *data, const uint32_t *w32,
+                                    long j) {
+  if (atomic_load_explicit(&kept->state[j], memory_order_acquire) == UK_PANEL_READY) return 0;
+  unsigned char empty = UK_PANEL_EMPTY;
+  if (!atomic_compare_exchange_strong(&kept->state[j], &empty, UK_PANEL_PACKING))
+    return empty == UK_PANEL_READY ? 0 : -1;
+  long pairs = kept->k / 2, n = j * BP_COLS;
+  int width = kept->n - n < BP_COLS ? (int)(kept->n - n) : BP_COLS;
+  uint32_t *panel = data + j * kept->stride;
+  for (long p0 = 0; p0 < pairs; p0 += BP_PAIRS) {
+    long pc = pairs - p0 < BP_PAIRS ? pairs - p0 : BP_PAIRS;
+    bp_pack(w32 + n * pairs + p0, pairs, width, pc, panel + p0 * BP_COLS);
+  }
+  atomic_store_explicit(&kept->state[j], UK_PANEL_READY, memory_order_release);
+  return 1;
+}
+
+/// Packs the panels of columns n0..<n1 not packed yet (n0 a multiple of 64).
+UK_AVX512 int uk_avx512_bf16_panels_pack(uk_bf16_panels *kept, const uint16_t *w, long n0,
+                                         long n1) {
+  uint32_t *data = uk_bf16_panels_data(kept);
+  if (!data || n0 % BP_COLS || n1 > kept->n) return -1;
+  int packed = 0;
+  for (long n = n0; n < n1; n += BP_COLS)
+    if (bp_claim_panel(kept, data, (const uint32_t *)w, n / BP_COLS) == 1) packed = 1;
+  return packed;
+}
+
+/// bp_gemm through kept panels (uk_bf16_panels): a panel not packed yet is packed whole by the
+/// call that claims it, with bp_pack, so its contents, and every output, are bp_gemm's bits.
+/// A panel another thread is packing meanwhile is run by bp_gemm from W.
+UK_AVX512_BF16 int uk_avx512bf16_gemm_bf16_panels(uk_bf16_panels *kept, const uint16_t *xb,
+                                                  long ldx, long rows, long k, const uint16_t *w,
+                                                  long n0, long n1, float *y, long ldy) {
+  if (k != kept->k || ldx % 2 || n0 % BP_COLS || n1 > kept->n) return -1;
+  uint32_t *data = uk_bf16_panels_data(kept);
+  if (!data) return -1;
+  long pairs = k / 2, ldx32 = ldx / 2;
+  const uint32_t *x32 = (const uint32_t *)xb;
+  int packed = 0;
+  for (long n = n0; n < n1; n += BP_COLS) {
+    int cols = n1 - n < BP_COLS ? (int)(n1 - n) : BP_COLS;
+    int claim = bp_claim_panel(kept, data, (const uint32_t *)w, n / BP_COLS);
+    if (claim < 0) {
+      uk_avx512bf16_gemm_bf16(xb, ldx, rows, k, w, n, n + cols, y, ldy);
+      continue;
+    }
+    packed |= claim;
+    bp_panel_tiles(x32, ldx32, rows, pairs, data + n / BP_COLS * kept->stride, cols, y + n, ldy);
+  }
+  return packed;
 }
 
 UK_AVX512_BF16 UK_INLINE void bf_tile(const uint16_t *x, long ldx, const uint16_t *w, long ldw,

@@ -186,6 +186,10 @@ void uk_avx512_gemm_bf16(const float *x, long ldx, long rows, long k, const uint
                          long n1, float *y, long ldy);
 void uk_avx512bf16_gemm_bf16(const uint16_t *xb, long ldx, long rows, long k, const uint16_t *w,
                              long n0, long n1, float *y, long ldy);
+int uk_avx512_bf16_panels_pack(uk_bf16_panels *panels, const uint16_t *w, long n0, long n1);
+int uk_avx512bf16_gemm_bf16_panels(uk_bf16_panels *panels, const uint16_t *xb, long ldx,
+                                   long rows, long k, const uint16_t *w, long n0, long n1,
+                                   float *y, long ldy);
 void uk_avx512vnni_gemm_q(int q4, const int8_t *xq, const float *xd, long rows, long k,
                           const uint8_t *w, long n0, long n1, float *y, long ldy);
 int uk_avx512_attention(const float *q, const float *k, const float *v, float *out,

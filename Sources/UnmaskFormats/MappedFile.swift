@@ -1,4 +1,5 @@
 import Foundation
+import UnmaskKernels
 
 #if canImport(Glibc)
   import Glibc
@@ -10,7 +11,7 @@ import Foundation
 ///
 /// Checkpoints are used in place from the mapping, so a model's weights cost address space and
 /// page cache, not heap.
-public final class MappedFile: @unchecked Sendable {
+public final class MappedFile: ReleasableMemory, @unchecked Sendable {
   /// The file's path, for error messages.
   public let path: String
   /// All bytes of the file.

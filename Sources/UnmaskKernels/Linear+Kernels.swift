@@ -67,7 +67,13 @@ extension Linear {
         } else {
           let w = base.assumingMemoryBound(to: UInt16.self)
           let item = Linear.workItem(path, .bf16)
+          let kept = path == .avx512BF16 ? panels : nil
           Linear.forEachTile(n, panel: item.panel, tile: item.tile) { n0, n1 in
+            if let kept, let xb {
+              let packed = uk_gemm_bf16_panels(c, kept.handle, xb, ldx, rows, k, w, n0, n1, y, n)
+              if packed == 1 { kept.releaseRows(n0..<n1, of: weight) }
+              if packed >= 0 { return }
+            }
             uk_gemm_bf16(c, xs, xb, ldx, rows, k, w, n0, n1, y, n)
           }
         }

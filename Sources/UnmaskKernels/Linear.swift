@@ -23,12 +23,18 @@ public struct Linear: @unchecked Sendable {
   /// Bias `[out]`, widened to float32, if the layer has one.
   public let bias: [Float]?
 
+  /// The weight's kept `vdpbf16ps` panels (bf16 weights mapped from a file; see `BF16Panels`).
+  let panels: BF16Panels?
+
   /// Rows of `W` widened per tile: about 4 MiB of float32 (stays in L3 for the GEMM that reads
   /// it; smaller tiles cost more in BLAS thread hand-offs than they save), a multiple of 16.
   let tileRows: Int
 
   /// A layer over `weight` (`[out, in]`) and an optional `bias` (`[out]`); shapes are checked.
-  public init(weight: TensorView, bias: TensorView? = nil) throws {
+  /// Under `--numerics fast` on a CPU with `vdpbf16ps`, a bf16 weight mapped from a file has its
+  /// GEMM panels packed now (`BF16Panels`) unless `packsNow` is false (an expert no token may
+  /// pick): then its first product packs them.
+  public init(weight: TensorView, bias: TensorView? = nil, packsNow: Bool = true) throws {
     guard weight.shape.count == 2 else {
       throw ShapeError(tensor: weight.name, expected: "2 dimensions [out, in]", found: weight.shape)
     }
@@ -54,6 +60,8 @@ public struct Linear: @unchecked Sendable {
       self.bias = nil
     }
     tileRows = max(16, (1_048_576 / max(1, inFeatures)) / 16 * 16)
+    panels = BF16Panels(weight)
+    if packsNow, KernelPath.current == .avx512BF16 { panels?.pack(weight) }
   }
 
   /// Whether float32 weights can be handed to BLAS without a copy (aligned for `Float`).

@@ -78,7 +78,7 @@ extension WeightLoader {
       let view = TensorView(
         name: name, dtype: tensor.dtype, shape: [rows.count, columns], bytes: bytes,
         owner: tensor.owner)
-      return try shapeChecked { try Linear(weight: view) }
+      return try shapeChecked { try Linear(weight: view, packsNow: false) }
     }
     return try (0..<count).map { e in
       try shapeChecked {

@@ -73,7 +73,7 @@ public final class WeightLoader {
       ? try rowTable(weightName, shape: shape)
       : try checked(weightName, shape: shape) { try source.linearWeight(named: weightName) }
     let biasView = try tensor("\(name).bias", shape: [out], if: bias)
-    return try shapeChecked { try Linear(weight: weight, bias: biasView) }
+    return try shapeChecked { try Linear(weight: weight, bias: biasView, packsNow: !deferred) }
   }
 
   /// Runs `make` (a layer or part built from loaded tensors), turning its `ShapeError` into a

@@ -17,7 +17,7 @@
 #              Q4_K_M; KEEP=1 keeps them, otherwise they are deleted at the end)
 #   LLAMA_BIN  llama.cpp's build/bin (llama-diffusion-cli, llama-quantize), as the anchor builds
 #              it (default ~/.cache/unmask-llamacpp/src/build/bin); LLAMA_SRC its source tree
-#   CANVASES (default "256"), TYPES (default "bf16 Q4_0 Q4_K_M"), STEPS (default 3),
+#   CANVASES (default "256"), TYPES (default "bf16 Q8_0 Q4_0 Q4_K_M"), STEPS (default 3),
 #   UNMASK, PY (with torch, numpy, tokenizers, safetensors), THREADS as for side-by-side.sh;
 #   MAKE_ARGS: other shapes for make_llada_large.py (a dry run: "--d 256 --layers 2 --heads 4
 #   --mlp 512 --vocab 4096")
@@ -32,7 +32,7 @@ UNMASK=${UNMASK:-$repo/.build/release/unmask}
 PY=${PY:-python3}
 THREADS=${THREADS:-2}
 CANVASES=${CANVASES:-256}
-TYPES=${TYPES:-bf16 Q4_0 Q4_K_M}
+TYPES=${TYPES:-bf16 Q8_0 Q4_0 Q4_K_M}
 STEPS=${STEPS:-3}
 for f in "$UNMASK" "$LLAMA_BIN/llama-diffusion-cli" "$LLAMA_BIN/llama-quantize"; do
   [[ -x $f ]] || { echo "side-by-side-8b.sh: no executable $f (see the header)" >&2; exit 2; }

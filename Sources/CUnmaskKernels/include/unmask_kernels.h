@@ -51,6 +51,27 @@ void uk_gemm_f32(uk_path path, const float *x, long ldx, long rows, long k, cons
 void uk_gemm_bf16(uk_path path, const float *x, const uint16_t *xb, long ldx, long rows,
                   long k, const uint16_t *w, long n0, long n1, float *y, long ldy);
 
+/// A bf16 weight `[n, k]` as panels in the order UK_PATH_AVX512_BF16's outer-product GEMM reads
+/// them (64 rows of W by 256 pairs of k, pair-major), each packed by the first product that
+/// reads it and kept, where the plain GEMM transposes every panel again in every call. Memory
+/// for the panels (about the weight's size) is taken on first use. NULL when k is odd.
+typedef struct uk_bf16_panels uk_bf16_panels;
+uk_bf16_panels *uk_bf16_panels_new(long n, long k);
+void uk_bf16_panels_free(uk_bf16_panels *panels);
+
+/// uk_gemm_bf16 on UK_PATH_AVX512_BF16 through `panels` of `w`, packing from `w` those of
+/// columns n0..<n1 not packed yet: the same bits as uk_gemm_bf16. n0 a multiple of 64, ldx even.
+/// Returns 1 when this call packed a panel, 0 when it packed none, and -1 when `path` is not
+/// UK_PATH_AVX512_BF16 or the panels' memory cannot be had (then nothing was computed).
+int uk_gemm_bf16_panels(uk_path path, uk_bf16_panels *panels, const uint16_t *xb, long ldx,
+                        long rows, long k, const uint16_t *w, long n0, long n1, float *y,
+                        long ldy);
+
+/// Packs `panels` of `w` for columns n0..<n1 (n0 a multiple of 64) ahead of the products, on
+/// UK_PATH_AVX512_BF16: the same panels the GEMM would pack. Returns as uk_gemm_bf16_panels.
+int uk_bf16_panels_pack(uk_path path, uk_bf16_panels *panels, const uint16_t *w, long n0,
+                        long n1);
+
 /// Rounds `count` floats to bfloat16 bits, nearest even (PyTorch's rule); every path gives
 /// the same bits.
 void uk_bf16_from_f32(uk_path path, const float *x, long count, uint16_t *out);
