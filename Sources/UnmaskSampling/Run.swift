@@ -236,7 +236,7 @@ struct Run {
   mutating func propose(logits: Matrix, at candidates: [Int]) -> [Proposal] {
     // Greedy proposals draw nothing, so their rows split over the threads with the same
     // results; at LLaDA's vocabulary a row is a float64 softmax and entropy over 126,464
-    // logits, and one block of 992 masks (canvas 1024) was 1.25 s per step on one thread.
+    // logits, and one block of 992 masks (canvas 1024) took 1.17 s per step on one thread.
     let threads = Self.proposalThreads(
       rows: candidates.count, vocabulary: logits.columns, drawsNothing: proposer.drawsNothing,
       threads: ComputeThreads.count)
