@@ -207,6 +207,20 @@ UK_AVX512_BF16 UK_INLINE void bp_tile(const uint32_t *x32, long ldx32, const uin
   }
 }
 
+/// Every tile of `rows` activation rows (x32: their pairs from the panel's first) against one
+/// packed panel of `pairs` pairs, into y's `cols` columns at its start.
+UK_AVX512_BF16 static void bp_rows(const uint32_t *x32, long ldx32, long rows,
+                                   const uint32_t *panel, long pairs, int cols, float *y, long ldy,
+                                   int accumulate) {
+  for (long t = 0; t < rows; t += BP_ROWS) {
+    int rt = rows - t < BP_ROWS ? (int)(rows - t) : BP_ROWS;
+    const uint32_t *xp = x32 + t * ldx32;
+    float *yp = y + t * ldy;
+    if (rt == BP_ROWS) bp_tile(xp, ldx32, panel, pairs, BP_ROWS, yp, ldy, cols, accumulate);
+    else bp_tile(xp, ldx32, panel, pairs, rt, yp, ldy, cols, accumulate);
+  }
+}
+
 /// The outer-product form: k and ldx even. Every output sums its pairs in order within each
 /// panel of BP_PAIRS and adds the panels in order, whatever rows or columns share its tile.
 UK_AVX512_BF16 static void bp_gemm(const uint16_t *xb, long ldx, long rows, long k,
@@ -219,29 +233,7 @@ UK_AVX512_BF16 static void bp_gemm(const uint16_t *xb, long ldx, long rows, long
     for (long p0 = 0; p0 < pairs; p0 += BP_PAIRS) {
       long pc = pairs - p0 < BP_PAIRS ? pairs - p0 : BP_PAIRS;
       bp_pack(w32 + n * pairs + p0, pairs, cols, pc, panel);
-      for (long t = 0; t < rows; t += BP_ROWS) {
-        int rt = rows - t < BP_ROWS ? (int)(rows - t) : BP_ROWS;
-        const uint32_t *xp = x32 + t * ldx32 + p0;
-        float *yp = y + t * ldy + n;
-        if (rt == BP_ROWS) bp_tile(xp, ldx32, panel, pc, BP_ROWS, yp, ldy, cols, p0 > 0);
-        else bp_tile(xp, ldx32, panel, pc, rt, yp, ldy, cols, p0 > 0);
-      }
-    }
-  }
-}
-
-/// bp_gemm's tiles over one panel's k-panels at `panel` (stride BP_COLS per pair, k-panels
-/// BP_PAIRS pairs apart), writing `cols` outputs at column n.
-UK_AVX512_BF16 static void bp_panel_tiles(const uint32_t *x32, long ldx32, long rows, long pairs,
-                                          const uint32_t *panel, int cols, float *y, long ldy) {
-  for (long p0 = 0; p0 < pairs; p0 += BP_PAIRS) {
-    long pc = pairs - p0 < BP_PAIRS ? pairs - p0 : BP_PAIRS;
-    for (long t = 0; t < rows; t += BP_ROWS) {
-      int rt = rows - t < BP_ROWS ? (int)(rows - t) : BP_ROWS;
-      const uint32_t *xp = x32 + t * ldx32 + p0;
-      const uint32_t *pp = panel + p0 * BP_COLS;
-      if (rt == BP_ROWS) bp_tile(xp, ldx32, pp, pc, BP_ROWS, y + t * ldy, ldy, cols, p0 > 0);
-      else bp_tile(xp, ldx32, pp, pc, rt, y + t * ldy, ldy, cols, p0 > 0);
+      bp_rows(x32 + p0, ldx32, rows, panel, pc, cols, y + n, ldy, p0 > 0);
     }
   }
 }
@@ -296,7 +288,11 @@ UK_AVX512_BF16 int uk_avx512bf16_gemm_bf16_panels(uk_bf16_panels *kept, const ui
       continue;
     }
     packed |= claim;
-    bp_panel_tiles(x32, ldx32, rows, pairs, data + n / BP_COLS * kept->stride, cols, y + n, ldy);
+    const uint32_t *panel = data + n / BP_COLS * kept->stride;
+    for (long p0 = 0; p0 < pairs; p0 += BP_PAIRS) {
+      long pc = pairs - p0 < BP_PAIRS ? pairs - p0 : BP_PAIRS;
+      bp_rows(x32 + p0, ldx32, rows, panel + p0 * BP_COLS, pc, cols, y + n, ldy, p0 > 0);
+    }
   }
   return packed;
 }

@@ -246,8 +246,7 @@ struct Run {
     let v = logits.columns
     logits.values.withUnsafeBufferPointer { all in
       for position in candidates {
-        let r = rowIndex[position]
-        let row = UnsafeBufferPointer(rebasing: all[(r * v)..<((r + 1) * v)])
+        let row = rowIndex.row(of: position, in: all, columns: v)
         proposals.append(proposer.propose(row: row, position: position, rng: &rng))
       }
     }
@@ -285,8 +284,7 @@ struct Run {
             var unused = generator
             let end = candidates.count * (share + 1) / threads
             for i in (candidates.count * share / threads)..<end {
-              let r = rowIndex[candidates[i]]
-              let row = UnsafeBufferPointer(rebasing: all[(r * v)..<((r + 1) * v)])
+              let row = rowIndex.row(of: candidates[i], in: all, columns: v)
               out[i] = proposers[share].propose(row: row, position: candidates[i], rng: &unused)
             }
           }
@@ -368,6 +366,14 @@ struct RowIndex {
     guard let rows else { return position }
     precondition(rows[position] >= 0, "position \(position)'s logits were not computed")
     return rows[position]
+  }
+
+  /// The logits of `position` in a step's `[rows, columns]` logits `all`.
+  func row(of position: Int, in all: UnsafeBufferPointer<Float>, columns: Int)
+    -> UnsafeBufferPointer<Float>
+  {
+    let r = self[position]
+    return UnsafeBufferPointer(rebasing: all[(r * columns)..<((r + 1) * columns)])
   }
 
   /// Whether `position` has a row.
