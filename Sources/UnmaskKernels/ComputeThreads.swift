@@ -14,7 +14,12 @@ public enum ComputeThreads {
   nonisolated(unsafe) private static var current = defaultCount
 
   /// Active processor count as the OS reports it.
-  public static var defaultCount: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
+  public static var defaultCount: Int { cores }
+
+  /// Read once: on Linux, Foundation reads the affinity mask and the cgroup's CPU quota from
+  /// files each time it is asked, about 18 us, which between the loops of a pass added up to
+  /// 3% of a 2-thread q8_0 pass on the 120M model.
+  private static let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
   /// Threads for parallel loops.
   public static var count: Int { current }
@@ -35,10 +40,12 @@ public enum ComputeThreads {
   /// Runs `body(i)` for `i` in `0..<iterations`, spread over `count` threads.
   ///
   /// Work is split into contiguous chunks (one per thread) so that neighbouring iterations,
-  /// which usually touch neighbouring memory, stay on one core. The threads are libdispatch's
-  /// worker pool, created once and kept: a forward pass of the 120M model makes about 70 such
-  /// calls (GEMM tiles, attention heads, norms), and its CPU time with 2 threads is within 1% of
-  /// its CPU time with 1 (docs/PERFORMANCE.md), so hand-offs cost no more than that.
+  /// which usually touch neighbouring memory, stay on one core. The chunks run on kept worker
+  /// threads that stay awake between the loops of a pass (`uk_pool_run`, `thread_pool.c`):
+  /// libdispatch's worker slept after each loop and took about 40 us to wake for the next, and
+  /// a forward pass of the 120M model makes about 150 such calls (GEMM tiles, quantizing their
+  /// inputs, attention heads, norms). A `count` above the core count cuts the work into that
+  /// many chunks, which at most one thread per core takes in turn.
   public static func parallelFor(_ iterations: Int, _ body: (Int) -> Void) {
     let threads = uk_parallel_depth() > 0 ? 1 : min(count, iterations)
     if threads <= 1 {
@@ -46,7 +53,7 @@ public enum ComputeThreads {
       return
     }
     let path = KernelPath.forcedHere
-    DispatchQueue.concurrentPerform(iterations: threads) { chunk in
+    run(chunks: threads) { chunk in
       let start = iterations * chunk / threads
       let end = iterations * (chunk + 1) / threads
       nested(path) { for i in start..<end { body(i) } }
@@ -62,21 +69,38 @@ public enum ComputeThreads {
       for i in 0..<iterations { body(i) }
       return
     }
-    let lock = NSLock()
-    var next = 0
     let path = KernelPath.forcedHere
-    DispatchQueue.concurrentPerform(iterations: threads) { _ in
-      nested(path) {
-        while true {
-          lock.lock()
-          let i = next
-          next += 1
-          lock.unlock()
-          guard i < iterations else { return }
-          body(i)
-        }
+    run(chunks: iterations) { i in nested(path) { body(i) } }
+  }
+
+  /// Runs `chunk(i)` for `i` in `0..<chunks` on the kept workers, at most one thread per core,
+  /// each taking the next chunk in turn; while another thread is running a loop there (tests,
+  /// a server's requests), on libdispatch's pool instead.
+  private static func run(chunks: Int, _ chunk: (Int) -> Void) {
+    let threads = min(chunks, defaultCount)
+    let ran = withoutActuallyEscaping(chunk) { chunk in
+      withUnsafePointer(to: chunk) { pointer in
+        uk_pool_run(Int32(threads), chunks, runChunk, UnsafeMutableRawPointer(mutating: pointer))
       }
     }
+    if ran == 1 { return }
+    let lock = NSLock()
+    var next = 0
+    DispatchQueue.concurrentPerform(iterations: threads) { _ in
+      while true {
+        lock.lock()
+        let i = next
+        next += 1
+        lock.unlock()
+        guard i < chunks else { return }
+        chunk(i)
+      }
+    }
+  }
+
+  /// `uk_pool_run`'s body: `context` points at the loop's `(Int) -> Void`.
+  private static let runChunk: uk_pool_body = { context, chunk in
+    context?.assumingMemoryBound(to: ((Int) -> Void).self).pointee(chunk)
   }
 
   /// Calls `body(start, end)` for consecutive slices of `0..<count`, one per thread, for

@@ -56,6 +56,34 @@ struct ComputeThreadsTests {
     }
   }
 
+  /// Loops started from several threads at once (tests, a server's requests) all run every
+  /// iteration once: one of them runs on the kept workers, the others on libdispatch's pool.
+  @Test func loopsFromSeveralThreadsAtOnceEachRunEveryIteration() {
+    let before = ComputeThreads.count
+    defer { ComputeThreads.set(before) }
+    ComputeThreads.set(2)
+    let callers = 4
+    let loops = 300
+    let iterations = 9
+    let counts = UnsafeMutablePointer<Int>.allocate(capacity: callers * loops * iterations)
+    defer { counts.deallocate() }
+    counts.initialize(repeating: 0, count: callers * loops * iterations)
+    let lock = NSLock()
+    nonisolated(unsafe) let shared = counts
+    DispatchQueue.concurrentPerform(iterations: callers) { caller in
+      for loop in 0..<loops {
+        ComputeThreads.parallelFor(iterations) { i in
+          lock.lock()
+          shared[(caller * loops + loop) * iterations + i] += 1
+          lock.unlock()
+        }
+      }
+    }
+    let all = UnsafeBufferPointer(start: counts, count: callers * loops * iterations)
+    #expect(all.allSatisfy { $0 == 1 })
+    #expect(uk_parallel_depth() == 0)
+  }
+
   /// Slices cover the range once, in order, start at multiples of the alignment, and stay on the
   /// caller's thread below the minimum.
   @Test(arguments: [1, 2, 3, 8])

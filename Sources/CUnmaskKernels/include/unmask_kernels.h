@@ -165,6 +165,16 @@ float uk_peak_run(uk_peak_instruction instruction, long iterations);
 int uk_parallel_depth(void);
 void uk_set_parallel_depth(int depth);
 
+/// One chunk of a parallel loop: `body(context, chunk)`.
+typedef void (*uk_pool_body)(void *context, long chunk);
+
+/// Runs `body(context, i)` for every `i` in `0..<chunks` on the calling thread and up to
+/// `threads - 1` kept worker threads, each taking the next chunk when it is done with one
+/// (`thread_pool.c`). Returns 1 once every chunk has run, or 0 without running any when another
+/// thread is inside it (the caller then runs the loop another way). The body marks its own
+/// depth (uk_set_parallel_depth) where loops inside it must run on its thread alone.
+int uk_pool_run(int threads, long chunks, uk_pool_body body, void *context);
+
 #ifdef __cplusplus
 }
 #endif
