@@ -118,8 +118,8 @@ UK_AVX2 UK_INLINE void a2_kq_super(int is_signed, int tr, const int8_t *x, long 
 
 /// a2_kq_super on zmm registers: blocks 2i and 2i + 1 side by side. Q6_K's signed codes take
 /// |x| and w negated where x < 0 (AVX-512 has no vpsignb). The halves' int32 lanes are added
-/// (exact) into the 8 lanes a2_kq_super gives, so the float steps after it, and every output,
-/// have the AVX2 kernel's bits.
+/// (exact) into the 8 lanes a2_kq_super gives; kquant_rows.h then adds those too
+/// (KQ_WHOLE_SUPER) and takes the outer-product kernel's float steps.
 UK_AVX512_VNNI UK_INLINE void a5_kq_super(int is_signed, int tr, const int8_t *x, long k,
                                           const int8_t *q, const int16_t *sc, __m256i *sums) {
   __m512i wide[2] = {_mm512_setzero_si512(), _mm512_setzero_si512()};
@@ -155,7 +155,9 @@ UK_AVX512_VNNI UK_INLINE void a5_kq_super(int is_signed, int tr, const int8_t *x
 #define KQ_SUPER a5_kq_super
 #define KQ_NAME(name) a5_##name
 #define KQ_ENTRY a5_kq_tiles_gemm
+#define KQ_WHOLE_SUPER 1
 #include "kquant_rows.h"
+#undef KQ_WHOLE_SUPER
 
 // Many activation rows (a canvas): outer products. A panel of 16 weight columns is decoded and
 // regrouped once per call so that one zmm holds 4 consecutive codes of 16 columns (unsigned:
@@ -165,8 +167,8 @@ UK_AVX512_VNNI UK_INLINE void a5_kq_super(int is_signed, int tr, const int8_t *x
 // 256 * 127 * 63 * 127 < 2^31); Q6_K's +32 comes off as -32 times the row's sum of those 16
 // activations. Then per super-block one convert and one FMA by xd * d, and the 8 min terms
 // (xm_b * dmin m_b) one FMA each. Each output is one lane summing its super-blocks in order,
-// whatever rows or columns share its tile; the float steps differ from the tiles' (which sum 8
-// partial lanes), so the two agree to rounding, not to the bit.
+// whatever rows or columns share its tile. The AVX-512 tiles below 32 rows take the same float
+// steps (kquant_rows.h, KQ_WHOLE_SUPER), so a row's outputs are the same bits in either form.
 #define KO_R 6
 #define KO_N 16
 #define KO_MIN_ROWS 32

@@ -1,6 +1,6 @@
-// The int8 tiles' shared tail (gemm_avx2.c, gemm_avx512.c): four columns' int32 block dots
-// folded into one vector, scaled and accumulated, and the folded sums stored. Both tiles
-// compute the dots with their own instructions (vpmaddubsw, vpdpbusd) and end here.
+// The int8 tiles' shared tail (gemm_avx2.c; gemm_avx512.c takes the scales and folds whole
+// blocks, see q_fold_whole there): four columns' int32 block dots folded into one vector,
+// scaled and accumulated, and the folded sums stored.
 #ifndef UNMASK_KERNELS_Q_FOLD_H
 #define UNMASK_KERNELS_Q_FOLD_H
 

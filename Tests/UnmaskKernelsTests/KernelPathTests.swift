@@ -210,11 +210,12 @@ func resultsDoNotDependOnTheThreadCount(dtype: DType, k: Int, seed: UInt64) thro
 }
 
 /// A row's outputs are the same bits whether it is multiplied alone, with a few rows (a step's
-/// logit rows) or with the whole canvas, on every path. (Not the int8 weights: on AVX-512 their
-/// kernel changes form at 32 rows, within the float32 sum's rounding.)
-@Test(arguments: [DType.f32, .bf16])
+/// logit rows) or with the whole canvas, on every path. The int8 and K-quant kernels change
+/// form at 32 rows on AVX-512 (dot-product tiles below, outer products from there): 40 rows
+/// take the outer products, 20 or fewer the tiles.
+@Test(arguments: [DType.f32, .bf16, .q8_0, .q4_0, .q4_K, .q5_K, .q6_K])
 func aRowsOutputsDoNotDependOnTheRowsBesideIt(dtype: DType) throws {
-  let k = 1088
+  let k = dtype.isQuantized ? 1280 : 1088
   let (weight, _) = randomWeight(dtype, n: 200, k: k, seed: 21)
   let linear = try Linear(weight: weight)
   let rows = 40
