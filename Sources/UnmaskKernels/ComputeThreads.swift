@@ -17,8 +17,8 @@ public enum ComputeThreads {
   public static var defaultCount: Int { cores }
 
   /// Read once: on Linux, Foundation reads the affinity mask and the cgroup's CPU quota from
-  /// files each time it is asked, about 18 us, which between the loops of a pass added up to
-  /// 3% of a 2-thread q8_0 pass on the 120M model.
+  /// files each time it is asked, about 18 us. Asked once per parallel loop, that was 3% of a
+  /// 2-thread q8_0 pass on the 120M model.
   private static let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
   /// Threads for parallel loops.
@@ -53,7 +53,7 @@ public enum ComputeThreads {
       return
     }
     let path = KernelPath.forcedHere
-    run(chunks: threads) { chunk in
+    run(chunks: threads, threads: threads) { chunk in
       let start = iterations * chunk / threads
       let end = iterations * (chunk + 1) / threads
       nested(path) { for i in start..<end { body(i) } }
@@ -70,14 +70,14 @@ public enum ComputeThreads {
       return
     }
     let path = KernelPath.forcedHere
-    run(chunks: iterations) { i in nested(path) { body(i) } }
+    run(chunks: iterations, threads: threads) { i in nested(path) { body(i) } }
   }
 
-  /// Runs `chunk(i)` for `i` in `0..<chunks` on the kept workers, at most one thread per core,
-  /// each taking the next chunk in turn; while another thread is running a loop there (tests,
-  /// a server's requests), on libdispatch's pool instead.
-  private static func run(chunks: Int, _ chunk: (Int) -> Void) {
-    let threads = min(chunks, defaultCount)
+  /// Runs `chunk(i)` for `i` in `0..<chunks` on the kept workers, on at most `threads` threads
+  /// and one per core, each taking the next chunk in turn; while another thread is running a
+  /// loop there (tests, a server's requests), on libdispatch's pool instead.
+  private static func run(chunks: Int, threads: Int, _ chunk: (Int) -> Void) {
+    let threads = min(threads, defaultCount)
     let ran = withoutActuallyEscaping(chunk) { chunk in
       withUnsafePointer(to: chunk) { pointer in
         uk_pool_run(Int32(threads), chunks, runChunk, UnsafeMutableRawPointer(mutating: pointer))
