@@ -11,6 +11,7 @@
 // runs its loop another way (ComputeThreads falls back to libdispatch).
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -30,8 +31,13 @@
 enum { UK_POOL_MAX_WORKERS = 255 };
 
 /// How long a worker spins after its last loop before it sleeps: longer than the gaps between
-/// the loops of one pass (microseconds), shorter than a step's sampler at real size.
-static const int64_t UK_POOL_SPIN_NS = 250 * 1000;
+/// the loops of one pass (about 1 us), shorter than a step's sampler. 250 us measured the same
+/// on a quiet machine, and no better beside a busy process.
+static const int64_t UK_POOL_SPIN_NS = 50 * 1000;
+
+/// Pauses the caller spins through while it waits for the workers to finish a loop before it
+/// yields (tens of microseconds: longer than two halves of a loop usually end apart).
+enum { UK_POOL_WAIT_SPINS = 1 << 11 };
 
 /// One worker's words, a cache line each so that posting to one does not disturb another.
 typedef struct uk_pool_worker {
@@ -139,9 +145,14 @@ int uk_pool_run(int threads, long chunks, uk_pool_body body, void *context) {
   uk_pool_take_chunks();
 
   // Every posted worker must be done with this loop's words before the next loop rewrites them.
+  // Past a short spin the caller yields its core: where the workers share cores with it (more
+  // threads than the cgroup's quota, other processes), spinning would keep them from running.
   for (int w = 0; w < helpers; w++) {
-    while (atomic_load_explicit(&uk_pool.workers[w].done, memory_order_acquire) != generation) {
-      UK_SPIN_PAUSE();
+    for (int spins = 0;
+         atomic_load_explicit(&uk_pool.workers[w].done, memory_order_acquire) != generation;
+         spins++) {
+      if (spins < UK_POOL_WAIT_SPINS) UK_SPIN_PAUSE();
+      else sched_yield();
     }
   }
   atomic_store(&uk_pool.busy, 0);
