@@ -81,6 +81,33 @@ import Unmask
   /// LLaDA, its Q4_K / Q6_K mix) runs from its blocks: on every kernel path the logits stay
   /// within the Q8_K rounding of the activations of the `.blas` path's (weights dequantized to
   /// float32, activations unrounded), and a generation runs to the end from the file alone.
+  /// Quantized weights: a step's few logit rows are the full pass's bit for bit, on every path,
+  /// over a canvas of 40 (the AVX-512 int8 and K-quant GEMMs change form at 32 rows, so the
+  /// full pass takes the outer products and the restricted rows the dot-product tiles).
+  @Test(arguments: ["tiny-llada-q8_0.gguf", "tiny-llada256-q4_k_m.gguf"])
+  func quantizedRowsEqualTheFullPass(file: String) throws {
+    let model = try ModelRegistry.load(
+      ModelBundle.open(Self.fixtures.appendingPathComponent("gguf/\(file)")))
+    let tokens = Self.tokens(444) + Self.tokens(444) + Self.tokens(444).prefix(8)
+    #expect(tokens.count == 40)
+    for path in KernelPath.available where path != .blas {
+      let full = try KernelPath.with(path) { try model.logits(for: tokens) }
+      for rows in [[3], Array(14..<30), [0, 17, 39]] {
+        let restricted = try KernelPath.with(path) {
+          try model.logits(for: tokens, rows: .positions(rows))
+        }
+        var differing = 0
+        for (j, position) in rows.enumerated() {
+          for c in 0..<full.columns
+          where restricted[j, c].bitPattern != full[position, c].bitPattern {
+            differing += 1
+          }
+        }
+        #expect(differing == 0, "\(file) \(path) rows \(rows): \(differing) logits differ")
+      }
+    }
+  }
+
   @Test func llamaQuantizeQ4KMFileRunsFromItsBlocks() throws {
     let file = Self.fixtures.appendingPathComponent("gguf/tiny-llada256-q4_k_m.gguf")
     let bundle = try ModelBundle.open(file)
