@@ -156,19 +156,22 @@ extension Linear {
 
   /// Calls `body(n0, n1)` for consecutive tiles of `columns`, spread over `ComputeThreads`.
   ///
-  /// The columns are first cut into equal shares of `panel`-column panels, four per thread,
+  /// The columns are first cut into equal shares of `panel`-column panels, two per thread,
   /// which the threads take in turn, and each share into tiles of `tile` columns (the last one
   /// up to a panel wider): tiles of 96 across the 120M model's 1024 outputs were 11, 6 on one
   /// thread and 5 on the other, which left the other idle for a ninth of each of those GEMMs.
-  /// Four shares rather than one: a thread that loses its core to another process takes fewer
-  /// (2 threads beside a busy process on 2 cores: 213-221 ms per q8_0 pass of the 120M model
-  /// against 252-254 with one share each; the same on a quiet machine).
+  /// Two shares rather than one: a thread that loses its core to another process takes fewer
+  /// (2 threads beside a busy process on 2 cores: 232-244 ms per q8_0 pass of the 120M model
+  /// against 258-268 with one share each, the same on a quiet machine). Four shares took
+  /// 214-233 ms there, but made the `vdpbf16ps` passes 3-6% slower on a quiet machine.
   static func forEachTile(
     _ columns: Int, panel: Int = 32, tile: Int = tileColumns, _ body: (Int, Int) -> Void
   ) {
     let panels = (columns + panel - 1) / panel
     let perTile = tile / panel
-    let shares = max(1, min(4 * ComputeThreads.count, panels / perTile))
+    // Per thread that runs (`--threads` above the core count runs one thread per core).
+    let threads = min(ComputeThreads.count, ComputeThreads.defaultCount)
+    let shares = max(1, min(2 * threads, panels / perTile))
     ComputeThreads.parallelForEach(shares) { s in
       let first = panels * s / shares
       let end = panels * (s + 1) / shares
