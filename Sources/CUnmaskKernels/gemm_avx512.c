@@ -364,18 +364,17 @@ UK_AVX512_VNNI UK_INLINE __m256i q_load_w(const uint8_t *block, int q4) {
   return _mm256_sub_epi8(_mm256_set_m128i(hi, lo), _mm256_set1_epi8(8));
 }
 
-/// acc + dot * (xs * wd) for four columns' whole-block dots: uk_q_fold's two hadd levels leave
-/// a block's halves in lanes j and j + 4, and adding the swapped 128-bit halves puts the whole
-/// block's int32 dot in both. Each output then sums fma(dot_b, xs_b * wd_b) over its blocks in
+/// acc + dot * (xs * wd) for four columns' whole-block dots: uk_q_halves leaves a block's
+/// halves in lanes j and j + 4, and adding the swapped 128-bit halves puts the whole block's
+/// int32 dot in both. Each output then sums fma(dot_b, xs_b * wd_b) over its blocks in
 /// order, as the outer-product tiles below do, so a row's outputs are the same bits whether
 /// it is multiplied with a few rows (a step's logit rows, here) or the whole canvas (there).
 /// The extra permute and add cost these tiles 5-10%; summing halves in the outer products
 /// instead cost the canvas's GEMMs as much.
 UK_AVX512_VNNI UK_INLINE __m256 q_fold_whole(__m256i d0, __m256i d1, __m256i d2, __m256i d3,
                                              float xs, __m256 wd, __m256 acc) {
-  __m256i e = _mm256_hadd_epi32(_mm256_hadd_epi32(d0, d1), _mm256_hadd_epi32(d2, d3));
-  e = _mm256_add_epi32(e, _mm256_permute2x128_si256(e, e, 0x01));
-  return _mm256_fmadd_ps(_mm256_cvtepi32_ps(e), _mm256_mul_ps(_mm256_set1_ps(xs), wd), acc);
+  __m256i e = uk_q_halves(d0, d1, d2, d3);
+  return uk_q_scale_add(_mm256_add_epi32(e, _mm256_permute2x128_si256(e, e, 0x01)), xs, wd, acc);
 }
 
 UK_AVX512_VNNI UK_INLINE void q_tile(int q4, const int8_t *xq, const float *xd, long k,

@@ -15,13 +15,21 @@ UK_AVX2 UK_INLINE __m256 uk_q_scales4(const uint16_t half[4]) {
   return _mm256_set_m128(wd4, wd4);
 }
 
-/// acc + fold(d) * (xs * wd): two hadd levels leave column j's dot over the block's first 16
-/// bytes in lane j and over the last 16 in lane j + 4 (exact int32), so one convert, one scale
-/// product and one FMA serve four columns.
+/// Two hadd levels over four columns' dot vectors: column j's dot over the block's first 16
+/// bytes in lane j and over the last 16 in lane j + 4 (exact int32).
+UK_AVX2 UK_INLINE __m256i uk_q_halves(__m256i d0, __m256i d1, __m256i d2, __m256i d3) {
+  return _mm256_hadd_epi32(_mm256_hadd_epi32(d0, d1), _mm256_hadd_epi32(d2, d3));
+}
+
+/// acc + e * (xs * wd): one convert, one scale product and one FMA serve four columns.
+UK_AVX2 UK_INLINE __m256 uk_q_scale_add(__m256i e, float xs, __m256 wd, __m256 acc) {
+  return _mm256_fmadd_ps(_mm256_cvtepi32_ps(e), _mm256_mul_ps(_mm256_set1_ps(xs), wd), acc);
+}
+
+/// acc + fold(d) * (xs * wd), the halves kept apart in lanes j and j + 4.
 UK_AVX2 UK_INLINE __m256 uk_q_fold(__m256i d0, __m256i d1, __m256i d2, __m256i d3, float xs,
                                    __m256 wd, __m256 acc) {
-  __m256i e = _mm256_hadd_epi32(_mm256_hadd_epi32(d0, d1), _mm256_hadd_epi32(d2, d3));
-  return _mm256_fmadd_ps(_mm256_cvtepi32_ps(e), _mm256_mul_ps(_mm256_set1_ps(xs), wd), acc);
+  return uk_q_scale_add(uk_q_halves(d0, d1, d2, d3), xs, wd, acc);
 }
 
 /// y[i, j] = lane j + lane j + 4 of acc[i], for rt rows and rn columns.
