@@ -10,7 +10,9 @@
 #ifdef KQ_WHOLE_SUPER
 /// kq_rows with a5_ko_tile's float steps. `lanes` holds, per super-block, the 4 columns' d
 /// twice (8 floats), then per block their dmin * m twice (8 floats each), made once per 4
-/// decoded weight rows (kq_lanes).
+/// decoded weight rows (kq_lanes). A loop of its own rather than a branch in the one below:
+/// this one keeps all four columns' sums live until they are folded, which AVX2's 16
+/// registers could not hold beside its accumulators.
 KQ_ATTR UK_INLINE void KQ_NAME(kq_rows)(int is_signed, int tr, const int8_t *xq, const float *xd,
                                   const float *xm, long rows, long k, const uk_kq_row *w, int rn,
                                   const float *lanes, float *y, long ldy) {
