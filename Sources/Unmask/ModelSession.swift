@@ -48,7 +48,7 @@ public final class ModelSession: @unchecked Sendable {
   ///
   /// `residency` says how a lossless compressed `.umk` holds its weights while the model runs
   /// (`WeightResidency`; nil: `WeightResidency.automatic`, compressed only where the decoded
-  /// copy would take more than half the machine's memory); other checkpoints read their
+  /// copy would take more than half the memory available now); other checkpoints read their
   /// weights in place either way.
   public static func open(
     _ reference: String, catalog: ModelCatalog = .standard, tokenizer: URL? = nil,
@@ -60,7 +60,7 @@ public final class ModelSession: @unchecked Sendable {
     if let file = bundle.weights as? UMKFile {
       file.residency =
         residency
-        ?? .automatic(for: file, physicalMemory: ProcessInfo.processInfo.physicalMemory)
+        ?? .automatic(for: file, memory: AvailableMemory.bytes)
     }
     return try ModelSession(bundle: bundle, reference: reference, start: start)
   }

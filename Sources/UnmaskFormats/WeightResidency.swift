@@ -15,16 +15,17 @@ public enum WeightResidency: String, Sendable, CaseIterable, Codable {
 
 extension WeightResidency {
   /// The residency `ModelSession.open` picks when none is asked for: `.compressed` when the
-  /// decoded copy of `file`'s compressed tensors would take more than half of
-  /// `physicalMemory` (LLaDA-8B's 16 GB of bf16 on a 24 GB machine), else `.decoded`.
+  /// decoded copy of `file`'s compressed tensors would take more than half of `memory`
+  /// (LLaDA-8B's 16 GB of bf16 on a 24 GB machine), else `.decoded`. `ModelSession` passes
+  /// `AvailableMemory.bytes`, so memory other processes hold counts against the decoded copy.
   ///
   /// A full-canvas pass takes about the same time either way (docs/PERFORMANCE.md), but a pass
   /// over a few rows (a cached step) spends most of its time decoding, so the decoded copy is
   /// kept wherever it fits with room to spare.
-  public static func automatic(for file: UMKFile, physicalMemory: UInt64) -> WeightResidency {
+  public static func automatic(for file: UMKFile, memory: UInt64) -> WeightResidency {
     let decoded = file.header.tensors.filter { $0.encoding == .planes }.reduce(0) {
       $0 + $1.byteCount
     }
-    return UInt64(decoded) > physicalMemory / 2 ? .compressed : .decoded
+    return UInt64(decoded) > memory / 2 ? .compressed : .decoded
   }
 }

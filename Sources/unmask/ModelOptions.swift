@@ -38,7 +38,7 @@ struct ModelOptions: ParsableArguments {
   @Option(
     name: .long,
     help: ArgumentHelp(
-      "How a lossless compressed .umk holds its weights: decoded (decoded once at load; the fastest products) or compressed (linear weights stay compressed and are decoded a tile at a time inside each product: resident memory near the file's size, about 0.66x of bf16). Default: compressed where the decoded weights would take more than half the machine's memory, else decoded. Same results either way."
+      "How a lossless compressed .umk holds its weights: decoded (decoded once at load; the fastest products) or compressed (linear weights stay compressed and are decoded a tile at a time inside each product: resident memory near the file's size, about 0.66x of bf16). Default: compressed where the decoded weights would take more than half the memory available (free, reclaimable cache, within a cgroup's limit), else decoded. Same results either way."
     ))
   var resident: WeightResidency?
 
