@@ -28,7 +28,7 @@ import UnmaskKernels
 
   @Test(arguments: [
     ("tiny-llada", "tiny-llada-f32.gguf"), ("tiny-dream", "tiny-dream-f32.gguf"),
-    ("tiny-llada-moe", "tiny-llada-moe-bf16.gguf"),
+    ("tiny-llada-moe", "tiny-llada-moe-bf16.gguf"), ("tiny-llada-gqa", "tiny-llada-gqa-bf16.gguf"),
   ])
   func exportIsWhatLlamaCppsConverterWrites(fixture: String, converted: String) throws {
     let (ours, folder) = try Self.export(Self.fixtures.appendingPathComponent(fixture))

@@ -23,7 +23,7 @@ import Unmask
   }
 
   static let cases: [(fixture: String, mask: Int32)] = [
-    ("tiny-llada", 444), ("tiny-dream", 442), ("tiny-llada-moe", 444),
+    ("tiny-llada", 444), ("tiny-dream", 442), ("tiny-llada-moe", 444), ("tiny-llada-gqa", 444),
   ]
 
   @Test(arguments: ["tiny-llada", "tiny-dream", "tiny-llada-moe"])
@@ -38,7 +38,7 @@ import Unmask
 
   /// bf16: the GGUF equals the safetensors with each tensor rounded to the type the GGUF
   /// stores it in (the converter keeps norms and the router in f32), bit for bit.
-  @Test(arguments: ["tiny-llada", "tiny-dream", "tiny-llada-moe"])
+  @Test(arguments: ["tiny-llada", "tiny-dream", "tiny-llada-moe", "tiny-llada-gqa"])
   func bf16LogitsEqualTheRoundedSafetensors(fixture: String) throws {
     let tokens = Self.tokens(Self.cases.first { $0.fixture == fixture }!.mask)
     let folder = try ModelBundle.open(Self.fixtures.appendingPathComponent(fixture))

@@ -129,26 +129,29 @@ struct GGUFExportTensors {
         try out.write(UnsafeRawBufferPointer(start: floats, count: 4 * view.elementCount))
       }
     case .pairwiseRoPERows(let hf, let headDimension):
-      guard view.shape.count == 2 else {
-        throw CheckpointError(path: path, item: hf, "q and k biases are not exported to GGUF yet")
-      }
+      // A weight's rows, or a bias's elements (widened to f32 first, as the converter does).
       let rows = view.shape[0]
-      guard headDimension > 0, headDimension % 2 == 0, rows % headDimension == 0 else {
+      guard view.shape.count <= 2, headDimension > 0, headDimension % 2 == 0,
+        rows % headDimension == 0
+      else {
         throw CheckpointError(
           path: path, item: hf, "\(view.shape) is not whole heads of \(headDimension) rows")
       }
-      return GGUFWriter.Tensor(
-        name: name, type: type, shape: view.shape, byteCount: view.bytes.count
-      ) { out in
+      let count = widened ? 4 * view.elementCount : view.bytes.count
+      return GGUFWriter.Tensor(name: name, type: type, shape: view.shape, byteCount: count) { out in
         let view = try readable(hf)
-        let rowBytes = view.bytes.count / rows
+        let floats = UnsafeMutablePointer<Float>.allocate(capacity: widened ? rows : 1)
+        defer { floats.deallocate() }
+        if widened { view.convertElements(0..<rows, into: floats) }
+        let bytes = widened ? UnsafeRawBufferPointer(start: floats, count: 4 * rows) : view.bytes
+        let rowBytes = bytes.count / rows
         let half = headDimension / 2
         for r in 0..<rows {
           let (head, within) = (r / headDimension, r % headDimension)
           let source = head * headDimension + (within % 2) * half + within / 2
           try out.write(
             UnsafeRawBufferPointer(
-              rebasing: view.bytes[(source * rowBytes)..<((source + 1) * rowBytes)]))
+              rebasing: bytes[(source * rowBytes)..<((source + 1) * rowBytes)]))
         }
       }
     case .experts(let names):
