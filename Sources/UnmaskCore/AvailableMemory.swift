@@ -38,7 +38,8 @@ public enum AvailableMemory {
   }
 
   /// A cgroup v2 `memory.max` less `memory.current`, or nil without a limit ("max") or where
-  /// either is not a number.
+  /// either is not a number. `memory.current` counts the cgroup's page cache too, which the
+  /// kernel could reclaim, so this errs on the small side (towards compressed weights).
   public static func cgroupRoom(max: String, current: String) -> UInt64? {
     let trimmed = { (s: String) in s.trimmingCharacters(in: .whitespacesAndNewlines) }
     guard let limit = UInt64(trimmed(max)), let used = UInt64(trimmed(current)) else {
