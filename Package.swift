@@ -83,20 +83,22 @@ let package = Package(
 
     // Tests (Swift Testing). Shared fixtures (tiny checkpoints, golden values) live in Tests/Fixtures
     // and are found from #filePath, so large files are not copied into test bundles.
+    // Scratch folders that are removed when the test process exits.
+    .target(name: "UnmaskTestSupport", path: "Tests/UnmaskTestSupport"),
     .testTarget(name: "UnmaskCoreTests", dependencies: ["UnmaskCore"]),
     .testTarget(name: "UnmaskKernelsTests", dependencies: ["UnmaskCore", "UnmaskKernels", "CUnmaskKernels"]),
-    .testTarget(name: "UnmaskFormatsTests", dependencies: ["UnmaskFormats"]),
+    .testTarget(name: "UnmaskFormatsTests", dependencies: ["UnmaskTestSupport", "UnmaskFormats"]),
     .testTarget(name: "UnmaskTokenizerTests", dependencies: ["UnmaskTokenizer"]),
     .testTarget(name: "UnmaskModelsTests", dependencies: ["UnmaskModels"]),
     .testTarget(name: "UnmaskSamplingTests", dependencies: ["UnmaskSampling"]),
-    .testTarget(name: "UnmaskTraceTests", dependencies: ["UnmaskTrace", "CPNG"]),
-    .testTarget(name: "UnmaskTests", dependencies: ["Unmask"]),
+    .testTarget(name: "UnmaskTraceTests", dependencies: ["UnmaskTestSupport", "UnmaskTrace", "CPNG"]),
+    .testTarget(name: "UnmaskTests", dependencies: ["UnmaskTestSupport", "Unmask"]),
     .testTarget(
       name: "UnmaskServerTests",
       dependencies: [
         "UnmaskServer", .product(name: "HummingbirdTesting", package: "hummingbird"),
       ]),
-    .testTarget(name: "UnmaskExperimentsTests", dependencies: ["UnmaskExperiments"]),
+    .testTarget(name: "UnmaskExperimentsTests", dependencies: ["UnmaskTestSupport", "UnmaskExperiments"]),
   ],
   swiftLanguageModes: [.v5]
 )

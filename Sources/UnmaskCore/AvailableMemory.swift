@@ -2,7 +2,7 @@ import Foundation
 
 /// Memory a process could take now without pushing other processes out: on Linux, the
 /// kernel's `MemAvailable` (free memory plus the page cache and other memory it can reclaim),
-/// within the cgroup's limit where one is set; elsewhere, or where neither can be read, the
+/// within the cgroup's limit (v2 or v1) where one is set; elsewhere, or where neither can be read, the
 /// physical memory.
 ///
 /// What `WeightResidency.automatic` weighs a decoded model against: a machine whose memory is
@@ -17,14 +17,23 @@ public enum AvailableMemory {
     {
       available = min(available, kernel)
     }
-    if let limit = try? String(contentsOfFile: "/sys/fs/cgroup/memory.max", encoding: .utf8),
-      let used = try? String(contentsOfFile: "/sys/fs/cgroup/memory.current", encoding: .utf8),
-      let room = cgroupRoom(max: limit, current: used)
-    {
-      available = min(available, room)
+    for (limitFile, usageFile) in cgroupFiles {
+      if let limit = try? String(contentsOfFile: limitFile, encoding: .utf8),
+        let used = try? String(contentsOfFile: usageFile, encoding: .utf8),
+        let room = cgroupRoom(max: limit, current: used)
+      {
+        available = min(available, room)
+      }
     }
     return available
   }
+
+  /// A cgroup's limit and usage: v2's unified files, and v1's memory controller, whose
+  /// "no limit" is a number near 2^63 that the physical memory then bounds.
+  static let cgroupFiles = [
+    ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
+    ("/sys/fs/cgroup/memory/memory.limit_in_bytes", "/sys/fs/cgroup/memory/memory.usage_in_bytes"),
+  ]
 
   /// `MemAvailable` of a `/proc/meminfo` text in bytes, or nil without that line.
   public static func memAvailable(inMeminfo text: String) -> UInt64? {
@@ -37,8 +46,9 @@ public enum AvailableMemory {
     return nil
   }
 
-  /// A cgroup v2 `memory.max` less `memory.current`, or nil without a limit ("max") or where
-  /// either is not a number. `memory.current` counts the cgroup's page cache too, which the
+  /// A cgroup's limit less its usage (v2 `memory.max` and `memory.current`, or v1
+  /// `memory.limit_in_bytes` and `memory.usage_in_bytes`), or nil without a limit ("max") or
+  /// where either is not a number. `memory.current` counts the cgroup's page cache too, which the
   /// kernel could reclaim, so this errs on the small side (towards compressed weights).
   public static func cgroupRoom(max: String, current: String) -> UInt64? {
     let trimmed = { (s: String) in s.trimmingCharacters(in: .whitespacesAndNewlines) }

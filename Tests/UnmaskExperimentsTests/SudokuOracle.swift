@@ -1,6 +1,7 @@
 import Foundation
 import Unmask
 import UnmaskExperiments
+import UnmaskTestSupport
 
 /// A predictor that knows one Sudoku solution: at every cell position of the layout's canvas it
 /// puts a logit on the solution's digit token, scaled per cell so that confidence
@@ -49,9 +50,7 @@ enum Samples {
 
   /// Writes `text` to a fresh temporary file and returns its path.
   static func file(_ text: String, name: String = "data.jsonl") throws -> String {
-    let dir = FileManager.default.temporaryDirectory
-      .appendingPathComponent("unmask-exp-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let dir = try ScratchFolder.make("experiments")
     let url = dir.appendingPathComponent(name)
     try text.write(to: url, atomically: true, encoding: .utf8)
     return url.path

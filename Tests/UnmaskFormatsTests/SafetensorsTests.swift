@@ -1,7 +1,8 @@
 import Foundation
 import Testing
-import UnmaskKernels
 @testable import UnmaskFormats
+import UnmaskKernels
+import UnmaskTestSupport
 
 /// Builds a safetensors file from a header written as JSON text and a data section.
 func safetensorsBytes(header: String, data: [UInt8]) -> Data {
@@ -15,9 +16,7 @@ func safetensorsBytes(header: String, data: [UInt8]) -> Data {
 
 /// Writes `data` to a fresh temporary file and returns its URL.
 func temporaryFile(_ data: Data, name: String = "model.safetensors") throws -> URL {
-  let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
-    "unmask-tests-\(UUID().uuidString)")
-  try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+  let folder = try ScratchFolder.make("safetensors")
   let url = folder.appendingPathComponent(name)
   try data.write(to: url)
   return url

@@ -1,15 +1,11 @@
 import Foundation
 import UnmaskCore
-import UnmaskKernels
 @testable import UnmaskFormats
+import UnmaskKernels
+import UnmaskTestSupport
 
-/// A fresh temporary folder.
-func temporaryFolder() throws -> URL {
-  let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
-    "unmask-umk-\(UUID().uuidString)")
-  try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-  return folder
-}
+/// A fresh temporary folder, removed when the test process exits.
+func temporaryFolder() throws -> URL { try ScratchFolder.make("umk") }
 
 /// Normally distributed floats (Box-Muller) with the given scale, like trained weights.
 func gaussian(_ count: Int, scale: Float, rng: inout SplitMix64) -> [Float] {

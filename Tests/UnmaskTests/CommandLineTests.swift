@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Unmask
+import UnmaskTestSupport
 
 /// Runs the built `unmask` executable (it sits next to the test bundle in `.build/<config>/`).
 struct UnmaskTool {
@@ -45,10 +46,9 @@ enum Fixtures {
   static let root = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures")
   static func model(_ name: String) -> String { root.appendingPathComponent(name).path }
+  /// A path for a new file, removed when the test process exits.
   static func temporary(_ name: String) -> String {
-    FileManager.default.temporaryDirectory.appendingPathComponent(
-      "unmask-cli-\(UUID().uuidString)-\(name)"
-    ).path
+    ScratchFolder.path("cli").path + "-\(name)"
   }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import UnmaskTestSupport
 
 /// `unmask sweep`, `eval`, `score` and `models` as processes.
 @Suite struct SweepCommandLineTests {
@@ -7,9 +8,7 @@ import Testing
     .deletingLastPathComponent().appendingPathComponent("Fixtures/tiny-llada").path
 
   func folder() throws -> URL {
-    let dir = FileManager.default.temporaryDirectory
-      .appendingPathComponent("unmask-sweep-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let dir = try ScratchFolder.make("sweep")
     try
       "{\"prompt\":\"The license\",\"answer\":\"is\"}\n{\"prompt\":\"If the file\",\"answer\":\"x\"}\n"
       .write(to: dir.appendingPathComponent("data.jsonl"), atomically: true, encoding: .utf8)

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import UnmaskSampling
+import UnmaskTestSupport
 @testable import UnmaskTrace
 
 /// A small hand-made run: 12 positions (4 prompt), 2 blocks of 4, 6 steps, one remask.
@@ -83,8 +84,7 @@ enum TraceFixture {
 
   /// Records the fixture into a fresh temporary folder and returns it with the trace.
   static func record(figures: Bool = true) throws -> (URL, Trace) {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "unmask-trace-test-\(UUID().uuidString)")
+    let directory = ScratchFolder.path("trace")
     let recorder = try TraceRecorder(
       directory: directory,
       run: TraceRunInfo(
