@@ -28,7 +28,7 @@ public final class A2DQwen3Model: QwenLayoutModel {
 
   /// Builds the model from config.json and its weights, strictly (see `WeightLoader`).
   public init(configJSON: Data, configPath: String, weights: WeightLoader) throws {
-    configuration = try decodeConfiguration(
+    configuration = try ModelError.decode(
       QwenConfiguration.self, from: configJSON, path: configPath)
     // Qwen3: q/k norms, `head_dim` 128 when absent, `attention_bias` on q/k/v/o.
     let bias = configuration.attentionBias

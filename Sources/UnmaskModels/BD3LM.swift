@@ -59,7 +59,7 @@ public final class BD3LMModel: TransformerStackModel {
 
   /// Builds the model from config.json and its weights, strictly (see `WeightLoader`).
   public init(configJSON: Data, configPath: String, weights: WeightLoader) throws {
-    let config = try decodeConfiguration(
+    let config = try ModelError.decode(
       DiTConfiguration.self, from: configJSON, path: configPath)
     try config.validate(path: configPath)
     let checks = ConfigChecks(path: configPath)

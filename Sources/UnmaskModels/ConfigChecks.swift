@@ -1,6 +1,6 @@
 import UnmaskCore
 
-/// The checks Hugging Face-style configs share (LLaDA-MoE, LLaDA2), each refusal a one-line
+/// The checks Hugging Face-style configs share (Dream, the Qwen layout, LLaDA-MoE, LLaDA2), each refusal a one-line
 /// `ModelError.invalidConfig` naming config.json's path and the field.
 struct ConfigChecks {
   /// The checkpoint named in every refusal.
@@ -18,21 +18,29 @@ struct ConfigChecks {
     }
   }
 
-  /// `hidden_act` is `silu`, the only activation the SwiGLU parts compute.
+  /// `hidden_act` is `silu` (or `swish`, transformers' other name for it), the only activation
+  /// the SwiGLU parts compute.
   func silu(_ activation: String) throws {
-    guard activation == "silu" else {
+    guard activation == "silu" || activation == "swish" else {
       throw refuse("hidden_act", "'\(activation)' is not supported (only 'silu')")
     }
   }
 
-  /// Transformers' default RoPE: positive `rope_theta`, no `rope_scaling`, and a
+  /// No RoPE scaling but the default (see `HuggingFaceRoPE`).
+  func defaultRoPE(_ scaling: HuggingFaceRoPE.Scaling?) throws {
+    guard let scaling else { return }
+    throw refuse(
+      scaling.field, "RoPE scaling '\(scaling.type)' is not supported (only the default RoPE)")
+  }
+
+  /// Transformers' default RoPE: positive `rope_theta`, no scaling, and a
   /// `partial_rotary_factor` in (0, 1] that turns an even number of each head's dimensions
   /// (`int(head_dim · factor)`).
-  func rotary(theta: Double, scaling: JSONValue?, headDimension: Int, factor: Double) throws {
+  func rotary(
+    theta: Double, scaling: HuggingFaceRoPE.Scaling?, headDimension: Int, factor: Double
+  ) throws {
     guard theta > 0 else { throw refuse("rope_theta", "must be positive") }
-    guard scaling == nil else {
-      throw refuse("rope_scaling", "RoPE scaling is not supported (only null)")
-    }
+    try defaultRoPE(scaling)
     let rotary = Int(Double(headDimension) * factor)
     guard factor > 0, factor <= 1, rotary >= 2, rotary % 2 == 0 else {
       throw refuse(

@@ -146,6 +146,11 @@ public struct DiffusionGemmaConfiguration: Sendable {
       "sliding_window": slidingWindow, "num_experts": experts, "top_k_experts": topK,
       "moe_intermediate_size": expertWidth, "canvas_length": canvasLength,
     ])
+    // The reference's cache keeps `keys[-sliding_window + 1:]`: with a window of 1 that is
+    // `[0:]`, every prompt position, not none. A one-position window is no local attention.
+    guard slidingWindow >= 2 else {
+      throw check.refuse("sliding_window", "\(slidingWindow) must be at least 2")
+    }
     guard topK <= experts else {
       throw check.refuse("top_k_experts", "\(topK) must be in 1...num_experts (\(experts))")
     }

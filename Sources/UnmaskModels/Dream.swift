@@ -10,7 +10,7 @@ import UnmaskKernels
 // so the sampler never has to know; `rawLogits(for:)` gives the unshifted rows.
 
 /// Dream's `config.json` (Qwen2 field names), with the reference's defaults for missing keys.
-public struct DreamConfiguration: Codable, Sendable {
+public struct DreamConfiguration: Decodable, Sendable {
   /// Model width (`hidden_size`).
   public var hiddenSize: Int
   /// MLP width (`intermediate_size`).
@@ -19,7 +19,7 @@ public struct DreamConfiguration: Codable, Sendable {
   public var numHiddenLayers: Int
   /// Query heads.
   public var numAttentionHeads: Int
-  /// Key/value heads (nil: same as query heads).
+  /// Key/value heads (absent: 32, the class's default; `null`: the query heads).
   public var numKeyValueHeads: Int?
   /// Epsilon of the RMS norms.
   public var rmsNormEps: Double
@@ -39,8 +39,8 @@ public struct DreamConfiguration: Codable, Sendable {
   public var padTokenID: Int?
   /// Beginning-of-sequence id.
   public var bosTokenID: Int?
-  /// RoPE scaling (only `null` is supported).
-  public var ropeScaling: JSONNull?
+  /// A RoPE scaling other than the default, from `rope_scaling` or `rope_parameters` (refused).
+  public var ropeScaling: HuggingFaceRoPE.Scaling?
 
   enum CodingKeys: String, CodingKey {
     case hiddenSize = "hidden_size", intermediateSize = "intermediate_size"
@@ -50,6 +50,7 @@ public struct DreamConfiguration: Codable, Sendable {
     case tieWordEmbeddings = "tie_word_embeddings", hiddenAct = "hidden_act"
     case maskTokenID = "mask_token_id", eosTokenID = "eos_token_id", padTokenID = "pad_token_id"
     case bosTokenID = "bos_token_id", ropeScaling = "rope_scaling"
+    case ropeParameters = "rope_parameters"
   }
 
   /// Decodes with `configuration_dream.py`'s defaults for absent keys.
@@ -59,37 +60,24 @@ public struct DreamConfiguration: Codable, Sendable {
     intermediateSize = try c.decodeIfPresent(Int.self, forKey: .intermediateSize) ?? 22_016
     numHiddenLayers = try c.decodeIfPresent(Int.self, forKey: .numHiddenLayers) ?? 32
     numAttentionHeads = try c.decodeIfPresent(Int.self, forKey: .numAttentionHeads) ?? 32
-    numKeyValueHeads = try c.decodeIfPresent(Int.self, forKey: .numKeyValueHeads)
+    // Absent: 32 (`configuration_dream.py`'s default); `null`: the query heads.
+    numKeyValueHeads = try c.decodeNullable(Int.self, forKey: .numKeyValueHeads, absent: 32)
     rmsNormEps = try c.decodeIfPresent(Double.self, forKey: .rmsNormEps) ?? 1e-6
-    ropeTheta = try c.decodeIfPresent(Double.self, forKey: .ropeTheta) ?? 10_000
+    let rope = try c.decodeRoPE(
+      theta: .ropeTheta, scaling: .ropeScaling, parameters: .ropeParameters)
+    ropeTheta = rope.theta ?? 10_000
+    ropeScaling = rope.unsupportedScaling
     vocabSize = try c.decodeIfPresent(Int.self, forKey: .vocabSize) ?? 151_936
     tieWordEmbeddings = try c.decodeIfPresent(Bool.self, forKey: .tieWordEmbeddings) ?? false
     hiddenAct = try c.decodeIfPresent(String.self, forKey: .hiddenAct) ?? "silu"
     maskTokenID = try c.decodeIfPresent(Int.self, forKey: .maskTokenID)
-    eosTokenID = try c.decodeIfPresent(Int.self, forKey: .eosTokenID)
+    eosTokenID = try c.decodeTokenID(forKey: .eosTokenID)
     padTokenID = try c.decodeIfPresent(Int.self, forKey: .padTokenID)
     bosTokenID = try c.decodeIfPresent(Int.self, forKey: .bosTokenID)
-    ropeScaling = try c.decodeIfPresent(JSONNull.self, forKey: .ropeScaling)
   }
 
-  /// Key/value heads (`num_key_value_heads`, defaulting to the query heads).
+  /// Key/value heads (`num_key_value_heads`, `null` meaning the query heads).
   public var kvHeads: Int { numKeyValueHeads ?? numAttentionHeads }
-}
-
-/// Accepts only JSON `null` (or absence): a field whose other values we do not implement.
-public struct JSONNull: Codable, Sendable {
-  /// Decodes `null`; anything else is an error.
-  public init(from decoder: Decoder) throws {
-    let c = try decoder.singleValueContainer()
-    guard c.decodeNil() else {
-      throw DecodingError.dataCorruptedError(in: c, debugDescription: "only null is supported")
-    }
-  }
-  /// Encodes `null`.
-  public func encode(to encoder: Encoder) throws {
-    var c = encoder.singleValueContainer()
-    try c.encodeNil()
-  }
 }
 
 /// A Dream checkpoint ready to predict masked tokens.
@@ -128,9 +116,9 @@ public final class DreamModel: TransformerStackModel {
     guard (d / config.numAttentionHeads) % 2 == 0 else {
       throw refuse("num_attention_heads", "head dimension must be even for RoPE")
     }
-    guard config.hiddenAct == "silu" else {
-      throw refuse("hidden_act", "'\(config.hiddenAct)' is not supported (only 'silu')")
-    }
+    let check = ConfigChecks(path: configPath)
+    try check.silu(config.hiddenAct)
+    try check.defaultRoPE(config.ropeScaling)
     guard config.numHiddenLayers > 0, config.intermediateSize > 0, config.vocabSize > 0 else {
       throw refuse("num_hidden_layers", "sizes must be positive")
     }

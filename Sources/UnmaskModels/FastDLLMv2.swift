@@ -44,7 +44,7 @@ public final class FastDLLMv2Model: QwenLayoutModel {
 
   /// Builds the model from config.json and its weights, strictly (see `WeightLoader`).
   public init(configJSON: Data, configPath: String, weights: WeightLoader) throws {
-    let config = try decodeConfiguration(QwenConfiguration.self, from: configJSON, path: configPath)
+    let config = try ModelError.decode(QwenConfiguration.self, from: configJSON, path: configPath)
     configuration = config
     guard config.headDim != nil || config.hiddenSize % max(1, config.numAttentionHeads) == 0 else {
       throw ModelError.invalidConfig(

@@ -10,7 +10,7 @@ import UnmaskKernels
 // What is not supported is refused at load (alibi, non-RMS norms, q/k layer norms, other blocks).
 
 /// LLaDA's `config.json`, with the reference's defaults for missing keys.
-public struct LLaDAConfiguration: Codable, Sendable {
+public struct LLaDAConfiguration: Decodable, Sendable {
   /// Model width (`d_model`).
   public var dModel: Int
   /// Query heads (`n_heads`).
@@ -55,8 +55,11 @@ public struct LLaDAConfiguration: Codable, Sendable {
   public var scaleLogits: Bool
   /// Tokenizer vocabulary (`vocab_size`).
   public var vocabSize: Int
-  /// Rows of the embedding and head (`embedding_size`, may pad `vocab_size`).
+  /// Rows of the embedding and head (`embedding_size`, may pad `vocab_size`; absent: 50,304,
+  /// the reference's default; `null`: `vocab_size`).
   public var embeddingSize: Int?
+  /// Blocks per parent block (`block_group_size`; only 1: other values rename the weights).
+  public var blockGroupSize: Int
   /// Output head reuses the embedding.
   public var weightTying: Bool
   /// End-of-sequence id.
@@ -77,7 +80,7 @@ public struct LLaDAConfiguration: Codable, Sendable {
     case includeBias = "include_bias", biasForLayerNorm = "bias_for_layer_norm"
     case scaleLogits = "scale_logits", vocabSize = "vocab_size", embeddingSize = "embedding_size"
     case weightTying = "weight_tying", eosTokenID = "eos_token_id", padTokenID = "pad_token_id"
-    case maskTokenID = "mask_token_id"
+    case maskTokenID = "mask_token_id", blockGroupSize = "block_group_size"
   }
 
   /// Decodes with `configuration_llada.py`'s defaults for absent keys.
@@ -105,9 +108,10 @@ public struct LLaDAConfiguration: Codable, Sendable {
     biasForLayerNorm = try c.decodeIfPresent(Bool.self, forKey: .biasForLayerNorm)
     scaleLogits = try c.decodeIfPresent(Bool.self, forKey: .scaleLogits) ?? false
     vocabSize = try c.decodeIfPresent(Int.self, forKey: .vocabSize) ?? 50_257
-    embeddingSize = try c.decodeIfPresent(Int.self, forKey: .embeddingSize)
+    embeddingSize = try c.decodeNullable(Int.self, forKey: .embeddingSize, absent: 50_304)
+    blockGroupSize = try c.decodeIfPresent(Int.self, forKey: .blockGroupSize) ?? 1
     weightTying = try c.decodeIfPresent(Bool.self, forKey: .weightTying) ?? true
-    eosTokenID = try c.decodeIfPresent(Int.self, forKey: .eosTokenID)
+    eosTokenID = try c.decodeTokenID(forKey: .eosTokenID)
     padTokenID = try c.decodeIfPresent(Int.self, forKey: .padTokenID)
     maskTokenID = try c.decodeIfPresent(Int.self, forKey: .maskTokenID)
   }
@@ -189,6 +193,10 @@ public final class LLaDAModel: TransformerStackModel {
     let finalNorm = try weights.rmsNorm(
       "model.transformer.ln_f", dimension: d, epsilon: eps, affine: config.layerNormWithAffine,
       bias: normBias && config.layerNormWithAffine)
+    if config.weightTying {
+      weights.readPastTiedHead("model.transformer.ff_out.weight")
+      weights.readPastTiedHead("model.transformer.ff_out.bias")
+    }
     let head =
       config.weightTying
       ? try Linear(weight: embedding)
@@ -233,8 +241,22 @@ public final class LLaDAModel: TransformerStackModel {
       throw refuse(
         "n_kv_heads", "n_heads \(c.nHeads) must be a multiple of n_kv_heads \(c.effectiveKVHeads)")
     }
+    // As `effective_n_kv_heads`, which raises on the contradiction.
+    if let kv = c.nKVHeads, let multiQuery = c.multiQueryAttention,
+      kv != (multiQuery ? 1 : c.nHeads)
+    {
+      throw refuse("multi_query_attention", "\(multiQuery) contradicts n_kv_heads \(kv)")
+    }
     guard c.mlpWidth > 0, c.embeddingRows > 0 else {
       throw refuse("mlp_hidden_size", "sizes must be positive")
+    }
+    guard c.embeddingRows >= c.vocabSize else {
+      throw refuse(
+        "embedding_size", "\(c.embeddingRows) must be at least vocab_size \(c.vocabSize)")
+    }
+    guard c.blockGroupSize == 1 else {
+      throw refuse(
+        "block_group_size", "\(c.blockGroupSize) is not supported (only 1: blocks are not grouped)")
     }
   }
 }

@@ -36,12 +36,12 @@ import UnmaskKernels
 //
 // Read by nothing in the reference and ignored here: `norm_head`, `use_sliding_window`,
 // `sliding_window`, `max_window_layers`, the dropouts, `score_function`, `router_dtype`,
-// `use_rmsnorm`, `rotary_dim`. Refused, naming the field: `rope_scaling`, activations other
+// `use_rmsnorm`, `rotary_dim`. Refused, naming the field: RoPE scaling (`rope_scaling`, `rope_parameters`), activations other
 // than silu, `num_shared_experts: 0` (a zero-width expert in the reference; write null), and
 // sizes the reference cannot build.
 
 /// LLaDA2's `config.json`, with `configuration_llada2_moe.py`'s defaults for missing keys.
-public struct LLaDA2MoeConfiguration: Codable, Sendable {
+public struct LLaDA2MoeConfiguration: Decodable, Sendable {
   /// Rows of the embedding and head.
   public var vocabSize: Int
   /// Model width.
@@ -68,8 +68,9 @@ public struct LLaDA2MoeConfiguration: Codable, Sendable {
   public var tieWordEmbeddings: Bool
   /// RoPE base `θ`.
   public var ropeTheta: Double
-  /// RoPE scaling (only `null` is supported; any other value is refused naming the field).
-  public var ropeScaling: JSONValue?
+  /// A RoPE scaling other than the default, from `rope_scaling` or `rope_parameters` (refused
+  /// naming the field).
+  public var ropeScaling: HuggingFaceRoPE.Scaling?
   /// Routed experts per MoE layer (nil: every layer is dense).
   public var numExperts: Int?
   /// Shared experts (nil: none).
@@ -104,7 +105,8 @@ public struct LLaDA2MoeConfiguration: Codable, Sendable {
     case hiddenAct = "hidden_act", useQKVBias = "use_qkv_bias", useQKNorm = "use_qk_norm"
     case useBias = "use_bias", rmsNormEps = "rms_norm_eps"
     case tieWordEmbeddings = "tie_word_embeddings", ropeTheta = "rope_theta"
-    case ropeScaling = "rope_scaling", numExperts = "num_experts"
+    case ropeParameters = "rope_parameters", ropeScaling = "rope_scaling", numExperts =
+      "num_experts"
     case numSharedExperts = "num_shared_experts", numExpertsPerTok = "num_experts_per_tok"
     case nGroup = "n_group", topkGroup = "topk_group"
     case routedScalingFactor = "routed_scaling_factor"
@@ -129,8 +131,12 @@ public struct LLaDA2MoeConfiguration: Codable, Sendable {
     useBias = try c.decodeIfPresent(Bool.self, forKey: .useBias) ?? true
     rmsNormEps = try c.decodeIfPresent(Double.self, forKey: .rmsNormEps) ?? 1e-5
     tieWordEmbeddings = try c.decodeIfPresent(Bool.self, forKey: .tieWordEmbeddings) ?? false
-    ropeTheta = try c.decodeIfPresent(Double.self, forKey: .ropeTheta) ?? 10_000
-    ropeScaling = try c.decodeIfPresent(JSONValue.self, forKey: .ropeScaling)
+    let rope = try c.decodeRoPE(
+      theta: .ropeTheta, scaling: .ropeScaling, parameters: .ropeParameters,
+      partialRotaryFactor: .partialRotaryFactor)
+    ropeTheta = rope.theta ?? 10_000
+    partialRotaryFactor = rope.partialRotaryFactor ?? 0.5
+    ropeScaling = rope.unsupportedScaling
     numExperts = try c.decodeNullable(Int.self, forKey: .numExperts, absent: 16)
     numSharedExperts = try c.decodeNullable(Int.self, forKey: .numSharedExperts, absent: 0)
     numExpertsPerTok = try c.decodeIfPresent(Int.self, forKey: .numExpertsPerTok) ?? 2
@@ -140,8 +146,7 @@ public struct LLaDA2MoeConfiguration: Codable, Sendable {
     moeIntermediateSize = try c.decodeIfPresent(Int.self, forKey: .moeIntermediateSize)
     firstKDenseReplace = try c.decodeIfPresent(Int.self, forKey: .firstKDenseReplace) ?? 0
     headDim = try c.decodeIfPresent(Int.self, forKey: .headDim)
-    partialRotaryFactor = try c.decodeIfPresent(Double.self, forKey: .partialRotaryFactor) ?? 0.5
-    eosTokenID = try c.decodeIfPresent(Int.self, forKey: .eosTokenID)
+    eosTokenID = try c.decodeTokenID(forKey: .eosTokenID)
     padTokenID = try c.decodeIfPresent(Int.self, forKey: .padTokenID) ?? 126_081
     maskTokenID = try c.decodeIfPresent(Int.self, forKey: .maskTokenID)
   }

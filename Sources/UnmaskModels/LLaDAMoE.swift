@@ -22,13 +22,13 @@ import UnmaskKernels
 // - The published config.json says `model_type: llada`, like dense LLaDA's: the registry
 //   recognises this file by `architectures: ["LLaDAMoEModelLM"]` (or, without it, by
 //   `expert_intermediate_size`); dllm's copy says `lladamoe`.
-// Refused at load, naming the field: `clip_qkv`, `rope_scaling`, activations other than silu,
+// Refused at load, naming the field: `clip_qkv`, RoPE scaling (`rope_scaling`, `rope_parameters`), activations other than silu,
 // and the sizes the reference itself cannot build (its defaults of -1, a missing
 // `moe_layer_freq`, a shared expert of 0 features, top-k above the expert count).
 
 /// LLaDA-MoE's `config.json`, with `configuration_lladamoe.py`'s defaults for missing keys (its
 /// -1 sizes are refused by `LLaDAMoEModel`).
-public struct LLaDAMoEConfiguration: Codable, Sendable {
+public struct LLaDAMoEConfiguration: Decodable, Sendable {
   /// Rows of the embedding and head.
   public var vocabSize: Int
   /// Model width.
@@ -55,8 +55,9 @@ public struct LLaDAMoEConfiguration: Codable, Sendable {
   public var ropeTheta: Double
   /// Fraction of each head that RoPE turns.
   public var partialRotaryFactor: Double
-  /// RoPE scaling (only `null` is supported; any other value is refused naming the field).
-  public var ropeScaling: JSONValue?
+  /// A RoPE scaling other than the default, from `rope_scaling` or `rope_parameters` (refused
+  /// naming the field).
+  public var ropeScaling: HuggingFaceRoPE.Scaling?
   /// Biases on q, k, v and o.
   public var attentionBias: Bool
   /// Clamp of q, k, v (only `null`).
@@ -91,7 +92,8 @@ public struct LLaDAMoEConfiguration: Codable, Sendable {
     case numKeyValueHeads = "num_key_value_heads", hiddenAct = "hidden_act"
     case rmsNormEps = "rms_norm_eps", tieWordEmbeddings = "tie_word_embeddings"
     case ropeTheta = "rope_theta", partialRotaryFactor = "partial_rotary_factor"
-    case ropeScaling = "rope_scaling", attentionBias = "attention_bias", clipQKV = "clip_qkv"
+    case ropeParameters = "rope_parameters", ropeScaling = "rope_scaling", attentionBias =
+      "attention_bias", clipQKV = "clip_qkv"
     case numExpertsPerTok = "num_experts_per_tok", numExperts = "num_experts"
     case qkLayernorm = "qk_layernorm", moeLayerFreq = "moe_layer_freq"
     case moeRouterEnableExpertBias = "moe_router_enable_expert_bias", headDim = "head_dim"
@@ -114,9 +116,12 @@ public struct LLaDAMoEConfiguration: Codable, Sendable {
     hiddenAct = try c.decodeIfPresent(String.self, forKey: .hiddenAct) ?? "silu"
     rmsNormEps = try c.decodeIfPresent(Double.self, forKey: .rmsNormEps) ?? 1e-5
     tieWordEmbeddings = try c.decodeIfPresent(Bool.self, forKey: .tieWordEmbeddings) ?? false
-    ropeTheta = try c.decodeIfPresent(Double.self, forKey: .ropeTheta) ?? -1
-    partialRotaryFactor = try c.decodeIfPresent(Double.self, forKey: .partialRotaryFactor) ?? -1
-    ropeScaling = try c.decodeIfPresent(JSONValue.self, forKey: .ropeScaling)
+    let rope = try c.decodeRoPE(
+      theta: .ropeTheta, scaling: .ropeScaling, parameters: .ropeParameters,
+      partialRotaryFactor: .partialRotaryFactor)
+    ropeTheta = rope.theta ?? -1
+    partialRotaryFactor = rope.partialRotaryFactor ?? -1
+    ropeScaling = rope.unsupportedScaling
     attentionBias = try c.decodeIfPresent(Bool.self, forKey: .attentionBias) ?? false
     clipQKV = try c.decodeIfPresent(Double.self, forKey: .clipQKV)
     numExpertsPerTok = try c.decodeIfPresent(Int.self, forKey: .numExpertsPerTok) ?? -1
@@ -126,7 +131,7 @@ public struct LLaDAMoEConfiguration: Codable, Sendable {
     moeRouterEnableExpertBias =
       try c.decodeIfPresent(Bool.self, forKey: .moeRouterEnableExpertBias) ?? false
     headDim = try c.decodeIfPresent(Int.self, forKey: .headDim)
-    eosTokenID = try c.decodeIfPresent(Int.self, forKey: .eosTokenID) ?? 50_279
+    eosTokenID = c.contains(.eosTokenID) ? try c.decodeTokenID(forKey: .eosTokenID) : 50_279
     padTokenID = try c.decodeIfPresent(Int.self, forKey: .padTokenID) ?? 1
     maskTokenID = try c.decodeIfPresent(Int.self, forKey: .maskTokenID)
   }

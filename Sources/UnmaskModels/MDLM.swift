@@ -34,7 +34,7 @@ public final class MDLMModel: TransformerStackModel {
 
   /// Builds the model from config.json and its weights, strictly (see `WeightLoader`).
   public init(configJSON: Data, configPath: String, weights: WeightLoader) throws {
-    let config = try decodeConfiguration(
+    let config = try ModelError.decode(
       DiTConfiguration.self, from: configJSON, path: configPath)
     try config.validate(path: configPath)
     configuration = config

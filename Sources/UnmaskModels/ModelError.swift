@@ -25,11 +25,28 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
     }
   }
 
-  /// config.json decoded as `type`; a decoding failure is an `invalidConfig` naming `path`.
+  /// config.json decoded as `type`. A value of the wrong kind becomes one line naming its
+  /// field (`eos_token_id`, `rope_parameters`), anything else one naming config.json.
   static func decode<Configuration: Decodable>(
     _ type: Configuration.Type, from configJSON: Data, path: String
   ) throws -> Configuration {
-    do { return try JSONDecoder().decode(type, from: configJSON) } catch {
+    do {
+      return try JSONDecoder().decode(type, from: configJSON)
+    } catch let error as DecodingError {
+      var context: DecodingError.Context?
+      switch error {
+      case .typeMismatch(_, let c), .valueNotFound(_, let c), .keyNotFound(_, let c):
+        context = c
+      case .dataCorrupted(let c): context = c
+      @unknown default: context = nil
+      }
+      guard let context, !context.codingPath.isEmpty else {
+        throw ModelError.invalidConfig(path: path, field: "config.json", problem: "\(error)")
+      }
+      throw ModelError.invalidConfig(
+        path: path, field: context.codingPath.map(\.stringValue).joined(separator: "."),
+        problem: context.debugDescription)
+    } catch {
       throw ModelError.invalidConfig(path: path, field: "config.json", problem: "\(error)")
     }
   }

@@ -15,7 +15,7 @@ import UnmaskKernels
 /// `bd_size`) that the forward pass reads, with their defaults for missing keys (the classes
 /// agree on every default this file uses; `head_dim` and the block sizes are left to the
 /// family, since Qwen3 defaults `head_dim` to 128 and Qwen2 derives it).
-public struct QwenConfiguration: Codable, Sendable {
+public struct QwenConfiguration: Decodable, Sendable {
   /// Model width (`hidden_size`).
   public var hiddenSize: Int
   /// MLP width (`intermediate_size`).
@@ -44,8 +44,8 @@ public struct QwenConfiguration: Codable, Sendable {
   public var useSlidingWindow: Bool
   /// Per-layer attention kinds of transformers ≥ 4.53 (only `full_attention`).
   public var layerTypes: [String]?
-  /// RoPE scaling (only `null`).
-  public var ropeScaling: JSONNull?
+  /// A RoPE scaling other than the default, from `rope_scaling` or `rope_parameters` (refused).
+  public var ropeScaling: HuggingFaceRoPE.Scaling?
   /// The `[MASK]` id, when config.json names one (SDAR does).
   public var maskTokenID: Int?
   /// End-of-sequence id (an int, or the first of a list).
@@ -67,6 +67,7 @@ public struct QwenConfiguration: Codable, Sendable {
     case tieWordEmbeddings = "tie_word_embeddings", hiddenAct = "hidden_act"
     case attentionBias = "attention_bias", useSlidingWindow = "use_sliding_window"
     case layerTypes = "layer_types", ropeScaling = "rope_scaling"
+    case ropeParameters = "rope_parameters"
     case maskTokenID = "mask_token_id", eosTokenID = "eos_token_id", bosTokenID = "bos_token_id"
     case padTokenID = "pad_token_id", blockSize = "block_size", bdSize = "bd_size"
   }
@@ -84,19 +85,19 @@ public struct QwenConfiguration: Codable, Sendable {
       ? try c.decodeIfPresent(Int.self, forKey: .numKeyValueHeads) : 32
     headDim = try c.decodeIfPresent(Int.self, forKey: .headDim)
     rmsNormEps = try c.decodeIfPresent(Double.self, forKey: .rmsNormEps) ?? 1e-6
-    ropeTheta = try c.decodeIfPresent(Double.self, forKey: .ropeTheta) ?? 10_000
+    let rope = try c.decodeRoPE(
+      theta: .ropeTheta, scaling: .ropeScaling, parameters: .ropeParameters)
+    ropeTheta = rope.theta ?? 10_000
+    ropeScaling = rope.unsupportedScaling
     vocabSize = try c.decodeIfPresent(Int.self, forKey: .vocabSize) ?? 151_936
     tieWordEmbeddings = try c.decodeIfPresent(Bool.self, forKey: .tieWordEmbeddings) ?? false
     hiddenAct = try c.decodeIfPresent(String.self, forKey: .hiddenAct) ?? "silu"
     attentionBias = try c.decodeIfPresent(Bool.self, forKey: .attentionBias) ?? false
     useSlidingWindow = try c.decodeIfPresent(Bool.self, forKey: .useSlidingWindow) ?? false
     layerTypes = try c.decodeIfPresent([String].self, forKey: .layerTypes)
-    ropeScaling = try c.decodeIfPresent(JSONNull.self, forKey: .ropeScaling)
     maskTokenID = try c.decodeIfPresent(Int.self, forKey: .maskTokenID)
     // Qwen checkpoints write one id here, generation_config.json a list; take either.
-    eosTokenID =
-      try (try? c.decodeIfPresent(Int.self, forKey: .eosTokenID))
-      ?? c.decodeIfPresent([Int].self, forKey: .eosTokenID)?.first
+    eosTokenID = try c.decodeTokenID(forKey: .eosTokenID)
     bosTokenID = try c.decodeIfPresent(Int.self, forKey: .bosTokenID)
     padTokenID = try c.decodeIfPresent(Int.self, forKey: .padTokenID)
     blockSize = try c.decodeIfPresent(Int.self, forKey: .blockSize)
@@ -183,10 +184,7 @@ extension TransformerStack {
     let finalNorm = try weights.rmsNorm("model.norm", dimension: d, epsilon: eps)
     let head: Linear
     if config.tieWordEmbeddings {
-      // transformers ties `lm_head` to the embedding after loading, whatever the file holds
-      // under that name, so a saved copy is read past, not used.
-      _ = try weights.tensor(
-        "lm_head.weight", if: weights.source.tensorNames.contains("lm_head.weight"))
+      weights.readPastTiedHead("lm_head.weight")
       head = try Linear(weight: embedding)
     } else {
       head = try weights.linear("lm_head", out: config.vocabSize, in: d, bias: false)
@@ -215,36 +213,14 @@ extension QwenConfiguration {
     guard headDimension > 0, headDimension % 2 == 0 else {
       throw refuse("head_dim", "\(headDimension) must be positive and even for RoPE")
     }
-    guard hiddenAct == "silu" else {
-      throw refuse("hidden_act", "'\(hiddenAct)' is not supported (only 'silu')")
-    }
+    let check = ConfigChecks(path: path)
+    try check.silu(hiddenAct)
+    try check.defaultRoPE(ropeScaling)
     guard !useSlidingWindow else {
       throw refuse("use_sliding_window", "sliding-window attention is not supported")
     }
     if let kind = layerTypes?.first(where: { $0 != "full_attention" }) {
       throw refuse("layer_types", "'\(kind)' is not supported (only 'full_attention')")
     }
-  }
-}
-
-/// config.json decoded as `type`; a value of the wrong kind becomes one line naming its field
-/// (`rope_scaling`: only null is supported), anything else one naming config.json.
-func decodeConfiguration<T: Decodable>(_ type: T.Type, from json: Data, path: String) throws -> T {
-  do {
-    return try JSONDecoder().decode(type, from: json)
-  } catch let error as DecodingError {
-    var context: DecodingError.Context?
-    switch error {
-    case .typeMismatch(_, let c), .valueNotFound(_, let c), .keyNotFound(_, let c):
-      context = c
-    case .dataCorrupted(let c): context = c
-    @unknown default: context = nil
-    }
-    guard let context, !context.codingPath.isEmpty else {
-      throw ModelError.invalidConfig(path: path, field: "config.json", problem: "\(error)")
-    }
-    throw ModelError.invalidConfig(
-      path: path, field: context.codingPath.map(\.stringValue).joined(separator: "."),
-      problem: context.debugDescription)
   }
 }

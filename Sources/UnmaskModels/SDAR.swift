@@ -41,7 +41,7 @@ public final class SDARModel: QwenLayoutModel {
 
   /// Builds the model from config.json and its weights, strictly (see `WeightLoader`).
   public init(configJSON: Data, configPath: String, weights: WeightLoader) throws {
-    let config = try decodeConfiguration(QwenConfiguration.self, from: configJSON, path: configPath)
+    let config = try ModelError.decode(QwenConfiguration.self, from: configJSON, path: configPath)
     configuration = config
     // Qwen3's q/k norms; `head_dim` defaults to `SDARConfig`'s 128; biases on q/k/v/o together.
     stack = try .qwen(

@@ -13,6 +13,13 @@ extension WeightLoader {
       ? try tiedTable(name, shape: [rows, model]) : try rowTable(name, shape: [rows, model])
   }
 
+  /// Reads past a tied model's saved head `name`: transformers 4.x ties the head to the
+  /// embedding after loading, whatever the file holds under that name (the references pin
+  /// 4.x), and a model without the head module (LLaDA) never loads it.
+  public func readPastTiedHead(_ name: String) {
+    ignore { $0 == name }
+  }
+
   /// Llama-style projections `prefix.q_proj` `[H·d, model]`, `prefix.k_proj` and
   /// `prefix.v_proj` `[Hkv·d, model]`, with biases when `bias`.
   public func separateQKV(_ prefix: String, model: Int, shape: AttentionShape, bias: Bool)
@@ -49,6 +56,7 @@ extension WeightLoader {
   ) throws -> TransformerStack {
     let (rows, model) = (embedding.shape[0], embedding.shape[1])
     let finalNorm = try rmsNorm("model.norm", dimension: model, epsilon: epsilon)
+    if tied { readPastTiedHead("lm_head.weight") }
     let head =
       tied
       ? try Linear(weight: embedding) : try linear("lm_head", out: rows, in: model, bias: false)

@@ -107,7 +107,20 @@ public enum GGUFExport {
         u32((find(["num_key_value_heads", "n_kv_heads"]) as? Int) ?? heads)
       ),
     ]
-    if let theta = f32(config["rope_theta"]) { keys.append(("rope.freq_base", theta)) }
+    // transformers 5 writes RoPE's settings in one `rope_parameters` object, and for its own
+    // classes no `rope_theta` beside it.
+    let ropeParameters = config["rope_parameters"] as? [String: Any]
+    for scaling in [config["rope_scaling"], ropeParameters].compactMap({ $0 as? [String: Any] }) {
+      let type = (scaling["rope_type"] ?? scaling["type"]) as? String ?? "default"
+      guard type == "default" else {
+        throw CheckpointError(
+          path: path, item: "config.json",
+          "RoPE scaling '\(type)' has no GGUF form here (only the default RoPE is exported)")
+      }
+    }
+    if let theta = f32(ropeParameters?["rope_theta"]) ?? f32(config["rope_theta"]) {
+      keys.append(("rope.freq_base", theta))
+    }
     if let eps = f32(config["rms_norm_eps"]) {
       keys.append(("attention.layer_norm_rms_epsilon", eps))
     }
