@@ -16,16 +16,6 @@ private func logits(_ bundle: ModelBundle) throws -> [Float] {
   return try model.logits(for: tokens).values
 }
 
-/// What `ModelRegistry.load` says about `bundle` ("loaded" when it loads).
-private func loadError(_ bundle: ModelBundle) -> String {
-  do {
-    _ = try ModelRegistry.load(bundle)
-    return "loaded"
-  } catch {
-    return "\(error)"
-  }
-}
-
 /// transformers 5's `save_pretrained` writes `rope_parameters` and, for its own classes (Qwen2,
 /// Qwen3), no `rope_theta`. Every fixture's θ differs from the classes' default of 10,000 where
 /// it matters, so reading only `rope_theta` fails this.

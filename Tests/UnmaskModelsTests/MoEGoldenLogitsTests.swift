@@ -99,9 +99,13 @@ func editedConfig(_ bundle: ModelBundle, _ edit: (inout [String: Any]) -> Void) 
 /// The one-line error loading `fixture` with `field` set to `value` (NSNull for null).
 func configError(_ fixture: String, _ field: String, _ value: Any?) throws -> String {
   let bundle = try ModelBundle.open(Fixtures.model(fixture))
-  let changed = try editedConfig(bundle) { $0[field] = value }
+  return loadError(try editedConfig(bundle) { $0[field] = value })
+}
+
+/// What `ModelRegistry.load` says about `bundle` ("loaded" when it loads).
+func loadError(_ bundle: ModelBundle) -> String {
   do {
-    _ = try ModelRegistry.load(changed)
+    _ = try ModelRegistry.load(bundle)
     return "loaded"
   } catch {
     return "\(error)"
