@@ -228,7 +228,14 @@ public struct DiffusionGemmaConfiguration: Sendable {
 
     if let rope = text["rope_parameters"], rope != .null {
       for kind in [LayerKind.sliding, .full] {
-        guard let entry = rope[kind.rawValue], entry != .null else { continue }
+        // Once `rope_parameters` is written, the reference reads an entry for every layer
+        // kind it has (a KeyError otherwise); no default stands in for a missing one.
+        guard let entry = rope[kind.rawValue], entry != .null else {
+          guard !layerKinds.contains(kind) else {
+            throw check.refuse("rope_parameters", "has no entry for \(kind.rawValue) layers")
+          }
+          continue
+        }
         let type = entry["rope_type"]?.stringValue ?? "default"
         guard type == "default" || type == "proportional" else {
           throw check.refuse(
@@ -237,9 +244,15 @@ public struct DiffusionGemmaConfiguration: Sendable {
         guard let theta = entry["rope_theta"]?.doubleValue, theta > 0 else {
           throw check.refuse("rope_parameters", "\(kind.rawValue): needs a positive rope_theta")
         }
+        let partial = entry["partial_rotary_factor"]?.doubleValue ?? 1
+        // The default RoPE turns the whole head there (its tables do not fit a part of it).
+        guard type == "proportional" || partial == 1 else {
+          throw check.refuse(
+            "rope_parameters",
+            "\(kind.rawValue): partial_rotary_factor \(partial) needs rope_type 'proportional'")
+        }
         ropes[kind] = Rope(
-          type: type, theta: theta,
-          partialRotaryFactor: entry["partial_rotary_factor"]?.doubleValue ?? 1,
+          type: type, theta: theta, partialRotaryFactor: partial,
           factor: entry["factor"]?.doubleValue ?? 1)
       }
     }

@@ -137,15 +137,33 @@ func aTiedConfigReadsPastTheSavedHead(fixture: String, embedding: String, head: 
   #expect(refusal.contains("'num_key_value_heads'"), "\(refusal)")
 }
 
-/// A one-position window: the reference's cache slice `[-0:]` keeps the whole prompt, so the
-/// window does not mean what it says; refused rather than computed differently.
-@Test func diffusionGemmasOnePositionWindowIsRefusedByName() throws {
+/// Settings the reference cannot run: a one-position window (its cache slice `[-0:]` keeps the
+/// whole prompt, so the window does not mean what it says), `rope_parameters` without an entry
+/// for a layer kind the model has (a KeyError there), and a default RoPE over part of the head.
+/// Refused by name rather than computed some other way.
+@Test(arguments: [
+  ("sliding_window", "sliding_window"), ("no sliding RoPE", "rope_parameters"),
+  ("partial default RoPE", "rope_parameters"),
+])
+func diffusionGemmaSettingsTheReferenceCannotRunAreRefusedByName(edit: String, field: String)
+  throws
+{
   let bundle = try ModelBundle.open(Fixtures.model("tiny-diffusiongemma"))
   let refusal = loadError(
     try editedConfig(bundle) { config in
       var text = config["text_config"] as! [String: Any]
-      text["sliding_window"] = 1
+      var rope = text["rope_parameters"] as! [String: Any]
+      switch edit {
+      case "sliding_window": text["sliding_window"] = 1
+      case "no sliding RoPE": rope["sliding_attention"] = nil
+      default:
+        rope["sliding_attention"] = [
+          "rope_type": "default", "rope_theta": 1e4, "partial_rotary_factor": 0.5,
+        ]
+      }
+      text["rope_parameters"] = rope
       config["text_config"] = text
     })
-  #expect(refusal.contains("'sliding_window'") && !refusal.contains("\n"), "\(refusal)")
+  print("\(edit): \(refusal)")
+  #expect(refusal.contains("'\(field)'") && !refusal.contains("\n"), "\(refusal)")
 }
