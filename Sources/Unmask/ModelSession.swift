@@ -141,8 +141,10 @@ public final class ModelSession: @unchecked Sendable {
     settings.maskID = specialTokens.mask
     settings.eosID = specialTokens.eos
     settings.eotID = specialTokens.eot
-    if settings.sampler == .uniformState, let generationConfig {
-      settings.applyGenerationConfig(generationConfig)
+    if settings.sampler == .uniformState {
+      // Without generation_config.json the reference runs on its global defaults, which
+      // name no end or padding id.
+      settings.applyGenerationConfig(generationConfig ?? .object([]))
     }
     return settings
   }

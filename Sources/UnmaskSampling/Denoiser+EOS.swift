@@ -6,8 +6,8 @@ import UnmaskCore
 /// proposer; these act on the canvas, so they work the same at every temperature and with every
 /// strategy.
 extension Run {
-  /// The EOS and EoT ids these settings know.
-  var endIDs: [Int32] { [settings.eosID, settings.eotID].compactMap { $0 } }
+  /// The ids that end a run (EOS, EoT and any more the settings list).
+  var endIDs: [Int32] { settings.endIDs }
 
   /// `minLength`: EOS and EoT logits are -inf at the first `minLength` generated positions.
   func applyMinimumLength(to logits: inout Matrix) {

@@ -21,7 +21,7 @@ extension DenoisingSettings: Codable {
     "topk_over",
     "block_causal", "right_shift_logits", "sampler", "first_hitting", "noise_removal",
     "sampling_eps", "replay_draws", "entropy_bound", "t_max", "t_min", "stability_threshold",
-    "confidence_threshold", "noise_rows", "pad_id",
+    "confidence_threshold", "noise_rows", "pad_id", "more_end_ids",
   ]
 
   /// Every key a settings object may hold: the fields and every registered strategy's and
@@ -85,6 +85,9 @@ extension DenoisingSettings: Codable {
     if let v = try o.optional("eot_id", o.int) {
       s.eotID = try v.map { try Self.tokenID($0, "eot_id") }
     }
+    if let ids = try o.ints("more_end_ids") {
+      s.moreEndIDs = try ids.map { try Self.tokenID($0, "more_end_ids") }
+    }
     if let v = try o.optional("pad_id", o.int) {
       s.padID = try v.map { try Self.tokenID($0, "pad_id") }
     }
@@ -130,6 +133,7 @@ extension DenoisingSettings: Codable {
       "confidence_eos_eot_inf": .bool(confidenceEosEotInf), "mask_id": .integer(Int(maskID)),
       "eos_id": optional(eosID) { .integer(Int($0)) },
       "eot_id": optional(eotID) { .integer(Int($0)) },
+      "more_end_ids": .array(moreEndIDs.map { .integer(Int($0)) }),
       "pad_id": optional(padID) { .integer(Int($0)) },
       "reference_eos_bug": .bool(referenceEOSBug), "stop_at_eos": .bool(stopAtEOS),
       "eos_fill": .bool(eosFill), "min_length": .integer(minLength),

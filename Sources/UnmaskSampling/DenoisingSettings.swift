@@ -124,6 +124,12 @@ public struct DenoisingSettings: Equatable, Sendable {
   public var eosID: Int32? = 126081
   /// End-of-turn id (from the tokenizer), used by `confidenceEosEotInf`.
   public var eotID: Int32? = 126348
+  /// Further ids that end a run as EOS does, beyond `eosID` and `eotID` (a generation config's
+  /// `eos_token_id` may list more than two).
+  public var moreEndIDs: [Int32] = []
+
+  /// Every id that ends a run: EOS, EoT and `moreEndIDs`.
+  public var endIDs: [Int32] { [eosID, eotID].compactMap { $0 } + moreEndIDs }
 
   /// LLaDA `generate()`'s defaults.
   public init() {}

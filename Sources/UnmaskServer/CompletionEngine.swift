@@ -146,7 +146,7 @@ public final class CompletionEngine: @unchecked Sendable {
       throw APIError.internalError("generation failed: \(error)")
     }
     if result.stoppedEarly { lock.withLock { stopped += 1 } }
-    let ends = Set([settings.eosID, settings.eotID].compactMap { $0 })
+    let ends = Set(settings.endIDs)
     return CompletionOutput.cut(
       generated: result.generated, endIDs: ends, stop: prepared.stop,
       stoppedEarly: result.stoppedEarly, decode: served.decode)

@@ -18,7 +18,7 @@ public struct SamplerOverrides: Sendable {
   /// Flag names that differ from the settings key they set.
   static let aliases = ["early_stop": "stop_when_block_complete"]
   /// Keys a request may not set: the length is `max_tokens`, the ids are the model's.
-  static let reserved: Set<String> = ["length", "mask_id", "eos_id", "eot_id"]
+  static let reserved: Set<String> = ["length", "mask_id", "eos_id", "eot_id", "more_end_ids"]
 
   /// Picks the sampler keys out of a body object.
   ///

@@ -99,6 +99,24 @@ import Unmask
     #expect(main.steps == 48 && main.entropyBound == 0.1 && main.temperatureMax == 0.8)
   }
 
+  /// The reference ends a run on the generation config's `eos_token_id` only, every id of a
+  /// list, and on none when it names none (not config.json's, not the tokenizer's end of turn).
+  @Test func theGenerationConfigAloneNamesTheEndIDs() throws {
+    let session = try ModelSession.open(Fixtures.model("tiny-diffusiongemma"))
+    var settings = session.settings()
+    #expect(settings.endIDs == [1] && settings.padID == 0)
+    settings.applyGenerationConfig(
+      .object([("eos_token_id", .array([.integer(440), .integer(441), .integer(260)]))]))
+    #expect(settings.endIDs == [440, 441, 260])
+    #expect(settings.padID == nil)
+    settings.applyGenerationConfig(.object([]))
+    #expect(settings.endIDs.isEmpty)
+    // The settings carry every end id into traces and back.
+    settings.moreEndIDs = [260, 7]
+    let read = try DenoisingSettings(object: settings.jsonObject)
+    #expect(read.moreEndIDs == [260, 7])
+  }
+
   /// Strategies that rank masked positions have no meaning without masks; the masked-diffusion
   /// presets are refused on a uniform-state model, and the uniform-state preset on a masked one.
   @Test func inapplicableStrategiesAndPresetsAreRefused() throws {

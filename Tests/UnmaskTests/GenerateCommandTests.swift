@@ -193,6 +193,34 @@ struct GenerateCommandTests {
     #expect(extra["steps_count"] as? String == "per block")
   }
 
+  /// Token editing (LLaDA2.1) rewrites committed positions; the trace records each edit, so
+  /// the canvas can be rebuilt from trace.jsonl alone: every step's commits, then its edits.
+  @Test func editsAreInTheTraceAndRebuildTheCanvas() throws {
+    let folder = Fixtures.temporary("trace-edits")
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let report = try generateJSON(
+      ["--preset", "llada2.1", "--length", "16", "--editing-threshold", "0", "--trace", folder],
+      model: "tiny-llada2")
+    let canvas = try #require(report["canvas"] as? [Int])
+    let prompt = try #require(report["prompt_tokens"] as? [Int])
+    var rebuilt = prompt + [Int](repeating: -1, count: canvas.count - prompt.count)
+    var edits = 0
+    let lines = try String(contentsOfFile: folder + "/trace.jsonl", encoding: .utf8)
+      .split(separator: "\n")
+    for line in lines {
+      let step = try #require(
+        try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+      for key in ["committed", "edited"] {
+        for change in step[key] as? [[String: Any]] ?? [] {
+          rebuilt[try #require(change["pos"] as? Int)] = try #require(change["token"] as? Int)
+          if key == "edited" { edits += 1 }
+        }
+      }
+    }
+    #expect(edits > 0)
+    #expect(rebuilt == canvas)
+  }
+
   /// The trace also records which experts each position chose at each step, and those choices
   /// add up to the step's expert load: a LLaDA-MoE step is one pass over the whole canvas, so
   /// every position is routed in every layer but the last (which routes the rows read alone).

@@ -51,7 +51,7 @@ struct UniformStateSampler {
       )
     }
     acceptance = rule
-    stopIDs = Set([settings.eosID, settings.eotID].compactMap { $0 })
+    stopIDs = Set(settings.endIDs)
     padID = settings.padID
   }
 

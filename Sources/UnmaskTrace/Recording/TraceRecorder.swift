@@ -184,6 +184,13 @@ public final class TraceRecorder: DenoisingObserver {
       margin: scores(step.margin), entropy: scores(step.entropy), modelSeconds: step.modelSeconds)
     record.changed = step.uniformState?.changed
     record.temperature = step.uniformState?.temperature
+    if !step.edited.isEmpty {
+      record.edited = step.edited.map { edit in
+        .init(
+          pos: edit.position, token: edit.token, text: run.tokenText(edit.token),
+          score: edit.score.isFinite ? edit.score : nil)
+      }
+    }
     try writeLine(record)
     try writers[0].append(row)
     try writers[1].append(dense(step.confidence))

@@ -110,6 +110,10 @@ extension TraceStepRecord {
       raw(",\"temperature\":")
       double(temperature)
     }
+    if let edited {
+      raw(",\"edited\":")
+      tokens(edited)
+    }
     raw("}\n")
     return out
   }

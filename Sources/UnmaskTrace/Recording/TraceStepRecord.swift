@@ -58,10 +58,13 @@ public struct TraceStepRecord: Codable, Equatable, Sendable {
   public var changed: [Int]? = nil
   /// Uniform-state runs: the step's temperature.
   public var temperature: Double? = nil
+  /// Token editing (LLaDA2.1): committed positions rewritten at this step, with the new token
+  /// and its score, applied after `committed`; nil when the step edited nothing.
+  public var edited: [Token]? = nil
 
   enum CodingKeys: String, CodingKey {
     case step, block, t, s, committed, remasked, positions, confidence, margin, entropy
-    case changed, temperature
+    case changed, temperature, edited
     case stepInBlock = "step_in_block"
     case blockStart = "block_start"
     case blockEnd = "block_end"
