@@ -42,14 +42,22 @@ public struct CommitCounter: Sendable {
   }
 
   /// Commits at step `i` of the block with `maskedNow` masks left; the last step takes them all.
+  /// With a plan, commits of the mask id earlier in the block (`spentOnMaskID`, positions left
+  /// masked) are not made up for: LLaDA's last step commits its planned count. Dream's last
+  /// step takes every mask.
   ///
   /// - `even`, `half-even`: the plan fixed at block start (clamped to what is left; past the
   ///   end of a `half-even` plan, which drops empty steps, everything left).
   /// - `truncate`: `int(Float(M) * (1 - Float(f(s)) / Float(f(t))))`, every operation in float32
   ///   as Dream's `_sample` does with its float32 timesteps.
   /// - `stochastic`: a Binomial(M, 1 - f(s)/f(t)) draw from `rng`.
-  public func count(step i: Int, maskedNow: Int, rng: inout SeededGenerator) -> Int {
-    if i >= steps - 1 { return maskedNow }
+  public func count(
+    step i: Int, maskedNow: Int, spentOnMaskID: Int = 0, rng: inout SeededGenerator
+  ) -> Int {
+    if i >= steps - 1 {
+      guard let plan, spentOnMaskID > 0, let last = plan.last else { return maskedNow }
+      return min(maskedNow, max(last, maskedNow - spentOnMaskID))
+    }
     if let plan { return i < plan.count ? min(max(plan[i], 0), maskedNow) : maskedNow }
     let t = times[i]
     let s = times[i + 1]

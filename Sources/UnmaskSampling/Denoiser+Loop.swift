@@ -149,6 +149,7 @@ extension Denoiser {
         lane.finished = true
         break
       }
+      lane.run.finish(block: lane.block)
       lane.block += 1
       lane.stepInBlock = 0
       lane.counter = nil

@@ -38,6 +38,14 @@ struct Run {
   var restrictsLogitRows = false
   /// Where each position's row is in this step's logits.
   var rowIndex = RowIndex(.all, canvasLength: 0)
+  /// `[T]`: masks a finished block left behind (its model proposed the mask id) that later
+  /// blocks do not reconsider, as the block-wise references (block diffusion, Fast-dLLM's
+  /// caches) look at the current block's masks only. LLaDA's `generate()` keeps them as
+  /// candidates, and so do runs after the prompt without a cache.
+  var leftBehind: [Bool] = []
+  /// Commits of the mask id in the current block: each spent a unit of LLaDA's fixed plan
+  /// without unmasking, so the block's last step commits the plan's count, not every mask.
+  var maskIDCommitsInBlock = 0
 
   init(
     settings: DenoisingSettings, canvas: [Int32], promptLength: Int, vocabularySize: Int,
@@ -48,6 +56,7 @@ struct Run {
     self.canvas = canvas
     masked = canvas.map { $0 == settings.maskID }
     editable = masked
+    leftBehind = [Bool](repeating: false, count: canvas.count)
     self.source = source
     rng = SeededGenerator(seed: settings.seed)
     self.strategy = strategy
@@ -151,7 +160,10 @@ struct Run {
     let timeIndex = min(stepInBlock, counter.times.count - 2)
     let time = counter.times[timeIndex]
     let nextTime = counter.times[timeIndex + 1]
-    let count = counter.count(step: stepInBlock, maskedNow: candidates.count, rng: &rng)
+    if stepInBlock == 0 { maskIDCommitsInBlock = 0 }
+    let count = counter.count(
+      step: stepInBlock, maskedNow: candidates.count, spentOnMaskID: maskIDCommitsInBlock,
+      rng: &rng)
     let extraPasses = ExtraPasses()
     var context = StepContext(
       canvasLength: canvas.count, proposals: proposals, count: min(count, proposals.count),
@@ -175,6 +187,13 @@ struct Run {
     let remasked = strategy.selectRemasks(context, committed: chosen, rng: &rng)
     forwardPasses += extraPasses.count
     let commits = commit(chosen, proposals: proposals)
+    if strategy.runsUntilBlockComplete, settings.temperature == 0, !commits.isEmpty,
+      commits.allSatisfy({ $0.token == settings.maskID }), remasked.isEmpty
+    {
+      // Greedy, the next pass sees the same canvas and proposes the same mask ids: the
+      // references' loops never end here; this one says why.
+      throw SamplingError.onlyMaskProposed(strategy: strategy.name.rawValue, step: stepIndex)
+    }
     var edits: [DenoisingStep.Commit] = []
     // Edits change generated tokens only; a strategy that reproduces a reference's rewrites of
     // fixed tokens (SDAR's top-k over the whole block) may change any unmasked one in the block.
@@ -204,7 +223,16 @@ struct Run {
   /// end), and that end.
   func candidates(block: Int) -> (positions: [Int], end: Int) {
     let end = countRange(block).upperBound
-    return ((0..<end).filter { masked[$0] }, end)
+    return ((0..<end).filter { masked[$0] && !leftBehind[$0] }, end)
+  }
+
+  /// Ends `block`: on the canvas grid or under a cache that leaves complete blocks, masks
+  /// still in its generated positions are left behind (see `leftBehind`).
+  mutating func finish(block: Int) {
+    guard settings.blockLayout.isGrid || source.leavesCompleteBlocks else { return }
+    for position in blockRange(block) where position >= promptLength && masked[position] {
+      leftBehind[position] = true
+    }
   }
 
   /// The rows this step reads: the candidates (and the masks after the block when traces score
@@ -311,7 +339,10 @@ struct Run {
     for c in chosen {
       guard let token = tokenAt[c.position], masked[c.position] else { continue }
       canvas[c.position] = token
-      masked[c.position] = false
+      // A committed mask id leaves the position a mask, as in every reference loop (each
+      // step finds its masks as `x == mask_id`): it is proposed again at the next step.
+      masked[c.position] = token == settings.maskID
+      if masked[c.position] { maskIDCommitsInBlock += 1 }
       commits.append(.init(position: c.position, token: token, score: Float(c.score)))
     }
     return commits

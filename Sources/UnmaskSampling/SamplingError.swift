@@ -10,6 +10,9 @@ public enum SamplingError: Error, Equatable, CustomStringConvertible, Sendable {
   case badLogits(expectedRows: Int, expectedColumns: Int, rows: Int, columns: Int)
   /// A strategy that runs until its block is complete committed nothing.
   case noProgress(strategy: String, step: Int)
+  /// A greedy run of a strategy that runs until its block is complete committed only the
+  /// mask id (which leaves the position masked), so every later step would do the same.
+  case onlyMaskProposed(strategy: String, step: Int)
   /// A schedule file could not be read or parsed.
   case scheduleFile(path: String, message: String)
   /// A recording of reference draws (`--replay-draws`) cannot serve the run: unreadable, of
@@ -30,6 +33,9 @@ public enum SamplingError: Error, Equatable, CustomStringConvertible, Sendable {
     case .noProgress(let strategy, let step):
       return
         "strategy \(strategy) committed nothing at step \(step); its block would never complete"
+    case .onlyMaskProposed(let strategy, let step):
+      return
+        "strategy \(strategy) committed only the mask id at step \(step) (the position stays masked) and at temperature 0 would do so forever; its block would never complete"
     case .scheduleFile(let path, let message):
       return "schedule file \(path): \(message)"
     case .replay(let path, let message):

@@ -158,7 +158,8 @@ public final class TraceRecorder: DenoisingObserver {
     }
     var committed: [TraceStepRecord.Token] = []
     for commit in step.committed where commit.position >= 0 && commit.position < count {
-      state[commit.position] = Int32(clamping: step.index)
+      // A committed mask id leaves the position masked (the run proposes it again).
+      if commit.token != run.maskID { state[commit.position] = Int32(clamping: step.index) }
       canvas[commit.position] = commit.token
       committed.append(
         .init(

@@ -1,0 +1,94 @@
+import Testing
+import UnmaskCore
+@testable import UnmaskSampling
+
+/// A position whose prediction is the mask id itself. Every reference loop finds its masks as
+/// `x == mask_id` at each step, so "committing" the mask id leaves the position masked and
+/// proposes it again; LLaDA's `generate()` may end with masks, and its threshold loops never
+/// end. Untrained and small checkpoints do predict the mask id (1 in a few hundred positions of
+/// a random 448-token model), so this decides real runs.
+@Suite("A proposed mask id leaves the position masked")
+struct MaskIDProposalTests {
+  static let mask: Int32 = 5
+
+  /// Vocabulary 6 (mask id 5). Row `i` predicts the mask id (logit 5) while position `i + 1`
+  /// is masked, else token `1 + i % 4` (logit 4); the last position always its token.
+  final class WaitsForItsRightNeighbour: MaskPredictor {
+    var vocabularySize: Int { 6 }
+    func logits(for request: ForwardRequest) throws -> [Matrix] {
+      try request.computingWholeCanvases { try self.logits(for: $0) }
+    }
+    func logits(for tokens: [Int32]) throws -> Matrix {
+      var values = [Float](repeating: 0, count: tokens.count * 6)
+      for i in tokens.indices {
+        let waits = i + 1 < tokens.count && tokens[i + 1] == MaskIDProposalTests.mask
+        values[i * 6 + (waits ? 5 : 1 + i % 4)] = waits ? 5 : 4
+      }
+      return Matrix(rows: tokens.count, columns: 6, values: values)
+    }
+  }
+
+  func settings(length: Int, steps: Int, blockLength: Int) -> DenoisingSettings {
+    var s = DenoisingSettings()
+    s.length = length
+    s.steps = steps
+    s.blockLength = blockLength
+    s.maskID = Self.mask
+    s.eosID = nil
+    s.eotID = nil
+    s.temperature = 0
+    return s
+  }
+
+  /// LLaDA's loop, one commit per step: the first position's mask-id proposal is the most
+  /// confident every time, so every step re-commits it and the quota runs out with the canvas
+  /// still masked, as `generate()` does.
+  @Test func aCommittedMaskIDIsProposedAgain() throws {
+    let recorder = Recorder()
+    let result = try Denoiser(
+      model: WaitsForItsRightNeighbour(), settings: settings(length: 4, steps: 4, blockLength: 4)
+    ).generate(prompt: [1, 2], observers: [recorder])
+    #expect(recorder.steps.count == 4)
+    for step in recorder.steps {
+      #expect(step.committed.map(\.position) == [2] && step.committed.map(\.token) == [Self.mask])
+    }
+    #expect(result.generated == [Self.mask, Self.mask, Self.mask, Self.mask])
+  }
+
+  /// Enough steps per commit: once the right neighbour is a token, a waiting position gets its
+  /// own, so the run ends with no mask, committing right to left.
+  @Test func aPositionWaitsUntilItsPredictionIsAToken() throws {
+    var s = settings(length: 4, steps: 4, blockLength: 4)
+    s.strategy = .threshold(0.5)
+    let recorder = Recorder()
+    // Threshold 0.5: both the mask-id proposals and the last token clear it; the tokens land.
+    let result = try Denoiser(model: WaitsForItsRightNeighbour(), settings: s)
+      .generate(prompt: [1, 2], observers: [recorder])
+    #expect(!result.generated.contains(Self.mask))
+    #expect(result.generated == [3, 4, 1, 2])
+  }
+
+  /// A greedy loop that runs until its block is complete and commits only the mask id would
+  /// repeat the same step forever (the references' do); it stops with a one-line error.
+  @Test func aGreedyThresholdLoopProposingOnlyTheMaskIDStopsWithAnError() throws {
+    var s = settings(length: 4, steps: 4, blockLength: 4)
+    s.strategy = .threshold(0.99)
+    // Make every row wait: a model whose last position is never reached (a suffix of masks).
+    final class AlwaysMask: MaskPredictor {
+      var vocabularySize: Int { 6 }
+      func logits(for request: ForwardRequest) throws -> [Matrix] {
+        try request.computingWholeCanvases { try self.logits(for: $0) }
+      }
+      func logits(for tokens: [Int32]) throws -> Matrix {
+        var values = [Float](repeating: 0, count: tokens.count * 6)
+        for i in tokens.indices { values[i * 6 + 5] = 9 }
+        return Matrix(rows: tokens.count, columns: 6, values: values)
+      }
+    }
+    #expect {
+      try Denoiser(model: AlwaysMask(), settings: s).generate(prompt: [1, 2])
+    } throws: { error in
+      "\(error)".contains("only the mask id") && !"\(error)".contains("\n")
+    }
+  }
+}
