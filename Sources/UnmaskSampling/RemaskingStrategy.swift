@@ -6,7 +6,10 @@ public struct ScoredPosition: Sendable, Equatable {
   public var position: Int
   /// The strategy's score.
   public var score: Double
-  /// A position and its score.
+  /// The token to write, when the strategy chooses it instead of the step's proposal (Fast-dLLM
+  /// v2's next token is the argmax whatever the temperature); nil: the proposal.
+  public var token: Int32? = nil
+  /// A position and its score (the proposal's token).
   public init(position: Int, score: Double) {
     self.position = position
     self.score = score

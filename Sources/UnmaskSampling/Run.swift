@@ -337,7 +337,7 @@ struct Run {
     for p in proposals { tokenAt[p.position] = p.token }
     var commits: [DenoisingStep.Commit] = []
     for c in chosen {
-      guard let token = tokenAt[c.position], masked[c.position] else { continue }
+      guard let token = c.token ?? tokenAt[c.position], masked[c.position] else { continue }
       canvas[c.position] = token
       // A committed mask id leaves the position a mask, as in every reference loop (each
       // step finds its masks as `x == mask_id`): it is proposed again at the next step.

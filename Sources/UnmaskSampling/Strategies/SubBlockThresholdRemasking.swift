@@ -8,8 +8,8 @@ import UnmaskCore
 ///
 /// A block whose first position is a mask starts with the next token alone: the argmax that
 /// the reference appends from the previous block's final pass (`next_token =
-/// logits[:, -1:].argmax()`), which the shifted logits give at that position. The block runs
-/// until it has no mask.
+/// logits[:, -1:].argmax()`, greedy at every temperature), which the shifted logits give at
+/// that position. The block runs until it has no mask.
 public struct SubBlockThresholdRemasking: DescribedStrategy {
   /// Its parameters (`v2/eval.py`'s defaults).
   public struct Parameters: PluginParameters {
@@ -58,7 +58,17 @@ public struct SubBlockThresholdRemasking: DescribedStrategy {
     let start = context.blockRange.lowerBound
     if context.stepInBlock == 0, let next = context.proposals.first(where: { $0.position == start })
     {
-      return [ScoredPosition(position: start, score: next.confidence)]
+      var chosen = ScoredPosition(position: start, score: next.confidence)
+      // `logits[:, -1:].argmax()`: greedy at every temperature (the proposal is sampled above
+      // temperature 0); the first of equal maxima, as torch.
+      if context.settings.temperature > 0, let logits = context.logits,
+        let row = context.logitRow(for: start)
+      {
+        var best = 0
+        for j in 1..<logits.columns where logits[row, j] > logits[row, best] { best = j }
+        chosen.token = Int32(best)
+      }
+      return [chosen]
     }
     // Masks before the block (an infilled prompt's) count as its first sub-block's.
     guard let first = context.proposals.first else { return [] }
