@@ -39,8 +39,8 @@ struct Run {
   /// Where each position's row is in this step's logits.
   var rowIndex = RowIndex(.all, canvasLength: 0)
   /// `[T]`: masks a finished block left behind (its model proposed the mask id) that later
-  /// blocks do not reconsider, as the block-wise references (block diffusion, Fast-dLLM's
-  /// caches) look at the current block's masks only. LLaDA's `generate()` keeps them as
+  /// blocks do not reconsider, as the block-wise references (block diffusion, dllm's BD3LM,
+  /// Fast-dLLM's caches) look at the current block's masks only. LLaDA's `generate()` keeps them as
   /// candidates, and so do runs after the prompt without a cache.
   var leftBehind: [Bool] = []
   /// Commits of the mask id in the current block: each spent a unit of LLaDA's fixed plan
@@ -226,10 +226,12 @@ struct Run {
     return ((0..<end).filter { masked[$0] && !leftBehind[$0] }, end)
   }
 
-  /// Ends `block`: on the canvas grid or under a cache that leaves complete blocks, masks
-  /// still in its generated positions are left behind (see `leftBehind`).
+  /// Ends `block`: on the canvas grid, under a cache that leaves complete blocks, or in dllm's
+  /// block-causal BD3LM loop, masks still in its generated positions are left behind (see
+  /// `leftBehind`).
   mutating func finish(block: Int) {
-    guard settings.blockLayout.isGrid || source.leavesCompleteBlocks else { return }
+    guard settings.blockLayout.isGrid || source.leavesCompleteBlocks || settings.blockCausal
+    else { return }
     for position in blockRange(block) where position >= promptLength && masked[position] {
       leftBehind[position] = true
     }

@@ -91,4 +91,24 @@ struct MaskIDProposalTests {
       "\(error)".contains("only the mask id") && !"\(error)".contains("\n")
     }
   }
+
+  /// On the canvas grid (LLaDA2, SDAR) the references look at the current block's masks only:
+  /// masks a finished block kept (its positions kept proposing the mask id) are left behind,
+  /// not taken up by later blocks.
+  @Test func aGridBlocksLeftoverMasksAreLeftBehind() throws {
+    var s = settings(length: 8, steps: 6, blockLength: 4)
+    s.blockLayout = .canvasGrid
+    let recorder = Recorder()
+    let result = try Denoiser(model: WaitsForItsRightNeighbour(), settings: s)
+      .generate(prompt: [1, 2], observers: [recorder])
+    let firstBlock = recorder.steps.filter { $0.block == 0 }
+    #expect(
+      !firstBlock.isEmpty
+        && firstBlock.allSatisfy { $0.committed.allSatisfy { $0.token == Self.mask } })
+    for step in recorder.steps where step.block > 0 {
+      #expect(
+        step.committed.allSatisfy { $0.position >= 4 }, "block \(step.block): \(step.committed)")
+    }
+    #expect(result.canvas[2] == Self.mask && result.canvas[3] == Self.mask)
+  }
 }
