@@ -1,7 +1,7 @@
 import UnmaskCore
 
-/// The checks Hugging Face-style configs share (Dream, the Qwen layout, LLaDA-MoE, LLaDA2), each refusal a one-line
-/// `ModelError.invalidConfig` naming config.json's path and the field.
+/// The checks Hugging Face-style configs share (Dream, the Qwen layout, LLaDA-MoE, LLaDA2),
+/// each refusal a one-line `ModelError.invalidConfig` naming config.json's path and the field.
 struct ConfigChecks {
   /// The checkpoint named in every refusal.
   let path: String

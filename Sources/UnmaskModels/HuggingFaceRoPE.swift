@@ -12,7 +12,7 @@ public struct HuggingFaceRoPE: Equatable, Sendable {
   public var theta: Double?
   /// `partial_rotary_factor`: `rope_parameters`'s, else the top-level one; nil when neither.
   public var partialRotaryFactor: Double?
-  /// A scaling other than the default (`linear`, `yarn`, ...), as `(field, rope_type)`; only
+  /// A scaling other than the default (`linear`, `yarn`, ...) and where it was written; only
   /// the default is computed, so validation refuses it.
   public var unsupportedScaling: Scaling?
 
@@ -23,7 +23,6 @@ public struct HuggingFaceRoPE: Equatable, Sendable {
     /// Its `rope_type` (or the older `type`).
     public var type: String
   }
-
 }
 
 extension KeyedDecodingContainer {
