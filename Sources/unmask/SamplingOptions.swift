@@ -208,6 +208,19 @@ struct SamplingOptions: ParsableArguments {
   @Flag(help: "End the returned text at the first committed EOS or end of turn.")
   var stopAtEos = false
 
+  @Option(
+    help:
+      "More token ids that end a run as EOS does, comma separated (SDAR's stop_token_ids, a generation config's further eos_token_id entries).",
+    transform: { text in
+      try text.split(separator: ",").map { part in
+        guard let id = Int(part.trimmingCharacters(in: .whitespaces)), id >= 0 else {
+          throw ValidationError("--end-ids: '\(part)' is not a token id")
+        }
+        return id
+      }
+    })
+  var endIds: [Int]?
+
   @Flag(
     help:
       "Once an EOS is committed and every later position is a mask or EOS, fill them with EOS and end the block early (--json reports the forward passes saved)."
@@ -323,6 +336,7 @@ struct SamplingOptions: ParsableArguments {
     if scoreAllMasked { o["score_all_masked"] = .bool(true) }
     if referenceEosBug { o["reference_eos_bug"] = .bool(true) }
     if stopAtEos { o["stop_at_eos"] = .bool(true) }
+    if let endIds { o["more_end_ids"] = .array(endIds.map { .integer($0) }) }
     if eosFill { o["eos_fill"] = .bool(true) }
     put("min_length", minLength)
     put("cache", cache)

@@ -193,6 +193,20 @@ struct GenerateCommandTests {
     #expect(extra["steps_count"] as? String == "per block")
   }
 
+  /// `--end-ids` adds ids that end a run as EOS does: recorded in the settings, and
+  /// `--stop-at-eos` cuts the text at the first of them.
+  @Test func endIDsEndTheTextLikeEOS() throws {
+    let flags = ["--length", "16", "--steps", "16", "--stop-at-eos"]
+    let plain = try generateJSON(flags, model: "tiny-llada")
+    let tokens = try #require(plain["tokens"] as? [Int])
+    let first = try #require(tokens.first)
+    let cut = try generateJSON(flags + ["--end-ids", "\(first),9"], model: "tiny-llada")
+    let settings = try #require(cut["settings"] as? [String: Any])
+    #expect(settings["more_end_ids"] as? [Int] == [first, 9])
+    #expect(cut["tokens"] as? [Int] == [])
+    #expect(cut["canvas"] as? [Int] == plain["canvas"] as? [Int])
+  }
+
   /// Token editing (LLaDA2.1) rewrites committed positions; the trace records each edit, so
   /// the canvas can be rebuilt from trace.jsonl alone: every step's commits, then its edits.
   @Test func editsAreInTheTraceAndRebuildTheCanvas() throws {
