@@ -79,8 +79,10 @@ struct Run {
 
   /// Whether an EOS sits in the generated span before `end` (LLaDA2 ends the run there).
   func holdsEOS(before end: Int) -> Bool {
-    guard let eos = settings.eosID else { return false }
-    return canvas[promptLength..<min(end, canvas.count)].contains(eos)
+    // EOS and the further end ids (SDAR's stop ids), not EoT: LLaDA2's `eos_early_stop`
+    // looks for EOS alone.
+    let ends = Set([settings.eosID].compactMap { $0 } + settings.moreEndIDs)
+    return canvas[promptLength..<min(end, canvas.count)].contains { ends.contains($0) }
   }
 
   /// The first block the run denoises: on the canvas grid, the one the prompt ends in (blocks
