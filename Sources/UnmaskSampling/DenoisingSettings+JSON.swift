@@ -21,7 +21,7 @@ extension DenoisingSettings: Codable {
     "topk_over",
     "block_causal", "right_shift_logits", "sampler", "first_hitting", "noise_removal",
     "sampling_eps", "replay_draws", "entropy_bound", "t_max", "t_min", "stability_threshold",
-    "confidence_threshold", "noise_rows", "pad_id", "more_end_ids",
+    "confidence_threshold", "noise_rows", "pad_id", "more_end_ids", "caps_steps_at_length",
   ]
 
   /// Every key a settings object may hold: the fields and every registered strategy's and
@@ -39,6 +39,7 @@ extension DenoisingSettings: Codable {
     s.blockLength = try o.int("block_length") ?? s.blockLength
     s.blockLayout = try o.choice("block_layout", "block layout") ?? s.blockLayout
     s.minimalTopK = try o.int("minimal_topk") ?? s.minimalTopK
+    s.capsStepsAtLength = try o.bool("caps_steps_at_length") ?? s.capsStepsAtLength
     s.endAfterEOSBlock = try o.bool("end_after_eos_block") ?? s.endAfterEOSBlock
     s.topKScope = try o.choice("topk_over", "top-k scope") ?? s.topKScope
     s.blockCausal = try o.bool("block_causal") ?? s.blockCausal
@@ -110,6 +111,7 @@ extension DenoisingSettings: Codable {
     var o: [String: JSONValue] = [
       "length": .integer(length), "steps": .integer(steps), "block_length": .integer(blockLength),
       "block_layout": .string(blockLayout.rawValue), "minimal_topk": .integer(minimalTopK),
+      "caps_steps_at_length": .bool(capsStepsAtLength),
       "end_after_eos_block": .bool(endAfterEOSBlock), "topk_over": .string(topKScope.rawValue),
       "block_causal": .bool(blockCausal), "right_shift_logits": .bool(rightShiftLogits),
       "sampler": .string(sampler.rawValue), "first_hitting": .bool(firstHitting),

@@ -123,6 +123,7 @@ extension DenoisingSettings {
       s.eotID = nil
     case .sdar:
       s.blockDiffusion(length: 128, blockLength: 4, steps: 4)
+      s.capsStepsAtLength = false  // `denoising_steps` per block, whatever the length
       s.strategy = .lowConfidenceDynamic(0.85)
       s.topKScope = .block
       s.maskID = 151669

@@ -16,6 +16,10 @@ public struct DenoisingSettings: Equatable, Sendable {
   /// LLaDA2 `minimal_topk`: on the canvas grid, steps per block are capped at
   /// `length / minimalTopK`, so that each step commits at least about that many tokens.
   public var minimalTopK: Int = 1
+  /// On the canvas grid, cap the steps per block at `length / minimalTopK` (LLaDA2's
+  /// `generate()`: `steps = min(steps, gen_length // minimal_topk)`); SDAR's runs its
+  /// `denoising_steps` whatever the length.
+  public var capsStepsAtLength = true
   /// LLaDA2: once a block is finished, an EOS anywhere in the generated span so far ends the
   /// run (later blocks stay masked), as its `generate()` does even with `eos_early_stop` off.
   public var endAfterEOSBlock: Bool = false
@@ -143,12 +147,13 @@ public struct DenoisingSettings: Equatable, Sendable {
   }
   /// Steps inside each block: `steps / blockCount` after the prompt (rounded up for
   /// `afterPromptRagged`); on the canvas grid `steps` itself, capped at `length / minimalTopK` as
-  /// LLaDA2's `generate()` does.
+  /// LLaDA2's `generate()` does (`capsStepsAtLength`).
   public var stepsPerBlock: Int {
     switch blockLayout {
     case .afterPrompt: return blockCount > 0 ? steps / blockCount : 0
     case .afterPromptRagged: return blockCount > 0 ? (steps + blockCount - 1) / blockCount : 0
-    case .canvasGrid, .canvasGridNextToken: return min(steps, length / max(1, minimalTopK))
+    case .canvasGrid, .canvasGridNextToken:
+      return capsStepsAtLength ? min(steps, length / max(1, minimalTopK)) : steps
     }
   }
 

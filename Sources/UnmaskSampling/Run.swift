@@ -205,6 +205,9 @@ struct Run {
       && (editable[edit.position] || (rewritesFixed && range.contains(edit.position)))
     {
       canvas[edit.position] = edit.token
+      // An edit to the mask id makes the position a mask again (the reference finds it as
+      // `x == mask_id` and commits it at a later pass).
+      masked[edit.position] = edit.token == settings.maskID
       edits.append(.init(position: edit.position, token: edit.token, score: Float(edit.score)))
     }
     for position in remasked {

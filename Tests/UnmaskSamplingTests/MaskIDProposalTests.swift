@@ -111,4 +111,53 @@ struct MaskIDProposalTests {
     }
     #expect(result.canvas[2] == Self.mask && result.canvas[3] == Self.mask)
   }
+
+  /// LLaDA2.1's token editing may rewrite a committed token to the mask id; the position is
+  /// then a mask again, and a later pass commits it, as the reference does.
+  @Test func anEditToTheMaskIDMasksThePositionAgain() throws {
+    /// A masked position proposes token 1; a position holding 1 proposes the mask id, so
+    /// editing rewrites it to the mask id.
+    final class Flips: MaskPredictor {
+      var vocabularySize: Int { 6 }
+      func logits(for request: ForwardRequest) throws -> [Matrix] {
+        try request.computingWholeCanvases { try self.logits(for: $0) }
+      }
+      func logits(for tokens: [Int32]) throws -> Matrix {
+        var values = [Float](repeating: 0, count: tokens.count * 6)
+        for i in tokens.indices {
+          values[i * 6 + (tokens[i] == 1 ? Int(MaskIDProposalTests.mask) : 1)] = 9
+        }
+        return Matrix(rows: tokens.count, columns: 6, values: values)
+      }
+    }
+    var s = DenoisingSettings.preset(.llada21)
+    s.maskID = Self.mask
+    s.eosID = nil
+    s.eotID = nil
+    s.length = 4
+    s.blockLength = 4
+    s.steps = 4
+    s.cache = .none  // the toy model is not block-causal
+    let recorder = Recorder()
+    _ = try Denoiser(model: Flips(), settings: s).generate(prompt: [2, 3], observers: [recorder])
+    let steps = recorder.steps
+    let edit = try #require(
+      steps.indices.first { steps[$0].edited.contains { $0.token == Self.mask } })
+    let position = try #require(steps[edit].edited.first { $0.token == Self.mask }?.position)
+    #expect(
+      steps[(edit + 1)...].contains { $0.committed.contains { $0.position == position } },
+      "the re-masked position \(position) is committed again")
+  }
+
+  /// LLaDA2's `generate()` caps the steps per block at `length / minimal_topk`; SDAR's runs its
+  /// `denoising_steps` whatever the length.
+  @Test func onlyLLaDA2CapsTheStepsPerBlockAtTheLength() {
+    for (preset, expected) in [(PresetName.llada2, 2), (.sdar, 4)] {
+      var s = DenoisingSettings.preset(preset)
+      s.length = 2
+      s.blockLength = 8
+      s.steps = 4
+      #expect(s.stepsPerBlock == expected, "\(preset)")
+    }
+  }
 }
