@@ -189,13 +189,6 @@ struct Run {
     let remasked = strategy.selectRemasks(context, committed: chosen, rng: &rng)
     forwardPasses += extraPasses.count
     let commits = commit(chosen, proposals: proposals)
-    if strategy.runsUntilBlockComplete, settings.temperature == 0, !commits.isEmpty,
-      commits.allSatisfy({ $0.token == settings.maskID }), remasked.isEmpty
-    {
-      // Greedy, the next pass sees the same canvas and proposes the same mask ids: the
-      // references' loops never end here; this one says why.
-      throw SamplingError.onlyMaskProposed(strategy: strategy.name.rawValue, step: stepIndex)
-    }
     var edits: [DenoisingStep.Commit] = []
     // Edits change generated tokens only; a strategy that reproduces a reference's rewrites of
     // fixed tokens (SDAR's top-k over the whole block) may change any unmasked one in the block.
@@ -209,6 +202,13 @@ struct Run {
       // `x == mask_id` and commits it at a later pass).
       masked[edit.position] = edit.token == settings.maskID
       edits.append(.init(position: edit.position, token: edit.token, score: Float(edit.score)))
+    }
+    if strategy.runsUntilBlockComplete, settings.temperature == 0, !commits.isEmpty,
+      commits.allSatisfy({ $0.token == settings.maskID }), remasked.isEmpty, edits.isEmpty
+    {
+      // Greedy, the next pass sees the same canvas and proposes the same mask ids: the
+      // references' loops never end here; this one says why.
+      throw SamplingError.onlyMaskProposed(strategy: strategy.name.rawValue, step: stepIndex)
     }
     for position in remasked {
       canvas[position] = settings.maskID

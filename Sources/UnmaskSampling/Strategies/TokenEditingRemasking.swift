@@ -98,7 +98,11 @@ public struct TokenEditingRemasking: DescribedStrategy {
     {
       return false
     }
-    return stepInBlock < blockLength + parameters.maxPostEditSteps
+    let passes = blockLength + parameters.maxPostEditSteps
+    // LLaDA2.1's `generate()` loops until the block settles, with no cap of its own; an edit
+    // to the mask id reopens a block, so it may take more passes. Bounded all the same: edits
+    // that cycle would never end there.
+    return stepInBlock < (parameters.capCheck == .beforePass ? 4 * passes : passes)
   }
 
   /// Mask-to-token commits; the step's token-to-token edits are kept for `selectEdits`.
