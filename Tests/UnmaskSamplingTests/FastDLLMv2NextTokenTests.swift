@@ -5,19 +5,8 @@ import UnmaskCore
 /// Fast-dLLM v2 appends each block's first token as `logits[:, -1:].argmax()`, greedy at every
 /// temperature; the other positions are sampled.
 @Test func fastDLLMv2sNextTokenIsTheArgmaxAtEveryTemperature() throws {
-  /// Every row: token 3 a little ahead of the others (1.0 against 0.9), the mask id never.
-  final class FlatRows: MaskPredictor {
-    var vocabularySize: Int { 8 }
-    func logits(for request: ForwardRequest) throws -> [Matrix] {
-      try request.computingWholeCanvases { try self.logits(for: $0) }
-    }
-    func logits(for tokens: [Int32]) throws -> Matrix {
-      let row: [Float] = [0.9, 0.9, 0.9, 1.0, 0.9, 0.9, 0.9, -30]
-      return Matrix(
-        rows: tokens.count, columns: 8,
-        values: Array(repeatElement(row, count: tokens.count).joined()))
-    }
-  }
+  // Every row: token 3 a little ahead of the others (1.0 against 0.9), the mask id never.
+  let flatRows = FixedPredictor(row: [0.9, 0.9, 0.9, 1.0, 0.9, 0.9, 0.9, -30])
   var s = DenoisingSettings.preset(.fastDLLMv2)
   s.maskID = 7
   s.eosID = nil
@@ -30,7 +19,7 @@ import UnmaskCore
   var sampledElsewhere = false
   for seed in 0..<6 {
     s.seed = UInt64(seed)
-    let canvas = try Denoiser(model: FlatRows(), settings: s).generate(prompt: [1, 2]).canvas
+    let canvas = try Denoiser(model: flatRows, settings: s).generate(prompt: [1, 2]).canvas
     #expect(canvas[4] == 3, "seed \(seed): \(canvas)")
     sampledElsewhere = sampledElsewhere || canvas[5..<8].contains { $0 != 3 }
   }

@@ -11,9 +11,13 @@ import UnmaskCore
 struct MaskIDProposalTests {
   static let mask: Int32 = 5
 
-  /// Vocabulary 6 (mask id 5). Row `i` predicts the mask id (logit 5) while position `i + 1`
-  /// is masked, else token `1 + i % 4` (logit 4); the last position always its token.
-  final class WaitsForItsRightNeighbour: MaskPredictor {
+  /// A toy model over a vocabulary of 6 (mask id 5): row `i` puts `rule(tokens, i).logit` on
+  /// `rule(tokens, i).token` and 0 on every other token.
+  final class RulePredictor: MaskPredictor {
+    let rule: (_ tokens: [Int32], _ i: Int) -> (token: Int, logit: Float)
+    init(_ rule: @escaping (_ tokens: [Int32], _ i: Int) -> (token: Int, logit: Float)) {
+      self.rule = rule
+    }
     var vocabularySize: Int { 6 }
     func logits(for request: ForwardRequest) throws -> [Matrix] {
       try request.computingWholeCanvases { try self.logits(for: $0) }
@@ -21,10 +25,18 @@ struct MaskIDProposalTests {
     func logits(for tokens: [Int32]) throws -> Matrix {
       var values = [Float](repeating: 0, count: tokens.count * 6)
       for i in tokens.indices {
-        let waits = i + 1 < tokens.count && tokens[i + 1] == MaskIDProposalTests.mask
-        values[i * 6 + (waits ? 5 : 1 + i % 4)] = waits ? 5 : 4
+        let (token, logit) = rule(tokens, i)
+        values[i * 6 + token] = logit
       }
       return Matrix(rows: tokens.count, columns: 6, values: values)
+    }
+  }
+
+  /// Row `i` predicts the mask id (logit 5) while position `i + 1` is masked, else token
+  /// `1 + i % 4` (logit 4); the last position always its token.
+  static func waitsForItsRightNeighbour() -> RulePredictor {
+    RulePredictor { tokens, i in
+      i + 1 < tokens.count && tokens[i + 1] == mask ? (Int(mask), 5) : (1 + i % 4, 4)
     }
   }
 
@@ -46,7 +58,8 @@ struct MaskIDProposalTests {
   @Test func aCommittedMaskIDIsProposedAgain() throws {
     let recorder = Recorder()
     let result = try Denoiser(
-      model: WaitsForItsRightNeighbour(), settings: settings(length: 4, steps: 4, blockLength: 4)
+      model: Self.waitsForItsRightNeighbour(),
+      settings: settings(length: 4, steps: 4, blockLength: 4)
     ).generate(prompt: [1, 2], observers: [recorder])
     #expect(recorder.steps.count == 4)
     for step in recorder.steps {
@@ -62,7 +75,7 @@ struct MaskIDProposalTests {
     s.strategy = .threshold(0.5)
     let recorder = Recorder()
     // Threshold 0.5: both the mask-id proposals and the last token clear it; the tokens land.
-    let result = try Denoiser(model: WaitsForItsRightNeighbour(), settings: s)
+    let result = try Denoiser(model: Self.waitsForItsRightNeighbour(), settings: s)
       .generate(prompt: [1, 2], observers: [recorder])
     #expect(!result.generated.contains(Self.mask))
     #expect(result.generated == [3, 4, 1, 2])
@@ -73,20 +86,10 @@ struct MaskIDProposalTests {
   @Test func aGreedyThresholdLoopProposingOnlyTheMaskIDStopsWithAnError() throws {
     var s = settings(length: 4, steps: 4, blockLength: 4)
     s.strategy = .threshold(0.99)
-    // Make every row wait: a model whose last position is never reached (a suffix of masks).
-    final class AlwaysMask: MaskPredictor {
-      var vocabularySize: Int { 6 }
-      func logits(for request: ForwardRequest) throws -> [Matrix] {
-        try request.computingWholeCanvases { try self.logits(for: $0) }
-      }
-      func logits(for tokens: [Int32]) throws -> Matrix {
-        var values = [Float](repeating: 0, count: tokens.count * 6)
-        for i in tokens.indices { values[i * 6 + 5] = 9 }
-        return Matrix(rows: tokens.count, columns: 6, values: values)
-      }
-    }
+    // Every row proposes the mask id, confidently.
+    let alwaysMask = RulePredictor { _, _ in (Int(Self.mask), 9) }
     #expect {
-      try Denoiser(model: AlwaysMask(), settings: s).generate(prompt: [1, 2])
+      try Denoiser(model: alwaysMask, settings: s).generate(prompt: [1, 2])
     } throws: { error in
       "\(error)".contains("only the mask id") && !"\(error)".contains("\n")
     }
@@ -99,7 +102,7 @@ struct MaskIDProposalTests {
     var s = settings(length: 8, steps: 6, blockLength: 4)
     s.blockLayout = .canvasGrid
     let recorder = Recorder()
-    let result = try Denoiser(model: WaitsForItsRightNeighbour(), settings: s)
+    let result = try Denoiser(model: Self.waitsForItsRightNeighbour(), settings: s)
       .generate(prompt: [1, 2], observers: [recorder])
     let firstBlock = recorder.steps.filter { $0.block == 0 }
     #expect(
@@ -115,21 +118,9 @@ struct MaskIDProposalTests {
   /// LLaDA2.1's token editing may rewrite a committed token to the mask id; the position is
   /// then a mask again, and a later pass commits it, as the reference does.
   @Test func anEditToTheMaskIDMasksThePositionAgain() throws {
-    /// A masked position proposes token 1; a position holding 1 proposes the mask id, so
-    /// editing rewrites it to the mask id.
-    final class Flips: MaskPredictor {
-      var vocabularySize: Int { 6 }
-      func logits(for request: ForwardRequest) throws -> [Matrix] {
-        try request.computingWholeCanvases { try self.logits(for: $0) }
-      }
-      func logits(for tokens: [Int32]) throws -> Matrix {
-        var values = [Float](repeating: 0, count: tokens.count * 6)
-        for i in tokens.indices {
-          values[i * 6 + (tokens[i] == 1 ? Int(MaskIDProposalTests.mask) : 1)] = 9
-        }
-        return Matrix(rows: tokens.count, columns: 6, values: values)
-      }
-    }
+    // A masked position proposes token 1; a position holding 1 proposes the mask id, so
+    // editing rewrites it to the mask id.
+    let flips = RulePredictor { tokens, i in (tokens[i] == 1 ? Int(Self.mask) : 1, 9) }
     var s = DenoisingSettings.preset(.llada21)
     s.maskID = Self.mask
     s.eosID = nil
@@ -139,7 +130,7 @@ struct MaskIDProposalTests {
     s.steps = 4
     s.cache = .none  // the toy model is not block-causal
     let recorder = Recorder()
-    _ = try Denoiser(model: Flips(), settings: s).generate(prompt: [2, 3], observers: [recorder])
+    _ = try Denoiser(model: flips, settings: s).generate(prompt: [2, 3], observers: [recorder])
     let steps = recorder.steps
     let edit = try #require(
       steps.indices.first { steps[$0].edited.contains { $0.token == Self.mask } })
