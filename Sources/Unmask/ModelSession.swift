@@ -135,8 +135,15 @@ public final class ModelSession: @unchecked Sendable {
     var settings =
       (usesAncestralPresets ? DenoisingSettings.ancestralPreset(name) : nil)
       ?? DenoisingSettings.preset(name)
-    if settings.sampler == .semiAR, case .blockCausal(let b) = model.attentionMask {
-      settings.blockLength = b
+    if usesAncestralPresets, settings.sampler.isAncestral {
+      switch model.attentionMask {
+      case .blockCausal(let b):
+        settings.blockLength = b
+      default:
+        // bd3lms' MDLM (`--sampler semi-ar`) reads windows of its `block_size`, set to the
+        // training length in its scripts; the other samplers run the whole canvas.
+        if let contextLength { settings.blockLength = contextLength }
+      }
     }
     settings.maskID = specialTokens.mask
     settings.eosID = specialTokens.eos
@@ -240,6 +247,11 @@ public final class ModelSession: @unchecked Sendable {
       )
     }
     let canvas = promptLength + settings.length
+    if settings.sampler == .semiAR, case .full = model.attentionMask,
+      settings.blockLength <= contextLength
+    {
+      return  // bd3lms' MDLM slides its window over a longer canvas (`SemiARSegment`)
+    }
     guard canvas <= contextLength else {
       throw SessionError(
         reference,

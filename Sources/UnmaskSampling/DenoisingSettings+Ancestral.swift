@@ -55,6 +55,10 @@ extension DenoisingSettings {
   /// The rules of the ancestral samplers (`sampler` other than `remasking`): the settings they
   /// read, and the ones of the remasking loop they cannot honour.
   func validateAncestral() throws {
+    if variableLength && sampler != .semiAR {
+      throw SamplingError.invalidSetting(
+        field: "var-length", message: "is BD3-LM's semi-ar stopping rule (--sampler semi-ar)")
+    }
     guard sampler.isAncestral else { return }
     func fail(_ field: String, _ message: String) -> SamplingError {
       .invalidSetting(field: field, message: message)
@@ -96,6 +100,12 @@ extension DenoisingSettings {
         sampler == .semiAR
           ? "semi-ar runs with exact (BD3-LM's kv_cache) or none"
           : "\(cache.rawValue) does not apply to \(name), which reuses a pass only while its canvas is unchanged"
+      )
+    }
+    if variableLength && eosID == nil {
+      throw fail(
+        "var-length",
+        "ends a run at its second EOS, and this checkpoint names none (no eos_token_id in config.json, no EOS in its tokenizer; settings key eos_id)"
       )
     }
     if let path = replayDraws, path.isEmpty {

@@ -19,7 +19,7 @@ extension DenoisingSettings: Codable {
     "confidence_eos_eot_inf", "mask_id", "eos_id", "eot_id", "reference_eos_bug", "stop_at_eos",
     "eos_fill", "min_length", "cache", "block_layout", "minimal_topk", "end_after_eos_block",
     "topk_over",
-    "block_causal", "right_shift_logits", "sampler", "first_hitting", "noise_removal",
+    "block_causal", "right_shift_logits", "sampler", "first_hitting", "var_length", "noise_removal",
     "sampling_eps", "replay_draws", "entropy_bound", "t_max", "t_min", "stability_threshold",
     "confidence_threshold", "noise_rows", "pad_id", "more_end_ids", "caps_steps_at_length",
   ]
@@ -46,6 +46,7 @@ extension DenoisingSettings: Codable {
     s.rightShiftLogits = try o.bool("right_shift_logits") ?? s.rightShiftLogits
     s.sampler = try o.choice("sampler", "sampler") ?? s.sampler
     s.firstHitting = try o.bool("first_hitting") ?? s.firstHitting
+    s.variableLength = try o.bool("var_length") ?? s.variableLength
     s.noiseRemoval = try o.bool("noise_removal") ?? s.noiseRemoval
     s.samplingEps = try o.double("sampling_eps") ?? s.samplingEps
     if let v = try o.optional("replay_draws", o.path) { s.replayDraws = v }
@@ -115,6 +116,7 @@ extension DenoisingSettings: Codable {
       "end_after_eos_block": .bool(endAfterEOSBlock), "topk_over": .string(topKScope.rawValue),
       "block_causal": .bool(blockCausal), "right_shift_logits": .bool(rightShiftLogits),
       "sampler": .string(sampler.rawValue), "first_hitting": .bool(firstHitting),
+      "var_length": .bool(variableLength),
       "noise_removal": .bool(noiseRemoval), "sampling_eps": .number(samplingEps),
       "replay_draws": optional(replayDraws) { .string($0) },
       "entropy_bound": .number(entropyBound), "t_max": .number(temperatureMax),
@@ -186,14 +188,15 @@ extension DenoisingSettings: Codable {
     // without steps, no more steps than positions (the presets run one commit per step, so
     // `--length 8` alone is 8 steps, not the preset's 128 with 120 committing nothing).
     // A `--block-causal` run keeps its block: the one its model was trained with (BD3LM's 32);
-    // so does a block-diffusion preset (the canvas grid), whose steps count per block.
+    // so does a block-diffusion preset (the canvas grid), whose steps count per block, and an
+    // ancestral sampler (semi-ar's block is the checkpoint's, or MDLM's window).
     if let length = overrides["length"] {
       let layout = object["block_layout"]?.stringValue.flatMap(BlockLayout.init) ?? .afterPrompt
-      let keepsBlock = (object["block_causal"]?.boolValue ?? false) || layout.isGrid
-      if overrides["block_length"] == nil && !keepsBlock { object["block_length"] = length }
       // The ancestral samplers run their references' steps on any canvas (MDLM's 128).
       let kind = (object["sampler"]?.stringValue).flatMap(SamplerKind.init)
       let ancestral = (kind?.isAncestral ?? false) || kind == .uniformState
+      let keepsBlock = (object["block_causal"]?.boolValue ?? false) || layout.isGrid || ancestral
+      if overrides["block_length"] == nil && !keepsBlock { object["block_length"] = length }
       if overrides["steps"] == nil, layout.startsAtPrompt, !ancestral, let n = length.intValue,
         n >= 1, n < steps
       {

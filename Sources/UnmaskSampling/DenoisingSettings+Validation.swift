@@ -13,9 +13,9 @@ extension DenoisingSettings {
       throw fail("block-length", "must be at least 1, got \(blockLength)")
     }
     // MDLM's and ReMDM's samplers run the whole canvas at every step: no blocks to check.
-    // Nor does the uniform-state sampler, whose canvases are the model's own.
-    let layout: BlockLayout? =
-      sampler == .ddpm || sampler == .ddpmCache || sampler == .uniformState ? nil : blockLayout
+    // BD3-LM's lays out its own (`SemiARSegment`, which refuses what its reference cannot run),
+    // and the uniform-state sampler's canvases are the model's own.
+    let layout: BlockLayout? = sampler.isAncestral || sampler == .uniformState ? nil : blockLayout
     switch layout {
     case nil:
       break

@@ -42,6 +42,12 @@ public struct DenoisingSettings: Equatable, Sendable {
   /// chosen mask, at a time drawn as `t *= u^(1/masks)` (Zheng et al. 2025); false: the fixed
   /// grid `linspace(1, 0, steps)` with `q(x_s | x_t)` draws.
   public var firstHitting: Bool = true
+  /// BD3-LM `var_length` (`--sampler semi-ar`): after each block, once the canvas passes 256
+  /// tokens, a second EOS in it (the prompt's count: BD3-LM's BOS is GPT-2's EOS) ends the run
+  /// after that EOS, and low entropy (below 4 nats over the last 256 tokens) ends it 256
+  /// tokens before the block's end; the result's canvas is cut there. False: low entropy
+  /// rejects the sample, which is drawn again (at most 10 times), and an EOS ends nothing.
+  public var variableLength: Bool = false
   /// MDLM `noise_removal` (`ddpm`, `ddpm-cache`): after the last step, one more pass at
   /// `sampling_eps` fills every mask left with its most likely token.
   public var noiseRemoval: Bool = true

@@ -54,6 +54,12 @@ struct SamplingOptions: ParsableArguments {
   var firstHitting: Bool?
 
   @Flag(
+    help:
+      "semi-ar: BD3-LM's var_length: a second EOS (or 256 tokens of low entropy) ends the run, the canvas cut there, where a low-entropy sample is otherwise drawn again."
+  )
+  var varLength = false
+
+  @Flag(
     inversion: .prefixedNo,
     help: "ddpm, ddpm-cache: a last pass at --sampling-eps fills the masks left (MDLM's default).")
   var noiseRemoval: Bool?
@@ -296,6 +302,7 @@ struct SamplingOptions: ParsableArguments {
     }
     put("sampler", sampler)
     if let firstHitting { o["first_hitting"] = .bool(firstHitting) }
+    if varLength { o["var_length"] = .bool(true) }
     if let noiseRemoval { o["noise_removal"] = .bool(noiseRemoval) }
     put("sampling_eps", samplingEps)
     if let replayDraws { o["replay_draws"] = .string(replayDraws) }

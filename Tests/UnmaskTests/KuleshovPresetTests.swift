@@ -32,7 +32,13 @@ import Unmask
   }
 
   @Test(arguments: [
-    ("tiny-mdlm", ["sampler": JSONValue.string("semi-ar")], "block-causal checkpoint"),
+    (
+      "tiny-mdlm", ["sampler": JSONValue.string("semi-ar"), "cache": .string("exact")],
+      "block-causal model"
+    ),
+    ("tiny-mdlm", ["var_length": .bool(true)], "semi-ar stopping rule"),
+    ("tiny-bd3lm", ["var_length": .bool(true)], "names none"),
+    ("tiny-mdlm", ["sampler": .string("semi-ar"), "length": .integer(40)], "strides of 512"),
     ("tiny-bd3lm", ["block_length": .integer(8)], "block_size 4"),
     ("tiny-mdlm", ["schedule": .string("mdlm-cosine")], "use --sampler ddpm"),
     ("tiny-mdlm", ["sampler": .string("ddpm"), "top_p": .number(0.9)], "no nucleus"),
@@ -54,6 +60,29 @@ import Unmask
     let text = "\(error.map { "\($0)" } ?? "")"
     #expect(text.contains(message), "\(text)")
     #expect(!text.contains("\n"))
+  }
+
+  /// `--var-length` reaches the settings from the command line (tiny-bd3lm has no tokenizer,
+  /// so no EOS to end at: refused in one line naming the flag), and `--sampler semi-ar` runs
+  /// bd3lms' MDLM branch on an MDLM checkpoint.
+  @Test func semiARFlagsFromTheCommandLine() throws {
+    let refused = try UnmaskTool.run([
+      "generate", "--model", Fixtures.model("tiny-bd3lm"), "--prompt-tokens", "5", "--length", "8",
+      "--var-length",
+    ])
+    #expect(refused.status != 0)
+    #expect(refused.stderr.contains("--var-length") && refused.stderr.contains("names none"))
+    let mdlm = try UnmaskTool.run([
+      "generate", "--model", Fixtures.model("tiny-mdlm"), "--prompt-tokens", "5", "--length", "8",
+      "--sampler", "semi-ar", "--seed", "3", "--json",
+    ])
+    #expect(mdlm.status == 0, "\(mdlm.stderr)")
+    let report = try #require(JSONValue.parse(Data(mdlm.stdout.utf8)))
+    #expect(report["settings"]?["sampler"]?.stringValue == "semi-ar")
+    #expect(report["settings"]?["var_length"] == .bool(false))
+    // First-hitting: one pass per generated position.
+    #expect(report["forward_passes"]?.intValue == 8)
+    #expect(report["canvas"]?.integerArray?.contains(199) == false)
   }
 
   /// tiny-bd3lm with σ zeroed: a model that ignores σ.

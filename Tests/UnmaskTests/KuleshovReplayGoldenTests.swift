@@ -61,6 +61,7 @@ import Unmask
       "remdm-rescale-nucleus",
       "remdm-conf", "remdm-loop", "remdm-mdlm-nucleus", "bd3lm-first-hitting",
       "bd3lm-first-hitting-kv-nucleus", "bd3lm-grid", "bd3lm-grid-kv-short",
+      "mdlm-semi-ar-first-hitting", "mdlm-semi-ar-grid",
     ] {
       #expect(names.contains(needed), "\(needed)")
     }

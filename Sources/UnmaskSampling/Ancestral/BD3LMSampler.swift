@@ -3,22 +3,27 @@ import UnmaskCore
 
 /// BD3-LM's semi-autoregressive sampler as its reference runs it (`--sampler semi-ar`;
 /// kuleshov-group/bd3lms diffusion.py `_semi_ar_sampler`, `_ddpm_caching_update`,
-/// `_nucleus_sample`, `_check_stop_conds`):
+/// `_nucleus_sample`, `_check_stop_conds`), on BD3-LM and on MDLM checkpoints (bd3lms'
+/// `algo=mdlm`, as its scripts/gen_ppl/genppl_mdlm.sh samples them):
 ///
-///     for each block of block_size (the checkpoint's, on the grid from position 0):
+///     for each segment (`SemiARSegment`: BD3-LM's blocks; MDLM's canvas, or 512-token strides):
 ///       t = 1
 ///       for i in 0..<steps, while the canvas so far holds a mask:
-///         first-hitting: t *= u^(1 / masks so far)      (u: numpy's rand, float64)
+///         first-hitting: t *= u^(1 / masks in the window)      (u: numpy's rand, float64)
 ///         else:          t = linspace(1, 0, steps)[i]   (float32)
 ///         m_t = t, m_s = t - 1/steps; σ = min(-log(1 - m_t), σ_max)
-///         p_x0 = exp(float64(SUBS(model(block | blocks before, σ)))), nucleus top-p
-///                (reused while the canvas is unchanged)
-///         first-hitting: one uniformly chosen mask of the block takes its draw from p_x0
+///         p_x0 = exp(float64(SUBS(model(window, σ)))) over the segment's drawn positions,
+///                nucleus top-p (reused while the canvas is unchanged)
+///         first-hitting: one uniformly chosen mask of them takes its draw from p_x0
 ///         else:          every mask draws from q = p_x0 · (1 - m_s/m_t), mask m_s/m_t
-///       after a block, once the canvas passes 256 tokens: a sample whose last 256 tokens have
-///       entropy below 4 is rejected and sampling starts over (at most 10 attempts)
+///       after a segment, once the canvas passes 256 tokens (`_check_stop_conds`):
+///         entropy of the last 256 tokens below 4: the sample is rejected and sampling starts
+///           over (at most 10 attempts); with `--var-length` the run ends instead, its canvas
+///           cut 256 tokens before the segment's end
+///         `--var-length` and a second EOS in the canvas (the prompt's count): the run ends,
+///           its canvas cut after that EOS
 ///
-/// The model attends block-causally, so a block's rows depend on no later block: without a
+/// BD3-LM attends block-causally, so a block's rows depend on no later block: without a
 /// cache each pass runs the canvas up to the block's end; with `--cache exact` (the
 /// reference's `kv_cache`) a pass runs the block alone against the keys and values of the
 /// blocks before it, and a finished block is stored by one more pass over it at its last σ,
@@ -27,15 +32,18 @@ import UnmaskCore
 /// recomputes it at the current one, in the reference as here. `sampling_eps_min/max`
 /// (`var_min`) are the NELBO's clipped noise range; the sampler does not read them.
 ///
-/// Draws (float64): per first-hitting step, the time's uniform, then (replay only) the block's
-/// `[block, V]` Gumbel uniforms, then the position's index (`torch.randint`); per grid step the
-/// `[block, V]` uniforms (replay) or one per mask (Unmask's own generator).
+/// Draws (float64): per first-hitting step, the time's uniform, then (replay only) the
+/// segment's `[drawn, V]` Gumbel uniforms, then the position's index (`torch.randint`); per
+/// grid step the `[drawn, V]` uniforms (replay) or one per mask (Unmask's own generator).
 struct BD3LMSampler {
   let model: MaskPredictor
   let settings: DenoisingSettings
   let schedule: LogLinearSchedule
-  /// The block length: the checkpoint's attention block.
+  /// The reference's `block_size`: BD3-LM's attention block (the checkpoint's); MDLM's
+  /// window, the canvas when `--block-length` is not shorter.
   let blockLength: Int
+  /// Whether the model attends block-causally (BD3-LM), or over its whole input (MDLM).
+  let blockCausal: Bool
 
   /// The reference's context window (`_semi_ar_sampler(context_size=1024)`).
   static let contextSize = 1024
@@ -43,18 +51,30 @@ struct BD3LMSampler {
   static let attempts = 10
 
   init(model: MaskPredictor, settings: DenoisingSettings, schedule: any NoiseSchedule) throws {
-    guard case .blockCausal(let own) = model.attentionMask else {
+    switch model.attentionMask {
+    case .blockCausal(let own):
+      guard settings.blockLength == own else {
+        throw SamplingError.invalidSetting(
+          field: "block-length",
+          message:
+            "\(settings.blockLength) differs from the checkpoint's block_size \(own), the block its attention mask and the sampler share"
+        )
+      }
+      blockCausal = true
+    case .full:
+      guard settings.cache == .none else {
+        throw SamplingError.invalidSetting(
+          field: "cache",
+          message:
+            "semi-ar caches finished blocks of a block-causal model; an MDLM reads its whole window each pass (use none)"
+        )
+      }
+      blockCausal = false
+    default:
       throw SamplingError.invalidSetting(
         field: "sampler",
         message:
-          "semi-ar is BD3-LM's sampler and needs a block-causal checkpoint; this model attends to the whole canvas (use ddpm or ddpm-cache)"
-      )
-    }
-    guard settings.blockLength == own else {
-      throw SamplingError.invalidSetting(
-        field: "block-length",
-        message:
-          "\(settings.blockLength) differs from the checkpoint's block_size \(own), the block its attention mask and the sampler share"
+          "semi-ar runs BD3-LM's block-causal checkpoints and bidirectional ones (bd3lms' MDLM); this model's attention is \(model.attentionMask)"
       )
     }
     guard let logLinear = schedule as? LogLinearSchedule else {
@@ -67,42 +87,54 @@ struct BD3LMSampler {
     self.model = model
     self.settings = settings
     self.schedule = logLinear
-    blockLength = own
+    blockLength = settings.blockLength
   }
 
-  /// Fills the masks of `canvas` (padded to whole blocks, the padding dropped at the end).
+  /// Fills the masks of `canvas` (BD3-LM's padded to whole blocks, the padding dropped at the
+  /// end; cut shorter where `--var-length` ends the run).
   func generate(
     canvas: [Int32], promptLength: Int, observers: [DenoisingObserver],
     draws: inout any UniformSource
   ) throws -> DenoisingResult {
-    let b = blockLength
-    let overhang = (b - canvas.count % b) % b
-    let padded = canvas + [Int32](repeating: settings.maskID, count: overhang)
+    let segments = try SemiARSegment.layout(
+      canvas: canvas.count, blockLength: blockLength, blockCausal: blockCausal,
+      contextSize: Self.contextSize)
+    let paddedEnd = segments.last?.update.upperBound ?? canvas.count
+    let padded = canvas + [Int32](repeating: settings.maskID, count: paddedEnd - canvas.count)
     var attempt = 0
     while true {
       attempt += 1
       var run = AncestralRun(
         model: model, settings: settings, canvas: padded, promptLength: promptLength,
         observers: observers)
-      if try sample(&run, draws: &draws) {
+      switch try sample(&run, segments: segments, draws: &draws) {
+      case .finished(let end):
         if !run.stopped { try draws.finish() }
-        var result = run.result()
-        result.canvas = Array(run.canvas.prefix(canvas.count))
-        return result
-      }
-      guard attempt < Self.attempts else {
-        throw SamplingError.invalidSetting(
-          field: "sampler",
-          message:
-            "semi-ar rejected \(Self.attempts) samples in a row (the entropy of their last 256 tokens stayed below 4), as BD3-LM's sampler gives up"
-        )
+        run.canvas = Array(run.canvas.prefix(min(canvas.count, end)))
+        return run.result()
+      case .rejected:
+        guard attempt < Self.attempts else {
+          throw SamplingError.invalidSetting(
+            field: "sampler",
+            message:
+              "semi-ar rejected \(Self.attempts) samples in a row (the entropy of their last 256 tokens stayed below 4), as BD3-LM's sampler gives up"
+          )
+        }
       }
     }
   }
 
-  /// One attempt; false when `_check_stop_conds` rejects it.
-  private func sample(_ run: inout AncestralRun, draws: inout any UniformSource) throws -> Bool {
-    let b = blockLength
+  /// How one attempt ended: the canvas up to `end` (all of it unless `--var-length` cut it),
+  /// or rejected by `_check_stop_conds`.
+  private enum Outcome {
+    case finished(end: Int)
+    case rejected
+  }
+
+  /// One attempt.
+  private func sample(
+    _ run: inout AncestralRun, segments: [SemiARSegment], draws: inout any UniformSource
+  ) throws -> Outcome {
     let mask = settings.maskID
     let v = model.vocabularySize
     let steps = settings.steps
@@ -114,14 +146,12 @@ struct BD3LMSampler {
       throw PredictorError.unsupported("it has no key/value cache")
     }
     var cachedEnd = 0  // positions before it are in the cache
-    for block in 0..<(run.canvas.count / b) {
-      let range = (block * b)..<((block + 1) * b)
-      // The reference's `fwd_idx`: the last 1024 positions (always the whole block here).
-      let window =
-        min(range.lowerBound, max(0, range.upperBound - Self.contextSize))..<range.upperBound
+    for (block, segment) in segments.enumerated() {
+      // `x[:, -block_size:]`: the positions a step draws (BD3-LM's block, MDLM's window).
+      let range = segment.update
+      let window = segment.window
       var t = 1.0
       var probabilities: [Int: [Double]]?
-      var lastSigma: Float = 0
       for i in 0..<steps {
         guard run.canvas[..<range.upperBound].contains(mask) else { break }
         let before = run.canvas
@@ -137,7 +167,6 @@ struct BD3LMSampler {
         let moveS = tFloat - dt
         let sigma = min(-Foundation.log(1 - tFloat), sigmaMax)
         let maskProbability = moveS / tFloat
-        lastSigma = sigma
         var seconds = 0.0
         if probabilities == nil {
           let logits: Matrix
@@ -160,9 +189,9 @@ struct BD3LMSampler {
         var next = before
         let blockMasks = range.filter { before[$0] == mask }
         let p = probabilities ?? [:]  // every mask of the block has its row
+        let uniforms =
+          draws.replaysReference ? try draws.uniforms(range.count * v, precision: .float64) : nil
         if settings.firstHitting {
-          let uniforms =
-            draws.replaysReference ? try draws.uniforms(b * v, precision: .float64) : nil
           guard !blockMasks.isEmpty else {
             throw SamplingError.invalidSetting(
               field: "steps",
@@ -177,8 +206,6 @@ struct BD3LMSampler {
           next[position] = try Self.draw(
             row, row: position - range.lowerBound, of: uniforms, vocabularySize: v, draws: &draws)
         } else {
-          let uniforms =
-            draws.replaysReference ? try draws.uniforms(b * v, precision: .float64) : nil
           for position in blockMasks {
             // q = p_x0 · (1 - m_s/m_t) in float64 with the float32 factor, mask m_s/m_t.
             let row = TransitionRow(
@@ -207,17 +234,21 @@ struct BD3LMSampler {
         guard
           run.finishStep(
             before: before, time: Double(tFloat), nextTime: Double(moveS), block: block,
-            stepInBlock: i, blockRange: range, scores: scores, modelSeconds: seconds)
-        else { return true }
+            stepInBlock: i, blockRange: segment.fresh, scores: scores, modelSeconds: seconds)
+        else { return .finished(end: run.canvas.count) }
       }
-      _ = lastSigma
-      if range.upperBound > 256
-        && lowEntropy(run.canvas[(range.upperBound - 256)..<range.upperBound])
-      {
-        return false
+      if range.upperBound > 256 {
+        switch SemiARStop.check(
+          run.canvas[..<range.upperBound], eosID: settings.eosID,
+          variableLength: settings.variableLength)
+        {
+        case .goOn: break
+        case .reject: return .rejected
+        case .end(let end): return .finished(end: end)
+        }
       }
     }
-    return true
+    return .finished(end: run.canvas.count)
   }
 
   /// p_x0 of the block's masked positions: SUBS in float32, then `exp` in float64, nucleus
@@ -240,19 +271,6 @@ struct BD3LMSampler {
       out[position] = p
     }
     return out
-  }
-
-  /// `_check_stop_conds`' criterion: the entropy (nats) of the tokens' frequencies below 4.
-  private func lowEntropy(_ tokens: ArraySlice<Int32>) -> Bool {
-    var counts: [Int32: Int] = [:]
-    for token in tokens { counts[token, default: 0] += 1 }
-    let n = Float(tokens.count)
-    var h: Float = 0
-    for c in counts.values {
-      let p = Float(c) / n
-      h -= p * Foundation.log(p)
-    }
-    return h < 4
   }
 
   /// One position's token in float64 (BD3-LM's numerics): the reference's Gumbel argmax over
