@@ -66,7 +66,7 @@ extension DenoisingSettings {
     let name = sampler.rawValue
     switch (sampler, strategy.name) {
     case (_, .origin), (.ddpmCache, .remdm): break
-    case (.ddpm, .remdm):
+    case (.ddpm, .remdm), (.analytic, .remdm):
       throw fail("strategy", "remdm's samplers are ddpm-cache updates (--sampler ddpm-cache)")
     default:
       throw fail(
@@ -84,10 +84,11 @@ extension DenoisingSettings {
     if algTemperature.map({ $0 != 0 }) ?? false {
       throw fail("alg-temp", "does not apply to the \(name) sampler")
     }
-    if sampler == .ddpm, let p = topP, p < 1 {
+    if sampler == .ddpm || sampler == .analytic, let p = topP, p < 1 {
       throw fail(
         "top-p",
-        "mdlm's _ddpm_update has no nucleus; ReMDM's ddpm-cache update has (--sampler ddpm-cache)")
+        "mdlm's \(sampler == .ddpm ? "_ddpm_update" : "_analytic_update") has no nucleus; ReMDM's ddpm-cache update has (--sampler ddpm-cache)"
+      )
     }
     guard samplingEps > 0, samplingEps < 1 else {
       throw fail("sampling-eps", "must be in (0, 1), got \(samplingEps)")

@@ -20,6 +20,11 @@ public enum SamplerKind: String, CaseIterable, Codable, Sendable {
   /// (log-linear only, as the reference asserts), and a step whose draws changed nothing
   /// reuses the model's output (unless the model is time-conditioned).
   case ddpmCache = "ddpm-cache"
+  /// MDLM `_analytic_update` (`sampling.predictor: analytic`): every step runs the model at
+  /// σ(t) and draws each masked position from the staggered score times the reverse
+  /// transition over `dσ = σ(t) - σ(t - dt)`, any of MDLM's noise schedules; its noise removal
+  /// (`_denoiser_update`) samples the masks left instead of taking their argmax.
+  case analytic
   /// BD3-LM `_semi_ar_sampler` (kuleshov-group/bd3lms diffusion.py): block after block of the
   /// model's `block_size`, first-hitting or a fixed grid inside each block, nucleus `--top-p`,
   /// float64 probabilities, the key/value cache of finished blocks (`--cache exact`).
@@ -32,5 +37,7 @@ public enum SamplerKind: String, CaseIterable, Codable, Sendable {
   case uniformState = "uniform-state"
 
   /// Whether this is one of the ancestral samplers (not the remasking loop).
-  public var isAncestral: Bool { self == .ddpm || self == .ddpmCache || self == .semiAR }
+  public var isAncestral: Bool {
+    self == .ddpm || self == .ddpmCache || self == .analytic || self == .semiAR
+  }
 }

@@ -8,7 +8,7 @@ public enum UniformPrecision: String, Sendable, Codable, CaseIterable {
 }
 
 /// Where a sampler's uniform draws come from: the random-source seam of the ancestral samplers
-/// (`--sampler ddpm | ddpm-cache | semi-ar`).
+/// (`--sampler ddpm | ddpm-cache | analytic | semi-ar`).
 ///
 /// Two conformers: `SeededGenerator`, Unmask's own generator, which draws only what the sampler
 /// needs (one uniform per categorical draw, inverse CDF); and `ReplayedDraws`, the uniforms a

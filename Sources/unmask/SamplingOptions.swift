@@ -42,7 +42,7 @@ struct SamplingOptions: ParsableArguments {
 
   @Option(
     help:
-      "The loop: remasking (proposals, schedule, strategy), or an ancestral sampler of the Kuleshov group's, exactly: ddpm (MDLM _ddpm_update), ddpm-cache (MDLM _ddpm_caching_update; ReMDM with --strategy remdm), semi-ar (BD3-LM). Default: the preset's."
+      "The loop: remasking (proposals, schedule, strategy), or an ancestral sampler of the Kuleshov group's, exactly: ddpm (MDLM _ddpm_update), ddpm-cache (MDLM _ddpm_caching_update; ReMDM with --strategy remdm), analytic (MDLM _analytic_update), semi-ar (BD3-LM; bd3lms' MDLM branch on an MDLM checkpoint). Default: the preset's."
   )
   var sampler: SamplerKind?
 

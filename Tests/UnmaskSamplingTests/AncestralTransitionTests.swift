@@ -117,6 +117,26 @@ import UnmaskCore
     #expect(stat < Self.critical(df: Self.logits.count - 1))
   }
 
+  /// MDLM's analytic update (`--sampler analytic`): the staggered score times the reverse
+  /// transition is `ddpm`'s distribution, `p · (α_s - α_t) / (1 - α_t)` and the mask the rest,
+  /// which on the log-linear schedule is `(t - s) / t`.
+  @Test(arguments: [StepDraw.gumbel, .inverseCDF])
+  func mdlmAnalyticStepMatchesItsTransition(draw: StepDraw) throws {
+    var settings = try Self.mdlmSettings()
+    settings.sampler = .analytic
+    let denoiser = try Denoiser(model: FixedLogits(Self.logits), settings: settings)
+    var draws: any UniformSource =
+      draw == .gumbel ? ReferenceOrder(rng: SeededGenerator(seed: 12)) : SeededGenerator(seed: 12)
+    let result = try denoiser.generate(
+      canvas: [Int32](repeating: settings.maskID, count: Self.positions), promptLength: 0,
+      draws: &draws, observers: [FirstStep()])
+    let (t, s) = (1.0, 1 - (1 - 1e-5) / 2.0)
+    let expected = Self.subs().map { $0 * (t - s) / t } + [s / t]
+    let stat = Self.chiSquare(Self.counts(result.canvas, vocabulary: Self.logits.count), expected)
+    print("analytic step (\(draw)): chi-square \(stat)")
+    #expect(stat < Self.critical(df: Self.logits.count - 1))
+  }
+
   @Test func bd3lmGridStepMatchesItsTransition() throws {
     var settings = try #require(DenoisingSettings.ancestralPreset(.bd3lm))
     settings.maskID = Int32(Self.logits.count - 1)

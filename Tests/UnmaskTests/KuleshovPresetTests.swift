@@ -42,6 +42,8 @@ import Unmask
     ("tiny-bd3lm", ["block_length": .integer(8)], "block_size 4"),
     ("tiny-mdlm", ["schedule": .string("mdlm-cosine")], "use --sampler ddpm"),
     ("tiny-mdlm", ["sampler": .string("ddpm"), "top_p": .number(0.9)], "no nucleus"),
+    ("tiny-mdlm", ["sampler": .string("analytic"), "top_p": .number(0.9)], "_analytic_update"),
+    ("tiny-mdlm", ["sampler": .string("analytic"), "strategy": .string("remdm")], "ddpm-cache"),
     ("tiny-mdlm", ["strategy": .string("confidence")], "remasking-loop strategy"),
     ("tiny-mdlm", ["sampler": .string("ddpm"), "strategy": .string("remdm")], "ddpm-cache"),
     ("tiny-mdlm", ["temperature": .number(0.5)], "draws from p_x0 itself"),

@@ -61,7 +61,8 @@ import Unmask
       "remdm-rescale-nucleus",
       "remdm-conf", "remdm-loop", "remdm-mdlm-nucleus", "bd3lm-first-hitting",
       "bd3lm-first-hitting-kv-nucleus", "bd3lm-grid", "bd3lm-grid-kv-short",
-      "mdlm-semi-ar-first-hitting", "mdlm-semi-ar-grid",
+      "mdlm-semi-ar-first-hitting", "mdlm-semi-ar-grid", "mdlm-analytic",
+      "mdlm-analytic-no-noise-removal",
     ] {
       #expect(names.contains(needed), "\(needed)")
     }

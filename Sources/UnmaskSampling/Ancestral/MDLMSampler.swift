@@ -1,9 +1,9 @@
 import Foundation
 import UnmaskCore
 
-/// MDLM's ancestral sampler and ReMDM's, as their references run them (`--sampler ddpm` and
-/// `--sampler ddpm-cache`; kuleshov-group/mdlm diffusion.py `_sample`, `_ddpm_update`,
-/// `_ddpm_caching_update`; kuleshov-group/remdm diffusion.py `_sample`, `_ddpm_caching_update`):
+/// MDLM's ancestral sampler and ReMDM's, as their references run them (`--sampler ddpm`,
+/// `ddpm-cache` and `analytic`; kuleshov-group/mdlm diffusion.py `_sample`, `_ddpm_update`,
+/// `_ddpm_caching_update`, `_analytic_update`; kuleshov-group/remdm diffusion.py `_sample`, `_ddpm_caching_update`):
 ///
 ///     timesteps = linspace(1, sampling_eps, steps + 1)   (float32), dt = (1 - sampling_eps) / steps
 ///     for t in timesteps[:-1]:
@@ -11,6 +11,10 @@ import UnmaskCore
 ///       q(x_s | x_t) = p_x0 · (m_t - m_s), mask m_s        (m = 1 - exp(-σ) for ddpm, t for ddpm-cache)
 ///       x_s ~ q at every masked position (Gumbel-max); tokens are copied
 ///     noise removal: x = argmax SUBS(model(x, σ(timesteps[-1])))
+///
+/// `--sampler analytic` is mdlm's `_analytic_update` (`AnalyticTransition`: the same
+/// distribution in the score's arithmetic, a pass every step, the denoiser sampling the masks
+/// left).
 ///
 /// `--strategy remdm` gives ReMDM's update instead (`ReMDMTransition`), with its nucleus
 /// filtering (`--top-p`); `--strategy origin` with `--top-p` below 1 is remdm's `sampler: mdlm`
@@ -35,6 +39,8 @@ struct MDLMSampler {
     case remdmMDLM(LogLinearSchedule)
     /// remdm `_ddpm_caching_update`, `sampler: remdm-*`.
     case remdm(LogLinearSchedule, ReMDMParameters)
+    /// mdlm `_analytic_update` (`AnalyticTransition`): σ on the schedule, every step a pass.
+    case analytic(any TotalNoiseSchedule)
   }
 
   let model: MaskPredictor
@@ -47,7 +53,7 @@ struct MDLMSampler {
     self.settings = settings
     let logLinear = schedule as? LogLinearSchedule
     switch settings.sampler {
-    case .ddpm:
+    case .ddpm, .analytic:
       guard let noise = schedule as? any TotalNoiseSchedule else {
         throw SamplingError.invalidSetting(
           field: "schedule",
@@ -55,7 +61,7 @@ struct MDLMSampler {
             "\(schedule.name.rawValue) is not one of MDLM's noise schedules (log-linear, geometric, mdlm-cosine, mdlm-cosine-squared, mdlm-linear)"
         )
       }
-      update = .ddpm(noise)
+      update = settings.sampler == .analytic ? .analytic(noise) : .ddpm(noise)
     default:
       guard let logLinear else {
         throw SamplingError.invalidSetting(
@@ -77,15 +83,16 @@ struct MDLMSampler {
   }
 
   private var numerics: AncestralNumerics {
-    if case .ddpm = update { return .mdlm }
-    if case .cache = update { return .mdlm }
-    return .remdm
+    switch update {
+    case .ddpm, .cache, .analytic: return .mdlm
+    case .remdmMDLM, .remdm: return .remdm
+    }
   }
 
   /// σ(t), the network's noise level (`self.noise(t)[0]`).
   private func sigma(_ t: Float) -> Float {
     switch update {
-    case .ddpm(let noise): return noise.totalNoise(at: t)
+    case .ddpm(let noise), .analytic(let noise): return noise.totalNoise(at: t)
     case .cache(let n), .remdmMDLM(let n), .remdm(let n, _): return n.totalNoise(at: t)
     }
   }
@@ -130,9 +137,12 @@ struct MDLMSampler {
       var committedProbability: [Int: Double] = [:]
       var scores: [Int: RowScores] = [:]
       // The step's transition weights.
-      var maskedWeights: (token: Double, mask: Double)
+      var maskedWeights: (token: Double, mask: Double) = (0, 0)
       var kept: (Int) -> (token: Double, mask: Double)? = { _ in nil }
+      var analytic: AnalyticTransition?
       switch update {
+      case .analytic:
+        analytic = AnalyticTransition(sigma: sigma(t), dSigma: sigma(t) - sigma(t - dt))
       case .ddpm(let noise):
         let moveT = noise.moveChance(at: t)
         let moveS = noise.moveChance(at: t - dt)
@@ -149,10 +159,16 @@ struct MDLMSampler {
         draws.replaysReference
         ? try draws.uniforms(before.count * v, precision: numerics.draws) : nil
       var next = before
-      for j in before.indices where !run.fixed[j] {
+      if let analytic, analytic.isDegenerate {
+        for j in before.indices where !run.fixed[j] { next[j] = 0 }
+      }
+      for j in before.indices where !run.fixed[j] && !(analytic?.isDegenerate ?? false) {
         let row: TransitionRow
         var p: [Double] = []
-        if let k = rowOf[j], let cached {
+        if let k = rowOf[j], let cached, let analytic {
+          p = probabilities(cached, row: k, logp: &logp)  // SUBS p_x0, for the step's scores
+          row = analytic.row(logProbabilities: logp, maskColumn: Int(mask))
+        } else if let k = rowOf[j], let cached {
           p = probabilities(cached, row: k, logp: &logp)
           row = TransitionRow(
             probabilities: .dense(p), tokenWeight: maskedWeights.token,
@@ -180,7 +196,10 @@ struct MDLMSampler {
       run.canvas = next
       remdm?.update(before: before, after: next, maskID: mask) { committedProbability[$0] ?? 0 }
       // ddpm-cache: the pass is reused while nothing changed, unless σ conditions the network.
-      if case .ddpm = update { cached = nil }
+      switch update {
+      case .ddpm, .analytic: cached = nil
+      default: break
+      }
       if next != before || model.conditionsOnNoiseLevel { cached = nil }
       guard
         run.finishStep(
@@ -189,7 +208,11 @@ struct MDLMSampler {
       else { break }
     }
     if settings.noiseRemoval && !run.stopped {
-      try removeNoise(&run, t: times[steps])
+      if case .analytic = update {
+        try denoise(&run, t: times[steps], draws: &draws)
+      } else {
+        try removeNoise(&run, t: times[steps])
+      }
     }
     if !run.stopped { try draws.finish() }
     return run.result()
@@ -207,7 +230,7 @@ struct MDLMSampler {
     }
     switch update {
     case .ddpm, .cache: return true
-    case .remdmMDLM, .remdm: return false
+    case .remdmMDLM, .remdm, .analytic: return false
     }
   }
 
@@ -287,6 +310,50 @@ struct MDLMSampler {
     let p = SUBSParameterization.probabilities32(logp)
     guard let topP = settings.topP, topP < 1 else { return p }
     return NucleusFilter.filter(p, topP: topP, precision: .float32)
+  }
+
+  /// The analytic sampler's `noise_removal` (`_denoiser_update`): one pass at the last time, and
+  /// every mask left is drawn (not its argmax) from the denoiser's row, which gives the mask
+  /// no weight. A replay reads the reference's `[L, V]` uniforms even when no mask is left.
+  private func denoise(_ run: inout AncestralRun, t: Float, draws: inout any UniformSource)
+    throws
+  {
+    let before = run.canvas
+    let v = model.vocabularySize
+    let uniforms =
+      draws.replaysReference ? try draws.uniforms(before.count * v, precision: .float32) : nil
+    let sigma = sigma(t)
+    let transition = AnalyticTransition.denoiser(sigma: sigma)
+    if transition.isDegenerate {
+      for j in before.indices where !run.fixed[j] { run.canvas[j] = 0 }
+      _ = run.finishStep(
+        before: before, time: Double(t), nextTime: 0, block: 0, stepInBlock: settings.steps,
+        blockRange: run.promptLength..<before.count, scores: [:], modelSeconds: 0)
+      return
+    }
+    let masked = run.masked(in: 0..<before.count)
+    guard !masked.isEmpty else { return }
+    let (logits, seconds) = try run.pass(
+      ForwardCanvas(tokens: before, rows: .positions(masked), sigma: Double(sigma)))
+    var logp: [Float] = []
+    var scores: [Int: RowScores] = [:]
+    for (k, position) in masked.enumerated() {
+      let p = probabilities(logits, row: k, logp: &logp)
+      let row = transition.row(logProbabilities: logp, maskColumn: Int(settings.maskID))
+      let drawn: Int
+      if let uniforms {
+        drawn = row.gumbelArgmax(
+          uniforms[(position * v)..<((position + 1) * v)], numerics: numerics)
+      } else {
+        drawn = row.inverseCDF(
+          try draws.uniform(precision: .float32), vocabularySize: v, numerics: numerics)
+      }
+      run.canvas[position] = Int32(drawn)
+      if !run.observers.isEmpty { scores[position] = RowScores(p, drawn: drawn) }
+    }
+    _ = run.finishStep(
+      before: before, time: Double(t), nextTime: 0, block: 0, stepInBlock: settings.steps,
+      blockRange: run.promptLength..<before.count, scores: scores, modelSeconds: seconds)
   }
 
   /// `noise_removal`: one pass at the last time, every mask left takes its argmax under SUBS.
