@@ -51,6 +51,8 @@ public enum ReMDMSchedule: String, CaseIterable, Codable, Sendable {
   case conf
   /// Remask only inside the loop window [t_on, t_off] with sigma = eta, plain decoding elsewhere.
   case loop
+  /// ReMDM's `forward-backward` baseline: sigma_t = (alpha_s - alpha_t) / alpha_t, eta unused.
+  case forwardBackward = "forward-backward"
 }
 
 /// The floating-point type LLaDA-style confidences are rounded to before ranking.

@@ -1,7 +1,7 @@
 import Foundation
 
 /// One step of ReMDM's sampler (kuleshov-group/remdm diffusion.py `_ddpm_caching_update`,
-/// `sampling.sampler` remdm-cap | remdm-rescale | remdm-conf | remdm-loop): the transition
+/// `sampling.sampler` remdm-cap | remdm-rescale | remdm-conf | remdm-loop | forward-backward): the transition
 /// weights of a masked position and of a generated token, which may be masked again.
 ///
 /// With `alpha_t = 1 - t`, `alpha_s = 1 - s` (python floats from float32 `t`):
@@ -15,7 +15,9 @@ import Foundation
 /// `σ_i = σ_max · softmax(conf)_i` with `conf_i = -p_x0(token_i)` at its commit, in bfloat16
 /// as the reference keeps it (`BFloat16Rounding`); loop: outside `(t_off, t_on]` MDLM's update
 /// on a time rescaled so that `alpha` reaches `alpha_on` at `t_on` and 1 at 0; inside, the
-/// weights above with `σ = eta` and `alpha_s = alpha_t = alpha_on`.
+/// weights above with `σ = eta` and `alpha_s = alpha_t = alpha_on`; forward-backward:
+/// `σ = (alpha_s - alpha_t) / alpha_t` (1 when alpha_t = 0), above 1 near t = 1, where a
+/// token's weight is negative and it is masked again for certain, as in the reference.
 /// Unlike the reference, which has no prompt, fixed positions are never remasked.
 struct ReMDMTransition {
   let parameters: ReMDMParameters
@@ -51,6 +53,9 @@ struct ReMDMTransition {
       return Weights(masked: masked(sigma), kept: { _ in (1 - sigma, sigma) })
     case .rescale:
       let sigma = eta * (alphaT > 0 ? min(1, (1 - alphaS) / alphaT) : 1)
+      return Weights(masked: masked(sigma), kept: { _ in (1 - sigma, sigma) })
+    case .forwardBackward:
+      let sigma = alphaT > 0 ? (alphaS - alphaT) / alphaT : 1
       return Weights(masked: masked(sigma), kept: { _ in (1 - sigma, sigma) })
     case .conf:
       let sigmaMax = alphaT > 0 ? min(1, (1 - alphaS) / alphaT) : 1

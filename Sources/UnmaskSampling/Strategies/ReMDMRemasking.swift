@@ -87,6 +87,9 @@ public struct ReMDMRemasking: DescribedStrategy {
     switch parameters.schedule {
     case .cap: probability = probability.map { _ in min(parameters.eta, sigmaMax) }
     case .rescale: probability = probability.map { _ in parameters.eta * sigmaMax }
+    case .forwardBackward:
+      let sigma = alphaT > 0 ? min(1, (alphaS - alphaT) / alphaT) : 1
+      probability = probability.map { _ in sigma }
     case .loop:
       let inside = context.time <= parameters.loopStart && context.time > parameters.loopEnd
       probability = probability.map { _ in inside ? parameters.eta : 0 }
