@@ -59,6 +59,22 @@ extension DenoisingSettings {
       throw SamplingError.invalidSetting(
         field: "var-length", message: "is BD3-LM's semi-ar stopping rule (--sampler semi-ar)")
     }
+    if dfm {
+      guard sampler == .ddpmCache, strategy.name == .origin else {
+        throw SamplingError.invalidSetting(
+          field: "dfm",
+          message:
+            "is ReMDM's corrector for --sampler ddpm-cache, which replaces the update (--strategy origin)"
+        )
+      }
+      guard let p = topP, p < 1 else {
+        throw SamplingError.invalidSetting(
+          field: "dfm",
+          message:
+            "needs --top-p below 1: ReMDM's _dfm_caching_update sets p_x0 only under its nucleus (with nucleus_p 1 it fails)"
+        )
+      }
+    }
     guard sampler.isAncestral else { return }
     func fail(_ field: String, _ message: String) -> SamplingError {
       .invalidSetting(field: field, message: message)

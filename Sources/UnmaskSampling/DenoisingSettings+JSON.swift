@@ -19,7 +19,8 @@ extension DenoisingSettings: Codable {
     "confidence_eos_eot_inf", "mask_id", "eos_id", "eot_id", "reference_eos_bug", "stop_at_eos",
     "eos_fill", "min_length", "cache", "block_layout", "minimal_topk", "end_after_eos_block",
     "topk_over",
-    "block_causal", "right_shift_logits", "sampler", "first_hitting", "var_length", "noise_removal",
+    "block_causal", "right_shift_logits", "sampler", "first_hitting", "var_length", "dfm",
+    "noise_removal",
     "sampling_eps", "replay_draws", "entropy_bound", "t_max", "t_min", "stability_threshold",
     "confidence_threshold", "noise_rows", "pad_id", "more_end_ids", "caps_steps_at_length",
   ]
@@ -47,6 +48,7 @@ extension DenoisingSettings: Codable {
     s.sampler = try o.choice("sampler", "sampler") ?? s.sampler
     s.firstHitting = try o.bool("first_hitting") ?? s.firstHitting
     s.variableLength = try o.bool("var_length") ?? s.variableLength
+    s.dfm = try o.bool("dfm") ?? s.dfm
     s.noiseRemoval = try o.bool("noise_removal") ?? s.noiseRemoval
     s.samplingEps = try o.double("sampling_eps") ?? s.samplingEps
     if let v = try o.optional("replay_draws", o.path) { s.replayDraws = v }
@@ -116,7 +118,7 @@ extension DenoisingSettings: Codable {
       "end_after_eos_block": .bool(endAfterEOSBlock), "topk_over": .string(topKScope.rawValue),
       "block_causal": .bool(blockCausal), "right_shift_logits": .bool(rightShiftLogits),
       "sampler": .string(sampler.rawValue), "first_hitting": .bool(firstHitting),
-      "var_length": .bool(variableLength),
+      "var_length": .bool(variableLength), "dfm": .bool(dfm),
       "noise_removal": .bool(noiseRemoval), "sampling_eps": .number(samplingEps),
       "replay_draws": optional(replayDraws) { .string($0) },
       "entropy_bound": .number(entropyBound), "t_max": .number(temperatureMax),

@@ -48,6 +48,10 @@ public struct DenoisingSettings: Equatable, Sendable {
   /// tokens before the block's end; the result's canvas is cut there. False: low entropy
   /// rejects the sample, which is drawn again (at most 10 times), and an EOS ends nothing.
   public var variableLength: Bool = false
+  /// ReMDM `sampling.dfm` (`--sampler ddpm-cache`): its DFM corrector on an adaptive time grid
+  /// instead of the sampler's update (`MDLMSampler.correct`); needs `--top-p` below 1, as the
+  /// reference does.
+  public var dfm: Bool = false
   /// MDLM `noise_removal` (`ddpm`, `ddpm-cache`): after the last step, one more pass at
   /// `sampling_eps` fills every mask left with its most likely token.
   public var noiseRemoval: Bool = true

@@ -60,6 +60,12 @@ struct SamplingOptions: ParsableArguments {
   var varLength = false
 
   @Flag(
+    help:
+      "ddpm-cache: ReMDM's DFM corrector (sampling.dfm) on its adaptive time grid, instead of the sampler's update; needs --top-p below 1, as its reference does."
+  )
+  var dfm = false
+
+  @Flag(
     inversion: .prefixedNo,
     help: "ddpm, ddpm-cache: a last pass at --sampling-eps fills the masks left (MDLM's default).")
   var noiseRemoval: Bool?
@@ -303,6 +309,7 @@ struct SamplingOptions: ParsableArguments {
     put("sampler", sampler)
     if let firstHitting { o["first_hitting"] = .bool(firstHitting) }
     if varLength { o["var_length"] = .bool(true) }
+    if dfm { o["dfm"] = .bool(true) }
     if let noiseRemoval { o["noise_removal"] = .bool(noiseRemoval) }
     put("sampling_eps", samplingEps)
     if let replayDraws { o["replay_draws"] = .string(replayDraws) }

@@ -43,6 +43,8 @@ import Unmask
     ("tiny-mdlm", ["schedule": .string("mdlm-cosine")], "use --sampler ddpm"),
     ("tiny-mdlm", ["sampler": .string("ddpm"), "top_p": .number(0.9)], "no nucleus"),
     ("tiny-mdlm", ["sampler": .string("analytic"), "top_p": .number(0.9)], "_analytic_update"),
+    ("tiny-mdlm", ["dfm": .bool(true)], "needs --top-p below 1"),
+    ("tiny-mdlm", ["dfm": .bool(true), "sampler": .string("ddpm")], "corrector for --sampler"),
     ("tiny-mdlm", ["sampler": .string("analytic"), "strategy": .string("remdm")], "ddpm-cache"),
     ("tiny-mdlm", ["strategy": .string("confidence")], "remasking-loop strategy"),
     ("tiny-mdlm", ["sampler": .string("ddpm"), "strategy": .string("remdm")], "ddpm-cache"),

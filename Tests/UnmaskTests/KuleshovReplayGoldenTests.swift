@@ -62,7 +62,7 @@ import Unmask
       "remdm-conf", "remdm-loop", "remdm-mdlm-nucleus", "bd3lm-first-hitting",
       "bd3lm-first-hitting-kv-nucleus", "bd3lm-grid", "bd3lm-grid-kv-short",
       "mdlm-semi-ar-first-hitting", "mdlm-semi-ar-grid", "mdlm-analytic",
-      "mdlm-analytic-no-noise-removal", "remdm-forward-backward",
+      "mdlm-analytic-no-noise-removal", "remdm-forward-backward", "remdm-dfm", "remdm-dfm-time",
     ] {
       #expect(names.contains(needed), "\(needed)")
     }

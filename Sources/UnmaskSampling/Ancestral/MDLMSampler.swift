@@ -41,6 +41,9 @@ struct MDLMSampler {
     case remdm(LogLinearSchedule, ReMDMParameters)
     /// mdlm `_analytic_update` (`AnalyticTransition`): σ on the schedule, every step a pass.
     case analytic(any TotalNoiseSchedule)
+    /// remdm `_dfm_caching_update` (`sampling.dfm`): its corrector on an adaptive time grid
+    /// (`MDLMSampler+DFM.swift`).
+    case dfm(LogLinearSchedule)
   }
 
   let model: MaskPredictor
@@ -70,7 +73,9 @@ struct MDLMSampler {
             "ddpm-cache reads t as the masking probability, which is the log-linear schedule's (the reference asserts it); use --sampler ddpm for \(schedule.name.rawValue)"
         )
       }
-      if settings.strategy.name == .remdm,
+      if settings.dfm {
+        update = .dfm(logLinear)
+      } else if settings.strategy.name == .remdm,
         let p = settings.strategy.parameters(as: ReMDMParameters.self)
       {
         update = .remdm(logLinear, p)
@@ -82,18 +87,19 @@ struct MDLMSampler {
     }
   }
 
-  private var numerics: AncestralNumerics {
+  var numerics: AncestralNumerics {
     switch update {
     case .ddpm, .cache, .analytic: return .mdlm
-    case .remdmMDLM, .remdm: return .remdm
+    case .remdmMDLM, .remdm, .dfm: return .remdm
     }
   }
 
   /// σ(t), the network's noise level (`self.noise(t)[0]`).
-  private func sigma(_ t: Float) -> Float {
+  func sigma(_ t: Float) -> Float {
     switch update {
     case .ddpm(let noise), .analytic(let noise): return noise.totalNoise(at: t)
-    case .cache(let n), .remdmMDLM(let n), .remdm(let n, _): return n.totalNoise(at: t)
+    case .cache(let n), .remdmMDLM(let n), .remdm(let n, _), .dfm(let n):
+      return n.totalNoise(at: t)
     }
   }
 
@@ -110,6 +116,12 @@ struct MDLMSampler {
     let steps = settings.steps
     let times = CommitCounter.dreamTimesteps(count: steps + 1, eps: Float(settings.samplingEps))
     let dt = Float((1 - settings.samplingEps) / Double(steps))
+    if case .dfm = update {
+      let end = try correct(&run, draws: &draws)
+      if settings.noiseRemoval && !run.stopped { try removeNoise(&run, t: end) }
+      if !run.stopped { try draws.finish() }
+      return run.result()
+    }
     var remdm: ReMDMTransition?
     if case .remdm(_, let p) = update {
       remdm = ReMDMTransition(parameters: p, canvasLength: canvas.count)
@@ -147,7 +159,7 @@ struct MDLMSampler {
         let moveT = noise.moveChance(at: t)
         let moveS = noise.moveChance(at: t - dt)
         maskedWeights = (Double(moveT - moveS), Double(moveS))
-      case .cache, .remdmMDLM:
+      case .cache, .remdmMDLM, .dfm:  // (DFM runs its own loop, `correct`)
         maskedWeights = (Double(t - (t - dt)), Double(t - dt))
       case .remdm:
         guard let w = remdm?.weights(t: t, dt: dt, canvas: before, maskID: mask, fixed: run.fixed)
@@ -230,7 +242,7 @@ struct MDLMSampler {
     }
     switch update {
     case .ddpm, .cache: return true
-    case .remdmMDLM, .remdm, .analytic: return false
+    case .remdmMDLM, .remdm, .analytic, .dfm: return false
     }
   }
 
@@ -301,7 +313,7 @@ struct MDLMSampler {
 
   /// p_x0 (SUBS, float32, nucleus-filtered when asked) of row `k` of the pass (one masked
   /// position), computed when its draw needs it: one row of `V` at a time.
-  private func probabilities(_ logits: Matrix, row k: Int, logp: inout [Float]) -> [Double] {
+  func probabilities(_ logits: Matrix, row k: Int, logp: inout [Float]) -> [Double] {
     logits.values.withUnsafeBufferPointer { all in
       let row = UnsafeBufferPointer(
         rebasing: all[(k * logits.columns)..<((k + 1) * logits.columns)])
@@ -357,7 +369,7 @@ struct MDLMSampler {
   }
 
   /// `noise_removal`: one pass at the last time, every mask left takes its argmax under SUBS.
-  private func removeNoise(_ run: inout AncestralRun, t: Float) throws {
+  func removeNoise(_ run: inout AncestralRun, t: Float) throws {
     let before = run.canvas
     let masked = run.masked(in: 0..<before.count)
     guard !masked.isEmpty else { return }
