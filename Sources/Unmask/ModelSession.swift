@@ -247,10 +247,11 @@ public final class ModelSession: @unchecked Sendable {
       )
     }
     let canvas = promptLength + settings.length
-    if settings.sampler == .semiAR, case .full = model.attentionMask,
-      settings.blockLength <= contextLength
+    if settings.sampler == .semiAR || settings.strideLength != nil,
+      case .full = model.attentionMask, settings.blockLength <= contextLength
     {
-      return  // bd3lms' MDLM slides its window over a longer canvas (`SemiARSegment`)
+      // bd3lms' MDLM branch and mdlm's semi-AR sampler slide windows over a longer canvas.
+      return
     }
     guard canvas <= contextLength else {
       throw SessionError(

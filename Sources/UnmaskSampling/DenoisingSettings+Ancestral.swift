@@ -75,6 +75,21 @@ extension DenoisingSettings {
         )
       }
     }
+    if let stride = strideLength {
+      guard sampler == .ddpmCache, strategy.name == .origin, !dfm, topP.map({ $0 == 1 }) ?? true
+      else {
+        throw SamplingError.invalidSetting(
+          field: "stride-length",
+          message:
+            "is MDLM's semi-autoregressive sampler, which runs mdlm's ddpm-cache update alone (--sampler ddpm-cache --strategy origin, no --top-p or --dfm)"
+        )
+      }
+      guard stride >= 1, stride <= blockLength else {
+        throw SamplingError.invalidSetting(
+          field: "stride-length",
+          message: "must be in 1...\(blockLength) (--block-length), got \(stride)")
+      }
+    }
     guard sampler.isAncestral else { return }
     func fail(_ field: String, _ message: String) -> SamplingError {
       .invalidSetting(field: field, message: message)

@@ -52,6 +52,10 @@ public struct DenoisingSettings: Equatable, Sendable {
   /// instead of the sampler's update (`MDLMSampler.correct`); needs `--top-p` below 1, as the
   /// reference does.
   public var dfm: Bool = false
+  /// MDLM `sampling.semi_ar` with its `stride_length` (`--sampler ddpm-cache`): windows of
+  /// `blockLength` (the model's length), each `steps + 1` steps down to `t = 0` and an argmax
+  /// pass, sliding by this many positions (`MDLMSampler.generateInStrides`); nil: one canvas.
+  public var strideLength: Int? = nil
   /// MDLM `noise_removal` (`ddpm`, `ddpm-cache`): after the last step, one more pass at
   /// `sampling_eps` fills every mask left with its most likely token.
   public var noiseRemoval: Bool = true

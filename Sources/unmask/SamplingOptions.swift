@@ -65,6 +65,12 @@ struct SamplingOptions: ParsableArguments {
   )
   var dfm = false
 
+  @Option(
+    help:
+      "ddpm-cache: MDLM's semi-autoregressive sampler (sampling.semi_ar): windows of --block-length (the model's length) sliding by this many positions, each steps + 1 steps down to t = 0; the canvas holds block + stride * k tokens."
+  )
+  var strideLength: Int?
+
   @Flag(
     inversion: .prefixedNo,
     help: "ddpm, ddpm-cache: a last pass at --sampling-eps fills the masks left (MDLM's default).")
@@ -310,6 +316,7 @@ struct SamplingOptions: ParsableArguments {
     if let firstHitting { o["first_hitting"] = .bool(firstHitting) }
     if varLength { o["var_length"] = .bool(true) }
     if dfm { o["dfm"] = .bool(true) }
+    put("stride_length", strideLength)
     if let noiseRemoval { o["noise_removal"] = .bool(noiseRemoval) }
     put("sampling_eps", samplingEps)
     if let replayDraws { o["replay_draws"] = .string(replayDraws) }

@@ -44,6 +44,10 @@ import Unmask
     ("tiny-mdlm", ["sampler": .string("ddpm"), "top_p": .number(0.9)], "no nucleus"),
     ("tiny-mdlm", ["sampler": .string("analytic"), "top_p": .number(0.9)], "_analytic_update"),
     ("tiny-mdlm", ["dfm": .bool(true)], "needs --top-p below 1"),
+    ("tiny-mdlm", ["stride_length": .integer(4)], "the canvas must hold 32 + 4k tokens, not 9"),
+    (
+      "tiny-mdlm", ["stride_length": .integer(4), "sampler": .string("ddpm")], "semi-autoregressive"
+    ),
     ("tiny-mdlm", ["dfm": .bool(true), "sampler": .string("ddpm")], "corrector for --sampler"),
     ("tiny-mdlm", ["sampler": .string("analytic"), "strategy": .string("remdm")], "ddpm-cache"),
     ("tiny-mdlm", ["strategy": .string("confidence")], "remasking-loop strategy"),

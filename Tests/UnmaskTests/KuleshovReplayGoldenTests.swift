@@ -63,6 +63,7 @@ import Unmask
       "bd3lm-first-hitting-kv-nucleus", "bd3lm-grid", "bd3lm-grid-kv-short",
       "mdlm-semi-ar-first-hitting", "mdlm-semi-ar-grid", "mdlm-analytic",
       "mdlm-analytic-no-noise-removal", "remdm-forward-backward", "remdm-dfm", "remdm-dfm-time",
+      "mdlm-strides", "mdlm-strides-time",
     ] {
       #expect(names.contains(needed), "\(needed)")
     }

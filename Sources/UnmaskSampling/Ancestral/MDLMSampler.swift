@@ -116,6 +116,11 @@ struct MDLMSampler {
     let steps = settings.steps
     let times = CommitCounter.dreamTimesteps(count: steps + 1, eps: Float(settings.samplingEps))
     let dt = Float((1 - settings.samplingEps) / Double(steps))
+    if let stride = settings.strideLength {
+      try generateInStrides(&run, strideLength: stride, draws: &draws)
+      if !run.stopped { try draws.finish() }
+      return run.result()
+    }
     if case .dfm = update {
       let end = try correct(&run, draws: &draws)
       if settings.noiseRemoval && !run.stopped { try removeNoise(&run, t: end) }
@@ -370,11 +375,24 @@ struct MDLMSampler {
 
   /// `noise_removal`: one pass at the last time, every mask left takes its argmax under SUBS.
   func removeNoise(_ run: inout AncestralRun, t: Float) throws {
+    try removeNoise(
+      &run, in: 0..<run.canvas.count, sigma: sigma(t), time: t, block: 0,
+      blockRange: run.promptLength..<run.canvas.count)
+  }
+
+  /// Every mask in `range` takes its argmax under SUBS, from one pass over `range` alone (the
+  /// whole canvas, or a semi-autoregressive window) at noise level `sigma`.
+  func removeNoise(
+    _ run: inout AncestralRun, in range: Range<Int>, sigma: Float, time: Float, block: Int,
+    blockRange: Range<Int>
+  ) throws {
     let before = run.canvas
-    let masked = run.masked(in: 0..<before.count)
+    let masked = run.masked(in: range)
     guard !masked.isEmpty else { return }
     let (logits, seconds) = try run.pass(
-      ForwardCanvas(tokens: before, rows: .positions(masked), sigma: Double(sigma(t))))
+      ForwardCanvas(
+        tokens: Array(before[range]), rows: .positions(masked.map { $0 - range.lowerBound }),
+        sigma: Double(sigma)))
     var logp: [Float] = []
     var scores: [Int: RowScores] = [:]
     for (k, position) in masked.enumerated() {
@@ -393,8 +411,7 @@ struct MDLMSampler {
       }
     }
     _ = run.finishStep(
-      before: before, time: Double(t), nextTime: 0, block: 0, stepInBlock: settings.steps,
-      blockRange: run.promptLength..<before.count, scores: scores,
-      modelSeconds: seconds)
+      before: before, time: Double(time), nextTime: 0, block: block,
+      stepInBlock: settings.steps, blockRange: blockRange, scores: scores, modelSeconds: seconds)
   }
 }
