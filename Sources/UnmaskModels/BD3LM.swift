@@ -13,8 +13,13 @@ import UnmaskCore
 //   That is this model's `attentionMask`. The reference's KV cache (pre-RoPE q/k/v of finished
 //   blocks, the new block's queries against all of them) computes the same rows as a window
 //   pass over that block with Unmask's cache (post-RoPE keys and values): the goldens check it.
-//   The reference cannot run a canvas longer than `model_length` without its sliding cache
-//   (the mask is cut from a `2 · model_length` square), so the session refuses one.
+//   No pass may read more than `model_length` positions (the mask is cut from a
+//   `2 · model_length` square). Without its cache the sampler reads at most the last 1024
+//   positions up to a block's end, so a checkpoint of `model_length` 1024 (the published ones)
+//   samples a longer canvas that way, and so does Unmask (`--cache none`). The reference's cache
+//   instead rolls: past `model_length` it drops the oldest block and re-rotates the kept pre-RoPE
+//   keys to new positions, which Unmask's post-RoPE cache does not reproduce; the session
+//   refuses a longer canvas with it.
 // - `adaln` (default true): adaLN conditioning on σ; false gives plain pre-norm blocks and a
 //   final norm without modulation, and σ is ignored.
 // - `time_conditioning` (default false, as published): σ is zeroed before the backbone.

@@ -36,6 +36,10 @@ public enum SamplerKind: String, CaseIterable, Codable, Sendable {
   /// mean entropy low; canvas after canvas.
   case uniformState = "uniform-state"
 
+  /// The most positions `semi-ar` reads in one pass (bd3lms' `_semi_ar_sampler`
+  /// `context_size`): longer canvases slide a window of this many over them.
+  public static let semiARContext = 1024
+
   /// Whether this is one of the ancestral samplers (not the remasking loop).
   public var isAncestral: Bool {
     self == .ddpm || self == .ddpmCache || self == .analytic || self == .semiAR

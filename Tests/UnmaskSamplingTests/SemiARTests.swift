@@ -96,6 +96,35 @@ import UnmaskCore
     #expect(cut.count < whole.count)
   }
 
+  /// The lengths of the canvases a model is asked for.
+  final class WindowRecorder: MaskPredictor {
+    let inner: AncestralTransitionTests.FixedLogits
+    var lengths: [Int] = []
+    init(_ inner: AncestralTransitionTests.FixedLogits) { self.inner = inner }
+    var vocabularySize: Int { inner.vocabularySize }
+    var attentionMask: AttentionMask { inner.attentionMask }
+    func logits(for request: ForwardRequest) throws -> [Matrix] {
+      lengths += request.canvases.map(\.tokens.count)
+      return try inner.logits(for: request)
+    }
+  }
+
+  /// Past 1024 positions BD3-LM's sampler (without its cache) reads the last 1024 up to each
+  /// block's end, as the reference's `fwd_idx` does: one pass per block of the grid's single
+  /// step, none longer than 1024.
+  @Test func longCanvasesAreReadInWindowsOf1024() throws {
+    let model = WindowRecorder(Self.uniformBlockCausal(block: 4))
+    var settings = try Self.settings(length: 1099, variableLength: false)
+    settings.firstHitting = false
+    settings.steps = 1
+    var draws: any UniformSource = SeededGenerator(seed: 2)
+    let result = try Denoiser(model: model, settings: settings).generate(
+      canvas: [3] + [Int32](repeating: 199, count: 1099), promptLength: 1, draws: &draws)
+    #expect(result.canvas.count == 1100 && !result.canvas.contains(199))
+    #expect(model.lengths.count == 275)
+    #expect(model.lengths.max() == 1024 && model.lengths.last == 1024 && model.lengths[9] == 40)
+  }
+
   /// Without `var_length` a low-entropy sample is drawn again, and the tenth rejection is a
   /// one-line error; with it, the run ends 256 tokens before the block's end.
   @Test func lowEntropyRejectsOrCuts() throws {

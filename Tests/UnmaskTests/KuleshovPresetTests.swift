@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Unmask
+import UnmaskTestSupport
 
 /// `--preset mdlm` and `--preset bd3lm` resolve by architecture: the Kuleshov group's samplers
 /// on MDLM and BD3-LM checkpoints, dllm's on its a2d models; and the settings those samplers
@@ -91,6 +92,32 @@ import Unmask
     // First-hitting: one pass per generated position.
     #expect(report["forward_passes"]?.intValue == 8)
     #expect(report["canvas"]?.integerArray?.contains(199) == false)
+  }
+
+  /// BD3-LM past `model_length`: without its cache the sampler reads the last 1024 positions
+  /// up to each block's end, so a checkpoint of `model_length` 1024 samples a longer canvas
+  /// (the windows: SemiARTests; checked against the reference outside the suite); with the
+  /// cache, which the reference rolls, the canvas is refused.
+  @Test func bd3lmSlidesPastItsLengthWithoutTheCache() throws {
+    let folder = try ScratchFolder.make("bd3lm-1024")
+    let source = URL(fileURLWithPath: Fixtures.model("tiny-bd3lm"))
+    try FileManager.default.copyItem(
+      at: source.appendingPathComponent("model.safetensors"),
+      to: folder.appendingPathComponent("model.safetensors"))
+    let config = try String(
+      contentsOf: source.appendingPathComponent("config.json"), encoding: .utf8)
+    try config.replacingOccurrences(of: "\"model_length\": 32", with: "\"model_length\": 1024")
+      .write(to: folder.appendingPathComponent("config.json"), atomically: true, encoding: .utf8)
+    let session = try ModelSession.open(folder.path)
+    #expect(session.contextLength == 1024)
+    var settings = try session.settings(
+      preset: nil, overrides: ["length": .integer(1031), "cache": .string("none")])
+    try session.checkCanvas(promptLength: 1, settings: settings)
+    settings.cache = .exact
+    let error = #expect(throws: (any Error).self) {
+      try session.checkCanvas(promptLength: 1, settings: settings)
+    }
+    #expect("\(error!)".contains("exceeds the model's context of 1024"))
   }
 
   /// tiny-bd3lm with σ zeroed: a model that ignores σ.

@@ -46,7 +46,7 @@ struct BD3LMSampler {
   let blockCausal: Bool
 
   /// The reference's context window (`_semi_ar_sampler(context_size=1024)`).
-  static let contextSize = 1024
+  static let contextSize = SamplerKind.semiARContext
   /// Rejected samples before the reference gives up (`_sample`'s `num_tries > 10`).
   static let attempts = 10
 
