@@ -253,12 +253,13 @@ public final class ModelSession: @unchecked Sendable {
       // bd3lms' MDLM branch and mdlm's semi-AR sampler slide windows over a longer canvas.
       return
     }
-    if settings.sampler == .semiAR, settings.cache == .none,
-      case .blockCausal = model.attentionMask,
-      contextLength >= SamplerKind.semiARContext
+    if settings.sampler == .semiAR, case .blockCausal = model.attentionMask,
+      settings.cache == .exact
+        ? model.rollingCacheLength != nil : contextLength >= SamplerKind.semiARContext
     {
-      // BD3-LM without its cache reads the last 1024 positions up to each block's end (the
-      // reference's mask is cut from `model_length`, so only a checkpoint that long can).
+      // BD3-LM's cache keeps the last `model_length` positions; without it a pass reads the
+      // last 1024 up to its block's end (the reference's mask is cut from `model_length`, so
+      // only a checkpoint that long can).
       return
     }
     guard canvas <= contextLength else {

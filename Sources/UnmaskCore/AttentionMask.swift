@@ -42,6 +42,9 @@ public enum AttentionMask: Sendable, Hashable {
   case causalSlidingWindow(size: Int)
   /// The first `leading` positions are hidden from every query.
   case padding(leading: Int)
+  /// Every query sees the keys in `range` alone: a block read against part of its cache
+  /// (bd3lms' BD3-LM cache, which keeps only the last `model_length` positions).
+  case keys(Range<Int>)
 
   /// The key positions query `query` attends to in a canvas of `canvasLength` positions.
   ///
@@ -64,6 +67,9 @@ public enum AttentionMask: Sendable, Hashable {
       return max(0, query - size + 1)..<(query + 1)
     case .padding(let leading):
       return min(leading, canvasLength - 1)..<canvasLength
+    case .keys(let range):
+      let upper = min(range.upperBound, canvasLength)
+      return min(range.lowerBound, upper - 1)..<upper
     }
   }
 
@@ -86,6 +92,7 @@ public enum AttentionMask: Sendable, Hashable {
     case .causal: return "causal"
     case .causalSlidingWindow: return "causal-sliding"
     case .padding: return "padding"
+    case .keys: return "keys"
     }
   }
 
@@ -102,6 +109,8 @@ public enum AttentionMask: Sendable, Hashable {
       throw PredictorError.invalidMask("window must be at least 1, got \(size)")
     case .padding(let leading) where leading < 0:
       throw PredictorError.invalidMask("padding must be non-negative, got \(leading)")
+    case .keys(let range) where range.isEmpty || range.lowerBound < 0:
+      throw PredictorError.invalidMask("the key range \(range) selects no key")
     default: return
     }
   }

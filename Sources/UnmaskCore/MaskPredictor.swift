@@ -20,6 +20,11 @@ public protocol MaskPredictor: AnyObject {
   /// Fast-dLLM v2's shift), so a cached window must start a row before the first row read.
   var readsPreviousRow: Bool { get }
 
+  /// How many positions the reference's key/value cache holds before it drops its oldest block
+  /// (bd3lms' BD3-LM: `model_length`, its sampler reading only those), or nil when a cache
+  /// holds the whole canvas.
+  var rollingCacheLength: Int? { get }
+
   /// Whether the network's output depends on `ForwardCanvas.sigma` (a time-conditioned DiT):
   /// then a pass at one noise level cannot stand in for another (MDLM's `ddpm_cache`).
   var conditionsOnNoiseLevel: Bool { get }
@@ -49,6 +54,9 @@ extension MaskPredictor {
 
   /// No noise input.
   public var conditionsOnNoiseLevel: Bool { false }
+
+  /// A cache holds the whole canvas.
+  public var rollingCacheLength: Int? { nil }
   /// A masked-diffusion model.
   public var canvasDecoder: (any CanvasDecoder)? { nil }
 

@@ -18,8 +18,9 @@ import UnmaskCore
 //   positions up to a block's end, so a checkpoint of `model_length` 1024 (the published ones)
 //   samples a longer canvas that way, and so does Unmask (`--cache none`). The reference's cache
 //   instead rolls: past `model_length` it drops the oldest block and re-rotates the kept pre-RoPE
-//   keys to new positions, which Unmask's post-RoPE cache does not reproduce; the session
-//   refuses a longer canvas with it.
+//   keys to new positions. RoPE is relative, so that is attention over the last `model_length`
+//   positions with the keys and values as stored: Unmask's cached passes hide the dropped
+//   positions (`rollingCacheLength`, `BD3LMSampler`).
 // - `adaln` (default true): adaLN conditioning on σ; false gives plain pre-norm blocks and a
 //   final norm without modulation, and σ is ignored.
 // - `time_conditioning` (default false, as published): σ is zeroed before the backbone.
@@ -57,6 +58,10 @@ public final class BD3LMModel: TransformerStackModel {
   public var maskTokenID: Int32? { configuration.maskTokenID }
   /// None in config.json (GPT-2's `<|endoftext|>` comes from the tokenizer).
   public var eosTokenID: Int32? { nil }
+  /// `model_length`: past it the reference's cache drops its oldest block (and re-rotates the
+  /// kept pre-RoPE keys to new positions, which leaves their relative positions, and so the
+  /// attention, as they were).
+  public var rollingCacheLength: Int? { configuration.modelLength }
   /// σ conditions the network with `adaln` and `time_conditioning`; otherwise it is unused.
   public var noiseLevelInput: NoiseLevelInput {
     configuration.timeConditioning && stack.conditioning != nil ? .conditioned : .ignored

@@ -138,6 +138,7 @@ struct AttentionMaskTests {
     let model = try ModelRegistry.load(contentsOf: Fixtures.model("tiny-llada"))
     for mask in [
       AttentionMask.blockCausal(blockLength: 0), .slidingWindow(size: 0), .padding(leading: -1),
+      .keys(3..<3), .keys(-1..<2),
     ] {
       #expect(throws: PredictorError.self) {
         try model.logits(for: ForwardRequest(tokens: [1, 2, 3], mask: mask))
@@ -151,5 +152,7 @@ struct AttentionMaskTests {
     #expect(AttentionMask.blockCausal(blockLength: 4).keys(for: 9, canvasLength: 10) == 0..<10)
     #expect(AttentionMask.slidingWindow(size: 3).keys(for: 5, canvasLength: 10) == 3..<8)
     #expect(AttentionMask.padding(leading: 2).keys(for: 0, canvasLength: 10) == 2..<10)
+    #expect(AttentionMask.keys(4..<8).keys(for: 0, canvasLength: 10) == 4..<8)
+    #expect(AttentionMask.keys(4..<12).keys(for: 9, canvasLength: 10) == 4..<10)
   }
 }

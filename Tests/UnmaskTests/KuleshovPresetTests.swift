@@ -94,11 +94,11 @@ import UnmaskTestSupport
     #expect(report["canvas"]?.integerArray?.contains(199) == false)
   }
 
-  /// BD3-LM past `model_length`: without its cache the sampler reads the last 1024 positions
-  /// up to each block's end, so a checkpoint of `model_length` 1024 samples a longer canvas
-  /// (the windows: SemiARTests; checked against the reference outside the suite); with the
-  /// cache, which the reference rolls, the canvas is refused.
-  @Test func bd3lmSlidesPastItsLengthWithoutTheCache() throws {
+  /// BD3-LM past `model_length`. Its cache keeps the last `model_length` positions, so a
+  /// cached run samples any canvas; without it a pass reads the last 1024 positions up to its
+  /// block's end, which only a checkpoint of `model_length` 1024 holds. (The windows:
+  /// SemiARTests; the tokens were checked against the reference outside the suite.)
+  @Test func bd3lmSamplesPastItsLength() throws {
     let folder = try ScratchFolder.make("bd3lm-1024")
     let source = URL(fileURLWithPath: Fixtures.model("tiny-bd3lm"))
     try FileManager.default.copyItem(
@@ -108,16 +108,28 @@ import UnmaskTestSupport
       contentsOf: source.appendingPathComponent("config.json"), encoding: .utf8)
     try config.replacingOccurrences(of: "\"model_length\": 32", with: "\"model_length\": 1024")
       .write(to: folder.appendingPathComponent("config.json"), atomically: true, encoding: .utf8)
-    let session = try ModelSession.open(folder.path)
-    #expect(session.contextLength == 1024)
-    var settings = try session.settings(
-      preset: nil, overrides: ["length": .integer(1031), "cache": .string("none")])
-    try session.checkCanvas(promptLength: 1, settings: settings)
-    settings.cache = .exact
-    let error = #expect(throws: (any Error).self) {
+    for (path, context) in [(folder.path, 1024), (Fixtures.model("tiny-bd3lm"), 32)] {
+      let session = try ModelSession.open(path)
+      #expect(session.contextLength == context)
+      var settings = try session.settings(preset: nil, overrides: ["length": .integer(1031)])
+      #expect(settings.cache == .exact)
       try session.checkCanvas(promptLength: 1, settings: settings)
+      settings.cache = .none
+      if context == 1024 {
+        try session.checkCanvas(promptLength: 1, settings: settings)
+      } else {
+        let error = #expect(throws: (any Error).self) {
+          try session.checkCanvas(promptLength: 1, settings: settings)
+        }
+        #expect("\(error!)".contains("exceeds the model's context of 32"))
+      }
     }
-    #expect("\(error!)".contains("exceeds the model's context of 1024"))
+    // A cached run past tiny-bd3lm's 32 positions: every block read against the last 32.
+    let session = try ModelSession.open(Fixtures.model("tiny-bd3lm"))
+    let settings = try session.settings(
+      preset: nil, overrides: ["length": .integer(47), "top_p": .number(1)])
+    let generation = try session.generate(prompt: [5], settings: settings)
+    #expect(generation.result.canvas.count == 48 && !generation.result.canvas.contains(199))
   }
 
   /// tiny-bd3lm with σ zeroed: a model that ignores σ.

@@ -40,9 +40,11 @@ struct AncestralRun {
   }
 
   /// One forward pass over `canvas` (counted), and the seconds it took.
-  mutating func pass(_ canvas: ForwardCanvas) throws -> (logits: Matrix, seconds: Double) {
+  mutating func pass(_ canvas: ForwardCanvas, mask: AttentionMask? = nil) throws -> (
+    logits: Matrix, seconds: Double
+  ) {
     let passStart = ContinuousClock.now
-    let logits = try model.logits(for: ForwardRequest([canvas]))[0]
+    let logits = try model.logits(for: ForwardRequest([canvas], mask: mask))[0]
     let expectedRows = canvas.rows.positions?.count ?? canvas.window.count
     guard logits.rows == expectedRows, logits.columns == model.vocabularySize else {
       throw SamplingError.badLogits(

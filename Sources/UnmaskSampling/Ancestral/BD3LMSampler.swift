@@ -172,11 +172,9 @@ struct BD3LMSampler {
           let logits: Matrix
           if let cache {
             // The block (and any block stored without a step: a prompt's) against the cache.
-            let pass = min(cachedEnd, range.lowerBound)..<range.upperBound
-            (logits, seconds) = try run.pass(
-              ForwardCanvas(
-                tokens: before, window: pass, rows: .positions(Array(range)), cache: cache,
-                sigma: Double(sigma)))
+            (logits, seconds) = try cachedPass(
+              &run, tokens: before, block: range, cachedEnd: cachedEnd,
+              rows: .positions(Array(range)), cache: cache, sigma: sigma)
           } else {
             (logits, seconds) = try run.pass(
               ForwardCanvas(
@@ -220,10 +218,9 @@ struct BD3LMSampler {
         run.canvas = next
         if let cache, !run.canvas[range].contains(mask) {
           // store_kv: the finished block's keys and values at this step's σ.
-          _ = try run.pass(
-            ForwardCanvas(
-              tokens: run.canvas, window: min(cachedEnd, range.lowerBound)..<range.upperBound,
-              rows: .positions([range.lowerBound]), cache: cache, sigma: Double(sigma)))
+          _ = try cachedPass(
+            &run, tokens: run.canvas, block: range, cachedEnd: cachedEnd,
+            rows: .positions([range.lowerBound]), cache: cache, sigma: sigma)
           cachedEnd = range.upperBound
         }
         if next != before { probabilities = nil }
@@ -249,6 +246,33 @@ struct BD3LMSampler {
       }
     }
     return .finished(end: run.canvas.count)
+  }
+
+  /// A pass over `block` (from `cachedEnd`, when blocks before it were never stored: a
+  /// prompt's) against the cache. Past the model's `rollingCacheLength` the reference's cache
+  /// has dropped its oldest blocks: the block's queries see the last `rollingCacheLength`
+  /// positions up to its end alone, where the block-causal mask would show everything before.
+  private func cachedPass(
+    _ run: inout AncestralRun, tokens: [Int32], block: Range<Int>, cachedEnd: Int,
+    rows: LogitRows, cache: KVCache, sigma: Float
+  ) throws -> (logits: Matrix, seconds: Double) {
+    let window = min(cachedEnd, block.lowerBound)..<block.upperBound
+    guard let kept = model.rollingCacheLength, block.upperBound > kept else {
+      return try run.pass(
+        ForwardCanvas(
+          tokens: tokens, window: window, rows: rows, cache: cache, sigma: Double(sigma)))
+    }
+    let first = block.upperBound - kept
+    guard window.lowerBound >= first else {
+      throw SamplingError.invalidSetting(
+        field: "cache",
+        message:
+          "the prompt's blocks reach back past the \(kept) positions BD3-LM's cache keeps; use --cache none"
+      )
+    }
+    return try run.pass(
+      ForwardCanvas(tokens: tokens, window: window, rows: rows, cache: cache, sigma: Double(sigma)),
+      mask: .keys(first..<block.upperBound))
   }
 
   /// p_x0 of the block's masked positions: SUBS in float32, then `exp` in float64, nucleus
