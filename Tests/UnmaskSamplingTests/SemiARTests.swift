@@ -143,6 +143,14 @@ import UnmaskCore
     let error = #expect(throws: SamplingError.self) { try run(false) }
     #expect("\(error!)".contains("rejected 10 samples"))
     #expect(try run(true).count == 260 - 256)
+    // A cut inside the prompt leaves no generated token (and no out-of-range slice).
+    var settings = try Self.settings(length: 290, variableLength: true)
+    (settings.maskID, settings.eosID) = (5, 9)
+    var draws: any UniformSource = SeededGenerator(seed: 1)
+    let result = try Denoiser(model: model, settings: settings).generate(
+      canvas: [Int32](repeating: 0, count: 10) + [Int32](repeating: 5, count: 290),
+      promptLength: 10, draws: &draws)
+    #expect(result.canvas == [0, 0, 0, 0] && result.generated.isEmpty)
   }
 
   /// bd3lms' MDLM branch: one window over a canvas that fits the block, else a first window

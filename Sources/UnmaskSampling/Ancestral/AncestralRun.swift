@@ -95,11 +95,13 @@ struct AncestralRun {
     return !stopped
   }
 
-  /// The result: the generated span `promptLength..<promptLength + settings.length`.
+  /// The result: the generated span `promptLength..<promptLength + settings.length`, or what
+  /// is left of it in a canvas BD3-LM's `var_length` cut (possibly inside the prompt).
   func result() -> DenoisingResult {
-    let end = min(canvas.count, promptLength + settings.length)
+    let first = min(promptLength, canvas.count)
+    let end = max(first, min(canvas.count, promptLength + settings.length))
     var result = DenoisingResult(
-      canvas: canvas, generated: Array(canvas[promptLength..<end]), forwardPasses: forwardPasses,
+      canvas: canvas, generated: Array(canvas[first..<end]), forwardPasses: forwardPasses,
       steps: steps, seconds: (ContinuousClock.now - start).seconds, stoppedEarly: stopped)
     result.promptLength = promptLength
     result.positionsComputed = positionsComputed
