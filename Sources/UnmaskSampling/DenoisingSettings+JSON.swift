@@ -20,7 +20,7 @@ extension DenoisingSettings: Codable {
     "eos_fill", "min_length", "cache", "block_layout", "minimal_topk", "end_after_eos_block",
     "topk_over",
     "block_causal", "right_shift_logits", "sampler", "first_hitting", "var_length", "dfm",
-    "stride_length", "noise_removal",
+    "stride_length", "use_block_cache", "noise_removal",
     "sampling_eps", "replay_draws", "entropy_bound", "t_max", "t_min", "stability_threshold",
     "confidence_threshold", "noise_rows", "pad_id", "more_end_ids", "caps_steps_at_length",
   ]
@@ -50,6 +50,7 @@ extension DenoisingSettings: Codable {
     s.variableLength = try o.bool("var_length") ?? s.variableLength
     s.dfm = try o.bool("dfm") ?? s.dfm
     if let v = try o.optional("stride_length", o.int) { s.strideLength = v }
+    s.useBlockCache = try o.bool("use_block_cache") ?? s.useBlockCache
     s.noiseRemoval = try o.bool("noise_removal") ?? s.noiseRemoval
     s.samplingEps = try o.double("sampling_eps") ?? s.samplingEps
     if let v = try o.optional("replay_draws", o.path) { s.replayDraws = v }
@@ -121,6 +122,7 @@ extension DenoisingSettings: Codable {
       "sampler": .string(sampler.rawValue), "first_hitting": .bool(firstHitting),
       "var_length": .bool(variableLength), "dfm": .bool(dfm),
       "stride_length": optional(strideLength) { .integer($0) },
+      "use_block_cache": .bool(useBlockCache),
       "noise_removal": .bool(noiseRemoval), "sampling_eps": .number(samplingEps),
       "replay_draws": optional(replayDraws) { .string($0) },
       "entropy_bound": .number(entropyBound), "t_max": .number(temperatureMax),

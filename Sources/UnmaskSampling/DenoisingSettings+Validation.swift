@@ -77,6 +77,14 @@ extension DenoisingSettings {
     try strategy.validate(for: self)
     try schedule.validate(for: self)
     try validateAncestral()
+    if useBlockCache
+      && (cache != .exact || strategy.name != .subBlockThreshold || sampler != .remasking)
+    {
+      throw fail(
+        "use-block-cache",
+        "is Fast-dLLM v2's stale cache inside a block: it needs --cache exact and --strategy sub-block-threshold"
+      )
+    }
     try validateUniformState()
     if cache != .none && cfgScale > 0 {
       // Fast-dLLM's cached samplers have no guidance; an unconditional canvas needs its own cache.

@@ -56,6 +56,11 @@ public struct DenoisingSettings: Equatable, Sendable {
   /// `blockLength` (the model's length), each `steps + 1` steps down to `t = 0` and an argmax
   /// pass, sliding by this many positions (`MDLMSampler.generateInStrides`); nil: one canvas.
   public var strideLength: Int? = nil
+  /// Fast-dLLM v2 `use_block_cache` (`--cache exact` with `sub-block-threshold`): inside a
+  /// block, a pass may compute the current sub-block alone against keys and values the last
+  /// whole-block pass left for the rest (`BlockCausalCache.staleSubBlock`): the reference's
+  /// approximation, faster and not exact.
+  public var useBlockCache: Bool = false
   /// MDLM `noise_removal` (`ddpm`, `ddpm-cache`): after the last step, one more pass at
   /// `sampling_eps` fills every mask left with its most likely token.
   public var noiseRemoval: Bool = true

@@ -57,6 +57,9 @@ func makeLogitSource(model: MaskPredictor, settings: DenoisingSettings) throws -
       model: model,
       blockLength: settings.blockLayout.isGrid || settings.blockCausal
         ? settings.blockLength : nil,
-      alignedToPrompt: settings.blockCausal)
+      alignedToPrompt: settings.blockCausal,
+      staleSubBlock: settings.useBlockCache
+        ? settings.strategy.parameters(as: SubBlockThresholdRemasking.Parameters.self)?
+          .subBlockLength : nil)
   }
 }

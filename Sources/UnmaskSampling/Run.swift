@@ -155,7 +155,9 @@ struct Run {
     }
     applyMinimumLength(to: &logits)
     let maskedBefore = masked.reduce(0) { $0 + ($1 ? 1 : 0) }
-    let proposals = propose(logits: logits, at: candidates)
+    // A source may compute fewer rows than asked (Fast-dLLM v2's block cache computes the
+    // current sub-block alone): proposals are made where it did.
+    let proposals = propose(logits: logits, at: candidates.filter(rowIndex.contains))
     let laterProposals =
       settings.scoreAllMasked ? proposeBeyondBlock(logits: logits, from: candidateEnd) : []
     // Threshold-style strategies may run past the grid: they stay on its last interval.

@@ -72,6 +72,12 @@ struct SamplingOptions: ParsableArguments {
   var strideLength: Int?
 
   @Flag(
+    help:
+      "Fast-dLLM v2's use_block_cache (--cache exact, sub-block-threshold): inside a block, a pass may compute the current sub-block alone against stale keys and values for the rest, as its reference does (faster, not exact)."
+  )
+  var useBlockCache = false
+
+  @Flag(
     inversion: .prefixedNo,
     help: "ddpm, ddpm-cache: a last pass at --sampling-eps fills the masks left (MDLM's default).")
   var noiseRemoval: Bool?
@@ -317,6 +323,7 @@ struct SamplingOptions: ParsableArguments {
     if varLength { o["var_length"] = .bool(true) }
     if dfm { o["dfm"] = .bool(true) }
     put("stride_length", strideLength)
+    if useBlockCache { o["use_block_cache"] = .bool(true) }
     if let noiseRemoval { o["noise_removal"] = .bool(noiseRemoval) }
     put("sampling_eps", samplingEps)
     if let replayDraws { o["replay_draws"] = .string(replayDraws) }

@@ -104,20 +104,30 @@ import Unmask
     print("llada2.1 (cache \(cache)): \(matched)/\(golden.cases.count) generations reproduced")
   }
 
-  /// Fast-dLLM v2's `batch_sample` goldens. Two kinds of case are not compared: with
-  /// `use_block_cache` the reference reuses stale keys and values inside a block (Unmask's
-  /// exact cache gives the tokens of no cache), and with a prompt exactly one block long its
-  /// passes never attend to the prompt (no prefill, and `x_t[:, -block_size:]` is the masks
-  /// alone), a quirk not reproduced.
+  /// Fast-dLLM v2's `batch_sample` goldens, with and without the exact cache, and the
+  /// `use_block_cache` cases with `--use-block-cache` (the reference's stale keys and values
+  /// inside a block; with the exact cache alone they give the tokens of no cache). Cases with a
+  /// prompt exactly one block long are not compared: its passes never attend to the prompt (no
+  /// prefill, and `x_t[:, -block_size:]` is the masks alone), a quirk not reproduced.
   @Test(arguments: [CacheMode.exact, .none])
   func fastDLLMv2PresetEqualsBatchSample(cache: CacheMode) throws {
+    try compareFastDLLMv2(cache: cache, blockCache: false)
+  }
+
+  @Test func fastDLLMv2BlockCacheEqualsBatchSample() throws {
+    try compareFastDLLMv2(cache: .exact, blockCache: true)
+  }
+
+  func compareFastDLLMv2(cache: CacheMode, blockCache: Bool) throws {
     let golden = try Self.golden("generate-fast-dllm-v2.json")
     var matched = 0
     var compared = 0
     for c in golden.cases {
       let s = try #require(c.settings)
       let block = try #require(s["block_size"]?.intValue)
-      if s["use_block_cache"]?.boolValue == true || c.prompt_ids.count == block { continue }
+      if (s["use_block_cache"]?.boolValue ?? false) != blockCache || c.prompt_ids.count == block {
+        continue
+      }
       compared += 1
       var o: [String: JSONValue] = ["cache": .string(cache.rawValue)]
       o["length"] = s["max_new_tokens"]
@@ -125,6 +135,7 @@ import Unmask
       o["sub_block_length"] = s["small_block_size"]
       o["threshold"] = s["threshold"]
       o["mask_id"] = s["mask_id"]
+      o["use_block_cache"] = .bool(blockCache)
       let stop = try #require(s["stop_token"]?.intValue)
       o["eos_id"] = stop >= 0 ? .integer(stop) : .null
       let settings = try DenoisingSettings.preset(.fastDLLMv2).applying(o)
@@ -139,10 +150,28 @@ import Unmask
         expected = Array(expected[...first])
         got = Array(got.prefix(first + 1))
       }
-      #expect(got == expected, "\(c.name), cache \(cache)")
+      #expect(got == expected, "\(c.name), cache \(cache), block cache \(blockCache)")
       if got == expected { matched += 1 }
     }
-    print("fast-dllm-v2 (cache \(cache)): \(matched)/\(compared) generations reproduced")
+    #expect(compared >= 2)
+    print(
+      "fast-dllm-v2 (cache \(cache), block cache \(blockCache)): \(matched)/\(compared) generations reproduced"
+    )
+  }
+
+  /// `--use-block-cache` is the exact cache's variant for Fast-dLLM v2's sub-blocks.
+  @Test func blockCacheNeedsTheExactCacheAndSubBlocks() throws {
+    var settings = DenoisingSettings.preset(.fastDLLMv2)
+    settings.useBlockCache = true
+    try settings.validate()
+    for change in [
+      { (s: inout DenoisingSettings) in s.cache = .none }, { $0.strategy = .confidence },
+    ] {
+      var other = settings
+      change(&other)
+      let error = #expect(throws: SamplingError.self) { try other.validate() }
+      #expect("\(error!)".contains("use-block-cache"))
+    }
   }
 
   /// `--length` alone keeps a block-diffusion preset's block and steps per block (a plain

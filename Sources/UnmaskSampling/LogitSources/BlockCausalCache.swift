@@ -12,6 +12,14 @@ import UnmaskCore
 /// canvas gives, bit for bit on the kernel paths, for fewer FLOPs.
 ///
 /// A step that reads every row (`.all`) recomputes the whole canvas: exact, without saving.
+///
+/// With `staleSubBlock` (Fast-dLLM v2's `use_block_cache`, an approximation of its reference's
+/// own) a pass inside a block may compute the current sub-block alone: once the block has had a
+/// pass over all of it, and while the sub-block's first position holds a token, the pass runs
+/// the sub-block against the cache, whose rows for the rest of the block are those of the last
+/// pass that computed them (stale, as the reference's `block_past_key_values` are), and reads
+/// the sub-block's rows only. A sub-block whose first position is still a mask gets a pass over
+/// the whole block again.
 final class BlockCausalCache: LogitSource {
   let model: MaskPredictor
   /// The mask's block length `B`.
@@ -26,12 +34,21 @@ final class BlockCausalCache: LogitSource {
   private var cachedTokens: [Int32] = []
   private var cachedEnd = 0
   private var rows = LogitRows.all
+  /// Fast-dLLM v2's sub-block length under `use_block_cache`; nil: every pass is exact.
+  let staleSubBlock: Int?
+  /// The block the last pass over a whole block computed (the reference's
+  /// `block_past_key_values` exist for it).
+  private var blockComputed: Range<Int>?
 
   /// A cache for `model`, whose own mask must be block-causal, in blocks of `blockLength` (the
   /// sampler's, on the canvas grid) or of the model's own mask (nil); or, `alignedToPrompt`,
   /// for any model under the run's `blockCausalAligned` mask in blocks of `blockLength`.
-  init(model: MaskPredictor, blockLength: Int?, alignedToPrompt: Bool = false) throws {
+  init(
+    model: MaskPredictor, blockLength: Int?, alignedToPrompt: Bool = false,
+    staleSubBlock: Int? = nil
+  ) throws {
     self.alignedToPrompt = alignedToPrompt
+    self.staleSubBlock = staleSubBlock
     if alignedToPrompt, let blockLength {
       self.model = model
       maskBlock = blockLength
@@ -76,6 +93,19 @@ final class BlockCausalCache: LogitSource {
     }
     // Rows before `valid` are exact: no token before their block's end changed.
     let firstChanged = (0..<min(cachedEnd, t)).first { canvas[$0] != cachedTokens[$0] } ?? cachedEnd
+    if let sub = staleSubBlock, blockComputed == block, let positions = rows.positions,
+      let first = positions.first, first >= block.lowerBound,
+      firstChanged >= block.lowerBound
+    {
+      let subStart = block.lowerBound + (first - block.lowerBound) / sub * sub
+      let subBlock = subStart..<min(block.upperBound, subStart + sub)
+      if canvas[subStart] != run.settings.maskID {
+        // The sub-block alone; its first row is a token's, read by no position.
+        self.rows = .positions(positions.filter { subBlock.contains($0) })
+        cachedTokens = canvas
+        return [ForwardCanvas(tokens: canvas, window: subBlock, rows: self.rows, cache: cache)]
+      }
+    }
     var start = blockStart(min(firstChanged, cachedEnd))
     let window: Range<Int>
     if let positions = rows.positions {
@@ -96,6 +126,9 @@ final class BlockCausalCache: LogitSource {
     self.rows = rows
     cachedTokens = canvas
     cachedEnd = window.upperBound
+    if window.lowerBound <= block.lowerBound && window.upperBound >= block.upperBound {
+      blockComputed = block
+    }
     return [ForwardCanvas(tokens: canvas, window: window, rows: rows, cache: cache)]
   }
 
