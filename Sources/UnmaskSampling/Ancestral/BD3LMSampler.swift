@@ -201,8 +201,10 @@ struct BD3LMSampler {
           let row = TransitionRow(
             probabilities: .dense(p[position] ?? []), tokenWeight: 1, maskWeight: 0,
             maskColumn: Int(mask))
-          next[position] = try Self.draw(
-            row, row: position - range.lowerBound, of: uniforms, vocabularySize: v, draws: &draws)
+          next[position] = Int32(
+            try row.draw(
+              row: position - range.lowerBound, of: uniforms, vocabularySize: v,
+              numerics: .bd3lm, draws: &draws))
         } else {
           for position in blockMasks {
             // q = p_x0 · (1 - m_s/m_t) in float64 with the float32 factor, mask m_s/m_t.
@@ -210,9 +212,10 @@ struct BD3LMSampler {
               probabilities: .dense(p[position] ?? []),
               tokenWeight: Double(1 - maskProbability), maskWeight: Double(maskProbability),
               maskColumn: Int(mask))
-            next[position] = try Self.draw(
-              row, row: position - range.lowerBound, of: uniforms, vocabularySize: v,
-              draws: &draws)
+            next[position] = Int32(
+              try row.draw(
+                row: position - range.lowerBound, of: uniforms, vocabularySize: v,
+                numerics: .bd3lm, draws: &draws))
           }
         }
         run.canvas = next
@@ -295,19 +298,5 @@ struct BD3LMSampler {
       out[position] = p
     }
     return out
-  }
-
-  /// One position's token in float64 (BD3-LM's numerics): the reference's Gumbel argmax over
-  /// the block's recorded uniforms (row `k` of `[b, V]`), else the inverse CDF of one of
-  /// Unmask's own uniforms.
-  private static func draw(
-    _ transition: TransitionRow, row k: Int, of uniforms: [Double]?, vocabularySize v: Int,
-    draws: inout any UniformSource
-  ) throws -> Int32 {
-    if let uniforms {
-      return Int32(transition.gumbelArgmax(uniforms[(k * v)..<((k + 1) * v)], numerics: .bd3lm))
-    }
-    let u = try draws.uniform(precision: .float64)
-    return Int32(transition.inverseCDF(u, vocabularySize: v, numerics: .bd3lm))
   }
 }

@@ -81,13 +81,8 @@ extension MDLMSampler {
         } else {
           continue
         }
-        let drawn: Int
-        if let uniforms {
-          drawn = row.gumbelArgmax(uniforms[(j * v)..<((j + 1) * v)], numerics: numerics)
-        } else {
-          drawn = row.inverseCDF(
-            try draws.uniform(precision: numerics.draws), vocabularySize: v, numerics: numerics)
-        }
+        let drawn = try row.draw(
+          row: j, of: uniforms, vocabularySize: v, numerics: numerics, draws: &draws)
         next[j] = Int32(drawn)
         if !p.isEmpty && !run.observers.isEmpty { scores[j] = RowScores(p, drawn: drawn) }
       }

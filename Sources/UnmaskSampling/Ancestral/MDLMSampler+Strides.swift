@@ -66,14 +66,8 @@ extension MDLMSampler {
           let row = TransitionRow(
             probabilities: .dense(p), tokenWeight: Double(t - s), maskWeight: Double(s),
             maskColumn: Int(mask))
-          let drawn: Int
-          if let uniforms {
-            let r = j - start
-            drawn = row.gumbelArgmax(uniforms[(r * v)..<((r + 1) * v)], numerics: numerics)
-          } else {
-            drawn = row.inverseCDF(
-              try draws.uniform(precision: numerics.draws), vocabularySize: v, numerics: numerics)
-          }
+          let drawn = try row.draw(
+            row: j - start, of: uniforms, vocabularySize: v, numerics: numerics, draws: &draws)
           next[j] = Int32(drawn)
           if !run.observers.isEmpty { scores[j] = RowScores(p, drawn: drawn) }
         }

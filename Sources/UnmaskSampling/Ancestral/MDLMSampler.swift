@@ -111,11 +111,7 @@ struct MDLMSampler {
     var run = AncestralRun(
       model: model, settings: settings, canvas: canvas, promptLength: promptLength,
       observers: observers)
-    let mask = settings.maskID
-    let v = model.vocabularySize
-    let steps = settings.steps
-    let times = CommitCounter.dreamTimesteps(count: steps + 1, eps: Float(settings.samplingEps))
-    let dt = Float((1 - settings.samplingEps) / Double(steps))
+    // mdlm's semi-AR windows and ReMDM's DFM corrector run their own loops.
     if let stride = settings.strideLength {
       try generateInStrides(&run, strideLength: stride, draws: &draws)
       if !run.stopped { try draws.finish() }
@@ -127,6 +123,11 @@ struct MDLMSampler {
       if !run.stopped { try draws.finish() }
       return run.result()
     }
+    let mask = settings.maskID
+    let v = model.vocabularySize
+    let steps = settings.steps
+    let times = CommitCounter.dreamTimesteps(count: steps + 1, eps: Float(settings.samplingEps))
+    let dt = Float((1 - settings.samplingEps) / Double(steps))
     var remdm: ReMDMTransition?
     if case .remdm(_, let p) = update {
       remdm = ReMDMTransition(parameters: p, canvasLength: canvas.count)
@@ -176,10 +177,10 @@ struct MDLMSampler {
         draws.replaysReference
         ? try draws.uniforms(before.count * v, precision: numerics.draws) : nil
       var next = before
-      if let analytic, analytic.isDegenerate {
-        for j in before.indices where !run.fixed[j] { next[j] = 0 }
-      }
-      for j in before.indices where !run.fixed[j] && !(analytic?.isDegenerate ?? false) {
+      // A degenerate analytic step (σ(t) = 0) takes token 0 everywhere, as the reference's NaNs.
+      let degenerate = analytic?.isDegenerate ?? false
+      for j in before.indices where !run.fixed[j] && degenerate { next[j] = 0 }
+      for j in before.indices where !run.fixed[j] && !degenerate {
         let row: TransitionRow
         var p: [Double] = []
         if let k = rowOf[j], let cached, let analytic {
@@ -197,13 +198,8 @@ struct MDLMSampler {
         } else {
           continue  // a token MDLM's update copies
         }
-        let drawn: Int
-        if let uniforms {
-          drawn = row.gumbelArgmax(uniforms[(j * v)..<((j + 1) * v)], numerics: numerics)
-        } else {
-          let u = try draws.uniform(precision: numerics.draws)
-          drawn = row.inverseCDF(u, vocabularySize: v, numerics: numerics)
-        }
+        let drawn = try row.draw(
+          row: j, of: uniforms, vocabularySize: v, numerics: numerics, draws: &draws)
         next[j] = Int32(drawn)
         if !p.isEmpty {
           committedProbability[j] = p[drawn]
@@ -357,14 +353,8 @@ struct MDLMSampler {
     for (k, position) in masked.enumerated() {
       let p = probabilities(logits, row: k, logp: &logp)
       let row = transition.row(logProbabilities: logp, maskColumn: Int(settings.maskID))
-      let drawn: Int
-      if let uniforms {
-        drawn = row.gumbelArgmax(
-          uniforms[(position * v)..<((position + 1) * v)], numerics: numerics)
-      } else {
-        drawn = row.inverseCDF(
-          try draws.uniform(precision: .float32), vocabularySize: v, numerics: numerics)
-      }
+      let drawn = try row.draw(
+        row: position, of: uniforms, vocabularySize: v, numerics: numerics, draws: &draws)
       run.canvas[position] = Int32(drawn)
       if !run.observers.isEmpty { scores[position] = RowScores(p, drawn: drawn) }
     }

@@ -88,6 +88,18 @@ struct TransitionRow {
     return best
   }
 
+  /// One position's draw: the reference's Gumbel argmax over row `k` of a step's recorded
+  /// `[rows, V]` uniforms when the run replays them, else the inverse CDF of one of Unmask's
+  /// own uniforms, in the draws' precision.
+  func draw(
+    row k: Int, of uniforms: [Double]?, vocabularySize v: Int, numerics: AncestralNumerics,
+    draws: inout any UniformSource
+  ) throws -> Int {
+    if let uniforms { return gumbelArgmax(uniforms[(k * v)..<((k + 1) * v)], numerics: numerics) }
+    return inverseCDF(
+      try draws.uniform(precision: numerics.draws), vocabularySize: v, numerics: numerics)
+  }
+
   /// Unmask's own draw with one uniform `u`: the inverse of the cumulative weights (the mask
   /// first, then the tokens in order), the same distribution `q / sum(q)` as the Gumbel draw.
   /// Weights that are not finite and non-negative (BD3-LM's grid reaches `t = 0`, where the
