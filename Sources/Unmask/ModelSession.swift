@@ -148,6 +148,8 @@ public final class ModelSession: @unchecked Sendable {
     settings.maskID = specialTokens.mask
     settings.eosID = specialTokens.eos
     settings.eotID = specialTokens.eot
+    // The preset's pad id (Fast-dLLM v2's Qwen2.5 `<|endoftext|>`) when the tokenizer names none.
+    settings.padID = specialTokens.pad ?? settings.padID
     if settings.sampler == .uniformState {
       // Without generation_config.json the reference runs on its global defaults, which
       // name no end or padding id.

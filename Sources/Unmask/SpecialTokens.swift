@@ -11,6 +11,9 @@ public struct SpecialTokens: Equatable, Sendable {
   public var eos: Int32?
   /// End of turn of chat models (`<|eot_id|>`, `<|im_end|>`).
   public var eot: Int32?
+  /// The tokenizer's pad token (tokenizer_config.json's `pad_token`: transformers'
+  /// `tokenizer.pad_token_id`, which Fast-dLLM v2 writes after a stop token).
+  public var pad: Int32?
 
   /// Token texts recognised as the mask, in order of preference (`maskTokenTexts`).
   public static let maskTexts = maskTokenTexts
@@ -23,10 +26,11 @@ public struct SpecialTokens: Equatable, Sendable {
   public static let noMask = Int32.max
 
   /// Ids given directly.
-  public init(mask: Int32, eos: Int32?, eot: Int32?) {
+  public init(mask: Int32, eos: Int32?, eot: Int32?, pad: Int32? = nil) {
     self.mask = mask
     self.eos = eos
     self.eot = eot
+    self.pad = pad
   }
 
   /// The ids of `model` with `tokenizer`; `source` names the checkpoint in the error.
@@ -49,7 +53,8 @@ public struct SpecialTokens: Equatable, Sendable {
     }
     self.init(
       mask: mask, eos: model.eosTokenID ?? fromTokenizer(Self.eosTexts),
-      eot: fromTokenizer(Self.eotTexts))
+      eot: fromTokenizer(Self.eotTexts),
+      pad: tokenizer?.config?.padToken.flatMap { tokenizer?.tokenID($0) })
   }
 
   /// The end tokens (EOS, EoT) that end generated text.

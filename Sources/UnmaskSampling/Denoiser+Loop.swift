@@ -27,6 +27,9 @@ private struct Lane {
   var counter: CommitCounter?
   var finished = false
   var stopped = false
+  /// Where the block whose EOS ended the run ends (`endAfterEOSBlock`): later blocks were
+  /// never appended in the references, so the returned tokens end there.
+  var endedByEOSAt: Int?
   var seconds = 0.0
 }
 
@@ -143,9 +146,8 @@ extension Denoiser {
         lane.counter = CommitCounter(settings: settings, maskedAtStart: quota, schedule: schedule)
       }
       if lane.run.shouldContinue(stepInBlock: lane.stepInBlock, block: lane.block) { return }
-      if settings.endAfterEOSBlock,
-        lane.run.holdsEOS(before: lane.run.blockRange(lane.block).upperBound)
-      {
+      if settings.endAfterEOSBlock, lane.run.endsRun(after: lane.block) {
+        lane.endedByEOSAt = lane.run.blockRange(lane.block).upperBound
         lane.finished = true
         break
       }
@@ -220,10 +222,14 @@ extension Denoiser {
   /// What a finished lane produced.
   private func result(of lane: Lane) -> DenoisingResult {
     let run = lane.run
+    let end = min(lane.endedByEOSAt ?? run.generatedEnd, run.generatedEnd)
+    let generated = settings.afterEOS.returned(
+      Array(run.canvas[run.promptLength..<end]),
+      ends: settings.eosIDs,
+      padID: settings.padID, endedByEOS: lane.endedByEOSAt != nil)
     var result = DenoisingResult(
-      canvas: run.canvas, generated: Array(run.canvas[run.promptLength..<run.generatedEnd]),
-      forwardPasses: run.forwardPasses, steps: run.stepIndex, seconds: lane.seconds,
-      stoppedEarly: lane.stopped)
+      canvas: run.canvas, generated: generated, forwardPasses: run.forwardPasses,
+      steps: run.stepIndex, seconds: lane.seconds, stoppedEarly: lane.stopped)
     result.promptLength = run.promptLength
     result.eosFilled = run.eosFilled
     result.forwardPassesSaved = run.forwardPassesSaved
@@ -237,7 +243,7 @@ extension Denoiser {
       result.forwardPassesSaved = max(0, planned - run.forwardPasses)
     }
     if settings.stopAtEOS, let end = run.firstEOS() {
-      result.generated = Array(run.canvas[run.promptLength..<end])
+      result.generated = Array(result.generated.prefix(end - run.promptLength))
     }
     return result
   }

@@ -2,8 +2,10 @@
 public struct DenoisingResult: Sendable, Equatable {
   /// The final canvas: prompt then generated tokens (masks left where the run was stopped).
   public var canvas: [Int32]
-  /// The generated span `canvas[promptLength..<promptLength + length]` (a suffix excluded);
-  /// with `stopAtEOS`, cut before its first EOS or end of turn.
+  /// The generated span `canvas[promptLength..<promptLength + length]` (a suffix excluded) as
+  /// the reference returns it: ending with the block whose EOS ended the run
+  /// (`endAfterEOSBlock`), then `afterEOS` (cut after the first EOS, or padded); with
+  /// `stopAtEOS`, cut before its first EOS or end of turn.
   public var generated: [Int32]
   /// Length of the prompt at the start of `canvas`.
   public var promptLength = 0

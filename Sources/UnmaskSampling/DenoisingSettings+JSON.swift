@@ -18,7 +18,7 @@ extension DenoisingSettings: Codable {
     "seed", "stop_when_block_complete", "score_all_masked", "logits_eos_inf",
     "confidence_eos_eot_inf", "mask_id", "eos_id", "eot_id", "reference_eos_bug", "stop_at_eos",
     "eos_fill", "min_length", "cache", "block_layout", "minimal_topk", "end_after_eos_block",
-    "topk_over",
+    "after_eos", "topk_over",
     "block_causal", "right_shift_logits", "sampler", "first_hitting", "var_length", "dfm",
     "stride_length", "use_block_cache", "noise_removal",
     "sampling_eps", "replay_draws", "entropy_bound", "t_max", "t_min", "stability_threshold",
@@ -42,6 +42,7 @@ extension DenoisingSettings: Codable {
     s.minimalTopK = try o.int("minimal_topk") ?? s.minimalTopK
     s.capsStepsAtLength = try o.bool("caps_steps_at_length") ?? s.capsStepsAtLength
     s.endAfterEOSBlock = try o.bool("end_after_eos_block") ?? s.endAfterEOSBlock
+    s.afterEOS = try o.choice("after_eos", "after-EOS rule") ?? s.afterEOS
     s.topKScope = try o.choice("topk_over", "top-k scope") ?? s.topKScope
     s.blockCausal = try o.bool("block_causal") ?? s.blockCausal
     s.rightShiftLogits = try o.bool("right_shift_logits") ?? s.rightShiftLogits
@@ -117,7 +118,8 @@ extension DenoisingSettings: Codable {
       "length": .integer(length), "steps": .integer(steps), "block_length": .integer(blockLength),
       "block_layout": .string(blockLayout.rawValue), "minimal_topk": .integer(minimalTopK),
       "caps_steps_at_length": .bool(capsStepsAtLength),
-      "end_after_eos_block": .bool(endAfterEOSBlock), "topk_over": .string(topKScope.rawValue),
+      "end_after_eos_block": .bool(endAfterEOSBlock), "after_eos": .string(afterEOS.rawValue),
+      "topk_over": .string(topKScope.rawValue),
       "block_causal": .bool(blockCausal), "right_shift_logits": .bool(rightShiftLogits),
       "sampler": .string(sampler.rawValue), "first_hitting": .bool(firstHitting),
       "var_length": .bool(variableLength), "dfm": .bool(dfm),

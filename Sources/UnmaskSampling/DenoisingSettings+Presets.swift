@@ -42,8 +42,9 @@ extension DenoisingSettings {
   ///   32, 32 steps *per block*, `minimal_topk` 1, threshold 0.95 with the quota clamped to the
   ///   masks (`low-confidence-dynamic`, `--topk-over masks`), float32 probabilities (greedy:
   ///   softmax then argmax; sampled: temperature, top-k, top-p, multinomial), a block left as
-  ///   soon as it has no mask, the run ended by an EOS in a finished block, length 2048, mask
-  ///   156895, EOS 156892, and the exact block cache (`--cache exact`), which changes no token.
+  ///   soon as it has no mask, the run ended by an EOS in a finished block and returned up to
+  ///   its first EOS (`AfterEOS.cut`), length 2048, mask 156895, EOS 156892, and the exact
+  ///   block cache (`--cache exact`), which changes no token.
   /// - `llada2.1`: its generate()'s defaults: LLaDA2's grid, blocks and numerics, with token
   ///   editing (`token-editing`): each pass commits every mask above threshold 0.95 (the best
   ///   one when none is: `num_to_transfer` 1) and replaces every generated token of the block
@@ -61,8 +62,8 @@ extension DenoisingSettings {
   ///   with the next token after the last (`BlockLayout.canvasGridNextToken`), `--length`
   ///   2048 (`max_new_tokens`: `length / 32` blocks after the prompt's whole ones), sub-blocks
   ///   of 8 at threshold 0.9 (`sub-block-threshold`), float32 probabilities, greedy, mask
-  ///   151665, stop token 151645 (`<|im_end|>`: a block that leaves one ends the run), the
-  ///   exact cache. Its `use_block_cache` (stale keys and values inside a block), an
+  ///   151665, stop token 151645 (`<|im_end|>`: a block whose passes commit one ends the run,
+  ///   and the rest of the block is returned as pad 151643, `AfterEOS.pad`), the exact cache. Its `use_block_cache` (stale keys and values inside a block), an
   ///   approximation off in eval.py, is `useBlockCache` (`--use-block-cache`).
   /// - `mdlm`: `MDLMSamplerConfig`'s defaults: length 128, block 128, steps 128, greedy,
   ///   `low_confidence` (`confidence`), no guidance, no right shift. dllm's tiling
@@ -104,6 +105,7 @@ extension DenoisingSettings {
       s.blockDiffusion(length: 2048, blockLength: 32, steps: 32)
       s.strategy = .lowConfidenceDynamic(0.95)
       s.endAfterEOSBlock = true
+      s.afterEOS = .cut
       s.maskID = 156895
       s.eosID = 156892
       s.eotID = nil
@@ -118,9 +120,11 @@ extension DenoisingSettings {
       s.blockLayout = .canvasGridNextToken
       s.strategy = .subBlockThreshold(.init(threshold: 0.9, subBlockLength: 8))
       s.endAfterEOSBlock = true
+      s.afterEOS = .pad
       s.maskID = 151665
       s.eosID = 151645
       s.eotID = nil
+      s.padID = 151643  // Qwen2.5's `<|endoftext|>`, Fast_dLLM_v2_7B's pad token
     case .sdar:
       s.blockDiffusion(length: 128, blockLength: 4, steps: 4)
       s.capsStepsAtLength = false  // `denoising_steps` per block, whatever the length

@@ -105,6 +105,11 @@ extension DenoisingSettings {
         throw fail(flag, "needs an EOS or EoT id, which the tokenizer did not give")
       }
     }
+    // Without an EOS id nothing is cut or padded; with one, padding needs its id.
+    if afterEOS == .pad && !eosIDs.isEmpty && padID == nil {
+      throw fail(
+        "after-eos", "pad needs a pad id, which the tokenizer did not give (no pad_token)")
+    }
     if confidenceEosEotInf && eosID == nil && eotID == nil {
       throw fail(
         "confidence-eos-eot-inf", "needs an EOS or EoT id, which the tokenizer did not give")

@@ -23,6 +23,9 @@ public struct DenoisingSettings: Equatable, Sendable {
   /// LLaDA2: once a block is finished, an EOS anywhere in the generated span so far ends the
   /// run (later blocks stay masked), as its `generate()` does even with `eos_early_stop` off.
   public var endAfterEOSBlock: Bool = false
+  /// What the returned tokens hold after their first EOS (`AfterEOS`): all of it (default),
+  /// nothing (LLaDA2.x), or `padID` once an EOS ended the run (Fast-dLLM v2).
+  public var afterEOS: AfterEOS = .keep
   /// Where the block strategies (`low-confidence-static`, `low-confidence-dynamic`,
   /// `sequential`) take their top-k: among the masks (LLaDA2), or over the whole block,
   /// rewriting committed tokens as SDAR's reference does (see `TopKScope`).
@@ -140,8 +143,8 @@ public struct DenoisingSettings: Equatable, Sendable {
   public var minLength: Int = 0
   /// The mask token id.
   public var maskID: Int32 = 126336
-  /// The padding id a uniform-state run writes after the first EOS of its last canvas
-  /// (`pad_token_id`); nil: left as generated.
+  /// The padding id (`pad_token_id`) written after the first EOS: by a uniform-state run in its
+  /// last canvas, and by `afterEOS` `.pad`; nil: left as generated.
   public var padID: Int32? = nil
   /// End-of-sequence id (from the tokenizer), used by the EOS controls.
   public var eosID: Int32? = 126081
@@ -153,6 +156,10 @@ public struct DenoisingSettings: Equatable, Sendable {
 
   /// Every id that ends a run: EOS, EoT and `moreEndIDs`.
   public var endIDs: [Int32] { [eosID, eotID].compactMap { $0 } + moreEndIDs }
+
+  /// EOS and `moreEndIDs`, not EoT: the ids the block references stop on (LLaDA2's
+  /// `eos_early_stop` and its cut, SDAR's stop ids, Fast-dLLM v2's stop token).
+  public var eosIDs: Set<Int32> { Set([eosID].compactMap { $0 } + moreEndIDs) }
 
   /// LLaDA `generate()`'s defaults.
   public init() {}

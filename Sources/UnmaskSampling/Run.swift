@@ -79,10 +79,23 @@ struct Run {
 
   /// Whether an EOS sits in the generated span before `end` (LLaDA2 ends the run there).
   func holdsEOS(before end: Int) -> Bool {
-    // EOS and the further end ids (SDAR's stop ids), not EoT: LLaDA2's `eos_early_stop`
-    // looks for EOS alone.
-    let ends = Set([settings.eosID].compactMap { $0 } + settings.moreEndIDs)
+    // Not EoT: LLaDA2's `eos_early_stop` looks for EOS alone.
+    let ends = settings.eosIDs
     return canvas[promptLength..<min(end, canvas.count)].contains { ends.contains($0) }
+  }
+
+  /// Whether an EOS in `block` or before it ends the run (`endAfterEOSBlock`). Fast-dLLM v2's
+  /// `batch_sample` ends on a stop token its passes committed in the block (`finished`); the
+  /// next token at the block's start was appended from the previous block, not committed, so an
+  /// EOS there does not end the run.
+  func endsRun(after block: Int) -> Bool {
+    let range = blockRange(block)
+    guard settings.blockLayout == .canvasGridNextToken else {
+      return holdsEOS(before: range.upperBound)
+    }
+    let ends = settings.eosIDs
+    let committed = max(promptLength, range.lowerBound + 1)..<max(range.upperBound, promptLength)
+    return canvas[committed].contains { ends.contains($0) }
   }
 
   /// The first block the run denoises: on the canvas grid, the one the prompt ends in (blocks

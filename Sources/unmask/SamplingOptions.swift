@@ -9,6 +9,7 @@ extension ConfidencePrecision: ExpressibleByArgument {}
 extension CacheMode: ExpressibleByArgument {}
 extension BlockLayout: ExpressibleByArgument {}
 extension TopKScope: ExpressibleByArgument {}
+extension AfterEOS: ExpressibleByArgument {}
 extension SamplerKind: ExpressibleByArgument {}
 
 /// `--strategy` and `--schedule`: the names in `StrategyRegistry` and `ScheduleRegistry`;
@@ -234,6 +235,12 @@ struct SamplingOptions: ParsableArguments {
 
   @Option(
     help:
+      "What the returned tokens hold after their first EOS: keep (all generated), cut (end with the EOS: LLaDA2.x generate()), pad (once an EOS ended the run, the tokenizer's pad token: Fast-dLLM v2). Default: the preset's."
+  )
+  var afterEos: AfterEOS?
+
+  @Option(
+    help:
       "More token ids that end a run as EOS does, comma separated (SDAR's stop_token_ids, a generation config's further eos_token_id entries).",
     transform: { text in
       try text.split(separator: ",").map { part in
@@ -364,6 +371,7 @@ struct SamplingOptions: ParsableArguments {
     if scoreAllMasked { o["score_all_masked"] = .bool(true) }
     if referenceEosBug { o["reference_eos_bug"] = .bool(true) }
     if stopAtEos { o["stop_at_eos"] = .bool(true) }
+    put("after_eos", afterEos)
     if let endIds { o["more_end_ids"] = .array(endIds.map { .integer($0) }) }
     if eosFill { o["eos_fill"] = .bool(true) }
     put("min_length", minLength)

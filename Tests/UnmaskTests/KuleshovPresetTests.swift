@@ -216,6 +216,7 @@ extension DenoisingSettings {
     s.maskID = session.specialTokens.mask
     s.eosID = session.specialTokens.eos
     s.eotID = session.specialTokens.eot
+    s.padID = session.specialTokens.pad ?? s.padID
     return s
   }
 }

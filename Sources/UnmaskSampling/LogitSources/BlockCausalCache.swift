@@ -126,7 +126,12 @@ final class BlockCausalCache: LogitSource {
     self.rows = rows
     cachedTokens = canvas
     cachedEnd = window.upperBound
-    if window.lowerBound <= block.lowerBound && window.upperBound >= block.upperBound {
+    // A pass while the block's first position is a mask is the one that proposes Fast-dLLM
+    // v2's next token there: the reference's final pass over the previous block. Its
+    // `block_past_key_values` start with the first pass after that token is appended.
+    if window.lowerBound <= block.lowerBound && window.upperBound >= block.upperBound,
+      block.isEmpty || canvas[block.lowerBound] != run.settings.maskID
+    {
       blockComputed = block
     }
     return [ForwardCanvas(tokens: canvas, window: window, rows: rows, cache: cache)]
