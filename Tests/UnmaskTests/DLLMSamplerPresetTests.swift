@@ -81,15 +81,16 @@ import Unmask
       let settings = try Self.settings(c, preset: .bd3lm, cache: guided ? .none : cache)
       let model = try Self.model(c.fixture)
       let result = try Denoiser(model: model, settings: settings).generate(prompt: c.prompt_ids)
-      // The reference never appends the blocks after an EOS block (ours stay masked), and
-      // left-pads the prompt to whole blocks (ours attends as if padded: `blockCausalAligned`).
+      // The reference never appends the blocks after an EOS block (nor are they returned
+      // here), and left-pads the prompt to whole blocks (ours attends as if padded:
+      // `blockCausalAligned`).
       let b = settings.blockLength
       let l = c.prompt_ids.count
-      let end = (result.canvas.lastIndex { $0 != settings.maskID } ?? -1) + 1
+      let end = l + result.generated.count
       let padding = [Int32](
         repeating: Int32(try #require(c.settings["pad_id"]?.intValue)),
         count: (l + b - 1) / b * b - l)
-      let returned = padding + result.canvas[..<end]
+      let returned = padding + c.prompt_ids + result.generated
       #expect(returned == c.output_ids, "\(c.name), cache \(cache)")
       // The reference runs one more pass per block (per sequence with guidance): the prefix
       // pass that fills the cache its steps read. The exact cache folds it into the block's
