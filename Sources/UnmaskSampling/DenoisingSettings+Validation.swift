@@ -31,11 +31,11 @@ extension DenoisingSettings {
       break  // dllm's tiling: the last block may be shorter, steps per block round up.
     case .canvasGrid, .canvasGridNextToken:
       // The grid needs no divisibility: the canvas is rounded up to whole blocks; Fast-dLLM
-      // v2 runs `length / block-length` whole blocks.
-      if blockLayout == .canvasGridNextToken && length % blockLength != 0 {
+      // v2 runs `length / block-length` whole blocks (its `max_new_tokens // block_size`).
+      if blockLayout == .canvasGridNextToken && length < blockLength {
         throw fail(
           "block-length",
-          "\(blockLength) does not divide length \(length); Fast-dLLM v2 runs length / block-length whole blocks"
+          "\(blockLength) is above length \(length); Fast-dLLM v2 runs length / block-length whole blocks, at least one"
         )
       }
       guard minimalTopK >= 1, minimalTopK <= length else {

@@ -147,6 +147,27 @@ import Unmask
     )
   }
 
+  /// `batch_sample` runs `max_new_tokens // block_size` blocks after the prompt's whole ones,
+  /// then the next token; a length below one block would run none (the reference then fails).
+  @Test func fastDLLMv2RunsTheWholeBlocksOfItsLength() throws {
+    let model = try Self.model("tiny-fast-dllm-v2")
+    var settings = DenoisingSettings.preset(.fastDLLMv2)
+    settings.blockLength = 8
+    settings.maskID = 442
+    settings.eosID = nil
+    let prompt: [Int32] = [5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]
+    for (length, generated) in [(16, 14), (20, 14), (24, 22)] {
+      settings.length = length
+      let result = try Denoiser(model: model, settings: settings).generate(prompt: prompt)
+      // Blocks 1 and 2 (8..<24) hold 13 generated positions, then the next token at 24.
+      #expect(result.generated.count == generated, "length \(length)")
+      #expect(!result.generated.contains(settings.maskID))
+    }
+    settings.length = 7
+    let error = #expect(throws: SamplingError.self) { try settings.validate() }
+    #expect("\(error!)".contains("at least one"))
+  }
+
   /// `--use-block-cache` is the exact cache's variant for Fast-dLLM v2's sub-blocks.
   @Test func blockCacheNeedsTheExactCacheAndSubBlocks() throws {
     var settings = DenoisingSettings.preset(.fastDLLMv2)
