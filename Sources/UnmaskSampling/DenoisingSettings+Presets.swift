@@ -63,8 +63,9 @@ extension DenoisingSettings {
   ///   2048 (`max_new_tokens`: `length / 32` blocks after the prompt's whole ones), sub-blocks
   ///   of 8 at threshold 0.9 (`sub-block-threshold`), float32 probabilities, greedy, mask
   ///   151665, stop token 151645 (`<|im_end|>`: a block whose passes commit one ends the run,
-  ///   and the rest of the block is returned as pad 151643, `AfterEOS.pad`), the exact cache. Its `use_block_cache` (stale keys and values inside a block), an
-  ///   approximation off in eval.py, is `useBlockCache` (`--use-block-cache`).
+  ///   and the rest of the block is returned as pad 151643, `AfterEOS.pad`), the exact cache.
+  ///   Its `use_block_cache` (stale keys and values inside a block), an approximation off in
+  ///   eval.py, is `useBlockCache` (`--use-block-cache`).
   /// - `mdlm`: `MDLMSamplerConfig`'s defaults: length 128, block 128, steps 128, greedy,
   ///   `low_confidence` (`confidence`), no guidance, no right shift. dllm's tiling
   ///   (`BlockLayout.afterPromptRagged`: `ceil(length / block)` blocks from the prompt's end, the
