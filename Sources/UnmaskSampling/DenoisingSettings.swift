@@ -21,7 +21,9 @@ public struct DenoisingSettings: Equatable, Sendable {
   /// `denoising_steps` whatever the length.
   public var capsStepsAtLength = true
   /// LLaDA2: once a block is finished, an EOS anywhere in the generated span so far ends the
-  /// run (later blocks stay masked), as its `generate()` does even with `eos_early_stop` off.
+  /// run, as its `generate()` does even with `eos_early_stop` off (Fast-dLLM v2: an EOS its
+  /// passes committed, `Run.endsRun`). Later blocks stay masked in the canvas and are not
+  /// returned (`DenoisingResult.generated`).
   public var endAfterEOSBlock: Bool = false
   /// What the returned tokens hold after their first EOS (`AfterEOS`): all of it (default),
   /// nothing (LLaDA2.x), or `padID` once an EOS ended the run (Fast-dLLM v2).
