@@ -13,6 +13,11 @@
 ///   sampler left-pads the prompt to whole blocks and masks the padding (`_prepare_for_sampling`:
 ///   `block_ids = pos // block_size`, padding neither query nor key, positions skipping it);
 ///   without the padding that is this mask with `b` the prompt's length.
+/// - `blockCausalCapped(blockLength: B, cap: C, from: s)`: `blockCausal(B)`, except that a query
+///   at `s` or later also sees no key past the end of its block of `C` (blocks of `C` counted
+///   from position 0 too): Fast-dLLM v2's denoising passes, whose `forward` builds the block mask
+///   with its default `block_size` of 32 while the sampler's blocks are `B` (the passes over
+///   finished blocks, before `s`, pass `B`). With `C` a multiple of `B` it is `blockCausal(B)`.
 /// - `slidingWindow(size: W)`: `max(0, i - W + 1)..<min(T, i + W)`, i.e. `|i - j| < W`: local
 ///   bidirectional attention (transformers' bidirectional sliding-window overlay).
 /// - `causal`: `0..<i + 1`: a query sees itself and what precedes it (DiffusionGemma's prompt
@@ -34,6 +39,8 @@ public enum AttentionMask: Sendable, Hashable {
   /// Blocks of `blockLength` on the grid through `boundary`; a block sees itself and the
   /// blocks before it.
   case blockCausalAligned(blockLength: Int, boundary: Int)
+  /// `blockCausal(blockLength)`, queries from `from` on also held inside their block of `cap`.
+  case blockCausalCapped(blockLength: Int, cap: Int, from: Int)
   /// Query `i` sees keys `j` with `|i - j| < size`.
   case slidingWindow(size: Int)
   /// Query `i` sees keys `j <= i`.
@@ -59,6 +66,10 @@ public enum AttentionMask: Sendable, Hashable {
       // (query - boundary) mod B, non-negative: the query's offset inside its block.
       let offset = ((query - boundary) % blockLength + blockLength) % blockLength
       return 0..<min(canvasLength, query - offset + blockLength)
+    case .blockCausalCapped(let blockLength, let cap, let from):
+      let end = (query / blockLength + 1) * blockLength
+      let capped = query >= from ? min(end, (query / cap + 1) * cap) : end
+      return 0..<min(canvasLength, capped)
     case .slidingWindow(let size):
       return max(0, query - size + 1)..<min(canvasLength, query + size)
     case .causal:
@@ -87,7 +98,7 @@ public enum AttentionMask: Sendable, Hashable {
   public var name: String {
     switch self {
     case .full: return "full"
-    case .blockCausal, .blockCausalAligned: return "block-causal"
+    case .blockCausal, .blockCausalAligned, .blockCausalCapped: return "block-causal"
     case .slidingWindow: return "sliding"
     case .causal: return "causal"
     case .causalSlidingWindow: return "causal-sliding"
@@ -102,8 +113,11 @@ public enum AttentionMask: Sendable, Hashable {
     case .full: return
     case .blockCausal(let blockLength) where blockLength < 1:
       throw PredictorError.invalidMask("block length must be at least 1, got \(blockLength)")
-    case .blockCausalAligned(let blockLength, _) where blockLength < 1:
+    case .blockCausalAligned(let blockLength, _) where blockLength < 1,
+      .blockCausalCapped(let blockLength, _, _) where blockLength < 1:
       throw PredictorError.invalidMask("block length must be at least 1, got \(blockLength)")
+    case .blockCausalCapped(_, let cap, _) where cap < 1:
+      throw PredictorError.invalidMask("cap must be at least 1, got \(cap)")
     case .slidingWindow(let size) where size < 1,
       .causalSlidingWindow(let size) where size < 1:
       throw PredictorError.invalidMask("window must be at least 1, got \(size)")

@@ -104,7 +104,8 @@ extension Denoiser {
       canvases += planned
       lanes[i].run.positionsComputed += planned.reduce(0) { $0 + $1.window.count }
       lanes[i].run.positionsWithoutCache += planned.reduce(0) { $0 + $1.tokens.count }
-      masks += Array(repeating: mask(for: run), count: planned.count)
+      let runMask = mask(for: run, block: run.blockRange(lanes[i].block))
+      masks += Array(repeating: run.source.mask(ofPlanned: runMask), count: planned.count)
     }
     let passStart = ContinuousClock.now
     let results = try forward(canvases, masks: masks)
@@ -169,11 +170,22 @@ extension Denoiser {
     return .blockCausal(blockLength: settings.blockLength)
   }
 
-  /// The mask of `run`'s passes: with `blockCausal`, block-causal on the grid through the
-  /// prompt's end (dllm's BD3LM mask, its left padding left out); otherwise `runMask`.
-  func mask(for run: Run) -> AttentionMask? {
-    guard settings.blockCausal else { return runMask }
-    return .blockCausalAligned(blockLength: settings.blockLength, boundary: run.promptLength)
+  /// The mask of `run`'s passes while it denoises `block`: with `blockCausal`, block-causal on
+  /// the grid through the prompt's end (dllm's BD3LM mask, its left padding left out); on
+  /// Fast-dLLM v2's layout, the block and the positions after it also held inside their block
+  /// of 32 (`blockCausalCapped`: `batch_sample`'s denoising passes leave `forward`'s default
+  /// `block_size` of 32, which only a block that divides 32 never feels); otherwise `runMask`.
+  func mask(for run: Run, block: Range<Int>) -> AttentionMask? {
+    if settings.blockCausal {
+      return .blockCausalAligned(blockLength: settings.blockLength, boundary: run.promptLength)
+    }
+    let b = settings.blockLength
+    if settings.blockLayout == .canvasGridNextToken, case .blockCausal(b)? = runMask,
+      32 % b != 0
+    {
+      return .blockCausalCapped(blockLength: b, cap: 32, from: block.lowerBound)
+    }
+    return runMask
   }
 
   /// One step's passes: the canvases that share a mask run as one request (a run's mask may

@@ -30,6 +30,11 @@ protocol LogitSource: AnyObject {
   /// A commit rule of the source's own for this step, or nil to let the strategy decide
   /// (Fast-dLLM's cached Dream sampler commits the block's first position alone at its start).
   func blockStartCommit(_ context: StepContext, block: Range<Int>) -> [ScoredPosition]?
+
+  /// The mask of the passes `plan` just returned, given the run's: a source may change it for
+  /// passes of its own kind (Fast-dLLM v2's sub-block passes against the block cache attend
+  /// without a mask).
+  func mask(ofPlanned runMask: AttentionMask?) -> AttentionMask?
 }
 
 extension LogitSource {
@@ -37,6 +42,8 @@ extension LogitSource {
   var leavesCompleteBlocks: Bool { false }
   /// The strategy decides.
   func blockStartCommit(_ context: StepContext, block: Range<Int>) -> [ScoredPosition]? { nil }
+  /// The run's mask.
+  func mask(ofPlanned runMask: AttentionMask?) -> AttentionMask? { runMask }
 }
 
 /// The source a run with `settings` on `model` uses (a fresh one per run: caches are per run).

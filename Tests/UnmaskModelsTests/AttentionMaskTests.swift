@@ -138,7 +138,7 @@ struct AttentionMaskTests {
     let model = try ModelRegistry.load(contentsOf: Fixtures.model("tiny-llada"))
     for mask in [
       AttentionMask.blockCausal(blockLength: 0), .slidingWindow(size: 0), .padding(leading: -1),
-      .keys(3..<3), .keys(-1..<2),
+      .keys(3..<3), .keys(-1..<2), .blockCausalCapped(blockLength: 12, cap: 0, from: 0),
     ] {
       #expect(throws: PredictorError.self) {
         try model.logits(for: ForwardRequest(tokens: [1, 2, 3], mask: mask))
@@ -154,5 +154,19 @@ struct AttentionMaskTests {
     #expect(AttentionMask.padding(leading: 2).keys(for: 0, canvasLength: 10) == 2..<10)
     #expect(AttentionMask.keys(4..<8).keys(for: 0, canvasLength: 10) == 4..<8)
     #expect(AttentionMask.keys(4..<12).keys(for: 9, canvasLength: 10) == 4..<10)
+    // Blocks of 12 held inside blocks of 32 from position 24 on (Fast-dLLM v2's denoising
+    // passes over the block 24..<36): 24..<32 do not see 32..<36; before 24, blocks of 12.
+    let capped = AttentionMask.blockCausalCapped(blockLength: 12, cap: 32, from: 24)
+    #expect(capped.keys(for: 20, canvasLength: 48) == 0..<24)
+    #expect(capped.keys(for: 31, canvasLength: 48) == 0..<32)
+    #expect(capped.keys(for: 32, canvasLength: 48) == 0..<36)
+    #expect(capped.keys(for: 40, canvasLength: 48) == 0..<48)
+    // A cap that is a multiple of the block changes nothing.
+    let even = AttentionMask.blockCausalCapped(blockLength: 8, cap: 32, from: 0)
+    #expect(
+      (0..<40).allSatisfy {
+        even.keys(for: $0, canvasLength: 40)
+          == AttentionMask.blockCausal(blockLength: 8).keys(for: $0, canvasLength: 40)
+      })
   }
 }

@@ -190,7 +190,10 @@ import Unmask
     #expect(settings.length == 256)
     // Steps past a block's positions never run on the grid (a block ends with its last mask),
     // so the front ends' idle-step check lets the references' defaults through.
-    let short = try base.applying(["length": .integer(16), "block_length": .integer(4)])
+    var small: [String: JSONValue] = ["length": .integer(16), "block_length": .integer(4)]
+    // Fast-dLLM v2's sub-blocks of 8 must divide the block.
+    if preset == .fastDLLMv2 { small["sub_block_length"] = .integer(4) }
+    let short = try base.applying(small)
     try short.checkEveryStepCanCommit()
   }
 
@@ -205,6 +208,12 @@ import Unmask
     #expect {
       try DenoisingSettings.preset(.sdar).applying(["cache": .string("dual")])
     } throws: { "\($0)".contains("cache") }
+    // Sub-blocks that do not divide the block: batch_sample would never decode the rest.
+    #expect {
+      try DenoisingSettings.preset(.fastDLLMv2).applying([
+        "block_length": .integer(12), "sub_block_length": .integer(8),
+      ])
+    } throws: { "\($0)".contains("sub-block-length") }
   }
 
   static func sdarSettings(_ c: Golden.Case, cache: CacheMode) throws -> DenoisingSettings {

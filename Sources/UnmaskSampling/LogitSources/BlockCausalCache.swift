@@ -39,6 +39,8 @@ final class BlockCausalCache: LogitSource {
   /// The block the last pass over a whole block computed (the reference's
   /// `block_past_key_values` exist for it).
   private var blockComputed: Range<Int>?
+  /// Whether the last pass planned is a sub-block against the stale block cache.
+  private var plannedStaleSubBlock = false
 
   /// A cache for `model`, whose own mask must be block-causal, in blocks of `blockLength` (the
   /// sampler's, on the canvas grid) or of the model's own mask (nil); or, `alignedToPrompt`,
@@ -103,9 +105,11 @@ final class BlockCausalCache: LogitSource {
         // The sub-block alone; its first row is a token's, read by no position.
         self.rows = .positions(positions.filter { subBlock.contains($0) })
         cachedTokens = canvas
+        plannedStaleSubBlock = true
         return [ForwardCanvas(tokens: canvas, window: subBlock, rows: self.rows, cache: cache)]
       }
     }
+    plannedStaleSubBlock = false
     var start = blockStart(min(firstChanged, cachedEnd))
     let window: Range<Int>
     if let positions = rows.positions {
@@ -135,6 +139,16 @@ final class BlockCausalCache: LogitSource {
       blockComputed = block
     }
     return [ForwardCanvas(tokens: canvas, window: window, rows: rows, cache: cache)]
+  }
+
+  /// A sub-block pass against the block cache runs with no mask in the reference
+  /// (`attention_mask = None` once `block_past_key_values` hold the block): the sampler's
+  /// blocks alone, without the cap of `forward`'s default block size.
+  func mask(ofPlanned runMask: AttentionMask?) -> AttentionMask? {
+    guard plannedStaleSubBlock, case .blockCausalCapped(let b, _, _)? = runMask else {
+      return runMask
+    }
+    return .blockCausal(blockLength: b)
   }
 
   func logits(from results: [Matrix], of run: Run) throws -> (logits: Matrix, rows: LogitRows) {

@@ -40,6 +40,17 @@ public struct SubBlockThresholdRemasking: DescribedStrategy {
         help: "small_block_size: sub-blocks decoded in order inside each block"),
     ],
     reads: .candidateProposals,
+    validate: { p, settings in
+      // batch_sample decodes `block_size // small_block_size` sub-blocks; the rest of a block
+      // would stay masked and its loop would never end.
+      if settings.blockLength % p.subBlockLength != 0 {
+        throw SamplingError.invalidSetting(
+          field: "sub-block-length",
+          message:
+            "\(p.subBlockLength) does not divide block-length \(settings.blockLength): Fast-dLLM v2 decodes whole sub-blocks"
+        )
+      }
+    },
     make: { p, _ in SubBlockThresholdRemasking(parameters: p) })
 
   /// The parameters.
