@@ -9,7 +9,8 @@ import UnmaskKernels
 // q/k norm, `head_dim` = hidden_size / heads unless config.json sets it) under the eval mask
 // `eval_block_diff_mask`: query block >= key block, blocks of the `block_size` the sampler
 // passes to `forward` (32 by default, config.json's `bd_size`), counted from position 0 — the
-// `.blockCausal` mask. The goldens (scripts/fixtures/make_block_diffusion_fixtures.py) come from
+// `.blockCausal` mask (its sampler's denoising passes leave `block_size` at 32, which
+// `Denoiser` gives as `.blockCausalCapped` when the sampler's blocks do not divide 32). The goldens (scripts/fixtures/make_block_diffusion_fixtures.py) come from
 // transformers' Qwen2 modeling run under that mask, as the sampler of NVlabs/Fast-dLLM's
 // `v2/generation_functions.py` (upstream commit 6cf2722, in the fork mgustineli/Fast-dLLM)
 // drives it.
