@@ -25,6 +25,10 @@ public enum BlockLayout: String, CaseIterable, Codable, Sendable {
   /// the canvas end.
   case canvasGridNextToken = "canvas-grid-next-token"
 
+  /// The block of the mask Fast-dLLM v2's denoising passes run under: `batch_sample` leaves
+  /// `forward`'s `block_size` at its default, 32 (`AttentionMask.blockCausalCapped`).
+  public static let nextTokenDenoisingMaskBlock = 32
+
   /// Whether the blocks tile the generated span from the prompt's end (`afterPrompt`,
   /// `afterPromptRagged`), rather than the canvas from its start.
   public var startsAtPrompt: Bool { self == .afterPrompt || self == .afterPromptRagged }

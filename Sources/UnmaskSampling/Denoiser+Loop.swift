@@ -179,11 +179,11 @@ extension Denoiser {
     if settings.blockCausal {
       return .blockCausalAligned(blockLength: settings.blockLength, boundary: run.promptLength)
     }
-    let b = settings.blockLength
+    let (b, cap) = (settings.blockLength, BlockLayout.nextTokenDenoisingMaskBlock)
     if settings.blockLayout == .canvasGridNextToken, case .blockCausal(b)? = runMask,
-      32 % b != 0
+      cap % b != 0
     {
-      return .blockCausalCapped(blockLength: b, cap: 32, from: block.lowerBound)
+      return .blockCausalCapped(blockLength: b, cap: cap, from: block.lowerBound)
     }
     return runMask
   }
