@@ -95,16 +95,16 @@ extension Denoiser {
     var spans: [Range<Int>] = []
     for i in active {
       let run = lanes[i].run
+      let block = run.blockRange(lanes[i].block)
       let rows = run.logitRows(
-        candidates: run.candidates(block: lanes[i].block).positions,
-        block: run.blockRange(lanes[i].block))
+        candidates: run.candidates(block: lanes[i].block).positions, block: block)
       let planned = try run.source.plan(
-        run, block: run.blockRange(lanes[i].block), stepInBlock: lanes[i].stepInBlock, rows: rows)
+        run, block: block, stepInBlock: lanes[i].stepInBlock, rows: rows)
       spans.append(canvases.count..<(canvases.count + planned.count))
       canvases += planned
       lanes[i].run.positionsComputed += planned.reduce(0) { $0 + $1.window.count }
       lanes[i].run.positionsWithoutCache += planned.reduce(0) { $0 + $1.tokens.count }
-      let runMask = mask(for: run, block: run.blockRange(lanes[i].block))
+      let runMask = mask(for: run, block: block)
       masks += Array(repeating: run.source.mask(ofPlanned: runMask), count: planned.count)
     }
     let passStart = ContinuousClock.now

@@ -77,25 +77,19 @@ struct Run {
     }
   }
 
-  /// Whether an EOS sits in the generated span before `end` (LLaDA2 ends the run there).
-  func holdsEOS(before end: Int) -> Bool {
-    // Not EoT: LLaDA2's `eos_early_stop` looks for EOS alone.
-    let ends = settings.eosIDs
-    return canvas[promptLength..<min(end, canvas.count)].contains { ends.contains($0) }
-  }
-
-  /// Whether an EOS in `block` or before it ends the run (`endAfterEOSBlock`). Fast-dLLM v2's
-  /// `batch_sample` ends on a stop token its passes committed in the block (`finished`); the
-  /// next token at the block's start was appended from the previous block, not committed, so an
-  /// EOS there does not end the run.
+  /// Whether an EOS in `block` or before it ends the run (`endAfterEOSBlock`): any EOS in the
+  /// generated span so far, not EoT (LLaDA2's `eos_early_stop` looks for EOS alone). Fast-dLLM
+  /// v2's `batch_sample` ends on a stop token its passes committed in the block (`finished`);
+  /// the next token at the block's start was appended from the previous block, not committed,
+  /// so an EOS there does not end the run.
   func endsRun(after block: Int) -> Bool {
     let range = blockRange(block)
-    guard settings.blockLayout == .canvasGridNextToken else {
-      return holdsEOS(before: range.upperBound)
-    }
+    let from =
+      settings.blockLayout == .canvasGridNextToken
+      ? max(promptLength, range.lowerBound + 1) : promptLength
+    let upper = min(range.upperBound, canvas.count)
     let ends = settings.eosIDs
-    let committed = max(promptLength, range.lowerBound + 1)..<max(range.upperBound, promptLength)
-    return canvas[committed].contains { ends.contains($0) }
+    return canvas[min(from, upper)..<upper].contains { ends.contains($0) }
   }
 
   /// The first block the run denoises: on the canvas grid, the one the prompt ends in (blocks
