@@ -1,6 +1,7 @@
 // AVX2/FMA GEMM micro-kernels (16 ymm registers). f32 and bf16 weights: packed panels and
 // outer-product tiles (below); bf16 weights are widened exactly while packed. int8 dots use
-// vpmaddubsw + vpmaddwd as ggml's AVX2 path.
+// vpmaddubsw + vpmaddwd as ggml's AVX2 path: dot-product tiles for a few rows (below), outer
+// products for many (gemm_avx2_q_outer.c).
 #include "internal.h"
 #include "panel_pack.h"
 #include "q_fold.h"
@@ -115,7 +116,7 @@ UK_AVX2 UK_INLINE void a2_q_tile(int q4, const int8_t *xq, const float *xd, long
         __m256i pairs = _mm256_maddubs_epi16(ax, _mm256_sign_epi8(wq[j], xv));
         d[j] = _mm256_madd_epi16(pairs, ones);
       }
-      acc[i] = uk_q_fold(d[0], d[1], d[2], d[3], xd[i * blocks + b], wdv, acc[i]);
+      acc[i] = uk_q_fold_whole(d[0], d[1], d[2], d[3], xd[i * blocks + b], wdv, acc[i]);
     }
   }
   uk_q_store(acc, rt, rn, y, ldy);
@@ -123,6 +124,11 @@ UK_AVX2 UK_INLINE void a2_q_tile(int q4, const int8_t *xq, const float *xd, long
 
 UK_AVX2 void uk_avx2_gemm_q(int q4, const int8_t *xq, const float *xd, long rows, long k,
                             const uint8_t *w, long n0, long n1, float *y, long ldy) {
+  // Packing a panel reads its weights once per call; from a few dozen rows on, the outer
+  // products (gemm_avx2_q_outer.c) repay it. Fewer rows (a step's logit rows) take the
+  // dot-product tiles below, with the same bits per row.
+  if (rows >= UK_Q_OUTER_MIN_ROWS && uk_avx2_gemm_q_outer(q4, xq, xd, rows, k, w, n0, n1, y, ldy) == 0)
+    return;
   long blocks = k / UK_QBLOCK;
   long rowBytes = blocks * (q4 ? UK_Q4_0_BYTES : UK_Q8_0_BYTES);
   long mc = uk_row_block(k + blocks * 4, QRT);

@@ -364,19 +364,6 @@ UK_AVX512_VNNI UK_INLINE __m256i q_load_w(const uint8_t *block, int q4) {
   return _mm256_sub_epi8(_mm256_set_m128i(hi, lo), _mm256_set1_epi8(8));
 }
 
-/// acc + dot * (xs * wd) for four columns' whole-block dots: uk_q_halves leaves a block's
-/// halves in lanes j and j + 4, and adding the swapped 128-bit halves puts the whole block's
-/// int32 dot in both. Each output then sums fma(dot_b, xs_b * wd_b) over its blocks in
-/// order, as the outer-product tiles below do, so a row's outputs are the same bits whether
-/// it is multiplied with a few rows (a step's logit rows, here) or the whole canvas (there).
-/// The extra permute and add cost these tiles 5-10%; summing halves in the outer products
-/// instead cost the canvas's GEMMs as much.
-UK_AVX512_VNNI UK_INLINE __m256 q_fold_whole(__m256i d0, __m256i d1, __m256i d2, __m256i d3,
-                                             float xs, __m256 wd, __m256 acc) {
-  __m256i e = uk_q_halves(d0, d1, d2, d3);
-  return uk_q_scale_add(_mm256_add_epi32(e, _mm256_permute2x128_si256(e, e, 0x01)), xs, wd, acc);
-}
-
 UK_AVX512_VNNI UK_INLINE void q_tile(int q4, const int8_t *xq, const float *xd, long k,
                                      const uint8_t *w, long rowBytes, int rt, int rn, float *y,
                                      long ldy) {
@@ -411,15 +398,10 @@ UK_AVX512_VNNI UK_INLINE void q_tile(int q4, const int8_t *xq, const float *xd, 
       __m256i d1 = _mm256_dpbusd_epi32(start[1], xu, wq[1]);
       __m256i d2 = _mm256_dpbusd_epi32(start[2], xu, wq[2]);
       __m256i d3 = _mm256_dpbusd_epi32(start[3], xu, wq[3]);
-      acc[i] = q_fold_whole(d0, d1, d2, d3, xd[i * blocks + b], wdv, acc[i]);
+      acc[i] = uk_q_fold_whole(d0, d1, d2, d3, xd[i * blocks + b], wdv, acc[i]);
     }
   }
-  // Lanes j and j + 4 hold the same sum; the first is stored.
-  for (int i = 0; i < rt; i++) {
-    float lanes[8];
-    _mm256_storeu_ps(lanes, acc[i]);
-    for (int j = 0; j < rn; j++) y[i * ldy + j] = lanes[j];
-  }
+  uk_q_store(acc, rt, rn, y, ldy);
 }
 
 // Many rows (a canvas of hundreds of tokens): outer products instead. A panel of Q5N = 32
@@ -432,7 +414,6 @@ UK_AVX512_VNNI UK_INLINE void q_tile(int q4, const int8_t *xq, const float *xd, 
 // blocks in order, as the scalar kernel does, whatever rows or columns share its tile.
 #define Q5R 4
 #define Q5N 32
-#define Q5_MIN_ROWS 32
 
 /// Packs weight rows [n, n + nn) (zero past nn) over all `blocks`: codes at
 /// codes[((b * 8 + g) * Q5N + j) * 4 + e] (element 4 g + e of block b, column j), scales and
@@ -534,7 +515,7 @@ UK_AVX512_VNNI void uk_avx512vnni_gemm_q(int q4, const int8_t *xq, const float *
                                          long ldy) {
   // Packing a panel reads its weights once per call; from a few dozen rows on, the outer
   // products repay it. Fewer rows (a step's logit rows) take the dot-product tiles below.
-  if (rows >= Q5_MIN_ROWS && q5_gemm(q4, xq, xd, rows, k, w, n0, n1, y, ldy) == 0) return;
+  if (rows >= UK_Q_OUTER_MIN_ROWS && q5_gemm(q4, xq, xd, rows, k, w, n0, n1, y, ldy) == 0) return;
   long blocks = k / UK_QBLOCK;
   long rowBytes = blocks * (q4 ? UK_Q4_0_BYTES : UK_Q8_0_BYTES);
   long mc = uk_row_block(k + blocks * 4, QRT);

@@ -47,6 +47,9 @@ UK_AVX2 UK_INLINE void uk_transpose8_store(const __m256 r[8], float *dst, long s
 }
 #endif
 #define UK_QBLOCK 32
+/// Rows from which the q8_0 / q4_0 GEMMs take their outer-product form (AVX2 and AVX-512):
+/// packing a weight panel once per call is repaid from a few dozen rows on.
+#define UK_Q_OUTER_MIN_ROWS 32
 #define UK_Q8_0_BYTES 34
 #define UK_Q4_0_BYTES 18
 #define UK_QK_K 256
@@ -172,6 +175,10 @@ void uk_avx2_gemm_bf16(const float *x, long ldx, long rows, long k, const uint16
                        long n1, float *y, long ldy);
 void uk_avx2_gemm_q(int q4, const int8_t *xq, const float *xd, long rows, long k,
                     const uint8_t *w, long n0, long n1, float *y, long ldy);
+/// The outer-product form of uk_avx2_gemm_q for many rows; 0, or -1 when its panel could not
+/// be allocated (nothing written).
+int uk_avx2_gemm_q_outer(int q4, const int8_t *xq, const float *xd, long rows, long k,
+                         const uint8_t *w, long n0, long n1, float *y, long ldy);
 void uk_avx2_gemm_kquant(uk_kquant type, const int8_t *xq, const float *xd, const float *xm,
                          long rows, long k, const uint8_t *w, long n0, long n1, float *y,
                          long ldy);

@@ -1,6 +1,5 @@
-// The int8 tiles' shared tail (gemm_avx2.c; gemm_avx512.c takes the scales and folds whole
-// blocks, see q_fold_whole there): four columns' int32 block dots folded into one vector,
-// scaled and accumulated, and the folded sums stored.
+// The int8 dot-product tiles' shared tail (gemm_avx2.c, gemm_avx512.c): four columns' int32
+// block dots folded into one vector, scaled and accumulated, and the sums stored.
 #ifndef UNMASK_KERNELS_Q_FOLD_H
 #define UNMASK_KERNELS_Q_FOLD_H
 
@@ -26,18 +25,26 @@ UK_AVX2 UK_INLINE __m256 uk_q_scale_add(__m256i e, float xs, __m256 wd, __m256 a
   return _mm256_fmadd_ps(_mm256_cvtepi32_ps(e), _mm256_mul_ps(_mm256_set1_ps(xs), wd), acc);
 }
 
-/// acc + fold(d) * (xs * wd), the halves kept apart in lanes j and j + 4.
-UK_AVX2 UK_INLINE __m256 uk_q_fold(__m256i d0, __m256i d1, __m256i d2, __m256i d3, float xs,
-                                   __m256 wd, __m256 acc) {
-  return uk_q_scale_add(uk_q_halves(d0, d1, d2, d3), xs, wd, acc);
+/// acc + dot * (xs * wd) for four columns' whole-block dots: uk_q_halves leaves a block's
+/// halves in lanes j and j + 4, and adding the swapped 128-bit halves puts the whole block's
+/// int32 dot in both. Each output then sums fma(dot_b, xs_b * wd_b) over its blocks in order,
+/// as the outer-product forms do (gemm_avx2_q_outer.c, gemm_avx512.c's q5 tiles), so a row's
+/// outputs are the same bits whether it is multiplied with a few rows (a step's logit rows,
+/// in the dot-product tiles) or the whole canvas (in the outer products). The extra permute and
+/// add cost the tiles 5-10%; summing halves in the outer products instead cost the canvas's
+/// GEMMs as much.
+UK_AVX2 UK_INLINE __m256 uk_q_fold_whole(__m256i d0, __m256i d1, __m256i d2, __m256i d3, float xs,
+                                         __m256 wd, __m256 acc) {
+  __m256i e = uk_q_halves(d0, d1, d2, d3);
+  return uk_q_scale_add(_mm256_add_epi32(e, _mm256_permute2x128_si256(e, e, 0x01)), xs, wd, acc);
 }
 
-/// y[i, j] = lane j + lane j + 4 of acc[i], for rt rows and rn columns.
+/// y[i, j] = lane j of acc[i] (lanes j and j + 4 hold the same sum), for rt rows and rn columns.
 UK_AVX2 UK_INLINE void uk_q_store(const __m256 *acc, int rt, int rn, float *y, long ldy) {
   for (int i = 0; i < rt; i++) {
     float lanes[8];
     _mm256_storeu_ps(lanes, acc[i]);
-    for (int j = 0; j < rn; j++) y[i * ldy + j] = lanes[j] + lanes[j + 4];
+    for (int j = 0; j < rn; j++) y[i * ldy + j] = lanes[j];
   }
 }
 #endif

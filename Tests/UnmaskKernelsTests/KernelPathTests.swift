@@ -124,7 +124,7 @@ let vectorPaths = KernelPath.available.filter { $0 != .scalar && $0 != .blas }
 
 /// Shapes with every edge: one row, rows not a multiple of any tile, k with a vector tail,
 /// outputs narrower than a tile and spanning several; more rows than one L2 row block of the
-/// panel GEMMs (400), and than the AVX-512 int8 outer-product kernel's threshold (32 and up).
+/// panel GEMMs (400), and than the int8 outer-product kernels' threshold (32 and up).
 let floatShapes: [(rows: Int, k: Int, n: Int)] = [
   (1, 16, 1), (7, 37, 5), (13, 200, 50), (20, 1024, 97), (400, 136, 45), (9, 1100, 130),
 ]
@@ -210,9 +210,9 @@ func resultsDoNotDependOnTheThreadCount(dtype: DType, k: Int, seed: UInt64) thro
 }
 
 /// A row's outputs are the same bits whether it is multiplied alone, with a few rows (a step's
-/// logit rows) or with the whole canvas, on every path. The int8 and K-quant kernels change
-/// form at 32 rows on AVX-512 (dot-product tiles below, outer products from there): 40 rows
-/// take the outer products, 20 or fewer the tiles.
+/// logit rows) or with the whole canvas, on every path. The int8 kernels (AVX2 and AVX-512)
+/// and the AVX-512 K-quant kernels change form at 32 rows (dot-product tiles below, outer
+/// products from there): 40 rows take the outer products, 20 or fewer the tiles.
 @Test(arguments: [DType.f32, .bf16, .q8_0, .q4_0, .q4_K, .q5_K, .q6_K])
 func aRowsOutputsDoNotDependOnTheRowsBesideIt(dtype: DType) throws {
   let k = dtype.isQuantized ? 1280 : 1088

@@ -21,6 +21,10 @@
 #   UNMASK, PY (with torch, numpy, tokenizers, safetensors), THREADS as for side-by-side.sh;
 #   MAKE_ARGS: other shapes for make_llada_large.py (a dry run: "--d 256 --layers 2 --heads 4
 #   --mlp 512 --vocab 4096")
+#   KERNEL: run Unmask on this kernel path only (`--kernel avx2`, exact), for a stand-in of an
+#   AVX2-only CPU on one with AVX-512: pair it with LLAMA_BIN=<llama.cpp>/build-avx2/bin, the
+#   build side-by-side-avx2.sh makes (llama-quantize is then taken from LLAMA_QUANTIZE, default
+#   LLAMA_BIN's, else the native build's)
 # Run it on a quiet machine; a step at bf16 takes most of a minute on 2 cores.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
@@ -34,7 +38,9 @@ THREADS=${THREADS:-2}
 CANVASES=${CANVASES:-256}
 TYPES=${TYPES:-bf16 Q8_0 Q4_0 Q4_K_M}
 STEPS=${STEPS:-3}
-for f in "$UNMASK" "$LLAMA_BIN/llama-diffusion-cli" "$LLAMA_BIN/llama-quantize"; do
+KERNEL=${KERNEL:-}
+LLAMA_QUANTIZE=${LLAMA_QUANTIZE:-$LLAMA_BIN/llama-quantize}
+for f in "$UNMASK" "$LLAMA_BIN/llama-diffusion-cli" "$LLAMA_QUANTIZE"; do
   [[ -x $f ]] || { echo "side-by-side-8b.sh: no executable $f (see the header)" >&2; exit 2; }
 done
 mkdir -p "$W"
@@ -54,7 +60,7 @@ PYEOF
 gguf() { echo "$W/model-$(echo "$1" | tr 'A-Z' 'a-z').gguf"; }
 for t in $TYPES; do
   f=$(gguf "$t")
-  [[ -f $f ]] || "$LLAMA_BIN/llama-quantize" "$W/model-bf16.gguf" "$f" "$t" "$THREADS" >/dev/null 2>&1
+  [[ -f $f ]] || "$LLAMA_QUANTIZE" "$W/model-bf16.gguf" "$f" "$t" "$THREADS" >/dev/null 2>&1
 done
 source "$repo/scripts/bench/side-by-side-lib.sh"
 rss_gb() { sed -n 's/.*Maximum resident set size (kbytes): \([0-9]*\)/\1/p' "$1" | awk '{printf "%.1f", $1 / 1048576}'; }
@@ -69,6 +75,7 @@ wall_s() {
 # each starts warm.
 warm() { find "$@" -type f \( -name '*.safetensors' -o -name '*.gguf' \) -exec cat {} + >/dev/null; }
 machine_line
+[[ -n $KERNEL ]] && echo "Unmask --kernel $KERNEL; llama.cpp from $LLAMA_BIN"
 echo "steps $STEPS per run; s/step: each engine's generation time / steps (the first, cold step included)"
 echo "| canvas | weights | llama.cpp s/step | Unmask s/step | llama.cpp / Unmask | first step (load + 1) llama.cpp / Unmask | peak RSS GB llama.cpp / Unmask |"
 echo "|---|---|---|---|---|---|---|"
@@ -94,12 +101,16 @@ print("%.3f %.1f" % (float(per[-1]) / 1000, ts[1]) if per and 1 in ts else "- -"
       model=$M
       numerics="exact fast"  # fast: avx512-bf16 where the CPU has it (exact elsewhere)
     fi
+    # A forced kernel path is one numerics: the path's own.
+    [[ -n $KERNEL ]] && numerics=kernel
     for n in $numerics; do
+      path=(--numerics "$n")
+      [[ $n == kernel ]] && path=(--kernel "$KERNEL")
       warm "$model"
       /usr/bin/time -v "$UNMASK" generate --model "$model" --preset llada \
         --prompt-tokens "$(seq -s, 100 131)" --length $((canvas - 32)) --steps "$STEPS" \
         --block-length $((canvas - 32)) --strategy confidence --temperature 0 \
-        --threads "$THREADS" --numerics "$n" --json >"$log/unmask.json" 2>"$log/unmask.err" || true
+        --threads "$THREADS" "${path[@]}" --json >"$log/unmask.json" 2>"$log/unmask.err" || true
       read -r ustep ufirst < <($PY -c '
 import json, sys
 r = json.load(open(sys.argv[1]))
@@ -108,6 +119,7 @@ print("%.3f %.1f" % (step, float(sys.argv[2]) - (r["seconds"] - step)))' "$log/u
       ratio=$($PY -c "import sys; a, b = sys.argv[1:3]; print('%.2fx' % (float(a) / float(b)) if '-' not in (a, b) and float(b) > 0 else '-')" "$lstep" "$ustep")
       label=$t
       [[ $t == bf16 ]] && label="$t, Unmask --numerics $n"
+      [[ $n == kernel ]] && label="$t, Unmask --kernel $KERNEL"
       echo "| $canvas | $label | $lstep | $ustep | $ratio | $lfirst / $ufirst s | $(rss_gb "$log/llama.err") / $(rss_gb "$log/unmask.err") |"
     done
   done

@@ -1,0 +1,174 @@
+// AVX2 int8 GEMM for many rows (a canvas of hundreds of tokens): outer products, as
+// gemm_avx512.c's q5 form does with vpdpbusd. AVX2 has no int8 dot-product instruction, so the
+// block dots come from vpmaddubsw (unsigned by signed bytes, pairs summed to int16) and
+// vpmaddwd (pairs of int16 to int32). gemm_avx2.c's dot-product tiles spend three of their
+// four integer instructions per 32 products on signs and folds: at LLaDA-8B's size their q4_0
+// pass was no faster than the f32 FMA path. Here:
+//
+// - A panel of Q2N = 16 weight columns is packed once per call over all of k: per block, one
+//   ymm holds 4 consecutive codes of 8 columns (the 4-byte lanes vpmaddwd sums into).
+// - q4_0: the codes are stored as their unsigned nibbles u = w + 8 (0..15), so vpmaddubsw takes
+//   them as its unsigned operand and the activations as they are: no sign instructions. The
+//   int16 pair sums (at most 2 * 15 * 128) add up over the block's 8 groups in int16 (at most
+//   30,720), then one vpmaddwd per block makes the int32 dot, and w . x = u . x - 8 * sum(x):
+//   sum(x) per row and block is computed once per call.
+// - q8_0: codes are signed on both sides, so each group takes the sign trick (|x| by
+//   sign(w, x), as ggml's AVX2 path) and a vpmaddwd per group (pair sums reach 32,258).
+//
+// The block dots are exact integers, the same as the dot-product tiles', and each output sums
+// fma(dot_b, xd_b * wd_b) over its blocks in order (as q_fold.h's uk_q_fold_whole for the tiles), so a row's
+// outputs are the same bits whichever form multiplies it.
+#include <stdlib.h>
+
+#include "internal.h"
+
+#ifdef UK_X86
+#include <immintrin.h>
+
+#define Q2R 3
+#define Q2N 16
+
+/// The 32 codes of a block: q8_0 as signed bytes; q4_0 as unsigned nibbles (low nibbles are
+/// elements 0..15, high nibbles 16..31), not yet minus 8.
+UK_AVX2 UK_INLINE __m256i q2_load_codes(const uint8_t *block, int q4) {
+  if (!q4) return _mm256_loadu_si256((const __m256i *)(block + 2));
+  __m128i b = _mm_loadu_si128((const __m128i *)(block + 2));
+  __m128i nibble = _mm_set1_epi8(0x0F);
+  return _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(b, 4), nibble), _mm_and_si128(b, nibble));
+}
+
+/// Packs weight rows [n, n + nn) (zero past nn) over all `blocks`: codes at
+/// codes[((b * 8 + g) * Q2N + j) * 4 + e] (element 4 g + e of block b, column j), scales at
+/// scales[b * Q2N + j]. Columns past nn are zero codes and scales: for q4_0 their -8 * sum(x)
+/// term is then multiplied by a zero scale.
+UK_AVX2 static void q2_pack(int q4, const uint8_t *w, long rowBytes, long blocks, long n, int nn,
+                            int8_t *codes, float *scales) {
+  long blockBytes = q4 ? UK_Q4_0_BYTES : UK_Q8_0_BYTES;
+  for (int j = 0; j < Q2N; j++) {
+    const uint8_t *row = w + (n + j) * rowBytes;
+    for (long b = 0; b < blocks; b++) {
+      __m256i v = j < nn ? q2_load_codes(row + b * blockBytes, q4) : _mm256_setzero_si256();
+      int32_t group[8];
+      _mm256_storeu_si256((__m256i *)group, v);
+      int8_t *to = codes + (b * 8 * Q2N + j) * 4;
+      for (int g = 0; g < 8; g++) memcpy(to + g * Q2N * 4, &group[g], 4);
+      scales[b * Q2N + j] = j < nn ? uk_block_scale(row + b * blockBytes) : 0.0f;
+    }
+  }
+}
+
+/// 8 * sum(x) over each block of each row: the q4_0 offset's share of the block dots.
+UK_AVX2 static void q2_block_sums(const int8_t *xq, long rows, long k, int32_t *sums) {
+  long blocks = k / UK_QBLOCK;
+  const __m256i ones8 = _mm256_set1_epi8(1), ones16 = _mm256_set1_epi16(1);
+  for (long r = 0; r < rows; r++) {
+    for (long b = 0; b < blocks; b++) {
+      __m256i x = _mm256_loadu_si256((const __m256i *)(xq + r * k + b * UK_QBLOCK));
+      __m256i lanes = _mm256_madd_epi16(_mm256_maddubs_epi16(ones8, x), ones16);
+      __m128i half = _mm_add_epi32(_mm256_castsi256_si128(lanes), _mm256_extracti128_si256(lanes, 1));
+      half = _mm_add_epi32(half, _mm_shuffle_epi32(half, 0x4E));
+      half = _mm_add_epi32(half, _mm_shuffle_epi32(half, 0xB1));
+      sums[r * blocks + b] = 8 * _mm_cvtsi128_si32(half);
+    }
+  }
+}
+
+/// acc[r][c] + fma(dot, xd * wd) over 8 columns, for one block: dots and scales in lane order.
+UK_AVX2 UK_INLINE __m256 q2_scale_add(__m256i dot, float xs, const float *wd, __m256 acc) {
+  return _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_mul_ps(_mm256_set1_ps(xs), _mm256_loadu_ps(wd)),
+                         acc);
+}
+
+UK_AVX2 UK_INLINE void q2_tile(int q4, const int8_t *xq, const float *xd, const int32_t *sums,
+                               long k, long blocks, const int8_t *codes, const float *scales,
+                               int rt, int nn, float *y, long ldy) {
+  __m256 acc[Q2R][2];
+  for (int r = 0; r < Q2R; r++) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
+  const __m256i ones16 = _mm256_set1_epi16(1);
+  for (long b = 0; b < blocks; b++) {
+    const int8_t *cb = codes + b * 8 * Q2N * 4;
+    __m256i dots[Q2R][2];
+    if (q4) {
+      __m256i pairs[Q2R][2];
+      for (int r = 0; r < Q2R; r++) pairs[r][0] = pairs[r][1] = _mm256_setzero_si256();
+      for (int g = 0; g < 8; g++) {
+        __m256i w0 = _mm256_loadu_si256((const __m256i *)(cb + g * Q2N * 4));
+        __m256i w1 = _mm256_loadu_si256((const __m256i *)(cb + g * Q2N * 4 + 32));
+        for (int r = 0; r < Q2R; r++) {
+          if (r >= rt) continue;
+          int32_t four;
+          memcpy(&four, xq + r * k + b * UK_QBLOCK + 4 * g, 4);
+          __m256i x = _mm256_set1_epi32(four);
+          pairs[r][0] = _mm256_add_epi16(pairs[r][0], _mm256_maddubs_epi16(w0, x));
+          pairs[r][1] = _mm256_add_epi16(pairs[r][1], _mm256_maddubs_epi16(w1, x));
+        }
+      }
+      for (int r = 0; r < Q2R; r++) {
+        if (r >= rt) continue;
+        __m256i offset = _mm256_set1_epi32(sums[r * blocks + b]);
+        dots[r][0] = _mm256_sub_epi32(_mm256_madd_epi16(pairs[r][0], ones16), offset);
+        dots[r][1] = _mm256_sub_epi32(_mm256_madd_epi16(pairs[r][1], ones16), offset);
+      }
+    } else {
+      for (int r = 0; r < Q2R; r++) dots[r][0] = dots[r][1] = _mm256_setzero_si256();
+      for (int g = 0; g < 8; g++) {
+        __m256i w0 = _mm256_loadu_si256((const __m256i *)(cb + g * Q2N * 4));
+        __m256i w1 = _mm256_loadu_si256((const __m256i *)(cb + g * Q2N * 4 + 32));
+        for (int r = 0; r < Q2R; r++) {
+          if (r >= rt) continue;
+          int32_t four;
+          memcpy(&four, xq + r * k + b * UK_QBLOCK + 4 * g, 4);
+          __m256i x = _mm256_set1_epi32(four), ax = _mm256_sign_epi8(x, x);
+          __m256i p0 = _mm256_maddubs_epi16(ax, _mm256_sign_epi8(w0, x));
+          __m256i p1 = _mm256_maddubs_epi16(ax, _mm256_sign_epi8(w1, x));
+          dots[r][0] = _mm256_add_epi32(dots[r][0], _mm256_madd_epi16(p0, ones16));
+          dots[r][1] = _mm256_add_epi32(dots[r][1], _mm256_madd_epi16(p1, ones16));
+        }
+      }
+    }
+    for (int r = 0; r < Q2R; r++) {
+      if (r >= rt) continue;
+      float xs = xd[r * blocks + b];
+      acc[r][0] = q2_scale_add(dots[r][0], xs, scales + b * Q2N, acc[r][0]);
+      acc[r][1] = q2_scale_add(dots[r][1], xs, scales + b * Q2N + 8, acc[r][1]);
+    }
+  }
+  for (int r = 0; r < rt; r++) {
+    float lanes[Q2N];
+    _mm256_storeu_ps(lanes, acc[r][0]);
+    _mm256_storeu_ps(lanes + 8, acc[r][1]);
+    memcpy(y + r * ldy, lanes, sizeof(float) * (size_t)nn);
+  }
+}
+
+UK_AVX2 int uk_avx2_gemm_q_outer(int q4, const int8_t *xq, const float *xd, long rows, long k,
+                         const uint8_t *w, long n0, long n1, float *y, long ldy) {
+  long blocks = k / UK_QBLOCK;
+  long rowBytes = blocks * (q4 ? UK_Q4_0_BYTES : UK_Q8_0_BYTES);
+  int8_t *codes = malloc((size_t)(blocks * UK_QBLOCK * Q2N));
+  float *scales = malloc(sizeof(float) * (size_t)(blocks * Q2N));
+  int32_t *sums = q4 ? malloc(sizeof(int32_t) * (size_t)(rows * blocks)) : NULL;
+  if (!codes || !scales || (q4 && !sums)) {
+    free(codes), free(scales), free(sums);
+    return -1;
+  }
+  if (q4) q2_block_sums(xq, rows, k, sums);
+  for (long n = n0; n < n1; n += Q2N) {
+    int nn = n1 - n < Q2N ? (int)(n1 - n) : Q2N;
+    q2_pack(q4, w, rowBytes, blocks, n, nn, codes, scales);
+    for (long t = 0; t < rows; t += Q2R) {
+      int rt = rows - t < Q2R ? (int)(rows - t) : Q2R;
+      const int8_t *xp = xq + t * k;
+      const float *dp = xd + t * blocks;
+      const int32_t *sp = q4 ? sums + t * blocks : NULL;
+      float *yp = y + t * ldy + n;
+      // Whole tiles of each type get their own copy of the loop (constant q4 and rt).
+      if (q4 && rt == Q2R) q2_tile(1, xp, dp, sp, k, blocks, codes, scales, Q2R, nn, yp, ldy);
+      else if (!q4 && rt == Q2R) q2_tile(0, xp, dp, sp, k, blocks, codes, scales, Q2R, nn, yp, ldy);
+      else q2_tile(q4, xp, dp, sp, k, blocks, codes, scales, rt, nn, yp, ldy);
+    }
+  }
+  free(codes), free(scales), free(sums);
+  return 0;
+}
+#endif
