@@ -7,10 +7,11 @@
 // serve all 8 (with a scale per 32 they had to be folded apart first: 3 hadd levels and a
 // cross-lane add per super-block and row, a third of the kernel's time).
 //
-// A call decodes QRN = 4 weight rows at a time (a2_kq_decode: bytes and scale lanes as
+// A call decodes QRN = 4 weight rows at a time (uk_a2_kq_decode: bytes and scale lanes as
 // kquant.c lays them out, the codes unpacked 32 at a time) and then sweeps every activation
-// row against them. Every output sums its super-blocks in order, so the result depends only
-// on k and the path, never on n0, n1 or the thread.
+// row against them. From 32 rows on, outer products take over (a5_ko below,
+// gemm_kquant_avx2_outer.c). Every output sums its super-blocks in order, so the result depends
+// only on k and the path, never on n0, n1 or the thread.
 #include <stdlib.h>
 
 #include "internal.h"
@@ -20,15 +21,8 @@
 
 #define QRN 4
 
-UK_AVX2 UK_INLINE float a2_kq_hsum(__m256 v) {
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_add_ss(s, _mm_movehdup_ps(s));
-  return _mm_cvtss_f32(s);
-}
-
 /// uk_kq_decode with the codes unpacked 32 at a time (the scales as the scalar decode does).
-UK_AVX2 static void a2_kq_decode(uk_kquant type, const uint8_t *row, long k, uk_kq_row out) {
+UK_AVX2 void uk_a2_kq_decode(uk_kquant type, const uint8_t *row, long k, uk_kq_row out) {
   long bytes = uk_kq_block_bytes(type);
   const __m256i low4 = _mm256_set1_epi8(0x0F), three = _mm256_set1_epi8(3);
   for (long b = 0; b < k / UK_QK_K; b++) {
@@ -111,15 +105,31 @@ UK_AVX2 UK_INLINE void a2_kq_super(int is_signed, int tr, const int8_t *x, long 
 #define KQ_ATTR UK_AVX2
 #define KQ_SUPER a2_kq_super
 #define KQ_NAME(name) a2_##name
-#define KQ_ENTRY uk_avx2_gemm_kquant
+#define KQ_ENTRY a2_kq_tiles_gemm
 #include "kquant_rows.h"
+
+#define A2_KO_MIN_ROWS 16
+
+UK_AVX2 void uk_avx2_gemm_kquant(uk_kquant type, const int8_t *xq, const float *xd, const float *xm,
+                                 long rows, long k, const uint8_t *w, long n0, long n1, float *y,
+                                 long ldy) {
+  // As on AVX-512 (below): outer products for many rows (gemm_kquant_avx2_outer.c), the tiles
+  // for a step's few logit rows, the same bits per row either way. On AVX2 the outer products
+  // are as fast as the tiles from 16 rows (Zen 4 with --kernel avx2, a 120M Q4_K_M, ms a pass
+  // outer / tiles: 24.1 / 23.9 at 16 rows, 29.5 / 33.7 at 24, 35.1 / 42.1 at 32), so they
+  // start there.
+  if (rows >= A2_KO_MIN_ROWS &&
+      uk_avx2_gemm_kquant_outer(type, xq, xd, xm, rows, k, w, n0, n1, y, ldy) == 0)
+    return;
+  a2_kq_tiles_gemm(type, xq, xd, xm, rows, k, w, n0, n1, y, ldy);
+}
 
 // ---- AVX-512 VNNI: two blocks of 32 per zmm, vpdpwssd for vpmaddwd + vpaddd.
 
 /// a2_kq_super on zmm registers: blocks 2i and 2i + 1 side by side. Q6_K's signed codes take
 /// |x| and w negated where x < 0 (AVX-512 has no vpsignb). The halves' int32 lanes are added
-/// (exact) into the 8 lanes a2_kq_super gives; kquant_rows.h then adds those too
-/// (KQ_WHOLE_SUPER) and takes the outer-product kernel's float steps.
+/// (exact) into the 8 lanes a2_kq_super gives; kquant_rows.h then adds those too and takes
+/// the outer-product kernel's float steps.
 UK_AVX512_VNNI UK_INLINE void a5_kq_super(int is_signed, int tr, const int8_t *x, long k,
                                           const int8_t *q, const int16_t *sc, __m256i *sums) {
   __m512i wide[2] = {_mm512_setzero_si512(), _mm512_setzero_si512()};
@@ -155,9 +165,7 @@ UK_AVX512_VNNI UK_INLINE void a5_kq_super(int is_signed, int tr, const int8_t *x
 #define KQ_SUPER a5_kq_super
 #define KQ_NAME(name) a5_##name
 #define KQ_ENTRY a5_kq_tiles_gemm
-#define KQ_WHOLE_SUPER 1
 #include "kquant_rows.h"
-#undef KQ_WHOLE_SUPER
 
 // Many activation rows (a canvas): outer products. A panel of 16 weight columns is decoded and
 // regrouped once per call so that one zmm holds 4 consecutive codes of 16 columns (unsigned:
@@ -168,10 +176,9 @@ UK_AVX512_VNNI UK_INLINE void a5_kq_super(int is_signed, int tr, const int8_t *x
 // activations. Then per super-block one convert and one FMA by xd * d, and the 8 min terms
 // (xm_b * dmin m_b) one FMA each. Each output is one lane summing its super-blocks in order,
 // whatever rows or columns share its tile. The AVX-512 tiles below 32 rows take the same float
-// steps (kquant_rows.h, KQ_WHOLE_SUPER), so a row's outputs are the same bits in either form.
+// steps (kquant_rows.h), so a row's outputs are the same bits in either form.
 #define KO_R 6
 #define KO_N 16
-#define KO_MIN_ROWS 32
 
 typedef struct a5_ko_panel {
   uint8_t *codes;  // [(sb * 16 + h) * 4 + g][16 columns][4]
@@ -186,7 +193,7 @@ typedef struct a5_ko_panel {
 UK_AVX512_VNNI static void a5_ko_pack(uk_kquant type, const uint8_t *w, long rowBytes, long k,
                                       long n, int nn, uk_kq_row *rows, a5_ko_panel panel) {
   long supers = k / UK_QK_K;
-  for (int j = 0; j < nn; j++) a2_kq_decode(type, w + (n + j) * rowBytes, k, rows[j]);
+  for (int j = 0; j < nn; j++) uk_a2_kq_decode(type, w + (n + j) * rowBytes, k, rows[j]);
   const __m512i offset = _mm512_set1_epi8(type == UK_Q6_K ? 32 : 0);
   for (long sb = 0; sb < supers; sb++) {
     for (int h = 0; h < 16; h++) {
@@ -311,7 +318,7 @@ UK_AVX512_VNNI void uk_avx512vnni_gemm_kquant(uk_kquant type, const int8_t *xq, 
                                               long ldy) {
   // Decoding and regrouping a panel is repaid from a few dozen rows on; fewer (a step's logit
   // rows) take the tiles, which decode 4 weight rows and sweep the activation rows past them.
-  if (rows >= KO_MIN_ROWS && a5_ko_gemm(type, xq, xd, xm, rows, k, w, n0, n1, y, ldy) == 0)
+  if (rows >= UK_Q_OUTER_MIN_ROWS && a5_ko_gemm(type, xq, xd, xm, rows, k, w, n0, n1, y, ldy) == 0)
     return;
   a5_kq_tiles_gemm(type, xq, xd, xm, rows, k, w, n0, n1, y, ldy);
 }

@@ -47,8 +47,8 @@ UK_AVX2 UK_INLINE void uk_transpose8_store(const __m256 r[8], float *dst, long s
 }
 #endif
 #define UK_QBLOCK 32
-/// Rows from which the q8_0 / q4_0 GEMMs take their outer-product form (AVX2 and AVX-512):
-/// packing a weight panel once per call is repaid from a few dozen rows on.
+/// Rows from which the q8_0 / q4_0 and K-quant GEMMs take their outer-product form (AVX2 and
+/// AVX-512): packing a weight panel once per call is repaid from a few dozen rows on.
 #define UK_Q_OUTER_MIN_ROWS 32
 #define UK_Q8_0_BYTES 34
 #define UK_Q4_0_BYTES 18
@@ -182,6 +182,13 @@ int uk_avx2_gemm_q_outer(int q4, const int8_t *xq, const float *xd, long rows, l
 void uk_avx2_gemm_kquant(uk_kquant type, const int8_t *xq, const float *xd, const float *xm,
                          long rows, long k, const uint8_t *w, long n0, long n1, float *y,
                          long ldy);
+/// The outer-product form of uk_avx2_gemm_kquant for many rows; 0, or -1 when its buffers could
+/// not be allocated (nothing written).
+int uk_avx2_gemm_kquant_outer(uk_kquant type, const int8_t *xq, const float *xd, const float *xm,
+                              long rows, long k, const uint8_t *w, long n0, long n1, float *y,
+                              long ldy);
+/// uk_kq_decode with the codes unpacked 32 at a time (gemm_kquant_x86.c).
+void uk_a2_kq_decode(uk_kquant type, const uint8_t *row, long k, uk_kq_row out);
 void uk_avx512vnni_gemm_kquant(uk_kquant type, const int8_t *xq, const float *xd, const float *xm,
                                long rows, long k, const uint8_t *w, long n0, long n1, float *y,
                                long ldy);

@@ -1,18 +1,15 @@
 // The K-quant GEMM's row loops and driver, included once per target by gemm_kquant_x86.c
 // with KQ_ATTR (the target attribute), KQ_SUPER (one super-block's int32 dots, 8 lanes),
-// KQ_NAME (a prefix for the helpers) and KQ_ENTRY (the entry point) defined. Without
-// KQ_WHOLE_SUPER (AVX2) each output sums 8 float lanes, one per block of a super-block. With it
-// (AVX-512 VNNI) each super-block's int32 dots are added across the lanes first and the float
-// steps are those of the outer-product kernel that takes over from 32 rows (a5_ko_tile: one FMA
-// by xd * d, then the 8 min terms in order), so a row's outputs are the same bits with a step's
-// few logit rows as with the whole canvas.
+// KQ_NAME (a prefix for the helpers) and KQ_ENTRY (the entry point) defined. Each super-block's
+// int32 dots are added across the lanes first, and the float steps are those of the
+// outer-product kernels that take over from 32 rows (gemm_kquant_avx2_outer.c, a5_ko_tile: one
+// FMA by xd * d, then the 8 min terms in order), so a row's outputs are the same bits with a
+// step's few logit rows as with the whole canvas.
 
-#ifdef KQ_WHOLE_SUPER
-/// kq_rows with a5_ko_tile's float steps. `lanes` holds, per super-block, the 4 columns' d
-/// twice (8 floats), then per block their dmin * m twice (8 floats each), made once per 4
-/// decoded weight rows (kq_lanes). A loop of its own rather than a branch in the one below:
-/// this one keeps all four columns' sums live until they are folded, which AVX2's 16
-/// registers could not hold beside its accumulators.
+/// y[t, j] for rows t of xq against rn <= 4 decoded weight rows, tr = 1 or 2 activation rows at
+/// a time; `is_signed` for Q6_K. `lanes` holds, per super-block, the 4 columns' d twice
+/// (8 floats), then per block their dmin * m twice (8 floats each), made once per 4 decoded
+/// weight rows (kq_lanes). Called with constants rn and tr, the loops unroll.
 KQ_ATTR UK_INLINE void KQ_NAME(kq_rows)(int is_signed, int tr, const int8_t *xq, const float *xd,
                                   const float *xm, long rows, long k, const uk_kq_row *w, int rn,
                                   const float *lanes, float *y, long ldy) {
@@ -69,65 +66,17 @@ KQ_ATTR static void KQ_NAME(kq_lanes)(const uk_kq_row *w, int rn, long k, float 
     }
   }
 }
-#define KQ_LANES_ARG lanes,
-#else
-/// y[t, j] for rows t of xq against rn <= 4 decoded weight rows, tr = 1 or 2 activation rows at
-/// a time; `is_signed` for Q6_K.
-///
-/// Per super-block and weight row, one convert and one FMA by xd * d (equal over the
-/// super-block's 8 blocks) apply the float scales. Called with constants rn (4 for all but a
-/// tile's last rows) and tr, the loops unroll and the accumulators live in registers (an array
-/// indexed at run time sat on the stack, and every FMA waited on a store and a reload).
-KQ_ATTR UK_INLINE void KQ_NAME(kq_rows)(int is_signed, int tr, const int8_t *xq, const float *xd,
-                                  const float *xm, long rows, long k, const uk_kq_row *w, int rn,
-                                  float *y, long ldy) {
-  long blocks = k / UK_QBLOCK;
-  for (long t = 0; t + tr <= rows; t += tr) {
-    const int8_t *x = xq + t * k;
-    __m256 acc[2][QRN];
-#pragma clang loop unroll(full)
-    for (int r = 0; r < 2; r++)
-#pragma clang loop unroll(full)
-      for (int j = 0; j < QRN; j++) acc[r][j] = _mm256_setzero_ps();
-    for (long b0 = 0; b0 < blocks; b0 += 8) {
-#pragma clang loop unroll(full)
-      for (int j = 0; j < QRN; j++) {
-        if (j >= rn) continue;
-        __m256i sums[2];
-        KQ_SUPER(is_signed, tr, x + b0 * UK_QBLOCK, k, w[j].q + b0 * UK_QBLOCK,
-                    w[j].s + b0 * 16, sums);
-#pragma clang loop unroll(full)
-        for (int r = 0; r < 2; r++) {
-          if (r >= tr) continue;
-          const float *xdt = xd + (t + r) * blocks, *xmt = xm + (t + r) * blocks;
-          __m256 scale = _mm256_set1_ps(xdt[b0] * w[j].wd[b0]);
-          acc[r][j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sums[r]), scale, acc[r][j]);
-          // The min term of the same 8 blocks (lanes are blocks; every lane is summed).
-          if (!is_signed)
-            acc[r][j] = _mm256_fnmadd_ps(_mm256_loadu_ps(xmt + b0),
-                                         _mm256_loadu_ps(w[j].wm + b0), acc[r][j]);
-        }
-      }
-    }
-    for (int r = 0; r < tr; r++)
-      for (int j = 0; j < rn; j++) y[(t + r) * ldy + j] = a2_kq_hsum(acc[r][j]);
-  }
-}
-
-#define KQ_LANES_ARG
-#endif
 
 /// Every activation row against rn decoded weight rows: pairs of rows, then the odd one.
 KQ_ATTR UK_INLINE void KQ_NAME(kq_all_rows)(int is_signed, const int8_t *xq, const float *xd,
                                       const float *xm, long rows, long k, const uk_kq_row *w,
                                       int rn, const float *lanes, float *y, long ldy) {
-  (void)lanes;
   long even = rows - rows % 2;
-  KQ_NAME(kq_rows)(is_signed, 2, xq, xd, xm, even, k, w, rn, KQ_LANES_ARG y, ldy);
+  KQ_NAME(kq_rows)(is_signed, 2, xq, xd, xm, even, k, w, rn, lanes, y, ldy);
   if (even < rows) {
     long blocks = k / UK_QBLOCK;
     KQ_NAME(kq_rows)(is_signed, 1, xq + even * k, xd + even * blocks, xm + even * blocks, 1, k,
-                     w, rn, KQ_LANES_ARG y + even * ldy, ldy);
+                     w, rn, lanes, y + even * ldy, ldy);
   }
 }
 
@@ -135,11 +84,7 @@ KQ_ATTR void KQ_ENTRY(uk_kquant type, const int8_t *xq, const float *xd,
                                  const float *xm, long rows, long k, const uint8_t *w, long n0,
                                  long n1, float *y, long ldy) {
   long rowBytes = (k / UK_QK_K) * uk_kq_block_bytes(type);
-#ifdef KQ_WHOLE_SUPER
   long laneBytes = (long)sizeof(float) * 72 * (k / UK_QK_K);
-#else
-  long laneBytes = 0;
-#endif
   char *buffer = malloc((size_t)(QRN * uk_kq_row_bytes(k) + laneBytes));
   if (!buffer) {
     for (long n = n0; n < n1; n++)
@@ -147,15 +92,13 @@ KQ_ATTR void KQ_ENTRY(uk_kquant type, const int8_t *xq, const float *xd,
     return;
   }
   // The lanes first: decoded rows are byte arrays and would misalign the floats after them.
-  float *lanes = laneBytes ? (float *)buffer : NULL;
+  float *lanes = (float *)buffer;
   uk_kq_row decoded[QRN];
   for (int j = 0; j < QRN; j++) decoded[j] = uk_kq_row_at(buffer + laneBytes, k, j);
   for (long n = n0; n < n1; n += QRN) {
     int rn = n1 - n < QRN ? (int)(n1 - n) : QRN;
-    for (int j = 0; j < rn; j++) a2_kq_decode(type, w + (n + j) * rowBytes, k, decoded[j]);
-#ifdef KQ_WHOLE_SUPER
+    for (int j = 0; j < rn; j++) uk_a2_kq_decode(type, w + (n + j) * rowBytes, k, decoded[j]);
     KQ_NAME(kq_lanes)(decoded, rn, k, lanes);
-#endif
     // Constant row counts, so that each call unrolls (see kq_rows).
     int is_signed = type == UK_Q6_K;
     if (rn == QRN && is_signed)
@@ -170,4 +113,3 @@ KQ_ATTR void KQ_ENTRY(uk_kquant type, const int8_t *xq, const float *xd,
   free(buffer);
 }
 
-#undef KQ_LANES_ARG

@@ -210,9 +210,9 @@ func resultsDoNotDependOnTheThreadCount(dtype: DType, k: Int, seed: UInt64) thro
 }
 
 /// A row's outputs are the same bits whether it is multiplied alone, with a few rows (a step's
-/// logit rows) or with the whole canvas, on every path. The int8 kernels (AVX2 and AVX-512)
-/// and the AVX-512 K-quant kernels change form at 32 rows (dot-product tiles below, outer
-/// products from there): 40 rows take the outer products, 20 or fewer the tiles.
+/// logit rows) or with the whole canvas, on every path. The int8 and K-quant kernels change
+/// form at 32 rows (16 for AVX2's K-quants; dot-product tiles below, outer products from
+/// there): 40 rows take the outer products, 1 and 3 rows the tiles.
 @Test(arguments: [DType.f32, .bf16, .q8_0, .q4_0, .q4_K, .q5_K, .q6_K])
 func aRowsOutputsDoNotDependOnTheRowsBesideIt(dtype: DType) throws {
   let k = dtype.isQuantized ? 1280 : 1088

@@ -82,7 +82,7 @@ import Unmask
   /// within the Q8_K rounding of the activations of the `.blas` path's (weights dequantized to
   /// float32, activations unrounded), and a generation runs to the end from the file alone.
   /// Quantized weights: a step's few logit rows are the full pass's bit for bit, on every path,
-  /// over a canvas of 40 (the int8 and AVX-512 K-quant GEMMs change form at 32 rows, so the
+  /// over a canvas of 40 (the int8 and K-quant GEMMs change form at 16-32 rows, so the
   /// full pass takes the outer products and the restricted rows the dot-product tiles).
   @Test(arguments: ["tiny-llada-q8_0.gguf", "tiny-llada256-q4_k_m.gguf"])
   func quantizedRowsEqualTheFullPass(file: String) throws {
