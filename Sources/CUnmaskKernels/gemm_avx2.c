@@ -76,15 +76,6 @@ UK_AVX2 void uk_avx2_gemm_bf16(const float *x, long ldx, long rows, long k, cons
 #define QRT 4
 #define QRN 4
 
-UK_AVX2 UK_INLINE __m256i a2_q_load_w(const uint8_t *block, int q4) {
-  if (!q4) return _mm256_loadu_si256((const __m256i *)(block + 2));
-  __m128i b = _mm_loadu_si128((const __m128i *)(block + 2));
-  __m128i nibble = _mm_set1_epi8(0x0F);
-  __m128i lo = _mm_and_si128(b, nibble);
-  __m128i hi = _mm_and_si128(_mm_srli_epi16(b, 4), nibble);
-  return _mm256_sub_epi8(_mm256_set_m128i(hi, lo), _mm256_set1_epi8(8));
-}
-
 UK_AVX2 UK_INLINE void a2_q_tile(int q4, const int8_t *xq, const float *xd, long k,
                                  const uint8_t *w, long rowBytes, int rt, int rn, float *y,
                                  long ldy) {
@@ -102,7 +93,7 @@ UK_AVX2 UK_INLINE void a2_q_tile(int q4, const int8_t *xq, const float *xd, long
       }
       const uint8_t *block = w + j * rowBytes + b * blockBytes;
       memcpy(&h[j], block, 2);
-      wq[j] = a2_q_load_w(block, q4);
+      wq[j] = uk_q_load_codes(block, q4, 0);
     }
     __m256 wdv = uk_q_scales4(h);
     for (int i = 0; i < QRT; i++) {

@@ -21,21 +21,13 @@
 #include <stdlib.h>
 
 #include "internal.h"
+#include "q_fold.h"
 
 #ifdef UK_X86
 #include <immintrin.h>
 
 #define Q2R 3
 #define Q2N 16
-
-/// The 32 codes of a block: q8_0 as signed bytes; q4_0 as unsigned nibbles (low nibbles are
-/// elements 0..15, high nibbles 16..31), not yet minus 8.
-UK_AVX2 UK_INLINE __m256i q2_load_codes(const uint8_t *block, int q4) {
-  if (!q4) return _mm256_loadu_si256((const __m256i *)(block + 2));
-  __m128i b = _mm_loadu_si128((const __m128i *)(block + 2));
-  __m128i nibble = _mm_set1_epi8(0x0F);
-  return _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(b, 4), nibble), _mm_and_si128(b, nibble));
-}
 
 /// Packs weight rows [n, n + nn) (zero past nn) over all `blocks`: codes at
 /// codes[((b * 8 + g) * Q2N + j) * 4 + e] (element 4 g + e of block b, column j), scales at
@@ -47,7 +39,7 @@ UK_AVX2 static void q2_pack(int q4, const uint8_t *w, long rowBytes, long blocks
   for (int j = 0; j < Q2N; j++) {
     const uint8_t *row = w + (n + j) * rowBytes;
     for (long b = 0; b < blocks; b++) {
-      __m256i v = j < nn ? q2_load_codes(row + b * blockBytes, q4) : _mm256_setzero_si256();
+      __m256i v = j < nn ? uk_q_load_codes(row + b * blockBytes, q4, 1) : _mm256_setzero_si256();
       int32_t group[8];
       _mm256_storeu_si256((__m256i *)group, v);
       int8_t *to = codes + (b * 8 * Q2N + j) * 4;
@@ -73,12 +65,6 @@ UK_AVX2 static void q2_block_sums(const int8_t *xq, long rows, long k, int32_t *
   }
 }
 
-/// acc[r][c] + fma(dot, xd * wd) over 8 columns, for one block: dots and scales in lane order.
-UK_AVX2 UK_INLINE __m256 q2_scale_add(__m256i dot, float xs, const float *wd, __m256 acc) {
-  return _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_mul_ps(_mm256_set1_ps(xs), _mm256_loadu_ps(wd)),
-                         acc);
-}
-
 UK_AVX2 UK_INLINE void q2_tile(int q4, const int8_t *xq, const float *xd, const int32_t *sums,
                                long k, long blocks, const int8_t *codes, const float *scales,
                                int rt, int nn, float *y, long ldy) {
@@ -87,38 +73,23 @@ UK_AVX2 UK_INLINE void q2_tile(int q4, const int8_t *xq, const float *xd, const 
   const __m256i ones16 = _mm256_set1_epi16(1);
   for (long b = 0; b < blocks; b++) {
     const int8_t *cb = codes + b * 8 * Q2N * 4;
-    __m256i dots[Q2R][2];
-    if (q4) {
-      __m256i pairs[Q2R][2];
-      for (int r = 0; r < Q2R; r++) pairs[r][0] = pairs[r][1] = _mm256_setzero_si256();
-      for (int g = 0; g < 8; g++) {
-        __m256i w0 = _mm256_loadu_si256((const __m256i *)(cb + g * Q2N * 4));
-        __m256i w1 = _mm256_loadu_si256((const __m256i *)(cb + g * Q2N * 4 + 32));
-        for (int r = 0; r < Q2R; r++) {
-          if (r >= rt) continue;
-          int32_t four;
-          memcpy(&four, xq + r * k + b * UK_QBLOCK + 4 * g, 4);
-          __m256i x = _mm256_set1_epi32(four);
-          pairs[r][0] = _mm256_add_epi16(pairs[r][0], _mm256_maddubs_epi16(w0, x));
-          pairs[r][1] = _mm256_add_epi16(pairs[r][1], _mm256_maddubs_epi16(w1, x));
-        }
-      }
+    // q4_0: int16 pair sums over the block, made int32 at its end; q8_0: int32 per group.
+    __m256i pairs[Q2R][2], dots[Q2R][2];
+    for (int r = 0; r < Q2R; r++)
+      pairs[r][0] = pairs[r][1] = dots[r][0] = dots[r][1] = _mm256_setzero_si256();
+    for (int g = 0; g < 8; g++) {
+      __m256i w0 = _mm256_loadu_si256((const __m256i *)(cb + g * Q2N * 4));
+      __m256i w1 = _mm256_loadu_si256((const __m256i *)(cb + g * Q2N * 4 + 32));
       for (int r = 0; r < Q2R; r++) {
         if (r >= rt) continue;
-        __m256i offset = _mm256_set1_epi32(sums[r * blocks + b]);
-        dots[r][0] = _mm256_sub_epi32(_mm256_madd_epi16(pairs[r][0], ones16), offset);
-        dots[r][1] = _mm256_sub_epi32(_mm256_madd_epi16(pairs[r][1], ones16), offset);
-      }
-    } else {
-      for (int r = 0; r < Q2R; r++) dots[r][0] = dots[r][1] = _mm256_setzero_si256();
-      for (int g = 0; g < 8; g++) {
-        __m256i w0 = _mm256_loadu_si256((const __m256i *)(cb + g * Q2N * 4));
-        __m256i w1 = _mm256_loadu_si256((const __m256i *)(cb + g * Q2N * 4 + 32));
-        for (int r = 0; r < Q2R; r++) {
-          if (r >= rt) continue;
-          int32_t four;
-          memcpy(&four, xq + r * k + b * UK_QBLOCK + 4 * g, 4);
-          __m256i x = _mm256_set1_epi32(four), ax = _mm256_sign_epi8(x, x);
+        int32_t four;
+        memcpy(&four, xq + r * k + b * UK_QBLOCK + 4 * g, 4);
+        __m256i x = _mm256_set1_epi32(four);
+        if (q4) {
+          pairs[r][0] = _mm256_add_epi16(pairs[r][0], _mm256_maddubs_epi16(w0, x));
+          pairs[r][1] = _mm256_add_epi16(pairs[r][1], _mm256_maddubs_epi16(w1, x));
+        } else {
+          __m256i ax = _mm256_sign_epi8(x, x);
           __m256i p0 = _mm256_maddubs_epi16(ax, _mm256_sign_epi8(w0, x));
           __m256i p1 = _mm256_maddubs_epi16(ax, _mm256_sign_epi8(w1, x));
           dots[r][0] = _mm256_add_epi32(dots[r][0], _mm256_madd_epi16(p0, ones16));
@@ -127,10 +98,16 @@ UK_AVX2 UK_INLINE void q2_tile(int q4, const int8_t *xq, const float *xd, const 
       }
     }
     for (int r = 0; r < Q2R; r++) {
+      if (!q4 || r >= rt) continue;
+      __m256i offset = _mm256_set1_epi32(sums[r * blocks + b]);
+      dots[r][0] = _mm256_sub_epi32(_mm256_madd_epi16(pairs[r][0], ones16), offset);
+      dots[r][1] = _mm256_sub_epi32(_mm256_madd_epi16(pairs[r][1], ones16), offset);
+    }
+    for (int r = 0; r < Q2R; r++) {
       if (r >= rt) continue;
       float xs = xd[r * blocks + b];
-      acc[r][0] = q2_scale_add(dots[r][0], xs, scales + b * Q2N, acc[r][0]);
-      acc[r][1] = q2_scale_add(dots[r][1], xs, scales + b * Q2N + 8, acc[r][1]);
+      acc[r][0] = uk_q_scale_add(dots[r][0], xs, _mm256_loadu_ps(scales + b * Q2N), acc[r][0]);
+      acc[r][1] = uk_q_scale_add(dots[r][1], xs, _mm256_loadu_ps(scales + b * Q2N + 8), acc[r][1]);
     }
   }
   for (int r = 0; r < rt; r++) {

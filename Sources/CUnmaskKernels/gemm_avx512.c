@@ -354,16 +354,6 @@ UK_AVX512_BF16 void uk_avx512bf16_gemm_bf16(const uint16_t *xb, long ldx, long r
 #define QRT 6
 #define QRN 4
 
-/// The 32 weights of a block as signed bytes (q4_0 unpacked: low nibbles, then high, minus 8).
-UK_AVX512_VNNI UK_INLINE __m256i q_load_w(const uint8_t *block, int q4) {
-  if (!q4) return _mm256_loadu_si256((const __m256i *)(block + 2));
-  __m128i b = _mm_loadu_si128((const __m128i *)(block + 2));
-  __m128i nibble = _mm_set1_epi8(0x0F);
-  __m128i lo = _mm_and_si128(b, nibble);
-  __m128i hi = _mm_and_si128(_mm_srli_epi16(b, 4), nibble);
-  return _mm256_sub_epi8(_mm256_set_m128i(hi, lo), _mm256_set1_epi8(8));
-}
-
 UK_AVX512_VNNI UK_INLINE void q_tile(int q4, const int8_t *xq, const float *xd, long k,
                                      const uint8_t *w, long rowBytes, int rt, int rn, float *y,
                                      long ldy) {
@@ -385,7 +375,7 @@ UK_AVX512_VNNI UK_INLINE void q_tile(int q4, const int8_t *xq, const float *xd, 
       }
       const uint8_t *block = w + j * rowBytes + b * blockBytes;
       memcpy(&h[j], block, 2);
-      wq[j] = q_load_w(block, q4);
+      wq[j] = uk_q_load_codes(block, q4, 0);
       start[j] = _mm256_sub_epi32(_mm256_setzero_si256(),
                                   _mm256_dpbusd_epi32(_mm256_setzero_si256(), flip, wq[j]));
     }
@@ -417,7 +407,7 @@ UK_AVX512_VNNI UK_INLINE void q_tile(int q4, const int8_t *xq, const float *xd, 
 
 /// Packs weight rows [n, n + nn) (zero past nn) over all `blocks`: codes at
 /// codes[((b * 8 + g) * Q5N + j) * 4 + e] (element 4 g + e of block b, column j), scales and
-/// starts at [b * Q5N + j]. Each block is unpacked with one vector load (`q_load_w`) and its
+/// starts at [b * Q5N + j]. Each block is unpacked with one vector load (`uk_q_load_codes`) and its
 /// eight 4-byte groups stored apart: at a few dozen rows the packing is as long as the
 /// products, so it must not go code by code.
 UK_AVX512_VNNI static void q5_pack(int q4, const uint8_t *w, long rowBytes, long blocks, long n,
@@ -427,7 +417,7 @@ UK_AVX512_VNNI static void q5_pack(int q4, const uint8_t *w, long rowBytes, long
   for (int j = 0; j < Q5N; j++) {
     const uint8_t *row = w + (n + j) * rowBytes;
     for (long b = 0; b < blocks; b++) {
-      __m256i v = j < nn ? q_load_w(row + b * blockBytes, q4) : _mm256_setzero_si256();
+      __m256i v = j < nn ? uk_q_load_codes(row + b * blockBytes, q4, 0) : _mm256_setzero_si256();
       int32_t group[8];
       _mm256_storeu_si256((__m256i *)group, v);
       int8_t *to = codes + (b * 8 * Q5N + j) * 4;

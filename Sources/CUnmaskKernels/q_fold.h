@@ -1,5 +1,6 @@
-// The int8 dot-product tiles' shared tail (gemm_avx2.c, gemm_avx512.c): four columns' int32
-// block dots folded into one vector, scaled and accumulated, and the sums stored.
+// The int8 GEMMs' shared parts (gemm_avx2.c, gemm_avx2_q_outer.c, gemm_avx512.c): a block's
+// codes in one vector, and the dot-product tiles' tail: four columns' int32 block dots folded
+// into one vector, scaled and accumulated, and the sums stored.
 #ifndef UNMASK_KERNELS_Q_FOLD_H
 #define UNMASK_KERNELS_Q_FOLD_H
 
@@ -7,6 +8,18 @@
 
 #ifdef UK_X86
 #include <immintrin.h>
+
+/// The 32 codes of a q8_0 block as signed bytes, or of a q4_0 block (low nibbles are elements
+/// 0..15, high nibbles 16..31) as signed (w - 8, `unsigned4` 0) or as the unsigned nibbles
+/// (0..15, `unsigned4` 1), with one vector load.
+UK_AVX2 UK_INLINE __m256i uk_q_load_codes(const uint8_t *block, int q4, int unsigned4) {
+  if (!q4) return _mm256_loadu_si256((const __m256i *)(block + 2));
+  __m128i b = _mm_loadu_si128((const __m128i *)(block + 2));
+  __m128i nibble = _mm_set1_epi8(0x0F);
+  __m256i codes =
+      _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(b, 4), nibble), _mm_and_si128(b, nibble));
+  return unsigned4 ? codes : _mm256_sub_epi8(codes, _mm256_set1_epi8(8));
+}
 
 /// The four W scales of a block (f16, columns 0..3) in lanes 0..3, and again in 4..7.
 UK_AVX2 UK_INLINE __m256 uk_q_scales4(const uint16_t half[4]) {

@@ -4,7 +4,9 @@
 # forced onto its AVX2 kernels (`--kernel avx2`), on side-by-side.sh's shape and weights (the
 # 120M bench model as bf16, f32 and q8_0). The figures are side-by-side.sh's: llama.cpp's ms per
 # forward pass (the median gap between its step lines) and Unmask's `generate --json` seconds per
-# step, in one run. On an AVX2-only CPU side-by-side.sh measures the same thing natively.
+# step, in one run; q4_0 and q4_k_m (llama-quantize's files, read by both engines) where the
+# native build's llama-quantize is there to make them. On an AVX2-only CPU side-by-side.sh
+# measures the same thing natively.
 #
 # Usage: scripts/bench/side-by-side-avx2.sh [WORK_DIR]
 #   WORK_DIR  side-by-side.sh's work folder (its llama.cpp source in src/, the bench model and
@@ -40,8 +42,16 @@ machine_line
 echo "Both engines on AVX2 only: llama.cpp built without AVX-512, Unmask --kernel avx2."
 echo "| weights | llama.cpp ms/forward | Unmask ms/step | llama.cpp / Unmask (>1: Unmask faster) |"
 echo "|---|---|---|---|"
-for t in bf16 f32 q8_0; do
-  case $t in bf16) model=$M ;; f32) model=$F32 ;; q8_0) model=$Q8 ;; esac
+# The 4-bit types: llama.cpp's own quantizer makes them from the bf16 GGUF, and both engines
+# read that one file.
+QUANTIZE=$W/src/build/bin/llama-quantize
+for t in q4_0 q4_k_m; do
+  [[ -f $W/model-$t.gguf || ! -x $QUANTIZE ]] ||
+    "$QUANTIZE" "$W/model-bf16.gguf" "$W/model-$t.gguf" "$t" "$THREADS" >/dev/null 2>&1
+done
+for t in bf16 f32 q8_0 q4_0 q4_k_m; do
+  case $t in bf16) model=$M ;; f32) model=$F32 ;; q8_0) model=$Q8 ;; *) model=$W/model-$t.gguf ;; esac
+  [[ -f $W/model-$t.gguf ]] || continue
   # llama.cpp's canvas of 160 is five blocks of 32: its step count must be a multiple of 5
   # (llamacpp_anchor.sh runs 160); the figure is per forward pass either way.
   ratio_row "$t" "$(llama_forward_ms "$CLI" "$W/model-$t.gguf" 160)" \
