@@ -33,7 +33,7 @@ UK_AVX2 UK_INLINE __m256i uk_q_halves(__m256i d0, __m256i d1, __m256i d2, __m256
   return _mm256_hadd_epi32(_mm256_hadd_epi32(d0, d1), _mm256_hadd_epi32(d2, d3));
 }
 
-/// acc + e * (xs * wd): one convert, one scale product and one FMA serve four columns.
+/// acc + e * (xs * wd): one convert, one scale product and one FMA serve a vector of columns.
 UK_AVX2 UK_INLINE __m256 uk_q_scale_add(__m256i e, float xs, __m256 wd, __m256 acc) {
   return _mm256_fmadd_ps(_mm256_cvtepi32_ps(e), _mm256_mul_ps(_mm256_set1_ps(xs), wd), acc);
 }
