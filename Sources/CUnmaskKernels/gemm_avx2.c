@@ -118,7 +118,8 @@ UK_AVX2 void uk_avx2_gemm_q(int q4, const int8_t *xq, const float *xd, long rows
   // Packing a panel reads its weights once per call; from a few dozen rows on, the outer
   // products (gemm_avx2_q_outer.c) repay it. Fewer rows (a step's logit rows) take the
   // dot-product tiles below, with the same bits per row.
-  if (rows >= UK_Q_OUTER_MIN_ROWS && uk_avx2_gemm_q_outer(q4, xq, xd, rows, k, w, n0, n1, y, ldy) == 0)
+  if (rows >= UK_Q_OUTER_MIN_ROWS &&
+      uk_avx2_gemm_q_outer(q4, xq, xd, rows, k, w, n0, n1, y, ldy) == 0)
     return;
   long blocks = k / UK_QBLOCK;
   long rowBytes = blocks * (q4 ? UK_Q4_0_BYTES : UK_Q8_0_BYTES);

@@ -407,8 +407,8 @@ UK_AVX512_VNNI UK_INLINE void q_tile(int q4, const int8_t *xq, const float *xd, 
 
 /// Packs weight rows [n, n + nn) (zero past nn) over all `blocks`: codes at
 /// codes[((b * 8 + g) * Q5N + j) * 4 + e] (element 4 g + e of block b, column j), scales and
-/// starts at [b * Q5N + j]. Each block is unpacked with one vector load (`uk_q_load_codes`) and its
-/// eight 4-byte groups stored apart: at a few dozen rows the packing is as long as the
+/// starts at [b * Q5N + j]. Each block is unpacked with one vector load (`uk_q_load_codes`)
+/// and its eight 4-byte groups stored apart: at a few dozen rows the packing is as long as the
 /// products, so it must not go code by code.
 UK_AVX512_VNNI static void q5_pack(int q4, const uint8_t *w, long rowBytes, long blocks, long n,
                                    int nn, int8_t *codes, float *scales, int32_t *starts) {

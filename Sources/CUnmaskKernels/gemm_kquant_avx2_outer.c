@@ -81,8 +81,9 @@ UK_AVX2 UK_INLINE void a2_ko_tile(int is_signed, const int8_t *xq, const float *
           int32_t four;
           memcpy(&four, xq + r * k + sb * UK_QK_K + h * 16 + g * 4, 4);
           __m256i x = _mm256_set1_epi32(four);
-          __m256i p = is_signed ? _mm256_maddubs_epi16(_mm256_sign_epi8(x, x), _mm256_sign_epi8(wv, x))
-                                : _mm256_maddubs_epi16(wv, x);
+          __m256i p = is_signed
+                          ? _mm256_maddubs_epi16(_mm256_sign_epi8(x, x), _mm256_sign_epi8(wv, x))
+                          : _mm256_maddubs_epi16(wv, x);
           pairs[r] = _mm256_add_epi16(pairs[r], p);
         }
       }
@@ -115,7 +116,8 @@ UK_AVX2 int uk_avx2_gemm_kquant_outer(uk_kquant type, const int8_t *xq, const fl
   long rowBytes = supers * uk_kq_block_bytes(type);
   int is_signed = type == UK_Q6_K;
   void *decoded = malloc((size_t)(K2_N * uk_kq_row_bytes(k)));
-  a2_ko_panel panel = {malloc((size_t)(k * K2_N)), malloc(sizeof(int32_t) * (size_t)(k / 16 * K2_N)),
+  a2_ko_panel panel = {malloc((size_t)(k * K2_N)),
+                       malloc(sizeof(int32_t) * (size_t)(k / 16 * K2_N)),
                        malloc(sizeof(float) * (size_t)(supers * K2_N)),
                        malloc(sizeof(float) * (size_t)(blocks * K2_N))};
   if (!decoded || !panel.codes || !panel.scales || !panel.wd || !panel.wm) {
