@@ -57,11 +57,7 @@ UK_AVX2 static void q2_block_sums(const int8_t *xq, long rows, long k, int32_t *
     for (long b = 0; b < blocks; b++) {
       __m256i x = _mm256_loadu_si256((const __m256i *)(xq + r * k + b * UK_QBLOCK));
       __m256i lanes = _mm256_madd_epi16(_mm256_maddubs_epi16(ones8, x), ones16);
-      __m128i half =
-          _mm_add_epi32(_mm256_castsi256_si128(lanes), _mm256_extracti128_si256(lanes, 1));
-      half = _mm_add_epi32(half, _mm_shuffle_epi32(half, 0x4E));
-      half = _mm_add_epi32(half, _mm_shuffle_epi32(half, 0xB1));
-      sums[r * blocks + b] = 8 * _mm_cvtsi128_si32(half);
+      sums[r * blocks + b] = 8 * uk_q_hsum_epi32(lanes);
     }
   }
 }

@@ -424,11 +424,8 @@ UK_AVX512_VNNI static void q5_pack(int q4, const uint8_t *w, long rowBytes, long
       for (int g = 0; g < 8; g++) memcpy(to + g * Q5N * 4, &group[g], 4);
       // The block's sum: 1 . w per 4-byte lane (vpdpbusd, unsigned ones by signed codes).
       __m256i lanes = _mm256_dpbusd_epi32(_mm256_setzero_si256(), ones, v);
-      __m128i half = _mm_add_epi32(_mm256_castsi256_si128(lanes), _mm256_extracti128_si256(lanes, 1));
-      half = _mm_add_epi32(half, _mm_shuffle_epi32(half, 0x4E));
-      half = _mm_add_epi32(half, _mm_shuffle_epi32(half, 0xB1));
       scales[b * Q5N + j] = j < nn ? uk_block_scale(row + b * blockBytes) : 0.0f;
-      starts[b * Q5N + j] = -128 * _mm_cvtsi128_si32(half);
+      starts[b * Q5N + j] = -128 * uk_q_hsum_epi32(lanes);
     }
   }
 }

@@ -2,9 +2,9 @@
 // with KQ_ATTR (the target attribute), KQ_SUPER (one super-block's int32 dots, 8 lanes),
 // KQ_NAME (a prefix for the helpers) and KQ_ENTRY (the entry point) defined. Each super-block's
 // int32 dots are added across the lanes first, and the float steps are those of the
-// outer-product kernels that take over from 32 rows (gemm_kquant_avx2_outer.c, a5_ko_tile: one
-// FMA by xd * d, then the 8 min terms in order), so a row's outputs are the same bits with a
-// step's few logit rows as with the whole canvas.
+// outer-product kernels that take over from 16 or 32 rows (gemm_kquant_avx2_outer.c,
+// a5_ko_tile: one FMA by xd * d, then the 8 min terms in order), so a row's outputs are the same
+// bits with a step's few logit rows as with the whole canvas.
 
 /// y[t, j] for rows t of xq against rn <= 4 decoded weight rows, tr = 1 or 2 activation rows at
 /// a time; `is_signed` for Q6_K. `lanes` holds, per super-block, the 4 columns' d twice

@@ -21,6 +21,14 @@ UK_AVX2 UK_INLINE __m256i uk_q_load_codes(const uint8_t *block, int q4, int unsi
   return unsigned4 ? codes : _mm256_sub_epi8(codes, _mm256_set1_epi8(8));
 }
 
+/// The sum of a vector's 8 int32 lanes (exact).
+UK_AVX2 UK_INLINE int32_t uk_q_hsum_epi32(__m256i lanes) {
+  __m128i half = _mm_add_epi32(_mm256_castsi256_si128(lanes), _mm256_extracti128_si256(lanes, 1));
+  half = _mm_add_epi32(half, _mm_shuffle_epi32(half, 0x4E));
+  half = _mm_add_epi32(half, _mm_shuffle_epi32(half, 0xB1));
+  return _mm_cvtsi128_si32(half);
+}
+
 /// The four W scales of a block (f16, columns 0..3) in lanes 0..3, and again in 4..7.
 UK_AVX2 UK_INLINE __m256 uk_q_scales4(const uint16_t half[4]) {
   __m128 wd4 = _mm_cvtph_ps(_mm_loadl_epi64((const __m128i *)half));
