@@ -72,8 +72,15 @@ wall_s() {
 # GGUF are 16 GB each, and on a 24 GB machine one engine's run evicts part of the other's
 # weights, which that engine then reads back from disk during its steps (llama.cpp's bf16 step
 # measured 11.2-12.5 s warm and 15.9-16.1 s so, 2026-12-04). Both engines map their files, so
-# each starts warm.
-warm() { find "$@" -type f \( -name '*.safetensors' -o -name '*.gguf' \) -exec cat {} + >/dev/null; }
+# each starts warm. Reading alone is not enough: pages the last run mapped sit on the kernel's
+# active list, and pages read once join the inactive list, which is reclaimed first, so a `cat`
+# of 16 GB kept only 4.9 GB of the GGUF while the safetensors stayed (2026-12-05). So every
+# weight file under WORK_DIR is first dropped from the cache (dd's nocache, clean pages only).
+weights() { find "$@" -type f \( -name '*.safetensors' -o -name '*.gguf' \); }
+warm() {
+  weights "$W" | while read -r f; do dd if="$f" iflag=nocache count=0 status=none; done
+  weights "$@" | while read -r f; do cat "$f" >/dev/null; done
+}
 machine_line
 [[ -n $KERNEL ]] && echo "Unmask --kernel $KERNEL; llama.cpp from $LLAMA_BIN"
 echo "steps $STEPS per run; s/step: each engine's generation time / steps (the first, cold step included)"
