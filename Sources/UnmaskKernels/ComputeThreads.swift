@@ -109,12 +109,14 @@ public enum ComputeThreads {
   /// it does over the whole range, and results are the same bits at any thread count. Below
   /// `minimum` elements (a few microseconds of work, about a hand-off's cost) it runs on the
   /// caller's thread. Run alone, these were 1.2% of a 2-thread q8_0 pass (120M, T = 256) spent
-  /// on one thread while the other waited.
+  /// on one thread while the other waited. `threads` (the thread count by default) is how many
+  /// slices at most.
   public static func forEachSlice(
-    _ count: Int, alignment: Int = 256, minimum: Int = 1 << 15, _ body: (Int, Int) -> Void
+    _ count: Int, alignment: Int = 256, minimum: Int = 1 << 15,
+    threads: Int = ComputeThreads.count, _ body: (Int, Int) -> Void
   ) {
     let units = (count + alignment - 1) / alignment
-    let slices = count < minimum ? 1 : min(Self.count, units)
+    let slices = count < minimum ? 1 : min(threads, units)
     if slices <= 1 { return body(0, count) }
     parallelFor(slices) { i in
       let start = units * i / slices * alignment
